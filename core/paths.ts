@@ -1,0 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The folder holding package.json: shipped files (migrations, modules, sample data) are found from here. */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const migrationsDir = path.join(packageRoot, 'supabase', 'migrations');
+export const sampleDataDir = path.join(packageRoot, 'data', 'sample');
+
+/** Module files load only from inside this folder (`TRADER_MODULES_ROOT` overrides it). */
+export function modulesRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.TRADER_MODULES_ROOT || path.join(packageRoot, 'modules'));
+}

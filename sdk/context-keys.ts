@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import * as S from './context-schemas.ts';
+import type { LogicType } from './stages.ts';
+
+/**
+ * The context contract: every key a pipeline can hold, defined once. `value` keys have a
+ * single writer per run; `list` keys are appended to by several modules (their schema is
+ * the item's). `docs/context_dict_schema.md` is generated from this table.
+ */
+interface KeyDef<K extends 'value' | 'list', T extends z.ZodType> {
+  kind: K;
+  producer: 'core' | LogicType;
+  description: string;
+  schema: T;
+}
+
+const value = <T extends z.ZodType>(producer: KeyDef<'value', T>['producer'], description: string, schema: T) =>
+  ({ kind: 'value', producer, description, schema }) as const satisfies KeyDef<'value', T>;
+const list = <T extends z.ZodType>(producer: KeyDef<'list', T>['producer'], description: string, schema: T) =>
+  ({ kind: 'list', producer, description, schema }) as const satisfies KeyDef<'list', T>;
+
+export const contextKeys = {
+  run: value('core', 'The run: id, pipeline, strategy, system and operational mode, risk profile, decision time.', S.RunInfo),
+  symbol: value('core', 'The market symbol being decided, e.g. BTC/USDT.', S.MarketSymbol),
+  instrument: value('core', 'Market metadata: precision, tick size, minimum quantity and notional, category.', S.Instrument),
+  candles: value('core', 'Closed candles of the run timeframe up to as_of, oldest first (columnar).', S.CandleSeries),
+  data_health: value('core', 'Gaps and staleness of the candles, checked before any module runs.', S.DataHealth),
+  portfolio: value('core', 'Equity available to size positions in the current system mode.', S.Portfolio),
+  market_state: value('context', 'Trend direction and regime from EMAs and ADX.', S.MarketState),
+  volatility: value('context', 'ATR, ATR as percent of price, and a low/normal/high band.', S.Volatility),
+  filter_verdicts: list('filter', 'Allow/block verdicts; any block stops the symbol with its reason.', S.FilterVerdict),
+  signals: list('agent', 'Trade signals: direction, entry, stop, targets, reward:risk, confidence.', S.Signal),
+  ideas: list('confluence', 'Confirmed trade ideas with a score and the agreeing signals.', S.Idea),
+  intents: list('risk', 'Sized orders: side, quantity, entry, stop, take-profits, leverage, risk percent.', S.Intent),
+  rationales: list('core', 'Each module\'s human-readable why, tagged with module id, version and stage.', S.Rationale),
+} as const;
+
+export type ContextKeys = typeof contextKeys;
+export type KeyName = keyof ContextKeys;
+
+/** Keys the core writes before the first stage; modules may read them, never write them. */
+export const coreKeys = (Object.keys(contextKeys) as KeyName[]).filter((k) => contextKeys[k].producer === 'core');
+
+export function isKeyName(name: string): name is KeyName {
+  return Object.hasOwn(contextKeys, name);
+}
+
+type Item<K extends KeyName> = z.output<ContextKeys[K]['schema']>;
+
+/** What a key holds in the context: the value, or the array of items for list keys. */
+export type ContextValue<K extends KeyName> = ContextKeys[K]['kind'] extends 'list' ? Item<K>[] : Item<K>;
+
+export type Context = { [K in KeyName]?: ContextValue<K> };

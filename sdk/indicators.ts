@@ -1,0 +1,53 @@
+import { adx, atr, ema, rsi, sma } from 'technicalindicators';
+
+/**
+ * Indicator helpers for modules, from `technicalindicators`. Each returns one value per
+ * input bar, aligned to the input: bars before the indicator has enough history are NaN,
+ * so `out[i]` always belongs to candle `i`.
+ */
+function alignRight(values: number[], length: number): number[] {
+  const out = new Array<number>(length - values.length).fill(Number.NaN);
+  return out.concat(values);
+}
+
+interface Hlc {
+  readonly high: readonly number[];
+  readonly low: readonly number[];
+  readonly close: readonly number[];
+}
+
+export const indicators = {
+  sma: (values: readonly number[], period: number) =>
+    alignRight(sma({ period, values: [...values] }), values.length),
+  ema: (values: readonly number[], period: number) =>
+    alignRight(ema({ period, values: [...values] }), values.length),
+  rsi: (values: readonly number[], period: number) =>
+    alignRight(rsi({ period, values: [...values] }), values.length),
+  /** Wilder's average true range. */
+  atr: (c: Hlc, period: number) =>
+    alignRight(atr({ period, high: [...c.high], low: [...c.low], close: [...c.close] }), c.close.length),
+  /** Wilder's average directional index (trend strength, 0-100). */
+  adx: (c: Hlc, period: number) =>
+    alignRight(
+      adx({ period, high: [...c.high], low: [...c.low], close: [...c.close] }).map((r) => r.adx),
+      c.close.length,
+    ),
+  /** Highest value of `values[from..to)`. */
+  highest: (values: readonly number[], from: number, to: number) => Math.max(...values.slice(from, to)),
+  /** Lowest value of `values[from..to)`. */
+  lowest: (values: readonly number[], from: number, to: number) => Math.min(...values.slice(from, to)),
+};
+
+export type Indicators = typeof indicators;
+
+/** Rounds a quantity down to the market's step so an order never exceeds the sized risk. */
+export function floorToStep(value: number, step: number): number {
+  if (!(step > 0)) return value;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 2);
+  return Number((Math.floor(value / step + 1e-9) * step).toFixed(decimals));
+}
+
+/** The step implied by a number of decimals (ccxt's DECIMAL_PLACES precision mode). */
+export function stepFromPrecision(decimals: number | null): number | null {
+  return decimals === null ? null : 10 ** -decimals;
+}

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+
+/**
+ * The one database interface all code uses. Two implementations: postgres.js
+ * (any Postgres, Supabase included) and embedded PGlite. Both return int8 as a JS
+ * number, timestamptz as Date and jsonb as parsed values; pass jsonb parameters as
+ * objects, never as pre-stringified JSON.
+ */
+export interface Queryable {
+  /** One statement with `$1..$n` parameters. */
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export type BackendKind = 'pglite' | 'postgres';
+
+export interface Db extends Queryable {
+  readonly kind: BackendKind;
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+  /** Runs `fn` in one transaction: everything or nothing. Use only `tx` inside. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Runs a query and validates every row with `schema`, so callers get typed rows. */
+export async function queryRows<S extends z.ZodType>(
+  q: Queryable,
+  schema: S,
+  text: string,
+  params?: readonly unknown[],
+): Promise<z.infer<S>[]> {
+  const rows = await q.query(text, params);
+  return rows.map((row) => schema.parse(row));
+}

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { BackendKind, Db } from '../../store/db.ts';
+import { migrate } from '../../store/migrate.ts';
+import { openPgliteDb } from '../../store/pglite-db.ts';
+import { openPostgresDb } from '../../store/postgres-db.ts';
+
+/** Integration tests run on both backends. */
+export const backends: BackendKind[] = ['pglite', 'postgres'];
+
+/** The local server's maintenance database; tests create one fresh database each from it. */
+export const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDb extends Db {
+  /** For Postgres, the URL of this test's own database (CLI tests pass it as DATABASE_URL). */
+  url?: string;
+  dispose(): Promise<void>;
+}
+
+/** Creates an empty Postgres database of its own and returns its URL; `drop` removes it. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `trader_t_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+let migratedTemplate: Promise<Blob> | undefined;
+
+/** PGlite's initdb takes seconds, so each worker migrates one database and clones its dump. */
+function pgliteTemplate(): Promise<Blob> {
+  migratedTemplate ??= (async () => {
+    const db = await openPgliteDb();
+    await migrate(db);
+    const dump = await db.pglite.dumpDataDir('none');
+    await db.close();
+    return dump;
+  })();
+  return migratedTemplate;
+}
+
+/** A fresh database of the given kind, migrated unless `migrated: false`. */
+export async function freshDb(kind: BackendKind, options: { migrated?: boolean } = {}): Promise<TestDb> {
+  const migrated = options.migrated ?? true;
+  if (kind === 'pglite') {
+    const db = migrated ? await openPgliteDb({ loadDataDir: await pgliteTemplate() }) : await openPgliteDb();
+    return { ...db, dispose: () => db.close() };
+  }
+  const { url, drop } = await createPostgresDatabase();
+  const db = await openPostgresDb(url);
+  if (migrated) await migrate(db);
+  return {
+    ...db,
+    url,
+    dispose: async () => {
+      await db.close();
+      await drop();
+    },
+  };
+}
