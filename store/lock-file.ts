@@ -9,7 +9,7 @@ interface Holder {
   since: string;
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

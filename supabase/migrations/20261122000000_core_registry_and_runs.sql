@@ -78,14 +78,13 @@ create table asset_config (
 create trigger asset_config_touch before update on asset_config
   for each row execute function trader_touch_updated_at();
 
--- Risk rules. Rows scoped to a module_id add to that module's params (the last layer,
--- so risk settings win); `run_when` and `profile` narrow when a rule applies.
+-- Risk rules. Rows scoped to a module_id are merged into that module's params as the
+-- last layer, so risk settings win; `profile` limits a rule to one risk profile.
 create table risk_config (
   rule_id     text primary key,
   description text,
   module_id   text references module_registry (module_id),
   profile     text check (profile in ('low', 'medium', 'high')),
-  run_when    jsonb,
   params      jsonb not null default '{}'::jsonb,
   priority    integer not null default 0,
   is_active   boolean not null default true,

@@ -1,0 +1,29 @@
+import pino from 'pino';
+
+/**
+ * Logs go to stderr (stdout is reserved for command output and `--json` documents).
+ * JSON lines by default; a compact human line when stderr is a terminal.
+ * Secret-looking fields are redacted wherever they appear.
+ */
+const secretPaths = ['password', 'secret', 'api_key', 'apiKey', 'token', 'pin', 'DATABASE_URL', '*.password', '*.secret', '*.api_key', '*.apiKey', '*.token', '*.pin'];
+
+const levelNames: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+const compactStderr = {
+  write(line: string) {
+    const { level, msg, time: _t, pid: _p, hostname: _h, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const extras = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    process.stderr.write(`[${levelNames[level as number] ?? level}] ${msg}${extras ? `  ${extras}` : ''}\n`);
+  },
+};
+
+export const logger = pino(
+  {
+    level: process.env.TRADER_LOG_LEVEL ?? 'info',
+    base: undefined,
+    redact: { paths: secretPaths, censor: '[redacted]' },
+  },
+  process.stderr.isTTY ? compactStderr : pino.destination({ fd: 2, sync: true }),
+);

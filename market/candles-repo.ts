@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { TraderError } from '../core/errors.ts';
+import type { CandleSeries } from '../sdk/context-schemas.ts';
+import { queryRows, type Queryable } from '../store/db.ts';
+import type { CandleColumns } from './csv-candles.ts';
+import { parseTimeframe } from './timeframes.ts';
+
+/**
+ * The `candles` table. Timestamps cross the driver boundary only as ms numbers (float8
+ * in, int8 out) and are converted in SQL, so postgres.js and PGlite cannot differ on how
+ * a Date or a timestamptz is encoded or parsed.
+ */
+
+export interface CandleKey {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+}
+
+/** Rows per statement: six float8 arrays of this length stay far below any message limit. */
+const BATCH_ROWS = 5000;
+
+const msToTs = (param: string) => `timestamptz 'epoch' + ${param} * interval '1 millisecond'`;
+const tsToMs = (column: string) => `(extract(epoch from ${column}) * 1000)::int8`;
+
+const upsertSql = `
+  with upserted as (
+    insert into candles (exchange, symbol, timeframe, ts, open, high, low, close, volume)
+    select $1, $2, $3, ${msToTs('t.ms')}, t.open, t.high, t.low, t.close, t.volume
+    from unnest($4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[])
+      as t(ms, open, high, low, close, volume)
+    on conflict (exchange, symbol, timeframe, ts) do update
+      set open = excluded.open, high = excluded.high, low = excluded.low,
+          close = excluded.close, volume = excluded.volume
+    returning 1
+  )
+  select count(*)::int8 as n from upserted`;
+
+/**
+ * Inserts or overwrites candles in batches; returns how many rows were written.
+ * Not itself a transaction: pass a transaction's `tx` to make a whole import atomic.
+ */
+export async function upsertCandles(q: Queryable, key: CandleKey, columns: CandleColumns): Promise<number> {
+  let written = 0;
+  for (let start = 0; start < columns.ts.length; start += BATCH_ROWS) {
+    const end = start + BATCH_ROWS;
+    const [row] = await queryRows(q, z.object({ n: z.number() }), upsertSql, [
+      key.exchange,
+      key.symbol,
+      key.timeframe,
+      columns.ts.slice(start, end),
+      columns.open.slice(start, end),
+      columns.high.slice(start, end),
+      columns.low.slice(start, end),
+      columns.close.slice(start, end),
+      columns.volume.slice(start, end),
+    ]);
+    written += row?.n ?? 0;
+  }
+  return written;
+}
+
+export interface LoadCandlesOptions extends CandleKey {
+  /** Decision time: only candles closed by then (open time + timeframe <= asOf) are returned. */
+  asOf: Date;
+  /** How many of the newest closed candles to return. */
+  limit: number;
+}
+
+const loadSql = `
+  select ${tsToMs('ts')} as ts, open, high, low, close, volume
+  from (
+    select * from candles
+    where exchange = $1 and symbol = $2 and timeframe = $3
+      and ts <= ${msToTs('$4::float8')} - $5::float8 * interval '1 millisecond'
+    order by ts desc
+    limit $6
+  ) newest
+  order by ts`;
+
+/** The last `limit` closed candles before `asOf`, oldest first, as a `CandleSeries`. */
+export async function loadCandleSeries(q: Queryable, options: LoadCandlesOptions): Promise<z.infer<typeof CandleSeries>> {
+  const { exchange, symbol, timeframe, asOf, limit } = options;
+  const stepMs = parseTimeframe(timeframe);
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new TraderError('BAD_INPUT', `The candle limit must be a positive whole number, not ${limit}.`);
+  }
+  const asOfMs = asOf.getTime();
+  if (!Number.isFinite(asOfMs)) throw new TraderError('BAD_INPUT', 'The as-of time is not a valid date.');
+  const rows = await q.query<{ ts: number; open: number; high: number; low: number; close: number; volume: number }>(
+    loadSql,
+    [exchange, symbol, timeframe, asOfMs, stepMs, limit],
+  );
+  // Columnar copy without zod per row: the table's types and checks already guarantee the shape.
+  const series = { exchange, symbol, timeframe, ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  for (const r of rows) {
+    series.ts.push(r.ts);
+    series.open.push(r.open);
+    series.high.push(r.high);
+    series.low.push(r.low);
+    series.close.push(r.close);
+    series.volume.push(r.volume);
+  }
+  return series;
+}
+
+export const CandleCoverage = z.object({
+  exchange: z.string(),
+  symbol: z.string(),
+  timeframe: z.string(),
+  first_ts: z.number().int().describe('open time of the oldest candle, ms'),
+  last_ts: z.number().int().describe('open time of the newest candle, ms'),
+  rows: z.number().int().nonnegative(),
+});
+export type CandleCoverage = z.infer<typeof CandleCoverage>;
+
+const coverageSql = `
+  select exchange, symbol, timeframe, ${tsToMs('min(ts)')} as first_ts, ${tsToMs('max(ts)')} as last_ts,
+         count(*)::int8 as rows
+  from candles
+  where ($1::text is null or exchange = $1) and ($2::text is null or symbol = $2) and ($3::text is null or timeframe = $3)
+  group by exchange, symbol, timeframe
+  order by exchange, symbol, timeframe`;
+
+/** What candle history is stored: one row per (exchange, symbol, timeframe). */
+export async function candleCoverage(q: Queryable, filter: Partial<CandleKey> = {}): Promise<CandleCoverage[]> {
+  return queryRows(q, CandleCoverage, coverageSql, [filter.exchange ?? null, filter.symbol ?? null, filter.timeframe ?? null]);
+}

@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import type { CandleSeries, DataHealth } from '../sdk/context-schemas.ts';
+
+export interface HealthOptions {
+  timeframeMs: number;
+  /** Decision time in ms: staleness is measured against it. */
+  asOfMs: number;
+  /** Fewest bars the strategy needs; fewer makes the data not ok. */
+  minBars: number;
+}
+
+/** Gaps are normal (exchange outages) until they make up more than this share of the bars. */
+export const MAX_MISSING_SHARE = 0.05;
+
+/**
+ * Judges whether a candle series is fit to decide on. Pure, so backtests and live runs
+ * judge identically. Gaps are reported but only fail the check when missing bars exceed
+ * 5%; too few bars, stale data, or candles not closed by as_of always fail it.
+ */
+export function checkDataHealth(
+  series: Pick<z.infer<typeof CandleSeries>, 'ts'>,
+  options: HealthOptions,
+): z.infer<typeof DataHealth> {
+  const { timeframeMs, asOfMs, minBars } = options;
+  const ts = series.ts;
+  const bars = ts.length;
+  const issues: string[] = [];
+
+  let gaps = 0;
+  let missingBars = 0;
+  let unordered = 0;
+  let largest = { bars: 0, after: 0 };
+  for (let i = 1; i < bars; i++) {
+    const step = ts[i]! - ts[i - 1]!;
+    if (step <= 0) unordered++;
+    else if (step > timeframeMs) {
+      const missing = Math.round(step / timeframeMs) - 1;
+      gaps++;
+      missingBars += missing;
+      if (missing > largest.bars) largest = { bars: missing, after: ts[i - 1]! };
+    }
+  }
+
+  const lastCloseTs = bars > 0 ? ts[bars - 1]! + timeframeMs : null;
+  const stale = lastCloseTs === null || asOfMs - lastCloseTs > timeframeMs;
+  const fromFuture = lastCloseTs !== null && lastCloseTs > asOfMs;
+  const tooFew = bars < minBars;
+  const tooSparse = missingBars > MAX_MISSING_SHARE * bars;
+
+  if (tooFew) issues.push(`Only ${bars} bars are available but ${minBars} are needed: import or fetch more history.`);
+  if (unordered > 0) issues.push(`${unordered} candles are not in strictly ascending time order, so the series is corrupt.`);
+  if (gaps > 0) {
+    issues.push(
+      `${gaps} gap(s) with ${missingBars} missing bar(s) in total; the largest is ${largest.bars} bar(s) after ${iso(largest.after)}.`,
+    );
+  }
+  if (tooSparse) {
+    issues.push(`Missing bars are ${pct(missingBars, bars)} of the series, above the ${MAX_MISSING_SHARE * 100}% limit.`);
+  }
+  if (lastCloseTs === null) issues.push('There are no candles at all.');
+  else if (stale) issues.push(`The newest candle closed at ${iso(lastCloseTs)}, more than one timeframe before ${iso(asOfMs)}, so the data is stale.`);
+  if (fromFuture) issues.push(`The newest candle closes at ${iso(lastCloseTs!)}, after ${iso(asOfMs)}: it was not closed at decision time.`);
+
+  return {
+    ok: !tooFew && !stale && !tooSparse && !fromFuture && unordered === 0,
+    bars,
+    gaps,
+    missing_bars: missingBars,
+    last_close_ts: lastCloseTs,
+    stale,
+    issues,
+  };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function pct(part: number, whole: number): string {
+  return `${((100 * part) / Math.max(whole, 1)).toFixed(1)}%`;
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs/promises';
+import { TraderError, errorMessage } from '../core/errors.ts';
+import { MarketSymbol } from '../sdk/context-schemas.ts';
+import type { Db } from '../store/db.ts';
+import { upsertCandles } from './candles-repo.ts';
+import { parseCandleCsv } from './csv-candles.ts';
+import { ensureInstrument } from './instruments-repo.ts';
+import { parseTimeframe } from './timeframes.ts';
+
+export interface ImportCsvOptions {
+  file: string;
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+}
+
+export interface ImportCsvResult {
+  rows: number;
+  inserted_or_updated: number;
+  /** Open time of the first and last candle in the file, ms. */
+  first_ts: number;
+  last_ts: number;
+}
+
+/** ccxt exchange ids: lowercase, so 'Binance' and 'binance' never become two markets. */
+const exchangeId = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Imports one candle CSV. Everything is validated before the database is touched, and
+ * the instrument row and all candles are written in one transaction, so a bad file or a
+ * failure half-way leaves the database as it was. Re-importing overwrites (upsert).
+ */
+export async function importCandleCsv(db: Db, options: ImportCsvOptions): Promise<ImportCsvResult> {
+  const { file, exchange, symbol, timeframe } = options;
+  if (!MarketSymbol.safeParse(symbol).success) {
+    throw new TraderError('BAD_INPUT', `Symbol '${symbol}' is not valid: use BASE/QUOTE in capitals, like BTC/USDT.`);
+  }
+  if (!exchangeId.test(exchange)) {
+    throw new TraderError('BAD_INPUT', `Exchange '${exchange}' is not valid: use a lowercase ccxt id like binance.`);
+  }
+  parseTimeframe(timeframe);
+
+  const columns = parseCandleCsv(await readText(file), { timeframe, file });
+  const written = await db.transaction(async (tx) => {
+    await ensureInstrument(tx, exchange, symbol);
+    return upsertCandles(tx, { exchange, symbol, timeframe }, columns);
+  });
+  return {
+    rows: columns.ts.length,
+    inserted_or_updated: written,
+    first_ts: columns.ts[0]!,
+    last_ts: columns.ts[columns.ts.length - 1]!,
+  };
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TraderError('NOT_FOUND', `File ${file} does not exist: check the path.`);
+    if (code === 'EISDIR') throw new TraderError('BAD_INPUT', `${file} is a directory: give the path of a CSV file.`);
+    throw new TraderError('BAD_INPUT', `Cannot read ${file} (${errorMessage(e)}): check its permissions.`);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { TraderError, toTraderError } from '../../core/errors.ts';
+import type { Db } from '../../store/db.ts';
+import { openDb } from '../../store/open.ts';
+
+/** Shared plumbing for CLI commands: one error path, one JSON path, one way to open the database. */
+
+export interface JsonFlag {
+  json?: boolean;
+}
+
+export function withJson(cmd: Command): Command {
+  return cmd.option('--json', 'print one machine-readable JSON document on stdout');
+}
+
+/** Prints the result: a JSON document with --json, else the human text. */
+export function output(opts: JsonFlag, doc: unknown, text: () => string): void {
+  if (opts.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  else process.stdout.write(`${text()}\n`);
+}
+
+/**
+ * Wraps a command action: any error becomes one sentence on stderr (and a JSON error
+ * document with --json) and the documented exit code. Never a stack trace, unless
+ * TRADER_DEBUG is set.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const opts = args.find((a): a is JsonFlag => typeof a === 'object' && a !== null && 'json' in a) ?? {};
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? 0;
+    } catch (e) {
+      const err = toTraderError(e);
+      if (err.code === 'INTERNAL' && process.env.TRADER_DEBUG) console.error(e);
+      process.stderr.write(`trader: ${err.message}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, message: err.message } })}\n`);
+      process.exitCode = err.exitCode;
+    }
+  };
+}
+
+/** Opens the configured database for the duration of `fn`, always closing it. */
+export async function withDb<T>(command: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb({ command: `trader ${command}` });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Parses a comma-separated list option into its trimmed, non-empty items. */
+export function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function badInput(message: string): TraderError {
+  return new TraderError('BAD_INPUT', message);
+}

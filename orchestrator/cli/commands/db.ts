@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { migrate, migrationStatus } from '../../../store/migrate.ts';
+import { seedDefaults } from '../../seed.ts';
+import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+export function registerDbCommands(program: Command): void {
+  const db = program.command('db').description('database schema: migrations and status');
+
+  withJson(db.command('migrate'))
+    .description('apply pending migrations from supabase/migrations, each in its own transaction')
+    .addHelpText('after', '\nExample:\n  $ trader db migrate')
+    .action(
+      action(async (opts: JsonFlag) =>
+        withDb('db migrate', async (conn) => {
+          const applied = await migrate(conn);
+          output(opts, { ok: true, database: conn.location, applied }, () =>
+            applied.length === 0
+              ? `Database ${conn.location} is up to date.`
+              : applied.map((m) => `applied ${m.version}_${m.name}`).join('\n'),
+          );
+        }),
+      ),
+    );
+
+  withJson(db.command('status'))
+    .description('list applied and pending migrations')
+    .addHelpText('after', '\nExample:\n  $ trader db status --json')
+    .action(
+      action(async (opts: JsonFlag) =>
+        withDb('db status', async (conn) => {
+          const status = await migrationStatus(conn);
+          output(opts, { ok: true, database: conn.location, migrations: status }, () =>
+            [`database: ${conn.location}`, ...status.map((s) => `${s.state.padEnd(12)} ${s.version}_${s.name}`)].join('\n'),
+          );
+          return status.some((s) => s.state === 'edited') ? 2 : 0;
+        }),
+      ),
+    );
+
+  withJson(db.command('seed'))
+    .description('register and activate the shipped modules and create the default pipeline (idempotent)')
+    .addHelpText('after', '\nExample:\n  $ trader db migrate && trader db seed')
+    .action(
+      action(async (opts: JsonFlag) =>
+        withDb('db seed', async (conn) => {
+          const seeded = await seedDefaults(conn);
+          output(opts, { ok: true, ...seeded }, () =>
+            `registered and activated ${seeded.modules.join(', ')}; ${seeded.pipeline_rows_added} pipeline row(s) added`,
+          );
+        }),
+      ),
+    );
+}

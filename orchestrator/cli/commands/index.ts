@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { registerDataCommands } from './data.ts';
+import { registerDbCommands } from './db.ts';
+import { registerModuleCommands } from './module.ts';
+import { registerPipelineCommands } from './pipeline.ts';
+import { registerRunCommand } from './run.ts';
+import { registerRunsCommands } from './runs.ts';
+
+/** Every CLI command group, in the order `trader --help` lists them. */
+export const commands: ((program: Command) => void)[] = [registerRunCommand, registerRunsCommands, registerPipelineCommands, registerModuleCommands, registerDbCommands, registerDataCommands];

@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { TraderError } from '../../../core/errors.ts';
+import { modulesRoot } from '../../../core/paths.ts';
+import { getModule, listModules, setModuleActive } from '../../../registry/registry-repo.ts';
+import type { RegistryRow } from '../../../registry/rows.ts';
+import type { Queryable } from '../../../store/db.ts';
+import { loadModule } from '../../loader/module-loader.ts';
+import { registerModuleFile } from '../../registration.ts';
+import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+/** Loads a row's module with every loader check; the problems, or none. */
+async function checkRow(row: RegistryRow): Promise<string[]> {
+  const result = await loadModule(row, modulesRoot());
+  return result.ok ? [] : result.problems;
+}
+
+function describe(row: RegistryRow, problems: string[]): string {
+  return [
+    `${row.module_id}  ${row.logic_type}  v${row.version}  ${row.is_active ? 'active' : 'inactive'}`,
+    `  ${row.description ?? ''}`,
+    `  file      ${row.script_path}  (function ${row.function_name})`,
+    `  sha256    ${row.sha256 ?? '(not pinned yet: pinned on first load)'}`,
+    `  reads     ${row.input_keys.join(', ') || '-'}`,
+    `  writes    ${row.output_keys.join(', ')}`,
+    `  params    ${JSON.stringify(row.params)}`,
+    problems.length ? `  PROBLEMS\n${problems.map((p) => `    - ${p}`).join('\n')}` : '  checks    file, hash and manifest agree with this row',
+  ].join('\n');
+}
+
+async function toggle(q: Queryable, id: string, active: boolean): Promise<RegistryRow> {
+  if (active) {
+    const problems = await checkRow(await getModule(q, id));
+    if (problems.length) throw new TraderError('CONFIG_INVALID', `Module ${id} cannot be activated: ${problems.join('; ')}.`);
+  }
+  await setModuleActive(q, id, active);
+  return getModule(q, id);
+}
+
+export function registerModuleCommands(program: Command): void {
+  const mod = program.command('module').description('the module registry: register, inspect, (de)activate modules');
+
+  withJson(mod.command('register <file>'))
+    .description('register a module file (or re-register it after an edit, re-pinning its sha256)')
+    .option('--activate', 'also activate it')
+    .addHelpText('after', '\nExample:\n  $ trader module register modules/agents/breakout_v1.ts --activate')
+    .action(
+      action(async (file: string, opts: JsonFlag & { activate?: boolean }) => {
+        const row = await withDb('module register', (db) => registerModuleFile(db, file, { activate: opts.activate ?? false }));
+        output(opts, { ok: true, module: row }, () => `registered ${row.module_id} v${row.version} (${row.is_active ? 'active' : 'inactive'}), sha256 ${row.sha256}`);
+      }),
+    );
+
+  withJson(mod.command('list'))
+    .description('list registered modules')
+    .addHelpText('after', '\nExample:\n  $ trader module list --json')
+    .action(
+      action(async (opts: JsonFlag) => {
+        const rows = await withDb('module list', (db) => listModules(db));
+        output(opts, { ok: true, modules: rows }, () =>
+          rows.length === 0
+            ? 'No modules registered; run `trader db seed` or `trader module register <file>`.'
+            : rows.map((r) => `${r.is_active ? '*' : ' '} ${r.logic_type.padEnd(10)} ${r.module_id.padEnd(28)} v${r.version}  ${r.script_path}`).join('\n'),
+        );
+      }),
+    );
+
+  withJson(mod.command('show <module_id>'))
+    .description("show a module's row and whether its file, hash and manifest still agree with it")
+    .addHelpText('after', '\nExample:\n  $ trader module show breakout_v1')
+    .action(
+      action(async (id: string, opts: JsonFlag) => {
+        const row = await withDb('module show', (db) => getModule(db, id));
+        const problems = await checkRow(row);
+        output(opts, { ok: problems.length === 0, module: row, problems }, () => describe(row, problems));
+        return problems.length ? 1 : 0;
+      }),
+    );
+
+  for (const [name, active] of [['activate', true], ['deactivate', false]] as const) {
+    withJson(mod.command(`${name} <module_id>`))
+      .description(active ? 'activate a module (its file, hash and manifest are checked first)' : 'deactivate a module')
+      .addHelpText('after', `\nExample:\n  $ trader module ${name} breakout_v1`)
+      .action(
+        action(async (id: string, opts: JsonFlag) => {
+          const row = await withDb(`module ${name}`, (db) => toggle(db, id, active));
+          output(opts, { ok: true, module: row }, () => `${row.module_id} is now ${row.is_active ? 'active' : 'inactive'}`);
+        }),
+      );
+  }
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { TraderError } from '../../../core/errors.ts';
+import { defaultPipelineId } from '../../../registry/default-pack.ts';
+import { runPipeline } from '../../run/run-pipeline.ts';
+import { runExitCode } from '../../run/run-summary.ts';
+import { getRunTrace } from '../../run/runs-repo.ts';
+import { action, badInput, output, splitList, withDb, withJson } from '../command-kit.ts';
+import { renderTrace } from '../render-trace.ts';
+
+interface RunFlags {
+  symbols: string;
+  strategy?: string;
+  pipeline: string;
+  exchange: string;
+  timeframe: string;
+  asOf?: string;
+  history: string;
+  trigger: string;
+  triggerRef?: string;
+  json?: boolean;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw badInput(`${flag} must be a positive whole number, not '${value}'.`);
+  return n;
+}
+
+function paperEquity(): number {
+  const raw = process.env.TRADER_PAPER_EQUITY ?? '10000';
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new TraderError('CONFIG_INVALID', `TRADER_PAPER_EQUITY must be a positive number, not '${raw}'.`);
+  return n;
+}
+
+export function registerRunCommand(program: Command): void {
+  withJson(program.command('run'))
+    .description('run the registered pipeline once for the given symbols and record every decision')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
+    .option('--strategy <id>', 'a strategy from strategy_config (overrides the stages it names)')
+    .option('--pipeline <id>', 'pipeline_config pipeline id', defaultPipelineId)
+    .option('--exchange <id>', 'exchange whose cached candles to use', 'binance')
+    .option('--timeframe <tf>', 'candle timeframe', '1h')
+    .option('--as-of <iso>', 'decide as of this UTC time (default: now)')
+    .option('--history <bars>', 'closed candles handed to modules', '500')
+    .option('--trigger <name>', 'who started the run (cli, n8n, schedule, http)', 'cli')
+    .option('--trigger-ref <ref>', 'caller reference, e.g. an n8n execution id')
+    .addHelpText('after', '\nExample:\n  $ trader run --symbols BTC/USDT,ETH/USDT --as-of 2024-06-30T12:00:00Z\n\nExit codes: 0 decided, 1 a symbol or the run failed, 2 bad input or config, 3 halted by policy, 4 another run holds the lock.')
+    .action(
+      action(async (flags: RunFlags) => {
+        const history = positiveInt(flags.history, '--history');
+        const summary = await withDb('run', async (db) => {
+          const result = await runPipeline(db, {
+            symbols: splitList(flags.symbols),
+            pipelineId: flags.pipeline,
+            strategyId: flags.strategy ?? null,
+            exchange: flags.exchange,
+            timeframe: flags.timeframe,
+            asOf: flags.asOf ? new Date(flags.asOf) : new Date(),
+            trigger: flags.trigger,
+            triggerRef: flags.triggerRef ?? null,
+            historyBars: history,
+            minBars: Math.min(history, 100),
+            equity: paperEquity(),
+          });
+          if (flags.json) return { result, trace: '' };
+          const recorded = await getRunTrace(db, result.run_id);
+          return { result, trace: renderTrace(recorded.run, recorded.logs) };
+        });
+        output(flags, summary.result, () => summary.trace);
+        return runExitCode(summary.result.status);
+      }),
+    );
+}

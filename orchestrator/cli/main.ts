@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.ts';
+
+/** The `trader` CLI: each command lives in its own file under `commands/` and registers itself here. */
+const program = new Command('trader')
+  .description('Registry-driven crypto trading decision support: every decision explained and recorded.')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`trader: ${str.replace(/^error: /, '')}`) });
+
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; every usage error is bad input (exit 2).
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+  } else {
+    throw e;
+  }
+}

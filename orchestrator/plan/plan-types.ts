@@ -1,0 +1,52 @@
+import type { LoadedModule, LoadResult } from '../loader/module-loader.ts';
+import type { AssetRow, ConfigSnapshot, RegistryRow, SlotRow } from '../../registry/rows.ts';
+import type { LogicType, OnError } from '../../sdk/stages.ts';
+import type { Condition } from './conditions.ts';
+
+/** A problem the planner found: where (pipeline/strategy/asset/slot) and what, in one sentence. */
+export interface PlanProblem {
+  where: string;
+  message: string;
+}
+
+/** One module slot, ready to run. */
+export interface PlannedSlot {
+  stage: LogicType;
+  module_id: string;
+  version: string;
+  params: Record<string, unknown>;
+  when: Condition | null;
+  shadow: boolean;
+  on_error: OnError;
+  module: LoadedModule;
+}
+
+export interface Plan {
+  pipeline_id: string;
+  strategy_id: string | null;
+  /** Set when asset_config changed the plan for this symbol. */
+  symbol: string | null;
+  slots: PlannedSlot[];
+}
+
+/** What the rules look at: each selected slot with its registry row, load result and merged params. */
+export interface SlotAnalysis {
+  row: SlotRow;
+  where: string;
+  registry: RegistryRow | undefined;
+  load: LoadResult | undefined;
+  params: Record<string, unknown>;
+}
+
+export interface PlanScope {
+  pipelineId: string;
+  strategyId: string | null;
+  asset: AssetRow | undefined;
+  riskProfile: 'low' | 'medium' | 'high';
+}
+
+export interface PlanInput {
+  config: ConfigSnapshot;
+  loaded: ReadonlyMap<string, LoadResult>;
+  scope: PlanScope;
+}

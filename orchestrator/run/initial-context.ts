@@ -1,0 +1,42 @@
+import { checkDataHealth } from '../../market/data-health.ts';
+import { loadCandleSeries } from '../../market/candles-repo.ts';
+import { getInstrument } from '../../market/instruments-repo.ts';
+import { parseTimeframe } from '../../market/timeframes.ts';
+import { TraderError } from '../../core/errors.ts';
+import type { Queryable } from '../../store/db.ts';
+import { contextKeys } from '../../sdk/context-keys.ts';
+import type { z } from 'zod';
+import type { RunInfo } from '../../sdk/context-schemas.ts';
+import { deepFreeze } from './freeze.ts';
+
+export interface InitialContextOptions {
+  run: z.infer<typeof RunInfo>;
+  symbol: string;
+  historyBars: number;
+  /** Fewest candles a symbol needs before it is decided at all. */
+  minBars: number;
+  equity: number;
+}
+
+/**
+ * The core keys for one symbol, read before any module runs: the run, the instrument,
+ * closed candles up to as_of and their health, and the equity to size with. Each value
+ * is checked against its contract schema once and frozen.
+ */
+export async function buildInitialContext(q: Queryable, o: InitialContextOptions): Promise<Record<string, unknown>> {
+  const { exchange, timeframe, as_of } = o.run;
+  const asOf = new Date(as_of);
+  const candles = await loadCandleSeries(q, { exchange, symbol: o.symbol, timeframe, asOf, limit: o.historyBars });
+  if (candles.ts.length === 0) {
+    throw new TraderError(
+      'NOT_FOUND',
+      `No ${timeframe} candles for ${o.symbol} on ${exchange} closed by ${as_of}; import them with \`trader data import <file.csv> --symbol ${o.symbol} --timeframe ${timeframe}\`.`,
+    );
+  }
+  const instrument = await getInstrument(q, exchange, o.symbol);
+  const data_health = checkDataHealth(candles, { timeframeMs: parseTimeframe(timeframe), asOfMs: asOf.getTime(), minBars: o.minBars });
+  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: 'paper equity (TRADER_PAPER_EQUITY)' };
+  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, portfolio };
+  for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);
+  return deepFreeze(context);
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { errorMessage, isTraderError, TraderError } from '../../core/errors.ts';
+import { logger } from '../../core/logger.ts';
+import { parseTimeframe } from '../../market/timeframes.ts';
+import type { Db } from '../../store/db.ts';
+import { MarketSymbol } from '../../sdk/context-schemas.ts';
+import { indicators } from '../../sdk/indicators.ts';
+import { assertNoProblems, preparePlans } from '../plan/prepare.ts';
+import { decide } from './decision.ts';
+import { buildInitialContext } from './initial-context.ts';
+import { closeRun, heartbeat, openRun } from './run-lock.ts';
+import { writeSymbolLogs } from './run-log.ts';
+import type { SymbolOutcome } from './run-types.ts';
+import { runSymbol } from './symbol-runner.ts';
+import { type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
+
+const sdk = { indicators };
+
+/** Validates what the caller asked for before anything touches the database. */
+function checkRequest(o: RunOptions): void {
+  if (o.symbols.length === 0) throw new TraderError('BAD_INPUT', 'Give at least one symbol, e.g. --symbols BTC/USDT.');
+  for (const s of o.symbols) {
+    if (!MarketSymbol.safeParse(s).success) throw new TraderError('BAD_INPUT', `'${s}' is not a symbol like BTC/USDT (upper case BASE/QUOTE).`);
+  }
+  if (new Set(o.symbols).size !== o.symbols.length) throw new TraderError('BAD_INPUT', 'A symbol is listed twice in --symbols.');
+  parseTimeframe(o.timeframe);
+  if (Number.isNaN(o.asOf.getTime())) throw new TraderError('BAD_INPUT', 'The as-of time is not a valid ISO date, e.g. 2024-06-30T12:00:00Z.');
+}
+
+/**
+ * One pipeline run: plan (every problem reported before anything runs), take the run
+ * lock, decide each symbol in turn with its logs written in one transaction, close the run.
+ */
+export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
+  checkRequest(o);
+  const started = performance.now();
+  const state = systemState();
+  const prepared = await preparePlans(db, { pipelineId: o.pipelineId, strategyId: o.strategyId, symbols: o.symbols, riskProfile: state.risk_profile, env: o.env });
+  assertNoProblems(o.pipelineId, prepared.problems);
+
+  const run_id = randomUUID();
+  const asOfIso = o.asOf.toISOString();
+  await openRun(db, { run_id, pipeline_id: o.pipelineId, strategy_id: o.strategyId, trigger: o.trigger, trigger_ref: o.triggerRef, exchange: o.exchange, timeframe: o.timeframe, symbols: o.symbols, as_of: o.asOf });
+  logger.info({ run_id, symbols: o.symbols.length }, 'run started');
+  const outcomes: SymbolOutcome[] = [];
+  const errors: RunSummary['errors'] = [];
+  let halted = false;
+  try {
+    for (const symbol of o.symbols) {
+      if (halted) {
+        outcomes.push({ symbol, outcome: 'not_run', reason: 'run halted earlier by an on_error policy', intents: [], signals: 0, ideas: 0, modules_run: 0 });
+        continue;
+      }
+      const plan = prepared.plans.get(symbol)!;
+      const runInfo = { run_id, pipeline_id: o.pipelineId, strategy_id: plan.strategy_id, ...state, exchange: o.exchange, timeframe: o.timeframe, as_of: asOfIso, trigger: o.trigger };
+      let initial: Record<string, unknown>;
+      try {
+        initial = await buildInitialContext(db, { run: runInfo, symbol, historyBars: o.historyBars, minBars: o.minBars, equity: o.equity });
+      } catch (e) {
+        if (!isTraderError(e)) throw e;
+        outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });
+        errors.push({ symbol, module_id: null, message: e.message });
+        await writeSymbolLogs(db, run_id, [{ symbol, stage: null, module_id: null, module_version: null, level: 'error', event: 'data_error', message: e.message, rationale: null, outputs: null, context_snapshot: null, duration_ms: null }], [{ symbol, stage: null, module_id: null, module_version: null, code: e.code, error_message: e.message, traceback: null, context_snapshot: null }]);
+        continue;
+      }
+      const result = runSymbol(plan, symbol, initial, sdk);
+      const outcome = decide(symbol, result);
+      outcomes.push(outcome);
+      for (const err of result.errors) errors.push({ symbol, module_id: err.module_id, message: err.error_message });
+      const decisionLog = { symbol, stage: null, module_id: null, module_version: null, level: 'info' as const, event: 'decision', message: outcome.outcome, rationale: outcome.reason, outputs: outcome.intents.length ? { intents: outcome.intents } : null, context_snapshot: null, duration_ms: null };
+      await db.transaction(async (tx) => {
+        await writeSymbolLogs(tx, run_id, [...result.logs, decisionLog], result.errors);
+        await heartbeat(tx, run_id);
+      });
+      if (result.stoppedBy?.policy === 'halt_run') halted = true;
+    }
+  } catch (e) {
+    await closeRun(db, run_id, 'failed', null, errorMessage(e)).catch(() => {});
+    throw e;
+  }
+  const status = runStatus(outcomes, halted);
+  const summary: RunSummary = {
+    schema_version: 1,
+    ok: status === 'succeeded',
+    run_id,
+    status,
+    pipeline_id: o.pipelineId,
+    strategy_id: o.strategyId,
+    exchange: o.exchange,
+    timeframe: o.timeframe,
+    as_of: asOfIso,
+    trigger: o.trigger,
+    mode: state,
+    symbols: outcomes,
+    errors,
+    pinned_modules: prepared.pinned.map((m) => m.row.module_id),
+    duration_ms: Math.round(performance.now() - started),
+  };
+  await closeRun(db, run_id, status, summary, null);
+  logger.info({ run_id, status }, 'run finished');
+  return summary;
+}

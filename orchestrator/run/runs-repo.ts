@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { TraderError } from '../../core/errors.ts';
+import { type Queryable, queryRows } from '../../store/db.ts';
+
+/** Reading recorded runs back: the list, and one run with its full module trace. */
+
+export const RunRow = z.object({
+  run_id: z.string(),
+  pipeline_id: z.string(),
+  strategy_id: z.string().nullable(),
+  status: z.string(),
+  trigger: z.string(),
+  trigger_ref: z.string().nullable(),
+  exchange: z.string(),
+  timeframe: z.string(),
+  symbols: z.array(z.string()),
+  as_of: z.date(),
+  started_at: z.date(),
+  finished_at: z.date().nullable(),
+  summary: z.unknown().nullable(),
+  error: z.string().nullable(),
+});
+export type RunRow = z.infer<typeof RunRow>;
+
+export const LogRow = z.object({
+  symbol: z.string().nullable(),
+  stage: z.string().nullable(),
+  seq: z.number(),
+  module_id: z.string().nullable(),
+  module_version: z.string().nullable(),
+  level: z.string(),
+  event: z.string(),
+  message: z.string(),
+  rationale: z.string().nullable(),
+  outputs: z.unknown().nullable(),
+  duration_ms: z.number().nullable(),
+});
+export type LogRow = z.infer<typeof LogRow>;
+
+const runColumns = 'run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, started_at, finished_at, summary, error';
+
+export async function listRuns(q: Queryable, limit: number): Promise<RunRow[]> {
+  return queryRows(q, RunRow, `select ${runColumns} from pipeline_runs order by started_at desc limit $1`, [limit]);
+}
+
+export async function getRunTrace(q: Queryable, runId: string): Promise<{ run: RunRow; logs: LogRow[] }> {
+  if (!z.string().uuid().safeParse(runId).success) throw new TraderError('BAD_INPUT', `'${runId}' is not a run id (a UUID); see \`trader runs list\`.`);
+  const [run] = await queryRows(q, RunRow, `select ${runColumns} from pipeline_runs where run_id = $1`, [runId]);
+  if (!run) throw new TraderError('NOT_FOUND', `Run ${runId} does not exist; see \`trader runs list\`.`);
+  const logs = await queryRows(
+    q,
+    LogRow,
+    'select symbol, stage, seq, module_id, module_version, level, event, message, rationale, outputs, duration_ms from pipeline_log where run_id = $1 order by log_id',
+    [runId],
+  );
+  return { run, logs };
+}

@@ -1,0 +1,118 @@
+import type { ModuleSdk } from '../../sdk/define-module.ts';
+import type { OnError } from '../../sdk/stages.ts';
+import { contextKeys, isKeyName } from '../../sdk/context-keys.ts';
+import { describeCondition } from '../plan/conditions.ts';
+import type { Plan, PlannedSlot } from '../plan/plan-types.ts';
+import { type SlotResult, executeSlot } from './execute-slot.ts';
+import { deepFreeze } from './freeze.ts';
+import type { ErrorEntry, LogEntry } from './run-types.ts';
+import { boundedSnapshot } from './snapshot.ts';
+
+export interface SymbolRun {
+  context: Record<string, unknown>;
+  logs: LogEntry[];
+  errors: ErrorEntry[];
+  /** Set when a filter blocked the symbol. */
+  blockedBy: { module_id: string; reason: string } | null;
+  /** Set when a failing module's policy stopped the symbol or the run. */
+  stoppedBy: { module_id: string; policy: Exclude<OnError, 'skip_module'>; message: string } | null;
+  modulesRun: number;
+}
+
+function merge(context: Record<string, unknown>, outputs: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(outputs)) {
+    const isList = isKeyName(key) && contextKeys[key].kind === 'list';
+    context[key] = deepFreeze(isList ? [...((context[key] as unknown[]) ?? []), ...(value as unknown[])] : value);
+  }
+}
+
+/** Log entry fields common to every event of one slot. */
+const slotEntry = (symbol: string, slot: PlannedSlot) => ({
+  symbol,
+  stage: slot.stage,
+  module_id: slot.module_id,
+  module_version: slot.version,
+});
+
+/**
+ * Runs a plan's slots for one symbol over its initial context: per slot, evaluate
+ * `run_when`, run on the read-only view, enforce the contract, merge (unless shadow),
+ * log with rationale and duration; a blocking filter or a failing module's policy
+ * stops the symbol.
+ */
+export function runSymbol(plan: Plan, symbol: string, initial: Record<string, unknown>, sdk: ModuleSdk): SymbolRun {
+  const context: Record<string, unknown> = { ...initial };
+  const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
+  for (const slot of plan.slots) {
+    const result = executeSlot(slot, context, sdk);
+    const base = slotEntry(symbol, slot);
+    if (result.status === 'skipped_when') {
+      run.logs.push({ ...base, level: 'debug', event: 'skipped', message: `run_when not met: ${describeCondition(slot.when!)}`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
+      continue;
+    }
+    if (result.status === 'missing_input') {
+      run.logs.push({ ...base, level: 'warn', event: 'missing_input', message: `skipped: input ${result.missing.join(', ')} was not produced earlier in this run`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
+      continue;
+    }
+    run.modulesRun++;
+    if (result.status !== 'ok') {
+      if (applyFailure(run, slot, result, symbol)) break;
+      continue;
+    }
+    const outputs = result.outputs;
+    run.logs.push({
+      ...base,
+      level: 'info',
+      event: slot.shadow ? 'shadow' : 'ran',
+      message: slot.shadow ? 'shadow run: output logged, not merged' : `wrote ${Object.keys(outputs).join(', ') || 'nothing'}`,
+      rationale: result.rationale,
+      outputs: boundedSnapshot(outputs),
+      context_snapshot: boundedSnapshot(result.view),
+      duration_ms: result.duration_ms,
+    });
+    context.rationales = deepFreeze([
+      ...((context.rationales as unknown[]) ?? []),
+      { module_id: slot.module_id, version: slot.version, stage: slot.stage, text: slot.shadow ? `[shadow] ${result.rationale}` : result.rationale },
+    ]);
+    if (slot.shadow) continue;
+    merge(context, outputs);
+    const block = slot.stage === 'filter' ? (outputs.filter_verdicts as { allow: boolean; reason: string }[] | undefined)?.find((v) => !v.allow) : undefined;
+    if (block) {
+      run.blockedBy = { module_id: slot.module_id, reason: block.reason };
+      run.logs.push({ ...base, level: 'info', event: 'blocked', message: `blocked: ${block.reason}`, rationale: block.reason, outputs: null, context_snapshot: null, duration_ms: null });
+      break;
+    }
+  }
+  return run;
+}
+
+/** Records a failed slot and applies its on_error policy; true when the symbol must stop. */
+function applyFailure(run: SymbolRun, slot: PlannedSlot, result: Exclude<SlotResult, { status: 'ok' | 'skipped_when' | 'missing_input' }>, symbol: string): boolean {
+  const base = slotEntry(symbol, slot);
+  const snapshot = boundedSnapshot(result.view);
+  const message =
+    result.status === 'error'
+      ? `module threw: ${result.error.message}`
+      : `contract violation, output discarded: ${result.violations.join('; ')}`;
+  const policy = slot.shadow ? 'skip_module' : slot.on_error;
+  run.logs.push({
+    ...base,
+    level: 'error',
+    event: result.status === 'error' ? 'module_error' : 'contract_violation',
+    message: `${message} (on_error: ${policy})`,
+    rationale: result.status === 'violation' ? result.rationale : null,
+    outputs: null,
+    context_snapshot: snapshot,
+    duration_ms: result.duration_ms,
+  });
+  run.errors.push({
+    ...base,
+    code: result.status === 'error' ? 'MODULE_FAILED' : 'CONTRACT_OUTPUT',
+    error_message: message,
+    traceback: result.status === 'error' ? (result.error.stack ?? null) : null,
+    context_snapshot: snapshot,
+  });
+  if (policy === 'skip_module') return false;
+  run.stoppedBy = { module_id: slot.module_id, policy, message };
+  return true;
+}

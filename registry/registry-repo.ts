@@ -1,0 +1,47 @@
+import { TraderError } from '../core/errors.ts';
+import { type Queryable, queryRows } from '../store/db.ts';
+import { RegistryRow } from './rows.ts';
+
+export async function listModules(q: Queryable): Promise<RegistryRow[]> {
+  return queryRows(q, RegistryRow, 'select * from module_registry order by logic_type, module_id');
+}
+
+export async function getModule(q: Queryable, moduleId: string): Promise<RegistryRow> {
+  const [row] = await queryRows(q, RegistryRow, 'select * from module_registry where module_id = $1', [moduleId]);
+  if (!row) throw new TraderError('NOT_FOUND', `Module '${moduleId}' is not registered; see \`trader module list\`.`);
+  return row;
+}
+
+/** Pins a hash only where none is recorded, so a concurrent registration is never overwritten. */
+export async function pinModuleHash(q: Queryable, moduleId: string, sha256: string): Promise<boolean> {
+  const rows = await q.query('update module_registry set sha256 = $2 where module_id = $1 and sha256 is null returning module_id', [moduleId, sha256]);
+  return rows.length === 1;
+}
+
+export async function setModuleActive(q: Queryable, moduleId: string, active: boolean): Promise<void> {
+  const rows = await q.query('update module_registry set is_active = $2 where module_id = $1 returning module_id', [moduleId, active]);
+  if (rows.length === 0) throw new TraderError('NOT_FOUND', `Module '${moduleId}' is not registered; see \`trader module list\`.`);
+}
+
+export type ModuleRegistration = Pick<
+  RegistryRow,
+  'module_id' | 'logic_type' | 'version' | 'description' | 'script_path' | 'function_name' | 'input_keys' | 'output_keys' | 'sha256' | 'params'
+> & { is_active: boolean };
+
+/** Inserts or updates a module row from its manifest; activation is kept unless given. */
+export async function upsertModule(q: Queryable, m: ModuleRegistration): Promise<RegistryRow> {
+  const [row] = await queryRows(
+    q,
+    RegistryRow,
+    `insert into module_registry (module_id, logic_type, version, description, script_path, function_name, input_keys, output_keys, sha256, params, is_active)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict (module_id) do update set
+       logic_type = excluded.logic_type, version = excluded.version, description = excluded.description,
+       script_path = excluded.script_path, function_name = excluded.function_name, input_keys = excluded.input_keys,
+       output_keys = excluded.output_keys, sha256 = excluded.sha256, params = excluded.params,
+       is_active = module_registry.is_active or excluded.is_active
+     returning *`,
+    [m.module_id, m.logic_type, m.version, m.description, m.script_path, m.function_name, m.input_keys, m.output_keys, m.sha256, m.params, m.is_active],
+  );
+  return row!;
+}

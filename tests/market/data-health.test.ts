@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { checkDataHealth } from '../../market/data-health.ts';
+import { parseCandleCsv } from '../../market/csv-candles.ts';
+import { DataHealth } from '../../sdk/context-schemas.ts';
+import { HOUR, SAMPLE_LAST_TS, SAMPLE_ROWS, sampleText } from './sample.ts';
+
+const { ts } = parseCandleCsv(sampleText, { timeframe: '1h' });
+const lastClose = SAMPLE_LAST_TS + HOUR; // 2025-01-01T00:00Z
+const fresh = { timeframeMs: HOUR, asOfMs: lastClose, minBars: 200 };
+
+function health(series: number[], options = fresh) {
+  return DataHealth.parse(checkDataHealth({ ts: series }, options));
+}
+
+describe('checkDataHealth on the 2024 sample', () => {
+  it('finds the real sample complete and fresh right after its last close', () => {
+    expect(health(ts)).toEqual({ ok: true, bars: SAMPLE_ROWS, gaps: 0, missing_bars: 0, last_close_ts: lastClose, stale: false, issues: [] });
+  });
+
+  it('reports a cut-out gap with its size and place, yet stays ok while it is small', () => {
+    const cut = [...ts.slice(0, 1000), ...ts.slice(1010, 5000), ...ts.slice(5001)];
+    const h = health(cut);
+    expect(h).toMatchObject({ ok: true, bars: SAMPLE_ROWS - 11, gaps: 2, missing_bars: 11, stale: false });
+    expect(h.issues).toEqual([`2 gap(s) with 11 missing bar(s) in total; the largest is 10 bar(s) after ${new Date(ts[999]!).toISOString()}.`]);
+  });
+
+  it('fails when missing bars exceed 5% of the bars', () => {
+    const sparse = ts.filter((_, i) => i % 10 !== 5); // one bar in ten gone: ~11% missing
+    const h = health(sparse);
+    expect(h.ok).toBe(false);
+    expect(h.gaps).toBe(h.missing_bars);
+    expect(h.missing_bars).toBe(ts.length - sparse.length);
+    expect(h.issues.at(-1)).toMatch(/^Missing bars are 11\.\d% of the series, above the 5% limit\.$/);
+  });
+
+  it('is stale only once as_of is more than one timeframe past the last close', () => {
+    expect(health(ts, { ...fresh, asOfMs: lastClose + HOUR }).stale).toBe(false);
+    const h = health(ts, { ...fresh, asOfMs: lastClose + HOUR + 1 });
+    expect(h).toMatchObject({ ok: false, stale: true, last_close_ts: lastClose });
+    expect(h.issues).toEqual([
+      `The newest candle closed at 2025-01-01T00:00:00.000Z, more than one timeframe before 2025-01-01T01:00:00.001Z, so the data is stale.`,
+    ]);
+  });
+
+  it('fails with too few bars, and with no bars at all', () => {
+    const h = health(ts.slice(-50));
+    expect(h).toMatchObject({ ok: false, bars: 50, stale: false });
+    expect(h.issues).toEqual(['Only 50 bars are available but 200 are needed: import or fetch more history.']);
+    expect(health([])).toMatchObject({ ok: false, bars: 0, gaps: 0, missing_bars: 0, last_close_ts: null, stale: true });
+  });
+
+  it('flags a candle that had not closed at decision time', () => {
+    const h = health(ts, { ...fresh, asOfMs: lastClose - 1 });
+    expect(h.ok).toBe(false);
+    expect(h.issues.at(-1)).toMatch(/was not closed at decision time/);
+  });
+});
