@@ -7,5 +7,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Keep test output readable: run logs (info) are asserted through the database, not stderr.
+    env: { TRADER_LOG_LEVEL: 'warn' },
   },
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
-import { parseTimeframe, timeframeOffsetMs, type Timeframe } from './timeframes.ts';
+import { parseTimeframe, timeframeOffsetMs } from './timeframes.ts';
 
 /** OHLCV columns without the series' identity: what a CSV file or a DB query yields. */
 export type CandleColumns = Pick<z.infer<typeof CandleSeries>, 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume'>;
@@ -26,7 +26,7 @@ export interface ParseCandleCsvOptions {
  */
 export function parseCandleCsv(text: string, options: ParseCandleCsvOptions): CandleColumns {
   const stepMs = parseTimeframe(options.timeframe);
-  const offsetMs = timeframeOffsetMs(options.timeframe as Timeframe);
+  const offsetMs = timeframeOffsetMs(options.timeframe);
   const where = options.file ? path.basename(options.file) : 'CSV';
   const fail = (line: number, problem: string): never => {
     throw new TraderError('BAD_INPUT', `${where} line ${line}: ${problem}; fix or remove that row and import again.`);

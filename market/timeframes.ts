@@ -34,7 +34,7 @@ export function isTimeframe(value: string): value is Timeframe {
  * Where candle open times fall: ts = offset + k * step. Weekly candles open on Monday
  * 00:00 UTC (ccxt/Binance) while the epoch was a Thursday, hence the 4-day offset.
  */
-export function timeframeOffsetMs(value: Timeframe): number {
+export function timeframeOffsetMs(value: string): number {
   return value === '1w' ? 4 * DAY : 0;
 }
 

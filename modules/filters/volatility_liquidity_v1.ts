@@ -46,7 +46,8 @@ export const manifest = defineManifest({
     .refine((p) => p.min_atr_pct <= p.max_atr_pct, { message: 'min_atr_pct must not exceed max_atr_pct', path: ['min_atr_pct'] }),
 });
 
-const money = (x: number) => Math.round(x).toLocaleString('en-US');
+/** 1234567.8 -> '1,234,568' (no locale APIs: the output must not depend on the runtime's ICU data). */
+const money = (x: number) => String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const problems: string[] = [];

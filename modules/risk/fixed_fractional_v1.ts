@@ -101,7 +101,7 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     qty = next < qty ? next : qty * (1 - 4 * Number.EPSILON);
   }
   const stepText = step === null ? 'no amount step known' : `step ${Number(step.toPrecision(1))}`;
-  const sized = `${head}: equity ${f(equity)} ${currency} x ${params.risk_pct}% = ${f(budget)} at risk / ${px(dist)} per unit = ${raw.toPrecision(6)}, ${stepText} -> qty ${qty}`;
+  const sized = `${head}: equity ${f(equity)} ${currency} x ${params.risk_pct}% = ${f(budget)} at risk / ${px(dist)} per unit = ${(budget / dist).toPrecision(6)}, ${stepText} -> qty ${qty}`;
   const noteText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   if (!(qty > 0)) return none(`No intent: ${sized}${noteText}; the quantity rounds to 0.`);
   if (inst.min_qty !== null && qty < inst.min_qty) return none(`No intent: ${sized}${noteText}; below min_qty ${inst.min_qty}.`);

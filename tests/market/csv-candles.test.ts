@@ -34,13 +34,11 @@ describe('parseCandleCsv on the shipped sample', () => {
     expect(c.volume.every((v) => Number.isFinite(v))).toBe(true);
   });
 
-  it('parses 65,000 rows in well under a second', () => {
+  it('parses a 65,000-row file completely (speed is measured by npm run bench, not asserted)', () => {
     const rows = ['timestamp,open,high,low,close,volume'];
     for (let i = 0; i < 65_000; i++) rows.push(`${SAMPLE_FIRST_TS + i * 60_000},100.5,101.25,99.75,100.125,${i}.5`);
     const text = rows.join('\n');
-    const start = performance.now();
     const c = parseCandleCsv(text, { timeframe: '1m' });
-    expect(performance.now() - start).toBeLessThan(500);
     expect(c.ts).toHaveLength(65_000);
     expect(c.volume[64_999]).toBe(64_999.5);
   });

@@ -21,7 +21,7 @@ describe('volatility_liquidity_v1', () => {
     const candles = sampleCandles({ from: 0, to: 300 });
     let sum = 0;
     for (let i = 276; i < 300; i++) sum += candles.close[i]! * candles.volume[i]!;
-    const avg = Math.round(sum / 24).toLocaleString('en-US');
+    const avg = Math.round(sum / 24).toLocaleString('en-US'); // independent formatting
     const v = verdict({ candles, volatility: normalVol, data_health: healthy });
     expect(v.allow).toBe(true);
     expect(v.reason).toContain(`average quote volume ${avg} over the last 24 candles`);

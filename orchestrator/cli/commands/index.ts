@@ -5,6 +5,7 @@ import { registerModuleCommands } from './module.ts';
 import { registerPipelineCommands } from './pipeline.ts';
 import { registerRunCommand } from './run.ts';
 import { registerRunsCommands } from './runs.ts';
+import { registerSchemaCommands } from './schema.ts';
 
 /** Every CLI command group, in the order `trader --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerRunCommand, registerRunsCommands, registerPipelineCommands, registerModuleCommands, registerDbCommands, registerDataCommands];
+export const commands: ((program: Command) => void)[] = [registerRunCommand, registerRunsCommands, registerPipelineCommands, registerModuleCommands, registerDbCommands, registerDataCommands, registerSchemaCommands];

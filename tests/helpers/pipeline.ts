@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { packageRoot, sampleDataDir } from '../../core/paths.ts';
+import { importCandleCsv } from '../../market/import-csv.ts';
+import { registerModuleFile } from '../../orchestrator/registration.ts';
+import type { RunOptions } from '../../orchestrator/run/run-summary.ts';
+import type { Db, Queryable } from '../../store/db.ts';
+
+/** Test modules (throwing, contract-breaking, blocking...) live in their own modules root. */
+export const fixturesRoot = path.join(packageRoot, 'tests', 'fixtures', 'modules');
+export const fixtureEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_MODULES_ROOT: fixturesRoot };
+
+export async function registerFixtures(db: Queryable, files: string[], env = fixtureEnv): Promise<void> {
+  for (const f of files) await registerModuleFile(db, path.join(env.TRADER_MODULES_ROOT!, f), { activate: true, env });
+}
+
+export interface SlotSpec {
+  stage: string;
+  module_id: string;
+  position?: number;
+  params?: Record<string, unknown>;
+  run_when?: unknown;
+  shadow?: boolean;
+  on_error?: 'skip_module' | 'skip_symbol' | 'halt_run';
+}
+
+export async function addSlots(db: Queryable, slots: SlotSpec[], pipelineId = 'default'): Promise<void> {
+  for (const [i, s] of slots.entries()) {
+    await db.query(
+      'insert into pipeline_config (pipeline_id, stage, position, module_id, params, run_when, shadow, on_error) values ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [pipelineId, s.stage, s.position ?? i, s.module_id, s.params ?? {}, s.run_when ?? null, s.shadow ?? false, s.on_error ?? null],
+    );
+  }
+}
+
+export async function importSample(db: Db, base: 'BTC' | 'ETH'): Promise<void> {
+  await importCandleCsv(db, { file: path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`), exchange: 'binance', symbol: `${base}/USDT`, timeframe: '1h' });
+}
+
+/** As of the demo's timestamp: both sample symbols break out upwards on the default pipeline. */
+export const demoAsOf = new Date('2024-03-05T02:00:00Z');
+
+export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
+  return {
+    symbols: ['BTC/USDT'],
+    pipelineId: 'default',
+    strategyId: null,
+    exchange: 'binance',
+    timeframe: '1h',
+    asOf: demoAsOf,
+    trigger: 'test',
+    triggerRef: null,
+    historyBars: 500,
+    minBars: 100,
+    equity: 10_000,
+    env: fixtureEnv,
+    ...overrides,
+  };
+}
+
+/** A private modules root inside the repo (so `zod` resolves), for tests that edit module files. */
+export function tempModulesRoot(): string {
+  const dir = path.join(packageRoot, 'tests', '.tmp', `mods-${process.pid}-${Math.random().toString(36).slice(2)}`, 'modules');
+  fs.mkdirSync(path.join(dir, 'agents'), { recursive: true });
+  return dir;
+}
