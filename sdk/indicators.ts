@@ -43,11 +43,14 @@ export type Indicators = typeof indicators;
 /** Rounds a quantity down to the market's step so an order never exceeds the sized risk. */
 export function floorToStep(value: number, step: number): number {
   if (!(step > 0)) return value;
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 2);
-  return Number((Math.floor(value / step + 1e-9) * step).toFixed(decimals));
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step)));
+  let n = Math.floor(value / step);
+  // value / step can land a hair below a whole number through float error: take the next step only if it still fits.
+  if ((n + 1) * step <= value) n += 1;
+  return Number((n * step).toFixed(Math.min(decimals, 100)));
 }
 
 /** The step implied by a number of decimals (ccxt's DECIMAL_PLACES precision mode). */
-export function stepFromPrecision(decimals: number | null): number | null {
-  return decimals === null ? null : 10 ** -decimals;
+export function stepFromPrecision(decimals: number): number {
+  return 10 ** -decimals;
 }

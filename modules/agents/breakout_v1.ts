@@ -28,7 +28,7 @@ export const manifest = defineManifest({
   params: z
     .object({
       lookback: z.number().int().min(5).max(500).default(20).describe('candles before the last one that form the channel'),
-      allow_short: z.boolean().default(true).describe('also signal short breakouts below the channel low'),
+      allow_short: z.boolean().default(false).describe('also signal short breakouts below the channel low (off by default: a spot account cannot short)'),
       with_trend_only: z
         .boolean()
         .default(true)

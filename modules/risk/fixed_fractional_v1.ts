@@ -36,6 +36,13 @@ export const manifest = defineManifest({
         .max(100)
         .default(100)
         .describe('cap on the position value as percent of equity (spot, no leverage)'),
+      default_amount_decimals: z
+        .number()
+        .int()
+        .min(0)
+        .max(12)
+        .default(8)
+        .describe("quantity decimals used when the instrument's amount precision is unknown"),
       tp_fractions: z
         .array(z.number().positive().max(1))
         .min(1)
@@ -87,20 +94,20 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
 
   const budget = (equity * params.risk_pct) / 100;
   const maxNotional = (equity * params.max_notional_pct) / 100;
-  const step = stepFromPrecision(inst.amount_precision);
+  const step = stepFromPrecision(inst.amount_precision ?? params.default_amount_decimals);
   let raw = budget / dist;
   if (raw * entry > maxNotional) {
     notes.push(`qty ${raw.toPrecision(6)} capped to ${params.max_notional_pct}% of equity (${f(maxNotional)} ${currency} notional)`);
     raw = maxNotional / entry;
   }
-  let qty = step === null ? raw : floorToStep(raw, step);
+  let qty = floorToStep(raw, step);
   // Guard against float rounding: the order must never risk more than the budget or exceed the cap.
   for (let i = 0; i < 8 && qty > 0 && (qty * dist > budget || qty * entry > maxNotional); i++) {
-    const next = step === null ? qty : floorToStep(Math.max(0, qty - step), step);
+    const next = floorToStep(Math.max(0, qty - step), step);
     // When the step is below the float resolution of qty, stepping down changes nothing: shave an ulp or so.
     qty = next < qty ? next : qty * (1 - 4 * Number.EPSILON);
   }
-  const stepText = step === null ? 'no amount step known' : `step ${Number(step.toPrecision(1))}`;
+  const stepText = `step ${Number(step.toPrecision(1))}${inst.amount_precision === null ? ' (precision unknown: default_amount_decimals)' : ''}`;
   const sized = `${head}: equity ${f(equity)} ${currency} x ${params.risk_pct}% = ${f(budget)} at risk / ${px(dist)} per unit = ${(budget / dist).toPrecision(6)}, ${stepText} -> qty ${qty}`;
   const noteText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   if (!(qty > 0)) return none(`No intent: ${sized}${noteText}; the quantity rounds to 0.`);

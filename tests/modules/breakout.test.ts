@@ -55,7 +55,7 @@ describe('breakout_v1 on real BTC/USDT 1h candles', () => {
 
   it('fires short on 2024-01-14 23:00 UTC with the stop above and targets below', () => {
     const view = realView(335);
-    const { list } = signals(view);
+    const { list } = signals(view, { ...params, allow_short: true });
     expect(list).toHaveLength(1);
     const s = list[0]!;
     const R = 1.5 * view.volatility.atr;
@@ -125,13 +125,13 @@ describe('breakout_v1 edge cases', () => {
 
   it('drops a short whose targets would fall to zero or below', () => {
     const candles = syntheticCandles([...new Array(30).fill(10), 5]);
-    const r = signals({ candles, market_state: { ...flatState, trend: 'down' }, volatility: { atr: 2, atr_pct: 40, band: 'high' } });
+    const r = signals({ candles, market_state: { ...flatState, trend: 'down' }, volatility: { atr: 2, atr_pct: 40, band: 'high' } }, { ...params, allow_short: true });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('not be a positive price');
   });
 
   it('params: defaults and strictness', () => {
-    expect(params).toEqual({ lookback: 20, allow_short: true, with_trend_only: true, stop_atr_mult: 1.5, targets_r: [2, 3], full_strength_atr: 1, full_adx: 50 });
+    expect(params).toEqual({ lookback: 20, allow_short: false, with_trend_only: true, stop_atr_mult: 1.5, targets_r: [2, 3], full_strength_atr: 1, full_adx: 50 });
     expect(manifest.params.safeParse({ lookback: 2 }).success).toBe(false);
     expect(manifest.params.safeParse({ look_back: 20 }).success).toBe(false);
   });

@@ -142,7 +142,7 @@ describe('fixed_fractional_v1 rules', () => {
   });
 
   it('params: defaults, strictness, fractions must sum to 1', () => {
-    expect(params).toEqual({ risk_pct: 1, min_stop_atr_mult: 1, max_notional_pct: 100, tp_fractions: [0.5, 0.5] });
+    expect(params).toEqual({ risk_pct: 1, min_stop_atr_mult: 1, max_notional_pct: 100, default_amount_decimals: 8, tp_fractions: [0.5, 0.5] });
     expect(manifest.params.safeParse({ tp_fractions: [0.5, 0.6] }).success).toBe(false);
     expect(manifest.params.safeParse({ risk: 1 }).success).toBe(false);
   });
