@@ -4,7 +4,7 @@ import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModul
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureOverhead } from './overhead.ts';
-import { type Row, fmt, median, renderTable } from './stats.ts';
+import { type Row, fmt, median, renderTable, spread } from './stats.ts';
 
 const SYMBOLS = 50;
 const OVERHEAD = { iterations: 3000, warmup: 300 };
@@ -54,6 +54,7 @@ export async function main(): Promise<number> {
           figure: '1. orchestrator overhead / module call',
           backend: 'in-process',
           median: `${fmt(median(o.overheadUs), 2)} µs`,
+          range: spread(o.overheadUs, 2),
           reps: `${OVERHEAD.iterations} runSymbol calls x ${o.modulesPerCall} modules (${OVERHEAD.warmup} warm-up)`,
           notes: `(runSymbol wall time - sum of log duration_ms) / ${o.modulesPerCall}; modules' own time median ${fmt(median(o.moduleUs), 2)} µs/call`,
         });
@@ -62,17 +63,17 @@ export async function main(): Promise<number> {
 
       log(`${label}: runPipeline, 1 and ${SYMBOLS} symbols`);
       const one = await measureFullRun(b.db, ['B01/USDT'], FULL_1.reps, FULL_1.warmup);
-      rows.push({ figure: '2. runPipeline, 1 symbol', backend: label, median: `${fmt(median(one.ms))} ms`, reps: `${FULL_1.reps} runs (${FULL_1.warmup} warm-up)`, notes: `default 5-module pipeline, cached candles, B01/USDT: ${outcomeText(one.outcomes)}` });
+      rows.push({ figure: '2. runPipeline, 1 symbol', backend: label, median: `${fmt(median(one.ms))} ms`, range: spread(one.ms), reps: `${FULL_1.reps} runs (${FULL_1.warmup} warm-up)`, notes: `default 5-module pipeline, cached candles, B01/USDT: ${outcomeText(one.outcomes)}` });
       const many = await measureFullRun(b.db, imported.symbols, FULL_50.reps, FULL_50.warmup);
-      rows.push({ figure: `2. runPipeline, ${SYMBOLS} symbols`, backend: label, median: `${fmt(median(many.ms))} ms`, reps: `${FULL_50.reps} runs (${FULL_50.warmup} warm-up)`, notes: `${fmt(median(many.ms) / SYMBOLS, 2)} ms/symbol; outcomes per run: ${outcomeText(many.outcomes)}` });
+      rows.push({ figure: `2. runPipeline, ${SYMBOLS} symbols`, backend: label, median: `${fmt(median(many.ms))} ms`, range: spread(many.ms), reps: `${FULL_50.reps} runs (${FULL_50.warmup} warm-up)`, notes: `${fmt(median(many.ms) / SYMBOLS, 2)} ms/symbol; outcomes per run: ${outcomeText(many.outcomes)}` });
 
       await b.close(); // the CLI needs the PGlite directory (one process per data dir)
       log(`${label}: cold start of node ${cliArgs.join(' ')}`);
       const cold = measureColdStart(b.cliEnv, COLD.reps);
-      rows.push({ figure: '3. CLI cold start to exit', backend: label, median: `${fmt(median(cold.ms), 0)} ms`, reps: `${COLD.reps} processes`, notes: `spawn to exit of \`node ${cliArgs.join(' ')}\`${haveTimeBin ? ' under /usr/bin/time -v' : ''}` });
+      rows.push({ figure: '3. CLI cold start to exit', backend: label, median: `${fmt(median(cold.ms), 0)} ms`, range: spread(cold.ms, 0), reps: `${COLD.reps} processes`, notes: `spawn to exit of \`node ${cliArgs.join(' ')}\`${haveTimeBin ? ' under /usr/bin/time -v' : ''}` });
       const probe = probeLoadedModules(b.cliEnv);
       const rss = cold.rssMb.length > 0 ? cold.rssMb : [probe.maxRssMb];
-      rows.push({ figure: '3. CLI peak RSS', backend: label, median: `${fmt(median(rss))} MB`, reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`, notes: cold.rssMb.length > 0 ? 'max resident set size from /usr/bin/time -v' : 'process.resourceUsage().maxRSS in a preloaded probe' });
+      rows.push({ figure: '3. CLI peak RSS', backend: label, median: `${fmt(median(rss))} MB`, range: spread(rss), reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`, notes: cold.rssMb.length > 0 ? 'max resident set size from /usr/bin/time -v' : 'process.resourceUsage().maxRSS in a preloaded probe' });
       notes.push(
         `${label}: ccxt ${ccxtInstalled() ? 'IS installed' : 'is not installed (no node_modules/ccxt)'}; a probed run (node --import bench/load-probe.mjs) loaded ${probe.modules} modules, ${probe.ccxtHits.length === 0 ? 'none of them ccxt' : `ccxt among them: ${probe.ccxtHits.slice(0, 3).join(', ')}`}`,
       );

@@ -23,16 +23,21 @@ export interface Row {
   figure: string;
   backend: string;
   median: string;
+  /** min..max of the same repetitions, to show the spread. */
+  range: string;
   reps: string;
   notes: string;
 }
+
+/** 'min..max' of `values` with `digits` decimals. */
+export const spread = (values: readonly number[], digits = 1) => `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
 
 export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 /** Plain-text table, columns padded to their widest cell. */
 export function renderTable(rows: readonly Row[]): string {
-  const cols: (keyof Row)[] = ['figure', 'backend', 'median', 'reps', 'notes'];
-  const head: Row = { figure: 'measurement', backend: 'backend', median: 'median', reps: 'repetitions', notes: 'what / how' };
+  const cols: (keyof Row)[] = ['figure', 'backend', 'median', 'range', 'reps', 'notes'];
+  const head: Row = { figure: 'measurement', backend: 'backend', median: 'median', range: 'min..max', reps: 'repetitions', notes: 'what / how' };
   const all = [head, ...rows];
   const width = cols.map((c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: Row) => cols.map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(width[i]!))).join(' | ');
