@@ -119,3 +119,18 @@ export async function migrate(db: Db, dir = migrationsDir): Promise<MigrationSta
   }
   return appliedNow;
 }
+
+/** Refuses to work on a database that lacks shipped migrations, with the command that fixes it. Read-only. */
+export async function assertMigrated(db: Db, dir = migrationsDir): Promise<void> {
+  const [table] = await db.query<{ present: boolean }>("select to_regclass('supabase_migrations.schema_migrations') is not null as present");
+  const applied = table?.present
+    ? new Set((await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).map((r) => r.version))
+    : new Set<string>();
+  const pending = readMigrationFiles(dir).filter((f) => !applied.has(f.version));
+  if (pending.length > 0) {
+    throw new TraderError(
+      'CONFIG_INVALID',
+      `The database at ${db.location} lacks ${pending.length} migration(s) (${pending.map((f) => f.file).join(', ')}); run \`trader db migrate\` first.`,
+    );
+  }
+}

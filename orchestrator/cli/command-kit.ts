@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TraderError, toTraderError } from '../../core/errors.ts';
 import type { Db } from '../../store/db.ts';
+import { assertMigrated } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
 
 /** Shared plumbing for CLI commands: one error path, one JSON path, one way to open the database. */
@@ -40,10 +41,15 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
-/** Opens the configured database for the duration of `fn`, always closing it. */
-export async function withDb<T>(command: string, fn: (db: Db) => Promise<T>): Promise<T> {
+/**
+ * Opens the configured database for the duration of `fn`, always closing it. Unless
+ * `migrated: false` (the db commands themselves), a database with pending migrations is
+ * refused with the command that fixes it, instead of a raw "relation does not exist".
+ */
+export async function withDb<T>(command: string, fn: (db: Db) => Promise<T>, options: { migrated?: boolean } = {}): Promise<T> {
   const db = await openDb({ command: `trader ${command}` });
   try {
+    if (options.migrated ?? true) await assertMigrated(db);
     return await fn(db);
   } finally {
     await db.close();

@@ -18,7 +18,7 @@ export function registerDbCommands(program: Command): void {
               ? `Database ${conn.location} is up to date.`
               : applied.map((m) => `applied ${m.version}_${m.name}`).join('\n'),
           );
-        }),
+        }, { migrated: false }),
       ),
     );
 
@@ -33,7 +33,7 @@ export function registerDbCommands(program: Command): void {
             [`database: ${conn.location}`, ...status.map((s) => `${s.state.padEnd(12)} ${s.version}_${s.name}`)].join('\n'),
           );
           return status.some((s) => s.state === 'edited') ? 2 : 0;
-        }),
+        }, { migrated: false }),
       ),
     );
 

@@ -1,0 +1,234 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import postgres from 'postgres';
+import { expect } from 'vitest';
+import { packageRoot, sampleDataDir } from '../../core/paths.ts';
+import { adminUrl, createPostgresDatabase } from './db.ts';
+
+/** Helpers for tests that spawn the real `trader` bin against a database of their own. */
+
+export type CliBackend = 'pglite' | 'postgres';
+export const cliBackends: CliBackend[] = ['pglite', 'postgres'];
+
+export const traderBin = path.join(packageRoot, 'bin', 'trader.js');
+export const demoAsOfIso = '2024-03-05T02:00:00Z';
+export const sampleCsv = (base: 'BTC' | 'ETH') => path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`);
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  pid: number;
+}
+
+/** The environment every spawn starts from: no database, modules root or debug flags leak in from the caller. */
+export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, TRADER_LOG_LEVEL: 'warn' };
+  for (const k of ['DATABASE_URL', 'TRADER_HOME', 'TRADER_DEBUG', 'TRADER_MODULES_ROOT', 'TRADER_PAPER_EQUITY', 'TRADER_RUN_STALE_SECONDS']) delete env[k];
+  return { ...env, ...extra };
+}
+
+/** Spawns `node bin/trader.js ...args`; resolves with the exit code and both streams, never rejects on a non-zero exit. */
+export function spawnTrader(args: string[], env: NodeJS.ProcessEnv, cwd = packageRoot): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [traderBin, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
+  });
+  return { pid: child.pid!, done };
+}
+
+export function runTrader(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
+  return spawnTrader(args, env, cwd).done;
+}
+
+/** A `trader` invocation that must succeed; shows stderr when it does not. */
+export async function ok(t: Target, ...args: string[]): Promise<CliResult> {
+  const r = await runTrader(args, t.env);
+  expect(r.code, `trader ${args.join(' ')} failed:\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+/**
+ * A user error: the documented exit code, one `trader: ...` sentence on stderr (commander's
+ * usage errors add exactly one "(run with --help for usage)" hint line), no stack trace.
+ */
+export function expectCleanError(r: CliResult, exit: number, message: RegExp, options: { usageHint?: boolean; extraLines?: RegExp } = {}): void {
+  const lines = r.stderr.replace(/\n$/, '').split('\n');
+  expect(r.code, r.stderr).toBe(exit);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(r.stderr).not.toMatch(/Error:|TraderError|node:internal/);
+  expect(lines[0]).toMatch(/^trader: \S/);
+  expect(lines[0]).toMatch(message);
+  if (options.usageHint) expect(lines.slice(1)).toEqual(['(run with --help for usage)']);
+  else if (options.extraLines) for (const l of lines.slice(1)) expect(l).toMatch(options.extraLines);
+  else expect(lines).toHaveLength(1);
+}
+
+/** With --json an error is one JSON document on stdout: { ok: false, error: { code, message } }. */
+export function expectJsonError(r: CliResult, code: string): { ok: false; error: { code: string; message: string } } {
+  const doc = JSON.parse(r.stdout) as { ok: false; error: { code: string; message: string } };
+  expect(doc).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+  expect(r.stderr.trimEnd()).toBe(`trader: ${doc.error.message}`);
+  return doc;
+}
+
+/** A database the CLI can reach: an embedded home (TRADER_HOME) or a Postgres database (DATABASE_URL). */
+export interface Target {
+  kind: CliBackend;
+  env: NodeJS.ProcessEnv;
+  /** The PGlite home, for lock-file tests. */
+  home?: string;
+  /** Postgres only: the database URL and a client on it. */
+  url?: string;
+  sql?: postgres.Sql;
+  /** An independent copy of this database as it is now (no CLI process may be using it). */
+  clone(): Promise<Target>;
+  dispose(): Promise<void>;
+}
+
+function tempHome(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'trader-cli-'));
+}
+
+function pgliteTarget(home: string): Target {
+  return {
+    kind: 'pglite',
+    home,
+    env: baseEnv({ TRADER_HOME: home }),
+    async clone() {
+      const copy = tempHome();
+      fs.cpSync(home, copy, { recursive: true });
+      fs.rmSync(path.join(copy, 'trader.lock'), { force: true });
+      return pgliteTarget(copy);
+    },
+    async dispose() {
+      fs.rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+function connect(url: string): postgres.Sql {
+  return postgres(url, { onnotice: () => {}, max: 2 });
+}
+
+/** `create database ... template ...` fails while a just-exited CLI's backend is still going away: retry briefly. */
+async function cloneDatabase(template: string, copy: string): Promise<void> {
+  const admin = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.unsafe(`create database ${copy} template ${template}`);
+        return;
+      } catch (e) {
+        if (attempt >= 20 || !/being accessed by other users/.test(String(e))) throw e;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+function postgresTarget(url: string, drop: () => Promise<void>): Target {
+  // A TRADER_HOME of its own too, so a bug that ignores DATABASE_URL cannot touch the repo's .trader/.
+  const home = tempHome();
+  const name = new URL(url).pathname.slice(1);
+  const target: Target = {
+    kind: 'postgres',
+    url,
+    sql: connect(url),
+    env: baseEnv({ DATABASE_URL: url, TRADER_HOME: home }),
+    async clone() {
+      const copyName = `trader_t_${randomBytes(6).toString('hex')}`;
+      await target.sql!.end();
+      try {
+        await cloneDatabase(name, copyName);
+      } finally {
+        target.sql = connect(url);
+      }
+      const copyUrl = new URL(url);
+      copyUrl.pathname = `/${copyName}`;
+      return postgresTarget(copyUrl.toString(), async () => {
+        const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+        await a.unsafe(`drop database if exists ${copyName} with (force)`);
+        await a.end();
+      });
+    },
+    async dispose() {
+      await target.sql!.end();
+      fs.rmSync(home, { recursive: true, force: true });
+      await drop();
+    },
+  };
+  return target;
+}
+
+/** A fresh, empty database of the given kind. */
+export async function freshTarget(kind: CliBackend): Promise<Target> {
+  if (kind === 'pglite') return pgliteTarget(tempHome());
+  const { url, drop } = await createPostgresDatabase();
+  return postgresTarget(url, drop);
+}
+
+/** The demo's setup through the CLI: migrate, seed, import the BTC and ETH samples. */
+export async function prepareDemo(t: Target, steps: { seed?: boolean; data?: boolean } = {}): Promise<void> {
+  await ok(t, 'db', 'migrate');
+  if (steps.seed ?? true) await ok(t, 'db', 'seed');
+  if (steps.data ?? true) {
+    for (const base of ['BTC', 'ETH'] as const) {
+      await ok(t, 'data', 'import', sampleCsv(base), '--exchange', 'binance', '--symbol', `${base}/USDT`, '--timeframe', '1h');
+    }
+  }
+}
+
+export interface ListedRun {
+  run_id: string;
+  status: string;
+  pipeline_id: string;
+  symbols: string[];
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+
+/** The recorded runs, read through `trader runs list --json` (the only way into a PGlite home). */
+export async function listRuns(t: Target): Promise<ListedRun[]> {
+  const r = await ok(t, 'runs', 'list', '--json', '--limit', '1000');
+  const doc = JSON.parse(r.stdout) as { ok: true; runs: ListedRun[] };
+  expect(doc.ok).toBe(true);
+  return doc.runs;
+}
+
+/** Row count of pipeline_runs: by SQL on Postgres, through the CLI on PGlite. */
+export async function runCount(t: Target): Promise<number> {
+  if (t.sql) return Number((await t.sql`select count(*)::int as n from pipeline_runs`)[0]!.n);
+  return (await listRuns(t)).length;
+}
+
+/** A process that stays alive until killed: its pid stands in for "another trader process". */
+export function liveProcess(): { pid: number; kill: () => Promise<void> } {
+  const child = spawn('sleep', ['120'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid!,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A pid that belongs to no process: a child that has already exited and been reaped. */
+export async function deadPid(): Promise<number> {
+  const p = liveProcess();
+  await p.kill();
+  return p.pid;
+}
