@@ -5,6 +5,9 @@ import type { SymbolOutcome } from './run-types.ts';
 
 type Rationale = { module_id: string; stage: string; text: string };
 
+/** Ten significant digits: enough for any price or quantity, without float noise like 67341.23595936406. */
+const num = (n: number) => String(Number(n.toPrecision(10)));
+
 /** The last rationale of a stage, which explains why the pipeline stopped producing there. */
 function lastWord(rationales: readonly Rationale[], stage: string): string | undefined {
   const r = [...rationales].reverse().find((x) => x.stage === stage);
@@ -23,7 +26,12 @@ export function decide(symbol: string, run: SymbolRun): SymbolOutcome {
   if (run.blockedBy) return { ...base, outcome: 'blocked', reason: `${run.blockedBy.module_id}: ${run.blockedBy.reason}` };
   if (intents.length > 0) {
     const i = intents[0]!;
-    return { ...base, outcome: 'trade_intent', reason: `${i.side} ${i.qty} ${symbol} at ${i.entry}, stop ${i.stop}, risking ${i.risk_pct.toFixed(2)}% (${i.source})` };
+    const targets = i.take_profits.map((t) => num(t.price)).join(' / ');
+    return {
+      ...base,
+      outcome: 'trade_intent',
+      reason: `${i.side} ${num(i.qty)} ${symbol} at ${num(i.entry)}, stop ${num(i.stop)}, targets ${targets}, risking ${i.risk_pct.toFixed(2)}% (${num(i.risk_amount)} ${symbol.split('/')[1]}) per ${i.source}`,
+    };
   }
   const why =
     signals === 0

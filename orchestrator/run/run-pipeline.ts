@@ -42,6 +42,11 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   const asOfIso = o.asOf.toISOString();
   await openRun(db, { run_id, pipeline_id: o.pipelineId, strategy_id: o.strategyId, trigger: o.trigger, trigger_ref: o.triggerRef, exchange: o.exchange, timeframe: o.timeframe, symbols: o.symbols, as_of: o.asOf });
   logger.info({ run_id, symbols: o.symbols.length }, 'run started');
+  const pinnedLogs = prepared.pinned.map((m) => ({
+    symbol: null, stage: m.row.logic_type, module_id: m.row.module_id, module_version: m.manifest.version, level: 'warn' as const, event: 'hash_pinned',
+    message: `registry row had no sha256; pinned to the file as loaded now (${m.sha256})`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null,
+  }));
+  await writeSymbolLogs(db, run_id, pinnedLogs, []);
   const outcomes: SymbolOutcome[] = [];
   const errors: RunSummary['errors'] = [];
   let halted = false;

@@ -3,7 +3,8 @@ import type { Intent } from '../../sdk/context-schemas.ts';
 
 /** One pipeline_log row before it is written. */
 export interface LogEntry {
-  symbol: string;
+  /** null for run-level events (e.g. a module pinned on first load). */
+  symbol: string | null;
   stage: string | null;
   module_id: string | null;
   module_version: string | null;

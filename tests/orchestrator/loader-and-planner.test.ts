@@ -109,6 +109,8 @@ describe.each(backends)('module loading and planning on %s', (kind) => {
     expect(summary.pinned_modules).toEqual(['fixture_state_v1']);
     const row = await getModule(db, 'fixture_state_v1');
     expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const pinnedLog = await db.query<{ event: string; message: string }>("select event, message from pipeline_log where event = 'hash_pinned'");
+    expect(pinnedLog).toEqual([{ event: 'hash_pinned', message: `registry row had no sha256; pinned to the file as loaded now (${row.sha256})` }]);
     const again = await runPipeline(db, runOptions());
     expect(again.pinned_modules).toEqual([]);
   });
