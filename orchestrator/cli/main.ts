@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../../core/paths.ts';
 import { commands } from './commands/index.ts';
 
 /** The `trader` CLI: each command lives in its own file under `commands/` and registers itself here. */
 const program = new Command('trader')
   .description('Registry-driven crypto trading decision support: every decision explained and recorded.')
+  .version((JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(`trader: ${str.replace(/^error: /, '')}`) });
