@@ -19,6 +19,7 @@ export function runOnce(db: Db, symbols: string[]): Promise<RunSummary> {
     historyBars: 500,
     minBars: 100,
     equity: 10_000,
+    offline: true,
     env: benchEnv,
   });
 }

@@ -1,19 +1,28 @@
 import os from 'node:os';
 import type { BackendKind } from '../store/db.ts';
 import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModules } from './cold-start.ts';
+import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureOverhead } from './overhead.ts';
+import { type FetchSeries, fetchNow, fetchSeries, measureStandInFetch, startFetchStandIn } from './stand-in-fetch.ts';
 import { type Row, fmt, median, renderTable, spread } from './stats.ts';
+import { type UpsertSource, measureUpsertRate, upsertSources } from './upsert-rate.ts';
 
 const SYMBOLS = 50;
 const OVERHEAD = { iterations: 3000, warmup: 300 };
 const FULL_1 = { reps: 7, warmup: 1 };
 const FULL_50 = { reps: 5, warmup: 1 };
 const COLD = { reps: 5 };
+const UPSERT = { rows: 1_000_000, reps: 3 };
+const FETCH = { reps: 5, warmup: 1 };
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+const labelOf = (kind: BackendKind) => (kind === 'pglite' ? 'PGlite (temp dir)' : 'Postgres (fresh DB)');
 const outcomeText = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${v} ${k}`).join(', ');
+
+const missingHours = (s: FetchSeries) => Math.round((s.candles.at(-1)!.ts - s.since) / 3_600_000) + 1 - s.candles.length;
+const yearsOf = (s: FetchSeries) => Math.round((s.candles.at(-1)!.ts - s.since) / (365.25 * 86_400_000));
 
 export async function main(): Promise<number> {
   const started = performance.now();
@@ -29,9 +38,11 @@ export async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   let sourcesLine = '';
+  let sources: UpsertSource[] = [];
+  let series: FetchSeries | undefined;
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
-      const label = kind === 'pglite' ? 'PGlite (temp dir)' : 'Postgres (fresh DB)';
+      const label = labelOf(kind);
       let b: BenchDb;
       try {
         b = await openBenchDb(kind);
@@ -80,6 +91,87 @@ export async function main(): Promise<number> {
       open.delete(b);
       await b.dispose();
     }
+
+    // Figures 4 and 5 run after 1-3 so neither the parsed candle files nor ccxt (~470 MB) sit in memory during those.
+    log('reading every candle file for figure 4');
+    sources = upsertSources();
+    series = fetchSeries();
+    for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
+      const label = labelOf(kind);
+      const fresh = async (): Promise<BenchDb | null> => {
+        try {
+          const b = await openBenchDb(kind);
+          open.add(b);
+          await migrate(b.db);
+          return b;
+        } catch (e) {
+          notes.push(`${label}: figures 4-5 skipped, cannot open (${e instanceof Error ? e.message : String(e)})`);
+          return null;
+        }
+      };
+      const done = async (b: BenchDb) => {
+        open.delete(b);
+        await b.dispose();
+      };
+
+      const u = await fresh();
+      if (!u) continue;
+      const reps: { rate: number; ms: number }[] = [];
+      let symbolsUsed = 0;
+      for (let i = 0; i < UPSERT.reps; i++) {
+        log(`${label}: upsert ${UPSERT.rows} candles into an empty table`);
+        const r = await measureUpsertRate(u.db, sources, UPSERT.rows);
+        if (r.counted !== UPSERT.rows || r.rows !== UPSERT.rows) throw new Error(`upsert bench wrote ${r.rows}, counted ${r.counted}, wanted ${UPSERT.rows}`);
+        reps.push({ rate: r.rows / (r.ms / 1000), ms: r.ms });
+        symbolsUsed = r.symbols;
+        if (i + 1 < UPSERT.reps) await u.db.exec('truncate candles, instruments cascade');
+      }
+      await done(u);
+      const rates = reps.map((r) => r.rate);
+      rows.push({
+        figure: `4. upsertCandles, ${fmt(UPSERT.rows / 1e6, 0)}M rows`,
+        backend: label,
+        median: `${fmt(median(rates), 0)} rows/s`,
+        range: spread(rates, 0),
+        reps: `${UPSERT.reps} fresh insert${UPSERT.reps === 1 ? ' (one run only: 1M rows)' : 's, no warm-up'}`,
+        notes: `${reps.map((r) => fmt(r.ms / 1000)).join(', ')} s per ${UPSERT.rows} rows under ${symbolsUsed} symbols, one transaction per symbol; empty migrated DB (truncated between runs); count(*) checked`,
+      });
+
+      const f = await fresh();
+      if (!f) continue;
+      const standIn = await startFetchStandIn(series);
+      try {
+        const medians: number[] = [];
+        let klines = 0;
+        for (const rateLimit of [undefined, 1]) {
+          log(`${label}: fetchCandles through the stand-in${rateLimit === undefined ? '' : `, ccxt rateLimit ${rateLimit} ms`}`);
+          const r = await measureStandInFetch(f.db, standIn, series, FETCH.reps, FETCH.warmup, rateLimit);
+          medians.push(median(r.ms));
+          klines = r.paths['/api/v3/klines'] ?? 0;
+          const paths = Object.entries(r.paths).map(([p, n]) => `${n} ${p.replace('/api/v3/', '')}`).join(' + ');
+          rows.push({
+            figure: `5. fetchCandles ${yearsOf(series)}y 1h via stand-in${rateLimit === undefined ? '' : ', rateLimit 1 ms'}`,
+            backend: label,
+            median: `${fmt(median(r.ms) / 1000, 2)} s`,
+            range: spread(r.ms.map((x) => x / 1000), 2),
+            reps: `${FETCH.reps} fetches (${FETCH.warmup} warm-up)`,
+            notes:
+              `${fmt(r.last.stored / (median(r.ms) / 1000), 0)} candles/s; ${r.last.stored} candles stored (count ${r.counted}), ${r.last.pages} pages, ` +
+              `${r.last.requests} requests (stand-in logged ${r.standInRequests}: ${paths}); DB calls ${fmt(median(r.dbMs) / 1000, 2)} s of it; ` +
+              `ccxt rateLimit ${r.rateLimitMs} ms${rateLimit === undefined ? ' (binance default)' : ' (set after construction, throttler rebuilt)'}`,
+          });
+        }
+        const limiter = medians[0]! - medians[1]!;
+        notes.push(
+          `${label}: figure 5, ccxt's rate limiter (binance rateLimit 50 ms; ccxt 4.5 costs exchangeInfo 4, time 0.2, klines 0.4 units, so about ${fmt((4 + 0.2 + 0.4 * klines) * 0.05, 2)} s of waits for 1 + 1 + ${klines} requests) ` +
+            `accounts for ${fmt(limiter / 1000, 2)} s of the ${fmt(medians[0]! / 1000, 2)} s (difference to the rateLimit 1 ms run), ${limiter > medians[0]! / 2 ? 'most' : 'less than half'} of it; ` +
+            'the rest is ccxt building and parsing requests, the stand-in serving them in this same process, and the per-page upsert transactions',
+        );
+      } finally {
+        await standIn.close();
+        await done(f);
+      }
+    }
   } finally {
     await cleanup();
     process.off('SIGINT', onSignal);
@@ -91,6 +183,10 @@ export async function main(): Promise<number> {
     `6-module pipeline (figure 1): ${sixModules.join(', ')}; the 6th is bench/modules/agents/breakout_wide_v1.ts, breakout_v1's run function under its own id, a normal (non-shadow) slot`,
     `candles (figure 2): ${sourcesLine}`,
     `cold start (figure 3): the same databases (51 symbols cached), default pipeline, TRADER_MODULES_ROOT = repo root so the bench's registrations load`,
+    `upsert (figure 4): upsertCandles (5000-row statements) into a new migrated DB; whole real series under synthetic symbols U001/USDT.., cycling until ${UPSERT.rows} rows: ${sources.map((s) => `${s.label} (${s.columns.ts.length})`).join(', ')}`,
+    ...(series
+      ? [`stand-in fetch (figure 5): BTC/USDT 1h, ${series.label}, ${series.candles.length} candles (${missingHours(series)} hour(s) absent from the real data) served by tests/stand-in (127.0.0.1, same process) with now = ${new Date(fetchNow).toISOString()}; fetchCandles(since ${new Date(series.since).toISOString()}), openExchange('binance', { baseUrl }), defaultRetryPolicy, classifierFor(ex); a new ccxt client and an emptied candles table per fetch`]
+      : []),
     '',
     renderTable(rows),
     '',

@@ -126,3 +126,12 @@ const coverageSql = `
 export async function candleCoverage(q: Queryable, filter: Partial<CandleKey> = {}): Promise<CandleCoverage[]> {
   return queryRows(q, CandleCoverage, coverageSql, [filter.exchange ?? null, filter.symbol ?? null, filter.timeframe ?? null]);
 }
+
+/** Open time (ms) of the newest cached candle of a market, or null when none is cached. */
+export async function lastCandleTs(q: Queryable, key: CandleKey): Promise<number | null> {
+  const [row] = await q.query<{ ts: number | null }>(
+    `select ${tsToMs('max(ts)')} as ts from candles where exchange = $1 and symbol = $2 and timeframe = $3`,
+    [key.exchange, key.symbol, key.timeframe],
+  );
+  return row?.ts ?? null;
+}

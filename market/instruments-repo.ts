@@ -32,3 +32,16 @@ export async function ensureInstrument(q: Queryable, exchange: string, symbol: s
     [exchange, symbol, base, quote],
   );
 }
+
+/** Stores what an exchange says about its markets, replacing what was known before. */
+export async function upsertInstruments(q: Queryable, rows: InstrumentRow[]): Promise<void> {
+  for (const r of rows) {
+    await q.query(
+      `insert into instruments (${columns}, is_active, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, true, now())
+       on conflict (exchange, symbol) do update set base = excluded.base, quote = excluded.quote, category = excluded.category,
+         price_precision = excluded.price_precision, amount_precision = excluded.amount_precision, tick_size = excluded.tick_size,
+         min_qty = excluded.min_qty, min_notional = excluded.min_notional, is_active = true, updated_at = now()`,
+      [r.exchange, r.symbol, r.base, r.quote, r.category, r.price_precision, r.amount_precision, r.tick_size, r.min_qty, r.min_notional],
+    );
+  }
+}

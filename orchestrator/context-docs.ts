@@ -90,6 +90,12 @@ function rows(s: Json, prefix: string): Row[] {
       description: prop.description ?? '',
     });
     if (prop.type === 'object') out.push(...rows(prop, `${field}.`));
+    const record = (prop as { additionalProperties?: Json }).additionalProperties;
+    if (prop.type === 'object' && record && typeof record === 'object') {
+      out.push({ field: `${field}.<key>`, type: record.type === 'object' ? 'object' : typeName(record), required: false, constraints: constraints(record).join(', '), description: record.description ?? '' });
+      const inner = record.anyOf?.find((x) => x.type === 'object') ?? record;
+      if (inner.type === 'object') out.push(...rows(inner, `${field}.<key>.`));
+    }
     if (isObjArray) out.push(...rows(prop.items!, `${field}[].`));
   }
   return out;
@@ -97,7 +103,10 @@ function rows(s: Json, prefix: string): Row[] {
 
 function keySection(key: KeyName): string[] {
   const def = contextKeys[key];
-  const schema = z.toJSONSchema(def.schema) as Json;
+  const full = z.toJSONSchema(def.schema) as Json;
+  // A nullable object documents its fields; the shape line says it may be null.
+  const objectOrNull = full.anyOf?.length === 2 && full.anyOf.some((x) => x.type === 'null') ? full.anyOf.find((x) => x.type === 'object') : undefined;
+  const schema = objectOrNull ?? full;
   const lines = [`## \`${key}\``, '', cell(def.description), ''];
   const holds =
     def.kind === 'list'
@@ -105,7 +114,7 @@ function keySection(key: KeyName): string[] {
       : `- kind: **value**: one writer per run`;
   lines.push(holds, `- producer: ${def.producer === 'core' ? 'core (written before the first stage)' : `${def.producer} stage`}`);
   if (schema.type === 'object' && schema.properties) {
-    lines.push('- shape: object', '', '| field | type | required | constraints | description |', '|---|---|---|---|---|');
+    lines.push(objectOrNull ? '- shape: object, or null' : '- shape: object', '', '| field | type | required | constraints | description |', '|---|---|---|---|---|');
     for (const r of rows(schema, '')) {
       lines.push(`| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.constraints)} | ${cell(r.description)} |`);
     }

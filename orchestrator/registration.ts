@@ -10,6 +10,8 @@ import { importModuleFile, sha256File } from './loader/module-loader.ts';
 /** Reads a module file for registration: confined to the modules root, hashed, manifest checked, defaults computed. */
 export async function readModuleFile(file: string, env: NodeJS.ProcessEnv = process.env) {
   const root = modulesRoot(env);
+  const relative = path.relative(root, path.resolve(file));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new TraderError('BAD_INPUT', `Cannot register ${file}: it is outside the modules root ${root}.`);
   const script_path = scriptPathFor(file, root);
   const where = confineScriptPath(script_path, root);
   if (!where.ok) throw new TraderError('BAD_INPUT', `Cannot register ${file}: ${where.reason}.`);

@@ -15,6 +15,7 @@ const steps = [
   ['db', 'seed'],
   ['data', 'import', sample('BTC'), '--exchange', 'binance', '--symbol', 'BTC/USDT', '--timeframe', '1h'],
   ['data', 'import', sample('ETH'), '--exchange', 'binance', '--symbol', 'ETH/USDT', '--timeframe', '1h'],
+  ['macro', 'import', path.join(root, 'data', 'sample', 'macro', 'coingecko_dominance_daily_2023_2024.csv')],
   ['pipeline', 'validate'],
   ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', asOf],
 ];

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import * as S from './context-schemas.ts';
+import { Macro } from './macro-schema.ts';
 import type { LogicType } from './stages.ts';
 
 /**
@@ -25,6 +26,7 @@ export const contextKeys = {
   instrument: value('core', 'Market metadata: precision, tick size, minimum quantity and notional, category.', S.Instrument),
   candles: value('core', 'Closed candles of the run timeframe up to as_of, oldest first (columnar).', S.CandleSeries),
   data_health: value('core', 'Gaps and staleness of the candles, checked before any module runs.', S.DataHealth),
+  macro: value('core', 'Market-wide levels (total market cap, BTC.D, USDT.D, alts) and their trends as of the run; null when no macro data is stored.', Macro.nullable()),
   portfolio: value('core', 'Equity available to size positions in the current system mode.', S.Portfolio),
   market_state: value('context', 'Trend direction and regime from EMAs and ADX.', S.MarketState),
   volatility: value('context', 'ATR, ATR as percent of price, and a low/normal/high band.', S.Volatility),

@@ -18,8 +18,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    // Help and version exit 0; every usage error is bad input (exit 2).
+    // Help and version exit 0; every usage error is bad input (exit 2), as a JSON document too with --json.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
+    if (e.exitCode !== 0 && process.argv.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'BAD_INPUT', message: e.message.replace(/^error: /, '') } })}\n`);
+    }
   } else {
     throw e;
   }

@@ -1,6 +1,7 @@
 import { checkDataHealth } from '../../market/data-health.ts';
 import { loadCandleSeries } from '../../market/candles-repo.ts';
 import { getInstrument } from '../../market/instruments-repo.ts';
+import { buildMacroContext } from '../../market/macro/build-macro-context.ts';
 import { parseTimeframe } from '../../market/timeframes.ts';
 import { TraderError } from '../../core/errors.ts';
 import type { Queryable } from '../../store/db.ts';
@@ -12,6 +13,8 @@ import { deepFreeze } from './freeze.ts';
 export interface InitialContextOptions {
   run: z.infer<typeof RunInfo>;
   symbol: string;
+  /** The exchange whose cached candles to read (the run's, or a fallback source). */
+  candleSource: string;
   historyBars: number;
   /** Fewest candles a symbol needs before it is decided at all. */
   minBars: number;
@@ -24,7 +27,8 @@ export interface InitialContextOptions {
  * is checked against its contract schema once and frozen.
  */
 export async function buildInitialContext(q: Queryable, o: InitialContextOptions): Promise<Record<string, unknown>> {
-  const { exchange, timeframe, as_of } = o.run;
+  const { timeframe, as_of } = o.run;
+  const exchange = o.candleSource;
   const asOf = new Date(as_of);
   const candles = await loadCandleSeries(q, { exchange, symbol: o.symbol, timeframe, asOf, limit: o.historyBars });
   if (candles.ts.length === 0) {
@@ -36,7 +40,8 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
   const instrument = await getInstrument(q, exchange, o.symbol);
   const data_health = checkDataHealth(candles, { timeframeMs: parseTimeframe(timeframe), asOfMs: asOf.getTime(), minBars: o.minBars });
   const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: 'paper equity (TRADER_PAPER_EQUITY)' };
-  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, portfolio };
+  const macro = await buildMacroContext(q, asOf);
+  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio };
   for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);
   return deepFreeze(context);
 }

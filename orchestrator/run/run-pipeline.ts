@@ -8,7 +8,9 @@ import { indicators } from '../../sdk/indicators.ts';
 import { assertNoProblems, preparePlans } from '../plan/prepare.ts';
 import { decide } from './decision.ts';
 import { buildInitialContext } from './initial-context.ts';
+import { ccxtCandleFetcher } from './candle-fetcher.ts';
 import { closeRun, heartbeat, openRun } from './run-lock.ts';
+import { topUpLogs, topUpSymbol } from './top-up.ts';
 import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbol } from './symbol-runner.ts';
@@ -50,6 +52,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   const outcomes: SymbolOutcome[] = [];
   const errors: RunSummary['errors'] = [];
   let halted = false;
+  const fetcher = ccxtCandleFetcher(db, o.timeframe, o.env);
   try {
     for (const symbol of o.symbols) {
       if (halted) {
@@ -58,14 +61,16 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       }
       const plan = prepared.plans.get(symbol)!;
       const runInfo = { run_id, pipeline_id: o.pipelineId, strategy_id: plan.strategy_id, ...state, exchange: o.exchange, timeframe: o.timeframe, as_of: asOfIso, trigger: o.trigger };
+      const topUp = o.offline ? null : await topUpSymbol(db, { exchange: o.exchange, symbol, timeframe: o.timeframe, asOf: o.asOf, historyBars: o.historyBars }, fetcher);
+      const dataLogs = topUpLogs(symbol, topUp);
       let initial: Record<string, unknown>;
       try {
-        initial = await buildInitialContext(db, { run: runInfo, symbol, historyBars: o.historyBars, minBars: o.minBars, equity: o.equity });
+        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, equity: o.equity });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });
         errors.push({ symbol, module_id: null, message: e.message });
-        await writeSymbolLogs(db, run_id, [{ symbol, stage: null, module_id: null, module_version: null, level: 'error', event: 'data_error', message: e.message, rationale: null, outputs: null, context_snapshot: null, duration_ms: null }], [{ symbol, stage: null, module_id: null, module_version: null, code: e.code, error_message: e.message, traceback: null, context_snapshot: null }]);
+        await writeSymbolLogs(db, run_id, [...dataLogs, { symbol, stage: null, module_id: null, module_version: null, level: 'error', event: 'data_error', message: e.message, rationale: null, outputs: null, context_snapshot: null, duration_ms: null }], [{ symbol, stage: null, module_id: null, module_version: null, code: e.code, error_message: e.message, traceback: null, context_snapshot: null }]);
         continue;
       }
       const result = runSymbol(plan, symbol, initial, sdk);
@@ -74,7 +79,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       for (const err of result.errors) errors.push({ symbol, module_id: err.module_id, message: err.error_message });
       const decisionLog = { symbol, stage: null, module_id: null, module_version: null, level: 'info' as const, event: 'decision', message: outcome.outcome, rationale: outcome.reason, outputs: outcome.intents.length ? { intents: outcome.intents } : null, context_snapshot: null, duration_ms: null };
       await db.transaction(async (tx) => {
-        await writeSymbolLogs(tx, run_id, [...result.logs, decisionLog], result.errors);
+        await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
         await heartbeat(tx, run_id);
       });
       if (result.stoppedBy?.policy === 'halt_run') halted = true;

@@ -14,6 +14,8 @@ export interface RunOptions {
   /** Fewer closed candles than this makes a symbol's data unhealthy. */
   minBars: number;
   equity: number;
+  /** Use the cache only; otherwise missing newest candles are fetched first. */
+  offline: boolean;
   env?: NodeJS.ProcessEnv;
 }
 

@@ -26,7 +26,8 @@ const badRuns: [string, string[], number, RegExp, boolean][] = [
   ['no symbol at all', ['run', '--symbols', ' , ', '--as-of', demoAsOfIso], 2, /at least one symbol/, false],
   ['unknown option', ['run', '--symbols', 'BTC/USDT', '--bogus'], 2, /^trader: unknown option '--bogus'$/, true],
   ['missing required option', ['run', '--as-of', demoAsOfIso], 2, /^trader: required option '--symbols <list>' not specified$/, true],
-  ['bad --as-of', ['run', '--symbols', 'BTC/USDT', '--as-of', '2024-13-45T99:00:00Z'], 2, /as-of time is not a valid ISO date/, false],
+  ['bad --as-of', ['run', '--symbols', 'BTC/USDT', '--as-of', '2024-13-45T99:00:00Z'], 2, /--as-of '2024-13-45T99:00:00Z' is not a UTC time/, false],
+  ['zoneless --as-of (would be local time)', ['run', '--symbols', 'BTC/USDT', '--as-of', '2024-03-05T02:00'], 2, /is not a UTC time/, false],
   ['bad --history', ['run', '--symbols', 'BTC/USDT', '--history', '0'], 2, /--history must be a positive whole number, not '0'/, false],
   ['unknown timeframe', ['run', '--symbols', 'BTC/USDT', '--timeframe', '7m', '--as-of', demoAsOfIso], 2, /Unknown timeframe '7m'/, false],
 ];

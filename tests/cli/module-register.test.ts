@@ -55,7 +55,7 @@ describe.each(cliBackends)('trader module register / show through the real bin (
     // Inside the repo but outside modules/ (the default root).
     const r = await runTrader(['module', 'register', outside, '--activate'], t.env);
     expect(r.stdout).toBe('');
-    expectCleanError(r, 2, new RegExp(`^trader: Cannot register ${outside}: script_path \\S+ is outside the modules root ${path.resolve('modules')}\\.$`));
+    expectCleanError(r, 2, new RegExp(`^trader: Cannot register ${outside}: it is outside the modules root ${path.resolve('modules')}\\.$`));
 
     // Somewhere under /tmp.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-mod-'));
@@ -65,7 +65,7 @@ describe.each(cliBackends)('trader module register / show through the real bin (
     expect(json.code).toBe(2);
     // (Today the reason given is the computed script_path's '..'; "outside the modules root" would be clearer.)
     expect(expectJsonError(json, 'BAD_INPUT').error.message).toMatch(
-      new RegExp(`^Cannot register ${path.join(tmp, 'x.ts')}: script_path \\S+ (must not contain '\\.\\.'|is outside the modules root)`),
+      new RegExp(`^Cannot register ${path.join(tmp, 'x.ts')}: it is outside the modules root`),
     );
 
     expect(await registeredIds(t)).toEqual([]);

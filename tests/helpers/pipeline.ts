@@ -53,6 +53,7 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
     historyBars: 500,
     minBars: 100,
     equity: 10_000,
+    offline: true,
     env: fixtureEnv,
     ...overrides,
   };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { candleCoverage } from '../../../market/candles-repo.ts';
 import { importCandleCsv } from '../../../market/import-csv.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { registerExchangeDataCommands } from './data-exchange.ts';
 
 interface ImportFlags extends JsonFlag {
   exchange: string;
@@ -12,7 +13,8 @@ interface ImportFlags extends JsonFlag {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command('data').description('market data: import candle CSV files, list stored history');
+  const data = program.command('data').description('market data: fetch from exchanges, import candle CSV files, list stored history');
+  registerExchangeDataCommands(data);
 
   withJson(data.command('import').argument('<file>', 'CSV with header timestamp,open,high,low,close,volume (open time, ms UTC)'))
     .description('validate a candle CSV and upsert it into the candles table in one transaction')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
+import { parseUtcTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { runPipeline } from '../../run/run-pipeline.ts';
 import { runExitCode } from '../../run/run-summary.ts';
@@ -17,6 +18,7 @@ interface RunFlags {
   history: string;
   trigger: string;
   triggerRef?: string;
+  offline?: boolean;
   json?: boolean;
 }
 
@@ -45,6 +47,7 @@ export function registerRunCommand(program: Command): void {
     .option('--history <bars>', 'closed candles handed to modules', '500')
     .option('--trigger <name>', 'who started the run (cli, n8n, schedule, http)', 'cli')
     .option('--trigger-ref <ref>', 'caller reference, e.g. an n8n execution id')
+    .option('--offline', 'decide on cached candles only; by default missing newest candles are fetched first')
     .addHelpText('after', '\nExample:\n  $ trader run --symbols BTC/USDT,ETH/USDT --as-of 2024-06-30T12:00:00Z\n\nExit codes: 0 decided, 1 a symbol or the run failed, 2 bad input or config, 3 halted by policy, 4 another run holds the lock.')
     .action(
       action(async (flags: RunFlags) => {
@@ -56,12 +59,13 @@ export function registerRunCommand(program: Command): void {
             strategyId: flags.strategy ?? null,
             exchange: flags.exchange,
             timeframe: flags.timeframe,
-            asOf: flags.asOf ? new Date(flags.asOf) : new Date(),
+            asOf: flags.asOf ? parseUtcTime(flags.asOf, '--as-of') : new Date(),
             trigger: flags.trigger,
             triggerRef: flags.triggerRef ?? null,
             historyBars: history,
             minBars: Math.min(history, 100),
             equity: paperEquity(),
+            offline: flags.offline ?? false,
           });
           if (flags.json) return { result, trace: '' };
           const recorded = await getRunTrace(db, result.run_id);

@@ -1,0 +1,122 @@
+import { TraderError, isTraderError } from '../../core/errors.ts';
+import type { Db } from '../../store/db.ts';
+import { lastCandleTs, upsertCandles } from '../candles-repo.ts';
+import { ensureInstrument } from '../instruments-repo.ts';
+import { parseTimeframe } from '../timeframes.ts';
+import { keepClosed, validateOhlcvPage } from './candle-page.ts';
+import type { CcxtExchange } from './ccxt-loader.ts';
+import { type Classified, type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
+
+export interface FetchCandlesRequest {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  /** First candle wanted (ms); default: the last cached candle, else `defaultHistoryBars` back. */
+  since?: number;
+  /** Stop before this open time (ms); default: now. */
+  until?: number;
+}
+
+export interface FetchCandlesResult {
+  symbol: string;
+  stored: number;
+  pages: number;
+  requests: number;
+  from: number;
+  /** Open time of the newest stored closed candle after the fetch, or null. */
+  last_ts: number | null;
+}
+
+export interface FetchDeps extends Pick<RetryDeps, 'sleep' | 'random' | 'onRetry'> {
+  policy: RetryPolicy;
+  classify: (e: unknown) => Classified;
+  /** Our clock (ms). */
+  now?: () => number;
+  pageLimit?: number;
+  defaultHistoryBars?: number;
+  onPage?: (info: { symbol: string; stored: number; cursor: number; until: number }) => void;
+}
+
+function isJson(body: unknown): boolean {
+  if (typeof body !== 'string') return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Our own TRANSIENT errors (malformed pages) are retried like network faults. */
+function withOwnFaults(classify: (e: unknown) => Classified) {
+  return (e: unknown): Classified => (isTraderError(e) && e.code === 'TRANSIENT' ? { kind: 'transient' } : classify(e));
+}
+
+/**
+ * Fetches closed candles page by page and upserts each page in its own transaction, so a
+ * killed fetch resumes from the last stored candle with no gap and no duplicate. A candle
+ * counts as closed only when both our clock and the exchange's say so (clock skew never
+ * lets a still-open candle in).
+ */
+export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRequest, deps: FetchDeps): Promise<FetchCandlesResult> {
+  const tf = parseTimeframe(req.timeframe);
+  const now = deps.now ?? Date.now;
+  const limit = deps.pageLimit ?? 1000;
+  const retry = { ...deps, classify: withOwnFaults(deps.classify) };
+  const key = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
+  let requests = 0;
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, fn()), deps.policy, retry);
+
+  // A malformed answer makes ccxt return empty markets or an undefined time instead of throwing: retry those.
+  let reload = false;
+  const markets = await call(`loading ${req.exchange} markets`, async () => {
+    const m = await ex.loadMarkets(reload);
+    reload = true;
+    if (Object.keys(m).length === 0) throw new TraderError('TRANSIENT', `${req.exchange} returned no markets`);
+    return m;
+  });
+  if (!markets[req.symbol]) throw new TraderError('BAD_INPUT', `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`);
+  const exchangeNow = ex.has.fetchTime
+    ? await call(`${req.exchange} server time`, async () => {
+        const t = await ex.fetchTime();
+        if (typeof t !== 'number' || !Number.isFinite(t)) throw new TraderError('TRANSIENT', `${req.exchange} returned no server time`);
+        return t;
+      })
+    : undefined;
+  const closedBy = Math.min(now(), exchangeNow ?? Infinity);
+  const until = Math.min(req.until ?? Infinity, closedBy);
+  const cached = await lastCandleTs(db, key);
+  let cursor = req.since ?? (cached === null ? Math.floor((until - (deps.defaultHistoryBars ?? 1000) * tf) / tf) * tf : cached + tf);
+  if (cached !== null && cached >= cursor) cursor = cached + tf;
+  const from = cursor;
+  await db.transaction((tx) => ensureInstrument(tx, req.exchange, req.symbol));
+
+  let stored = 0;
+  let pages = 0;
+  // An exchange that keeps answering the same page would loop forever; a correct one needs at most this many pages.
+  const maxPages = Math.ceil((until - cursor) / tf / Math.max(1, limit)) * 4 + 10;
+  while (cursor < until && cursor + tf <= closedBy) {
+    if (pages >= maxPages) throw new TraderError('TRANSIENT', `${req.exchange} ${req.symbol}: pages do not advance past ${new Date(cursor).toISOString()}; try again later.`);
+    const what = `${req.exchange} ${req.symbol} ${req.timeframe} candles from ${new Date(cursor).toISOString()}`;
+    const page = await call(what, async () => {
+      const rows = await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit);
+      // ccxt turns an unparseable body into an empty list: only a well-formed "[]" means "no more candles".
+      if (Array.isArray(rows) && rows.length === 0 && !isJson((ex as unknown as { last_http_response?: unknown }).last_http_response)) {
+        throw new TraderError('TRANSIENT', `${what}: the exchange's answer was not valid JSON`);
+      }
+      return validateOhlcvPage(rows, req.timeframe, what);
+    });
+    pages++;
+    if (page.ts.length === 0) break;
+    const closed = keepClosed(page, cursor, until, closedBy, tf);
+    if (closed.ts.length > 0) {
+      await db.transaction((tx) => upsertCandles(tx, key, closed));
+      stored += closed.ts.length;
+    }
+    const next = page.ts.at(-1)! + tf;
+    if (next <= cursor) throw new TraderError('TRANSIENT', `${what}: the exchange answered with older candles; try again later.`);
+    cursor = next;
+    deps.onPage?.({ symbol: req.symbol, stored, cursor, until });
+  }
+  return { symbol: req.symbol, stored, pages, requests, from, last_ts: await lastCandleTs(db, key) };
+}
