@@ -7,6 +7,10 @@ export interface HealthOptions {
   asOfMs: number;
   /** Fewest bars the strategy needs; fewer makes the data not ok. */
   minBars: number;
+  /** Extra delay allowed for the exchange to publish the newest candle before the data counts as stale (default 0). */
+  staleGraceMs?: number;
+  /** This many consecutive zero-volume candles mean the market was halted or dead (default 3). */
+  maxZeroVolumeStreak?: number;
 }
 
 /** Gaps are normal (exchange outages) until they make up more than this share of the bars. */
@@ -18,7 +22,7 @@ export const MAX_MISSING_SHARE = 0.05;
  * 5%; too few bars, stale data, or candles not closed by as_of always fail it.
  */
 export function checkDataHealth(
-  series: Pick<z.infer<typeof CandleSeries>, 'ts'>,
+  series: Pick<z.infer<typeof CandleSeries>, 'ts'> & Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close' | 'volume'>>,
   options: HealthOptions,
 ): z.infer<typeof DataHealth> {
   const { timeframeMs, asOfMs, minBars } = options;
@@ -29,10 +33,12 @@ export function checkDataHealth(
   let gaps = 0;
   let missingBars = 0;
   let unordered = 0;
+  let duplicates = 0;
   let largest = { bars: 0, after: 0 };
   for (let i = 1; i < bars; i++) {
     const step = ts[i]! - ts[i - 1]!;
-    if (step <= 0) unordered++;
+    if (step === 0) duplicates++;
+    else if (step < 0) unordered++;
     else if (step > timeframeMs) {
       const missing = Math.round(step / timeframeMs) - 1;
       gaps++;
@@ -41,14 +47,20 @@ export function checkDataHealth(
     }
   }
 
+  const ohlcErrors = countOhlcErrors(series);
+  const zeroStreak = longestZeroVolumeStreak(series.volume);
+  const maxZero = options.maxZeroVolumeStreak ?? 3;
   const lastCloseTs = bars > 0 ? ts[bars - 1]! + timeframeMs : null;
-  const stale = lastCloseTs === null || asOfMs - lastCloseTs > timeframeMs;
+  const stale = lastCloseTs === null || asOfMs - lastCloseTs > timeframeMs + (options.staleGraceMs ?? 0);
   const fromFuture = lastCloseTs !== null && lastCloseTs > asOfMs;
   const tooFew = bars < minBars;
   const tooSparse = missingBars > MAX_MISSING_SHARE * bars;
 
   if (tooFew) issues.push(`Only ${bars} bars are available but ${minBars} are needed: import or fetch more history.`);
   if (unordered > 0) issues.push(`${unordered} candles are not in strictly ascending time order, so the series is corrupt.`);
+  if (duplicates > 0) issues.push(`${duplicates} candle(s) repeat the time of the one before, so the series is corrupt.`);
+  if (ohlcErrors > 0) issues.push(`${ohlcErrors} candle(s) have a high or low that does not contain their open and close.`);
+  if (zeroStreak >= maxZero) issues.push(`${zeroStreak} consecutive candles have zero volume: the market looks halted or dead.`);
   if (gaps > 0) {
     issues.push(
       `${gaps} gap(s) with ${missingBars} missing bar(s) in total; the largest is ${largest.bars} bar(s) after ${iso(largest.after)}.`,
@@ -62,14 +74,38 @@ export function checkDataHealth(
   if (fromFuture) issues.push(`The newest candle closes at ${iso(lastCloseTs!)}, after ${iso(asOfMs)}: it was not closed at decision time.`);
 
   return {
-    ok: !tooFew && !stale && !tooSparse && !fromFuture && unordered === 0,
+    ok: !tooFew && !stale && !tooSparse && !fromFuture && unordered === 0 && duplicates === 0 && ohlcErrors === 0 && zeroStreak < maxZero,
     bars,
     gaps,
+    duplicates,
+    ohlc_errors: ohlcErrors,
+    zero_volume_streak: zeroStreak,
     missing_bars: missingBars,
     last_close_ts: lastCloseTs,
     stale,
     issues,
   };
+}
+
+function countOhlcErrors(s: Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close'>>): number {
+  if (!s.open || !s.high || !s.low || !s.close) return 0;
+  let n = 0;
+  for (let i = 0; i < s.open.length; i++) {
+    const o = s.open[i]!;
+    const c = s.close[i]!;
+    if (s.high[i]! < Math.max(o, c, s.low[i]!) || s.low[i]! > Math.min(o, c)) n++;
+  }
+  return n;
+}
+
+function longestZeroVolumeStreak(volume: readonly number[] | undefined): number {
+  let longest = 0;
+  let run = 0;
+  for (const v of volume ?? []) {
+    run = v === 0 ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
 }
 
 function iso(ms: number): string {

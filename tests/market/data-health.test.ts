@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { checkDataHealth } from '../../market/data-health.ts';
+import { checkDataHealth, type HealthOptions } from '../../market/data-health.ts';
 import { parseCandleCsv } from '../../market/csv-candles.ts';
 import { DataHealth } from '../../sdk/context-schemas.ts';
 import { HOUR, SAMPLE_LAST_TS, SAMPLE_ROWS, sampleText } from './sample.ts';
 
-const { ts } = parseCandleCsv(sampleText, { timeframe: '1h' });
+const sample = parseCandleCsv(sampleText, { timeframe: '1h' });
+const { ts } = sample;
 const lastClose = SAMPLE_LAST_TS + HOUR; // 2025-01-01T00:00Z
 const fresh = { timeframeMs: HOUR, asOfMs: lastClose, minBars: 200 };
 
-function health(series: number[], options = fresh) {
+function health(series: number[], options: HealthOptions = fresh) {
   return DataHealth.parse(checkDataHealth({ ts: series }, options));
 }
 
 describe('checkDataHealth on the 2024 sample', () => {
   it('finds the real sample complete and fresh right after its last close', () => {
-    expect(health(ts)).toEqual({ ok: true, bars: SAMPLE_ROWS, gaps: 0, missing_bars: 0, last_close_ts: lastClose, stale: false, issues: [] });
+    expect(health(ts)).toEqual({ ok: true, bars: SAMPLE_ROWS, gaps: 0, missing_bars: 0, duplicates: 0, ohlc_errors: 0, zero_volume_streak: 0, last_close_ts: lastClose, stale: false, issues: [] });
   });
 
   it('reports a cut-out gap with its size and place, yet stays ok while it is small', () => {
@@ -53,5 +54,32 @@ describe('checkDataHealth on the 2024 sample', () => {
     const h = health(ts, { ...fresh, asOfMs: lastClose - 1 });
     expect(h.ok).toBe(false);
     expect(h.issues.at(-1)).toMatch(/was not closed at decision time/);
+  });
+
+  it('finds the full real sample consistent, then catches a duplicate, a broken candle and a zero-volume streak', () => {
+    const full = (series: typeof sample) => DataHealth.parse(checkDataHealth(series, fresh));
+    expect(full(sample)).toMatchObject({ ok: true, duplicates: 0, ohlc_errors: 0, zero_volume_streak: 0 });
+
+    const dup = { ...sample, ts: [...sample.ts] };
+    dup.ts[100] = dup.ts[99]!;
+    expect(full(dup)).toMatchObject({ ok: false, duplicates: 1 });
+    expect(full(dup).issues).toContain('1 candle(s) repeat the time of the one before, so the series is corrupt.');
+
+    const broken = { ...sample, high: [...sample.high] };
+    broken.high[200] = sample.low[200]! - 1;
+    expect(full(broken)).toMatchObject({ ok: false, ohlc_errors: 1 });
+
+    const quiet = { ...sample, volume: [...sample.volume] };
+    quiet.volume.fill(0, 500, 502);
+    expect(full(quiet)).toMatchObject({ ok: true, zero_volume_streak: 2 });
+    quiet.volume.fill(0, 500, 503);
+    expect(full(quiet)).toMatchObject({ ok: false, zero_volume_streak: 3 });
+    expect(full(quiet).issues).toContain('3 consecutive candles have zero volume: the market looks halted or dead.');
+  });
+
+  it('allows a configured grace before the newest candle counts as stale', () => {
+    const late = { ...fresh, asOfMs: lastClose + HOUR + 60_000 };
+    expect(health(ts, late).stale).toBe(true);
+    expect(health(ts, { ...late, staleGraceMs: 5 * 60_000 }).stale).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 
 const params = manifest.params.parse({});
 const sdk = { indicators };
-const healthy: ContextValue<'data_health'> = { ok: true, bars: 300, gaps: 0, missing_bars: 0, last_close_ts: null, stale: false, issues: [] };
+const healthy: ContextValue<'data_health'> = { ok: true, bars: 300, gaps: 0, missing_bars: 0, duplicates: 0, ohlc_errors: 0, zero_volume_streak: 0, last_close_ts: null, stale: false, issues: [] };
 const normalVol: ContextValue<'volatility'> = { atr: 300, atr_pct: 0.7, band: 'normal' };
 
 function verdict(view: Parameters<typeof run>[0], p = params) {
