@@ -51,7 +51,8 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, policy: R
       return await fn();
     } catch (e) {
       const fault = deps.classify(e);
-      const reason = errorMessage(e).split('\n')[0]!.slice(0, 300);
+      // Query strings are cut: signed requests carry signatures and keys there, and logs must never hold them.
+      const reason = errorMessage(e).split('\n')[0]!.replace(/\?\S*/g, '?…').slice(0, 300);
       if (fault.kind === 'permanent') throw e;
       const waitMs = fault.retryAfterMs ?? backoffMs(policy, attempt, random);
       if (attempt >= policy.maxAttempts) {
