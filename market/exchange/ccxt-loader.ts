@@ -1,4 +1,4 @@
-import { TraderError } from '../../core/errors.ts';
+import { isTraderError, TraderError } from '../../core/errors.ts';
 import type { Classified } from './retry.ts';
 
 /**
@@ -68,15 +68,33 @@ function retryAfterMs(exchange: CcxtExchange): number | undefined {
   return raw !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** ccxt's own hierarchy decides: OperationFailed (network, rate limit, bad response) is worth retrying. */
+/**
+ * ccxt's own hierarchy decides: OperationFailed (network, rate limit, bad response) is worth
+ * retrying; so are our own TRANSIENT errors (answers ccxt did not reject but we found malformed).
+ */
 export async function classifierFor(exchange: CcxtExchange): Promise<(e: unknown) => Classified> {
   const ccxt = await loadCcxt();
   return (e) => {
+    if (isTraderError(e) && e.code === 'TRANSIENT') return { kind: 'transient' };
     if (e instanceof ccxt.RateLimitExceeded || e instanceof ccxt.DDoSProtection) {
       const wait = retryAfterMs(exchange);
       return wait === undefined ? { kind: 'rate_limited' } : { kind: 'rate_limited', retryAfterMs: wait };
     }
     if (e instanceof ccxt.OperationFailed) return { kind: 'transient' };
     return { kind: 'permanent' };
+  };
+}
+
+/**
+ * A loadMarkets call to retry: ccxt turns a malformed answer into empty markets instead of
+ * throwing, so empty counts as a transient fault, and every retry reloads.
+ */
+export function marketsLoader(ex: CcxtExchange, reloadFirst = false) {
+  let reload = reloadFirst;
+  return async () => {
+    const markets = await ex.loadMarkets(reload);
+    reload = true;
+    if (Object.keys(markets).length === 0) throw new TraderError('TRANSIENT', `${ex.id} returned no markets`);
+    return markets;
   };
 }

@@ -1,10 +1,10 @@
-import { TraderError, isTraderError } from '../../core/errors.ts';
+import { TraderError } from '../../core/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { lastCandleTs, upsertCandles } from '../candles-repo.ts';
 import { ensureInstrument } from '../instruments-repo.ts';
 import { parseTimeframe } from '../timeframes.ts';
 import { keepClosed, validateOhlcvPage } from './candle-page.ts';
-import type { CcxtExchange } from './ccxt-loader.ts';
+import { type CcxtExchange, marketsLoader } from './ccxt-loader.ts';
 import { type Classified, type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
 
 export interface FetchCandlesRequest {
@@ -47,11 +47,6 @@ function isJson(body: unknown): boolean {
   }
 }
 
-/** Our own TRANSIENT errors (malformed pages) are retried like network faults. */
-function withOwnFaults(classify: (e: unknown) => Classified) {
-  return (e: unknown): Classified => (isTraderError(e) && e.code === 'TRANSIENT' ? { kind: 'transient' } : classify(e));
-}
-
 /**
  * Fetches closed candles page by page and upserts each page in its own transaction, so a
  * killed fetch resumes from the last stored candle with no gap and no duplicate. A candle
@@ -62,19 +57,12 @@ export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRe
   const tf = parseTimeframe(req.timeframe);
   const now = deps.now ?? Date.now;
   const limit = deps.pageLimit ?? 1000;
-  const retry = { ...deps, classify: withOwnFaults(deps.classify) };
   const key = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
   let requests = 0;
-  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, fn()), deps.policy, retry);
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, fn()), deps.policy, deps);
 
-  // A malformed answer makes ccxt return empty markets or an undefined time instead of throwing: retry those.
-  let reload = false;
-  const markets = await call(`loading ${req.exchange} markets`, async () => {
-    const m = await ex.loadMarkets(reload);
-    reload = true;
-    if (Object.keys(m).length === 0) throw new TraderError('TRANSIENT', `${req.exchange} returned no markets`);
-    return m;
-  });
+  // A malformed answer makes ccxt return empty markets or an undefined time instead of throwing: both are retried.
+  const markets = await call(`loading ${req.exchange} markets`, marketsLoader(ex));
   if (!markets[req.symbol]) throw new TraderError('BAD_INPUT', `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`);
   const exchangeNow = ex.has.fetchTime
     ? await call(`${req.exchange} server time`, async () => {

@@ -1,6 +1,6 @@
 import type { Db } from '../../store/db.ts';
 import { type InstrumentRow, upsertInstruments } from '../instruments-repo.ts';
-import { type CcxtExchange, loadCcxt } from './ccxt-loader.ts';
+import { type CcxtExchange, loadCcxt, marketsLoader } from './ccxt-loader.ts';
 import { type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
 
 const stablecoins = new Set(['USDT', 'USDC', 'BUSD', 'DAI', 'TUSD', 'FDUSD', 'USDP', 'PYUSD']);
@@ -50,7 +50,7 @@ export async function toInstrument(ex: CcxtExchange, m: CcxtMarket): Promise<Ins
 
 /** Loads the exchange's spot markets and stores their metadata in one transaction. */
 export async function syncMarkets(db: Db, ex: CcxtExchange, policy: RetryPolicy, deps: Pick<RetryDeps, 'classify' | 'sleep' | 'onRetry'>): Promise<InstrumentRow[]> {
-  const markets = await withRetry(`loading ${ex.id} markets`, () => ex.loadMarkets(true), policy, deps);
+  const markets = await withRetry(`loading ${ex.id} markets`, marketsLoader(ex, true), policy, deps);
   const spot = (Object.values(markets) as unknown as CcxtMarket[]).filter((m) => m.spot !== false && m.active !== false);
   const rows = await Promise.all(spot.map((m) => toInstrument(ex, m)));
   await db.transaction((tx) => upsertInstruments(tx, rows));
