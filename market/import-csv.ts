@@ -1,5 +1,5 @@
-import fs from 'node:fs/promises';
-import { TraderError, errorMessage } from '../core/errors.ts';
+import { readTextFile } from '../core/read-text-file.ts';
+import { TraderError } from '../core/errors.ts';
 import { MarketSymbol } from '../sdk/context-schemas.ts';
 import type { Db } from '../store/db.ts';
 import { upsertCandles } from './candles-repo.ts';
@@ -40,7 +40,7 @@ export async function importCandleCsv(db: Db, options: ImportCsvOptions): Promis
   }
   parseTimeframe(timeframe);
 
-  const columns = parseCandleCsv(await readText(file), { timeframe, file });
+  const columns = parseCandleCsv(await readTextFile(file), { timeframe, file });
   const written = await db.transaction(async (tx) => {
     await ensureInstrument(tx, exchange, symbol);
     return upsertCandles(tx, { exchange, symbol, timeframe }, columns);
@@ -51,15 +51,4 @@ export async function importCandleCsv(db: Db, options: ImportCsvOptions): Promis
     first_ts: columns.ts[0]!,
     last_ts: columns.ts[columns.ts.length - 1]!,
   };
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TraderError('NOT_FOUND', `File ${file} does not exist: check the path.`);
-    if (code === 'EISDIR') throw new TraderError('BAD_INPUT', `${file} is a directory: give the path of a CSV file.`);
-    throw new TraderError('BAD_INPUT', `Cannot read ${file} (${errorMessage(e)}): check its permissions.`);
-  }
 }

@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
+import { readTextFile } from '../../core/read-text-file.ts';
 import path from 'node:path';
-import { TraderError, errorMessage } from '../../core/errors.ts';
+import { TraderError } from '../../core/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { DAY_MS, rawMetrics } from './derive.ts';
 import { upsertMacroPoints, type MacroPoint } from './macro-repo.ts';
@@ -122,7 +122,7 @@ export async function importMacroCsv(db: Db, options: { file: string; source?: s
   if (options.source !== undefined && !isMacroCsvSource(options.source)) {
     throw new TraderError('BAD_INPUT', `Macro source '${options.source}' is not importable from CSV: use ${Object.keys(macroCsvFormats).join(' or ')}.`);
   }
-  const parsed = parseMacroCsv(await readText(file), { source: options.source as MacroCsvSource | undefined, file });
+  const parsed = parseMacroCsv(await readTextFile(file), { source: options.source as MacroCsvSource | undefined, file });
   const written = await db.transaction((tx) => upsertMacroPoints(tx, parsed.points));
   return {
     source: parsed.source,
@@ -131,15 +131,4 @@ export async function importMacroCsv(db: Db, options: { file: string; source?: s
     first_ts: parsed.points[0]!.ts,
     last_ts: parsed.points[parsed.points.length - 1]!.ts,
   };
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TraderError('NOT_FOUND', `File ${file} does not exist: check the path.`);
-    if (code === 'EISDIR') throw new TraderError('BAD_INPUT', `${file} is a directory: give the path of a CSV file.`);
-    throw new TraderError('BAD_INPUT', `Cannot read ${file} (${errorMessage(e)}): check its permissions.`);
-  }
 }
