@@ -16,6 +16,8 @@ export interface InitialContextOptions {
   /** The exchange whose cached candles to read (the run's, or a fallback source). */
   candleSource: string;
   historyBars: number;
+  /** Bars the newest candle may lag before data health calls it stale. */
+  maxAgeBars: number;
   /** Fewest candles a symbol needs before it is decided at all. */
   minBars: number;
   equity: number;
@@ -38,7 +40,8 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
     );
   }
   const instrument = await getInstrument(q, exchange, o.symbol);
-  const data_health = checkDataHealth(candles, { timeframeMs: parseTimeframe(timeframe), asOfMs: asOf.getTime(), minBars: o.minBars });
+  const tf = parseTimeframe(timeframe);
+  const data_health = checkDataHealth(candles, { timeframeMs: tf, asOfMs: asOf.getTime(), minBars: o.minBars, staleGraceMs: o.maxAgeBars * tf });
   const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: 'paper equity (TRADER_PAPER_EQUITY)' };
   const macro = await buildMacroContext(q, asOf);
   const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio };

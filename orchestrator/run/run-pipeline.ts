@@ -61,11 +61,11 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       }
       const plan = prepared.plans.get(symbol)!;
       const runInfo = { run_id, pipeline_id: o.pipelineId, strategy_id: plan.strategy_id, ...state, exchange: o.exchange, timeframe: o.timeframe, as_of: asOfIso, trigger: o.trigger };
-      const topUp = o.offline ? null : await topUpSymbol(db, { exchange: o.exchange, symbol, timeframe: o.timeframe, asOf: o.asOf, historyBars: o.historyBars }, fetcher);
+      const topUp = o.offline ? null : await topUpSymbol(db, { exchange: o.exchange, symbol, timeframe: o.timeframe, asOf: o.asOf, historyBars: o.historyBars, maxAgeBars: o.maxAgeBars ?? 0 }, fetcher);
       const dataLogs = topUpLogs(symbol, topUp);
       let initial: Record<string, unknown>;
       try {
-        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, equity: o.equity });
+        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity: o.equity });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });

@@ -16,6 +16,8 @@ export interface RunOptions {
   equity: number;
   /** Use the cache only; otherwise missing newest candles are fetched first. */
   offline: boolean;
+  /** How many bars behind the newest closed candle the cache may be before it is topped up, and before data health calls it stale (default 0). */
+  maxAgeBars?: number;
   env?: NodeJS.ProcessEnv;
 }
 

@@ -32,7 +32,7 @@ export async function fallbackSources(db: Db, symbol: string): Promise<string[]>
 
 export async function topUpSymbol(
   db: Db,
-  req: { exchange: string; symbol: string; timeframe: string; asOf: Date; historyBars: number },
+  req: { exchange: string; symbol: string; timeframe: string; asOf: Date; historyBars: number; maxAgeBars: number },
   fetch: CandleFetcher,
 ): Promise<TopUpResult> {
   const tf = parseTimeframe(req.timeframe);
@@ -42,7 +42,7 @@ export async function topUpSymbol(
   for (const source of sources) {
     const key = { exchange: source, symbol: req.symbol, timeframe: req.timeframe };
     const cached = await lastCandleTs(db, key);
-    if (cached !== null && cached >= newestClosedOpen) {
+    if (cached !== null && cached >= newestClosedOpen - req.maxAgeBars * tf) {
       return { source, fetched: 0, error: null, fallback_from: source === req.exchange ? null : req.exchange };
     }
     const since = cached === null ? newestClosedOpen - (req.historyBars - 1) * tf : cached + tf;

@@ -19,12 +19,15 @@ interface RunFlags {
   trigger: string;
   triggerRef?: string;
   offline?: boolean;
+  maxAgeBars: string;
   json?: boolean;
 }
 
-function positiveInt(value: string, flag: string): number {
+function wholeNumber(value: string, flag: string, min: number): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw badInput(`${flag} must be a positive whole number, not '${value}'.`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw badInput(`${flag} must be ${min === 1 ? 'a positive' : 'a'} whole number${min > 1 ? ` of at least ${min}` : ''}, not '${value}'.`);
+  }
   return n;
 }
 
@@ -48,10 +51,12 @@ export function registerRunCommand(program: Command): void {
     .option('--trigger <name>', 'who started the run (cli, n8n, schedule, http)', 'cli')
     .option('--trigger-ref <ref>', 'caller reference, e.g. an n8n execution id')
     .option('--offline', 'decide on cached candles only; by default missing newest candles are fetched first')
+    .option('--max-age-bars <n>', 'bars the cache may lag the newest closed candle before it is fetched (and before data counts as stale)', '0')
     .addHelpText('after', '\nExample:\n  $ trader run --symbols BTC/USDT,ETH/USDT --as-of 2024-06-30T12:00:00Z\n\nExit codes: 0 decided, 1 a symbol or the run failed, 2 bad input or config, 3 halted by policy, 4 another run holds the lock.')
     .action(
       action(async (flags: RunFlags) => {
-        const history = positiveInt(flags.history, '--history');
+        const history = wholeNumber(flags.history, '--history', 1);
+        const maxAgeBars = wholeNumber(flags.maxAgeBars, '--max-age-bars', 0);
         const summary = await withDb('run', async (db) => {
           const result = await runPipeline(db, {
             symbols: splitList(flags.symbols),
@@ -66,6 +71,7 @@ export function registerRunCommand(program: Command): void {
             minBars: Math.min(history, 100),
             equity: paperEquity(),
             offline: flags.offline ?? false,
+            maxAgeBars,
           });
           if (flags.json) return { result, trace: '' };
           const recorded = await getRunTrace(db, result.run_id);
