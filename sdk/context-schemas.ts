@@ -131,3 +131,62 @@ export const Rationale = z.object({
   stage: z.string(),
   text: z.string(),
 });
+
+// ---- Context-stage derivations used by the module pack ----
+
+export const Session = z.object({
+  name: z.enum(['asia', 'london', 'london_new_york_overlap', 'new_york', 'off_hours']).describe('trading session at as_of (UTC hours)'),
+  weekend: z.boolean().describe('Saturday or Sunday UTC'),
+  hour_utc: z.number().int().min(0).max(23),
+  day_of_week: z.number().int().min(0).max(6).describe('0 = Sunday'),
+});
+
+export const Liquidity = z.object({
+  avg_quote_volume: z.number().nonnegative().describe('mean close × volume over the lookback, in the quote currency'),
+  spread_proxy_pct: z.number().nonnegative().describe('estimated bid-ask spread in percent of price, from candle ranges (no order book)'),
+  tier: z.enum(['high', 'medium', 'low']),
+  category: z.string().describe("the instrument's category (major, alt, stable...)"),
+});
+
+export const KeyLevels = z.object({
+  swing_highs: z.array(price).describe('recent confirmed swing highs, newest first'),
+  swing_lows: z.array(price).describe('recent confirmed swing lows, newest first'),
+  prior_day_high: price.nullable(),
+  prior_day_low: price.nullable(),
+  prior_week_high: price.nullable(),
+  prior_week_low: price.nullable(),
+  nearest_resistance: price.nullable().describe('lowest level above the last close'),
+  nearest_support: price.nullable().describe('highest level below the last close'),
+});
+
+export const DominanceState = z.object({
+  direction: z.enum(['rising', 'falling', 'flat', 'unknown']).describe("the metric's trend over the analyzer's lookback; unknown without macro data"),
+  change_pct: z.number().nullable().describe('relative change over the lookback, percent'),
+  bias: z.enum(['risk_on', 'risk_off', 'neutral']).describe('what this trend alone suggests for crypto risk'),
+});
+
+export const MarketRegime = z.object({
+  regime: z.enum(['risk_on', 'risk_off', 'neutral', 'alt_season']),
+  rule: z.string().min(1).describe('the rule that produced the regime, in words'),
+});
+
+export const RiskParams = z.object({
+  multiplier: z.number().min(0).max(2).describe('scales the base risk per trade (0 = no new risk)'),
+  risk_per_trade_pct: z.number().nonnegative().max(10).describe('percent of equity to risk on one trade after the multiplier'),
+  max_positions: z.number().int().nonnegative(),
+  category_cap_pct: z.number().nonnegative().max(100).describe('most equity at risk in one category, percent'),
+  rules_applied: z.array(z.string()).describe('ids of the rules that set these values'),
+});
+
+export const StopPlan = z.object({
+  direction: Direction,
+  entry: price,
+  stop: price,
+  method: z.string().min(1).describe('how the stop was set, e.g. "atr 2.0x" or "idea stop (wider than ATR)"'),
+});
+
+export const ExitPlan = z.object({
+  take_profits: z.array(z.object({ price, fraction: z.number().positive().max(1) })).min(1).describe('scale-out ladder; fractions sum to 1'),
+  breakeven_after_tp: z.number().int().min(0).nullable().describe('move the stop to entry after this many take-profits fill; null = never'),
+  time_stop_bars: z.number().int().positive().nullable().describe('close the trade after this many bars if no target was hit; null = none'),
+});
