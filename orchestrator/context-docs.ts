@@ -12,7 +12,7 @@ import { contextKeys, type KeyName } from '../sdk/context-keys.ts';
 export const contextDocsRelPath = 'docs/context_dict_schema.md';
 export const contextDocsPath = path.join(packageRoot, contextDocsRelPath);
 
-type Json = {
+export type Json = {
   type?: string | string[];
   format?: string;
   enum?: unknown[];
@@ -31,6 +31,7 @@ type Json = {
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  default?: unknown;
 };
 
 interface Row {
@@ -42,10 +43,10 @@ interface Row {
 }
 
 const SAFE = Number.MAX_SAFE_INTEGER;
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const code = (s: string) => `\`${s}\``;
+export const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+export const code = (s: string) => `\`${s}\``;
 
-function typeName(s: Json): string {
+export function typeName(s: Json): string {
   if (s.anyOf) return s.anyOf.map(typeName).join(' or ');
   if (s.enum) return `enum: ${s.enum.map((v) => code(String(v))).join(', ')}`;
   if (s.const !== undefined) return `constant ${code(JSON.stringify(s.const))}`;
@@ -55,7 +56,7 @@ function typeName(s: Json): string {
   return t;
 }
 
-function constraints(s: Json): string[] {
+export function constraints(s: Json): string[] {
   const out: string[] = [];
   for (const sub of s.anyOf ?? []) out.push(...constraints(sub));
   if (s.exclusiveMinimum !== undefined) out.push(`> ${s.exclusiveMinimum}`);
