@@ -6,7 +6,7 @@ import { upsertCandles } from '../market/candles-repo.ts';
 import { parseCandleCsv } from '../market/csv-candles.ts';
 import { ensureInstrument } from '../market/instruments-repo.ts';
 import { registerModuleFile } from '../orchestrator/registration.ts';
-import { defaultPack, defaultPipelineId } from '../registry/default-pack.ts';
+import { defaultPipeline, defaultPipelineId, packFile } from '../registry/default-pack.ts';
 import type { BackendKind, Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
@@ -31,7 +31,7 @@ const windowEnd = Date.parse('2024-07-01T00:00:00Z');
  */
 export const benchEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_MODULES_ROOT: packageRoot };
 export const sixPipelineId = 'bench6';
-export const sixModules = [...defaultPack.map((e) => path.basename(e.file, '.ts')), 'breakout_wide_v1 (lookback 55)'];
+export const sixModules = [...defaultPipeline.map((e) => e.module_id), 'breakout_wide_v1 (lookback 55)'];
 
 export interface BenchDb {
   kind: BackendKind;
@@ -89,11 +89,11 @@ export async function migrateAndSeed(db: Db): Promise<void> {
   await migrate(db);
   await db.transaction(async (tx) => {
     const ids: string[] = [];
-    for (const entry of defaultPack) {
-      const row = await registerModuleFile(tx, path.join(packageRoot, 'modules', entry.file), { activate: true, env: benchEnv });
+    for (const entry of defaultPipeline) {
+      const row = await registerModuleFile(tx, path.join(packageRoot, 'modules', packFile(entry.module_id)), { activate: true, env: benchEnv });
       ids.push(row.module_id);
       for (const pipeline of [defaultPipelineId, sixPipelineId]) {
-        await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [pipeline, entry.stage, entry.position, row.module_id]);
+        await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [pipeline, entry.stage, 10, row.module_id]);
       }
     }
     const extra = await registerModuleFile(tx, path.join(packageRoot, 'bench', 'modules', 'agents', 'breakout_wide_v1.ts'), { activate: true, env: benchEnv });

@@ -1,29 +1,45 @@
 import path from 'node:path';
 import { modulesRoot } from '../core/paths.ts';
-import { defaultPack, defaultPipelineId } from '../registry/default-pack.ts';
-import type { Db } from '../store/db.ts';
+import { defaultPipeline, defaultPipelineId, packFiles, packStrategies, type PackSlot } from '../registry/default-pack.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { registerModuleFile } from './registration.ts';
 
+/** Inserts slot rows, positions in steps of 10 per stage; rows that exist (maybe changed by the user) are kept. */
+async function insertSlots(tx: Queryable, table: 'pipeline_config' | 'strategy_config', owner: Record<string, string>, slots: PackSlot[]): Promise<number> {
+  const ownerColumns = Object.keys(owner);
+  const conflict = table === 'pipeline_config' ? 'pipeline_id' : 'strategy_id';
+  let added = 0;
+  const positions = new Map<string, number>();
+  for (const slot of slots) {
+    const position = (positions.get(slot.stage) ?? 0) + 10;
+    positions.set(slot.stage, position);
+    const values = [...Object.values(owner), slot.stage, position, slot.module_id, slot.params ?? {}];
+    const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await tx.query(
+      `insert into ${table} (${[...ownerColumns, 'stage', 'position', 'module_id', 'params'].join(', ')}) values (${placeholders})
+       on conflict (${conflict}, stage, module_id) do nothing returning module_id`,
+      values,
+    );
+    added += rows.length;
+  }
+  return added;
+}
+
 /**
- * Registers and activates the shipped modules and creates the default pipeline, in one
- * transaction. Idempotent: re-seeding re-pins the shipped files and keeps pipeline rows
- * a user already changed.
+ * Registers and activates the shipped modules, creates the default pipeline and the pack's
+ * strategies, in one transaction. Idempotent: re-seeding re-pins the shipped files and keeps
+ * configuration rows a user already changed.
  */
-export async function seedDefaults(db: Db): Promise<{ modules: string[]; pipeline_rows_added: number }> {
+export async function seedDefaults(db: Db): Promise<{ modules: string[]; pipeline_rows_added: number; strategies: string[]; strategy_rows_added: number }> {
   const root = modulesRoot();
   return db.transaction(async (tx) => {
     const modules: string[] = [];
-    let added = 0;
-    for (const entry of defaultPack) {
-      const row = await registerModuleFile(tx, path.join(root, entry.file), { activate: true });
-      modules.push(row.module_id);
-      const inserted = await tx.query(
-        `insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)
-         on conflict (pipeline_id, stage, module_id) do nothing returning module_id`,
-        [defaultPipelineId, entry.stage, entry.position, row.module_id],
-      );
-      added += inserted.length;
+    for (const file of packFiles) modules.push((await registerModuleFile(tx, path.join(root, file), { activate: true })).module_id);
+    const pipelineAdded = await insertSlots(tx, 'pipeline_config', { pipeline_id: defaultPipelineId }, defaultPipeline);
+    let strategyAdded = 0;
+    for (const s of packStrategies) {
+      strategyAdded += await insertSlots(tx, 'strategy_config', { strategy_id: s.id, pipeline_id: defaultPipelineId, description: s.description }, s.slots);
     }
-    return { modules, pipeline_rows_added: added };
+    return { modules, pipeline_rows_added: pipelineAdded, strategies: packStrategies.map((s) => s.id), strategy_rows_added: strategyAdded };
   });
 }

@@ -18,6 +18,7 @@ const steps = [
   ['macro', 'import', path.join(root, 'data', 'sample', 'macro', 'coingecko_dominance_daily_2023_2024.csv')],
   ['pipeline', 'validate'],
   ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', asOf],
+  ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', asOf, '--strategy', 'breakout'],
 ];
 
 const env = { ...process.env, TRADER_LOG_LEVEL: process.env.TRADER_LOG_LEVEL ?? 'warn' };

@@ -51,7 +51,8 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
       continue;
     }
     if (result.status === 'missing_input') {
-      run.logs.push({ ...base, level: 'warn', event: 'missing_input', message: `skipped: input ${result.missing.join(', ')} was not produced earlier in this run`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
+      // The planner guarantees a producer runs earlier; it wrote nothing (e.g. no idea to set a stop for), so there is nothing to act on.
+      run.logs.push({ ...base, level: 'info', event: 'skipped', message: `skipped: no ${result.missing.join(', ')} was produced earlier in this run, so there is nothing to act on`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
       continue;
     }
     run.modulesRun++;

@@ -1,10 +1,9 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPack } from '../../registry/default-pack.ts';
+import { defaultPipeline } from '../../registry/default-pack.ts';
 import { type CliBackend, cliBackends, demoAsOfIso, freshTarget, listRuns, ok, prepareDemo, type Target } from '../helpers/cli.ts';
 
 /** The shipped pipeline, module by module: [stage, module_id]. */
-const shipped = defaultPack.map((e) => [e.stage, path.basename(e.file, '.ts')] as const);
+const shipped = defaultPipeline.map((e) => [e.stage, e.module_id] as const);
 const symbols = ['BTC/USDT', 'ETH/USDT'];
 
 describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: CliBackend) => {

@@ -45,7 +45,7 @@ export function registerDbCommands(program: Command): void {
         withDb('db seed', async (conn) => {
           const seeded = await seedDefaults(conn);
           output(opts, { ok: true, ...seeded }, () =>
-            `registered and activated ${seeded.modules.join(', ')}; ${seeded.pipeline_rows_added} pipeline row(s) added`,
+            `registered and activated ${seeded.modules.length} modules; ${seeded.pipeline_rows_added} default pipeline row(s) and ${seeded.strategy_rows_added} strategy row(s) added (strategies: ${seeded.strategies.join(', ')})`,
           );
         }),
       ),
