@@ -4,6 +4,7 @@ import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModul
 import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { measureFullRun } from './full-run.ts';
+import { type ModuleTimesResult, measureModuleTimes, prepareModuleDb } from './module-times.ts';
 import { measureOverhead } from './overhead.ts';
 import { type FetchSeries, fetchNow, fetchSeries, measureStandInFetch, startFetchStandIn } from './stand-in-fetch.ts';
 import { type Row, fmt, median, renderTable, spread } from './stats.ts';
@@ -16,6 +17,7 @@ const FULL_50 = { reps: 5, warmup: 1 };
 const COLD = { reps: 5 };
 const UPSERT = { rows: 1_000_000, reps: 3 };
 const FETCH = { reps: 5, warmup: 1 };
+const MODULES = { iterations: 500, warmup: 50 };
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const labelOf = (kind: BackendKind) => (kind === 'pglite' ? 'PGlite (temp dir)' : 'Postgres (fresh DB)');
@@ -40,6 +42,8 @@ export async function main(): Promise<number> {
   let sourcesLine = '';
   let sources: UpsertSource[] = [];
   let series: FetchSeries | undefined;
+  let modules: ModuleTimesResult | undefined;
+  const moduleRows: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
       const label = labelOf(kind);
@@ -90,6 +94,49 @@ export async function main(): Promise<number> {
       );
       open.delete(b);
       await b.dispose();
+    }
+
+    // Figures 6 and 7 (printed last) run here, in process, before the candle files and ccxt of 4-5 are in memory.
+    {
+      let b: BenchDb | undefined;
+      try {
+        b = await openBenchDb('pglite');
+      } catch (e) {
+        notes.push(`figures 6-7 skipped, cannot open PGlite (${e instanceof Error ? e.message : String(e)})`);
+      }
+      if (b) {
+        open.add(b);
+        log('pack modules and plans: migrate, seed, import BTC/USDT and macro');
+        const t0 = performance.now();
+        const macroLine = await prepareModuleDb(b.db);
+        notes.push(`figures 6-7: setup (migrate + seedDefaults + import BTC/USDT 1h 2024 + macro CSV) took ${fmt((performance.now() - t0) / 1000)} s, not part of any figure`);
+        log(`pack modules and plans: ${MODULES.iterations} runSymbol calls per plan`);
+        modules = await measureModuleTimes(b.db, macroLine, MODULES.iterations, MODULES.warmup);
+        open.delete(b);
+        await b.dispose();
+        for (const m of modules.modules) {
+          const us = m.ms.map((x) => x * 1000);
+          const skipped = m.notRun.length > 0 ? `; not run in ${m.notRun.join('; ')}` : '';
+          moduleRows.push({
+            figure: `6. ${m.stage}/${m.module_id}`,
+            backend: 'in-process',
+            median: us.length > 0 ? `${fmt(median(us), 1)} µs` : 'n/a',
+            range: us.length > 0 ? spread(us, 1) : 'n/a',
+            reps: us.length > 0 ? `${us.length} calls (${m.plans.length} plan${m.plans.length === 1 ? '' : 's'} x ${MODULES.iterations})` : '0 calls',
+            notes: `own run time (log duration_ms) in ${m.plans.join(', ') || 'no plan'}${skipped}`,
+          });
+        }
+        for (const p of modules.plans) {
+          moduleRows.push({
+            figure: `7. runSymbol, ${p.id === 'default' ? 'default pipeline' : `strategy ${p.id}`}`,
+            backend: 'in-process',
+            median: `${fmt(median(p.ms), 3)} ms`,
+            range: spread(p.ms, 3),
+            reps: `${MODULES.iterations} calls (${MODULES.warmup} warm-up)`,
+            notes: `${p.slots} slots: ${p.outcome}; whole plan per symbol incl. orchestration, over a prebuilt initial context`,
+          });
+        }
+      }
     }
 
     // Figures 4 and 5 run after 1-3 so neither the parsed candle files nor ccxt (~470 MB) sit in memory during those.
@@ -187,8 +234,13 @@ export async function main(): Promise<number> {
     ...(series
       ? [`stand-in fetch (figure 5): BTC/USDT 1h, ${series.label}, ${series.candles.length} candles (${missingHours(series)} hour(s) absent from the real data) served by tests/stand-in (127.0.0.1, same process) with now = ${new Date(fetchNow).toISOString()}; fetchCandles(since ${new Date(series.since).toISOString()}), openExchange('binance', { baseUrl }), defaultRetryPolicy, classifierFor(ex); a new ccxt client and an emptied candles table per fetch`]
       : []),
+    ...(modules
+      ? [
+          `pack modules (figures 6-7): every module in registry/default-pack.ts (seedDefaults), plans from preparePlans for BTC/USDT with the default pipeline and each pack strategy; initial context from buildInitialContext: binance BTC/USDT 1h, the ${modules.bars} bars closed by ${asOf.toISOString()} (${modules.firstBar}..${modules.lastBar}), macro from buildMacroContext over ${modules.macro}; figure 6 = median of each module's log duration_ms across all plans holding it, figure 7 = runSymbol wall time`,
+        ]
+      : []),
     '',
-    renderTable(rows),
+    renderTable([...rows, ...moduleRows]),
     '',
     ...notes.map((n) => `- ${n}`),
     `- whole bench: ${fmt((performance.now() - started) / 1000)} s; temp dirs removed, Postgres databases dropped`,

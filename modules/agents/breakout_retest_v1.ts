@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
 
 /**
  * Breakout-and-retest on the last closed candle.
@@ -44,27 +44,19 @@ export const manifest = defineManifest({
         .default(0.25)
         .describe('the pullback extreme must come within this many ATRs of the broken level (either side)'),
       stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance beyond the retest low (high for shorts), in ATRs'),
-      targets_r: z
-        .array(z.number().positive().max(50))
-        .min(1)
-        .max(5)
-        .default([2, 3])
-        .describe('take-profit targets as multiples of the risk R = |entry - stop|'),
+      targets_r: agentParams.targetsR(),
       allow_short: z.boolean().default(false).describe('also signal short breakdown retests (off by default: a spot account cannot short)'),
       with_trend_only: z
         .boolean()
         .default(true)
         .describe('only signal in the direction of market_state.trend (long needs up, short needs down)'),
-      full_adx: z.number().positive().max(100).default(50).describe('ADX that earns the full trend half of the confidence'),
+      full_adx: agentParams.fullAdx(),
     })
     .strict(),
 });
 
 type Signal = { direction: 'long' | 'short'; setup: string; entry: number; stop: number; targets: number[]; rr: number; confidence: number };
 
-const f = (x: number, d = 2) => x.toFixed(d);
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Candles needed: the channel before the oldest allowed breakout candle, the breakout window and the last candle. */
 export function requiredCandles(p: { lookback: number; max_bars_since_breakout: number }): number {
@@ -75,20 +67,15 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) {
-    return {
-      outputs: { signals: [] },
-      rationale: `No signal: not enough data: need ${need} candles, have ${n} (channel ${params.lookback} + breakout window ${params.max_bars_since_breakout} + the last candle).`,
-    };
-  }
+  if (n < need) return noSignal(notEnoughData(need, n, `channel ${params.lookback} + breakout window ${params.max_bars_since_breakout} + the last candle`));
   const last = n - 1;
   const atr = view.volatility.atr;
   const { trend, adx } = view.market_state;
   if (!(atr > 0)) {
-    return { outputs: { signals: [] }, rationale: `No signal: ATR is ${atr}, so no retest tolerance or ATR stop can be set.` };
+    return noSignal(`ATR is ${atr}, so no retest tolerance or ATR stop can be set`);
   }
   const tol = params.retest_tolerance_atr * atr;
-  const rs = [...params.targets_r].sort((a, b) => a - b);
+  const rs = sortedR(params.targets_r);
   const signals: Signal[] = [];
   const notes: string[] = [];
 
@@ -143,17 +130,17 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     }
     const stop = extreme - sign * params.stop_atr_mult * atr;
     const risk = sign * (c - stop);
-    const targets = rs.map((r) => c + sign * r * risk);
-    if (!(risk > 0) || !(stop > 0) || targets.some((t) => !(t > 0))) {
+    const targets = rTargets(c, sign, risk, rs);
+    if (!riskAndTargetsValid(risk, stop, targets)) {
       notes.push(`${seen} and was retested, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
       continue;
     }
-    const confidence = clamp01(0.5 * Math.min(1, adx / params.full_adx) + 0.5 * (1 - Math.abs(gap) / tol));
+    const confidence = blendHalves(adxScore(adx, params.full_adx), 1 - Math.abs(gap) / tol);
     signals.push({ direction, setup: `breakout_retest_${params.lookback}`, entry: c, stop, targets, rr: rs[0]!, confidence });
     notes.push(
       `${seen}, the ${extWord} ${px(extreme)} retested it (${f(gap / atr)} ATR, tolerance ${params.retest_tolerance_atr}) and the last candle closed ${px(c)} back ${direction === 'long' ? 'up' : 'down'}: ` +
         `${direction} entry ${px(c)}, stop ${px(stop)} = ${extWord} ${sign > 0 ? '-' : '+'} ${params.stop_atr_mult} x ATR ${px(atr)} (R ${px(risk)}), ` +
-        `targets ${targets.map(px).join(', ')} at ${rs.join('R, ')}R, rr ${rs[0]}, confidence ${f(confidence)} (ADX ${f(adx)}/${params.full_adx})`,
+        `targets ${targets.map(px).join(', ')} at ${rMultiplesText(rs)}, rr ${rs[0]}, confidence ${f(confidence)} (ADX ${f(adx)}/${params.full_adx})`,
     );
   }
   const head = signals.length > 0 ? 'Breakout retest' : 'No signal';

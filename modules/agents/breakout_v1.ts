@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, px, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
 
 /**
  * Donchian-style breakout on the last closed candle.
@@ -34,27 +34,18 @@ export const manifest = defineManifest({
         .default(true)
         .describe('only signal in the direction of market_state.trend (long needs up, short needs down)'),
       stop_atr_mult: z.number().positive().max(20).default(1.5).describe('stop distance from entry in ATRs'),
-      targets_r: z
-        .array(z.number().positive().max(50))
-        .min(1)
-        .max(5)
-        .default([2, 3])
-        .describe('take-profit targets as multiples of the risk R = |entry - stop|, ascending'),
+      targets_r: agentParams.targetsR('take-profit targets as multiples of the risk R = |entry - stop|, ascending'),
       full_strength_atr: z
         .number()
         .positive()
         .max(10)
         .default(1)
         .describe('close beyond the channel, in ATRs, that earns the full breakout half of the confidence'),
-      full_adx: z.number().positive().max(100).default(50).describe('ADX that earns the full trend half of the confidence'),
+      full_adx: agentParams.fullAdx(),
     })
     .strict(),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-/** Prices and price distances: 2 decimals from 1 up, 4 significant digits below (sub-cent coins). */
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { high, low, close } = view.candles;
@@ -108,8 +99,8 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const sign = direction === 'long' ? 1 : -1;
   const risk = params.stop_atr_mult * atr;
   const stop = price - sign * risk;
-  const rs = [...params.targets_r].sort((a, b) => a - b);
-  const targets = rs.map((r) => price + sign * r * risk);
+  const rs = sortedR(params.targets_r);
+  const targets = rTargets(price, sign, risk, rs);
   if (!(stop > 0) || targets.some((t) => !(t > 0))) {
     return {
       outputs: { signals: [] },
@@ -117,9 +108,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     };
   }
   const strengthAtr = beyond / atr;
-  const confidence = clamp01(
-    0.5 * Math.min(1, strengthAtr / params.full_strength_atr) + 0.5 * Math.min(1, adx / params.full_adx),
-  );
+  const confidence = blendHalves(Math.min(1, strengthAtr / params.full_strength_atr), adxScore(adx, params.full_adx));
   const rr = rs[0]!;
   return {
     outputs: {
@@ -130,6 +119,6 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     rationale:
       `${seen} (${f(strengthAtr)} ATR), trend ${trend}: ${direction} breakout. Entry ${px(price)}, stop ${px(stop)} = ` +
       `entry ${sign > 0 ? '-' : '+'} ${params.stop_atr_mult} x ATR ${px(atr)} (R ${px(risk)}), targets ${targets.map((t) => px(t)).join(', ')} ` +
-      `at ${rs.join('R, ')}R, rr ${rr}. Confidence ${f(confidence)} from breakout ${f(strengthAtr)}/${params.full_strength_atr} ATR and ADX ${f(adx)}/${params.full_adx}.`,
+      `at ${rMultiplesText(rs)}, rr ${rr}. Confidence ${f(confidence)} from breakout ${f(strengthAtr)}/${params.full_strength_atr} ATR and ADX ${f(adx)}/${params.full_adx}.`,
   };
 };

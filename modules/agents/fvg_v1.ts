@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
 
 /**
  * ICT/SMC fair value gap (FVG) return, on the last closed candle.
@@ -31,12 +31,7 @@ export const manifest = defineManifest({
       lookback: z.number().int().min(1).max(500).default(30).describe('candles before the last one in which a gap may have formed (its third candle)'),
       min_gap_atr: z.number().min(0).max(10).default(0.25).describe('minimum gap size (top - bottom) in ATRs'),
       stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance below the gap bottom (above the top for shorts), in ATRs'),
-      targets_r: z
-        .array(z.number().positive().max(50))
-        .min(1)
-        .max(5)
-        .default([2, 3])
-        .describe('take-profit targets as multiples of the risk R = |entry - stop|'),
+      targets_r: agentParams.targetsR(),
       allow_short: z.boolean().default(false).describe('also signal returns into bearish gaps (off by default: spot)'),
     })
     .strict(),
@@ -44,9 +39,6 @@ export const manifest = defineManifest({
 
 type Signal = { direction: 'long' | 'short'; setup: string; entry: number; stop: number; targets: number[]; rr: number; confidence: number };
 
-const f = (x: number, d = 2) => x.toFixed(d);
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Candles needed: the first two candles of the oldest allowed gap, the window and the last candle. */
 export function requiredCandles(p: { lookback: number }): number {
@@ -89,18 +81,13 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) {
-    return {
-      outputs: { signals: [] },
-      rationale: `No signal: not enough data: need ${need} candles, have ${n} (gap window ${params.lookback} + its two leading candles + the last candle).`,
-    };
-  }
+  if (n < need) return noSignal(notEnoughData(need, n, `gap window ${params.lookback} + its two leading candles + the last candle`));
   const atr = view.volatility.atr;
-  if (!(atr > 0)) return { outputs: { signals: [] }, rationale: `No signal: ATR is ${atr}, so no minimum gap size or ATR stop can be set.` };
+  if (!(atr > 0)) return noSignal(`ATR is ${atr}, so no minimum gap size or ATR stop can be set`);
   const last = n - 1;
   const c = close[last]!;
   const minSize = params.min_gap_atr * atr;
-  const rs = [...params.targets_r].sort((a, b) => a - b);
+  const rs = sortedR(params.targets_r);
   const signals: Signal[] = [];
   const notes: string[] = [];
   for (const direction of ['long', 'short'] as const) {
@@ -137,20 +124,18 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     const sign = long ? 1 : -1;
     const stop = long ? gap.bottom - params.stop_atr_mult * atr : gap.top + params.stop_atr_mult * atr;
     const risk = sign * (c - stop);
-    const targets = rs.map((r) => c + sign * r * risk);
-    if (!(risk > 0) || !(stop > 0) || targets.some((t) => !(t > 0))) {
+    const targets = rTargets(c, sign, risk, rs);
+    if (!riskAndTargetsValid(risk, stop, targets)) {
       notes.push(`${seen}: the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
       continue;
     }
     const rejection = (sign * (c - mid)) / (size / 2);
-    const confidence = clamp01(
-      0.5 * (params.min_gap_atr > 0 ? Math.min(1, size / (2 * minSize)) : 1) + 0.5 * Math.min(1, rejection),
-    );
+    const confidence = blendHalves(params.min_gap_atr > 0 ? Math.min(1, size / (2 * minSize)) : 1, Math.min(1, rejection));
     signals.push({ direction, setup: `fvg_${kind}_return`, entry: c, stop, targets, rr: rs[0]!, confidence });
     notes.push(
       `${seen}: the last candle (open ${px(open[last]!)}) traded to ${px(edge)} inside it and closed ${px(c)} ${long ? 'above' : 'below'} the midpoint. ` +
         `${direction} entry ${px(c)}, stop ${px(stop)} = gap ${long ? 'bottom -' : 'top +'} ${params.stop_atr_mult} x ATR ${px(atr)} (R ${px(risk)}), ` +
-        `targets ${targets.map(px).join(', ')} at ${rs.join('R, ')}R, rr ${rs[0]}, confidence ${f(confidence)}`,
+        `targets ${targets.map(px).join(', ')} at ${rMultiplesText(rs)}, rr ${rs[0]}, confidence ${f(confidence)}`,
     );
   }
   const head = signals.length > 0 ? 'FVG return' : 'No signal';

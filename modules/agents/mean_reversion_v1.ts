@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal as none, notEnoughData, px, riskAndTargetsValid, z } from '../../sdk/index.ts';
 
 /**
  * Bollinger Band + RSI mean reversion on the last closed candle.
@@ -45,9 +45,6 @@ export const manifest = defineManifest({
     .refine((p) => p.oversold < p.overbought, { message: 'oversold must be below overbought', path: ['oversold'] }),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Bollinger Bands of the last `period` values: SMA middle, population standard deviation. */
 export function bollinger(values: readonly number[], period: number, k: number, sma: (v: readonly number[], p: number) => number[]) {
@@ -65,18 +62,12 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) {
-    return {
-      outputs: { signals: [] },
-      rationale: `No signal: not enough data: need ${need} candles, have ${n} (Bollinger ${params.bb_period}, RSI ${params.rsi_period} + 1${params.stop_mode === 'atr' ? `, ATR ${params.atr_period} + 1` : ''}).`,
-    };
-  }
+  if (n < need) return none(notEnoughData(need, n, `Bollinger ${params.bb_period}, RSI ${params.rsi_period} + 1${params.stop_mode === 'atr' ? `, ATR ${params.atr_period} + 1` : ''}`));
   const last = n - 1;
   const c = close[last]!;
   const bb = bollinger(close, params.bb_period, params.bb_std, sdk.indicators.sma);
   const rsi = sdk.indicators.rsi(close, params.rsi_period).at(-1)!;
   const bands = `BB(${params.bb_period}, ${params.bb_std}) ${px(bb.lower)} / ${px(bb.middle)} / ${px(bb.upper)} (sd ${px(bb.sd)})`;
-  const none = (why: string) => ({ outputs: { signals: [] }, rationale: `No signal: ${why}.` });
   if (!Number.isFinite(rsi) || !Number.isFinite(bb.sd)) return none(`RSI ${rsi} or band width ${bb.sd} is not a number`);
 
   let direction: 'long' | 'short';
@@ -112,7 +103,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   }
   const targets = long ? [bb.middle, bb.upper] : [bb.middle, bb.lower];
   const risk = sign * (c - stop);
-  if (!(stop > 0) || !(risk > 0) || targets.some((t) => !(t > 0))) {
+  if (!riskAndTargetsValid(risk, stop, targets)) {
     return none(`${seen}, but the stop ${px(stop)} (${how}) or a target is not a usable price`);
   }
   const rr = (sign * (targets[0]! - c)) / risk;
@@ -121,7 +112,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   }
   const depthSd = bb.sd > 0 ? Math.abs(c - band) / bb.sd : 0;
   const rsiPast = long ? params.oversold - rsi : rsi - params.overbought;
-  const confidence = clamp01(0.5 * Math.min(1, depthSd / 0.5) + 0.5 * Math.min(1, rsiPast / 10));
+  const confidence = blendHalves(Math.min(1, depthSd / 0.5), Math.min(1, rsiPast / 10));
   return {
     outputs: {
       signals: [{ direction, setup: `bb_rsi_mean_reversion`, entry: c, stop, targets, rr, confidence }],

@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal as none, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
 
 /**
  * Trend pullback to the fast EMA, on the last closed candle.
@@ -49,21 +49,13 @@ export const manifest = defineManifest({
         .default(40)
         .describe('RSI must stay at or above this during the pullback (shorts: at or below 100 - floor)'),
       stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance below the pullback low (above the high for shorts), in ATRs'),
-      targets_r: z
-        .array(z.number().positive().max(50))
-        .min(1)
-        .max(5)
-        .default([2, 3])
-        .describe('take-profit targets as multiples of the risk R = |entry - stop|'),
+      targets_r: agentParams.targetsR(),
       allow_short: z.boolean().default(false).describe('also signal rallies to the EMA in a downtrend (off by default: spot)'),
-      full_adx: z.number().positive().max(100).default(50).describe('ADX that earns the full trend half of the confidence'),
+      full_adx: agentParams.fullAdx(),
     })
     .strict(),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
-const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** Candles needed for a defined EMA and RSI on every candle of the pullback window. */
 export function requiredCandles(p: { ema_period: number; rsi_period: number; pullback_bars: number }): number {
@@ -74,13 +66,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) {
-    return {
-      outputs: { signals: [] },
-      rationale: `No signal: not enough data: need ${need} candles, have ${n} (EMA ${params.ema_period}, RSI ${params.rsi_period} + 1, pullback window ${params.pullback_bars}).`,
-    };
-  }
-  const none = (why: string) => ({ outputs: { signals: [] }, rationale: `No signal: ${why}.` });
+  if (n < need) return none(notEnoughData(need, n, `EMA ${params.ema_period}, RSI ${params.rsi_period} + 1, pullback window ${params.pullback_bars}`));
   const { trend, adx } = view.market_state;
   const direction = trend === 'up' ? 'long' : trend === 'down' ? 'short' : null;
   if (direction === null) return none(`the trend is ${trend}; a pullback entry needs an up (or, for shorts, down) trend`);
@@ -128,17 +114,17 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const extreme = long ? sdk.indicators.lowest(low, from, n) : sdk.indicators.highest(high, from, n);
   const stop = extreme - sign * params.stop_atr_mult * atr;
   const risk = sign * (c - stop);
-  const rs = [...params.targets_r].sort((a, b) => a - b);
-  const targets = rs.map((r) => c + sign * r * risk);
-  if (!(risk > 0) || !(stop > 0) || targets.some((t) => !(t > 0))) {
+  const rs = sortedR(params.targets_r);
+  const targets = rTargets(c, sign, risk, rs);
+  if (!riskAndTargetsValid(risk, stop, targets)) {
     return none(`${seen}, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
   }
-  const confidence = clamp01(0.5 * Math.min(1, adx / params.full_adx) + 0.5 * (1 - best / tol));
+  const confidence = blendHalves(adxScore(adx, params.full_adx), 1 - best / tol);
   return {
     outputs: { signals: [{ direction, setup: `ema${params.ema_period}_pullback`, entry: c, stop, targets, rr: rs[0]!, confidence }] },
     rationale:
       `Trend pullback ${direction}: ${seen} (tolerance ${params.touch_tolerance_atr} ATR), RSI(${params.rsi_period}) ${long ? 'low' : 'high'} ${f(rsiExtreme)} ${long ? '>=' : '<='} ${floor}, ` +
       `last candle closed ${long ? 'up' : 'down'} ${px(o)} -> ${px(c)} vs EMA ${px(emaLast)}. Entry ${px(c)}, stop ${px(stop)} = pullback ${what} ${px(extreme)} ${long ? '-' : '+'} ${params.stop_atr_mult} x ATR ${px(atr)} ` +
-      `(R ${px(risk)}), targets ${targets.map(px).join(', ')} at ${rs.join('R, ')}R, rr ${rs[0]}. Confidence ${f(confidence)} (ADX ${f(adx)}/${params.full_adx}).`,
+      `(R ${px(risk)}), targets ${targets.map(px).join(', ')} at ${rMultiplesText(rs)}, rr ${rs[0]}. Confidence ${f(confidence)} (ADX ${f(adx)}/${params.full_adx}).`,
   };
 };

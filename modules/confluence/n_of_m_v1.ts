@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { defineManifest, fixed as f, type ModuleRun, px, z } from '../../sdk/index.ts';
 
 /**
  * N-of-M confluence. Signals are grouped by direction. An idea is produced only when at least
@@ -33,9 +33,6 @@ export const manifest = defineManifest({
     .strict(),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-/** Prices and price distances: 2 decimals from 1 up, 4 significant digits below (sub-cent coins). */
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const signals = view.signals;

@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { defineManifest, type DominanceBias, type DominanceDirection, dominanceParamShape, dominanceState, type ModuleRun, z } from '../../sdk/index.ts';
 
 /**
  * BTC dominance (BTC.D) trend and the bias it suggests for altcoins, from the `macro` context value.
@@ -26,27 +26,12 @@ export const manifest = defineManifest({
   input_keys: ['macro'],
   output_keys: ['btc_d_state'],
   params: z
-    .object({
-      lookback: z
-        .string()
-        .regex(/^[1-9]\d*d$/, 'a lookback like "7d"')
-        .default('7d')
-        .describe('which macro trend to read, e.g. "7d" or "30d" (must be one the macro value carries)'),
-      flat_threshold_pct: z
-        .number()
-        .nonnegative()
-        .max(100)
-        .nullable()
-        .default(null)
-        .describe("|change_pct| at or below this is flat; null = keep the macro trend's own direction (its threshold, 1% by default)"),
-    })
+    .object({ ...dominanceParamShape })
     .strict(),
 });
 
-type Dir = 'rising' | 'falling' | 'flat' | 'unknown';
-type Bias = 'risk_on' | 'risk_off' | 'neutral';
-const BIAS: Record<Dir, Bias> = { rising: 'risk_off', falling: 'risk_on', flat: 'neutral', unknown: 'neutral' };
-const WHY: Record<Dir, string> = {
+const BIAS: Record<DominanceDirection, DominanceBias> = { rising: 'risk_off', falling: 'risk_on', flat: 'neutral', unknown: 'neutral' };
+const WHY: Record<DominanceDirection, string> = {
   rising: 'rising BTC.D = money rotating into BTC, alts lag = risk_off for alts',
   falling: 'falling BTC.D = money rotating from BTC into alts = risk_on for alts',
   flat: 'flat BTC.D suggests nothing = neutral',
@@ -54,35 +39,13 @@ const WHY: Record<Dir, string> = {
 };
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
-  const m = view.macro;
-  const unknown = (why: string) => ({
-    outputs: { btc_d_state: { direction: 'unknown' as const, change_pct: null, bias: 'neutral' as const } },
-    rationale: `BTC.D direction unknown, bias neutral: ${why}.`,
+  const { state, rationale } = dominanceState(view.macro, {
+    metric: 'btc_d',
+    label: 'BTC.D',
+    lookback: params.lookback,
+    flatThresholdPct: params.flat_threshold_pct,
+    bias: BIAS,
+    why: WHY,
   });
-  if (m === null) return unknown('no macro data is stored for this run');
-  if (m.stale) return unknown(`macro data from ${m.as_of} (${m.source}) is stale, ${m.age_hours.toFixed(1)} h old at the decision time`);
-  if (m.btc_d === null) return unknown(`the macro source ${m.source} has no BTC.D`);
-  const set = m.trends.btc_d;
-  if (!Object.hasOwn(set, params.lookback)) {
-    return unknown(`the macro value has no ${params.lookback} trend (it has ${Object.keys(set).join(', ') || 'none'})`);
-  }
-  const t = set[params.lookback];
-  if (!t) return unknown(`the ${params.lookback} trend is null: macro history does not reach ${params.lookback} back from ${m.as_of}`);
-
-  const threshold = params.flat_threshold_pct ?? t.threshold_pct;
-  const direction: Dir =
-    params.flat_threshold_pct === null
-      ? t.direction
-      : t.change_pct > threshold
-        ? 'rising'
-        : t.change_pct < -threshold
-          ? 'falling'
-          : 'flat';
-  const bias = BIAS[direction];
-  return {
-    outputs: { btc_d_state: { direction, change_pct: t.change_pct, bias } },
-    rationale:
-      `BTC.D ${t.from_value.toFixed(3)}% (${t.from}) -> ${m.btc_d.toFixed(3)}% (${m.as_of}, ${m.source}): ` +
-      `${t.change_pct >= 0 ? '+' : ''}${t.change_pct.toFixed(2)}% over ${params.lookback}, ${direction} (flat within ±${threshold}%); ${WHY[direction]}.`,
-  };
+  return { outputs: { btc_d_state: state }, rationale };
 };

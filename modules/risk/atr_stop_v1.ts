@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { bestIdea, defineManifest, fixed as f, type ModuleRun, px, z } from '../../sdk/index.ts';
 
 /**
  * ATR stop for the best-scored idea (ties: higher rr, then the first).
@@ -30,13 +30,10 @@ export const manifest = defineManifest({
     .strict(),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-/** Prices and price distances: 2 decimals from 1 up, 4 significant digits below (sub-cent coins). */
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (view.ideas.length === 0) return { outputs: {}, rationale: 'No stop plan: there is no idea.' };
-  const idea = view.ideas.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.rr > a.rr) ? b : a));
+  const idea = bestIdea(view.ideas);
   const sign = idea.direction === 'long' ? 1 : -1;
   const entry = idea.entry;
   const atr = view.volatility.atr;

@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { bestIdea, defineManifest, fixed as f, type ModuleRun, px, z } from '../../sdk/index.ts';
 
 /**
  * Take-profit ladder at R multiples of the stop plan's risk.
@@ -69,14 +69,11 @@ export const manifest = defineManifest({
     }),
 });
 
-const f = (x: number, d = 2) => x.toFixed(d);
-/** Prices and price distances: 2 decimals from 1 up, 4 significant digits below (sub-cent coins). */
-const px = (x: number) => (Math.abs(x) >= 1 || x === 0 ? x.toFixed(2) : x.toPrecision(4));
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const none = (why: string) => ({ outputs: {}, rationale: why });
   if (view.ideas.length === 0) return none('No exit plan: there is no idea.');
-  const idea = view.ideas.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.rr > a.rr) ? b : a));
+  const idea = bestIdea(view.ideas);
   const plan = view.stop_plan;
   if (plan.direction !== idea.direction || Math.abs(plan.entry - idea.entry) > 1e-9 * Math.abs(idea.entry)) {
     return none(

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { manifest, run } from '../../modules/agents/breakout_v1.ts';
-import * as context from '../../modules/context/trend_volatility_v1.ts';
-import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
+import type { ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
+import { realView, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const sdk = { indicators };
-
-/** Candles up to and including `last` (300 of them), with the real context module's outputs. */
-function realView(last: number) {
-  const candles = sampleCandles({ from: last - 299, to: last + 1 });
-  const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
-  return { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
-}
-
-function signals(view: Parameters<typeof run>[0], p = params) {
-  const out = run(view, p, sdk);
-  const list = out.outputs.signals ?? [];
-  return { list: list.map((s) => contextKeys.signals.schema.parse(s)), rationale: out.rationale };
-}
+const signals = signalRunner(run, params);
 
 const flatState: ContextValue<'market_state'> = { trend: 'up', regime: 'trending', adx: 30, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0 };
 

@@ -6,6 +6,7 @@ import * as context from '../../modules/context/trend_volatility_v1.ts';
 import { manifest, run } from '../../modules/risk/fixed_fractional_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles } from '../helpers/sample-candles.ts';
+import { isMultiple, portfolio, sizingCaseArbs } from '../helpers/module-views.ts';
 
 type Idea = ContextValue<'ideas'>[number];
 type View = Parameters<typeof run>[0];
@@ -16,7 +17,6 @@ const btc: ContextValue<'instrument'> = {
   exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'spot',
   price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: 0.00001, min_notional: 5,
 };
-const portfolio = (equity: number): ContextValue<'portfolio'> => ({ system_mode: 'TEST', equity, currency: 'USDT', source: 'test' });
 const idea = (over: Partial<Idea> = {}): Idea => ({
   direction: 'long', entry: 100, stop: 95, targets: [110, 115], rr: 2, score: 0.5, confirmations: ['breakout_v1'], ...over,
 });
@@ -25,8 +25,6 @@ function intents(view: View, p = params) {
   const out = run(view, p, sdk);
   return { list: (out.outputs.intents ?? []).map((i) => contextKeys.intents.schema.parse(i)), rationale: out.rationale };
 }
-/** qty is (the double nearest to) a whole number of steps. */
-const isMultiple = (qty: number, step: number) => Math.abs(qty / step - Math.round(qty / step)) <= 1e-6 + 1e-12 * (qty / step);
 
 /** The full chain on real candles up to 2024-01-26 10:00 UTC, where breakout_v1 fires long. */
 function realIdea() {
@@ -153,11 +151,7 @@ describe('fixed_fractional_v1 sizing invariants (property-based)', () => {
     fc.assert(
       fc.property(
         fc.record({
-          equity: fc.double({ min: 1, max: 1e8, noNaN: true }),
-          entry: fc.double({ min: 1e-4, max: 2e5, noNaN: true }),
-          stopFrac: fc.double({ min: 1e-4, max: 0.9, noNaN: true }),
-          long: fc.boolean(),
-          precision: fc.option(fc.integer({ min: 0, max: 8 }), { nil: null }),
+          ...sizingCaseArbs(),
           risk_pct: fc.double({ min: 0.01, max: 10, noNaN: true }),
           max_notional_pct: fc.double({ min: 1, max: 100, noNaN: true }),
           min_notional: fc.option(fc.double({ min: 0, max: 100, noNaN: true }), { nil: null }),

@@ -5,6 +5,7 @@ import * as atrStop from '../../modules/risk/atr_stop_v1.ts';
 import { manifest, run } from '../../modules/risk/fixed_fractional_v2.ts';
 import * as ladder from '../../modules/risk/tp_ladder_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
+import { isMultiple, portfolio, sizingCaseArbs } from '../helpers/module-views.ts';
 
 type Idea = ContextValue<'ideas'>[number];
 type View = Parameters<typeof run>[0];
@@ -16,7 +17,6 @@ const inst: ContextValue<'instrument'> = {
   exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'major',
   price_precision: 2, amount_precision: 3, tick_size: null, min_qty: null, min_notional: null,
 };
-const portfolio = (equity: number): ContextValue<'portfolio'> => ({ system_mode: 'TEST', equity, currency: 'USDT', source: 'test' });
 const idea = (over: Partial<Idea> = {}): Idea => ({
   direction: 'long', entry: 100, stop: 95, targets: [110], rr: 2, score: 0.5, confirmations: ['a'], ...over,
 });
@@ -38,8 +38,6 @@ function intents(view: View, p = params) {
   expect(out.rationale.length).toBeGreaterThan(0);
   return { list: (out.outputs.intents ?? []).map((i) => contextKeys.intents.schema.parse(i)), rationale: out.rationale };
 }
-/** qty is (the double nearest to) a whole number of steps. */
-const isMultiple = (qty: number, step: number) => Math.abs(qty / step - Math.round(qty / step)) <= 1e-6 + 1e-12 * (qty / step);
 
 describe('fixed_fractional_v2', () => {
   it('exact maths: 1000 x 1% / (100 - 95) = 2 units; stop from stop_plan, take-profits from exit_plan', () => {
@@ -155,11 +153,7 @@ describe('fixed_fractional_v2 sizing invariants (property-based)', () => {
     fc.assert(
       fc.property(
         fc.record({
-          equity: fc.double({ min: 1, max: 1e8, noNaN: true }),
-          entry: fc.double({ min: 1e-4, max: 2e5, noNaN: true }),
-          stopFrac: fc.double({ min: 1e-4, max: 0.9, noNaN: true }),
-          long: fc.boolean(),
-          precision: fc.option(fc.integer({ min: 0, max: 8 }), { nil: null }),
+          ...sizingCaseArbs(),
           defaultDecimals: fc.integer({ min: 0, max: 12 }),
           risk_pct: fc.double({ min: 0, max: 10, noNaN: true }),
           max_risk_pct: fc.double({ min: 0.01, max: 10, noNaN: true }),

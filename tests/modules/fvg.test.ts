@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { latestOpenGap, manifest, run } from '../../modules/agents/fvg_v1.ts';
 import * as context from '../../modules/context/trend_volatility_v1.ts';
-import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
+import { contextKeys, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
+import { sdk, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const sdk = { indicators };
 
 /** Candles up to and including `last` (300 of them), with the real context module's volatility. */
 function realView(last: number) {
@@ -14,11 +14,7 @@ function realView(last: number) {
   return { candles, volatility: ctx.volatility! };
 }
 
-function signals(view: Parameters<typeof run>[0], p = params) {
-  const out = run(view, p, sdk);
-  const list = out.outputs.signals ?? [];
-  return { list: list.map((s) => contextKeys.signals.schema.parse(s)), rationale: out.rationale };
-}
+const signals = signalRunner(run, params);
 
 type Bar = [open: number, high: number, low: number, close: number];
 function build(bars: Bar[]): Candles {

@@ -3,9 +3,9 @@ import { bollinger, manifest, run } from '../../modules/agents/mean_reversion_v1
 import * as context from '../../modules/context/trend_volatility_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
+import { sdk, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const sdk = { indicators };
 
 /** Candles up to and including `last` (300 of them), with the real context module's market_state. */
 function realView(last: number) {
@@ -14,11 +14,7 @@ function realView(last: number) {
   return { candles, market_state: ctx.market_state! };
 }
 
-function signals(view: Parameters<typeof run>[0], p = params) {
-  const out = run(view, p, sdk);
-  const list = out.outputs.signals ?? [];
-  return { list: list.map((s) => contextKeys.signals.schema.parse(s)), rationale: out.rationale };
-}
+const signals = signalRunner(run, params);
 
 const rangingState: ContextValue<'market_state'> = { trend: 'flat', regime: 'ranging', adx: 15, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0 };
 

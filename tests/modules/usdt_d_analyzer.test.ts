@@ -1,49 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { deriveMacro } from '../../market/macro/derive.ts';
 import { manifest, run } from '../../modules/context/usdt_d_analyzer_v1.ts';
-import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
-import { cgRaw, cgRows, DAY, type CgRow } from '../macro/sample-macro.ts';
+import { contextKeys } from '../../sdk/index.ts';
+import { cgRaw, cgRows } from '../macro/sample-macro.ts';
+import { macroAt, sdk, type Macro } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const sdk = { indicators };
-type Macro = NonNullable<ContextValue<'macro'>>;
-
-/**
- * The macro value a run at `asOf` sees, built by hand from the real CoinGecko CSV rows: the newest
- * row visible (stamped at least one day before asOf), USDT.D = 100 x USDT mcap / total, and 7d/30d
- * trends of USDT.D, BTC.D and TOTAL against the row exactly N days earlier (the sample has no missing day).
- */
-function macroAt(asOf: string): Macro {
-  const t = Date.parse(asOf);
-  const rows = cgRows.filter((r) => r.ts + DAY <= t);
-  const r1 = rows[rows.length - 1]!;
-  const byTs = new Map(cgRows.map((r) => [r.ts, r]));
-  const metric = { usdt_d: (r: CgRow) => (100 * r.usdt) / r.total, btc_d: (r: CgRow) => (100 * r.btc) / r.total, total_mcap_usd: (r: CgRow) => r.total };
-  const trend = (f: (r: CgRow) => number, days: number) => {
-    const r0 = byTs.get(r1.ts - days * DAY);
-    if (!r0) return null;
-    const v0 = f(r0);
-    const v1 = f(r1);
-    const changePct = (100 * (v1 - v0)) / Math.abs(v0);
-    return {
-      lookback_days: days, from: new Date(r0.ts).toISOString(), from_value: v0, change: v1 - v0, change_pct: changePct,
-      slope_per_day: (v1 - v0) / days, threshold_pct: 1,
-      direction: changePct > 1 ? ('rising' as const) : changePct < -1 ? ('falling' as const) : ('flat' as const),
-    };
-  };
-  const set = (f?: (r: CgRow) => number) => ({ '7d': f ? trend(f, 7) : null, '30d': f ? trend(f, 30) : null });
-  const age = (t - r1.ts) / 3_600_000;
-  return contextKeys.macro.schema.parse({
-    source: 'coingecko_csv', as_of: new Date(r1.ts).toISOString(), visible_at: new Date(r1.ts + DAY).toISOString(),
-    age_hours: age, stale: age > 48,
-    total_mcap_usd: r1.total, btc_d: metric.btc_d(r1), usdt_d: metric.usdt_d(r1), eth_d: null,
-    alts_d: 100 - metric.btc_d(r1) - metric.usdt_d(r1), alts_ex_eth_d: null, total3_usd: null, total_forward_filled: r1.ffill === 1,
-    trends: {
-      total_mcap_usd: set(metric.total_mcap_usd), btc_d: set(metric.btc_d), usdt_d: set(metric.usdt_d),
-      eth_d: set(), alts_d: set((r) => 100 - metric.btc_d(r) - metric.usdt_d(r)), alts_ex_eth_d: set(), total3_usd: set(),
-    },
-  }) as Macro;
-}
 
 const usdtD = (day: string) => {
   const r = cgRows.find((x) => x.ts === Date.parse(`${day}T00:00:00Z`))!;

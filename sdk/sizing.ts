@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type { ContextValue } from './context-keys.ts';
+import { floorToStep, stepFromPrecision } from './indicators.ts';
+
+/**
+ * Fixed-fractional position sizing shared by the risk modules (fixed_fractional_v1/v2). They differ
+ * in where the stop and the risk percent come from; the arithmetic that turns them into an order
+ * quantity must be the same, because its guarantees (never risk more than the budget, never
+ * exceed the notional cap, respect the exchange's step and minimums) are what the tests pin down.
+ * Pure: numbers in, numbers out.
+ */
+
+/**
+ * Rounds a stop price away from the entry to the tick: down for a long's stop (sign > 0), up for a
+ * short's (sign < 0). Unknown or non-positive tick: unchanged. With `neverTowardEntry`, a short's
+ * rounded stop that float error left below the raw stop is replaced by the raw stop, so rounding
+ * can only widen it (fixed_fractional_v2 relies on that; v1 keeps its original behaviour).
+ */
+export function stopToTick(stop: number, tick: number | null, sign: number, opts: { neverTowardEntry?: boolean } = {}): number {
+  if (tick === null || !(tick > 0)) return stop;
+  if (sign > 0) return floorToStep(stop, tick);
+  const decimals = Math.max(0, -Math.floor(Math.log10(tick)) + 2);
+  const up = Number((Math.ceil(stop / tick - 1e-9) * tick).toFixed(decimals));
+  return opts.neverTowardEntry && up < stop ? stop : up;
+}
+
+export interface RiskSizingInput {
+  equity: number;
+  /** percent of equity lost if the stop fills */
+  riskPct: number;
+  /** cap on the position value, percent of equity (spot, leverage 1) */
+  maxNotionalPct: number;
+  entry: number;
+  /** |entry - stop|, > 0 */
+  dist: number;
+  /** amount step (see amountStep) */
+  step: number;
+}
+
+export interface RiskSizing {
+  /** equity x riskPct / 100: money lost at the stop */
+  budget: number;
+  /** equity x maxNotionalPct / 100 */
+  maxNotional: number;
+  /** budget / dist before the cap; equal to the pre-cap quantity */
+  uncapped: number;
+  /** whether the notional cap lowered the quantity */
+  capped: boolean;
+  /** final quantity: capped, floored to the step, then float-guarded; may be 0 */
+  qty: number;
+}
+
+/** The amount step from the instrument's precision, or the module's default decimals when unknown. */
+export function amountStep(amountPrecision: number | null, defaultDecimals: number): number {
+  return stepFromPrecision(amountPrecision ?? defaultDecimals);
+}
+
+/** How the step is described in rationales (says when the precision was unknown). */
+export function stepText(step: number, amountPrecision: number | null): string {
+  return `step ${Number(step.toPrecision(1))}${amountPrecision === null ? ' (precision unknown: default_amount_decimals)' : ''}`;
+}
+
+/**
+ * qty = budget / dist, capped so qty x entry <= maxNotional, floored to the step. Rounding only
+ * ever lowers qty, so the realised risk never exceeds the budget; a final loop guards against float
+ * error doing otherwise.
+ */
+export function sizeByRisk(i: RiskSizingInput): RiskSizing {
+  const budget = (i.equity * i.riskPct) / 100;
+  const maxNotional = (i.equity * i.maxNotionalPct) / 100;
+  const uncapped = budget / i.dist;
+  let raw = uncapped;
+  const capped = raw * i.entry > maxNotional;
+  if (capped) raw = maxNotional / i.entry;
+  let qty = floorToStep(raw, i.step);
+  // Guard against float rounding: the order must never risk more than the budget or exceed the cap.
+  for (let k = 0; k < 8 && qty > 0 && (qty * i.dist > budget || qty * i.entry > maxNotional); k++) {
+    const next = floorToStep(Math.max(0, qty - i.step), i.step);
+    // When the step is below the float resolution of qty, stepping down changes nothing: shave an ulp or so.
+    qty = next < qty ? next : qty * (1 - 4 * Number.EPSILON);
+  }
+  return { budget, maxNotional, uncapped, capped, qty };
+}
+
+/**
+ * Why a sized quantity cannot be ordered, or null when it can: 0 after rounding, below the
+ * exchange's min_qty, or notional below min_notional (null limits = unknown = not checked).
+ * The text is appended to a rationale after "; ".
+ */
+export function minimumsViolation(
+  qty: number,
+  entry: number,
+  inst: { readonly min_qty: number | null; readonly min_notional: number | null },
+): string | null {
+  if (!(qty > 0)) return 'the quantity rounds to 0';
+  if (inst.min_qty !== null && qty < inst.min_qty) return `below min_qty ${inst.min_qty}`;
+  const notional = qty * entry;
+  if (inst.min_notional !== null && notional < inst.min_notional) {
+    return `notional ${notional.toFixed(2)} below min_notional ${inst.min_notional}`;
+  }
+  return null;
+}
+
+
+/** Params every fixed-fractional sizer takes (notional cap, fallback amount decimals), for spreading into z.object. */
+export const sizingParamShape = {
+  max_notional_pct: z
+    .number()
+    .positive()
+    .max(100)
+    .default(100)
+    .describe('cap on the position value as percent of equity (spot, no leverage)'),
+  default_amount_decimals: z
+    .number()
+    .int()
+    .min(0)
+    .max(12)
+    .default(8)
+    .describe("quantity decimals used when the instrument's amount precision is unknown"),
+};
+
+/**
+ * The spot order intent for a sized quantity, with the realised risk (after rounding) rather than
+ * the requested one, so downstream checks see what the order really risks. Leverage is always 1.
+ */
+export function spotIntent(a: {
+  symbol: string;
+  /** +1 long (buy), -1 short (sell) */
+  sign: number;
+  qty: number;
+  entry: number;
+  stop: number;
+  /** |entry - stop| */
+  dist: number;
+  equity: number;
+  takeProfits: { price: number; fraction: number }[];
+}): ContextValue<'intents'>[number] {
+  const riskAmount = a.qty * a.dist;
+  return {
+    symbol: a.symbol,
+    side: a.sign > 0 ? 'buy' : 'sell',
+    qty: a.qty,
+    entry: a.entry,
+    stop: a.stop,
+    take_profits: a.takeProfits,
+    leverage: 1,
+    risk_pct: (riskAmount / a.equity) * 100,
+    risk_amount: riskAmount,
+    notional: a.qty * a.entry,
+  };
+}
+
+/** "Notional N CUR, realised risk R CUR = P% of equity." for an intent's rationale. */
+export function realisedRiskText(intent: { notional: number; risk_amount: number; risk_pct: number }, currency: string): string {
+  return `Notional ${intent.notional.toFixed(2)} ${currency}, realised risk ${intent.risk_amount.toFixed(2)} ${currency} = ${intent.risk_pct.toFixed(4)}% of equity.`;
+}
+
+/**
+ * The idea the risk modules act on: highest score, ties to the higher rr, then the first. Shared so
+ * the stop planner, the exit planner and the sizers all pick the same idea from one list.
+ * The list must not be empty.
+ */
+export function bestIdea<I extends { readonly score: number; readonly rr: number }>(ideas: readonly I[]): I {
+  return ideas.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.rr > a.rr) ? b : a));
+}
