@@ -64,11 +64,11 @@ export function probeLoadedModules(dbEnv: NodeJS.ProcessEnv): ProbeResult {
         maxRssMb = exit.maxRSS_kb / 1024;
       } else if (line) seen.add(line.split('?')[0]!);
     }
-    return { modules: seen.size, ccxtHits: [...seen].filter((u) => /ccxt/i.test(u)), maxRssMb };
+    return { modules: seen.size, ccxtHits: [...seen].filter((u) => /\/node_modules\/ccxt\//.test(u)) /* the package itself, not our lazy loader file */, maxRssMb };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** True when ccxt is not installed at all (it is not a dependency yet). */
+/** Whether the ccxt package is installed (the probe then shows it is still not loaded). */
 export const ccxtInstalled = () => fs.existsSync(path.join(packageRoot, 'node_modules', 'ccxt'));

@@ -90,7 +90,7 @@ export async function main(): Promise<number> {
       const rss = cold.rssMb.length > 0 ? cold.rssMb : [probe.maxRssMb];
       rows.push({ figure: '3. CLI peak RSS', backend: label, median: `${fmt(median(rss))} MB`, range: spread(rss), reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`, notes: cold.rssMb.length > 0 ? 'max resident set size from /usr/bin/time -v' : 'process.resourceUsage().maxRSS in a preloaded probe' });
       notes.push(
-        `${label}: ccxt ${ccxtInstalled() ? 'IS installed' : 'is not installed (no node_modules/ccxt)'}; a probed run (node --import bench/load-probe.mjs) loaded ${probe.modules} modules, ${probe.ccxtHits.length === 0 ? 'none of them ccxt' : `ccxt among them: ${probe.ccxtHits.slice(0, 3).join(', ')}`}`,
+        `${label}: ccxt ${ccxtInstalled() ? 'IS installed' : 'is not installed (no node_modules/ccxt)'}; a probed run (node --import bench/load-probe.mjs) loaded ${probe.modules} modules, ${probe.ccxtHits.length === 0 ? 'none of them from the ccxt package' : `ccxt package files among them: ${probe.ccxtHits.slice(0, 3).join(', ')}`}`,
       );
       open.delete(b);
       await b.dispose();
