@@ -85,15 +85,39 @@ export async function classifierFor(exchange: CcxtExchange): Promise<(e: unknown
   };
 }
 
+function isJson(body: unknown): boolean {
+  if (typeof body !== 'string') return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A loadMarkets call to retry: ccxt turns a malformed answer into empty markets instead of
- * throwing, so empty counts as a transient fault, and every retry reloads.
+ * Runs one ccxt call and refuses its result when the HTTP body behind it was not JSON:
+ * ccxt turns an unparseable body into an empty list, empty markets or undefined instead of
+ * throwing, so without this check a garbled answer would pass as "no data".
  */
+export async function checkedAnswer<T>(ex: CcxtExchange, fn: () => Promise<T>): Promise<T> {
+  const last = ex as unknown as { last_http_response?: unknown };
+  // Cleared first: a call answered from ccxt's cache makes no request and must not be judged by an older body.
+  last.last_http_response = undefined;
+  const value = await fn();
+  if (!isJson(last.last_http_response)) {
+    throw new TraderError('TRANSIENT', `${ex.id} answered with a body that is not valid JSON`);
+  }
+  return value;
+}
+
+/** A loadMarkets call to retry: every retry reloads, and no markets at all counts as a transient fault. */
 export function marketsLoader(ex: CcxtExchange, reloadFirst = false) {
   let reload = reloadFirst;
   return async () => {
-    const markets = await ex.loadMarkets(reload);
-    reload = true;
+    const thisReload = reload;
+    reload = true; // set before the call: a failed attempt must make the next one reload
+    const markets = await checkedAnswer(ex, () => ex.loadMarkets(thisReload));
     if (Object.keys(markets).length === 0) throw new TraderError('TRANSIENT', `${ex.id} returned no markets`);
     return markets;
   };

@@ -4,7 +4,7 @@ import { lastCandleTs, upsertCandles } from '../candles-repo.ts';
 import { ensureInstrument } from '../instruments-repo.ts';
 import { parseTimeframe } from '../timeframes.ts';
 import { keepClosed, validateOhlcvPage } from './candle-page.ts';
-import { type CcxtExchange, marketsLoader } from './ccxt-loader.ts';
+import { type CcxtExchange, checkedAnswer, marketsLoader } from './ccxt-loader.ts';
 import { type Classified, type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
 
 export interface FetchCandlesRequest {
@@ -37,15 +37,6 @@ export interface FetchDeps extends Pick<RetryDeps, 'sleep' | 'random' | 'onRetry
   onPage?: (info: { symbol: string; stored: number; cursor: number; until: number }) => void;
 }
 
-function isJson(body: unknown): boolean {
-  if (typeof body !== 'string') return true;
-  try {
-    JSON.parse(body);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Fetches closed candles page by page and upserts each page in its own transaction, so a
@@ -59,9 +50,8 @@ export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRe
   const limit = deps.pageLimit ?? 1000;
   const key = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
   let requests = 0;
-  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, fn()), deps.policy, deps);
+  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, checkedAnswer(ex, fn)), deps.policy, deps);
 
-  // A malformed answer makes ccxt return empty markets or an undefined time instead of throwing: both are retried.
   const markets = await call(`loading ${req.exchange} markets`, marketsLoader(ex));
   if (!markets[req.symbol]) throw new TraderError('BAD_INPUT', `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`);
   const exchangeNow = ex.has.fetchTime
@@ -86,14 +76,7 @@ export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRe
   while (cursor < until && cursor + tf <= closedBy) {
     if (pages >= maxPages) throw new TraderError('TRANSIENT', `${req.exchange} ${req.symbol}: pages do not advance past ${new Date(cursor).toISOString()}; try again later.`);
     const what = `${req.exchange} ${req.symbol} ${req.timeframe} candles from ${new Date(cursor).toISOString()}`;
-    const page = await call(what, async () => {
-      const rows = await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit);
-      // ccxt turns an unparseable body into an empty list: only a well-formed "[]" means "no more candles".
-      if (Array.isArray(rows) && rows.length === 0 && !isJson((ex as unknown as { last_http_response?: unknown }).last_http_response)) {
-        throw new TraderError('TRANSIENT', `${what}: the exchange's answer was not valid JSON`);
-      }
-      return validateOhlcvPage(rows, req.timeframe, what);
-    });
+    const page = await call(what, async () => validateOhlcvPage(await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit), req.timeframe, what));
     pages++;
     if (page.ts.length === 0) break;
     const closed = keepClosed(page, cursor, until, closedBy, tf);

@@ -33,6 +33,8 @@ export interface RetryDeps {
   onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
 }
 
+const withoutQueryStrings = (text: string) => text.replace(/\?\S*/g, '?…');
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter backoff: a random wait up to base × 2^(attempt-1), capped. */
@@ -51,8 +53,9 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, policy: R
       return await fn();
     } catch (e) {
       const fault = deps.classify(e);
-      // Query strings are cut: signed requests carry signatures and keys there, and logs must never hold them.
-      const reason = errorMessage(e).split('\n')[0]!.replace(/\?\S*/g, '?…').slice(0, 300);
+      // Query strings are cut, also from errors passed on as they are: signed requests carry signatures there.
+      if (e instanceof Error) e.message = withoutQueryStrings(e.message);
+      const reason = errorMessage(e).split('\n')[0]!.slice(0, 300);
       if (fault.kind === 'permanent') throw e;
       const waitMs = fault.retryAfterMs ?? backoffMs(policy, attempt, random);
       if (attempt >= policy.maxAttempts) {

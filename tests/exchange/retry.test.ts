@@ -20,6 +20,13 @@ describe('retry policy', () => {
     expect(String(err)).not.toMatch(/signature|deadbeef|SECRETKEY/);
   });
 
+  it('cuts query strings from a permanent error it passes on, too', async () => {
+    const bad = new Error('binance GET https://api.binance.com/api/v3/order?signature=deadbeef 400 Bad Request');
+    const err = await withRetry('x', () => Promise.reject(bad), defaultRetryPolicy, { classify: () => ({ kind: 'permanent' }) }).catch((e: Error) => e);
+    expect(err).toBe(bad);
+    expect(err.message).toBe('binance GET https://api.binance.com/api/v3/order?… 400 Bad Request');
+  });
+
   it('gives up at once on a permanent fault, without waiting', async () => {
     let calls = 0;
     const waits: number[] = [];
