@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { queryRows, type Queryable } from '../store/db.ts';
+import type { TradingScope } from './scope.ts';
+
+/** numeric columns arrive as strings from both drivers. */
+const num = z.coerce.number();
+const numOrNull = z.union([z.null(), z.coerce.number()]);
+
+export const OperationalMode = z.enum(['observe', 'semi_auto', 'full_auto']);
+export type OperationalMode = z.infer<typeof OperationalMode>;
+export const RiskProfileName = z.enum(['low', 'medium', 'high']);
+export type RiskProfileName = z.infer<typeof RiskProfileName>;
+export const HaltAction = z.enum(['HALT_ONLY', 'CANCEL_ORDERS_AND_HALT', 'MARKET_CLOSE_ALL_AND_HALT']);
+export type HaltAction = z.infer<typeof HaltAction>;
+
+/** One system mode's operating state (the single row of `<schema>.state`). */
+export const TradingState = z.object({
+  operational_mode: OperationalMode,
+  risk_profile: RiskProfileName,
+  leverage_enabled: z.boolean(),
+  leverage_enabled_at: z.date().nullable(),
+  halted: z.boolean(),
+  emergency: z.boolean(),
+  halt_reason: z.string().nullable(),
+  halted_at: z.date().nullable(),
+  emergency_halt_action: HaltAction,
+  close_all_acknowledged_at: z.date().nullable(),
+  quote_currency: z.string(),
+  initial_balance: num,
+  equity: num,
+  peak_equity: num,
+  drawdown_pct: num,
+  equity_as_of: z.date().nullable(),
+  paper_fee_bps: num,
+  paper_slippage_bps: num,
+  proposal_ttl_minutes: z.number().int(),
+  updated_at: z.date(),
+});
+export type TradingState = z.infer<typeof TradingState>;
+
+/** A risk profile's parameters (one row of `<schema>.risk_profiles`). */
+export const RiskProfile = z.object({
+  profile: RiskProfileName,
+  risk_per_trade_pct: num,
+  max_drawdown_pct: num,
+  max_open_positions: z.number().int(),
+  category_cap_pct: num,
+  allow_leverage: z.boolean(),
+  max_leverage: num,
+});
+export type RiskProfile = z.infer<typeof RiskProfile>;
+
+export async function loadState(q: Queryable, scope: TradingScope, options: { forUpdate?: boolean } = {}): Promise<TradingState> {
+  const [row] = await queryRows(q, TradingState, `select * from ${scope.table('state')} where id = 1${options.forUpdate ? ' for update' : ''}`);
+  return row!;
+}
+
+export async function loadRiskProfile(q: Queryable, scope: TradingScope, profile: RiskProfileName): Promise<RiskProfile> {
+  const [row] = await queryRows(q, RiskProfile, `select * from ${scope.table('risk_profiles')} where profile = $1`, [profile]);
+  return row!;
+}
+
+export async function loadRiskProfiles(q: Queryable, scope: TradingScope): Promise<RiskProfile[]> {
+  return queryRows(q, RiskProfile, `select * from ${scope.table('risk_profiles')} order by array_position(array['low','medium','high'], profile)`);
+}
+
+/** Columns of the state row a command may change; the names are fixed here, never taken from input. */
+export type StatePatch = Partial<
+  Pick<
+    TradingState,
+    | 'operational_mode' | 'risk_profile' | 'leverage_enabled' | 'leverage_enabled_at' | 'halted' | 'emergency' | 'halt_reason' | 'halted_at'
+    | 'emergency_halt_action' | 'close_all_acknowledged_at' | 'equity' | 'peak_equity' | 'drawdown_pct' | 'equity_as_of'
+    | 'paper_fee_bps' | 'paper_slippage_bps' | 'proposal_ttl_minutes' | 'initial_balance'
+  >
+>;
+
+const patchable = new Set<string>(['operational_mode', 'risk_profile', 'leverage_enabled', 'leverage_enabled_at', 'halted', 'emergency', 'halt_reason', 'halted_at', 'emergency_halt_action', 'close_all_acknowledged_at', 'equity', 'peak_equity', 'drawdown_pct', 'equity_as_of', 'paper_fee_bps', 'paper_slippage_bps', 'proposal_ttl_minutes', 'initial_balance']);
+
+export async function updateState(q: Queryable, scope: TradingScope, patch: StatePatch): Promise<TradingState> {
+  const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && patchable.has(k));
+  const sets = entries.map(([k], i) => `${k} = $${i + 1}`);
+  const [row] = await queryRows(
+    q,
+    TradingState,
+    `update ${scope.table('state')} set ${[...sets, 'updated_at = now()'].join(', ')} where id = 1 returning *`,
+    entries.map(([, v]) => v),
+  );
+  return row!;
+}
