@@ -65,16 +65,13 @@ export async function loadRiskProfiles(q: Queryable, scope: TradingScope): Promi
 }
 
 /** Columns of the state row a command may change; the names are fixed here, never taken from input. */
-export type StatePatch = Partial<
-  Pick<
-    TradingState,
-    | 'operational_mode' | 'risk_profile' | 'leverage_enabled' | 'leverage_enabled_at' | 'halted' | 'emergency' | 'halt_reason' | 'halted_at'
-    | 'emergency_halt_action' | 'close_all_acknowledged_at' | 'equity' | 'peak_equity' | 'drawdown_pct' | 'equity_as_of'
-    | 'paper_fee_bps' | 'paper_slippage_bps' | 'proposal_ttl_minutes' | 'initial_balance'
-  >
->;
-
-const patchable = new Set<string>(['operational_mode', 'risk_profile', 'leverage_enabled', 'leverage_enabled_at', 'halted', 'emergency', 'halt_reason', 'halted_at', 'emergency_halt_action', 'close_all_acknowledged_at', 'equity', 'peak_equity', 'drawdown_pct', 'equity_as_of', 'paper_fee_bps', 'paper_slippage_bps', 'proposal_ttl_minutes', 'initial_balance']);
+const patchableKeys = [
+  'operational_mode', 'risk_profile', 'leverage_enabled', 'leverage_enabled_at', 'halted', 'emergency', 'halt_reason', 'halted_at',
+  'emergency_halt_action', 'close_all_acknowledged_at', 'equity', 'peak_equity', 'drawdown_pct', 'equity_as_of',
+  'paper_fee_bps', 'paper_slippage_bps', 'proposal_ttl_minutes', 'initial_balance',
+] as const satisfies readonly (keyof TradingState)[];
+export type StatePatch = Partial<Pick<TradingState, (typeof patchableKeys)[number]>>;
+const patchable = new Set<string>(patchableKeys);
 
 export async function updateState(q: Queryable, scope: TradingScope, patch: StatePatch): Promise<TradingState> {
   const entries = Object.entries(patch).filter(([k, v]) => v !== undefined && patchable.has(k));
