@@ -31,9 +31,13 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Spawns `node bin/trader.js ...args`; resolves with the exit code and both streams, never rejects on a non-zero exit. */
-export function spawnTrader(args: string[], env: NodeJS.ProcessEnv, cwd = packageRoot): { pid: number; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [traderBin, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Spawns `node bin/trader.js ...args`; resolves with the exit code and both streams, never rejects on a non-zero exit.
+ * `input` is piped to stdin (answers to prompts, one per line); without it stdin is closed.
+ */
+export function spawnTrader(args: string[], env: NodeJS.ProcessEnv, cwd = packageRoot, input?: string): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [traderBin, ...args], { env, cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -45,8 +49,13 @@ export function spawnTrader(args: string[], env: NodeJS.ProcessEnv, cwd = packag
   return { pid: child.pid!, done };
 }
 
-export function runTrader(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
-  return spawnTrader(args, env, cwd).done;
+export function runTrader(args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<CliResult> {
+  return spawnTrader(args, env, cwd, input).done;
+}
+
+/** `trader ...args` with `input` piped to stdin, e.g. a PIN: `withInput(t, '123456\n', 'halt', 'clear')`. */
+export function withInput(t: Target, input: string, ...args: string[]): Promise<CliResult> {
+  return runTrader(args, t.env, undefined, input);
 }
 
 /** A `trader` invocation that must succeed; shows stderr when it does not. */
