@@ -19,11 +19,15 @@ const compactStderr = {
   },
 };
 
-export const logger = pino(
-  {
-    level: process.env.TRADER_LOG_LEVEL ?? 'info',
-    base: undefined,
-    redact: { paths: secretPaths, censor: '[redacted]' },
-  },
-  process.stderr.isTTY ? compactStderr : pino.destination({ fd: 2, sync: true }),
-);
+const level = (process.env.TRADER_LOG_LEVEL ?? 'info') as pino.Level;
+const streams = pino.multistream([{ level, stream: process.stderr.isTTY ? compactStderr : pino.destination({ fd: 2, sync: true }) }]);
+
+export const logger = pino({ level, base: undefined, redact: { paths: secretPaths, censor: '[redacted]' } }, streams);
+
+/**
+ * Also appends JSON lines to `file`. The CLI calls this once with the system mode's own
+ * file (test.log or live.log), so TEST and LIVE never share a log.
+ */
+export function addLogFile(file: string): void {
+  streams.add({ level, stream: pino.destination({ dest: file, mkdir: true, sync: true }) });
+}

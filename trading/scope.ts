@@ -27,10 +27,13 @@ export function tradingScope(mode: SystemMode): TradingScope {
   return { mode, schema, role: mode === 'TEST' ? 'trader_test' : 'trader_live', table: (name) => `${schema}.${name}` };
 }
 
+export function parseSystemModeEnv(env: NodeJS.ProcessEnv) {
+  return SystemMode.safeParse(env.TRADER_SYSTEM_MODE?.trim().toUpperCase() || 'TEST');
+}
+
 /** The process's system mode: `TRADER_SYSTEM_MODE` (TEST unless it says LIVE). */
 export function systemModeFromEnv(env: NodeJS.ProcessEnv = process.env): SystemMode {
-  const raw = env.TRADER_SYSTEM_MODE?.trim().toUpperCase() || 'TEST';
-  const parsed = SystemMode.safeParse(raw);
+  const parsed = parseSystemModeEnv(env);
   if (!parsed.success) throw new TraderError('BAD_INPUT', `TRADER_SYSTEM_MODE is '${env.TRADER_SYSTEM_MODE}'; set it to TEST (paper trading, the default) or LIVE.`);
   return parsed.data;
 }
@@ -41,7 +44,16 @@ export function systemModeFromEnv(env: NodeJS.ProcessEnv = process.env): SystemM
  */
 export function tradingTx<T>(db: Db, scope: TradingScope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.exec(`set local role ${scope.role}`);
+    await assumeTradingRole(tx, scope);
     return fn(tx);
   });
+}
+
+/**
+ * Drops the rest of an open transaction to the scope's role, for a transaction that
+ * first writes run logs as the owner and then acts on trading state, all or nothing.
+ * There is no way back to the owner inside that transaction.
+ */
+export async function assumeTradingRole(tx: Queryable, scope: TradingScope): Promise<void> {
+  await tx.exec(`set local role ${scope.role}`);
 }

@@ -1,8 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { addLogFile } from '../../core/logger.ts';
 import { packageRoot } from '../../core/paths.ts';
+import { traderHome } from '../../store/open.ts';
+import { parseSystemModeEnv } from '../../trading/scope.ts';
 import { commands } from './commands/index.ts';
+
+// TEST and LIVE each log to a file of their own (an invalid mode is reported by the command itself).
+const mode = parseSystemModeEnv(process.env);
+if (mode.success) addLogFile(path.join(process.env.TRADER_LOG_DIR || path.join(traderHome(), 'logs'), `${mode.data.toLowerCase()}.log`));
 
 /** The `trader` CLI: each command lives in its own file under `commands/` and registers itself here. */
 const program = new Command('trader')
