@@ -31,6 +31,8 @@ const windowEnd = Date.parse('2024-07-01T00:00:00Z');
  */
 export const benchEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_MODULES_ROOT: packageRoot };
 export const sixPipelineId = 'bench6';
+/** The operating state bench runs decide under: a fresh database's TEST account (Observe, Medium). */
+export const benchRunState = { system_mode: 'TEST', operational_mode: 'observe', risk_profile: 'medium' } as const;
 export const sixModules = [...defaultPipeline.map((e) => e.module_id), 'breakout_wide_v1 (lookback 55)'];
 
 export interface BenchDb {

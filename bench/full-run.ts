@@ -18,7 +18,6 @@ export function runOnce(db: Db, symbols: string[]): Promise<RunSummary> {
     triggerRef: null,
     historyBars: 500,
     minBars: 100,
-    equity: 10_000,
     offline: true,
     env: benchEnv,
   });

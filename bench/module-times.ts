@@ -9,7 +9,6 @@ import { importMacroCsv } from '../market/macro/import-macro-csv.ts';
 import { assertNoProblems, preparePlans } from '../orchestrator/plan/prepare.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import { buildInitialContext } from '../orchestrator/run/initial-context.ts';
-import { systemState } from '../orchestrator/run/run-summary.ts';
 import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
 import { seedDefaults } from '../orchestrator/seed.ts';
 import { defaultPipelineId, packFiles, packStrategies } from '../registry/default-pack.ts';
@@ -17,7 +16,7 @@ import { indicators } from '../sdk/indicators.ts';
 import { stageOrder } from '../sdk/stages.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { asOf, exchange, timeframe } from './fixtures.ts';
+import { asOf, benchRunState, exchange, timeframe } from './fixtures.ts';
 
 /**
  * Figures 6 and 7: the shipped pack's modules and plans, in process, over one real
@@ -75,7 +74,7 @@ export async function prepareModuleDb(db: Db): Promise<string> {
 }
 
 export async function measureModuleTimes(db: Db, macroLine: string, iterations: number, warmup: number): Promise<ModuleTimesResult> {
-  const state = systemState();
+  const state = benchRunState;
   const targets: { id: string; strategyId: string | null }[] = [{ id: defaultPipelineId, strategyId: null }, ...packStrategies.map((s) => ({ id: s.id, strategyId: s.id }))];
   const sdk = { indicators };
   const byModule = new Map<string, ModuleTimes>();

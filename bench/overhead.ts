@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoProblems, preparePlans } from '../orchestrator/plan/prepare.ts';
 import { buildInitialContext } from '../orchestrator/run/initial-context.ts';
-import { systemState } from '../orchestrator/run/run-summary.ts';
 import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
 import { indicators } from '../sdk/indicators.ts';
 import type { Db } from '../store/db.ts';
-import { asOf, benchEnv, exchange, sixPipelineId, timeframe } from './fixtures.ts';
+import { asOf, benchEnv, benchRunState, exchange, sixPipelineId, timeframe } from './fixtures.ts';
 import { median } from './stats.ts';
 
 export interface OverheadResult {
@@ -25,7 +24,7 @@ export interface OverheadResult {
  */
 export async function measureOverhead(db: Db, iterations: number, warmup: number): Promise<OverheadResult> {
   const symbol = 'B01/USDT';
-  const state = systemState();
+  const state = benchRunState;
   const prepared = await preparePlans(db, { pipelineId: sixPipelineId, strategyId: null, symbols: [symbol], riskProfile: state.risk_profile, env: benchEnv });
   assertNoProblems(sixPipelineId, prepared.problems);
   const plan = prepared.plans.get(symbol)!;

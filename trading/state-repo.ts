@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { queryRows, type Queryable } from '../store/db.ts';
-import type { TradingScope } from './scope.ts';
+import type { Db } from '../store/db.ts';
+import { type TradingScope, tradingTx } from './scope.ts';
 
 /** numeric columns arrive as strings from both drivers. */
 const num = z.coerce.number();
-const numOrNull = z.union([z.null(), z.coerce.number()]);
 
 export const OperationalMode = z.enum(['observe', 'semi_auto', 'full_auto']);
 export type OperationalMode = z.infer<typeof OperationalMode>;
@@ -53,6 +53,11 @@ export type RiskProfile = z.infer<typeof RiskProfile>;
 export async function loadState(q: Queryable, scope: TradingScope, options: { forUpdate?: boolean } = {}): Promise<TradingState> {
   const [row] = await queryRows(q, TradingState, `select * from ${scope.table('state')} where id = 1${options.forUpdate ? ' for update' : ''}`);
   return row!;
+}
+
+/** The state in a transaction of its own, for a command that only reads it. */
+export function currentState(db: Db, scope: TradingScope): Promise<TradingState> {
+  return tradingTx(db, scope, (tx) => loadState(tx, scope));
 }
 
 export async function loadRiskProfile(q: Queryable, scope: TradingScope, profile: RiskProfileName): Promise<RiskProfile> {

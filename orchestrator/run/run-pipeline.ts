@@ -15,6 +15,11 @@ import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbol } from './symbol-runner.ts';
 import { type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
+import { actOnIntents } from '../../trading/engine/act-on-intents.ts';
+import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
+import { portfolioSnapshot } from '../../trading/portfolio.ts';
+import { assumeTradingRole, systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
+import { currentState } from '../../trading/state-repo.ts';
 
 const sdk = { indicators };
 
@@ -36,8 +41,9 @@ function checkRequest(o: RunOptions): void {
 export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   checkRequest(o);
   const started = performance.now();
-  const state = systemState();
-  const prepared = await preparePlans(db, { pipelineId: o.pipelineId, strategyId: o.strategyId, symbols: o.symbols, riskProfile: state.risk_profile, env: o.env });
+  const scope = tradingScope(systemModeFromEnv(o.env));
+  const { risk_profile } = await currentState(db, scope);
+  const prepared = await preparePlans(db, { pipelineId: o.pipelineId, strategyId: o.strategyId, symbols: o.symbols, riskProfile: risk_profile, env: o.env });
   assertNoProblems(o.pipelineId, prepared.problems);
 
   const run_id = randomUUID();
@@ -49,6 +55,14 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
     message: `registry row had no sha256; pinned to the file as loaded now (${m.sha256})`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null,
   }));
   await writeSymbolLogs(db, run_id, pinnedLogs, []);
+  let prelude: Awaited<ReturnType<typeof prepareTrading>>;
+  try {
+    prelude = await prepareTrading(db, scope, o.asOf, run_id);
+  } catch (e) {
+    await closeRun(db, run_id, 'failed', null, errorMessage(e)).catch(() => {});
+    throw e;
+  }
+  const state = systemState(scope.mode, prelude.state);
   const outcomes: SymbolOutcome[] = [];
   const errors: RunSummary['errors'] = [];
   let halted = false;
@@ -60,12 +74,14 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
         continue;
       }
       const plan = prepared.plans.get(symbol)!;
-      const runInfo = { run_id, pipeline_id: o.pipelineId, strategy_id: plan.strategy_id, ...state, exchange: o.exchange, timeframe: o.timeframe, as_of: asOfIso, trigger: o.trigger };
+      const runInfo = { run_id, pipeline_id: o.pipelineId, strategy_id: plan.strategy_id, system_mode: state.system_mode, operational_mode: state.operational_mode, risk_profile: state.risk_profile, exchange: o.exchange, timeframe: o.timeframe, as_of: asOfIso, trigger: o.trigger };
       const topUp = o.offline ? null : await topUpSymbol(db, { exchange: o.exchange, symbol, timeframe: o.timeframe, asOf: o.asOf, historyBars: o.historyBars, maxAgeBars: o.maxAgeBars ?? 0 }, fetcher);
       const dataLogs = topUpLogs(symbol, topUp);
       let initial: Record<string, unknown>;
       try {
-        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity: o.equity });
+        // Equity now, not at the run's start: a position opened for an earlier symbol paid margin and fees.
+        const { equity } = await tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, o.asOf));
+        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });
@@ -78,9 +94,14 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       outcomes.push(outcome);
       for (const err of result.errors) errors.push({ symbol, module_id: err.module_id, message: err.error_message });
       const decisionLog = { symbol, stage: null, module_id: null, module_version: null, level: 'info' as const, event: 'decision', message: outcome.outcome, rationale: outcome.reason, outputs: outcome.intents.length ? { intents: outcome.intents } : null, context_snapshot: null, duration_ms: null };
+      const category = (initial.instrument as { category: string }).category;
+      // Logs, then (as the mode's role) the trading actions: one transaction, all or nothing.
       await db.transaction(async (tx) => {
         await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
         await heartbeat(tx, run_id);
+        if (outcome.intents.length === 0) return;
+        await assumeTradingRole(tx, scope);
+        outcome.actions = await actOnIntents(tx, scope, outcome.intents, { exchange: o.exchange, timeframe: o.timeframe, category, run_id, strategy_id: plan.strategy_id, as_of: o.asOf });
       });
       if (result.stoppedBy?.policy === 'halt_run') halted = true;
     }
@@ -101,6 +122,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
     as_of: asOfIso,
     trigger: o.trigger,
     mode: state,
+    trading: { fills: prelude.fills, expired_proposals: prelude.expired_proposals, emergency_halt: prelude.emergency_halt, equity: prelude.state.equity, drawdown_pct: prelude.state.drawdown_pct },
     symbols: outcomes,
     errors,
     pinned_modules: prepared.pinned.map((m) => m.row.module_id),

@@ -1,3 +1,5 @@
+import type { SystemMode } from '../../trading/scope.ts';
+import type { TradingState } from '../../trading/state-repo.ts';
 import type { SymbolOutcome } from './run-types.ts';
 
 export interface RunOptions {
@@ -13,7 +15,6 @@ export interface RunOptions {
   historyBars: number;
   /** Fewer closed candles than this makes a symbol's data unhealthy. */
   minBars: number;
-  equity: number;
   /** Use the cache only; otherwise missing newest candles are fetched first. */
   offline: boolean;
   /** How many bars behind the newest closed candle the cache may be before it is topped up, and before data health calls it stale (default 0). */
@@ -36,19 +37,17 @@ export interface RunSummary {
   as_of: string;
   trigger: string;
   mode: ReturnType<typeof systemState>;
+  /** What the account did before deciding: fills of stops and targets, expired proposals, an emergency halt. */
+  trading: { fills: number; expired_proposals: number; emergency_halt: boolean; equity: number; drawdown_pct: number };
   symbols: SymbolOutcome[];
   errors: { symbol: string; module_id: string | null; message: string }[];
   pinned_modules: string[];
   duration_ms: number;
 }
 
-/**
- * The system's operating state. Until trading state lands (wallets, modes, profiles),
- * every run is a TEST-mode Observe run at the Medium profile: it decides and records,
- * and never trades.
- */
-export function systemState() {
-  return { system_mode: 'TEST', operational_mode: 'observe', risk_profile: 'medium' } as const;
+/** The operating state a run ran under, as recorded in its summary and given to modules in `run`. */
+export function systemState(system_mode: SystemMode, s: TradingState) {
+  return { system_mode, operational_mode: s.operational_mode, risk_profile: s.risk_profile, halted: s.halted, leverage_enabled: s.leverage_enabled };
 }
 
 export function runStatus(outcomes: SymbolOutcome[], halted: boolean): RunStatus {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Intent } from '../../sdk/context-schemas.ts';
+import type { IntentAction } from '../../trading/engine/act-on-intents.ts';
 
 /** One pipeline_log row before it is written. */
 export interface LogEntry {
@@ -36,6 +37,8 @@ export interface SymbolOutcome {
   outcome: SymbolOutcomeKind;
   reason: string;
   intents: z.infer<typeof Intent>[];
+  /** What the system did with each intent after the risk gate (absent when there were none). */
+  actions?: IntentAction[];
   signals: number;
   ideas: number;
   modules_run: number;

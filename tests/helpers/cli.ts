@@ -27,7 +27,7 @@ export interface CliResult {
 /** The environment every spawn starts from: no database, modules root or debug flags leak in from the caller. */
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TRADER_LOG_LEVEL: 'warn' };
-  for (const k of ['DATABASE_URL', 'TRADER_HOME', 'TRADER_DEBUG', 'TRADER_MODULES_ROOT', 'TRADER_PAPER_EQUITY', 'TRADER_RUN_STALE_SECONDS']) delete env[k];
+  for (const k of ['DATABASE_URL', 'TRADER_HOME', 'TRADER_DEBUG', 'TRADER_MODULES_ROOT', 'TRADER_SYSTEM_MODE', 'TRADER_LOG_DIR', 'TRADER_RUN_STALE_SECONDS']) delete env[k];
   return { ...env, ...extra };
 }
 

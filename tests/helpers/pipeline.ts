@@ -52,7 +52,6 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
     triggerRef: null,
     historyBars: 500,
     minBars: 100,
-    equity: 10_000,
     offline: true,
     env: fixtureEnv,
     ...overrides,

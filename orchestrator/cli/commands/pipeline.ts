@@ -3,7 +3,8 @@ import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { describeCondition } from '../../plan/conditions.ts';
 import type { Plan } from '../../plan/plan-types.ts';
 import { preparePlans } from '../../plan/prepare.ts';
-import { systemState } from '../../run/run-summary.ts';
+import { systemModeFromEnv, tradingScope } from '../../../trading/scope.ts';
+import { currentState } from '../../../trading/state-repo.ts';
 import { action, output, splitList, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 function renderPlan(name: string, plan: Plan): string {
@@ -26,9 +27,10 @@ export function registerPipelineCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader pipeline validate --strategy breakout_trend')
     .action(
       action(async (opts: JsonFlag & { pipeline: string; strategy?: string; symbols?: string }) => {
-        const prepared = await withDb('pipeline validate', (db) =>
-          preparePlans(db, { pipelineId: opts.pipeline, strategyId: opts.strategy ?? null, symbols: opts.symbols ? splitList(opts.symbols) : [], riskProfile: systemState().risk_profile }),
-        );
+        const prepared = await withDb('pipeline validate', async (db) => {
+          const { risk_profile } = await currentState(db, tradingScope(systemModeFromEnv()));
+          return preparePlans(db, { pipelineId: opts.pipeline, strategyId: opts.strategy ?? null, symbols: opts.symbols ? splitList(opts.symbols) : [], riskProfile: risk_profile });
+        });
         const ok = prepared.problems.length === 0;
         const plans = Object.fromEntries([...prepared.plans].map(([k, p]) => [k, { ...p, slots: p.slots.map(({ module: _m, ...s }) => s) }]));
         output(opts, { ok, problems: prepared.problems, plans }, () =>

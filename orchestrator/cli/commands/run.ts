@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { TraderError } from '../../../core/errors.ts';
 import { parseUtcTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { runPipeline } from '../../run/run-pipeline.ts';
@@ -28,13 +27,6 @@ function wholeNumber(value: string, flag: string, min: number): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
     throw badInput(`${flag} must be ${min === 1 ? 'a positive' : 'a'} whole number${min > 1 ? ` of at least ${min}` : ''}, not '${value}'.`);
   }
-  return n;
-}
-
-function paperEquity(): number {
-  const raw = process.env.TRADER_PAPER_EQUITY ?? '10000';
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new TraderError('CONFIG_INVALID', `TRADER_PAPER_EQUITY must be a positive number, not '${raw}'.`);
   return n;
 }
 
@@ -69,7 +61,6 @@ export function registerRunCommand(program: Command): void {
             triggerRef: flags.triggerRef ?? null,
             historyBars: history,
             minBars: Math.min(history, 100),
-            equity: paperEquity(),
             offline: flags.offline ?? false,
             maxAgeBars,
           });

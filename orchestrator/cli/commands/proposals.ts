@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { TraderError, isTraderError } from '../../../core/errors.ts';
+import { prompter } from '../../../core/prompt.ts';
+import type { Db } from '../../../store/db.ts';
+import { recordAudit } from '../../../trading/audit/audit-log.ts';
+import { getProposal, listProposals, type Proposal, ProposalStatus } from '../../../trading/proposals/proposals-repo.ts';
+import { approveProposal, rejectProposal, type ReviewResult } from '../../../trading/proposals/review-proposal.ts';
+import { systemModeFromEnv, type TradingScope, tradingScope, tradingTx } from '../../../trading/scope.ts';
+import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+const n = (x: number) => String(Number(x.toPrecision(10)));
+
+function describe(p: Proposal): string {
+  const quote = p.symbol.split('/')[1];
+  const lev = p.leverage > 1 ? `  LEVERAGE ${n(p.leverage)}x` : '';
+  return `#${p.proposal_id} ${p.status.toUpperCase().padEnd(8)} ${p.side} ${n(p.qty)} ${p.symbol} at ~${n(p.entry)}, stop ${n(p.stop)}, risk ${p.risk_pct.toFixed(2)}% (${n(p.intent.risk_amount)} ${quote})${lev}; by ${p.source_module ?? '?'}${p.strategy_id ? ` (${p.strategy_id})` : ''}; drawdown ${p.drawdown_pct.toFixed(2)}%; ${p.status === 'pending' ? `expires ${p.expires_at.toISOString()}` : (p.decision_note ?? '')}`;
+}
+
+function proposalId(raw: string): number {
+  const id = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1) throw badInput(`A proposal id is a positive whole number, not '${raw}'.`);
+  return id;
+}
+
+/** A refused review is audited too, in its own transaction (the refused one rolled back). */
+async function auditRefusal(db: Db, scope: TradingScope, id: number, verb: string, e: unknown): Promise<void> {
+  if (!isTraderError(e)) return;
+  await tradingTx(db, scope, (tx) =>
+    recordAudit(tx, { mode: scope.mode, actor: 'USER', action_type: 'TRADE_PROPOSAL_REVIEW_REFUSED', status: 'FAILURE', details: { verb, reason: e.message }, entity_type: 'proposal', entity_id: String(id) }),
+  );
+}
+
+/** Shows the proposal, asks for confirmation, runs the review; a declined confirmation is audited and changes nothing. */
+async function review(db: Db, scope: TradingScope, id: number, verb: 'approve' | 'reject', yes: boolean | undefined, run: () => Promise<ReviewResult>): Promise<ReviewResult | 'declined'> {
+  try {
+    const p = await tradingTx(db, scope, (tx) => getProposal(tx, scope, id));
+    if (!p) throw new TraderError('NOT_FOUND', `There is no proposal ${id} in ${scope.mode}; list them with \`trader proposals list\`.`);
+    if (!yes) process.stderr.write(`${describe(p)}\n`);
+    if (!(await prompter.confirm(`${verb === 'approve' ? 'Approve and execute' : 'Reject'} proposal ${id}?`, yes))) {
+      await tradingTx(db, scope, (tx) => recordAudit(tx, { mode: scope.mode, actor: 'USER', action_type: 'TRADE_PROPOSAL_REVIEWED', status: 'INFO', details: { verb, confirmed: false }, entity_type: 'proposal', entity_id: String(id) }));
+      return 'declined';
+    }
+    return await run();
+  } catch (e) {
+    await auditRefusal(db, scope, id, verb, e);
+    throw e;
+  }
+}
+
+function reviewOutcome(opts: JsonFlag, r: ReviewResult | 'declined'): number {
+  if (r === 'declined') {
+    output(opts, { ok: true, status: 'declined' }, () => 'Nothing changed.');
+    return 0;
+  }
+  const p = r.proposal;
+  if (r.status === 'expired') throw new TraderError('BAD_INPUT', `Proposal ${p.proposal_id} expired at ${p.expires_at.toISOString()}; nothing was traded.`);
+  if (r.status === 'failed') throw new TraderError('HALTED', `Proposal ${p.proposal_id} was approved but refused at execution: ${r.reasons.join('; ')}.`);
+  output(opts, { ok: true, ...r }, () =>
+    r.status === 'approved' ? `Approved #${p.proposal_id}: opened position ${r.position_id} (${p.side} ${n(p.qty)} ${p.symbol} near ${n(r.fill_reference)}).` : `Rejected #${p.proposal_id}.`,
+  );
+  return 0;
+}
+
+export function registerProposalsCommands(program: Command): void {
+  const proposals = program.command('proposals').description('trade proposals waiting for your decision (Semi-Automatic mode)');
+
+  withJson(proposals.command('list'))
+    .description('list proposals, newest first: asset, side, size, entry, stop, risk, leverage, source and drawdown')
+    .option('--status <status>', `only this status (${ProposalStatus.options.join(', ')})`)
+    .option('--limit <n>', 'how many', '20')
+    .addHelpText('after', '\nExample:\n  $ trader proposals list --status pending')
+    .action(
+      action(async (opts: JsonFlag & { status?: string; limit: string }) => {
+        const status = opts.status === undefined ? undefined : ProposalStatus.safeParse(opts.status);
+        if (status && !status.success) throw badInput(`--status must be one of ${ProposalStatus.options.join(', ')}, not '${opts.status}'.`);
+        const limit = Number(opts.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badInput(`--limit must be a whole number from 1 to 1000, not '${opts.limit}'.`);
+        const scope = tradingScope(systemModeFromEnv());
+        const rows = await withDb('proposals list', (db) => tradingTx(db, scope, (tx) => listProposals(tx, scope, { status: status?.data, limit })));
+        output(opts, { ok: true, mode: scope.mode, proposals: rows }, () => (rows.length === 0 ? 'No proposals.' : rows.map(describe).join('\n')));
+      }),
+    );
+
+  withJson(proposals.command('approve <id>'))
+    .description('approve a pending proposal: it is repriced, re-checked by the risk gate now, then executed')
+    .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', '\nExample:\n  $ trader proposals approve 12\n\nExit codes: 0 executed, 2 unknown, expired or already decided, 3 refused by the risk gate at approval time.')
+    .action(
+      action(async (raw: string, opts: JsonFlag & { yes?: boolean }) => {
+        const id = proposalId(raw);
+        const scope = tradingScope(systemModeFromEnv());
+        const r = await withDb('proposals approve', (db) => review(db, scope, id, 'approve', opts.yes, () => approveProposal(db, scope, id)));
+        return reviewOutcome(opts, r);
+      }),
+    );
+
+  withJson(proposals.command('reject <id>'))
+    .description('reject a pending proposal; nothing is traded')
+    .option('--note <text>', 'why, kept with the proposal and in the audit trail')
+    .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', '\nExample:\n  $ trader proposals reject 12 --note "news risk"')
+    .action(
+      action(async (raw: string, opts: JsonFlag & { yes?: boolean; note?: string }) => {
+        const id = proposalId(raw);
+        const scope = tradingScope(systemModeFromEnv());
+        const r = await withDb('proposals reject', (db) => review(db, scope, id, 'reject', opts.yes, () => rejectProposal(db, scope, id, opts.note ?? null)));
+        return reviewOutcome(opts, r);
+      }),
+    );
+}

@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleDataDir } from '../../core/paths.ts';
+import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
+import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { seedDefaults } from '../../orchestrator/seed.ts';
+import { walletLedgerCheck } from '../../trading/positions-repo.ts';
+import { listProposals } from '../../trading/proposals/proposals-repo.ts';
+import { approveProposal, rejectProposal } from '../../trading/proposals/review-proposal.ts';
+import { tradingScope, tradingTx } from '../../trading/scope.ts';
+import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { demoAsOf, importSample, runOptions } from '../helpers/pipeline.ts';
+
+const scope = tradingScope('TEST');
+const symbols = ['BTC/USDT', 'ETH/USDT'];
+const oneHourLater = new Date(demoAsOf.getTime() + 3_600_000);
+
+/** The whole loop on the real 2024 sample: pipeline → risk gate → Observe / Semi-Auto / Full-Auto. */
+describe.each(backends)('the trading engine on %s', (kind) => {
+  let db: TestDb;
+  beforeEach(async () => {
+    db = await freshDb(kind);
+    await seedDefaults(db);
+    await importSample(db, 'BTC');
+    await importSample(db, 'ETH');
+    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+  });
+  afterEach(async () => db.dispose());
+
+  const setState = (sql: string) => db.query(`update trading_test.state set ${sql} where id = 1`);
+  const count = async (table: string) => Number((await db.query<{ n: number }>(`select count(*)::int as n from trading_test.${table}`))[0]!.n);
+  const auditActions = async () => (await db.query<{ action_type: string }>('select action_type from audit_trail order by seq')).map((r) => r.action_type);
+  const run = (asOf = demoAsOf) => runPipeline(db, runOptions({ symbols, asOf, env: process.env }));
+
+  it('Observe (the default) records what it would do and never trades or proposes', async () => {
+    const summary = await run();
+    expect(summary.mode).toMatchObject({ system_mode: 'TEST', operational_mode: 'observe', risk_profile: 'medium', halted: false });
+    expect(summary.symbols.map((s) => s.actions?.map((a) => a.action))).toEqual([['observed'], ['observed']]);
+    expect([await count('positions'), await count('proposals'), await count('trades')]).toEqual([0, 0, 0]);
+    expect(await auditActions()).toEqual(['RISK_CHECK_PASS_OBSERVE', 'RISK_CHECK_PASS_OBSERVE']);
+  });
+
+  it('Semi-Automatic proposes; approval re-checks and executes; rejection and expiry trade nothing', async () => {
+    await setState("operational_mode = 'semi_auto'");
+    const summary = await run();
+    const ids = summary.symbols.map((s) => s.actions![0]!.proposal_id!);
+    expect(summary.symbols.map((s) => s.actions![0]!.action)).toEqual(['proposed', 'proposed']);
+    expect(await count('positions')).toBe(0);
+
+    const approved = await approveProposal(db, scope, ids[0]!, oneHourLater);
+    expect(approved.status).toBe('approved');
+    const rejected = await rejectProposal(db, scope, ids[1]!, 'not today');
+    expect(rejected.status).toBe('rejected');
+    await expect(approveProposal(db, scope, ids[1]!, oneHourLater)).rejects.toThrow(/already rejected/);
+    expect(await count('positions')).toBe(1);
+
+    const again = await run(new Date(demoAsOf.getTime() + 2 * 3_600_000));
+    const pending = await tradingTx(db, scope, (tx) => listProposals(tx, scope, { status: 'pending', limit: 10 }));
+    await db.query('update trading_test.proposals set expires_at = now() - interval \'1 minute\' where status = \'pending\'');
+    for (const p of pending) expect((await approveProposal(db, scope, p.proposal_id, oneHourLater)).status).toBe('expired');
+    expect(again.symbols.find((s) => s.symbol === 'BTC/USDT')!.actions?.[0]?.action ?? 'none').not.toBe('proposed'); // BTC already has its position
+    expect(await count('positions')).toBe(1);
+    expect(await auditActions()).toContain('TRADE_PROPOSAL_REVIEWED');
+  });
+
+  it('approval happens at approval time: a proposal approved after switching back to Observe is refused by the gate', async () => {
+    await setState("operational_mode = 'semi_auto'");
+    const summary = await run();
+    await setState("operational_mode = 'observe'");
+    const r = await approveProposal(db, scope, summary.symbols[0]!.actions![0]!.proposal_id!, oneHourLater);
+    expect(r.status).toBe('failed');
+    if (r.status === 'failed') expect(r.reasons.join(' ')).toMatch(/observe/i);
+    expect(await count('positions')).toBe(0);
+  });
+
+  it('concurrent approvals of one proposal: exactly one wins', async () => {
+    await setState("operational_mode = 'semi_auto'");
+    const summary = await run();
+    const id = summary.symbols[0]!.actions![0]!.proposal_id!;
+    const results = await Promise.allSettled([1, 2, 3].map(() => approveProposal(db, scope, id, oneHourLater)));
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ status: string }>).value.status)).toEqual(['approved']);
+    for (const r of results.filter((x) => x.status === 'rejected')) expect(String((r as PromiseRejectedResult).reason)).toMatch(/already approved/);
+    expect(await count('positions')).toBe(1);
+    expect(await count('trades')).toBe(1);
+  });
+
+  it('Full-Automatic executes on paper, later runs fill stops and targets, and the wallet always reconciles', async () => {
+    await setState("operational_mode = 'full_auto'");
+    const first = await run();
+    // BTC's margin (its whole notional, unleveraged) leaves too little free cash for ETH's: the gate says so.
+    expect(first.symbols.map((s) => s.actions![0]!.action)).toEqual(['executed', 'rejected']);
+    expect(first.symbols[1]!.actions![0]!.reasons).toEqual([expect.stringMatching(/^margin and fees of [\d.]+ exceed the free balance of [\d.]+$/)]);
+    expect(await count('positions')).toBe(1);
+    const later = await run(new Date('2024-03-20T00:00:00Z'));
+    expect(later.trading.fills).toBeGreaterThan(0);
+    const ledger = await tradingTx(db, scope, (tx) => walletLedgerCheck(tx, scope));
+    expect(ledger.reconciles).toBe(true);
+    const [state] = await db.query<{ equity: string; peak_equity: string }>('select equity, peak_equity from trading_test.state');
+    expect(Number(state!.peak_equity)).toBeGreaterThanOrEqual(Number(state!.equity));
+    expect(await auditActions()).toContain('TRADE_EXECUTED');
+  });
+
+  it('while halted nothing trades: Full-Automatic intents are rejected with the reason', async () => {
+    await setState("operational_mode = 'full_auto', halted = true, halt_reason = 'MANUAL: test', halted_at = now()");
+    const summary = await run();
+    for (const s of summary.symbols) {
+      expect(s.actions![0]!.action).toBe('rejected');
+      expect(s.actions![0]!.reasons.join(' ')).toMatch(/halt/i);
+    }
+    expect(await count('positions')).toBe(0);
+    expect(await auditActions()).toEqual(['RISK_CHECK_FAIL', 'RISK_CHECK_FAIL']);
+  });
+
+  it('a drawdown beyond the profile limit triggers the emergency halt before anything is decided', async () => {
+    await setState("operational_mode = 'full_auto', peak_equity = 20000");
+    const summary = await run();
+    expect(summary.trading.emergency_halt).toBe(true);
+    expect(summary.mode.halted).toBe(true);
+    expect(summary.symbols.every((s) => s.actions![0]!.action === 'rejected')).toBe(true);
+    expect(await count('positions')).toBe(0);
+    const [row] = await db.query<{ status: string }>("select status from audit_trail where action_type = 'EMERGENCY_HALT_TRIGGERED'");
+    expect(row!.status).toBe('CRITICAL');
+  });
+});

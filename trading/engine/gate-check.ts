@@ -1,0 +1,35 @@
+import type { Queryable } from '../../store/db.ts';
+import { portfolioSnapshot } from '../portfolio.ts';
+import type { ProposedOrder } from '../proposals/proposals-repo.ts';
+import { checkIntent, type GateVerdict } from '../risk-gate/gate.ts';
+import type { TradingScope } from '../scope.ts';
+import { loadRiskProfile, loadState, type OperationalMode, type TradingState } from '../state-repo.ts';
+
+/** What the gate is asked: Observe only records, Semi-Auto proposes, Full-Auto executes. */
+export function gatePurpose(mode: OperationalMode): 'observe' | 'propose' | 'execute' {
+  return ({ observe: 'observe', semi_auto: 'propose', full_auto: 'execute' } as const)[mode];
+}
+
+/**
+ * Re-checks one order against the state as it is now in this transaction: the active
+ * profile, halt, equity, free balance and open positions, whatever the modules computed.
+ * `approved` marks a user's approval of a proposal, which executes in Semi-Auto.
+ */
+export async function runGate(tx: Queryable, scope: TradingScope, order: ProposedOrder, o: { asOf: Date; approved: boolean }): Promise<{ state: TradingState; verdict: GateVerdict }> {
+  const state = await loadState(tx, scope);
+  const profile = await loadRiskProfile(tx, scope, state.risk_profile);
+  const snapshot = await portfolioSnapshot(tx, scope, o.asOf);
+  const verdict = checkIntent({
+    purpose: o.approved ? 'execute' : gatePurpose(state.operational_mode),
+    approved: o.approved,
+    intent: { ...order, source: undefined },
+    state,
+    profile,
+    equity: snapshot.equity,
+    free_balance: snapshot.free_balance,
+    fee_rate: state.paper_fee_bps / 10_000,
+    category: order.category,
+    open_positions: snapshot.positions.map((p) => ({ symbol: p.symbol, category: p.category, risk_amount: p.risk_amount })),
+  });
+  return { state, verdict };
+}

@@ -1,0 +1,38 @@
+import type { Db } from '../../store/db.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { applyDrawdownHalt } from '../governance/halt.ts';
+import { monitorPositions } from '../paper/position-monitor.ts';
+import { markToMarket } from '../portfolio.ts';
+import { expireDueProposals } from '../proposals/proposals-repo.ts';
+import { type TradingScope, tradingTx } from '../scope.ts';
+import { loadState, type TradingState } from '../state-repo.ts';
+
+export interface TradingPrelude {
+  state: TradingState;
+  fills: number;
+  expired_proposals: number;
+  emergency_halt: boolean;
+}
+
+/**
+ * What happens to the account before a run decides anything, in one transaction as the
+ * mode's role: expire stale proposals, let open positions meet their stops and targets
+ * on the candles closed since they were last checked, mark the account to market, and
+ * trigger the emergency halt if the drawdown passed the profile's limit.
+ */
+export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, run_id: string): Promise<TradingPrelude> {
+  return tradingTx(db, scope, async (tx) => {
+    const expired = await expireDueProposals(tx, scope);
+    // LIVE balances and fills come from reconciliation with the exchange, which arrives
+    // with the live broker; until then LIVE has no equity to mark or drawdown to watch.
+    const paper = scope.mode === 'TEST';
+    const fills = paper ? await monitorPositions(tx, scope, asOf, run_id) : [];
+    if (paper) await markToMarket(tx, scope, asOf);
+    const halt = paper ? await applyDrawdownHalt(tx, scope, asOf, run_id) : { triggered: false };
+    const state = await loadState(tx, scope);
+    if (expired.length > 0) {
+      await recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'PROPOSALS_EXPIRED', status: 'INFO', risk_profile: state.risk_profile, details: { proposal_ids: expired, run_id } });
+    }
+    return { state, fills: fills.length, expired_proposals: expired.length, emergency_halt: halt.triggered };
+  });
+}

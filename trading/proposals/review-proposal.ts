@@ -1,0 +1,85 @@
+import { TraderError } from '../../core/errors.ts';
+import { parseTimeframe } from '../../market/timeframes.ts';
+import type { Db, Queryable } from '../../store/db.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { brokerFor } from '../broker-for.ts';
+import { runGate } from '../engine/gate-check.ts';
+import { type TradingScope, tradingTx } from '../scope.ts';
+import { loadState } from '../state-repo.ts';
+import { decideProposal, getProposal, linkPosition, type Proposal, type ProposedOrder } from './proposals-repo.ts';
+
+export type ReviewResult =
+  | { status: 'approved'; proposal: Proposal; position_id: number; fill_reference: number }
+  | { status: 'failed'; proposal: Proposal; reasons: string[] }
+  | { status: 'rejected'; proposal: Proposal }
+  | { status: 'expired'; proposal: Proposal };
+
+/** Locks a proposal that can still be decided; anything else is a clear refusal. */
+async function lockPending(tx: Queryable, scope: TradingScope, id: number): Promise<Proposal> {
+  const p = await getProposal(tx, scope, id, { forUpdate: true });
+  if (!p) throw new TraderError('NOT_FOUND', `There is no proposal ${id} in ${scope.mode}; list them with \`trader proposals list\`.`);
+  if (p.status !== 'pending') {
+    throw new TraderError('BAD_INPUT', `Proposal ${id} was already ${p.status} at ${p.decided_at?.toISOString() ?? 'an earlier time'}; only pending proposals can be decided.`);
+  }
+  return p;
+}
+
+/** The newest close of the proposal's market in the cache, closed by now: the price an approval would fill near. */
+async function currentPrice(tx: Queryable, o: ProposedOrder, now: Date): Promise<{ price: number; as_of: Date }> {
+  const tf = parseTimeframe(o.timeframe);
+  const rows = await tx.query<{ ts: Date; close: string | number }>(
+    `select ts, close from candles where exchange = $1 and symbol = $2 and timeframe = $3 and ts <= $4 order by ts desc limit 1`,
+    [o.exchange, o.symbol, o.timeframe, new Date(now.getTime() - tf)],
+  );
+  const row = rows[0];
+  if (!row) throw new TraderError('NOT_FOUND', `No cached ${o.timeframe} candle for ${o.symbol} on ${o.exchange} to price the approval; run \`trader run\` or \`trader data fetch\` first.`);
+  return { price: Number(row.close), as_of: new Date(row.ts.getTime() + tf) };
+}
+
+/**
+ * Approves a pending proposal: at approval time, not at proposal time, the order is
+ * repriced at the newest close and re-checked by the risk gate against the state as it
+ * is now; only then does the broker fill it. Concurrent approvals queue on the row
+ * lock, so exactly one wins and the others are told it is already decided.
+ */
+export async function approveProposal(db: Db, scope: TradingScope, id: number, now = new Date()): Promise<ReviewResult> {
+  return tradingTx(db, scope, async (tx) => {
+    const p = await lockPending(tx, scope, id);
+    const { risk_profile } = await loadState(tx, scope);
+    const audit = (status: 'APPROVED' | 'FAILURE', details: Record<string, unknown>) =>
+      recordAudit(tx, { mode: scope.mode, actor: 'USER', action_type: 'TRADE_PROPOSAL_REVIEWED', status, risk_profile, details: { symbol: p.symbol, ...details }, entity_type: 'proposal', entity_id: String(id) });
+    if (p.expires_at <= now) {
+      const expired = await decideProposal(tx, scope, id, 'expired', 'approval came after it expired');
+      await audit('FAILURE', { reason: 'expired', expires_at: p.expires_at.toISOString() });
+      return { status: 'expired', proposal: expired };
+    }
+    const { price, as_of } = await currentPrice(tx, p.intent, now);
+    const order: ProposedOrder = { ...p.intent, entry: price, notional: p.intent.qty * price, risk_amount: Math.abs(price - p.intent.stop) * p.intent.qty };
+    const { verdict } = await runGate(tx, scope, order, { asOf: as_of, approved: true });
+    if (!verdict.ok) {
+      const failed = await decideProposal(tx, scope, id, 'failed', `refused by the risk gate: ${verdict.reasons.join('; ')}`);
+      await audit('FAILURE', { reason: 'risk gate', reasons: verdict.reasons, price });
+      return { status: 'failed', proposal: failed, reasons: verdict.reasons };
+    }
+    const opened = await brokerFor(scope).open(tx, { ...order, strategy_id: p.strategy_id, source_module: p.source_module, run_id: p.run_id, proposal_id: id, as_of });
+    if (!opened.ok) {
+      const failed = await decideProposal(tx, scope, id, 'failed', opened.message);
+      await audit('FAILURE', { reason: opened.message, price });
+      return { status: 'failed', proposal: failed, reasons: [opened.message] };
+    }
+    const approved = await decideProposal(tx, scope, id, 'approved', null);
+    await linkPosition(tx, scope, id, opened.position_id);
+    await audit('APPROVED', { price, position_id: opened.position_id });
+    return { status: 'approved', proposal: approved, position_id: opened.position_id, fill_reference: price };
+  });
+}
+
+export async function rejectProposal(db: Db, scope: TradingScope, id: number, note: string | null): Promise<ReviewResult> {
+  return tradingTx(db, scope, async (tx) => {
+    await lockPending(tx, scope, id);
+    const { risk_profile } = await loadState(tx, scope);
+    const rejected = await decideProposal(tx, scope, id, 'rejected', note);
+    await recordAudit(tx, { mode: scope.mode, actor: 'USER', action_type: 'TRADE_PROPOSAL_REVIEWED', status: 'REJECTED', risk_profile, details: { symbol: rejected.symbol, note }, entity_type: 'proposal', entity_id: String(id) });
+    return { status: 'rejected', proposal: rejected };
+  });
+}
