@@ -6,7 +6,7 @@
 -- trader_test has no privilege at all on trading_live (and the reverse), so a TEST
 -- process cannot read or write LIVE wallets, positions, trades or proposals, and the
 -- audit trail's row-level security lets each role write rows of its own mode only.
--- Neither role can read the secrets tables.
+-- Only LIVE can read the encrypted API keys.
 
 do $$
 begin
@@ -191,5 +191,15 @@ grant usage on all sequences in schema trading_test to trader_test;
 grant usage on schema trading_live to trader_live;
 grant select, insert, update on all tables in schema trading_live to trader_live;
 grant usage on all sequences in schema trading_live to trader_live;
--- Both read market data (stops and take-profits are checked against candles).
-grant select on public.candles, public.instruments to trader_test, trader_live;
+-- The shared tables (registry, config, runs, logs, market data) are the same for both
+-- modes. Granting them to the mode roles lets a process connect as a login role that
+-- is a member of one mode role only, which makes the barrier absolute (see README,
+-- "TEST and LIVE"): such a process cannot even `set role` to the other mode.
+-- Later migrations grant their new tables explicitly; tests/trading/separation.test.ts
+-- fails when a public table is neither granted nor listed as private.
+grant usage on schema public to trader_test, trader_live;
+grant select, insert, update, delete on module_registry, pipeline_config, strategy_config, asset_config, risk_config,
+  pipeline_runs, pipeline_log, error_log, instruments, candles, macro_series, data_sources to trader_test, trader_live;
+grant usage on all sequences in schema public to trader_test, trader_live;
+grant usage on schema supabase_migrations to trader_test, trader_live;
+grant select on supabase_migrations.schema_migrations to trader_test, trader_live;

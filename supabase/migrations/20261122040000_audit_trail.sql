@@ -89,7 +89,8 @@ create policy audit_write_live on audit_trail for insert to trader_live with che
 grant select, insert on audit_trail to trader_test, trader_live;
 
 -- Secrets: the master PIN's slow hash, wrong-PIN throttling and API keys encrypted
--- under a key derived from the PIN. No trading role can read any of them.
+-- under a key derived from the PIN. Both modes check PINs (clearing a halt needs one);
+-- only LIVE reads API keys. Setting the PIN is for the owner connection alone.
 create table master_pin (
   id          smallint primary key default 1 check (id = 1),
   kdf         text not null,
@@ -117,3 +118,7 @@ create table api_keys (
   auth_tag    text not null,
   created_at  timestamptz not null default now()
 );
+
+grant select on master_pin to trader_test, trader_live;
+grant select, update on pin_attempts to trader_test, trader_live;
+grant select, insert, delete on api_keys to trader_live;
