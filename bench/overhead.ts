@@ -29,7 +29,7 @@ export async function measureOverhead(db: Db, iterations: number, warmup: number
   assertNoProblems(sixPipelineId, prepared.problems);
   const plan = prepared.plans.get(symbol)!;
   const run = { run_id: randomUUID(), pipeline_id: sixPipelineId, strategy_id: null, ...state, exchange, timeframe, as_of: asOf.toISOString(), trigger: 'bench' };
-  const initial = await buildInitialContext(db, { run, symbol, candleSource: run.exchange, historyBars: 500, minBars: 100, maxAgeBars: 0, equity: 10_000 });
+  const initial = await buildInitialContext(db, { run, symbol, candleSource: run.exchange, historyBars: 500, minBars: 100, maxAgeBars: 0, equity: 10_000, maxRiskPct: 1 });
   const sdk = { indicators };
 
   const probe = runSymbol(plan, symbol, initial, sdk);

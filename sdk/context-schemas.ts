@@ -64,6 +64,12 @@ export const Portfolio = z.object({
   equity: z.number().nonnegative(),
   currency: z.string(),
   source: z.string().describe('where the equity figure comes from'),
+  max_risk_pct: z
+    .number()
+    .positive()
+    .max(10)
+    .optional()
+    .describe("the active risk profile's limit on risk per trade, percent of equity; the risk gate refuses more, so sizers stay within it"),
 });
 
 export const MarketState = z.object({

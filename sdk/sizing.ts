@@ -50,6 +50,15 @@ export interface RiskSizing {
   qty: number;
 }
 
+/**
+ * The risk percent a sizer may use: its own, lowered to the active profile's limit when the
+ * portfolio carries one (the risk gate would refuse anything above it). `note` says so.
+ */
+export function withinProfileLimit(riskPct: number, maxRiskPct: number | undefined): { riskPct: number; note: string | null } {
+  if (maxRiskPct === undefined || riskPct <= maxRiskPct) return { riskPct, note: null };
+  return { riskPct: maxRiskPct, note: `risk ${riskPct}% lowered to the risk profile's limit of ${maxRiskPct}%` };
+}
+
 /** The amount step from the instrument's precision, or the module's default decimals when unknown. */
 export function amountStep(amountPrecision: number | null, defaultDecimals: number): number {
   return stepFromPrecision(amountPrecision ?? defaultDecimals);

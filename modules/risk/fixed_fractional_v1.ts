@@ -1,4 +1,4 @@
-import { amountStep, bestIdea, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
+import { amountStep, bestIdea, withinProfileLimit, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
 
 /**
  * Fixed-fractional sizing of the best-scored idea (ties: higher rr, then the first).
@@ -11,11 +11,12 @@ import { amountStep, bestIdea, defineManifest, fixed as f, minimumsViolation, ty
  * 3. No intent (the rationale says why) when qty is 0, below min_qty, or notional below
  *    min_notional.
  * take_profits = the idea's targets with `tp_fractions` (equal split when the counts differ).
- * risk_pct / risk_amount on the intent are the realised ones after rounding.
+ * risk_pct / risk_amount on the intent are the realised ones after rounding. risk_pct is lowered
+ * to the active risk profile's limit (portfolio.max_risk_pct) when it is above it.
  */
 export const manifest = defineManifest({
   module_id: 'fixed_fractional_v1',
-  version: '1.0.0',
+  version: '1.1.0',
   logic_type: 'risk',
   description:
     'Sizes the best idea so that hitting the stop loses a fixed percent of equity, respecting the market step, minimums and a notional cap.',
@@ -69,9 +70,11 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const dist = sign * (entry - stop);
 
   const step = amountStep(inst.amount_precision, params.default_amount_decimals);
+  const limited = withinProfileLimit(params.risk_pct, view.portfolio.max_risk_pct);
+  if (limited.note) notes.push(limited.note);
   const { budget, maxNotional, uncapped, capped, qty } = sizeByRisk({
     equity,
-    riskPct: params.risk_pct,
+    riskPct: limited.riskPct,
     maxNotionalPct: params.max_notional_pct,
     entry,
     dist,
@@ -81,7 +84,7 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     notes.push(`qty ${uncapped.toPrecision(6)} capped to ${params.max_notional_pct}% of equity (${f(maxNotional)} ${currency} notional)`);
   }
   const stepText = describeStep(step, inst.amount_precision);
-  const sized = `${head}: equity ${f(equity)} ${currency} x ${params.risk_pct}% = ${f(budget)} at risk / ${px(dist)} per unit = ${(budget / dist).toPrecision(6)}, ${stepText} -> qty ${qty}`;
+  const sized = `${head}: equity ${f(equity)} ${currency} x ${limited.riskPct}% = ${f(budget)} at risk / ${px(dist)} per unit = ${(budget / dist).toPrecision(6)}, ${stepText} -> qty ${qty}`;
   const noteText = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   const violation = minimumsViolation(qty, entry, inst);
   if (violation !== null) return none(`No intent: ${sized}${noteText}; ${violation}.`);

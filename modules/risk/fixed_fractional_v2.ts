@@ -1,11 +1,12 @@
-import { amountStep, bestIdea, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
+import { amountStep, bestIdea, withinProfileLimit, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
 
 /**
  * Fixed-fractional sizing of the best-scored idea (ties: higher rr, then the first), driven by
  * the other risk modules instead of its own params:
  *
- * - risk % = risk_params.risk_per_trade_pct (from the allocator), at most `max_risk_pct`;
- *   0 -> no intent, naming the rules that set it;
+ * - risk % = risk_params.risk_per_trade_pct (from the allocator), at most `max_risk_pct` and at
+ *   most the active risk profile's limit (portfolio.max_risk_pct); 0 -> no intent, naming the
+ *   rules that set it;
  * - stop = stop_plan.stop, which must be for the best idea (same direction and entry), then
  *   rounded away from entry to the tick size (when known) - this only widens it;
  * - take_profits = exit_plan.take_profits, each of which must lie beyond the entry.
@@ -18,7 +19,7 @@ import { amountStep, bestIdea, defineManifest, fixed as f, minimumsViolation, ty
  */
 export const manifest = defineManifest({
   module_id: 'fixed_fractional_v2',
-  version: '2.0.0',
+  version: '2.1.0',
   logic_type: 'risk',
   description:
     "Sizes the best idea so that the stop plan's stop loses the allocator's risk per trade, with the exit plan's take-profits, the market step, minimums and a notional cap.",
@@ -63,8 +64,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (wrongTp !== undefined) return none(`No intent: ${head}: take-profit ${px(wrongTp.price)} is not beyond the entry.`);
 
   const notes: string[] = [];
-  const riskPct = Math.min(rp.risk_per_trade_pct, params.max_risk_pct);
-  if (riskPct < rp.risk_per_trade_pct) notes.push(`risk ${rp.risk_per_trade_pct}% capped at max_risk_pct ${params.max_risk_pct}%`);
+  const ownCap = Math.min(rp.risk_per_trade_pct, params.max_risk_pct);
+  if (ownCap < rp.risk_per_trade_pct) notes.push(`risk ${rp.risk_per_trade_pct}% capped at max_risk_pct ${params.max_risk_pct}%`);
+  const { riskPct, note } = withinProfileLimit(ownCap, view.portfolio.max_risk_pct);
+  if (note) notes.push(note);
   const stop = stopToTick(plan.stop, inst.tick_size, sign, { neverTowardEntry: true });
   if (stop !== plan.stop) notes.push(`stop rounded away from entry to tick ${inst.tick_size}: ${stop}`);
   if (!(stop > 0)) return none(`No intent: ${head}: the stop would be ${px(stop)}, not a positive price.`);

@@ -2,6 +2,7 @@ import type { LogRow, RunRow } from '../run/runs-repo.ts';
 
 function logLine(log: LogRow): string {
   if (log.event === 'decision') return `  => ${log.message.toUpperCase()}: ${log.rationale ?? ''}`;
+  if (log.event === 'trading') return `  => ${log.message}`;
   const who = log.module_id ? `${log.stage}/${log.module_id}@${log.module_version}` : 'core';
   const ms = log.duration_ms === null ? '' : ` (${log.duration_ms.toFixed(2)} ms)`;
   const text = log.rationale && log.event !== 'blocked' ? log.rationale : log.message;

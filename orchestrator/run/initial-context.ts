@@ -22,6 +22,8 @@ export interface InitialContextOptions {
   minBars: number;
   /** The account's equity, marked to market before the run. */
   equity: number;
+  /** The active risk profile's limit on risk per trade, percent. */
+  maxRiskPct: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
   const instrument = await getInstrument(q, exchange, o.symbol);
   const tf = parseTimeframe(timeframe);
   const data_health = checkDataHealth(candles, { timeframeMs: tf, asOfMs: asOf.getTime(), minBars: o.minBars, staleGraceMs: o.maxAgeBars * tf });
-  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)' };
+  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct };
   const macro = await buildMacroContext(q, asOf);
   const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio };
   for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);

@@ -15,7 +15,7 @@ import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbol } from './symbol-runner.ts';
 import { type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
-import { actOnIntents } from '../../trading/engine/act-on-intents.ts';
+import { actOnIntents, describeAction } from '../../trading/engine/act-on-intents.ts';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { portfolioSnapshot } from '../../trading/portfolio.ts';
 import { assumeTradingRole, systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
@@ -81,7 +81,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       try {
         // Equity now, not at the run's start: a position opened for an earlier symbol paid margin and fees.
         const { equity } = await tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, o.asOf));
-        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity });
+        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity, maxRiskPct: prelude.profile.risk_per_trade_pct });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });
@@ -102,6 +102,8 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
         if (outcome.intents.length === 0) return;
         await assumeTradingRole(tx, scope);
         outcome.actions = await actOnIntents(tx, scope, outcome.intents, { exchange: o.exchange, timeframe: o.timeframe, category, run_id, strategy_id: plan.strategy_id, as_of: o.asOf });
+        const actionLogs = outcome.actions.map((a) => ({ symbol, stage: null, module_id: null, module_version: null, level: 'info' as const, event: 'trading', message: describeAction(a, scope.mode), rationale: null, outputs: { action: a }, context_snapshot: null, duration_ms: null }));
+        await writeSymbolLogs(tx, run_id, actionLogs, []);
       });
       if (result.stoppedBy?.policy === 'halt_run') halted = true;
     }

@@ -59,6 +59,17 @@ describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {
     expect(rationale).toContain('capped to 100% of equity');
   });
 
+  it("never sizes above the active risk profile's limit (portfolio.max_risk_pct)", () => {
+    const { idea: i, volatility } = realIdea();
+    const at = (max_risk_pct?: number) => intents({ ideas: [i], portfolio: { ...portfolio(250_000), max_risk_pct }, instrument: btc, volatility, symbol: 'BTC/USDT' });
+    const lowered = at(0.25);
+    expect(lowered.list[0]!.risk_amount).toBeLessThanOrEqual(625);
+    expect(lowered.list[0]!.risk_amount).toBeGreaterThan(624);
+    expect(lowered.rationale).toContain("risk 1% lowered to the risk profile's limit of 0.25%");
+    expect(at(3).list[0]!.risk_amount).toBeGreaterThan(2 * 625); // a limit above the own 1% changes nothing
+    expect(at(undefined).list[0]!.qty).toBe(at(3).list[0]!.qty);
+  });
+
   it('uncapped (stop widened to 3 ATR): risk amount is 1% of equity within one step of rounding', () => {
     const { idea: i, volatility } = realIdea();
     const equity = 250_000;

@@ -52,6 +52,13 @@ describe('fixed_fractional_v2', () => {
     expect(rationale).toContain('equity 1000.00 USDT x 1% (risk_params, no rule) = 10.00 at risk / 5.00 per unit');
   });
 
+  it("never sizes above the active risk profile's limit: 1% from risk_params lowered to a 0.5% profile", () => {
+    const { list, rationale } = intents({ ...base, portfolio: { ...base.portfolio, max_risk_pct: 0.5 } });
+    expect(list[0]!).toMatchObject({ qty: 1, risk_amount: 5, risk_pct: 0.5 });
+    expect(rationale).toContain("risk 1% lowered to the risk profile's limit of 0.5%");
+    expect(intents({ ...base, portfolio: { ...base.portfolio, max_risk_pct: 2 } }).list[0]!.qty).toBe(2);
+  });
+
   it("uses risk_params' risk (0.25% -> 2.5 / 4 = 0.625) and the stop plan's stop, not the idea's", () => {
     const v: View = { ...base, risk_params: riskParams(0.25, { multiplier: 0.25, rules_applied: ['risk_off'] }), stop_plan: { ...base.stop_plan, stop: 96 } };
     const { list, rationale } = intents(v);
@@ -128,7 +135,7 @@ describe('fixed_fractional_v2', () => {
     expect(manifest.params.safeParse({ max_risk_pct: 0 }).success).toBe(false);
     expect(manifest.params.safeParse({ max_notional_pct: 101 }).success).toBe(false);
     expect(manifest.params.safeParse({ risk_pct: 1 }).success).toBe(false);
-    expect(manifest.version).toBe('2.0.0');
+    expect(manifest.version).toBe('2.1.0');
   });
 
   it('chains with risk_allocator_v1, atr_stop_v1 and tp_ladder_v1', () => {

@@ -18,6 +18,21 @@ export type IntentAction = {
   position_id?: number;
 };
 
+/** One line for the run trace: what the system did with an intent, and why. */
+export function describeAction(a: IntentAction, mode: string): string {
+  const what = `${a.side} ${a.qty} ${a.symbol}`;
+  switch (a.action) {
+    case 'observed':
+      return `OBSERVED (${mode}, observe mode records only): ${what} passed the risk gate`;
+    case 'proposed':
+      return `PROPOSED #${a.proposal_id}: ${what} waits for \`trader proposals approve ${a.proposal_id}\``;
+    case 'executed':
+      return `EXECUTED on paper: ${what}, position ${a.position_id}`;
+    case 'rejected':
+      return `REFUSED by the risk gate: ${a.reasons.join('; ')}`;
+  }
+}
+
 export interface IntentSource {
   exchange: string;
   timeframe: string;

@@ -5,10 +5,12 @@ import { monitorPositions } from '../paper/position-monitor.ts';
 import { markToMarket } from '../portfolio.ts';
 import { expireDueProposals } from '../proposals/proposals-repo.ts';
 import { type TradingScope, tradingTx } from '../scope.ts';
-import { loadState, type TradingState } from '../state-repo.ts';
+import { loadRiskProfile, loadState, type RiskProfile, type TradingState } from '../state-repo.ts';
 
 export interface TradingPrelude {
   state: TradingState;
+  /** The active risk profile's parameters. */
+  profile: RiskProfile;
   fills: number;
   expired_proposals: number;
   emergency_halt: boolean;
@@ -30,9 +32,10 @@ export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, ru
     if (paper) await markToMarket(tx, scope, asOf);
     const halt = paper ? await applyDrawdownHalt(tx, scope, asOf, run_id) : { triggered: false };
     const state = await loadState(tx, scope);
+    const profile = await loadRiskProfile(tx, scope, state.risk_profile);
     if (expired.length > 0) {
       await recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'PROPOSALS_EXPIRED', status: 'INFO', risk_profile: state.risk_profile, details: { proposal_ids: expired, run_id } });
     }
-    return { state, fills: fills.length, expired_proposals: expired.length, emergency_halt: halt.triggered };
+    return { state, profile, fills: fills.length, expired_proposals: expired.length, emergency_halt: halt.triggered };
   });
 }

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { TraderError } from '../../../core/errors.ts';
+import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
+import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
+import { portfolioSnapshot, type PortfolioSnapshot } from '../../../trading/portfolio.ts';
+import { initPaperAccount, listClosedPositions, listTrades, type Position, type Trade } from '../../../trading/positions-repo.ts';
+import { systemModeFromEnv, tradingScope, tradingTx } from '../../../trading/scope.ts';
+import { loadState } from '../../../trading/state-repo.ts';
+import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+/** `trader positions`, `trader trades` and `trader paper init`: the paper (or reconciled live) book, read-only except the paper reset. */
+
+const money = (n: number) => n.toFixed(2);
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${money(n)}`;
+const price = (n: number) => String(Number(n.toPrecision(10)));
+const iso = (d: Date) => d.toISOString().replace(':00.000Z', 'Z');
+
+function parseLimit(raw: string): number {
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badInput(`--limit must be a whole number from 1 to 1000, not '${raw}'.`);
+  return limit;
+}
+
+function renderOpen(mode: string, s: PortfolioSnapshot): string {
+  const head = `${mode} book at ${iso(s.as_of)}: equity ${money(s.equity)} ${s.currency}, free ${money(s.free_balance)}`;
+  if (s.positions.length === 0) return `${head}\nNo open positions.`;
+  const rows = s.positions.map((p) => {
+    const mark = p.last_price === null ? 'no candle cached' : `last ${price(p.last_price)} (${iso(p.price_as_of!)})`;
+    return `  #${p.position_id}  ${p.symbol} ${p.side} ${price(p.open_qty)} @ ${price(p.entry_price)}  stop ${price(p.stop_price)}  ${mark}  uP&L ${signed(p.unrealized_pnl)}  margin ${money(p.margin)}  x${p.leverage}`;
+  });
+  return [head, 'Open positions:', ...rows].join('\n');
+}
+
+function renderClosed(closed: Position[]): string {
+  if (closed.length === 0) return 'No closed positions.';
+  const rows = closed.map(
+    (p) => `  #${p.position_id}  ${p.symbol} ${p.side} ${price(p.qty)} @ ${price(p.entry_price)}  ${p.close_reason} ${iso(p.closed_at!)}  realised ${signed(p.realized_pnl)}  fees ${money(p.fees_paid)}  net ${signed(p.realized_pnl - p.fees_paid)}`,
+  );
+  return ['Closed positions (newest first):', ...rows].join('\n');
+}
+
+function renderTrades(trades: Trade[]): string {
+  if (trades.length === 0) return 'No trades yet.';
+  return trades
+    .map((t) => `${iso(t.ts)}  #${t.position_id}  ${t.symbol} ${t.kind.padEnd(15)} ${t.side.padEnd(4)} ${price(t.qty)} @ ${price(t.price)}  fee ${money(t.fee)}  P&L ${signed(t.realized_pnl)}  cash ${signed(t.cash_delta)} ${t.fee_asset}`)
+    .join('\n');
+}
+
+export function registerPositionsCommands(program: Command): void {
+  withJson(program.command('positions'))
+    .description('open positions with unrealised P&L at the newest cached candle; --all adds closed ones with realised P&L and fees')
+    .option('--all', 'also list closed positions')
+    .option('--limit <n>', 'how many closed positions with --all', '50')
+    .addHelpText('after', '\nExample:\n  $ trader positions\n  $ trader positions --all --json')
+    .action(
+      action(async (opts: JsonFlag & { all?: boolean; limit: string }) => {
+        const limit = parseLimit(opts.limit);
+        const scope = tradingScope(systemModeFromEnv());
+        const { snapshot, closed } = await withDb('positions', (db) =>
+          tradingTx(db, scope, async (tx) => ({
+            snapshot: await portfolioSnapshot(tx, scope, new Date()),
+            closed: opts.all ? await listClosedPositions(tx, scope, limit) : [],
+          })),
+        );
+        output(opts, { ok: true, mode: scope.mode, ...snapshot, ...(opts.all ? { closed } : {}) }, () =>
+          [renderOpen(scope.mode, snapshot), ...(opts.all ? [renderClosed(closed)] : [])].join('\n\n'),
+        );
+      }),
+    );
+
+  withJson(program.command('trades'))
+    .description('recorded fills (entries, stops, take-profits, closes), newest first')
+    .option('--symbol <symbol>', 'only this market, like BTC/USDT')
+    .option('--limit <n>', 'how many trades', '50')
+    .addHelpText('after', '\nExample:\n  $ trader trades --symbol BTC/USDT --limit 20')
+    .action(
+      action(async (opts: JsonFlag & { symbol?: string; limit: string }) => {
+        const limit = parseLimit(opts.limit);
+        const scope = tradingScope(systemModeFromEnv());
+        const trades = await withDb('trades', (db) => tradingTx(db, scope, (tx) => listTrades(tx, scope, { symbol: opts.symbol, limit })));
+        output(opts, { ok: true, mode: scope.mode, trades }, () => renderTrades(trades));
+      }),
+    );
+
+  const paper = program.command('paper').description('the TEST paper account');
+  withJson(paper.command('init'))
+    .description('start the TEST paper account with a quote balance; only before its first trade, never in LIVE')
+    .requiredOption('--balance <amount>', 'starting balance in the quote currency, like 10000')
+    .option('--yes', 'confirm without asking (for scripts)')
+    .addHelpText('after', '\nExample:\n  $ trader paper init --balance 25000 --yes')
+    .action(
+      action(async (opts: JsonFlag & { balance: string; yes?: boolean }) => {
+        const balance = Number(opts.balance);
+        if (!Number.isFinite(balance) || balance <= 0) throw badInput(`--balance must be a positive amount, like 10000, not '${opts.balance}'.`);
+        const scope = tradingScope(systemModeFromEnv());
+        if (scope.mode !== 'TEST') throw new TraderError('CONFIG_INVALID', 'paper init works only in TEST mode; LIVE balances come from the exchange.');
+        const account = await withDb('paper init', async (db) => {
+          const state = await tradingTx(db, scope, (tx) => loadState(tx, scope));
+          await confirmOrRefuse(
+            db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }),
+            `Start the TEST paper account over with ${balance} ${state.quote_currency}?`,
+            { action_type: 'PAPER_ACCOUNT_INITIALISED', details: { balance, currency: state.quote_currency } },
+            new TraderError('BAD_INPUT', 'You did not confirm; the paper account is unchanged.'),
+          );
+          return initPaperAccount(db, scope, balance);
+        });
+        output(opts, { ok: true, mode: scope.mode, ...account }, () => `TEST paper account: ${money(account.balance)} ${account.currency}`);
+      }),
+    );
+}

@@ -1,0 +1,194 @@
+import type { Command } from 'commander';
+import { TraderError } from '../../../core/errors.ts';
+import { prompter } from '../../../core/prompt.ts';
+import type { Db } from '../../../store/db.ts';
+import type { AuditEntryInput } from '../../../trading/audit/audit-entry.ts';
+import { recordAudit } from '../../../trading/audit/audit-log.ts';
+import { confirmAbove, editableFields, editRefused, editRiskProfile, isRaise, profileBounds, raiseWarning, setActiveProfile, validateProfileEdit, type Range } from '../../../trading/risk-profiles.ts';
+import { systemModeFromEnv, tradingScope, tradingTx, type TradingScope } from '../../../trading/scope.ts';
+import { loadRiskProfiles, loadState, type RiskProfile, RiskProfileName } from '../../../trading/state-repo.ts';
+import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+/**
+ * `trader risk`: the three risk profiles. Raising risk asks for confirmation with what it
+ * means for losses; every change and every confirmation outcome is audited with actor USER.
+ */
+
+interface YesFlag extends JsonFlag {
+  yes?: boolean;
+}
+
+function parseProfile(text: string): RiskProfileName {
+  const parsed = RiskProfileName.safeParse(text.trim().toLowerCase());
+  if (!parsed.success) throw new TraderError('BAD_INPUT', `Unknown risk profile '${text}'; choose low, medium or high.`);
+  return parsed.data;
+}
+
+async function readProfiles(db: Db, scope: TradingScope) {
+  return tradingTx(db, scope, async (tx) => ({ state: await loadState(tx, scope), profiles: await loadRiskProfiles(tx, scope) }));
+}
+
+const byName = (profiles: RiskProfile[], name: RiskProfileName) => profiles.find((p) => p.profile === name)!;
+
+/**
+ * Asks `question` unless --yes. A decline (REJECTED) or a confirmation that could not be
+ * asked (FAILURE, no terminal) is audited in a transaction of its own, so the row stays
+ * even though nothing else is written. An approval is recorded by the change itself.
+ */
+async function confirmAudited(db: Db, scope: TradingScope, yes: boolean | undefined, question: string, audit: Pick<AuditEntryInput, 'action_type' | 'risk_profile' | 'details'>): Promise<boolean> {
+  const record = (status: 'REJECTED' | 'FAILURE', extra: Record<string, unknown>) =>
+    tradingTx(db, scope, (tx) => recordAudit(tx, { ...audit, mode: scope.mode, actor: 'USER', status, details: { ...audit.details, ...extra } }));
+  let confirmed: boolean;
+  try {
+    confirmed = await prompter.confirm(question, yes);
+  } catch (e) {
+    await record('FAILURE', { confirmation: 'not_asked', error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+  if (!confirmed) await record('REJECTED', { confirmation: 'declined' });
+  return confirmed;
+}
+
+const range = (r: Range, unit = '') => (r.min === r.max ? `fixed at ${r.min}${unit}` : `allowed ${r.min}-${r.max}${unit}`);
+
+function describeProfile(p: RiskProfile, active: boolean): string {
+  const b = profileBounds[p.profile];
+  const leverage =
+    p.profile !== 'high' ? 'never (only the high profile may use leverage)' : p.allow_leverage ? `allowed up to ${p.max_leverage}x (${range(b.max_leverage, 'x')})` : `not allowed (max_leverage ${p.max_leverage}x, ${range(b.max_leverage, 'x')})`;
+  const confirm = p.profile === 'high' ? `; above ${confirmAbove.risk_per_trade_pct}% / ${confirmAbove.max_drawdown_pct}% needs confirmation` : '';
+  return [
+    `${active ? '*' : ' '} ${p.profile}${active ? ' (active)' : ''}`,
+    `    risk per trade   ${`${p.risk_per_trade_pct}%`.padEnd(8)} ${range(b.risk_per_trade_pct, '%')}${confirm}`,
+    `    max drawdown     ${`${p.max_drawdown_pct}%`.padEnd(8)} ${range(b.max_drawdown_pct, '%')}`,
+    `    max positions    ${String(p.max_open_positions).padEnd(8)} ${range(b.max_open_positions)}`,
+    `    category cap     ${`${p.category_cap_pct}%`.padEnd(8)} ${range(b.category_cap_pct, '%')}, not below the risk per trade`,
+    `    leverage         ${leverage}`,
+  ].join('\n');
+}
+
+/** Flag name -> profile field; the values are typed text, checked by validateProfileEdit. */
+const editFlags = [
+  ['riskPerTrade', 'risk_per_trade_pct'],
+  ['maxDrawdown', 'max_drawdown_pct'],
+  ['maxPositions', 'max_open_positions'],
+  ['categoryCap', 'category_cap_pct'],
+  ['maxLeverage', 'max_leverage'],
+  ['allowLeverage', 'allow_leverage'],
+] as const satisfies readonly (readonly [string, (typeof editableFields)[number]])[];
+
+type EditFlags = YesFlag & Partial<Record<(typeof editFlags)[number][0], string>>;
+
+/** Numbers and booleans as typed; anything else is passed on as text so the validator names it. */
+function typed(text: string): unknown {
+  const t = text.trim();
+  if (t === 'true' || t === 'false') return t === 'true';
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : text;
+}
+
+function patchFromFlags(opts: EditFlags): Record<string, unknown> {
+  const patch = Object.fromEntries(editFlags.filter(([flag]) => opts[flag] !== undefined).map(([flag, field]) => [field, typed(opts[flag]!)]));
+  if (Object.keys(patch).length === 0) {
+    throw new TraderError('BAD_INPUT', 'Nothing to edit; pass at least one of --risk-per-trade, --max-drawdown, --max-positions, --category-cap, --max-leverage, --allow-leverage.');
+  }
+  return patch;
+}
+
+export function registerRiskCommands(program: Command): void {
+  const risk = program.command('risk').description('risk profiles: show them, switch the active one, edit their limits');
+
+  withJson(risk.command('show'))
+    .description('the three risk profiles with their allowed ranges; the active one is marked *')
+    .addHelpText('after', '\nExample:\n  $ trader risk show')
+    .action(
+      action(async (opts: JsonFlag) => {
+        const scope = tradingScope(systemModeFromEnv());
+        const { state, profiles } = await withDb('risk show', (db) => readProfiles(db, scope));
+        const doc = {
+          ok: true,
+          mode: scope.mode,
+          active: state.risk_profile,
+          leverage_enabled: state.leverage_enabled,
+          confirm_above: confirmAbove,
+          profiles: profiles.map((p) => ({ ...p, active: p.profile === state.risk_profile, bounds: profileBounds[p.profile] })),
+        };
+        output(opts, doc, () =>
+          [
+            `${scope.mode} mode: the ${state.risk_profile} profile is active; leverage is ${state.leverage_enabled ? 'ACTIVE' : 'off'}.`,
+            ...profiles.map((p) => describeProfile(p, p.profile === state.risk_profile)),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  withJson(risk.command('set <profile>'))
+    .description('make low, medium or high the active profile; raising it asks for confirmation')
+    .option('--yes', 'confirm without asking (for scripts)')
+    .addHelpText('after', '\nExample:\n  $ trader risk set low\n  $ trader risk set high --yes\n\nLeaving high also switches leverage off.')
+    .action(
+      action(async (text: string, opts: YesFlag) => {
+        const to = parseProfile(text);
+        const scope = tradingScope(systemModeFromEnv());
+        const result = await withDb('risk set', async (db) => {
+          const { state, profiles } = await readProfiles(db, scope);
+          const from = state.risk_profile;
+          const raise = isRaise(from, to);
+          if (raise) {
+            const warning = raiseWarning(byName(profiles, from), byName(profiles, to));
+            const details = { from, to, warning };
+            if (!(await confirmAudited(db, scope, opts.yes, `${warning}\nSwitch to the ${to} profile?`, { action_type: 'RISK_PROFILE_CHANGE', risk_profile: from, details }))) return undefined;
+          }
+          return setActiveProfile(db, scope, to, { confirmed: raise });
+        });
+        if (!result) return output(opts, { ok: true, changed: false, to }, () => 'Nothing changed.');
+        output(opts, { ok: true, ...result }, () =>
+          [
+            result.changed ? `The ${result.to} profile is now active (was ${result.from}).` : `The ${result.to} profile is already active; nothing changed.`,
+            ...(result.leverage_disabled ? ['Leverage was switched off: only the high profile may use it.'] : []),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  withJson(risk.command('edit <profile>'))
+    .description("change a profile's limits within its allowed range (see `trader risk show`)")
+    .option('--risk-per-trade <pct>', 'risk_per_trade_pct: percent of equity one trade may lose')
+    .option('--max-drawdown <pct>', 'max_drawdown_pct: drawdown from peak that halts trading')
+    .option('--max-positions <n>', 'max_open_positions')
+    .option('--category-cap <pct>', 'category_cap_pct: total risk in one category, percent of equity')
+    .option('--max-leverage <x>', 'max_leverage (high only)')
+    .option('--allow-leverage <true|false>', 'allow_leverage (high only)')
+    .option('--yes', 'confirm high-risk values without asking (for scripts)')
+    .addHelpText('after', '\nExample:\n  $ trader risk edit medium --risk-per-trade 0.75 --max-positions 4\n\nOut-of-range values are refused, all of them named, and nothing is written.')
+    .action(
+      action(async (text: string, opts: EditFlags) => {
+        const profile = parseProfile(text);
+        const patch = patchFromFlags(opts);
+        const scope = tradingScope(systemModeFromEnv());
+        const result = await withDb('risk edit', async (db) => {
+          const { state, profiles } = await readProfiles(db, scope);
+          const audit = { action_type: 'RISK_PROFILE_EDIT', risk_profile: state.risk_profile, details: { profile, patch } };
+          const check = validateProfileEdit(byName(profiles, profile), patch);
+          if (!check.ok) {
+            await tradingTx(db, scope, (tx) => recordAudit(tx, { ...audit, mode: scope.mode, actor: 'USER', status: 'FAILURE', details: { ...audit.details, problems: check.problems } }));
+            throw editRefused(profile, check.problems);
+          }
+          const needsConfirmation = check.warnings.length > 0;
+          if (needsConfirmation) {
+            const question = `${check.warnings.join('\n')}\nApply this edit to the ${profile} profile?`;
+            if (!(await confirmAudited(db, scope, opts.yes, question, { ...audit, details: { ...audit.details, warnings: check.warnings } }))) return undefined;
+          }
+          return editRiskProfile(db, scope, profile, patch, { confirmed: needsConfirmation });
+        });
+        if (!result) return output(opts, { ok: true, changed: false, profile }, () => 'Nothing changed.');
+        output(opts, { ok: true, changed: result.changes.length > 0, ...result }, () =>
+          [
+            result.changes.length
+              ? `Edited the ${profile} profile: ${result.changes.map((c) => `${c.field} ${c.from} -> ${c.to}`).join(', ')}.`
+              : `The ${profile} profile already has these values; nothing changed.`,
+            ...result.warnings.map((w) => `Warning: ${w}`),
+            ...(result.leverage_disabled ? ['Leverage was switched off because the profile no longer allows it.'] : []),
+          ].join('\n'),
+        );
+      }),
+    );
+}
