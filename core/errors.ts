@@ -13,6 +13,7 @@ export const errorCodes = {
   TIMEOUT: { exit: 1, http: 504, meaning: 'an operation took longer than its limit' },
   LOCKED: { exit: 4, http: 409, meaning: 'another run or process holds the lock' },
   HALTED: { exit: 3, http: 409, meaning: 'the run was halted by policy or refused by the risk gate' },
+  INTEGRITY: { exit: 5, http: 500, meaning: 'stored data failed an integrity check (e.g. the audit chain is broken)' },
   INTERNAL: { exit: 1, http: 500, meaning: 'a bug in trader itself' },
 } as const;
 

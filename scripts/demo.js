@@ -19,6 +19,14 @@ const steps = [
   ['pipeline', 'validate'],
   ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', asOf],
   ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', asOf, '--strategy', 'breakout'],
+  ['status'],
+  // Semi-Automatic: the same decision becomes a proposal that waits for approval.
+  ['mode', 'set', 'semi_auto', '--yes'],
+  ['run', '--symbols', 'BTC/USDT', '--as-of', asOf, '--strategy', 'breakout'],
+  ['proposals', 'list', '--status', 'pending', '--limit', '3'],
+  ['mode', 'set', 'observe'],
+  ['audit', 'tail', '-n', '5'],
+  ['audit', 'verify'],
 ];
 
 const env = { ...process.env, TRADER_LOG_LEVEL: process.env.TRADER_LOG_LEVEL ?? 'warn' };
@@ -31,4 +39,4 @@ for (const args of steps) {
     process.exit(result.status ?? 1);
   }
 }
-console.log('\nEvery decision above is recorded: try `npm run trader -- runs list` and `npm run trader -- runs show <run_id>`.');
+console.log('\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>` and `npm run trader -- status`.');

@@ -78,6 +78,19 @@ create trigger audit_trail_no_truncate before truncate on audit_trail
   for each statement execute function audit_reject_change();
 create trigger audit_chain_head_no_delete before delete on audit_chain_head
   for each row execute function audit_reject_change();
+
+-- The head moves only from inside audit_chain_row (trigger depth 2); a direct UPDATE is refused.
+create function audit_head_guard() returns trigger
+language plpgsql as $$
+begin
+  if pg_trigger_depth() < 2 then
+    raise exception 'audit_chain_head moves only when a row is appended to audit_trail';
+  end if;
+  return new;
+end $$;
+
+create trigger audit_chain_head_only_by_append before update on audit_chain_head
+  for each row execute function audit_head_guard();
 create trigger audit_chain_head_no_truncate before truncate on audit_chain_head
   for each statement execute function audit_reject_change();
 
@@ -87,6 +100,8 @@ create policy audit_read on audit_trail for select to trader_test, trader_live u
 create policy audit_write_test on audit_trail for insert to trader_test with check (mode = 'TEST');
 create policy audit_write_live on audit_trail for insert to trader_live with check (mode = 'LIVE');
 grant select, insert on audit_trail to trader_test, trader_live;
+-- So `trader audit verify` works from a process connected as a mode's login role.
+grant select on audit_chain_head to trader_test, trader_live;
 
 -- Secrets: the master PIN's slow hash, wrong-PIN throttling and API keys encrypted
 -- under a key derived from the PIN. Both modes check PINs (clearing a halt needs one);

@@ -21,6 +21,8 @@ const setting = fc.record({
   maxLeverage: fc.integer({ min: 1, max: 10 }),
 });
 
+type Setting = typeof setting extends fc.Arbitrary<infer T> ? T : never;
+
 /** Settings with leverage fully activated, mixed in so leveraged trades are exercised, not left to chance. */
 const activatedHigh = setting.map((x) => ({ ...x, mode: 'full_auto' as const, profile: 'high' as const, halted: false, allowLeverage: true, leverageEnabled: true }));
 
@@ -52,7 +54,7 @@ describe.each(backends)('trading invariants on %s', (kind) => {
   });
   afterAll(async () => db.dispose());
 
-  async function reset(s: fc.infer<typeof setting>): Promise<void> {
+  async function reset(s: Setting): Promise<void> {
     await db.exec('delete from trading_test.trades; update trading_test.proposals set position_id = null; delete from trading_test.positions; delete from trading_test.proposals');
     await db.query("update trading_test.wallets set balance = 10000 where asset = 'USDT'");
     await db.query('update trading_test.risk_profiles set allow_leverage = $1, max_leverage = $2 where profile = $3', [s.allowLeverage, s.maxLeverage, 'high']);

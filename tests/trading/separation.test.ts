@@ -42,6 +42,7 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
     await expect(attempt(test, "update audit_trail set status = 'FAILURE'")).rejects.toThrow(/permission denied|append-only/);
     await expect(db.query('delete from audit_trail')).rejects.toThrow(/append-only/);
     await expect(attempt(test, 'update audit_chain_head set seq = 0')).rejects.toThrow(/permission denied/);
+    await expect(db.query('update audit_chain_head set seq = 0')).rejects.toThrow(/moves only when a row is appended/);
     const rows = await db.query<{ mode: string }>('select mode from audit_trail');
     expect(rows.map((r) => r.mode)).toEqual(['TEST']);
   });
@@ -56,7 +57,7 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
 
   it('every public table is either shared with both modes or deliberately private', async () => {
     // What the TEST role may do on each private table; every other public table is shared.
-    const privateTables: Record<string, string> = { audit_trail: 'select,insert', audit_chain_head: '', master_pin: 'select', pin_attempts: 'select,update', api_keys: '' };
+    const privateTables: Record<string, string> = { audit_trail: 'select,insert', audit_chain_head: 'select', master_pin: 'select', pin_attempts: 'select,update', api_keys: '' };
     const rows = await db.query<{ table_name: string; test: string; live: string }>(
       `select table_name,
               (select coalesce(string_agg(p, ',' order by o), '') from unnest(array['select', 'insert', 'update', 'delete']) with ordinality as x(p, o)

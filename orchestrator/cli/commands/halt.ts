@@ -20,9 +20,20 @@ const haltDoc = (mode: string, s: { halted: boolean; emergency: boolean; halt_re
   halt_reason: s.halt_reason,
 });
 
+/**
+ * `halt` has options and subcommands, so commander hands a `--json` written after
+ * `halt clear` to `halt`; the subcommands read their options merged with halt's.
+ */
+function withHaltOptions<O extends JsonFlag>(fn: (opts: O, ...args: string[]) => Promise<void>) {
+  return (...args: unknown[]): Promise<void> => {
+    const cmd = args.at(-1) as Command;
+    const run = action(async (opts: O) => fn(opts, ...(cmd.processedArgs as string[])));
+    return run(cmd.optsWithGlobals<O>());
+  };
+}
+
 export function registerHaltCommands(program: Command): void {
-  // `halt` has options of its own and subcommands: its options only count before a subcommand, so `halt clear --json` reaches clear.
-  const halt = withJson(program.command('halt').enablePositionalOptions())
+  const halt = withJson(program.command('halt'))
     .description('halt trading now: no new trades or proposals until `trader resume` (open positions stay monitored)')
     .option('--reason <text>', 'why, kept in the state and the audit trail')
     .option('--yes', 'confirm without asking (for scripts)')
@@ -41,7 +52,7 @@ export function registerHaltCommands(program: Command): void {
     .description('clear an emergency (drawdown) halt after your review: asks for the master PIN, then sets the mode to observe')
     .addHelpText('after', '\nExample:\n  $ trader halt clear\n  $ trader mode set semi_auto    # afterwards: choose the mode again')
     .action(
-      action(async (opts: JsonFlag) => {
+      withHaltOptions(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
         const r = await withDb('halt clear', (db) => clearEmergencyHalt(db, scope, askOnTerminal()));
         output(opts, { ...haltDoc(scope.mode, r.state, r.changed), operational_mode: r.state.operational_mode }, () =>
@@ -57,7 +68,7 @@ export function registerHaltCommands(program: Command): void {
     .option('--acknowledge <phrase>', `for MARKET_CLOSE_ALL_AND_HALT: the phrase '${closeAllPhrase}' instead of typing it`)
     .addHelpText('after', `\nExample:\n  $ trader halt action CANCEL_ORDERS_AND_HALT\n  $ trader halt action MARKET_CLOSE_ALL_AND_HALT --acknowledge '${closeAllPhrase}'`)
     .action(
-      action(async (raw: string, opts: JsonFlag & { acknowledge?: string }) => {
+      withHaltOptions(async (opts: JsonFlag & { acknowledge?: string }, raw: string) => {
         const target = parseHaltAction(raw);
         const scope = tradingScope(systemModeFromEnv());
         const state = await withDb('halt action', (db) => setHaltAction(db, scope, target, askOnTerminal({ phrase: opts.acknowledge })));

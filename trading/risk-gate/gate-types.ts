@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+import type { Intent } from '../../sdk/context-schemas.ts';
+import type { RiskProfile, TradingState } from '../state-repo.ts';
+
+/** Why the gate is asked: to record an intent, to propose it to the user, or to trade it. */
+export type GatePurpose = 'observe' | 'propose' | 'execute';
+
+export interface OpenPositionRisk {
+  symbol: string;
+  category: string;
+  /** Quote currency lost if this position's stop fills. */
+  risk_amount: number;
+}
+
+/** Everything the gate looks at; it reads nothing else (no clock, no database). */
+export interface GateInput {
+  purpose: GatePurpose;
+  /** A user approved this proposal (semi-auto execution). */
+  approved: boolean;
+  intent: z.infer<typeof Intent>;
+  state: Pick<TradingState, 'operational_mode' | 'risk_profile' | 'halted' | 'emergency' | 'leverage_enabled' | 'drawdown_pct'>;
+  profile: RiskProfile;
+  equity: number;
+  /** The quote wallet's free balance, which must cover margin and fees. */
+  free_balance: number;
+  /** Taker fee as a fraction of notional (0.001 = 10 bps). */
+  fee_rate: number;
+  /** The intent's instrument category (major, alt, ...), for the category cap. */
+  category: string;
+  open_positions: OpenPositionRisk[];
+}
+
+export type GateRuleName =
+  | 'not_halted'
+  | 'mode_allows'
+  | 'profile_matches'
+  | 'stop_protective'
+  | 'risk_per_trade'
+  | 'max_open_positions'
+  | 'one_position_per_symbol'
+  | 'category_cap'
+  | 'drawdown'
+  | 'leverage_permitted'
+  | 'liquidation_after_stop'
+  | 'margin';
+
+export interface GateCheck {
+  rule: GateRuleName;
+  ok: boolean;
+  /** One plain sentence: what was compared with what. */
+  detail: string;
+}
+
+/** A risk veto is a result, not an exception: every check, and the details of all that failed. */
+export interface GateVerdict {
+  ok: boolean;
+  checks: GateCheck[];
+  reasons: string[];
+}
