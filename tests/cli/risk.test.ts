@@ -104,12 +104,12 @@ describe.each(cliBackends)('trader risk (%s)', (kind: CliBackend) => {
     expect(rows[0]!.details).toMatchObject({ from: 'medium', to: 'high', confirmation: 'not_asked', warning: expect.stringMatching(/^Switching from medium to high lets each trade lose up to 2% of equity instead of 1%/) });
   }, 120_000);
 
-  it('set: declining on a terminal exits 0 with "Nothing changed." and is audited as REJECTED', async () => {
+  it('set: declining on a terminal exits 2, changes nothing and is audited as REJECTED', async () => {
     const r = await onTerminal(t, 'n', 'risk', 'set', 'high');
-    expect(r.code, r.stdout).toBe(0);
+    expect(r.code, r.stdout).toBe(2);
     expect(r.stdout).toContain('losses can come faster and grow larger.');
     expect(r.stdout).toMatch(/Switch to the high profile\? \[y\/N\]/);
-    expect(r.stdout.trimEnd()).toMatch(/Nothing changed\.$/);
+    expect(r.stdout.trimEnd()).toMatch(/trader: You did not confirm; the medium profile stays active\.$/);
     expect((await shown(t)).active).toBe('medium');
     expect(summary(await auditRows(t))).toEqual(['USER RISK_PROFILE_CHANGE REJECTED']);
   }, 120_000);
@@ -155,9 +155,9 @@ describe.each(cliBackends)('trader risk (%s)', (kind: CliBackend) => {
     expect((await shown(t)).profiles[2]).toMatchObject({ risk_per_trade_pct: 2, allow_leverage: false });
 
     const declined = await onTerminal(t, 'no', ...args);
-    expect(declined.code, declined.stdout).toBe(0);
+    expect(declined.code, declined.stdout).toBe(2);
     expect(declined.stdout).toContain('Each trade may lose up to 2.8% of equity');
-    expect(declined.stdout.trimEnd()).toMatch(/Nothing changed\.$/);
+    expect(declined.stdout.trimEnd()).toMatch(/trader: You did not confirm; the high profile is unchanged\.$/);
     expect((await shown(t)).profiles[2]).toMatchObject({ risk_per_trade_pct: 2, allow_leverage: false });
 
     const done = JSON.parse((await ok(t, ...args, '--yes', '--json')).stdout) as { changed: boolean; warnings: string[] };

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { TraderError, isTraderError } from '../../../core/errors.ts';
-import { prompter } from '../../../core/prompt.ts';
 import type { Db } from '../../../store/db.ts';
 import { recordAudit } from '../../../trading/audit/audit-log.ts';
+import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
+import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { getProposal, listProposals, type Proposal, ProposalStatus } from '../../../trading/proposals/proposals-repo.ts';
 import { approveProposal, rejectProposal, type ReviewResult } from '../../../trading/proposals/review-proposal.ts';
 import { systemModeFromEnv, type TradingScope, tradingScope, tradingTx } from '../../../trading/scope.ts';
+import { loadState } from '../../../trading/state-repo.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 const n = (x: number) => String(Number(x.toPrecision(10)));
@@ -30,28 +32,21 @@ async function auditRefusal(db: Db, scope: TradingScope, id: number, verb: strin
   );
 }
 
-/** Shows the proposal, asks for confirmation, runs the review; a declined confirmation is audited and changes nothing. */
-async function review(db: Db, scope: TradingScope, id: number, verb: 'approve' | 'reject', yes: boolean | undefined, run: () => Promise<ReviewResult>): Promise<ReviewResult | 'declined'> {
-  try {
-    const p = await tradingTx(db, scope, (tx) => getProposal(tx, scope, id));
-    if (!p) throw new TraderError('NOT_FOUND', `There is no proposal ${id} in ${scope.mode}; list them with \`trader proposals list\`.`);
-    if (!yes) process.stderr.write(`${describe(p)}\n`);
-    if (!(await prompter.confirm(`${verb === 'approve' ? 'Approve and execute' : 'Reject'} proposal ${id}?`, yes))) {
-      await tradingTx(db, scope, (tx) => recordAudit(tx, { mode: scope.mode, actor: 'USER', action_type: 'TRADE_PROPOSAL_REVIEWED', status: 'INFO', details: { verb, confirmed: false }, entity_type: 'proposal', entity_id: String(id) }));
-      return 'declined';
-    }
-    return await run();
-  } catch (e) {
+/** Shows the proposal and asks for confirmation (a decline is audited by confirmOrRefuse), then runs the review; a refusal is audited too. */
+async function review(db: Db, scope: TradingScope, id: number, verb: 'approve' | 'reject', yes: boolean | undefined, run: () => Promise<ReviewResult>): Promise<ReviewResult> {
+  const refused = async (e: unknown): Promise<never> => {
     await auditRefusal(db, scope, id, verb, e);
     throw e;
-  }
+  };
+  const { p, state } = await tradingTx(db, scope, async (tx) => ({ p: await getProposal(tx, scope, id), state: await loadState(tx, scope) }));
+  if (!p) return refused(new TraderError('NOT_FOUND', `There is no proposal ${id} in ${scope.mode}; list them with \`trader proposals list\`.`));
+  const question = `${describe(p)}\n${verb === 'approve' ? 'Approve and execute' : 'Reject'} proposal ${id}?`;
+  const declined = new TraderError('BAD_INPUT', `You did not confirm; proposal ${id} is still pending.`);
+  await confirmOrRefuse(db, scope, state.risk_profile, askOnTerminal({ yes }), question, { action_type: 'TRADE_PROPOSAL_REVIEW', details: { verb, proposal_id: id } }, declined);
+  return run().catch(refused);
 }
 
-function reviewOutcome(opts: JsonFlag, r: ReviewResult | 'declined'): number {
-  if (r === 'declined') {
-    output(opts, { ok: true, status: 'declined' }, () => 'Nothing changed.');
-    return 0;
-  }
+function reviewOutcome(opts: JsonFlag, r: ReviewResult): number {
   const p = r.proposal;
   if (r.status === 'expired') throw new TraderError('BAD_INPUT', `Proposal ${p.proposal_id} expired at ${p.expires_at.toISOString()}; nothing was traded.`);
   if (r.status === 'failed') throw new TraderError('HALTED', `Proposal ${p.proposal_id} was approved but refused at execution: ${r.reasons.join('; ')}.`);

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
-import { prompter } from '../../../core/prompt.ts';
 import type { Db } from '../../../store/db.ts';
-import type { AuditEntryInput } from '../../../trading/audit/audit-entry.ts';
 import { recordAudit } from '../../../trading/audit/audit-log.ts';
+import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
+import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { confirmAbove, editableFields, editRefused, editRiskProfile, isRaise, profileBounds, raiseWarning, setActiveProfile, validateProfileEdit, type Range } from '../../../trading/risk-profiles.ts';
 import { systemModeFromEnv, tradingScope, tradingTx, type TradingScope } from '../../../trading/scope.ts';
 import { loadRiskProfiles, loadState, type RiskProfile, RiskProfileName } from '../../../trading/state-repo.ts';
@@ -29,25 +29,6 @@ async function readProfiles(db: Db, scope: TradingScope) {
 }
 
 const byName = (profiles: RiskProfile[], name: RiskProfileName) => profiles.find((p) => p.profile === name)!;
-
-/**
- * Asks `question` unless --yes. A decline (REJECTED) or a confirmation that could not be
- * asked (FAILURE, no terminal) is audited in a transaction of its own, so the row stays
- * even though nothing else is written. An approval is recorded by the change itself.
- */
-async function confirmAudited(db: Db, scope: TradingScope, yes: boolean | undefined, question: string, audit: Pick<AuditEntryInput, 'action_type' | 'risk_profile' | 'details'>): Promise<boolean> {
-  const record = (status: 'REJECTED' | 'FAILURE', extra: Record<string, unknown>) =>
-    tradingTx(db, scope, (tx) => recordAudit(tx, { ...audit, mode: scope.mode, actor: 'USER', status, details: { ...audit.details, ...extra } }));
-  let confirmed: boolean;
-  try {
-    confirmed = await prompter.confirm(question, yes);
-  } catch (e) {
-    await record('FAILURE', { confirmation: 'not_asked', error: e instanceof Error ? e.message : String(e) });
-    throw e;
-  }
-  if (!confirmed) await record('REJECTED', { confirmation: 'declined' });
-  return confirmed;
-}
 
 const range = (r: Range, unit = '') => (r.min === r.max ? `fixed at ${r.min}${unit}` : `allowed ${r.min}-${r.max}${unit}`);
 
@@ -135,11 +116,10 @@ export function registerRiskCommands(program: Command): void {
           if (raise) {
             const warning = raiseWarning(byName(profiles, from), byName(profiles, to));
             const details = { from, to, warning };
-            if (!(await confirmAudited(db, scope, opts.yes, `${warning}\nSwitch to the ${to} profile?`, { action_type: 'RISK_PROFILE_CHANGE', risk_profile: from, details }))) return undefined;
+            await confirmOrRefuse(db, scope, from, askOnTerminal({ yes: opts.yes }), `${warning}\nSwitch to the ${to} profile?`, { action_type: 'RISK_PROFILE_CHANGE', details }, new TraderError('BAD_INPUT', `You did not confirm; the ${from} profile stays active.`));
           }
           return setActiveProfile(db, scope, to, { confirmed: raise });
         });
-        if (!result) return output(opts, { ok: true, changed: false, to }, () => 'Nothing changed.');
         output(opts, { ok: true, ...result }, () =>
           [
             result.changed ? `The ${result.to} profile is now active (was ${result.from}).` : `The ${result.to} profile is already active; nothing changed.`,
@@ -175,11 +155,10 @@ export function registerRiskCommands(program: Command): void {
           const needsConfirmation = check.warnings.length > 0;
           if (needsConfirmation) {
             const question = `${check.warnings.join('\n')}\nApply this edit to the ${profile} profile?`;
-            if (!(await confirmAudited(db, scope, opts.yes, question, { ...audit, details: { ...audit.details, warnings: check.warnings } }))) return undefined;
+            await confirmOrRefuse(db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }), question, { action_type: audit.action_type, details: { ...audit.details, warnings: check.warnings } }, new TraderError('BAD_INPUT', `You did not confirm; the ${profile} profile is unchanged.`));
           }
           return editRiskProfile(db, scope, profile, patch, { confirmed: needsConfirmation });
         });
-        if (!result) return output(opts, { ok: true, changed: false, profile }, () => 'Nothing changed.');
         output(opts, { ok: true, changed: result.changes.length > 0, ...result }, () =>
           [
             result.changes.length
