@@ -70,6 +70,12 @@ export const Portfolio = z.object({
     .max(10)
     .optional()
     .describe("the active risk profile's limit on risk per trade, percent of equity; the risk gate refuses more, so sizers stay within it"),
+  free_balance: z.number().nonnegative().optional().describe('free quote cash now: what margin and fees of a new position are paid from'),
+  max_leverage: z
+    .number()
+    .min(1)
+    .optional()
+    .describe('the leverage the account may use now: 1 unless the High profile allows leverage and it was activated'),
 });
 
 export const MarketState = z.object({

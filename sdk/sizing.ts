@@ -143,6 +143,8 @@ export function spotIntent(a: {
   dist: number;
   equity: number;
   takeProfits: { price: number; fraction: number }[];
+  /** 1 (the default) for spot; see leverageFor. */
+  leverage?: number;
 }): ContextValue<'intents'>[number] {
   const riskAmount = a.qty * a.dist;
   return {
@@ -152,7 +154,7 @@ export function spotIntent(a: {
     entry: a.entry,
     stop: a.stop,
     take_profits: a.takeProfits,
-    leverage: 1,
+    leverage: a.leverage ?? 1,
     risk_pct: (riskAmount / a.equity) * 100,
     risk_amount: riskAmount,
     notional: a.qty * a.entry,
@@ -171,4 +173,26 @@ export function realisedRiskText(intent: { notional: number; risk_amount: number
  */
 export function bestIdea<I extends { readonly score: number; readonly rr: number }>(ideas: readonly I[]): I {
   return ideas.reduce((a, b) => (b.score > a.score || (b.score === a.score && b.rr > a.rr) ? b : a));
+}
+
+/** The maintenance margin rate assumed for isolated-margin liquidation (by sizers and the risk gate alike). */
+export const maintenanceMarginRate = 0.005;
+
+/**
+ * The leverage for a position of `notional`: 1 unless the account may use more
+ * (`maxLeverage`), else the smallest whole leverage whose margin (notional / L) fits 99% of
+ * the free balance (the rest pays fees). Leverage never changes the risk (that is qty x
+ * stop distance); it only lowers the margin. It is kept below the point where the stop
+ * would sit beyond liquidation (1/L - maintenance), and `note` says what was chosen and why.
+ */
+export function leverageFor(a: { notional: number; freeBalance: number | undefined; maxLeverage: number | undefined; stopFraction: number }): { leverage: number; note: string | null } {
+  const max = Math.floor(a.maxLeverage ?? 1);
+  if (max <= 1 || a.freeBalance === undefined) return { leverage: 1, note: null };
+  const liquidationCap = Math.max(1, Math.floor(1 / (a.stopFraction + maintenanceMarginRate) - 1e-9));
+  const cap = Math.min(max, liquidationCap);
+  const needed = Math.max(1, Math.ceil(a.notional / (0.99 * a.freeBalance) - 1e-9));
+  const leverage = Math.min(needed, cap);
+  if (leverage === 1) return { leverage, note: null };
+  const why = needed > cap ? `; margin still exceeds the free balance at the ${cap === max ? 'maximum' : 'liquidation-safe'} ${cap}x` : '';
+  return { leverage, note: `leverage ${leverage}x so the margin ${(a.notional / leverage).toFixed(2)} fits the free balance ${a.freeBalance.toFixed(2)} (allowed up to ${max}x, stop ${(a.stopFraction * 100).toFixed(2)}% away keeps liquidation beyond it up to ${liquidationCap}x)${why}` };
 }

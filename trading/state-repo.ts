@@ -50,6 +50,11 @@ export const RiskProfile = z.object({
 });
 export type RiskProfile = z.infer<typeof RiskProfile>;
 
+/** The leverage the account may use now: the profile's maximum only when High allows it and it was activated. */
+export function usableLeverage(state: Pick<TradingState, 'risk_profile' | 'leverage_enabled'>, profile: RiskProfile): number {
+  return state.risk_profile === 'high' && profile.allow_leverage && state.leverage_enabled ? profile.max_leverage : 1;
+}
+
 export async function loadState(q: Queryable, scope: TradingScope, options: { forUpdate?: boolean } = {}): Promise<TradingState> {
   const [row] = await queryRows(q, TradingState, `select * from ${scope.table('state')} where id = 1${options.forUpdate ? ' for update' : ''}`);
   return row!;

@@ -1,4 +1,4 @@
-import { amountStep, bestIdea, withinProfileLimit, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
+import { amountStep, bestIdea, leverageFor, withinProfileLimit, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
 
 /**
  * Fixed-fractional sizing of the best-scored idea (ties: higher rr, then the first), driven by
@@ -12,10 +12,12 @@ import { amountStep, bestIdea, withinProfileLimit, defineManifest, fixed as f, m
  * - take_profits = exit_plan.take_profits, each of which must lie beyond the entry.
  *
  * qty = equity x risk % / 100 / |entry - stop|, capped so notional <= max_notional_pct of equity
- * (spot, leverage 1), floored to the amount step (amount_precision, else
+ * (times portfolio.max_leverage when the account may use leverage), floored to the amount step (amount_precision, else
  * default_amount_decimals). Rounding only ever lowers qty, so the realised risk never exceeds
  * the budget. No intent when qty is 0, below min_qty, or the notional is below min_notional.
- * risk_pct / risk_amount on the intent are the realised ones after rounding.
+ * risk_pct / risk_amount on the intent are the realised ones after rounding. With leverage
+ * allowed, the intent's leverage is the smallest that fits the margin in the free balance
+ * (sdk leverageFor); the risk does not change with it.
  */
 export const manifest = defineManifest({
   module_id: 'fixed_fractional_v2',
@@ -77,14 +79,17 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const { budget, maxNotional, uncapped, capped, qty } = sizeByRisk({
     equity,
     riskPct: riskPct,
-    maxNotionalPct: params.max_notional_pct,
+    maxNotionalPct: params.max_notional_pct * (view.portfolio.max_leverage ?? 1),
     entry,
     dist,
     step,
   });
   if (capped) {
-    notes.push(`qty ${uncapped.toPrecision(6)} capped to ${params.max_notional_pct}% of equity (${f(maxNotional)} ${currency} notional)`);
+    const levText = (view.portfolio.max_leverage ?? 1) > 1 ? ` x ${view.portfolio.max_leverage}x leverage` : '';
+    notes.push(`qty ${uncapped.toPrecision(6)} capped to ${params.max_notional_pct}% of equity${levText} (${f(maxNotional)} ${currency} notional)`);
   }
+  const lev = leverageFor({ notional: qty * entry, freeBalance: view.portfolio.free_balance, maxLeverage: view.portfolio.max_leverage, stopFraction: dist / entry });
+  if (lev.note) notes.push(lev.note);
   const stepText = describeStep(step, inst.amount_precision);
   const sized =
     `${head} stop ${px(stop)} (${plan.method}): equity ${f(equity)} ${currency} x ${riskPct}% (risk_params, ${rules}) = ${f(budget)} at risk ` +
@@ -94,7 +99,7 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (violation !== null) return none(`No intent: ${sized}${noteText}; ${violation}.`);
 
   const takeProfits = tps.map((t) => ({ price: t.price, fraction: t.fraction }));
-  const intent = spotIntent({ symbol: view.symbol, sign, qty, entry, stop, dist, equity, takeProfits });
+  const intent = spotIntent({ symbol: view.symbol, sign, qty, entry, stop, dist, equity, takeProfits, leverage: lev.leverage });
   return {
     outputs: { intents: [intent] },
     rationale:

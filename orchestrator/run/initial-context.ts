@@ -24,6 +24,10 @@ export interface InitialContextOptions {
   equity: number;
   /** The active risk profile's limit on risk per trade, percent. */
   maxRiskPct: number;
+  /** Free quote cash for margin and fees (absent: sizers assume spot). */
+  freeBalance?: number;
+  /** The leverage the account may use now (1 unless activated in High). */
+  maxLeverage?: number;
 }
 
 /**
@@ -45,7 +49,7 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
   const instrument = await getInstrument(q, exchange, o.symbol);
   const tf = parseTimeframe(timeframe);
   const data_health = checkDataHealth(candles, { timeframeMs: tf, asOfMs: asOf.getTime(), minBars: o.minBars, staleGraceMs: o.maxAgeBars * tf });
-  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct };
+  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct, free_balance: o.freeBalance, max_leverage: o.maxLeverage };
   const macro = await buildMacroContext(q, asOf);
   const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio };
   for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);

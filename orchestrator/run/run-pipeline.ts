@@ -19,7 +19,7 @@ import { actOnIntents, describeAction } from '../../trading/engine/act-on-intent
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { portfolioSnapshot } from '../../trading/portfolio.ts';
 import { assumeTradingRole, systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
-import { currentState } from '../../trading/state-repo.ts';
+import { currentState, usableLeverage } from '../../trading/state-repo.ts';
 
 const sdk = { indicators };
 
@@ -80,8 +80,8 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       let initial: Record<string, unknown>;
       try {
         // Equity now, not at the run's start: a position opened for an earlier symbol paid margin and fees.
-        const { equity } = await tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, o.asOf));
-        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity, maxRiskPct: prelude.profile.risk_per_trade_pct });
+        const { equity, free_balance } = await tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, o.asOf));
+        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity, maxRiskPct: prelude.profile.risk_per_trade_pct, freeBalance: free_balance, maxLeverage: usableLeverage(prelude.state, prelude.profile) });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });

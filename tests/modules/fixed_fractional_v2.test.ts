@@ -1,3 +1,4 @@
+import { leverageFor } from '../../sdk/sizing.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as allocator from '../../modules/risk/risk_allocator_v1.ts';
@@ -57,6 +58,23 @@ describe('fixed_fractional_v2', () => {
     expect(list[0]!).toMatchObject({ qty: 1, risk_amount: 5, risk_pct: 0.5 });
     expect(rationale).toContain("risk 1% lowered to the risk profile's limit of 0.5%");
     expect(intents({ ...base, portfolio: { ...base.portfolio, max_risk_pct: 2 } }).list[0]!.qty).toBe(2);
+  });
+
+  it('with leverage activated, takes the smallest leverage whose margin fits the free balance; the risk does not change', () => {
+    const spot = intents({ ...base, portfolio: { ...base.portfolio, free_balance: 100, max_leverage: 1 } });
+    expect(spot.list[0]!).toMatchObject({ qty: 2, leverage: 1 });
+    const levered = intents({ ...base, portfolio: { ...base.portfolio, free_balance: 100, max_leverage: 5 } });
+    // notional 200 / (0.99 x 100) = 2.02 -> 3x; a 5% stop keeps liquidation (1/3 - 0.5%) far beyond it.
+    expect(levered.list[0]!).toMatchObject({ qty: 2, leverage: 3, risk_amount: 10, notional: 200 });
+    expect(levered.rationale).toContain('leverage 3x so the margin 66.67 fits the free balance 100.00 (allowed up to 5x');
+    expect(intents({ ...base, portfolio: { ...base.portfolio, free_balance: 1000, max_leverage: 5 } }).list[0]!.leverage).toBe(1);
+  });
+
+  it('never levers past the point where liquidation would come before the stop', () => {
+    expect(leverageFor({ notional: 10_000, freeBalance: 100, maxLeverage: 10, stopFraction: 0.2 })).toMatchObject({ leverage: 4 });
+    expect(leverageFor({ notional: 10_000, freeBalance: 100, maxLeverage: 10, stopFraction: 0.2 }).note).toContain('margin still exceeds the free balance at the liquidation-safe 4x');
+    expect(leverageFor({ notional: 10_000, freeBalance: 100, maxLeverage: 3, stopFraction: 0.01 }).note).toContain('at the maximum 3x');
+    expect(leverageFor({ notional: 10_000, freeBalance: undefined, maxLeverage: 3, stopFraction: 0.01 })).toEqual({ leverage: 1, note: null });
   });
 
   it("uses risk_params' risk (0.25% -> 2.5 / 4 = 0.625) and the stop plan's stop, not the idea's", () => {

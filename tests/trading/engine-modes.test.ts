@@ -100,6 +100,18 @@ describe.each(backends)('the trading engine on %s', (kind) => {
     expect(await auditActions()).toContain('TRADE_EXECUTED');
   });
 
+  it('with leverage activated in High, sizing takes the leverage whose margin fits, and the gate lets it through', async () => {
+    await db.query("update trading_test.risk_profiles set allow_leverage = true, max_leverage = 10 where profile = 'high'");
+    await setState("operational_mode = 'full_auto', risk_profile = 'high', leverage_enabled = true, leverage_enabled_at = now()");
+    const summary = await runPipeline(db, runOptions({ symbols, strategyId: 'breakout', env: process.env }));
+    expect(summary.symbols.map((s) => s.actions![0]!.action)).toEqual(['executed', 'executed']);
+    const positions = await db.query<{ symbol: string; leverage: string; margin: string; qty: string; entry_price: string }>('select symbol, leverage, margin, qty, entry_price from trading_test.positions order by position_id');
+    // BTC fits the cash unlevered; ETH's 9,897 USDT notional fits the 1,165 BTC left only at 9x (its 2% stop is far inside 9x liquidation).
+    expect(positions.map((p) => Number(p.leverage))).toEqual([1, 9]);
+    for (const p of positions) expect(Number(p.margin)).toBeCloseTo((Number(p.qty) * Number(p.entry_price)) / Number(p.leverage), 6);
+    expect((await tradingTx(db, scope, (tx) => walletLedgerCheck(tx, scope))).reconciles).toBe(true);
+  });
+
   it('while halted nothing trades: Full-Automatic intents are rejected with the reason', async () => {
     await setState("operational_mode = 'full_auto', halted = true, halt_reason = 'MANUAL: test', halted_at = now()");
     const summary = await run();

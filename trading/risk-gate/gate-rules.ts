@@ -1,3 +1,4 @@
+import { maintenanceMarginRate } from '../../sdk/sizing.ts';
 import type { GateCheck, GateInput, GateRuleName } from './gate-types.ts';
 
 /**
@@ -9,8 +10,6 @@ export type GateRule = (input: GateInput) => GateCheck;
 
 /** Float slack for percent and balance comparisons; far below any meaningful amount. */
 export const epsilon = 1e-9;
-/** Approximate maintenance margin of an isolated-margin position, as a fraction of notional. */
-export const maintenanceMarginRate = 0.005;
 
 const check = (rule: GateRuleName, ok: boolean, detail: string): GateCheck => ({ rule, ok, detail });
 
