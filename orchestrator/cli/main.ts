@@ -5,7 +5,7 @@ import { addLogFile } from '../../core/logger.ts';
 import { packageRoot } from '../../core/paths.ts';
 import { traderHome } from '../../store/open.ts';
 import { parseSystemModeEnv } from '../../trading/scope.ts';
-import { commands } from './commands/index.ts';
+import { groupsFor } from './commands/index.ts';
 
 // TEST and LIVE each log to a file of their own (an invalid mode is reported by the command itself).
 const mode = parseSystemModeEnv(process.env);
@@ -19,7 +19,7 @@ const program = new Command('trader')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(`trader: ${str.replace(/^error: /, '')}`) });
 
-for (const register of commands) register(program);
+for (const group of groupsFor(process.argv.slice(2))) (await group.load())(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,10 @@ import { packageRoot, sampleDataDir } from '../../core/paths.ts';
 import { importCandleCsv } from '../../market/import-csv.ts';
 import { registerModuleFile } from '../../orchestrator/registration.ts';
 import type { RunOptions } from '../../orchestrator/run/run-summary.ts';
-import type { Db, Queryable } from '../../store/db.ts';
+import type { BackendKind, Db, Queryable } from '../../store/db.ts';
+import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
+import { seedDefaults } from '../../orchestrator/seed.ts';
+import { freshDb, type TestDb } from './db.ts';
 
 /** Test modules (throwing, contract-breaking, blocking...) live in their own modules root. */
 export const fixturesRoot = path.join(packageRoot, 'tests', 'fixtures', 'modules');
@@ -35,6 +38,16 @@ export async function addSlots(db: Queryable, slots: SlotSpec[], pipelineId = 'd
 
 export async function importSample(db: Db, base: 'BTC' | 'ETH'): Promise<void> {
   await importCandleCsv(db, { file: path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`), exchange: 'binance', symbol: `${base}/USDT`, timeframe: '1h' });
+}
+
+/** A fresh database of `kind` set up as the demo leaves it: seeded pack, BTC and ETH 2024 candles, macro history. */
+export async function demoDb(kind: BackendKind): Promise<TestDb> {
+  const db = await freshDb(kind);
+  await seedDefaults(db);
+  await importSample(db, 'BTC');
+  await importSample(db, 'ETH');
+  await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+  return db;
 }
 
 /** As of the demo's timestamp: both sample symbols break out upwards on the default pipeline. */

@@ -1,22 +1,15 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleDataDir } from '../../core/paths.ts';
-import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
 import { getRunTrace } from '../../orchestrator/run/runs-repo.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { packStrategies } from '../../registry/default-pack.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { importSample, runOptions } from '../helpers/pipeline.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { demoDb, runOptions } from '../helpers/pipeline.ts';
 
 describe.each(backends)('the seeded strategies on %s', (kind) => {
   let db: TestDb;
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await seedDefaults(db);
-    await importSample(db, 'BTC');
-    await importSample(db, 'ETH');
-    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+    db = await demoDb(kind);
   });
   afterEach(async () => db.dispose());
 

@@ -1,15 +1,11 @@
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sampleDataDir } from '../../core/paths.ts';
-import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
-import { seedDefaults } from '../../orchestrator/seed.ts';
 import { walletLedgerCheck } from '../../trading/positions-repo.ts';
 import { listProposals } from '../../trading/proposals/proposals-repo.ts';
 import { approveProposal, rejectProposal } from '../../trading/proposals/review-proposal.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { demoAsOf, importSample, runOptions } from '../helpers/pipeline.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { demoAsOf, demoDb, runOptions } from '../helpers/pipeline.ts';
 
 const scope = tradingScope('TEST');
 const symbols = ['BTC/USDT', 'ETH/USDT'];
@@ -19,11 +15,7 @@ const oneHourLater = new Date(demoAsOf.getTime() + 3_600_000);
 describe.each(backends)('the trading engine on %s', (kind) => {
   let db: TestDb;
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await seedDefaults(db);
-    await importSample(db, 'BTC');
-    await importSample(db, 'ETH');
-    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+    db = await demoDb(kind);
   });
   afterEach(async () => db.dispose());
 

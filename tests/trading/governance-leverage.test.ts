@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TraderError } from '../../core/errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { disableLeverage, enableLeverage } from '../../trading/governance/leverage.ts';
 import type { Ask } from '../../trading/governance/user-action.ts';
@@ -7,6 +6,7 @@ import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { initPin } from '../../trading/secrets/pin.ts';
 import { loadState } from '../../trading/state-repo.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { expectTraderError } from '../helpers/errors.ts';
 
 /** Multi-stage leverage activation: every failed stage audited, in order, on both backends. */
 
@@ -22,12 +22,6 @@ function answers(a: { phrase?: string; pin?: string } = {}) {
   return { ask, asked };
 }
 
-async function stageFails(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(TraderError);
-  expect((e as TraderError).code).toBe(code);
-  expect((e as TraderError).message).toMatch(message);
-}
 
 describe.each(backends)('governance: leverage on %s', (kind) => {
   let db: TestDb;
@@ -44,19 +38,19 @@ describe.each(backends)('governance: leverage on %s', (kind) => {
     await initPin(db, PIN);
 
     const notHigh = answers();
-    await stageFails(enableLeverage(db, scope, notHigh.ask), 'CONFIG_INVALID', /only available in the high risk profile \(active: medium\)/);
+    await expectTraderError(enableLeverage(db, scope, notHigh.ask), 'CONFIG_INVALID', /only available in the high risk profile \(active: medium\)/);
     expect(notHigh.asked).toEqual([]);
 
     await tx((t) => t.query(`update trading_test.state set risk_profile = 'high'`));
-    await stageFails(enableLeverage(db, scope, answers().ask), 'CONFIG_INVALID', /trader risk edit high --allow-leverage true/);
+    await expectTraderError(enableLeverage(db, scope, answers().ask), 'CONFIG_INVALID', /trader risk edit high --allow-leverage true/);
 
     await tx((t) => t.query(`update trading_test.risk_profiles set allow_leverage = true where profile = 'high'`));
     const wrongPhrase = answers({ phrase: 'confirm leverage' });
-    await stageFails(enableLeverage(db, scope, wrongPhrase.ask), 'BAD_INPUT', /type CONFIRM LEVERAGE exactly/);
+    await expectTraderError(enableLeverage(db, scope, wrongPhrase.ask), 'BAD_INPUT', /type CONFIRM LEVERAGE exactly/);
     expect(wrongPhrase.asked).toHaveLength(1);
     expect(wrongPhrase.asked[0]).toMatch(/EXTREME RISK WARNING[\s\S]*LIQUIDATES[\s\S]*larger than the margin[\s\S]*liquidation cascades or funding/);
 
-    await stageFails(enableLeverage(db, scope, answers({ pin: 'not-the-pin' }).ask), 'BAD_INPUT', /^Wrong PIN\.$/);
+    await expectTraderError(enableLeverage(db, scope, answers({ pin: 'not-the-pin' }).ask), 'BAD_INPUT', /^Wrong PIN\.$/);
     expect(await leverage()).toBe(false);
 
     const r = await enableLeverage(db, scope, answers().ask);

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { TraderError } from '../../core/errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { setHaltAction } from '../../trading/governance/halt-action.ts';
 import { clearEmergencyHalt, haltTrading, resumeTrading } from '../../trading/governance/halt.ts';
@@ -9,6 +8,7 @@ import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { initPin } from '../../trading/secrets/pin.ts';
 import { loadState } from '../../trading/state-repo.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { expectTraderError } from '../helpers/errors.ts';
 
 /** Mode changes, manual halt and resume, the emergency halt's reset and the halt action, on both backends. */
 
@@ -26,12 +26,6 @@ function answers(a: { confirm?: boolean; phrase?: string; pin?: string } = {}) {
   return { ask, asked };
 }
 
-async function rejects(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(TraderError);
-  expect((e as TraderError).code).toBe(code);
-  expect((e as TraderError).message).toMatch(message);
-}
 
 it('reads both spellings of a mode and names the valid ones otherwise', () => {
   expect(parseOperationalMode('semi-auto')).toBe('semi_auto');
@@ -65,7 +59,7 @@ describe.each(backends)('governance: modes and halts on %s', (kind) => {
 
   it('a declined confirmation changes nothing and is audited REJECTED', async () => {
     db = await freshDb(kind);
-    await rejects(setOperationalMode(db, scope, 'semi_auto', answers({ confirm: false }).ask), 'BAD_INPUT', /did not confirm the switch to semi_auto; the mode stays observe/);
+    await expectTraderError(setOperationalMode(db, scope, 'semi_auto', answers({ confirm: false }).ask), 'BAD_INPUT', /did not confirm the switch to semi_auto; the mode stays observe/);
     expect((await state()).operational_mode).toBe('observe');
     expect(await audits()).toEqual([
       expect.objectContaining({ actor: 'USER', action_type: 'MODE_CHANGE', status: 'REJECTED', details: expect.objectContaining({ from: 'observe', to: 'semi_auto', confirmation: 'declined' }) }),
@@ -77,7 +71,7 @@ describe.each(backends)('governance: modes and halts on %s', (kind) => {
     const live = tradingScope('LIVE');
     for (const mode of ['semi_auto', 'full_auto'] as const) {
       const a = answers();
-      await rejects(setOperationalMode(db, live, mode, a.ask), 'CONFIG_INVALID', /^Live order execution is not available yet; LIVE runs in observe mode only\.$/);
+      await expectTraderError(setOperationalMode(db, live, mode, a.ask), 'CONFIG_INVALID', /^Live order execution is not available yet; LIVE runs in observe mode only\.$/);
       expect(a.asked).toEqual([]);
     }
     expect(await setOperationalMode(db, live, 'observe', answers().ask)).toMatchObject({ changed: false });
@@ -95,7 +89,7 @@ describe.each(backends)('governance: modes and halts on %s', (kind) => {
     const again = answers();
     expect((await haltTrading(db, scope, 'other', again.ask)).changed).toBe(false);
     expect(again.asked).toEqual([]);
-    await rejects(resumeTrading(db, scope, answers({ confirm: false }).ask), 'BAD_INPUT', /trading stays halted/);
+    await expectTraderError(resumeTrading(db, scope, answers({ confirm: false }).ask), 'BAD_INPUT', /trading stays halted/);
     expect((await state()).halted).toBe(true);
     const r = await resumeTrading(db, scope, answers().ask);
     expect(r.state).toMatchObject({ halted: false, halt_reason: null, halted_at: null });
@@ -113,15 +107,15 @@ describe.each(backends)('governance: modes and halts on %s', (kind) => {
     await tx((t) => t.query(`update trading_test.state set operational_mode = 'full_auto', halted = true, emergency = true, halt_reason = 'EMERGENCY_DRAWDOWN',
       halted_at = now(), equity = 7000, peak_equity = 10000, drawdown_pct = 30`));
     const resume = answers();
-    await rejects(resumeTrading(db, scope, resume.ask), 'HALTED', /^An emergency halt needs `trader halt clear` with the master PIN\.$/);
+    await expectTraderError(resumeTrading(db, scope, resume.ask), 'HALTED', /^An emergency halt needs `trader halt clear` with the master PIN\.$/);
     expect(resume.asked).toEqual([]);
 
-    await rejects(clearEmergencyHalt(db, scope, answers({ pin: 'wrong-pin' }).ask), 'BAD_INPUT', /^Wrong PIN\.$/);
+    await expectTraderError(clearEmergencyHalt(db, scope, answers({ pin: 'wrong-pin' }).ask), 'BAD_INPUT', /^Wrong PIN\.$/);
     expect(await state()).toMatchObject({ halted: true, emergency: true, halt_reason: 'EMERGENCY_DRAWDOWN', operational_mode: 'full_auto' });
 
     const cleared = await clearEmergencyHalt(db, scope, answers().ask);
     expect(cleared.state).toMatchObject({ halted: false, emergency: false, halt_reason: 'MANUAL_RESET', operational_mode: 'observe', peak_equity: 7000, drawdown_pct: 0 });
-    await rejects(clearEmergencyHalt(db, scope, answers().ask), 'BAD_INPUT', /no emergency halt to clear/);
+    await expectTraderError(clearEmergencyHalt(db, scope, answers().ask), 'BAD_INPUT', /no emergency halt to clear/);
 
     const rows = (await audits()).filter((a) => a.action_type !== 'MASTER_PIN_SET');
     expect(rows.map((a) => [a.mode, a.action_type, a.status])).toEqual([
@@ -138,7 +132,7 @@ describe.each(backends)('governance: modes and halts on %s', (kind) => {
 
   it('MARKET_CLOSE_ALL_AND_HALT needs the exact acknowledgement; the other actions do not', async () => {
     db = await freshDb(kind);
-    await rejects(setHaltAction(db, scope, 'MARKET_CLOSE_ALL_AND_HALT', answers({ phrase: 'close all at market' }).ask), 'BAD_INPUT', /type CLOSE ALL AT MARKET exactly/);
+    await expectTraderError(setHaltAction(db, scope, 'MARKET_CLOSE_ALL_AND_HALT', answers({ phrase: 'close all at market' }).ask), 'BAD_INPUT', /type CLOSE ALL AT MARKET exactly/);
     expect((await state()).emergency_halt_action).toBe('HALT_ONLY');
     const s = await setHaltAction(db, scope, 'MARKET_CLOSE_ALL_AND_HALT', answers().ask);
     expect(s.emergency_halt_action).toBe('MARKET_CLOSE_ALL_AND_HALT');

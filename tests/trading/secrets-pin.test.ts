@@ -4,18 +4,10 @@ import { TraderError } from '../../core/errors.ts';
 import { queryRows } from '../../store/db.ts';
 import { initPin, lockSeconds, verifyPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { rejection } from '../helpers/errors.ts';
 
 const pin = 'correct horse 42';
 
-/** The TraderError a promise rejects with (fails the test if it resolves or throws something else). */
-async function rejection(p: Promise<unknown>): Promise<TraderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TraderError);
-  return e as TraderError;
-}
 
 const Attempts = z.object({ failed_count: z.coerce.number(), locked_until: z.date().nullable(), lock_seconds: z.coerce.number().nullable() });
 const attempts = async (db: TestDb) =>

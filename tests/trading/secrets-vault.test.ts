@@ -1,21 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TraderError } from '../../core/errors.ts';
 import { addApiKey, listApiKeys, loadApiKey, removeApiKey } from '../../trading/secrets/key-vault.ts';
 import { initPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { rejection } from '../helpers/errors.ts';
 
 const pin = 'vault pin 314159';
 const apiKey = 'AK-7f3c9e1b2d4a6f8e0c1b3d5a7f9e2c4b';
 const secret = 'SK-e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8';
 
-async function rejection(p: Promise<unknown>): Promise<TraderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(TraderError);
-  return e as TraderError;
-}
 
 interface StoredRow {
   name: string;

@@ -1,21 +1,36 @@
 import type { Command } from 'commander';
-import { registerAuditCommands } from './audit.ts';
-import { registerDataCommands } from './data.ts';
-import { registerDbCommands } from './db.ts';
-import { registerHaltCommands } from './halt.ts';
-import { registerLeverageCommands } from './leverage.ts';
-import { registerMacroCommands } from './macro.ts';
-import { registerModeCommands } from './mode.ts';
-import { registerModuleCommands } from './module.ts';
-import { registerPipelineCommands } from './pipeline.ts';
-import { registerPositionsCommands } from './positions.ts';
-import { registerProposalsCommands } from './proposals.ts';
-import { registerRiskCommands } from './risk.ts';
-import { registerRunCommand } from './run.ts';
-import { registerRunsCommands } from './runs.ts';
-import { registerSchemaCommands } from './schema.ts';
-import { registerSecretsCommands } from './secrets.ts';
-import { registerStatusCommand } from './status.ts';
 
-/** Every CLI command group, in the order `trader --help` lists them. */
-export const commands: ((program: Command) => void)[] = [registerRunCommand, registerRunsCommands, registerPipelineCommands, registerModuleCommands, registerDbCommands, registerDataCommands, registerMacroCommands, registerSchemaCommands, registerProposalsCommands, registerSecretsCommands, registerAuditCommands, registerRiskCommands, registerStatusCommand, registerPositionsCommands, registerModeCommands, registerHaltCommands, registerLeverageCommands];
+type Register = (program: Command) => void;
+
+/**
+ * Every CLI command group, in the order `trader --help` lists them: the top-level names
+ * each file registers, and how to load it. main.ts loads only the group a command line
+ * names (a process that runs `trader status` never loads the pipeline or ccxt), and all
+ * of them for `--help` or an unknown command.
+ */
+export const commandGroups: { names: string[]; load: () => Promise<Register> }[] = [
+  { names: ['run'], load: async () => (await import('./run.ts')).registerRunCommand },
+  { names: ['runs'], load: async () => (await import('./runs.ts')).registerRunsCommands },
+  { names: ['pipeline'], load: async () => (await import('./pipeline.ts')).registerPipelineCommands },
+  { names: ['module'], load: async () => (await import('./module.ts')).registerModuleCommands },
+  { names: ['db'], load: async () => (await import('./db.ts')).registerDbCommands },
+  { names: ['data'], load: async () => (await import('./data.ts')).registerDataCommands },
+  { names: ['macro'], load: async () => (await import('./macro.ts')).registerMacroCommands },
+  { names: ['schema'], load: async () => (await import('./schema.ts')).registerSchemaCommands },
+  { names: ['status'], load: async () => (await import('./status.ts')).registerStatusCommand },
+  { names: ['mode'], load: async () => (await import('./mode.ts')).registerModeCommands },
+  { names: ['risk'], load: async () => (await import('./risk.ts')).registerRiskCommands },
+  { names: ['proposals'], load: async () => (await import('./proposals.ts')).registerProposalsCommands },
+  { names: ['positions', 'trades', 'paper'], load: async () => (await import('./positions.ts')).registerPositionsCommands },
+  { names: ['halt', 'resume'], load: async () => (await import('./halt.ts')).registerHaltCommands },
+  { names: ['leverage'], load: async () => (await import('./leverage.ts')).registerLeverageCommands },
+  { names: ['secrets'], load: async () => (await import('./secrets.ts')).registerSecretsCommands },
+  { names: ['audit'], load: async () => (await import('./audit.ts')).registerAuditCommands },
+];
+
+/** The groups to load for a command line: the one its first word names, else all. */
+export function groupsFor(argv: readonly string[]): typeof commandGroups {
+  const word = argv.find((a) => !a.startsWith('-'));
+  const named = commandGroups.filter((g) => word !== undefined && g.names.includes(word));
+  return named.length > 0 ? named : commandGroups;
+}

@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { commandGroups, groupsFor } from '../../orchestrator/cli/commands/index.ts';
+
+/** main.ts loads only the command group a command line names, so each group's `names` must be exactly what it registers. */
+describe('CLI command groups', () => {
+  it('each group registers exactly the top-level commands it lists, and no two groups share one', async () => {
+    const seen = new Set<string>();
+    for (const group of commandGroups) {
+      const program = new Command('trader');
+      (await group.load())(program);
+      expect(program.commands.map((c) => c.name())).toEqual(group.names);
+      for (const n of group.names) {
+        expect(seen.has(n), n).toBe(false);
+        seen.add(n);
+      }
+    }
+  });
+
+  it('loads the named group only; all of them for help, options or an unknown word', () => {
+    expect(groupsFor(['status', '--json']).map((g) => g.names)).toEqual([['status']]);
+    expect(groupsFor(['resume', '--yes']).map((g) => g.names)).toEqual([['halt', 'resume']]);
+    expect(groupsFor(['halt', 'clear']).map((g) => g.names)).toEqual([['halt', 'resume']]);
+    for (const argv of [[], ['--help'], ['--version'], ['bogus'], ['help', 'run']]) expect(groupsFor(argv)).toBe(commandGroups);
+  });
+});
