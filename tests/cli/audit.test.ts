@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../store/open.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
-import { cliBackends, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type CliBackend, type Target } from '../helpers/cli.ts';
+import { embeddedCliBackend, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type CliBackend, type Target } from '../helpers/cli.ts';
 import { tamper, writeSampleRows } from '../trading/audit-fixtures.ts';
 
 /** Opens the target's database in this process (no CLI may be running on a PGlite home meanwhile). */
@@ -34,7 +34,7 @@ const badArgs: [string, string[], RegExp][] = [
   ['malformed anchor', ['audit', 'verify', '--expect-head', 'abc'], /--expect-head must be a full 64-character hex hash, not 'abc'/],
 ];
 
-describe.each(cliBackends)('trader audit (%s)', (kind: CliBackend) => {
+describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
   /** 12 sample rows and one with long details; the last test tampers with it. */
   let t: Target;
   beforeAll(async () => {

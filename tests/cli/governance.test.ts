@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../store/open.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { type CliBackend, cliBackends, type CliResult, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, withInput } from '../helpers/cli.ts';
+import { type CliBackend, embeddedCliBackend, type CliResult, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, withInput } from '../helpers/cli.ts';
 
 /**
  * `trader status`, `mode`, `halt`, `resume`, `halt clear`, `halt action` and `leverage`
@@ -49,7 +49,7 @@ async function status(t: Target, env: NodeJS.ProcessEnv = t.env): Promise<Status
   return JSON.parse(r.stdout) as StatusDoc;
 }
 
-describe.each(cliBackends)('governance commands through the real bin (%s)', (kind: CliBackend) => {
+describe.each(embeddedCliBackend)('governance commands through the real bin (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget(kind);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliBackend, cliBackends, type CliResult, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, traderBin } from '../helpers/cli.ts';
+import { type CliBackend, embeddedCliBackend, type CliResult, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, traderBin } from '../helpers/cli.ts';
 
 /**
  * `trader risk` through the real bin on both backends. Confirmations are answered on a
@@ -61,7 +61,7 @@ async function auditRows(t: Target): Promise<AuditRow[]> {
 
 const summary = (rows: AuditRow[]) => rows.map((r) => `${r.actor} ${r.action_type} ${r.status}`);
 
-describe.each(cliBackends)('trader risk (%s)', (kind: CliBackend) => {
+describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
   let migrated: Target;
   let t: Target;
   beforeAll(async () => {

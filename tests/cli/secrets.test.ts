@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliBackend, cliBackends, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, withInput } from '../helpers/cli.ts';
+import { type CliBackend, embeddedCliBackend, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, withInput } from '../helpers/cli.ts';
 
 /** `trader secrets ...` through the real bin, answers piped on stdin one line each. */
 
@@ -19,7 +19,7 @@ describe('secrets help', () => {
   }, 120_000);
 });
 
-describe.each(cliBackends)('trader secrets (%s)', (kind: CliBackend) => {
+describe.each(embeddedCliBackend)('trader secrets (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget(kind);

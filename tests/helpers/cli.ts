@@ -12,6 +12,12 @@ import { adminUrl, createPostgresDatabase } from './db.ts';
 
 export type CliBackend = 'pglite' | 'postgres';
 export const cliBackends: CliBackend[] = ['pglite', 'postgres'];
+/**
+ * For end-to-end suites of commands whose database work is already tested in-process on
+ * both backends (trading/*): the embedded default only, as a new user runs them. Every
+ * bin spawn costs a second or two, and CI has a time budget.
+ */
+export const embeddedCliBackend: CliBackend[] = ['pglite'];
 
 export const traderBin = path.join(packageRoot, 'bin', 'trader.js');
 export const demoAsOfIso = '2024-03-05T02:00:00Z';

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliBackends, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { embeddedCliBackend, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
 
 /** `trader paper init`, `trader positions` and `trader trades` through the real bin, on both backends. */
 
-describe.each(cliBackends)('paper account commands on %s', (kind) => {
+describe.each(embeddedCliBackend)('paper account commands on %s', (kind) => {
   let t: Target;
   afterEach(async () => t?.dispose());
 
