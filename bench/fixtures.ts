@@ -33,6 +33,8 @@ export const benchEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_MODULES_ROOT
 export const sixPipelineId = 'bench6';
 /** The operating state bench runs decide under: a fresh database's TEST account (Observe, Medium). */
 export const benchRunState = { system_mode: 'TEST', operational_mode: 'observe', risk_profile: 'medium' } as const;
+/** The account bench runs size with: a fresh 10,000 USDT paper account, no positions. */
+export const benchAccount = { equity: 10_000, free_balance: 10_000, positions: { open: [], recent_closed: [] } };
 export const sixModules = [...defaultPipeline.map((e) => e.module_id), 'breakout_wide_v1 (lookback 55)'];
 
 export interface BenchDb {

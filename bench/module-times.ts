@@ -16,7 +16,7 @@ import { indicators } from '../sdk/indicators.ts';
 import { stageOrder } from '../sdk/stages.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { asOf, benchRunState, exchange, timeframe } from './fixtures.ts';
+import { asOf, benchAccount, benchRunState, exchange, timeframe } from './fixtures.ts';
 
 /**
  * Figures 6 and 7: the shipped pack's modules and plans, in process, over one real
@@ -86,7 +86,7 @@ export async function measureModuleTimes(db: Db, macroLine: string, iterations: 
     assertNoProblems(defaultPipelineId, prepared.problems);
     const plan: Plan = prepared.plans.get(symbol)!;
     const run = { run_id: randomUUID(), pipeline_id: defaultPipelineId, strategy_id: t.strategyId, ...state, exchange, timeframe, as_of: asOf.toISOString(), trigger: 'bench' };
-    const initial = await buildInitialContext(db, { run, symbol, candleSource: exchange, historyBars: moduleBars, minBars: 100, maxAgeBars: 0, equity: 10_000, maxRiskPct: 1 });
+    const initial = await buildInitialContext(db, { run, symbol, candleSource: exchange, historyBars: moduleBars, minBars: 100, maxAgeBars: 0, account: benchAccount, maxRiskPct: 1, maxLeverage: 1 });
     const c = initial.candles as { ts: number[] };
     initialInfo = { bars: c.ts.length, firstBar: new Date(c.ts[0]!).toISOString(), lastBar: new Date(c.ts.at(-1)!).toISOString() };
     if (c.ts.length !== moduleBars) throw new Error(`initial context has ${c.ts.length} bars, wanted ${moduleBars}`);

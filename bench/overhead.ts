@@ -4,7 +4,7 @@ import { buildInitialContext } from '../orchestrator/run/initial-context.ts';
 import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
 import { indicators } from '../sdk/indicators.ts';
 import type { Db } from '../store/db.ts';
-import { asOf, benchEnv, benchRunState, exchange, sixPipelineId, timeframe } from './fixtures.ts';
+import { asOf, benchEnv, benchAccount, benchRunState, exchange, sixPipelineId, timeframe } from './fixtures.ts';
 import { median } from './stats.ts';
 
 export interface OverheadResult {
@@ -29,7 +29,7 @@ export async function measureOverhead(db: Db, iterations: number, warmup: number
   assertNoProblems(sixPipelineId, prepared.problems);
   const plan = prepared.plans.get(symbol)!;
   const run = { run_id: randomUUID(), pipeline_id: sixPipelineId, strategy_id: null, ...state, exchange, timeframe, as_of: asOf.toISOString(), trigger: 'bench' };
-  const initial = await buildInitialContext(db, { run, symbol, candleSource: run.exchange, historyBars: 500, minBars: 100, maxAgeBars: 0, equity: 10_000, maxRiskPct: 1 });
+  const initial = await buildInitialContext(db, { run, symbol, candleSource: run.exchange, historyBars: 500, minBars: 100, maxAgeBars: 0, account: benchAccount, maxRiskPct: 1, maxLeverage: 1 });
   const sdk = { indicators };
 
   const probe = runSymbol(plan, symbol, initial, sdk);

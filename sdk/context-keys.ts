@@ -28,6 +28,7 @@ export const contextKeys = {
   data_health: value('core', 'Gaps and staleness of the candles, checked before any module runs.', S.DataHealth),
   macro: value('core', 'Market-wide levels (total market cap, BTC.D, USDT.D, alts) and their trends as of the run; null when no macro data is stored.', Macro.nullable()),
   portfolio: value('core', 'Equity available to size positions in the current system mode.', S.Portfolio),
+  positions: value('core', "The account's open positions and this symbol's recently closed ones (with realised P&L), as of the run.", S.Positions),
   market_state: value('context', 'Trend direction and regime from EMAs and ADX.', S.MarketState),
   volatility: value('context', 'ATR, ATR as percent of price, and a low/normal/high band.', S.Volatility),
   session: value('context', 'Trading session and weekend flag at as_of.', S.Session),
@@ -43,6 +44,7 @@ export const contextKeys = {
   stop_plan: value('risk', 'The stop for the best idea and how it was set (e.g. ATR multiple).', S.StopPlan),
   exit_plan: value('risk', 'Take-profit ladder (scale-out fractions), breakeven and time-stop rules for the best idea.', S.ExitPlan),
   intents: list('risk', 'Sized orders: side, quantity, entry, stop, take-profits, leverage, risk percent.', S.Intent),
+  exit_requests: list('risk', 'Requests to close an open position whose trade is invalidated (structure break, time stop), with the reason.', S.ExitRequest),
   rationales: list('core', 'Each module\'s human-readable why, tagged with module id, version and stage.', S.Rationale),
 } as const;
 

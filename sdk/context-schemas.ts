@@ -78,6 +78,41 @@ export const Portfolio = z.object({
     .describe('the leverage the account may use now: 1 unless the High profile allows leverage and it was activated'),
 });
 
+export const OpenPositionView = z.object({
+  position_id: z.number().int().positive(),
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  qty: z.number().positive().describe('quantity still open'),
+  entry: price.describe('entry fill price'),
+  stop: price,
+  leverage: z.number().min(1),
+  opened_at: iso,
+  take_profits_left: z.number().int().nonnegative().describe('take-profit rungs not filled yet'),
+});
+
+export const ClosedPositionView = z.object({
+  position_id: z.number().int().positive(),
+  symbol: z.string(),
+  side: z.enum(['long', 'short']),
+  entry: price,
+  opened_at: iso,
+  closed_at: iso,
+  realized_pnl: z.number().describe('quote currency, fees included; negative = a loss'),
+  close_reason: z.string().nullable().describe('stop_loss, take_profit, close, emergency_close'),
+});
+
+export const Positions = z.object({
+  open: z.array(OpenPositionView).describe("the account's open positions at as_of, every market"),
+  recent_closed: z.array(ClosedPositionView).max(20).describe("this symbol's positions closed by as_of, newest first (at most 20)"),
+});
+
+export const ExitRequest = z.object({
+  source: z.string().optional().describe('module_id, stamped by the orchestrator'),
+  position_id: z.number().int().positive(),
+  symbol: z.string(),
+  reason: z.string().min(1).describe('why the trade is invalidated, with the numbers'),
+});
+
 export const MarketState = z.object({
   trend: z.enum(['up', 'down', 'flat']),
   regime: z.enum(['trending', 'ranging', 'volatile']),

@@ -75,6 +75,16 @@ export async function listClosedPositions(q: Queryable, scope: TradingScope, lim
   return queryRows(q, Position, `select * from ${scope.table('positions')} where status = 'closed' order by closed_at desc, position_id desc limit $1`, [limit]);
 }
 
+/** One market's positions closed by `asOf`, newest first: what modules see of recent history (no look-ahead). */
+export async function recentClosedPositions(q: Queryable, scope: TradingScope, o: { exchange: string; symbol: string; asOf: Date; limit: number }): Promise<Position[]> {
+  return queryRows(
+    q,
+    Position,
+    `select * from ${scope.table('positions')} where status = 'closed' and exchange = $1 and symbol = $2 and closed_at <= $3 order by closed_at desc, position_id desc limit $4`,
+    [o.exchange, o.symbol, o.asOf, o.limit],
+  );
+}
+
 /** An open position, locked for this transaction; NOT_FOUND when it does not exist or is already closed. */
 export async function lockOpenPosition(q: Queryable, scope: TradingScope, positionId: number): Promise<Position> {
   const [row] = await queryRows(q, Position, `select * from ${scope.table('positions')} where position_id = $1 for update`, [positionId]);

@@ -9,6 +9,7 @@ import { contextKeys } from '../../sdk/context-keys.ts';
 import type { z } from 'zod';
 import type { RunInfo } from '../../sdk/context-schemas.ts';
 import { deepFreeze } from './freeze.ts';
+import type { AccountView } from '../../trading/engine/account-view.ts';
 
 export interface InitialContextOptions {
   run: z.infer<typeof RunInfo>;
@@ -20,14 +21,12 @@ export interface InitialContextOptions {
   maxAgeBars: number;
   /** Fewest candles a symbol needs before it is decided at all. */
   minBars: number;
-  /** The account's equity, marked to market before the run. */
-  equity: number;
+  /** Equity, free cash and positions as of the decision. */
+  account: AccountView;
   /** The active risk profile's limit on risk per trade, percent. */
   maxRiskPct: number;
-  /** Free quote cash for margin and fees (absent: sizers assume spot). */
-  freeBalance?: number;
   /** The leverage the account may use now (1 unless activated in High). */
-  maxLeverage?: number;
+  maxLeverage: number;
 }
 
 /**
@@ -49,9 +48,9 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
   const instrument = await getInstrument(q, exchange, o.symbol);
   const tf = parseTimeframe(timeframe);
   const data_health = checkDataHealth(candles, { timeframeMs: tf, asOfMs: asOf.getTime(), minBars: o.minBars, staleGraceMs: o.maxAgeBars * tf });
-  const portfolio = { system_mode: o.run.system_mode, equity: o.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct, free_balance: o.freeBalance, max_leverage: o.maxLeverage };
+  const portfolio = { system_mode: o.run.system_mode, equity: o.account.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct, free_balance: o.account.free_balance, max_leverage: o.maxLeverage };
   const macro = await buildMacroContext(q, asOf);
-  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio };
+  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio, positions: o.account.positions };
   for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);
   return deepFreeze(context);
 }

@@ -15,10 +15,12 @@ import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbol } from './symbol-runner.ts';
 import { type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
-import { actOnIntents, describeAction } from '../../trading/engine/act-on-intents.ts';
+import { actOnDecision } from './act-on-decision.ts';
+import type { ExitRequest } from '../../sdk/context-schemas.ts';
+import type { z } from 'zod';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
-import { portfolioSnapshot } from '../../trading/portfolio.ts';
-import { assumeTradingRole, systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
+import { accountView } from '../../trading/engine/account-view.ts';
+import { systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
 import { currentState, usableLeverage } from '../../trading/state-repo.ts';
 
 const sdk = { indicators };
@@ -80,8 +82,11 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       let initial: Record<string, unknown>;
       try {
         // Equity now, not at the run's start: a position opened for an earlier symbol paid margin and fees.
-        const { equity, free_balance } = await tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, o.asOf));
-        initial = await buildInitialContext(db, { run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0, equity, maxRiskPct: prelude.profile.risk_per_trade_pct, freeBalance: free_balance, maxLeverage: usableLeverage(prelude.state, prelude.profile) });
+        const account = await tradingTx(db, scope, (tx) => accountView(tx, scope, { exchange: o.exchange, symbol, asOf: o.asOf }));
+        initial = await buildInitialContext(db, {
+          run: runInfo, symbol, candleSource: topUp?.source ?? o.exchange, historyBars: o.historyBars, minBars: o.minBars, maxAgeBars: o.maxAgeBars ?? 0,
+          account, maxRiskPct: prelude.profile.risk_per_trade_pct, maxLeverage: usableLeverage(prelude.state, prelude.profile),
+        });
       } catch (e) {
         if (!isTraderError(e)) throw e;
         outcomes.push({ symbol, outcome: 'error', reason: e.message, intents: [], signals: 0, ideas: 0, modules_run: 0 });
@@ -99,11 +104,8 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
       await db.transaction(async (tx) => {
         await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
         await heartbeat(tx, run_id);
-        if (outcome.intents.length === 0) return;
-        await assumeTradingRole(tx, scope);
-        outcome.actions = await actOnIntents(tx, scope, outcome.intents, { exchange: o.exchange, timeframe: o.timeframe, category, run_id, strategy_id: plan.strategy_id, as_of: o.asOf });
-        const actionLogs = outcome.actions.map((a) => ({ symbol, stage: null, module_id: null, module_version: null, level: 'info' as const, event: 'trading', message: describeAction(a, scope.mode), rationale: null, outputs: { action: a }, context_snapshot: null, duration_ms: null }));
-        await writeSymbolLogs(tx, run_id, actionLogs, []);
+        const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
+        await actOnDecision(tx, scope, { run_id, outcome, exits, source: { exchange: o.exchange, timeframe: o.timeframe, category, run_id, strategy_id: plan.strategy_id, as_of: o.asOf } });
       });
       if (result.stoppedBy?.policy === 'halt_run') halted = true;
     }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Intent } from '../../sdk/context-schemas.ts';
+import type { ExitAction } from '../../trading/engine/act-on-exits.ts';
 import type { IntentAction } from '../../trading/engine/act-on-intents.ts';
 
 /** One pipeline_log row before it is written. */
@@ -39,6 +40,8 @@ export interface SymbolOutcome {
   intents: z.infer<typeof Intent>[];
   /** What the system did with each intent after the risk gate (absent when there were none). */
   actions?: IntentAction[];
+  /** What the system did with exit requests for open positions (absent when there were none). */
+  exits?: ExitAction[];
   signals: number;
   ideas: number;
   modules_run: number;

@@ -1,9 +1,9 @@
 import { TraderError } from '../../core/errors.ts';
-import { parseTimeframe } from '../../market/timeframes.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { brokerFor } from '../broker-for.ts';
 import { runGate } from '../engine/gate-check.ts';
+import { lastClosedPrice } from '../portfolio.ts';
 import { type TradingScope, tradingTx } from '../scope.ts';
 import { loadState } from '../state-repo.ts';
 import { decideProposal, getProposal, linkPosition, type Proposal, type ProposedOrder } from './proposals-repo.ts';
@@ -24,16 +24,11 @@ async function lockPending(tx: Queryable, scope: TradingScope, id: number): Prom
   return p;
 }
 
-/** The newest close of the proposal's market in the cache, closed by now: the price an approval would fill near. */
-async function currentPrice(tx: Queryable, o: ProposedOrder, now: Date): Promise<{ price: number; as_of: Date }> {
-  const tf = parseTimeframe(o.timeframe);
-  const rows = await tx.query<{ ts: Date; close: string | number }>(
-    `select ts, close from candles where exchange = $1 and symbol = $2 and timeframe = $3 and ts <= $4 order by ts desc limit 1`,
-    [o.exchange, o.symbol, o.timeframe, new Date(now.getTime() - tf)],
-  );
-  const row = rows[0];
-  if (!row) throw new TraderError('NOT_FOUND', `No cached ${o.timeframe} candle for ${o.symbol} on ${o.exchange} to price the approval; run \`trader run\` or \`trader data fetch\` first.`);
-  return { price: Number(row.close), as_of: new Date(row.ts.getTime() + tf) };
+/** The newest close of the proposal's market closed by now: the price an approval would fill near. */
+async function currentPrice(tx: Queryable, o: ProposedOrder, now: Date): Promise<{ price: number; ts: Date }> {
+  const last = await lastClosedPrice(tx, o, now);
+  if (!last) throw new TraderError('NOT_FOUND', `No cached ${o.timeframe} candle for ${o.symbol} on ${o.exchange} to price the approval; run \`trader run\` or \`trader data fetch\` first.`);
+  return last;
 }
 
 /**
@@ -53,7 +48,7 @@ export async function approveProposal(db: Db, scope: TradingScope, id: number, n
       await audit('FAILURE', { reason: 'expired', expires_at: p.expires_at.toISOString() });
       return { status: 'expired', proposal: expired };
     }
-    const { price, as_of } = await currentPrice(tx, p.intent, now);
+    const { price, ts: as_of } = await currentPrice(tx, p.intent, now);
     const order: ProposedOrder = { ...p.intent, entry: price, notional: p.intent.qty * price, risk_amount: Math.abs(price - p.intent.stop) * p.intent.qty };
     const { verdict } = await runGate(tx, scope, order, { asOf: as_of, approved: true });
     if (!verdict.ok) {

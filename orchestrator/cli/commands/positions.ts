@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
+import { closeByUser } from '../../../trading/engine/close-by-user.ts';
 import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { portfolioSnapshot, type PortfolioSnapshot } from '../../../trading/portfolio.ts';
@@ -105,6 +106,27 @@ export function registerPositionsCommands(program: Command): void {
           return initPaperAccount(db, scope, balance);
         });
         output(opts, { ok: true, mode: scope.mode, ...account }, () => `TEST paper account: ${money(account.balance)} ${account.currency}`);
+      }),
+    );
+
+  withJson(paper.command('close <position_id>'))
+    .description('close an open paper position now, at the newest cached close (stops and targets already hit fill first)')
+    .option('--yes', 'confirm without asking (for scripts)')
+    .addHelpText('after', '\nExample:\n  $ trader paper close 7 --yes')
+    .action(
+      action(async (raw: string, opts: JsonFlag & { yes?: boolean }) => {
+        const id = Number(raw);
+        if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1) throw badInput(`A position id is a positive whole number, not '${raw}'.`);
+        const scope = tradingScope(systemModeFromEnv());
+        const fill = await withDb('paper close', async (db) => {
+          const state = await tradingTx(db, scope, (tx) => loadState(tx, scope));
+          await confirmOrRefuse(
+            db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }), `Close position ${id} at the market now?`,
+            { action_type: 'POSITION_CLOSE_REQUEST', details: { position_id: id } }, new TraderError('BAD_INPUT', `You did not confirm; position ${id} stays open.`),
+          );
+          return closeByUser(db, scope, id);
+        });
+        output(opts, { ok: true, mode: scope.mode, fill }, () => `Closed position ${id}: ${fill.side} ${price(fill.qty)} ${fill.symbol} at ${price(fill.price)}, P&L ${signed(fill.realized_pnl)}.`);
       }),
     );
 }

@@ -1,0 +1,50 @@
+import type { z } from 'zod';
+import type { ExitRequest } from '../../sdk/context-schemas.ts';
+import type { Queryable } from '../../store/db.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { brokerFor } from '../broker-for.ts';
+import { lastClosedPrice } from '../portfolio.ts';
+import { listOpenPositions } from '../positions-repo.ts';
+import type { TradingScope } from '../scope.ts';
+import { loadState } from '../state-repo.ts';
+
+export type ExitAction = {
+  position_id: number;
+  symbol: string;
+  /** closed: filled by the broker (Full-Auto); recorded: left to you (Observe, Semi-Auto); not_open: nothing to close. */
+  action: 'closed' | 'recorded' | 'not_open';
+  reason: string;
+  fill_price?: number;
+};
+
+/**
+ * What the system does with a module's requests to close an invalidated trade. Closing
+ * only ever lowers risk, so it needs no risk check and is allowed while halted; but it is
+ * still a trade, so only Full-Auto executes it (at the newest close, with slippage). In
+ * Observe and Semi-Auto the request is recorded for you to act on (`trader paper close`).
+ */
+export async function actOnExits(tx: Queryable, scope: TradingScope, requests: readonly z.infer<typeof ExitRequest>[], src: { run_id: string; as_of: Date }): Promise<ExitAction[]> {
+  const state = await loadState(tx, scope);
+  const open = await listOpenPositions(tx, scope);
+  const actions: ExitAction[] = [];
+  for (const r of requests) {
+    const position = open.find((p) => p.position_id === r.position_id);
+    const base = { position_id: r.position_id, symbol: r.symbol, reason: r.reason };
+    const last = position ? await lastClosedPrice(tx, position, src.as_of) : null;
+    const audit = (action_type: string, status: 'SUCCESS' | 'INFO', details: Record<string, unknown>) =>
+      recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type, status, risk_profile: state.risk_profile, details: { ...details, reason: r.reason, source: r.source ?? null, run_id: src.run_id }, entity_type: 'position', entity_id: String(r.position_id) });
+    if (!position || !last) {
+      actions.push({ ...base, action: 'not_open' });
+      continue;
+    }
+    if (state.operational_mode !== 'full_auto') {
+      await audit('EXIT_REQUEST_RECORDED', 'INFO', { mode: state.operational_mode });
+      actions.push({ ...base, action: 'recorded' });
+      continue;
+    }
+    const fill = await brokerFor(scope).close(tx, position.position_id, { price: last.price, ts: last.ts, kind: 'close', run_id: src.run_id });
+    await audit('EXIT_REQUEST_EXECUTED', 'SUCCESS', { fill_price: fill.price, qty: fill.qty, realized_pnl: fill.realized_pnl });
+    actions.push({ ...base, action: 'closed', fill_price: fill.price });
+  }
+  return actions;
+}
