@@ -102,6 +102,15 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
       [`${pin}x\n`, ['secrets', 'check', 'main'], 2],
       [`${pin}\n`, ['secrets', 'remove', 'spare', '--yes'], 0],
       [`${pin}\n${secrets.apiKey}\n${secrets.apiSecret}\n`, ['secrets', 'add', 'main', '--exchange', 'binance'], 2],
+      // The governance commands that take the PIN, a wrong attempt included, and the views that print state.
+      [undefined, ['risk', 'set', 'high', '--yes'], 0],
+      [undefined, ['risk', 'edit', 'high', '--allow-leverage', 'true', '--yes'], 0],
+      [`CONFIRM LEVERAGE\n${pin}x\n`, ['leverage', 'enable'], 2],
+      [`CONFIRM LEVERAGE\n${pin}\n`, ['leverage', 'enable', '--json'], 0],
+      [undefined, ['halt', '--reason', 'leak scenario', '--yes'], 0],
+      [undefined, ['resume', '--yes'], 0],
+      [undefined, ['status'], 0],
+      [undefined, ['audit', 'tail', '-n', '100', '--json'], 0],
     ];
     for (const [input, args, exit] of steps) {
       const r = await run(input, ...args);
@@ -111,7 +120,7 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
   afterAll(async () => t?.dispose());
 
   it('no command prints any of them', () => {
-    expect(results).toHaveLength(10);
+    expect(results).toHaveLength(18);
     expect(results.flatMap((r, i) => [...hits(`stdout of command ${i}`, Buffer.from(r.stdout)), ...hits(`stderr of command ${i}`, Buffer.from(r.stderr))])).toEqual([]);
   });
 
@@ -130,7 +139,7 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
       expect(names).toEqual(expect.arrayContaining(['public.api_keys', 'public.master_pin', 'public.audit_trail', 'supabase_migrations.schema_migrations']));
       // The scan must see the data it protects: one stored key and the audit rows of the scenario.
       expect(tables.find((x) => x.table === 'public.api_keys')!.rows).toHaveLength(1);
-      expect(tables.find((x) => x.table === 'public.audit_trail')!.rows.length).toBeGreaterThanOrEqual(10);
+      expect(tables.find((x) => x.table === 'public.audit_trail')!.rows.length).toBeGreaterThanOrEqual(18);
       expect(tables.flatMap((x) => x.rows.flatMap((row, i) => hits(`${x.table} row ${i}`, Buffer.from(row))))).toEqual([]);
     } finally {
       await db.close();
