@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
+import { logger } from '../../core/logger.ts';
 import type { Queryable } from '../../store/db.ts';
 import { actOnExits, type ExitAction } from '../../trading/engine/act-on-exits.ts';
 import { actOnIntents, describeAction, type IntentSource } from '../../trading/engine/act-on-intents.ts';
@@ -37,4 +38,5 @@ export async function actOnDecision(
     logs.push(...outcome.actions.map((a) => log(describeAction(a, scope.mode), { action: a })));
   }
   await writeSymbolLogs(tx, o.run_id, logs, []);
+  for (const l of logs) logger.info({ run_id: o.run_id, symbol: outcome.symbol, mode: scope.mode }, l.message);
 }

@@ -1,3 +1,4 @@
+import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { applyDrawdownHalt } from '../governance/halt.ts';
@@ -33,6 +34,8 @@ export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, ru
     const halt = paper ? await applyDrawdownHalt(tx, scope, asOf, run_id) : { triggered: false };
     const state = await loadState(tx, scope);
     const profile = await loadRiskProfile(tx, scope, state.risk_profile);
+    if (fills.length > 0) logger.info({ run_id, mode: scope.mode, fills: fills.length }, 'stops and take-profits filled since the last run');
+    if (halt.triggered) logger.warn({ run_id, mode: scope.mode, drawdown_pct: state.drawdown_pct }, 'EMERGENCY HALT: drawdown beyond the risk profile limit');
     if (expired.length > 0) {
       await recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'PROPOSALS_EXPIRED', status: 'INFO', risk_profile: state.risk_profile, details: { proposal_ids: expired, run_id } });
     }
