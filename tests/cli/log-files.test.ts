@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoAsOfIso, freshTarget, ok, prepareDemo, runTrader, type Target } from '../helpers/cli.ts';
+import { demoAsOfIso, expectCleanError, freshTarget, ok, prepareDemo, runTrader, type Target } from '../helpers/cli.ts';
 
-/** TEST and LIVE processes append to log files of their own, never to each other's. */
+/** TEST and LIVE processes append to log files of their own, never to each other's; the mode itself is validated. */
 describe('separate log files per system mode (pglite)', () => {
   let t: Target;
   const logFile = (mode: 'test' | 'live') => path.join(t.home!, 'logs', `${mode}.log`);
@@ -28,4 +28,9 @@ describe('separate log files per system mode (pglite)', () => {
     expect(lines('live').map((l) => l.msg)).toEqual(expect.arrayContaining(['run started', 'run finished']));
     expect(lines('test')).toHaveLength(test.length);
   }, 180_000);
+
+  it('an unknown system mode is refused before anything is opened', async () => {
+    const r = await runTrader(['status'], { ...t.env, TRADER_SYSTEM_MODE: 'PAPER' });
+    expectCleanError(r, 2, /^trader: TRADER_SYSTEM_MODE is 'PAPER'; set it to TEST \(paper trading, the default\) or LIVE\.$/);
+  }, 60_000);
 });
