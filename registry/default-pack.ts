@@ -29,11 +29,13 @@ export const packFiles: string[] = [
   'filters/min_liquidity_v1.ts',
   'filters/risk_off_alt_blocker_v1.ts',
   'filters/session_filter_v1.ts',
+  'filters/loss_cooldown_v1.ts',
   'agents/breakout_v1.ts',
   'agents/breakout_retest_v1.ts',
   'agents/trend_pullback_v1.ts',
   'agents/mean_reversion_v1.ts',
   'agents/fvg_v1.ts',
+  'agents/reentry_v1.ts',
   'confluence/n_of_m_v1.ts',
   'confluence/weighted_score_v1.ts',
   'risk/fixed_fractional_v1.ts',
@@ -41,6 +43,7 @@ export const packFiles: string[] = [
   'risk/atr_stop_v1.ts',
   'risk/tp_ladder_v1.ts',
   'risk/fixed_fractional_v2.ts',
+  'risk/trade_invalidation_v1.ts',
 ];
 
 export const defaultPipeline: PackSlot[] = [
@@ -58,16 +61,22 @@ const fullContext: PackSlot[] = ['trend_volatility_v1', 'session_timing_v1', 'in
 
 const baseFilters: PackSlot[] = ['data_health_blocker_v1', 'volatility_band_v1', 'min_liquidity_v1', 'risk_off_alt_blocker_v1'].map((module_id) => ({ stage: 'filter', module_id }));
 
-/** Context-driven risk: allocator (risk_config rules) → ATR stop → take-profit ladder → sizer. */
-const dynamicRisk: PackSlot[] = ['risk_allocator_v1', 'atr_stop_v1', 'tp_ladder_v1', 'fixed_fractional_v2'].map((module_id) => ({ stage: 'risk', module_id }));
+/**
+ * Context-driven risk: allocator (risk_config rules) → ATR stop → take-profit ladder → sizer,
+ * and the invalidation monitor for an open trade on the symbol (structure break, time stop).
+ */
+const dynamicRisk: PackSlot[] = ['risk_allocator_v1', 'atr_stop_v1', 'tp_ladder_v1', 'fixed_fractional_v2', 'trade_invalidation_v1'].map((module_id) => ({ stage: 'risk', module_id }));
+
+/** No new trade on a symbol for a while after a losing close (not in trend_following, which re-enters after stops instead). */
+const cooldown: PackSlot = { stage: 'filter', module_id: 'loss_cooldown_v1' };
 
 const agents = (...ids: string[]): PackSlot[] => ids.map((module_id) => ({ stage: 'agent', module_id }));
 
 export const packStrategies: { id: string; description: string; slots: PackSlot[] }[] = [
   {
     id: 'trend_following',
-    description: 'Trend pullbacks and breakout retests in the trend direction, weighted by agent, sized by context-driven risk.',
-    slots: [...fullContext, ...baseFilters, ...agents('trend_pullback_v1', 'breakout_retest_v1'), { stage: 'confluence', module_id: 'weighted_score_v1' }, ...dynamicRisk],
+    description: 'Trend pullbacks, breakout retests and re-entries after a stop in the trend direction, weighted by agent, sized by context-driven risk.',
+    slots: [...fullContext, ...baseFilters, ...agents('trend_pullback_v1', 'breakout_retest_v1', 'reentry_v1'), { stage: 'confluence', module_id: 'weighted_score_v1' }, ...dynamicRisk],
   },
   {
     id: 'mean_reversion',
@@ -75,6 +84,7 @@ export const packStrategies: { id: string; description: string; slots: PackSlot[
     slots: [
       ...fullContext,
       ...baseFilters,
+      cooldown,
       { stage: 'filter', module_id: 'session_filter_v1' },
       ...agents('mean_reversion_v1'),
       { stage: 'confluence', module_id: 'n_of_m_v1' },
@@ -84,7 +94,7 @@ export const packStrategies: { id: string; description: string; slots: PackSlot[
   {
     id: 'breakout',
     description: 'Channel breakouts, breakout retests and fair-value-gap entries; any one signal with no conflict.',
-    slots: [...fullContext, ...baseFilters, ...agents('breakout_v1', 'breakout_retest_v1', 'fvg_v1'), { stage: 'confluence', module_id: 'n_of_m_v1' }, ...dynamicRisk],
+    slots: [...fullContext, ...baseFilters, cooldown, ...agents('breakout_v1', 'breakout_retest_v1', 'fvg_v1'), { stage: 'confluence', module_id: 'n_of_m_v1' }, ...dynamicRisk],
   },
 ];
 

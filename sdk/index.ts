@@ -12,3 +12,4 @@ export { fixed, px, clamp01 } from './format.ts';
 export { bestIdea, stopToTick, sizeByRisk, withinProfileLimit, leverageFor, amountStep, stepText, minimumsViolation, sizingParamShape, spotIntent, realisedRiskText } from './sizing.ts';
 export type { RiskSizingInput, RiskSizing } from './sizing.ts';
 export { agentParams, noSignal, sortedR, rTargets, rMultiplesText, riskAndTargetsValid, adxScore, blendHalves, notEnoughData } from './signal-helpers.ts';
+export { barsSince, barsText } from './bars.ts';
