@@ -5,6 +5,10 @@ export default defineConfig({
     include: ['tests/**/*.test.ts', '**/*.test.ts'],
     exclude: ['node_modules/**', 'tests/.tmp/**'],
     pool: 'forks',
+    // The default (one worker less than the cores) is a single worker on the 2-core CI
+    // machines. Most suites wait on Postgres, PGlite or a spawned \`trader\`, so three
+    // workers overlap that waiting; measured: the suite's wall time drops by about half.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Keep test output readable: run logs (info) are asserted through the database, not stderr.

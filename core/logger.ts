@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import pino from 'pino';
 
 /**
@@ -29,5 +31,19 @@ export const logger = pino({ level, base: undefined, redact: { paths: secretPath
  * file (test.log or live.log), so TEST and LIVE never share a log.
  */
 export function addLogFile(file: string): void {
-  streams.add({ level, stream: pino.destination({ dest: file, mkdir: true, sync: true }) });
+  streams.add({ level, stream: appendOnFirstWrite(file) });
+}
+
+/** The file (and its folder) is created by the first line logged, so a command that logs nothing leaves no trace. */
+function appendOnFirstWrite(file: string): { write(line: string): void } {
+  let fd: number | undefined;
+  return {
+    write(line: string) {
+      if (fd === undefined) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fd = fs.openSync(file, 'a');
+      }
+      fs.writeSync(fd, line);
+    },
+  };
 }

@@ -64,13 +64,14 @@ describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: Cli
         // module@version (duration): a rationale of real words.
         expect(line).toMatch(new RegExp(`^  - ${stage}/${id}@\\d+\\.\\d+\\.\\d+ \\(\\d+\\.\\d\\d ms\\): \\S.{10,}`));
       }
-      // Modules appear in stage order, then exactly one decision line, last.
+      // Modules appear in stage order, then the decision, then what the system did with it (Observe: recorded only), last.
       const order = shipped.map(([stage, id]) => lines.findIndex((l) => l.startsWith(`  - ${stage}/${id}@`)));
       expect([...order].sort((a, b) => a - b)).toEqual(order);
       const decisions = lines.filter((l) => l.startsWith('  => '));
-      expect(decisions).toHaveLength(1);
+      expect(decisions).toHaveLength(2);
       expect(decisions[0]).toMatch(new RegExp(`^  => TRADE_INTENT: buy [0-9.]+ ${lines[0]!.replace('/', '\\/')} at `));
-      expect(lines.at(-1)).toBe(decisions[0]);
+      expect(decisions[1]).toMatch(new RegExp(`^  => OBSERVED \\(TEST, observe mode records only\\): buy [0-9.]+ ${lines[0]!.replace('/', '\\/')} passed the risk gate$`));
+      expect(lines.slice(-2)).toEqual(decisions);
     }
   }, 180_000);
 });

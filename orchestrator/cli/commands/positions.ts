@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
 import { closeByUser } from '../../../trading/engine/close-by-user.ts';
+import { paperCosts } from '../../../trading/paper/paper-costs.ts';
 import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { portfolioSnapshot, type PortfolioSnapshot } from '../../../trading/portfolio.ts';
@@ -127,6 +128,26 @@ export function registerPositionsCommands(program: Command): void {
           return closeByUser(db, scope, id);
         });
         output(opts, { ok: true, mode: scope.mode, fill }, () => `Closed position ${id}: ${fill.side} ${price(fill.qty)} ${fill.symbol} at ${price(fill.price)}, P&L ${signed(fill.realized_pnl)}.`);
+      }),
+    );
+
+  withJson(paper.command('costs'))
+    .description('show, or change from the next fill on, the paper fee and slippage (basis points)')
+    .option('--fee-bps <bps>', 'fee per fill, 0-100 basis points of the notional (default 10)')
+    .option('--slippage-bps <bps>', 'slippage per fill, 0-500 basis points (default 5)')
+    .addHelpText('after', '\nExample:\n  $ trader paper costs --fee-bps 7.5 --slippage-bps 10')
+    .action(
+      action(async (opts: JsonFlag & { feeBps?: string; slippageBps?: string }) => {
+        const bps = (raw: string | undefined, flag: string) => {
+          if (raw === undefined) return undefined;
+          const n = Number(raw);
+          if (raw.trim() === '' || !Number.isFinite(n)) throw badInput(`${flag} must be a number of basis points, not '${raw}'.`);
+          return n;
+        };
+        const change = { paper_fee_bps: bps(opts.feeBps, '--fee-bps'), paper_slippage_bps: bps(opts.slippageBps, '--slippage-bps') };
+        const scope = tradingScope(systemModeFromEnv());
+        const costs = await withDb('paper costs', (db) => paperCosts(db, scope, change));
+        output(opts, { ok: true, mode: scope.mode, ...costs }, () => `paper fee ${costs.paper_fee_bps} bps, slippage ${costs.paper_slippage_bps} bps per fill`);
       }),
     );
 }
