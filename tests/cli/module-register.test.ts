@@ -113,6 +113,10 @@ describe.each(cliBackends)('trader module register / show through the real bin (
       expect(lines).toContain('  reads     candles, volatility');
       expect(lines.at(-1)).toBe('  checks    file, hash and manifest agree with this row');
 
+      // Registry changes are audited, with the pinned hash.
+      const audit = JSON.parse((await runTrader(['audit', 'search', '--entity', 'module:always_long_v1', '--json'], env)).stdout) as { rows: { mode: string; actor: string; action_type: string; details: { sha256: string } }[] };
+      expect(audit.rows.map((r) => [r.mode, r.actor, r.action_type, r.details.sha256])).toEqual([['SYSTEM', 'USER', 'MODULE_REGISTERED', sha256(file)]]);
+
       // The row names a file under the root it was registered from; under the default root it is missing.
       const elsewhere = await runTrader(['module', 'show', 'always_long_v1', '--json'], db.env);
       expect(elsewhere.code).toBe(1);

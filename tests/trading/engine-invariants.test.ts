@@ -23,8 +23,10 @@ const setting = fc.record({
 
 type Setting = typeof setting extends fc.Arbitrary<infer T> ? T : never;
 
-/** Settings with leverage fully activated, mixed in so leveraged trades are exercised, not left to chance. */
+/** Settings mixed in so that executions, proposals and leveraged trades are exercised, not left to chance. */
 const activatedHigh = setting.map((x) => ({ ...x, mode: 'full_auto' as const, profile: 'high' as const, halted: false, allowLeverage: true, leverageEnabled: true }));
+const proposing = setting.map((x) => ({ ...x, mode: 'semi_auto' as const, halted: false }));
+const executing = setting.map((x) => ({ ...x, mode: 'full_auto' as const, halted: false }));
 
 /** Random intents as any module might emit them, sane or not: the gate must hold either way. */
 const intent = fc.record({
@@ -68,7 +70,7 @@ describe.each(backends)('trading invariants on %s', (kind) => {
   it('hold for every setting and every intent', async () => {
     const seen = { executed: 0, proposed: 0, leveraged: 0, rejected: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.oneof(setting, activatedHigh), fc.array(intent, { minLength: 1, maxLength: 4 }), async (s, intents) => {
+      fc.asyncProperty(fc.oneof(setting, activatedHigh, proposing, executing), fc.array(intent, { minLength: 1, maxLength: 4 }), async (s, intents) => {
         await reset(s);
         const [profile] = await db.query<{ risk_per_trade_pct: string }>('select risk_per_trade_pct from trading_test.risk_profiles where profile = $1', [s.profile]);
         const actions = await tradingTx(db, scope, (tx) => actOnIntents(tx, scope, intents, { exchange: 'binance', timeframe: '1h', category: 'major', run_id: '00000000-0000-4000-8000-000000000000', strategy_id: null, as_of: asOf }));
@@ -97,7 +99,7 @@ describe.each(backends)('trading invariants on %s', (kind) => {
         const ledger = await tradingTx(db, scope, (tx) => walletLedgerCheck(tx, scope));
         expect(ledger.reconciles).toBe(true);
       }),
-      { numRuns: kind === 'pglite' ? 80 : 30 },
+      { numRuns: kind === 'pglite' ? 80 : 40 },
     );
     // The invariants must have been exercised, not held vacuously by rejecting everything.
     expect(seen.executed).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import type { RegistryRow } from '../../../registry/rows.ts';
 import type { Queryable } from '../../../store/db.ts';
 import { loadModule } from '../../loader/module-loader.ts';
 import { registerModuleFile } from '../../registration.ts';
+import { recordAudit } from '../../../trading/audit/audit-log.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 /** Loads a row's module with every loader check; the problems, or none. */
@@ -36,6 +37,11 @@ async function toggle(q: Queryable, id: string, active: boolean): Promise<Regist
   return getModule(q, id);
 }
 
+/** What runs is a trading decision too: registry changes are audited (mode SYSTEM, actor USER) in the same transaction. */
+function auditRegistryChange(tx: Queryable, action_type: string, r: RegistryRow): Promise<number> {
+  return recordAudit(tx, { mode: 'SYSTEM', actor: 'USER', action_type, status: 'SUCCESS', details: { module_id: r.module_id, version: r.version, sha256: r.sha256, is_active: r.is_active }, entity_type: 'module', entity_id: r.module_id });
+}
+
 export function registerModuleCommands(program: Command): void {
   const mod = program.command('module').description('the module registry: register, inspect, (de)activate modules');
 
@@ -45,7 +51,13 @@ export function registerModuleCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader module register modules/agents/breakout_v1.ts --activate')
     .action(
       action(async (file: string, opts: JsonFlag & { activate?: boolean }) => {
-        const row = await withDb('module register', (db) => registerModuleFile(db, file, { activate: opts.activate ?? false }));
+        const row = await withDb('module register', (db) =>
+          db.transaction(async (tx) => {
+            const r = await registerModuleFile(tx, file, { activate: opts.activate ?? false });
+            await auditRegistryChange(tx, 'MODULE_REGISTERED', r);
+            return r;
+          }),
+        );
         output(opts, { ok: true, module: row }, () => `registered ${row.module_id} v${row.version} (${row.is_active ? 'active' : 'inactive'}), sha256 ${row.sha256}`);
       }),
     );
@@ -82,7 +94,13 @@ export function registerModuleCommands(program: Command): void {
       .addHelpText('after', `\nExample:\n  $ trader module ${name} breakout_v1`)
       .action(
         action(async (id: string, opts: JsonFlag) => {
-          const row = await withDb(`module ${name}`, (db) => toggle(db, id, active));
+          const row = await withDb(`module ${name}`, (db) =>
+            db.transaction(async (tx) => {
+              const r = await toggle(tx, id, active);
+              await auditRegistryChange(tx, active ? 'MODULE_ACTIVATED' : 'MODULE_DEACTIVATED', r);
+              return r;
+            }),
+          );
           output(opts, { ok: true, module: row }, () => `${row.module_id} is now ${row.is_active ? 'active' : 'inactive'}`);
         }),
       );
