@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunInfo } from '../sdk/context-schemas.ts';
 import { queryRows, type Queryable } from '../store/db.ts';
 import type { Db } from '../store/db.ts';
 import { type TradingScope, tradingTx } from './scope.ts';
@@ -6,9 +7,10 @@ import { type TradingScope, tradingTx } from './scope.ts';
 /** numeric columns arrive as strings from both drivers. */
 const num = z.coerce.number();
 
-export const OperationalMode = z.enum(['observe', 'semi_auto', 'full_auto']);
+/** The names are the run contract's (sdk RunInfo), so modules and trading state cannot drift apart. */
+export const OperationalMode = RunInfo.shape.operational_mode;
 export type OperationalMode = z.infer<typeof OperationalMode>;
-export const RiskProfileName = z.enum(['low', 'medium', 'high']);
+export const RiskProfileName = RunInfo.shape.risk_profile;
 export type RiskProfileName = z.infer<typeof RiskProfileName>;
 export const HaltAction = z.enum(['HALT_ONLY', 'CANCEL_ORDERS_AND_HALT', 'MARKET_CLOSE_ALL_AND_HALT']);
 export type HaltAction = z.infer<typeof HaltAction>;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { RiskProfileName } from '../state-repo.ts';
 
 export const AuditMode = z.enum(['TEST', 'LIVE', 'SYSTEM']);
 export const AuditActor = z.enum(['SYSTEM', 'USER']);
 export const AuditStatus = z.enum(['SUCCESS', 'FAILURE', 'PENDING', 'INFO', 'WARNING', 'CRITICAL', 'APPROVED', 'REJECTED']);
-export const RiskProfileName = z.enum(['low', 'medium', 'high']);
 
 /** What a writer supplies; seq, time and hashes are set by the database. */
 export const AuditEntry = z.object({

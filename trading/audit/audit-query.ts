@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { queryRows, type Queryable } from '../../store/db.ts';
-import { AuditActor, AuditEntry, AuditMode, AuditRow, AuditStatus, RiskProfileName } from './audit-entry.ts';
+import { RiskProfileName } from '../state-repo.ts';
+import { AuditActor, AuditEntry, AuditMode, AuditRow, AuditStatus } from './audit-entry.ts';
 
 /** What `trader audit tail` and `search` may ask for; every field narrows the result. */
 export const AuditFilter = z

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
 import { parseUtcTime } from '../../../core/time.ts';
-import { AuditActor, AuditEntry, AuditMode, AuditStatus, RiskProfileName, type AuditRow } from '../../../trading/audit/audit-entry.ts';
+import { AuditActor, AuditEntry, AuditMode, AuditStatus, type AuditRow } from '../../../trading/audit/audit-entry.ts';
+import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { searchAudit, type AuditFilter } from '../../../trading/audit/audit-query.ts';
 import { verifyAuditTrail, type AuditVerification } from '../../../trading/audit/audit-verify.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
