@@ -87,12 +87,18 @@ export async function loadCandleSeries(q: Queryable, options: LoadCandlesOptions
   }
   const asOfMs = asOf.getTime();
   if (!Number.isFinite(asOfMs)) throw new TraderError('BAD_INPUT', 'The as-of time is not a valid date.');
-  const rows = await q.query<{ ts: number; open: number; high: number; low: number; close: number; volume: number }>(
+  const rows = await q.query<CandleRow>(
     loadSql,
     [exchange, symbol, timeframe, asOfMs, stepMs, limit],
   );
-  // Columnar copy without zod per row: the table's types and checks already guarantee the shape.
-  const series = { exchange, symbol, timeframe, ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  return toColumns(options, rows);
+}
+
+type CandleRow = { ts: number; open: number; high: number; low: number; close: number; volume: number };
+
+/** Columnar copy without zod per row: the table's types and checks already guarantee the shape. */
+function toColumns(key: CandleKey, rows: readonly CandleRow[]): z.infer<typeof CandleSeries> {
+  const series = { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe, ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
   for (const r of rows) {
     series.ts.push(r.ts);
     series.open.push(r.open);
@@ -102,6 +108,17 @@ export async function loadCandleSeries(q: Queryable, options: LoadCandlesOptions
     series.volume.push(r.volume);
   }
   return series;
+}
+
+/** Every cached candle whose open time is in [fromMs, toMs), oldest first (a backtest's span, or the finer bars inside one bar). */
+export async function loadCandleRange(q: Queryable, key: CandleKey, fromMs: number, toMs: number): Promise<z.infer<typeof CandleSeries>> {
+  const rows = await q.query<CandleRow>(
+    `select ${tsToMs('ts')} as ts, open, high, low, close, volume from candles
+     where exchange = $1 and symbol = $2 and timeframe = $3 and ts >= ${msToTs('$4::float8')} and ts < ${msToTs('$5::float8')}
+     order by ts`,
+    [key.exchange, key.symbol, key.timeframe, fromMs, toMs],
+  );
+  return toColumns(key, rows);
 }
 
 export const CandleCoverage = z.object({

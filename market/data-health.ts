@@ -11,6 +11,8 @@ export interface HealthOptions {
   staleGraceMs?: number;
   /** This many consecutive zero-volume candles mean the market was halted or dead (default 3). */
   maxZeroVolumeStreak?: number;
+  /** Judge only the candles from this index on: a backtest's view is longer than the window a live run loads (default 0). */
+  fromIndex?: number;
 }
 
 /** Gaps are normal (exchange outages) until they make up more than this share of the bars. */
@@ -27,7 +29,8 @@ export function checkDataHealth(
 ): z.infer<typeof DataHealth> {
   const { timeframeMs, asOfMs, minBars } = options;
   const ts = series.ts;
-  const bars = ts.length;
+  const from = Math.min(options.fromIndex ?? 0, ts.length);
+  const bars = ts.length - from;
   const issues: string[] = [];
 
   let gaps = 0;
@@ -35,7 +38,7 @@ export function checkDataHealth(
   let unordered = 0;
   let duplicates = 0;
   let largest = { bars: 0, after: 0 };
-  for (let i = 1; i < bars; i++) {
+  for (let i = from + 1; i < ts.length; i++) {
     const step = ts[i]! - ts[i - 1]!;
     if (step === 0) duplicates++;
     else if (step < 0) unordered++;
@@ -47,10 +50,10 @@ export function checkDataHealth(
     }
   }
 
-  const ohlcErrors = countOhlcErrors(series);
-  const zeroStreak = longestZeroVolumeStreak(series.volume);
+  const ohlcErrors = countOhlcErrors(series, from);
+  const zeroStreak = longestZeroVolumeStreak(series.volume, from);
   const maxZero = options.maxZeroVolumeStreak ?? 3;
-  const lastCloseTs = bars > 0 ? ts[bars - 1]! + timeframeMs : null;
+  const lastCloseTs = bars > 0 ? ts[ts.length - 1]! + timeframeMs : null;
   const stale = lastCloseTs === null || asOfMs - lastCloseTs > timeframeMs + (options.staleGraceMs ?? 0);
   const fromFuture = lastCloseTs !== null && lastCloseTs > asOfMs;
   const tooFew = bars < minBars;
@@ -87,10 +90,10 @@ export function checkDataHealth(
   };
 }
 
-function countOhlcErrors(s: Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close'>>): number {
+function countOhlcErrors(s: Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close'>>, from: number): number {
   if (!s.open || !s.high || !s.low || !s.close) return 0;
   let n = 0;
-  for (let i = 0; i < s.open.length; i++) {
+  for (let i = from; i < s.open.length; i++) {
     const o = s.open[i]!;
     const c = s.close[i]!;
     if (s.high[i]! < Math.max(o, c, s.low[i]!) || s.low[i]! > Math.min(o, c)) n++;
@@ -98,11 +101,11 @@ function countOhlcErrors(s: Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 
   return n;
 }
 
-function longestZeroVolumeStreak(volume: readonly number[] | undefined): number {
+function longestZeroVolumeStreak(volume: readonly number[] | undefined, from: number): number {
   let longest = 0;
   let run = 0;
-  for (const v of volume ?? []) {
-    run = v === 0 ? run + 1 : 0;
+  for (let i = from; i < (volume?.length ?? 0); i++) {
+    run = volume![i] === 0 ? run + 1 : 0;
     longest = Math.max(longest, run);
   }
   return longest;

@@ -32,11 +32,33 @@ export const indicators = {
       adx({ period, high: [...c.high], low: [...c.low], close: [...c.close] }).map((r) => r.adx),
       c.close.length,
     ),
-  /** Highest value of `values[from..to)`. */
-  highest: (values: readonly number[], from: number, to: number) => Math.max(...values.slice(from, to)),
-  /** Lowest value of `values[from..to)`. */
-  lowest: (values: readonly number[], from: number, to: number) => Math.min(...values.slice(from, to)),
+  /** Highest value of `values[from..to)` (indexes as `slice` reads them). */
+  highest: (values: readonly number[], from: number, to: number) => extreme(values, from, to, Math.max, -Infinity),
+  /** Lowest value of `values[from..to)` (indexes as `slice` reads them). */
+  lowest: (values: readonly number[], from: number, to: number) => extreme(values, from, to, Math.min, Infinity),
 };
+
+/** `slice`'s reading of an index: negative counts from the end, clamped to [0, length]. */
+function sliceIndex(i: number, length: number): number {
+  const n = Math.trunc(i) || 0;
+  return n < 0 ? Math.max(length + n, 0) : Math.min(n, length);
+}
+
+/**
+ * Math.max / Math.min over `values.slice(from, to)` without the copy and the argument
+ * spread (which fails on very long ranges): NaN anywhere gives NaN, an empty range
+ * gives -Infinity / Infinity, exactly as Math.max(...[]) does.
+ */
+function extreme(values: readonly number[], from: number, to: number, pick: (a: number, b: number) => number, empty: number): number {
+  const end = sliceIndex(to, values.length);
+  let out = empty;
+  for (let i = sliceIndex(from, values.length); i < end; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) return Number.NaN;
+    out = pick(out, v);
+  }
+  return out;
+}
 
 export type Indicators = typeof indicators;
 

@@ -176,6 +176,16 @@ export const defaultLookbacks = [7, 30] as const;
 export const defaultFlatThresholdPct = 1;
 export const defaultStaleAfterHours = 48;
 
+/**
+ * The only fields of the `macro` value that depend on `asOf` itself rather than on the
+ * points seen: age of the newest point `t1` (ms) and whether it is stale. Separate so that
+ * macro-timeline.ts can reuse a value derived for an earlier `asOf` with the same points.
+ */
+export function macroAge(t1: number, asOf: Date, staleAfterHours?: number): { age_hours: number; stale: boolean } {
+  const ageHours = Math.max(0, (asOf.getTime() - t1) / 3_600_000);
+  return { age_hours: ageHours, stale: ageHours > (staleAfterHours ?? defaultStaleAfterHours) };
+}
+
 /** The `macro` context value as of `asOf`, from one source's visible points; null if it has none. */
 export function deriveMacro(raw: RawMacroSeries, asOf: Date, options: DeriveMacroOptions = {}): Macro | null {
   const series = deriveSeries(raw);
@@ -187,7 +197,6 @@ export function deriveMacro(raw: RawMacroSeries, asOf: Date, options: DeriveMacr
     return typeof t === 'number' ? t : (t?.[m] ?? defaultFlatThresholdPct);
   };
   const t1 = series.ts[last]!;
-  const ageHours = Math.max(0, (asOf.getTime() - t1) / 3_600_000);
   const level = (m: MacroMetric) => series.levels[m][last] ?? null;
   const trends = Object.fromEntries(
     macroMetricNames.map((m) => [
@@ -199,8 +208,7 @@ export function deriveMacro(raw: RawMacroSeries, asOf: Date, options: DeriveMacr
     source: raw.source,
     as_of: new Date(t1).toISOString(),
     visible_at: new Date(t1 + lagOf(raw.source)).toISOString(),
-    age_hours: ageHours,
-    stale: ageHours > (options.staleAfterHours ?? defaultStaleAfterHours),
+    ...macroAge(t1, asOf, options.staleAfterHours),
     total_mcap_usd: level('total_mcap_usd'),
     btc_d: level('btc_d'),
     usdt_d: level('usdt_d'),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { TraderError } from '../../core/errors.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
-import { DAY_MS, defaultVisibilityLagMs, sourcePreference, visibilityLagMs, type RawMacroSeries } from './derive.ts';
+import { DAY_MS, defaultVisibilityLagMs, visibilityLagMs, type RawMacroSeries } from './derive.ts';
+import { checkAsOf, checkLookbackDays, indexMacroPoints, selectMacroAsOf, type MacroPoint } from './macro-select.ts';
 
 /**
  * The `macro_series` table. As in candles-repo, timestamps cross the driver boundary only
@@ -9,13 +9,7 @@ import { DAY_MS, defaultVisibilityLagMs, sourcePreference, visibilityLagMs, type
  * a Date or timestamptz is encoded.
  */
 
-/** One stored value: `ts` is the time it describes, ms since the epoch (UTC). */
-export interface MacroPoint {
-  source: string;
-  metric: string;
-  ts: number;
-  value: number;
-}
+export type { MacroPoint } from './macro-select.ts';
 
 /** Points per statement: four arrays of this length stay far below any message limit. */
 const BATCH = 5000;
@@ -52,27 +46,45 @@ export async function upsertMacroPoints(q: Queryable, points: readonly MacroPoin
   return written;
 }
 
-// Rows visible at $1 (ms): ts + the source's lag <= as-of. Lags come from derive.ts as
-// arrays so the rule lives in one place; unknown sources get the default (daily) lag.
-const visibleSql = (extra: string) => `
-  select m.source, m.metric, m.ts, m.value
-  from macro_series m
-  left join unnest($2::text[], $3::float8[]) as l(source, lag_ms) on l.source = m.source
-  where m.ts <= ${msToTs('$1::float8')} - coalesce(l.lag_ms, $4::float8) * interval '1 millisecond' ${extra}`;
+// Every point a decision at any asOf in [$5, $6] (ms) may use: per source, the points
+// visible at $6, but none older than the source's newest point visible at $5 minus the
+// window $7 (a source with nothing visible at $5 keeps all its points). Lags come from
+// derive.ts as arrays so the rule lives in one place; unknown sources get the default lag.
+// The SQL only narrows the load, selectMacroAsOf applies the exact rules on ms numbers; so
+// each bound has 1 ms of slack on the side that loads more, against interval rounding.
+const lagJoin = `left join unnest($1::text[], $2::float8[]) as l(source, lag_ms) on l.source = m.source`;
+const visibleBy = (param: string, slackMs: number) =>
+  `m.ts <= ${msToTs(param)} - (coalesce(l.lag_ms, $3::float8) + ${slackMs}) * interval '1 millisecond'`;
+const pointsSql = `
+  with floors as (
+    select m.source, max(m.ts) - ($7::float8 + 1) * interval '1 millisecond' as lo
+    from macro_series m ${lagJoin}
+    where ($4::text is null or m.source = $4) and ${visibleBy('$5::float8', 1)}
+    group by m.source
+  )
+  select m.source, m.metric, ${tsToMs('m.ts')} as ts, m.value
+  from macro_series m ${lagJoin}
+  left join floors f on f.source = m.source
+  where ($4::text is null or m.source = $4) and ${visibleBy('$6::float8', -1)} and (f.lo is null or m.ts >= f.lo)`;
 
-const newestPerSourceSql = `
-  select v.source, ${tsToMs('max(v.ts)')} as newest
-  from (${visibleSql('and ($5::text is null or m.source = $5)')}) v
-  group by v.source`;
+const PointRow = z.object({ source: z.string(), metric: z.string(), ts: z.number(), value: z.number() });
 
-const windowSql = `
-  select metric, ${tsToMs('ts')} as ts, value
-  from macro_series
-  where source = $1 and ts <= ${msToTs('$2::float8')} and ts >= ${msToTs('$3::float8')}
-  order by metric, ts`;
-
-const NewestRow = z.object({ source: z.string(), newest: z.number() });
-const PointRow = z.object({ metric: z.string(), ts: z.number(), value: z.number() });
+/**
+ * One query for every point that `selectMacroAsOf` may need at any asOf in [fromMs, toMs]
+ * with windows of `lookbackDays`: a superset, possibly with a few points no asOf uses.
+ */
+export async function loadMacroPoints(q: Queryable, range: { fromMs: number; toMs: number }, lookbackDays: number, source?: string | null): Promise<MacroPoint[]> {
+  const lagSources = Object.keys(visibilityLagMs);
+  return queryRows(q, PointRow, pointsSql, [
+    lagSources,
+    lagSources.map((s) => visibilityLagMs[s]!),
+    defaultVisibilityLagMs,
+    source ?? null,
+    range.fromMs,
+    range.toMs,
+    (lookbackDays + 1) * DAY_MS,
+  ]);
+}
 
 export interface LoadMacroOptions {
   /** Use this source only; default: the source with the newest visible point. */
@@ -83,34 +95,13 @@ export interface LoadMacroOptions {
  * What `deriveMacro` needs at `asOf`: the points of one source visible then (see the
  * visibility rule in derive.ts), from `lookbackDays` + 1 day before its newest visible
  * point up to that point. One source only, because sources measure different coin
- * universes. Null when no source has a visible point.
+ * universes. Null when no source has a visible point. Rules: macro-select.ts.
  */
 export async function loadMacroAsOf(q: Queryable, asOf: Date, lookbackDays: number, options: LoadMacroOptions = {}): Promise<RawMacroSeries | null> {
-  const asOfMs = asOf.getTime();
-  if (!Number.isFinite(asOfMs)) throw new TraderError('BAD_INPUT', 'The as-of time is not a valid date.');
-  if (!Number.isFinite(lookbackDays) || lookbackDays < 0) {
-    throw new TraderError('BAD_INPUT', `The macro lookback must be a non-negative number of days, not ${lookbackDays}.`);
-  }
-  const lagSources = Object.keys(visibilityLagMs);
-  const newest = await queryRows(q, NewestRow, newestPerSourceSql, [
-    asOfMs,
-    lagSources,
-    lagSources.map((s) => visibilityLagMs[s]!),
-    defaultVisibilityLagMs,
-    options.source ?? null,
-  ]);
-  const rank = (s: string) => (sourcePreference.includes(s) ? sourcePreference.indexOf(s) : sourcePreference.length);
-  const chosen = newest.sort((a, b) => b.newest - a.newest || rank(a.source) - rank(b.source) || a.source.localeCompare(b.source))[0];
-  if (!chosen) return null;
-  // Every row of one source up to its newest visible point is visible too (one lag per source).
-  const rows = await queryRows(q, PointRow, windowSql, [chosen.source, chosen.newest, chosen.newest - (lookbackDays + 1) * DAY_MS]);
-  const metrics: RawMacroSeries['metrics'] = {};
-  for (const r of rows) {
-    const s = (metrics[r.metric] ??= { ts: [], value: [] });
-    s.ts.push(r.ts);
-    s.value.push(r.value);
-  }
-  return { source: chosen.source, metrics };
+  const asOfMs = checkAsOf(asOf);
+  checkLookbackDays(lookbackDays);
+  const points = await loadMacroPoints(q, { fromMs: asOfMs, toMs: asOfMs }, lookbackDays, options.source);
+  return selectMacroAsOf(indexMacroPoints(points), asOfMs, lookbackDays, options.source);
 }
 
 export const MacroCoverage = z.object({

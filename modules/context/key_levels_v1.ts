@@ -92,6 +92,8 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
 
   // Prior UTC day and prior ISO week.
   // Candle length: from the timeframe, else the smallest spacing of the candles (0 for one candle).
+  // That fallback reads the whole history (any two candles may be the closest), but every
+  // timeframe the candle loader accepts (1m .. 1w) parses, so it only serves hand-made views.
   let tf = timeframeMs(c.timeframe);
   if (tf === null) {
     tf = Infinity;
@@ -107,9 +109,13 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     let lo = Infinity;
     let count = 0;
     if (covered) {
-      for (let i = 0; i < n; i++) {
+      // Newest first, stopping at the first candle that opened before the period: the candles
+      // are oldest first, so every older one did too. The work is bounded by the candles since
+      // `start` (at most two weeks of them), not by the length of the history.
+      for (let i = n - 1; i >= 0; i--) {
         const t = c.ts[i]!;
-        if (t >= start && t + tf <= end) {
+        if (t < start) break;
+        if (t + tf <= end) {
           hi = Math.max(hi, c.high[i]!);
           lo = Math.min(lo, c.low[i]!);
           count++;

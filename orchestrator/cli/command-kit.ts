@@ -67,3 +67,12 @@ export function splitList(value: string): string[] {
 export function badInput(message: string): TraderError {
   return new TraderError('BAD_INPUT', message);
 }
+
+/** A whole-number flag value of at least `min`, else one clear sentence naming the flag. */
+export function wholeNumber(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw badInput(`${flag} must be ${min === 1 ? 'a positive' : 'a'} whole number${min > 1 ? ` of at least ${min}` : ''}, not '${value}'.`);
+  }
+  return n;
+}

@@ -7,7 +7,8 @@ import { TraderError } from '../../core/errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { contextKeys } from '../../sdk/context-keys.ts';
 import type { z } from 'zod';
-import type { RunInfo } from '../../sdk/context-schemas.ts';
+import type { Portfolio, RunInfo } from '../../sdk/context-schemas.ts';
+import { fixedCandles } from './as-of-view.ts';
 import { deepFreeze } from './freeze.ts';
 import type { AccountView } from '../../trading/engine/account-view.ts';
 
@@ -45,12 +46,29 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
       `No ${timeframe} candles for ${o.symbol} on ${exchange} closed by ${as_of}; import them with \`trader data import <file.csv> --symbol ${o.symbol} --timeframe ${timeframe}\`.`,
     );
   }
+  contextKeys.candles.schema.parse(candles);
   const instrument = await getInstrument(q, exchange, o.symbol);
   const tf = parseTimeframe(timeframe);
   const data_health = checkDataHealth(candles, { timeframeMs: tf, asOfMs: asOf.getTime(), minBars: o.minBars, staleGraceMs: o.maxAgeBars * tf });
-  const portfolio = { system_mode: o.run.system_mode, equity: o.account.equity, currency: instrument.quote, source: o.run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)', max_risk_pct: o.maxRiskPct, free_balance: o.account.free_balance, max_leverage: o.maxLeverage };
   const macro = await buildMacroContext(q, asOf);
-  const context: Record<string, unknown> = { run: o.run, symbol: o.symbol, instrument, candles, data_health, macro, portfolio, positions: o.account.positions };
-  for (const [key, value] of Object.entries(context)) contextKeys[key as keyof typeof contextKeys].schema.parse(value);
-  return deepFreeze(context);
+  return coreContext({ run: o.run, symbol: o.symbol, instrument, candles: fixedCandles(candles), data_health, macro, portfolio: portfolioOf(o.run, instrument.quote, o), positions: o.account.positions }, coreKeys);
+}
+
+/** The `portfolio` value: equity and free cash to size with, and the profile's limits. */
+export function portfolioOf(run: z.infer<typeof RunInfo>, currency: string, o: Pick<InitialContextOptions, 'account' | 'maxRiskPct' | 'maxLeverage'>): z.infer<typeof Portfolio> {
+  const source = run.trigger === 'backtest' ? 'backtest account, marked to market at as_of' : run.system_mode === 'TEST' ? 'paper account, marked to market at as_of' : 'live account (reconciled balances)';
+  return { system_mode: run.system_mode, equity: o.account.equity, currency, source, max_risk_pct: o.maxRiskPct, free_balance: o.account.free_balance, max_leverage: o.maxLeverage };
+}
+
+type CoreKey = 'run' | 'symbol' | 'instrument' | 'candles' | 'data_health' | 'macro' | 'portfolio' | 'positions';
+const coreKeys: readonly CoreKey[] = ['run', 'symbol', 'instrument', 'data_health', 'macro', 'portfolio', 'positions'];
+
+/**
+ * The frozen initial context from its core values. `validate` names the keys to check
+ * against their contract schemas (candles are checked before they become a view; a
+ * backtest checks values that do not change per bar once).
+ */
+export function coreContext(values: Partial<Record<CoreKey, unknown>>, validate: readonly CoreKey[]): Record<string, unknown> {
+  for (const key of validate) if (key in values) contextKeys[key].schema.parse(values[key]);
+  return deepFreeze({ ...values });
 }

@@ -4,7 +4,7 @@ import { logger } from '../../core/logger.ts';
 import { parseTimeframe } from '../../market/timeframes.ts';
 import type { Db } from '../../store/db.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
-import { indicators } from '../../sdk/indicators.ts';
+import { cachedIndicators } from './indicator-cache.ts';
 import { assertNoProblems, preparePlans } from '../plan/prepare.ts';
 import { decide } from './decision.ts';
 import { buildInitialContext } from './initial-context.ts';
@@ -23,7 +23,7 @@ import { accountView } from '../../trading/engine/account-view.ts';
 import { systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
 import { currentState, usableLeverage } from '../../trading/state-repo.ts';
 
-const sdk = { indicators };
+const sdk = { indicators: cachedIndicators };
 
 /** Validates what the caller asked for before anything touches the database. */
 function checkRequest(o: RunOptions): void {

@@ -5,6 +5,7 @@ import { describeCondition } from '../plan/conditions.ts';
 import type { Plan, PlannedSlot } from '../plan/plan-types.ts';
 import { type SlotResult, executeSlot } from './execute-slot.ts';
 import { deepFreeze } from './freeze.ts';
+import { LookaheadError } from './as-of-view.ts';
 import type { ErrorEntry, LogEntry } from './run-types.ts';
 import { boundedSnapshot } from './snapshot.ts';
 
@@ -38,14 +39,17 @@ const slotEntry = (symbol: string, slot: PlannedSlot) => ({
  * Runs a plan's slots for one symbol over its initial context: per slot, evaluate
  * `run_when`, run on the read-only view, enforce the contract, merge (unless shadow),
  * log with rationale and duration; a blocking filter or a failing module's policy
- * stops the symbol.
+ * stops the symbol. `trace: false` (a backtest's bars) skips the per-slot log entries
+ * and their snapshots; errors and blocks are still recorded.
  */
-export function runSymbol(plan: Plan, symbol: string, initial: Record<string, unknown>, sdk: ModuleSdk): SymbolRun {
+export function runSymbol(plan: Plan, symbol: string, initial: Record<string, unknown>, sdk: ModuleSdk, options: { trace?: boolean } = {}): SymbolRun {
+  const trace = options.trace ?? true;
   const context: Record<string, unknown> = { ...initial };
   const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
   for (const slot of plan.slots) {
     const result = executeSlot(slot, context, sdk);
     const base = slotEntry(symbol, slot);
+    if (!trace && (result.status === 'skipped_when' || result.status === 'missing_input')) continue;
     if (result.status === 'skipped_when') {
       run.logs.push({ ...base, level: 'debug', event: 'skipped', message: `run_when not met: ${describeCondition(slot.when!)}`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
       continue;
@@ -61,7 +65,7 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
       continue;
     }
     const outputs = result.outputs;
-    run.logs.push({
+    if (trace) run.logs.push({
       ...base,
       level: 'info',
       event: slot.shadow ? 'shadow' : 'ran',
@@ -108,7 +112,8 @@ function applyFailure(run: SymbolRun, slot: PlannedSlot, result: Exclude<SlotRes
   });
   run.errors.push({
     ...base,
-    code: result.status === 'error' ? 'MODULE_FAILED' : 'CONTRACT_OUTPUT',
+    // LOOKAHEAD: the module read past the decision time (as-of-view.ts); a backtest reports these apart.
+    code: result.status === 'error' ? (result.error instanceof LookaheadError ? 'LOOKAHEAD' : 'MODULE_FAILED') : 'CONTRACT_OUTPUT',
     error_message: message,
     traceback: result.status === 'error' ? (result.error.stack ?? null) : null,
     context_snapshot: snapshot,

@@ -83,3 +83,23 @@ describe('checkDataHealth on the 2024 sample', () => {
     expect(health(ts, { ...late, staleGraceMs: 5 * 60_000 }).stale).toBe(false);
   });
 });
+
+describe('checkDataHealth with fromIndex (a backtest judges the newest window of its longer view)', () => {
+  it('judges exactly what a live run loading only that window would judge, gaps, bad candles and zero volume included', () => {
+    const n = 600;
+    const cols = { ts: [...ts.slice(0, n)], open: [...sample.open.slice(0, n)], high: [...sample.high.slice(0, n)], low: [...sample.low.slice(0, n)], close: [...sample.close.slice(0, n)], volume: [...sample.volume.slice(0, n)] };
+    cols.ts.splice(50, 3); // a gap before the window
+    cols.ts.splice(400, 2); // a gap inside it
+    for (const k of ['open', 'high', 'low', 'close', 'volume'] as const) cols[k].splice(50, 3), cols[k].splice(400, 2);
+    cols.high[450] = cols.low[450]! - 1; // a broken candle inside
+    cols.volume.fill(0, 10, 20); // dead volume only before the window
+    const asOfMs = cols.ts.at(-1)! + HOUR;
+    for (const from of [0, 1, 60, 395, 420, cols.ts.length - 1]) {
+      const window = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(from)]));
+      const opts = { timeframeMs: HOUR, asOfMs, minBars: 100 };
+      expect(checkDataHealth(cols, { ...opts, fromIndex: from })).toEqual(checkDataHealth(window as typeof cols, opts));
+    }
+    expect(checkDataHealth(cols, { timeframeMs: HOUR, asOfMs, minBars: 100, fromIndex: 60 }).zero_volume_streak).toBe(0);
+    expect(checkDataHealth(cols, { timeframeMs: HOUR, asOfMs, minBars: 100, fromIndex: 0 }).zero_volume_streak).toBe(10);
+  });
+});

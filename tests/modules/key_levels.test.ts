@@ -212,3 +212,62 @@ describe('key_levels_v1 coverage, gaps and short history', () => {
     expect(params).toEqual({ swing_k: 2, swing_lookback: 200, max_swings: 5 });
   });
 });
+
+describe('key_levels_v1 per-call work is bounded by what it reads, not by the history', () => {
+  const WEEK = 7 * 24 * H;
+  const iso = (t: number) => new Date(t).toISOString();
+  const all = sampleCandles(); // 2024, one candle per hour from T0, no gaps
+  /** Monday 00:00 UTC that starts the ISO week before the one holding `asOf` (ms). */
+  const priorWeekStart = (asOf: number) => {
+    const dayStart = Math.floor(asOf / (24 * H)) * 24 * H;
+    return dayStart - ((new Date(dayStart).getUTCDay() + 6) % 7) * 24 * H - WEEK;
+  };
+  /**
+   * The oldest candle the module can need for a decision on the candles before `end`: the first
+   * of the prior ISO week (the coverage check needs a candle at its start) or the oldest neighbour
+   * of the oldest swing candidate, whichever is older.
+   */
+  const needFrom = (end: number, asOf: number, p: typeof params) =>
+    Math.min((priorWeekStart(asOf) - T0) / H, end - p.swing_lookback - p.swing_k);
+
+  const variants = [params, manifest.params.parse({ swing_k: 1, max_swings: 20 }), manifest.params.parse({ swing_k: 4, swing_lookback: 1000 })];
+
+  it('at 200+ decision times, the whole history since 2024-01-01 gives the same levels and rationale as the history cut to that window', () => {
+    let compared = 0;
+    for (let end = 1200; end <= all.close.length; end += 37) {
+      const p = variants[compared % variants.length]!;
+      const asOf = all.ts[end - 1]! + (compared % 2 === 0 ? H : H + 30 * 60_000); // at the close, or mid candle after it
+      const from = needFrom(end, asOf, p);
+      expect(from).toBeGreaterThan(0); // the cut really drops candles
+      const long = runOn(sliceCandles(all, 0, end), iso(asOf), p);
+      const short = runOn(sliceCandles(all, from, end), iso(asOf), p);
+      expect(long).toEqual(short);
+      expect(long.kl.prior_week_high).not.toBeNull(); // the compared output includes both periods
+      expect(long.kl.prior_day_high).not.toBeNull();
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(200);
+  });
+
+  it('reads as many candle values with 8,700 candles of history as with 1,000 (and sees the same levels)', () => {
+    const end = 8700;
+    const asOf = iso(all.ts[end - 1]! + H);
+    const reads = (c: Candles) => {
+      let count = 0;
+      const spy = (a: number[]) =>
+        new Proxy(a, {
+          get(target, prop, receiver) {
+            if (typeof prop === 'string' && /^\d+$/.test(prop)) count++;
+            return Reflect.get(target, prop, receiver);
+          },
+        });
+      const out = runOn({ ...c, ts: spy(c.ts), open: spy(c.open), high: spy(c.high), low: spy(c.low), close: spy(c.close), volume: spy(c.volume) }, asOf);
+      return { out, count };
+    };
+    const long = reads(sliceCandles(all, 0, end));
+    const short = reads(sliceCandles(all, end - 1000, end));
+    expect(long.out).toEqual(short.out);
+    expect(long.count).toBe(short.count);
+    expect(long.count).toBeLessThan(2000); // a whole-history scan alone would read 3 x 8,700 values
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { manifest, run } from '../../modules/filters/loss_cooldown_v1.ts';
-import { contextKeys, type ContextValue } from '../../sdk/index.ts';
-import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
+import { barsText, contextKeys, type ContextValue } from '../../sdk/index.ts';
+import { sampleCandles, sliceCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
 import { sdk } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
@@ -225,5 +225,56 @@ describe('loss_cooldown_v1 on real BTC/USDT 1h candles', () => {
     const a = run(view, params, sdk);
     expect(run(view, params, sdk)).toEqual(a);
     expect(JSON.stringify(view)).toBe(before);
+  });
+});
+
+describe('loss_cooldown_v1 on a long history: bars since are counted without scanning it', () => {
+  const all = sampleCandles(); // 2024, one candle per hour, no gaps
+  /** Candles whose ts reads are counted. */
+  const spied = (c: Candles) => {
+    const seen = { reads: 0 };
+    const ts = new Proxy(c.ts as number[], {
+      get(target, prop, receiver) {
+        if (typeof prop === 'string' && /^\d+$/.test(prop)) seen.reads++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    return { candles: { ...c, ts }, seen };
+  };
+
+  it('at 200+ decision times, the whole history since 2024-01-01 gives the verdict of the history cut to start at the losing close, for recent and old losses', () => {
+    let compared = 0;
+    for (let end = 300; end <= all.close.length; end += 41, compared++) {
+      const ago = [1, 3, 11, 12, 13, 48, Math.min(500, end - 1), end - 1][compared % 8]!;
+      const at = end - ago; // the candle in which the loss closed
+      const closedAt = all.ts[at]! + (compared % 2 === 0 ? 0 : 25 * 60_000); // at its open (it counts) or inside it (it does not)
+      const loss = closed({ closed_at: new Date(closedAt).toISOString() });
+      const long = verdict([loss], params, sliceCandles(all, 0, end));
+      const short = verdict([loss], params, sliceCandles(all, at, end));
+      expect(long).toEqual(short);
+      const bars = all.ts.slice(0, end).filter((t) => t >= closedAt).length; // independent count
+      expect(bars).toBe(compared % 2 === 0 ? ago : ago - 1);
+      expect(long.reason).toContain(`: ${barsText(bars)} since`);
+      expect(long.allow).toBe(bars >= params.cooldown_bars);
+    }
+    expect(compared).toBeGreaterThanOrEqual(200);
+  });
+
+  it('a loss before the first candle still counts every candle in view as the lower bound', () => {
+    const loss = closed({ closed_at: '2023-12-31T12:00:00.000Z' });
+    for (const end of [5, 11, 12, 2000, all.close.length]) {
+      const v = verdict([loss], params, sliceCandles(all, 0, end));
+      expect(v.allow).toBe(end >= 12);
+      expect(v.reason).toContain(end >= 12 ? `at least ${barsText(end)} since (the close predates the first candle)` : `only ${barsText(end)} are known to have passed`);
+    }
+  });
+
+  it('reads O(log n) open times: a loss 8,000 candles back costs no more than a few dozen reads', () => {
+    const end = all.close.length;
+    const loss = closed({ closed_at: new Date(all.ts[end - 8000]! + 60_000).toISOString() });
+    const { candles, seen } = spied(sliceCandles(all, 0, end));
+    const v = verdict([loss], params, candles);
+    expect(v.reason).toContain(': 7999 bars since');
+    expect(seen.reads).toBeLessThanOrEqual(2 + Math.ceil(Math.log2(end + 1)));
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { manifest, run } from '../../modules/agents/reentry_v1.ts';
-import { contextKeys, type ContextValue } from '../../sdk/index.ts';
-import { syntheticCandles } from '../helpers/sample-candles.ts';
+import { barsText, contextKeys, type ContextValue } from '../../sdk/index.ts';
+import { sampleCandles, sliceCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 import { realView, sdk, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
@@ -265,5 +265,31 @@ describe('reentry_v1 on real BTC/USDT 1h candles', () => {
     const a = run(v, params, sdk);
     expect(run(v, params, sdk)).toEqual(a);
     expect(JSON.stringify(v)).toBe(before);
+  });
+});
+
+describe('reentry_v1 on a long history: bars since the stop are counted without scanning it', () => {
+  const all = sampleCandles(); // 2024, one candle per hour, no gaps
+
+  it('at 200+ decision times, the whole history since 2024-01-01 gives the result of the history cut to start at the stop, for recent and old stops', () => {
+    let compared = 0;
+    for (let end = 300; end <= all.close.length; end += 41, compared++) {
+      const ago = [1, 2, 5, 24, 25, 26, 300, end - 1][compared % 8]!;
+      const at = end - ago; // the candle in which the stop filled
+      const closedAt = all.ts[at]! + (compared % 2 === 0 ? 0 : 35 * 60_000);
+      const side = compared % 3 === 0 ? 'short' : 'long';
+      // the stopped entry a little on the far side of the last close, so re-entries happen
+      const c = all.close[end - 1]!;
+      const pos = stopped({ side, entry: side === 'long' ? c * 0.995 : c * 1.005, opened_at: iso(closedAt - 5 * HOUR), closed_at: iso(closedAt) });
+      const state = side === 'long' ? upState : downState;
+      const long = signals(view([pos], { candles: sliceCandles(all, 0, end), market_state: state, volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' } }));
+      const short = signals(view([pos], { candles: sliceCandles(all, at, end), market_state: state, volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' } }));
+      expect(long).toEqual(short);
+      const bars = all.ts.slice(0, end).filter((t) => t >= closedAt).length; // independent count
+      expect(bars).toBe(compared % 2 === 0 ? ago : ago - 1);
+      expect(long.rationale).toContain(`${barsText(bars)} ago`);
+      expect(long.list).toHaveLength(bars <= params.max_bars_since_stop ? 1 : 0);
+    }
+    expect(compared).toBeGreaterThanOrEqual(200);
   });
 });

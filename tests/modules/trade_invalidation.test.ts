@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as keyLevels from '../../modules/context/key_levels_v1.ts';
 import { manifest, run } from '../../modules/risk/trade_invalidation_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
-import { sampleCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
+import { sampleCandles, sliceCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
 
 type Position = ContextValue<'positions'>['open'][number];
 type KeyLevels = ContextValue<'key_levels'>;
@@ -352,5 +352,29 @@ describe('trade_invalidation_v1 params and manifest', () => {
       expect(manifest.params.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
     expect(P({ max_bars_open: 0, min_progress_r: -0.5 })).toMatchObject({ max_bars_open: 0, min_progress_r: -0.5 });
+  });
+});
+
+describe('trade_invalidation_v1 on a long history: bars open are counted without scanning it', () => {
+  const all = sampleCandles(); // 2024, one candle per hour, no gaps
+
+  it('at 200+ decision times, the whole history since 2024-01-01 gives the result of the history cut to start at the opening, for young and old positions', () => {
+    let compared = 0;
+    for (let end = 300; end <= all.close.length; end += 41, compared++) {
+      const ago = [1, 2, 10, 47, 48, 49, Math.min(700, end - 1), end - 1][compared % 8]!;
+      const at = end - ago; // the candle in which the position opened
+      const openedAt = all.ts[at]! + (compared % 2 === 0 ? 0 : 15 * 60_000);
+      const entry = all.close[at]!;
+      const side = compared % 3 === 0 ? 'short' : 'long';
+      const p = pos({ position_id: 9, side, entry, stop: side === 'long' ? entry * 0.98 : entry * 1.02, opened_at: iso(openedAt) });
+      const kl = levels({ swing_lows: [entry * 0.99, entry * 0.97], swing_highs: [entry * 1.01, entry * 1.03] });
+      const long = check({ open: [p], candles: sliceCandles(all, 0, end), kl });
+      const short = check({ open: [p], candles: sliceCandles(all, at, end), kl });
+      expect(long).toEqual(short);
+      const bars = all.ts.slice(0, end).filter((t) => t >= openedAt).length; // independent count
+      expect(bars).toBe(compared % 2 === 0 ? ago : ago - 1);
+      expect(long.rationale).toContain(bars === 0 ? 'no candle has opened since the position opened' : `, ${bars} bars open)`);
+    }
+    expect(compared).toBeGreaterThanOrEqual(200);
   });
 });

@@ -4,7 +4,7 @@ import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { runPipeline } from '../../run/run-pipeline.ts';
 import { runExitCode } from '../../run/run-summary.ts';
 import { getRunTrace } from '../../run/runs-repo.ts';
-import { action, badInput, output, splitList, withDb, withJson } from '../command-kit.ts';
+import { action, output, splitList, wholeNumber, withDb, withJson } from '../command-kit.ts';
 import { renderTrace } from '../render-trace.ts';
 
 interface RunFlags {
@@ -20,14 +20,6 @@ interface RunFlags {
   offline?: boolean;
   maxAgeBars: string;
   json?: boolean;
-}
-
-function wholeNumber(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    throw badInput(`${flag} must be ${min === 1 ? 'a positive' : 'a'} whole number${min > 1 ? ` of at least ${min}` : ''}, not '${value}'.`);
-  }
-  return n;
 }
 
 export function registerRunCommand(program: Command): void {

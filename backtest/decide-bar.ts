@@ -1,0 +1,94 @@
+import type { z } from 'zod';
+import { checkDataHealth } from '../market/data-health.ts';
+import { conditionKeys } from '../orchestrator/plan/conditions.ts';
+import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import { decide } from '../orchestrator/run/decision.ts';
+import { cachedIndicators } from '../orchestrator/run/indicator-cache.ts';
+import { coreContext, portfolioOf } from '../orchestrator/run/initial-context.ts';
+import type { SymbolOutcome } from '../orchestrator/run/run-types.ts';
+import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
+import type { CandleSeries, ExitRequest, Instrument, RunInfo } from '../sdk/context-schemas.ts';
+import type { Macro } from '../sdk/macro-schema.ts';
+import type { AccountView } from '../trading/engine/account-view.ts';
+import type { BacktestTrade } from './backtest-types.ts';
+
+const sdk = { indicators: cachedIndicators };
+
+/** Everything one decision at one bar close reads; the lookahead check replays it on truncated candles. */
+export interface BarInputs {
+  run: z.infer<typeof RunInfo>;
+  instrument: z.infer<typeof Instrument>;
+  /** The as-of view: candles closed by run.as_of, nothing later. */
+  candles: z.infer<typeof CandleSeries>;
+  macro: Macro | null;
+  account: AccountView;
+  maxRiskPct: number;
+  maxLeverage: number;
+  /** Data health judges the newest `historyBars` candles, as a live run loading that many does. */
+  historyBars: number;
+  minBars: number;
+  timeframeMs: number;
+}
+
+export interface BarDecision {
+  outcome: SymbolOutcome;
+  exits: z.infer<typeof ExitRequest>[];
+  /** Modules (with version and stage) whose output led to the intent, for performance ratings. */
+  contributors: BacktestTrade['contributors'];
+  /** Module failures at this bar; lookahead marks a read past the decision time. */
+  errors: { module_id: string; message: string; lookahead: boolean }[];
+  /** Canonical text of what was decided, for comparing two replays of the same bar. */
+  fingerprint: string;
+}
+
+/** Modules whose items led to the intent: filters that passed, agents of signals in its direction, the confluence idea, the sizer. */
+function contributorsOf(plan: Plan, ctx: Record<string, unknown>, outcome: SymbolOutcome): BacktestTrade['contributors'] {
+  const intent = outcome.intents[0];
+  if (!intent) return [];
+  const dir = intent.side === 'buy' ? 'long' : 'short';
+  const ids = new Set<string>();
+  for (const v of (ctx.filter_verdicts as { allow: boolean; source?: string }[] | undefined) ?? []) if (v.allow && v.source) ids.add(v.source);
+  for (const s of (ctx.signals as { direction: string; source?: string }[] | undefined) ?? []) if (s.direction === dir && s.source) ids.add(s.source);
+  for (const i of (ctx.ideas as { direction: string; source?: string }[] | undefined) ?? []) if (i.direction === dir && i.source) ids.add(i.source);
+  if (intent.source) ids.add(intent.source);
+  return plan.slots.filter((s) => ids.has(s.module_id)).map((s) => ({ module_id: s.module_id, version: s.version, stage: s.stage }));
+}
+
+const reads = new WeakMap<Plan, Set<string>>();
+
+/** The context keys any slot of the plan reads, as an input or in its run_when condition. */
+export function keysRead(plan: Plan): Set<string> {
+  let keys = reads.get(plan);
+  if (!keys) {
+    keys = new Set(plan.slots.flatMap((s) => [...s.module.manifest.input_keys, ...(s.when ? conditionKeys(s.when) : [])]));
+    reads.set(plan, keys);
+  }
+  return keys;
+}
+
+/**
+ * Runs the plan for one symbol at one bar close, with the context a live run builds,
+ * minus the core values no slot of this plan reads (which nothing could observe): a
+ * pipeline without macro modules does not pay for macro every bar.
+ */
+export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
+  const { run, candles } = inputs;
+  const n = candles.ts.length;
+  const needs = keysRead(plan);
+  const values: Parameters<typeof coreContext>[0] = { run, symbol: inputs.instrument.symbol, instrument: inputs.instrument, candles };
+  if (needs.has('data_health')) {
+    values.data_health = checkDataHealth(candles, { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: Math.max(0, n - inputs.historyBars) });
+  }
+  if (needs.has('macro')) values.macro = inputs.macro;
+  if (needs.has('portfolio')) values.portfolio = portfolioOf(run, inputs.instrument.quote, inputs);
+  if (needs.has('positions')) values.positions = inputs.account.positions;
+  // Positions are validated when the account rebuilds them (sim-account.ts), not every bar.
+  const initial = coreContext(values, ['run', 'portfolio']);
+  const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, { trace: false });
+  const outcome = decide(inputs.instrument.symbol, result);
+  const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
+  const errors = result.errors.map((e) => ({ module_id: e.module_id ?? '', message: e.error_message, lookahead: e.code === 'LOOKAHEAD' }));
+  const ctx = result.context;
+  const fingerprint = JSON.stringify([outcome.outcome, outcome.reason, outcome.intents, exits, ctx.signals ?? [], ctx.ideas ?? []]);
+  return { outcome, exits, contributors: contributorsOf(plan, ctx, outcome), errors, fingerprint };
+}

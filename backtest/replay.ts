@@ -1,0 +1,192 @@
+import type { z } from 'zod';
+import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import { asOfCandles, type AsOfCandles } from '../orchestrator/run/as-of-view.ts';
+import type { CandleSeries, Instrument, RunInfo } from '../sdk/context-schemas.ts';
+import type { Macro } from '../sdk/macro-schema.ts';
+import { exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
+import type { HaltAction, RiskProfile } from '../trading/state-repo.ts';
+import type { EquityCurve } from './backtest-types.ts';
+import { exitsForBar } from './bar-exits.ts';
+import { decideBar, keysRead, type BarInputs } from './decide-bar.ts';
+import type { FinerBars } from './finer-bars.ts';
+import { gateIntent } from './gate-intent.ts';
+import { SimAccount, type PendingEntry } from './sim-account.ts';
+import { ReplayTally } from './replay-tally.ts';
+
+/** One market in the replay: its plan, instrument, the candles loaded (warm-up first) and where deciding starts. */
+export interface ReplaySymbol {
+  plan: Plan;
+  instrument: z.infer<typeof Instrument>;
+  full: z.infer<typeof CandleSeries>;
+  /** Index of the first bar decided on (its open time is the backtest's start). */
+  firstDecision: number;
+  finer: FinerBars;
+}
+
+export interface ReplaySetup {
+  symbols: ReplaySymbol[];
+  run: Omit<z.infer<typeof RunInfo>, 'as_of' | 'strategy_id'>;
+  macroAt: (asOf: Date) => Macro | null;
+  profile: RiskProfile;
+  leverage: number;
+  haltAction: HaltAction;
+  costs: PaperCosts;
+  initialEquity: number;
+  timeframeMs: number;
+  historyBars: number;
+  minBars: number;
+  /** Called every few hundred bars with bars done and total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Bars whose decision inputs are kept for the lookahead check. */
+  record?: (symbol: string, barIndex: number) => boolean;
+}
+
+/** A decision kept for the lookahead check: its inputs (without candles) and what it decided. */
+export interface RecordedBar {
+  symbolIndex: number;
+  barIndex: number;
+  inputs: Omit<BarInputs, 'candles'>;
+  fingerprint: string;
+}
+
+interface Market extends ReplaySymbol {
+  cursor: AsOfCandles;
+  next: number;
+  pendingEntry: PendingEntry | null;
+  pendingExits: Set<number>;
+  curve: EquityCurve;
+  exposed: number;
+}
+
+const symbolOf = (m: Market) => m.instrument.symbol;
+
+/**
+ * One market's bar, in time order: exit requests and the entry decided at the previous
+ * close fill at this bar's open (an entry whose open already gapped beyond its stop is
+ * skipped), then the bar's high and low trigger stops and targets.
+ */
+async function playBar(account: SimAccount, m: Market, tally: ReplayTally, slippage: number, lastClose: Map<string, number>): Promise<void> {
+  const k = m.next;
+  const t = m.full.ts[k]!;
+  const bar = { ts: t, open: m.full.open[k]!, high: m.full.high[k]!, low: m.full.low[k]!, close: m.full.close[k]! };
+  for (const pos of account.open.filter((p) => m.pendingExits.has(p.id))) {
+    account.exit(pos, 'exit_request', pos.open_qty, slippedPrice(exitOrderSide(pos.side), bar.open, slippage), t, k);
+  }
+  m.pendingExits.clear();
+  const order = m.pendingEntry;
+  m.pendingEntry = null;
+  if (order) {
+    const gapped = order.side === 'buy' ? bar.open <= order.stop : bar.open >= order.stop;
+    const opened = gapped ? { refused: `the next open ${bar.open} is already beyond the stop ${order.stop}` } : account.openAt(order, bar.open, t, k);
+    if ('refused' in opened) tally.skipped(symbolOf(m), opened.refused);
+  }
+  for (const pos of account.open.filter((p) => p.order.symbol === symbolOf(m))) {
+    const monitored = { side: pos.side, qty: pos.order.qty, open_qty: pos.open_qty, stop_price: pos.order.stop, take_profits: pos.take_profits };
+    const { exits, resolved } = await exitsForBar(monitored, bar, slippage, () => m.finer(t));
+    if (resolved !== 'bar') tally.sameBar(resolved);
+    for (const e of exits) if (pos.open_qty > 0) account.exit(pos, e.kind, e.qty, e.price, e.ts, k, e.rung);
+  }
+  lastClose.set(symbolOf(m), bar.close);
+}
+
+/** The market's own curve: initial equity plus its net realised and unrealised P&L. */
+function recordSymbolPoint(account: SimAccount, m: Market, closeTs: number, initial: number, lastClose: ReadonlyMap<string, number>): void {
+  let unrealized = 0;
+  let exposed = false;
+  for (const p of account.open) {
+    if (p.order.symbol !== symbolOf(m)) continue;
+    unrealized += SimAccount.unrealized(p, lastClose.get(symbolOf(m))!);
+    exposed = true;
+  }
+  if (exposed) m.exposed++;
+  m.curve.ts.push(closeTs);
+  m.curve.equity.push(initial + (account.realizedBySymbol.get(symbolOf(m)) ?? 0) + unrealized);
+}
+
+/** Bar open times of all markets together, oldest first, from each market's first decision bar. */
+function timeline(markets: Market[]): number[] {
+  const all = new Set<number>();
+  for (const m of markets) for (let i = m.firstDecision; i < m.full.ts.length; i++) all.add(m.full.ts[i]!);
+  return [...all].sort((a, b) => a - b);
+}
+
+/**
+ * The replay loop, one bar at a time across all markets, on a simulated clock. At each
+ * bar: fill what was decided at the previous close (at this bar's open), apply stops and
+ * targets inside the bar, mark to market at the close, check the drawdown halt, then
+ * decide at the close with candles up to it, exactly as a live run at that time would.
+ */
+export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; account: SimAccount; curve: EquityCurve; markets: Market[]; recorded: RecordedBar[] }> {
+  const markets: Market[] = setup.symbols.map((s) => ({
+    ...s, cursor: asOfCandles(s.full, 0, 0), next: s.firstDecision, pendingEntry: null, pendingExits: new Set(), curve: { ts: [], equity: [] }, exposed: 0,
+  }));
+  const account = new SimAccount(setup.initialEquity, setup.costs);
+  const tally = new ReplayTally();
+  const curve: EquityCurve = { ts: [], equity: [] };
+  const recorded: RecordedBar[] = [];
+  const lastClose = new Map<string, number>();
+  const times = timeline(markets);
+  const { timeframeMs: tf, costs } = setup;
+  let peak = setup.initialEquity;
+  let halted = false;
+  const needsMacro = markets.some((m) => keysRead(m.plan).has('macro'));
+
+  for (const [step, t] of times.entries()) {
+    const active = markets.filter((m) => m.full.ts[m.next] === t);
+    for (const m of active) await playBar(account, m, tally, costs.slippage, lastClose);
+    const closeTs = t + tf;
+    const equity = account.equity(lastClose);
+    peak = Math.max(peak, equity);
+    const drawdownPct = peak > 0 ? ((peak - equity) / peak) * 100 : 0;
+    curve.ts.push(closeTs);
+    curve.equity.push(equity);
+    if (account.open.length > 0) tally.exposedBars++;
+    for (const m of markets) recordSymbolPoint(account, m, closeTs, setup.initialEquity, lastClose);
+    if (!halted && drawdownPct > setup.profile.max_drawdown_pct) {
+      halted = true;
+      tally.halt = { at: closeTs, drawdown_pct: drawdownPct, action: setup.haltAction };
+      for (const m of markets) m.pendingEntry = null;
+      if (setup.haltAction === 'MARKET_CLOSE_ALL_AND_HALT') {
+        for (const pos of [...account.open]) {
+          const k = markets.find((m) => symbolOf(m) === pos.order.symbol)!.next;
+          account.exit(pos, 'emergency_close', pos.open_qty, slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage), closeTs, k);
+        }
+        curve.equity[curve.equity.length - 1] = account.equity(lastClose);
+      }
+    }
+
+    const asOf = new Date(closeTs);
+    const as_of = asOf.toISOString();
+    const macro = needsMacro ? setup.macroAt(asOf) : null;
+    for (const [i, m] of markets.entries()) {
+      if (!active.includes(m)) continue;
+      const k = m.next++;
+      m.cursor.advanceTo(k + 1);
+      const equityNow = account.equity(lastClose);
+      const inputs: BarInputs = {
+        run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of }, instrument: m.instrument, candles: m.cursor.view, macro,
+        account: { equity: equityNow, free_balance: account.cash, positions: account.positionsView(symbolOf(m)) },
+        maxRiskPct: setup.profile.risk_per_trade_pct, maxLeverage: setup.leverage, historyBars: setup.historyBars, minBars: setup.minBars, timeframeMs: tf,
+      };
+      const d = decideBar(m.plan, inputs);
+      tally.decision(symbolOf(m), d);
+      if (setup.record?.(symbolOf(m), k)) recorded.push({ symbolIndex: i, barIndex: k, inputs: { ...inputs, candles: undefined } as Omit<BarInputs, 'candles'>, fingerprint: d.fingerprint });
+      for (const x of d.exits) if (account.open.some((p) => p.id === x.position_id)) m.pendingExits.add(x.position_id);
+      for (const intent of d.outcome.intents) {
+        const verdict = gateIntent({ intent, category: m.instrument.category, profile: setup.profile, halted, leverage: setup.leverage, drawdownPct, equity: equityNow, account, pending: markets.map((x) => x.pendingEntry), costs });
+        if (!verdict.ok) tally.refused(symbolOf(m), verdict.reasons);
+        else m.pendingEntry ??= { ...intent, category: m.instrument.category, decided_at: closeTs, source_module: intent.source ?? null, contributors: d.contributors };
+      }
+    }
+    if (step % 500 === 0 || step === times.length - 1) setup.onProgress?.(step + 1, times.length);
+  }
+
+  // Positions still open at the end are closed at the last close, costs included, so every trade is counted.
+  for (const pos of [...account.open]) {
+    const m = markets.find((x) => symbolOf(x) === pos.order.symbol)!;
+    account.exit(pos, 'end_of_test', pos.open_qty, slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage), curve.ts.at(-1)!, m.next - 1);
+  }
+  if (curve.equity.length > 0) curve.equity[curve.equity.length - 1] = account.cash;
+  for (const m of markets) if (m.curve.equity.length > 0) m.curve.equity[m.curve.equity.length - 1] = setup.initialEquity + (account.realizedBySymbol.get(symbolOf(m)) ?? 0);
+  return { tally, account, curve, markets, recorded };
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { logger } from '../core/logger.ts';
+import { macroTimeline } from '../market/macro/macro-timeline.ts';
+import { parseTimeframe } from '../market/timeframes.ts';
+import type { Db } from '../store/db.ts';
+import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
+import { prepareBacktest, type BacktestOptions } from './backtest-setup.ts';
+import { computeMetrics } from './metrics.ts';
+import { rateModules } from './ratings.ts';
+import { replay, type RecordedBar } from './replay.ts';
+import { checkLookahead, sampleBars } from './lookahead-check.ts';
+import type { BacktestReport } from './report-schema.ts';
+import type { PreparedBacktest } from './backtest-setup.ts';
+import { saveBacktest } from './backtest-repo.ts';
+
+export interface BacktestResult {
+  report: BacktestReport;
+  trades: BacktestTrade[];
+  curves: Map<string, EquityCurve>;
+  /** Kept only when a lookahead check asked for them. */
+  recorded: RecordedBar[];
+  prepared: PreparedBacktest;
+}
+
+const counted = (m: Map<string, number>) => [...m].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+
+/**
+ * `trader backtest`: prepares the plans and data, replays history through the same
+ * pipeline on a simulated clock, measures the result and stores it (report, trades,
+ * curves, performance ratings) in one transaction.
+ */
+export async function runBacktest(
+  db: Db,
+  options: BacktestOptions,
+  hooks: {
+    onProgress?: (done: number, total: number) => void;
+    /** Re-decide this many sampled bars per symbol on cut candles (`--check-lookahead`). */
+    lookaheadSamples?: number;
+    /** Keep the decision inputs of these bars (tests; the lookahead check samples its own). */
+    record?: (symbol: string, barIndex: number) => boolean;
+  } = {},
+): Promise<BacktestResult> {
+  const started = performance.now();
+  const prepared = await prepareBacktest(db, options);
+  const record = hooks.lookaheadSamples ? sampleBars(prepared.markets, hooks.lookaheadSamples) : hooks.record;
+  const { request, profile, markets } = prepared;
+  const timeframeMs = parseTimeframe(request.timeframe);
+  const macroAt = await macroTimeline(db, { from: options.from, to: options.to });
+  const backtest_id = randomUUID();
+  const replayStarted = performance.now();
+  const result = await replay({
+    symbols: markets,
+    run: { run_id: backtest_id, pipeline_id: request.pipeline_id, system_mode: 'TEST', operational_mode: 'full_auto', risk_profile: profile.profile, exchange: request.exchange, timeframe: request.timeframe, trigger: 'backtest' },
+    macroAt, profile, leverage: request.leverage, haltAction: request.halt_action, costs: { feeRate: request.fee_bps / 1e4, slippage: request.slippage_bps / 1e4 },
+    initialEquity: request.initial_equity, timeframeMs, historyBars: request.history_bars, minBars: Math.min(request.history_bars, 100),
+    onProgress: hooks.onProgress, record,
+  });
+  const replay_ms = Math.round(performance.now() - replayStarted);
+  const { tally, account, curve } = result;
+  const trades = account.trades;
+  const metricsOf = (c: EquityCurve, t: readonly BacktestTrade[], exposed: number) => computeMetrics({ initial_equity: request.initial_equity, curve: c, trades: t, timeframe_ms: timeframeMs, exposed_bars: exposed });
+  const module_errors = [...tally.moduleErrors.values()];
+  const lookahead = hooks.lookaheadSamples ? checkLookahead(markets, result.recorded, module_errors) : null;
+  const duration_ms = Math.round(performance.now() - started);
+  const report: BacktestReport = {
+    schema_version: 1, backtest_id, created_at: new Date().toISOString(), request,
+    modules: Object.fromEntries(markets.map((m) => [m.instrument.symbol, m.plan.slots.map((s) => `${s.module_id}@${s.version}${s.shadow ? ' (shadow)' : ''}`)])),
+    initial_equity: request.initial_equity, final_equity: curve.equity.at(-1) ?? request.initial_equity,
+    total: metricsOf(curve, trades, tally.exposedBars),
+    symbols: result.markets.map((m) => {
+      const sym = m.instrument.symbol;
+      const t = tally.symbols.get(sym);
+      return { symbol: sym, bars: m.curve.ts.length, decisions: t?.decisions ?? {}, refused_by_gate: t?.refused ?? 0, entries_skipped: t?.skipped ?? 0, metrics: metricsOf(m.curve, trades.filter((x) => x.symbol === sym), m.exposed) };
+    }),
+    bars_evaluated: tally.barsEvaluated,
+    same_bar_exits: { ...tally.sameBarResolved, finer_timeframes: prepared.finerTimeframes },
+    halt: tally.halt && { ...tally.halt, at: new Date(tally.halt.at).toISOString() },
+    module_errors,
+    lookahead,
+    gate_refusals: counted(tally.refusalReasons),
+    skipped_entries: counted(tally.skipReasons),
+    ratings: rateModules(trades).map(({ module_id, version, stage, trades: n, win_rate_pct, profit_factor, expectancy_r, avg_rr, net_pnl }) => ({ module_id, version, stage, trades: n, win_rate_pct, profit_factor, expectancy_r, avg_rr, net_pnl })),
+    duration_ms,
+    replay_ms,
+    bars_per_second: replay_ms > 0 ? Math.round((tally.barsEvaluated / replay_ms) * 1000) : 0,
+  };
+  const curves = new Map<string, EquityCurve>([['*', curve], ...result.markets.map((m): [string, EquityCurve] => [m.instrument.symbol, m.curve])]);
+  await saveBacktest(db, report, trades, curves);
+  logger.info({ backtest_id, trades: trades.length, bars: tally.barsEvaluated, duration_ms }, 'backtest finished');
+  return { report, trades, curves, recorded: result.recorded, prepared };
+}

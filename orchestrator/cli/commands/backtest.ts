@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { parseUtcTime } from '../../../core/time.ts';
+import { defaultPipelineId } from '../../../registry/default-pack.ts';
+import { RiskProfileName } from '../../../trading/state-repo.ts';
+import { listBacktests, loadBacktest } from '../../../backtest/backtest-repo.ts';
+import { renderReport } from '../../../backtest/render-report.ts';
+import { runBacktest } from '../../../backtest/run-backtest.ts';
+import { action, badInput, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+interface BacktestFlags extends JsonFlag {
+  symbols: string;
+  timeframe: string;
+  from: string;
+  to: string;
+  strategy?: string;
+  pipeline: string;
+  exchange: string;
+  equity: string;
+  feeBps: string;
+  slippageBps: string;
+  history: string;
+  riskProfile?: string;
+  out?: string;
+  checkLookahead?: string | boolean;
+  trades: string;
+}
+
+function amount(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw badInput(`${flag} must be a non-negative number, not '${value}'.`);
+  return n;
+}
+
+/** A progress bar on stderr, only on a terminal: machines reading stdout get nothing extra. */
+function progressBar(enabled: boolean): ((done: number, total: number) => void) | undefined {
+  if (!enabled) return undefined;
+  return (done, total) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} bars${done === total ? '\n' : ''}`);
+  };
+}
+
+export function registerBacktestCommands(program: Command): void {
+  const backtest = withJson(program.command('backtest'))
+    .description('replay history through the registered pipeline on a simulated clock; fills, metrics, ratings, stored with the run')
+    .option('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
+    .option('--from <date>', 'first bar (UTC), e.g. 2023-01-01')
+    .option('--to <date>', 'end (UTC, exclusive), e.g. 2024-01-01')
+    .option('--timeframe <tf>', 'candle timeframe', '1h')
+    .option('--strategy <id>', 'a strategy from strategy_config')
+    .option('--pipeline <id>', 'pipeline_config pipeline id', defaultPipelineId)
+    .option('--exchange <id>', 'exchange whose cached candles to replay', 'binance')
+    .option('--equity <amount>', 'starting equity in the quote currency', '10000')
+    .option('--fee-bps <n>', 'fee per fill in basis points (default: the worst Binance spot tier, taker 0.1%)', '10')
+    .option('--slippage-bps <n>', 'adverse slippage per fill in basis points', '5')
+    .option('--history <bars>', 'bars of history before --from that modules see at the first decision, as `trader run --history`', '500')
+    .option('--risk-profile <name>', 'low, medium or high (default: the TEST account\'s active profile)')
+    .option('--check-lookahead [samples]', 're-decide this many sampled bars per symbol on candles cut at the bar and report any difference', false)
+    .option('--trades <n>', 'list the last n trades in the report', '0')
+    .option('--out <file>', 'also write the report, trades and equity curves to this JSON file')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ trader backtest --symbols BTC/USDT,ETH/USDT --from 2024-01-01 --to 2024-07-01 --strategy breakout\n  $ trader backtest --symbols BTC/USDT --from 2024-03-01 --to 2024-04-01 --check-lookahead 100\n  $ trader backtest show <id> --trades 20\n\nExit codes: 0 done, 1 the look-ahead check failed, 2 bad input or config.',
+    )
+    .action(
+      action(async (flags: BacktestFlags) => {
+        if (!flags.symbols || !flags.from || !flags.to) throw badInput('Give --symbols, --from and --to, e.g. trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01.');
+        const profile = flags.riskProfile === undefined ? undefined : RiskProfileName.safeParse(flags.riskProfile);
+        if (profile && !profile.success) throw badInput(`--risk-profile must be low, medium or high, not '${flags.riskProfile}'.`);
+        const samples = flags.checkLookahead === false || flags.checkLookahead === undefined ? 0 : flags.checkLookahead === true ? 50 : wholeNumber(flags.checkLookahead, '--check-lookahead', 1);
+        const showTrades = wholeNumber(flags.trades, '--trades', 0);
+        const options = {
+          symbols: splitList(flags.symbols), exchange: flags.exchange, timeframe: flags.timeframe, from: parseUtcTime(flags.from, '--from'), to: parseUtcTime(flags.to, '--to'),
+          pipelineId: flags.pipeline, strategyId: flags.strategy ?? null, initialEquity: amount(flags.equity, '--equity'), feeBps: amount(flags.feeBps, '--fee-bps'),
+          slippageBps: amount(flags.slippageBps, '--slippage-bps'), historyBars: wholeNumber(flags.history, '--history', 1), riskProfile: profile?.data,
+        };
+        const result = await withDb('backtest', (db) => runBacktest(db, options, { onProgress: progressBar(!flags.json && process.stderr.isTTY === true), lookaheadSamples: samples }));
+        const lookahead = result.report.lookahead;
+        if (flags.out) fs.writeFileSync(flags.out, `${JSON.stringify({ report: result.report, trades: result.trades, curves: Object.fromEntries(result.curves), lookahead }, null, 2)}\n`);
+        output(flags, { ok: true, report: result.report }, () => renderReport(result.report, result.trades, showTrades));
+        return lookahead && lookahead.differences + lookahead.peeks > 0 ? 1 : 0;
+      }),
+    );
+
+  withJson(backtest.command('show <id>'))
+    .description('print a stored backtest report')
+    .option('--trades <n>', 'also list the last n trades', '0')
+    .action(
+      action(async (id: string, opts: JsonFlag & { trades: string }) => {
+        const n = wholeNumber(opts.trades, '--trades', 0);
+        const stored = await withDb('backtest show', (db) => loadBacktest(db, id));
+        output(opts, { ok: true, report: stored.report, trades: stored.trades }, () => renderReport(stored.report, stored.trades, n));
+      }),
+    );
+
+  withJson(backtest.command('list'))
+    .description('list stored backtests, newest first')
+    .option('--limit <n>', 'how many', '20')
+    .action(
+      action(async (opts: JsonFlag & { limit: string }) => {
+        const rows = await withDb('backtest list', (db) => listBacktests(db, wholeNumber(opts.limit, '--limit', 1)));
+        output(opts, { ok: true, backtests: rows }, () =>
+          rows.length === 0
+            ? 'No backtests yet; run one with `trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01`.'
+            : rows.map((r) => `${r.backtest_id}  ${r.created_at.toISOString().slice(0, 16)}  ${r.symbols.join(',')} ${r.timeframe} ${r.from.slice(0, 10)}..${r.to.slice(0, 10)}  ${r.strategy_id ?? 'pipeline'}  ${r.trades} trades  ${r.total_return_pct.toFixed(2)}%  max DD ${r.max_drawdown_pct.toFixed(2)}%`).join('\n'),
+        );
+      }),
+    );
+}
