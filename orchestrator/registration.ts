@@ -6,6 +6,7 @@ import type { RegistryRow } from '../registry/rows.ts';
 import type { Queryable } from '../store/db.ts';
 import { confineScriptPath, scriptPathFor } from './loader/confine-path.ts';
 import { importModuleFile, sha256File } from './loader/module-loader.ts';
+import { gateModule } from './gates/gate-module.ts';
 
 /** Reads a module file for registration: confined to the modules root, hashed, manifest checked, defaults computed. */
 export async function readModuleFile(file: string, env: NodeJS.ProcessEnv = process.env) {
@@ -27,11 +28,15 @@ export async function readModuleFile(file: string, env: NodeJS.ProcessEnv = proc
   return { script_path, sha256, manifest: imported.manifest, defaults: defaults.data as Record<string, unknown> };
 }
 
-/** Registers (or re-registers, re-pinning the hash) a module file from its own manifest. */
+/**
+ * Registers (or re-registers, re-pinning the hash) a module file from its own manifest,
+ * then runs the registration gates (orchestrator/gates/): a module that fails them is
+ * recorded inactive with the reason.
+ */
 export async function registerModuleFile(q: Queryable, file: string, options: { activate: boolean; env?: NodeJS.ProcessEnv }): Promise<RegistryRow> {
   const info = await readModuleFile(path.resolve(file), options.env);
   const m = info.manifest;
-  return upsertModule(q, {
+  await upsertModule(q, {
     module_id: m.module_id,
     logic_type: m.logic_type,
     version: m.version,
@@ -44,4 +49,5 @@ export async function registerModuleFile(q: Queryable, file: string, options: { 
     params: info.defaults,
     is_active: options.activate,
   });
+  return gateModule(q, m.module_id, options.env);
 }

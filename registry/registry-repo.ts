@@ -1,5 +1,6 @@
 import { TraderError } from '../core/errors.ts';
 import { type Queryable, queryRows } from '../store/db.ts';
+import type { GateReport } from './gate-report.ts';
 import { RegistryRow } from './rows.ts';
 
 export async function listModules(q: Queryable): Promise<RegistryRow[]> {
@@ -21,6 +22,18 @@ export async function pinModuleHash(q: Queryable, moduleId: string, sha256: stri
 export async function setModuleActive(q: Queryable, moduleId: string, active: boolean): Promise<void> {
   const rows = await q.query('update module_registry set is_active = $2 where module_id = $1 returning module_id', [moduleId, active]);
   if (rows.length === 0) throw new TraderError('NOT_FOUND', `Module '${moduleId}' is not registered; see \`trader module list\`.`);
+}
+
+/** Records a module's gate report; a failed gate deactivates it in the same statement. */
+export async function recordGate(q: Queryable, moduleId: string, gate: GateReport): Promise<RegistryRow> {
+  const [row] = await queryRows(
+    q,
+    RegistryRow,
+    `update module_registry set gate = $2, is_active = is_active and $3 where module_id = $1 returning *`,
+    [moduleId, gate, gate.status === 'passed'],
+  );
+  if (!row) throw new TraderError('NOT_FOUND', `Module '${moduleId}' is not registered; see \`trader module list\`.`);
+  return row;
 }
 
 export type ModuleRegistration = Pick<

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogicType, OnError } from '../sdk/stages.ts';
+import { GateReport } from './gate-report.ts';
 
 /** The shapes of registry and configuration rows as the code reads them. */
 
@@ -18,6 +19,7 @@ export const RegistryRow = z.object({
   tags: Json,
   sha256: z.string().nullable(),
   params: Json,
+  gate: GateReport.nullable(),
   created_at: z.date(),
   updated_at: z.date(),
 });

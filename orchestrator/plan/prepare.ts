@@ -7,6 +7,7 @@ import type { ConfigSnapshot } from '../../registry/rows.ts';
 import type { Queryable } from '../../store/db.ts';
 import { type LoadedModule, type LoadResult, loadModule } from '../loader/module-loader.ts';
 import { buildPlan } from './planner.ts';
+import { gateModule } from '../gates/gate-module.ts';
 import type { Plan, PlanProblem, PlanScope } from './plan-types.ts';
 
 export interface PrepareOptions {
@@ -42,6 +43,7 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
   const config = await readConfig(db);
   const loaded = await loadReferenced(config, modulesRoot(options.env));
   const pinned: LoadedModule[] = [];
+  const gateProblems: PlanProblem[] = [];
   for (const result of loaded.values()) {
     if (result.ok && result.module.pinned && (await pinModuleHash(db, result.module.row.module_id, result.module.sha256))) {
       pinned.push(result.module);
@@ -49,6 +51,9 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
         { module_id: result.module.row.module_id, sha256: result.module.sha256 },
         'module row had no sha256: pinned it to the file as loaded now',
       );
+      // A row inserted by SQL is gated on its first load, as `module register` gates a file.
+      const gated = await gateModule(db, result.module.row.module_id, options.env);
+      if (gated.gate?.status === 'failed') gateProblems.push({ where: `module ${gated.module_id}`, message: `failed its registration gates and was deactivated: ${gated.gate.reasons.join('; ')}` });
     }
   }
   const targets: [string, PlanScope['asset']][] =
@@ -63,7 +68,7 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
     if (result.plan) plans.set(symbol, result.plan);
     for (const p of result.problems) problems.set(`${p.where}|${p.message}`, p);
   }
-  return { plans, problems: [...problems.values()], pinned };
+  return { plans, problems: [...gateProblems, ...problems.values()], pinned };
 }
 
 /** Throws one configuration error that lists every problem. */

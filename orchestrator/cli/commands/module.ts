@@ -25,12 +25,26 @@ function describe(row: RegistryRow, problems: string[]): string {
     `  writes    ${row.output_keys.join(', ')}`,
     `  params    ${JSON.stringify(row.params)}`,
     problems.length ? `  PROBLEMS\n${problems.map((p) => `    - ${p}`).join('\n')}` : '  checks    file, hash and manifest agree with this row',
+    gateText(row),
+  ].join('\n');
+}
+
+function gateText(row: RegistryRow): string {
+  const g = row.gate;
+  if (!g) return '  gates     not run yet (they run on `trader module register` and on the first load of a row inserted by SQL)';
+  const head = g.status === 'passed' ? `  gates     passed ${g.checked_at.slice(0, 16)}` : `  gates     FAILED ${g.checked_at.slice(0, 16)}: ${g.reasons.join('; ')}`;
+  return [
+    head,
+    `            deterministic ${g.deterministic ? 'yes' : 'NO'}, look-ahead ${g.lookahead_free ? 'none' : 'FOUND'}, warm-up ${g.warmup_bars === null ? 'unbounded' : `${g.warmup_bars} bars`} (${g.bars_evaluated} bar closes of ${g.sample})`,
+    `            inputs from ${g.producers.join(', ') || 'core keys only'}${g.unproduced_inputs.length ? `; no producer registered for ${g.unproduced_inputs.join(', ')}` : ''}`,
   ].join('\n');
 }
 
 async function toggle(q: Queryable, id: string, active: boolean): Promise<RegistryRow> {
   if (active) {
-    const problems = await checkRow(await getModule(q, id));
+    const row = await getModule(q, id);
+    const problems = await checkRow(row);
+    if (row.gate?.status === 'failed') problems.push(`it failed its registration gates (${row.gate.reasons.join('; ')}); fix it and register it again`);
     if (problems.length) throw new TraderError('CONFIG_INVALID', `Module ${id} cannot be activated: ${problems.join('; ')}.`);
   }
   await setModuleActive(q, id, active);
@@ -58,7 +72,9 @@ export function registerModuleCommands(program: Command): void {
             return r;
           }),
         );
-        output(opts, { ok: true, module: row }, () => `registered ${row.module_id} v${row.version} (${row.is_active ? 'active' : 'inactive'}), sha256 ${row.sha256}`);
+        const gate = row.gate?.status === 'failed' ? `; it FAILED its registration gates and stays inactive: ${row.gate.reasons.join('; ')}` : row.gate ? `; gates passed (warm-up ${row.gate.warmup_bars} bars)` : '';
+        output(opts, { ok: row.gate?.status !== 'failed', module: row }, () => `registered ${row.module_id} v${row.version} (${row.is_active ? 'active' : 'inactive'}), sha256 ${row.sha256}${gate}`);
+        return row.gate?.status === 'failed' ? 1 : 0;
       }),
     );
 
