@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { checkDataHealth } from '../market/data-health.ts';
+import { checkDataHealth, type WindowFlaws } from '../market/data-health.ts';
 import { conditionKeys } from '../orchestrator/plan/conditions.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import { decide } from '../orchestrator/run/decision.ts';
@@ -28,6 +28,8 @@ export interface BarInputs {
   historyBars: number;
   minBars: number;
   timeframeMs: number;
+  /** The flaws of a window of the full series, indexed once (health-index.ts); without it the window is scanned. */
+  flaws?: (from: number, to: number) => WindowFlaws;
 }
 
 export interface BarDecision {
@@ -77,7 +79,9 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   const needs = keysRead(plan);
   const values: Parameters<typeof coreContext>[0] = { run, symbol: inputs.instrument.symbol, instrument: inputs.instrument, candles };
   if (needs.has('data_health')) {
-    values.data_health = checkDataHealth(candles, { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: Math.max(0, n - inputs.historyBars) });
+    const from = Math.max(0, n - inputs.historyBars);
+    // View index i is full-series index i: replay views start at the first loaded candle.
+    values.data_health = checkDataHealth(candles, { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: from }, inputs.flaws?.(from, n));
   }
   if (needs.has('macro')) values.macro = inputs.macro;
   if (needs.has('portfolio')) values.portfolio = portfolioOf(run, inputs.instrument.quote, inputs);

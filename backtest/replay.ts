@@ -12,6 +12,8 @@ import type { FinerBars } from './finer-bars.ts';
 import { gateIntent } from './gate-intent.ts';
 import { SimAccount, type PendingEntry } from './sim-account.ts';
 import { ReplayTally } from './replay-tally.ts';
+import { healthIndex } from './health-index.ts';
+import type { WindowFlaws } from '../market/data-health.ts';
 
 /** One market in the replay: its plan, instrument, the candles loaded (warm-up first) and where deciding starts. */
 export interface ReplaySymbol {
@@ -51,6 +53,7 @@ export interface RecordedBar {
 
 interface Market extends ReplaySymbol {
   cursor: AsOfCandles;
+  flaws: (from: number, to: number) => WindowFlaws;
   next: number;
   pendingEntry: PendingEntry | null;
   pendingExits: Set<number>;
@@ -118,7 +121,7 @@ function timeline(markets: Market[]): number[] {
  */
 export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; account: SimAccount; curve: EquityCurve; markets: Market[]; recorded: RecordedBar[] }> {
   const markets: Market[] = setup.symbols.map((s) => ({
-    ...s, cursor: asOfCandles(s.full, 0, 0), next: s.firstDecision, pendingEntry: null, pendingExits: new Set(), curve: { ts: [], equity: [] }, exposed: 0,
+    ...s, cursor: asOfCandles(s.full, 0, 0), flaws: healthIndex(s.full, setup.timeframeMs), next: s.firstDecision, pendingEntry: null, pendingExits: new Set(), curve: { ts: [], equity: [] }, exposed: 0,
   }));
   const account = new SimAccount(setup.initialEquity, setup.costs);
   const tally = new ReplayTally();
@@ -166,12 +169,16 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
       const inputs: BarInputs = {
         run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of }, instrument: m.instrument, candles: m.cursor.view, macro,
         account: { equity: equityNow, free_balance: account.cash, positions: account.positionsView(symbolOf(m)) },
-        maxRiskPct: setup.profile.risk_per_trade_pct, maxLeverage: setup.leverage, historyBars: setup.historyBars, minBars: setup.minBars, timeframeMs: tf,
+        maxRiskPct: setup.profile.risk_per_trade_pct, maxLeverage: setup.leverage, historyBars: setup.historyBars, minBars: setup.minBars, timeframeMs: tf, flaws: m.flaws,
       };
       const d = decideBar(m.plan, inputs);
       tally.decision(symbolOf(m), d);
-      if (setup.record?.(symbolOf(m), k)) recorded.push({ symbolIndex: i, barIndex: k, inputs: { ...inputs, candles: undefined } as Omit<BarInputs, 'candles'>, fingerprint: d.fingerprint });
-      for (const x of d.exits) if (account.open.some((p) => p.id === x.position_id)) m.pendingExits.add(x.position_id);
+      if (setup.record?.(symbolOf(m), k)) recorded.push({ symbolIndex: i, barIndex: k, inputs: { ...inputs, candles: undefined, flaws: undefined } as Omit<BarInputs, 'candles'>, fingerprint: d.fingerprint });
+      // An exit fills at the next open of the position's own market (a module may ask to close any open position).
+      for (const x of d.exits) {
+        const pos = account.open.find((p) => p.id === x.position_id);
+        if (pos) markets.find((o) => symbolOf(o) === pos.order.symbol)!.pendingExits.add(pos.id);
+      }
       for (const intent of d.outcome.intents) {
         const verdict = gateIntent({ intent, category: m.instrument.category, profile: setup.profile, halted, leverage: setup.leverage, drawdownPct, equity: equityNow, account, pending: markets.map((x) => x.pendingEntry), costs });
         if (!verdict.ok) tally.refused(symbolOf(m), verdict.reasons);

@@ -23,16 +23,24 @@ export const MAX_MISSING_SHARE = 0.05;
  * judge identically. Gaps are reported but only fail the check when missing bars exceed
  * 5%; too few bars, stale data, or candles not closed by as_of always fail it.
  */
-export function checkDataHealth(
-  series: Pick<z.infer<typeof CandleSeries>, 'ts'> & Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close' | 'volume'>>,
-  options: HealthOptions,
-): z.infer<typeof DataHealth> {
-  const { timeframeMs, asOfMs, minBars } = options;
-  const ts = series.ts;
-  const from = Math.min(options.fromIndex ?? 0, ts.length);
-  const bars = ts.length - from;
-  const issues: string[] = [];
+type HealthSeries = Pick<z.infer<typeof CandleSeries>, 'ts'> & Partial<Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close' | 'volume'>>;
 
+/** What is wrong inside the judged window, before any verdict. */
+export interface WindowFlaws {
+  gaps: number;
+  missingBars: number;
+  unordered: number;
+  duplicates: number;
+  largest: { bars: number; after: number };
+  ohlcErrors: number;
+  zeroStreak: number;
+}
+
+export const noFlaws: Readonly<WindowFlaws> = Object.freeze({ gaps: 0, missingBars: 0, unordered: 0, duplicates: 0, largest: Object.freeze({ bars: 0, after: 0 }), ohlcErrors: 0, zeroStreak: 0 });
+
+/** Scans candles from index `from` to the end for gaps, disorder, repeats, broken candles and dead volume. */
+export function scanFlaws(series: HealthSeries, from: number, timeframeMs: number): WindowFlaws {
+  const ts = series.ts;
   let gaps = 0;
   let missingBars = 0;
   let unordered = 0;
@@ -49,9 +57,20 @@ export function checkDataHealth(
       if (missing > largest.bars) largest = { bars: missing, after: ts[i - 1]! };
     }
   }
+  return { gaps, missingBars, unordered, duplicates, largest, ohlcErrors: countOhlcErrors(series, from), zeroStreak: longestZeroVolumeStreak(series.volume, from) };
+}
 
-  const ohlcErrors = countOhlcErrors(series, from);
-  const zeroStreak = longestZeroVolumeStreak(series.volume, from);
+/**
+ * `flaws` may be given when the caller already knows them (a backtest indexes a whole
+ * series once and knows in O(1) that a window is clean); by default they are scanned.
+ */
+export function checkDataHealth(series: HealthSeries, options: HealthOptions, known?: WindowFlaws): z.infer<typeof DataHealth> {
+  const { timeframeMs, asOfMs, minBars } = options;
+  const ts = series.ts;
+  const from = Math.min(options.fromIndex ?? 0, ts.length);
+  const bars = ts.length - from;
+  const issues: string[] = [];
+  const { gaps, missingBars, unordered, duplicates, largest, ohlcErrors, zeroStreak } = known ?? scanFlaws(series, from, timeframeMs);
   const maxZero = options.maxZeroVolumeStreak ?? 3;
   const lastCloseTs = bars > 0 ? ts[ts.length - 1]! + timeframeMs : null;
   const stale = lastCloseTs === null || asOfMs - lastCloseTs > timeframeMs + (options.staleGraceMs ?? 0);

@@ -23,7 +23,8 @@ export interface SymbolRun {
 function merge(context: Record<string, unknown>, outputs: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(outputs)) {
     const isList = isKeyName(key) && contextKeys[key].kind === 'list';
-    context[key] = deepFreeze(isList ? [...((context[key] as unknown[]) ?? []), ...(value as unknown[])] : value);
+    // Items already in a list were frozen when they were added: freeze only the new ones, then the list.
+    context[key] = isList ? Object.freeze([...((context[key] as unknown[]) ?? []), ...deepFreeze(value as unknown[])]) : deepFreeze(value);
   }
 }
 
@@ -75,9 +76,9 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
       context_snapshot: boundedSnapshot(result.view),
       duration_ms: result.duration_ms,
     });
-    context.rationales = deepFreeze([
+    context.rationales = Object.freeze([
       ...((context.rationales as unknown[]) ?? []),
-      { module_id: slot.module_id, version: slot.version, stage: slot.stage, text: slot.shadow ? `[shadow] ${result.rationale}` : result.rationale },
+      Object.freeze({ module_id: slot.module_id, version: slot.version, stage: slot.stage, text: slot.shadow ? `[shadow] ${result.rationale}` : result.rationale }),
     ]);
     if (slot.shadow) continue;
     merge(context, outputs);
