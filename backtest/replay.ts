@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { TraderError } from '../core/errors.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import { asOfCandles, type AsOfCandles } from '../orchestrator/run/as-of-view.ts';
 import type { CandleSeries, Instrument, RunInfo } from '../sdk/context-schemas.ts';
@@ -106,6 +107,14 @@ function recordSymbolPoint(account: SimAccount, m: Market, closeTs: number, init
   m.curve.equity.push(initial + (account.realizedBySymbol.get(symbolOf(m)) ?? 0) + unrealized);
 }
 
+/** A module wrote into its read-only view: every later decision would rest on altered candles. */
+function viewWritten(symbol: string, when: string, what: string): TraderError {
+  return new TraderError(
+    'MODULE_FAILED',
+    `A module of the plan wrote into the ${symbol} candle history (found at ${when}: ${what}); the backtest stopped because its results would be wrong. Modules must treat their view as read-only (a live run refuses the write and the module fails); \`trader pipeline validate\` lists the plan's modules.`,
+  );
+}
+
 /** Bar open times of all markets together, oldest first, from each market's first decision bar. */
 function timeline(markets: Market[]): number[] {
   const all = new Set<number>();
@@ -172,6 +181,8 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
         maxRiskPct: setup.profile.risk_per_trade_pct, maxLeverage: setup.leverage, historyBars: setup.historyBars, minBars: setup.minBars, timeframeMs: tf, flaws: m.flaws,
       };
       const d = decideBar(m.plan, inputs);
+      const tampered = m.cursor.tampered(true);
+      if (tampered) throw viewWritten(symbolOf(m), as_of, tampered);
       tally.decision(symbolOf(m), d);
       if (setup.record?.(symbolOf(m), k)) recorded.push({ symbolIndex: i, barIndex: k, inputs: { ...inputs, candles: undefined, flaws: undefined } as Omit<BarInputs, 'candles'>, fingerprint: d.fingerprint });
       // An exit fills at the next open of the position's own market (a module may ask to close any open position).
@@ -188,6 +199,10 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
     if (step % 500 === 0 || step === times.length - 1) setup.onProgress?.(step + 1, times.length);
   }
 
+  for (const m of markets) {
+    const tampered = m.cursor.tampered(false);
+    if (tampered) throw viewWritten(symbolOf(m), 'the end of the replay', tampered);
+  }
   // Positions still open at the end are closed at the last close, costs included, so every trade is counted.
   for (const pos of [...account.open]) {
     const m = markets.find((x) => symbolOf(x) === pos.order.symbol)!;

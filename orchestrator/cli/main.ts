@@ -16,6 +16,8 @@ const program = new Command('trader')
   .description('Registry-driven crypto trading decision support: every decision explained and recorded.')
   .version((JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError('(run with --help for usage)')
+  // A group with options of its own and subcommands (`backtest --json`, `backtest show <id> --json`) needs options read where they stand.
+  .enablePositionalOptions()
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(`trader: ${str.replace(/^error: /, '')}`) });
 

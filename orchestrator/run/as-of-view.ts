@@ -70,6 +70,13 @@ export interface AsOfCandles {
   readonly end: number;
   /** Grows the view to full-series index `end` (exclusive); never shrinks. */
   advanceTo(end: number): void;
+  /**
+   * A backtest's columns cannot be frozen (they grow), so a module could write into them
+   * where a live run's frozen view would refuse. Returns the first place where the view
+   * no longer equals the loaded candles: `quick` looks at the newest candle and one other
+   * (every bar), otherwise every candle is compared (at the end of a replay).
+   */
+  tampered(quick: boolean): string | null;
 }
 
 /** What a view was built from; the indicator cache computes over it once. */
@@ -93,6 +100,7 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
   const view = Object.freeze({ exchange: full.exchange, symbol: full.symbol, timeframe: full.timeframe, ...cols });
   let at = start;
   const cursor: AsOfCandles = {
+    tampered: () => null,
     view,
     start,
     get end() {
@@ -109,6 +117,26 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
         }
       }
     },
+  };
+  let probe = 0;
+  cursor.tampered = (quick) => {
+    const n = at - start;
+    for (const c of columns) {
+      const col = cols[c];
+      if (col.length !== n) return `candles.${c} has ${col.length} candles where ${n} are closed`;
+      const check = (i: number) => (col[i] !== full[c][start + i] ? `candles.${c}[${i}] is ${col[i]} where the candle says ${full[c][start + i]}` : null);
+      if (quick) {
+        probe = (probe * 1103515245 + 12345) % 2147483648;
+        const found = n > 0 ? (check(n - 1) ?? check(probe % n)) : null;
+        if (found) return found;
+      } else {
+        for (let i = 0; i < n; i++) {
+          const found = check(i);
+          if (found) return found;
+        }
+      }
+    }
+    return null;
   };
   cursor.advanceTo(end);
   return cursor;

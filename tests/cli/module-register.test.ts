@@ -111,7 +111,10 @@ describe.each(cliBackends)('trader module register / show through the real bin (
       expect(lines).toContain('  file      modules/agents/always_long_v1.ts  (function run)');
       expect(lines).toContain(`  sha256    ${sha256(file)}`);
       expect(lines).toContain('  reads     candles, volatility');
-      expect(lines.at(-1)).toBe('  checks    file, hash and manifest agree with this row');
+      expect(lines).toContain('  checks    file, hash and manifest agree with this row');
+      // The registration gates ran; always_long_v1 reads volatility, which no registered module produces here.
+      expect(lines.find((l) => l.startsWith('  gates'))).toMatch(/^ {2}gates {5}passed \d{4}-\d\d-\d\dT\d\d:\d\d$/);
+      expect(lines.at(-1)).toBe('            inputs from core keys only; no producer registered for volatility');
 
       // Registry changes are audited, with the pinned hash.
       const audit = JSON.parse((await runTrader(['audit', 'search', '--entity', 'module:always_long_v1', '--json'], env)).stdout) as { rows: { mode: string; actor: string; action_type: string; details: { sha256: string } }[] };

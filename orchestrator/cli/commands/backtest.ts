@@ -43,7 +43,8 @@ function progressBar(enabled: boolean): ((done: number, total: number) => void) 
 }
 
 export function registerBacktestCommands(program: Command): void {
-  const backtest = withJson(program.command('backtest'))
+  // Positional options: `backtest show <id> --json` is the subcommand's --json, not the replay's.
+  const backtest = withJson(program.command('backtest').enablePositionalOptions())
     .description('replay history through the registered pipeline on a simulated clock; fills, metrics, ratings, stored with the run')
     .option('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
     .option('--from <date>', 'first bar (UTC), e.g. 2023-01-01')
