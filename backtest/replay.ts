@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import { asOfCandles, type AsOfCandles } from '../orchestrator/run/as-of-view.ts';
+import { indicatorsTampered } from '../orchestrator/run/indicator-cache.ts';
 import type { CandleSeries, Instrument, RunInfo } from '../sdk/context-schemas.ts';
 import type { Macro } from '../sdk/macro-schema.ts';
 import { exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
@@ -111,7 +112,7 @@ function recordSymbolPoint(account: SimAccount, m: Market, closeTs: number, init
 function viewWritten(symbol: string, when: string, what: string): TraderError {
   return new TraderError(
     'MODULE_FAILED',
-    `A module of the plan wrote into the ${symbol} candle history (found at ${when}: ${what}); the backtest stopped because its results would be wrong. Modules must treat their view as read-only (a live run refuses the write and the module fails); \`trader pipeline validate\` lists the plan's modules.`,
+    `A module of the plan wrote into its read-only view of ${symbol}: the candles or an indicator shared between modules (found at ${when}: ${what}); the backtest stopped because its results would be wrong. Modules must treat their view as read-only (a live run refuses the write and the module fails); \`trader pipeline validate\` lists the plan's modules.`,
   );
 }
 
@@ -200,7 +201,7 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
   }
 
   for (const m of markets) {
-    const tampered = m.cursor.tampered(false);
+    const tampered = m.cursor.tampered(false) ?? indicatorsTampered(m.full);
     if (tampered) throw viewWritten(symbolOf(m), 'the end of the replay', tampered);
   }
   // Positions still open at the end are closed at the last close, costs included, so every trade is counted.

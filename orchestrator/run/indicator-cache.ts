@@ -45,6 +45,17 @@ function memoised(source: ViewSource, key: string, n: number, compute: () => num
   return out;
 }
 
+/**
+ * The first shared indicator value of a series that no longer equals what was computed
+ * (a module wrote into an array it was handed), or null. A backtest checks this at the end.
+ */
+export function indicatorsTampered(full: object): string | null {
+  for (const [key, { values, out }] of memos.get(full) ?? []) {
+    for (let i = 0; i < out.length; i++) if (!Object.is(out[i], values[i])) return `${key.replace(/^\d+:/, '')}[${i}] is ${out[i]} where it was computed as ${values[i]}`;
+  }
+  return null;
+}
+
 /** The source of a view column, or undefined for any other array. */
 function sourceOf(values: readonly number[], column: string): ViewSource | undefined {
   const s = viewSources.get(values);

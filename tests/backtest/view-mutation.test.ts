@@ -52,7 +52,7 @@ describe('a module writing into the candle view', () => {
       symbols: ['BTC/USDT'], exchange: 'binance', timeframe: '1h', from: new Date(T0 + 4 * H), to: new Date(T0 + N * H), pipelineId: 'default', strategyId: null,
       initialEquity: 10_000, feeBps: 10, slippageBps: 5, historyBars: 5, env: fixtureEnv,
     });
-    await expectTraderError(backtest, 'MODULE_FAILED', /^A module of the plan wrote into the BTC\/USDT candle history \(found at 2024-01-01T05:00:00.000Z: candles.close\[4\] is 130 where the candle says 126\); the backtest stopped/);
+    await expectTraderError(backtest, 'MODULE_FAILED', /^A module of the plan wrote into its read-only view of BTC\/USDT: the candles or an indicator shared between modules \(found at 2024-01-01T05:00:00.000Z: candles.close\[4\] is 130 where the candle says 126\); the backtest stopped/);
     expect(await db.query('select 1 from backtest_runs')).toEqual([]);
   });
 });
