@@ -25,6 +25,8 @@ const steps = [
   ['run', '--symbols', 'BTC/USDT', '--as-of', asOf, '--strategy', 'breakout'],
   ['proposals', 'list', '--status', 'pending', '--limit', '3'],
   ['mode', 'set', 'observe'],
+  // The same registered pipeline replayed over two months, with the look-ahead proof.
+  ['backtest', '--symbols', 'BTC/USDT,ETH/USDT', '--from', '2024-03-01', '--to', '2024-05-01', '--strategy', 'breakout', '--check-lookahead', '20', '--trades', '5'],
   ['audit', 'tail', '-n', '5'],
   ['audit', 'verify'],
 ];
@@ -39,4 +41,4 @@ for (const args of steps) {
     process.exit(result.status ?? 1);
   }
 }
-console.log('\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>` and `npm run trader -- status`.');
+console.log('\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>`, `npm run trader -- status` and `npm run trader -- backtest list`.');
