@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { BackendKind } from '../store/db.ts';
+import { type BacktestRateResult, measureBacktestRate } from './backtest-rate.ts';
 import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModules } from './cold-start.ts';
 import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
@@ -43,6 +44,7 @@ export async function main(): Promise<number> {
   let sources: UpsertSource[] = [];
   let series: FetchSeries | undefined;
   let modules: ModuleTimesResult | undefined;
+  let backtest: BacktestRateResult | undefined;
   const moduleRows: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
@@ -138,6 +140,11 @@ export async function main(): Promise<number> {
         }
       }
     }
+
+    // Figure 8 (printed last): whole-history backtests, each in a child process of its own.
+    log('backtest replay (figure 8): setup, then one child process per backtest');
+    backtest = await measureBacktestRate(open);
+    notes.push(...backtest.notes);
 
     // Figures 4 and 5 run after 1-3 so neither the parsed candle files nor ccxt (~470 MB) sit in memory during those.
     log('reading every candle file for figure 4');
@@ -239,8 +246,9 @@ export async function main(): Promise<number> {
           `pack modules (figures 6-7): every module in registry/default-pack.ts (seedDefaults), plans from preparePlans for BTC/USDT with the default pipeline and each pack strategy; initial context from buildInitialContext: binance BTC/USDT 1h, the ${modules.bars} bars closed by ${asOf.toISOString()} (${modules.firstBar}..${modules.lastBar}), macro from buildMacroContext over ${modules.macro}; figure 6 = median of each module's log duration_ms across all plans holding it, figure 7 = runSymbol wall time`,
         ]
       : []),
+    ...(backtest?.describe ? [backtest.describe] : []),
     '',
-    renderTable([...rows, ...moduleRows]),
+    renderTable([...rows, ...moduleRows, ...(backtest?.rows ?? [])]),
     '',
     ...notes.map((n) => `- ${n}`),
     `- whole bench: ${fmt((performance.now() - started) / 1000)} s; temp dirs removed, Postgres databases dropped`,
