@@ -50,22 +50,42 @@ export async function upsertMacroPoints(q: Queryable, points: readonly MacroPoin
 // visible at $6, but none older than the source's newest point visible at $5 minus the
 // window $7 (a source with nothing visible at $5 keeps all its points). Lags come from
 // derive.ts as arrays so the rule lives in one place; unknown sources get the default lag.
-// The SQL only narrows the load, selectMacroAsOf applies the exact rules on ms numbers; so
-// each bound has 1 ms of slack on the side that loads more, against interval rounding.
-const lagJoin = `left join unnest($1::text[], $2::float8[]) as l(source, lag_ms) on l.source = m.source`;
-const visibleBy = (param: string, slackMs: number) =>
-  `m.ts <= ${msToTs(param)} - (coalesce(l.lag_ms, $3::float8) + ${slackMs}) * interval '1 millisecond'`;
+// Shaped for the primary key (source, metric, ts) so the cost follows the rows returned,
+// not the table: `pairs` lists the (source, metric) pairs by skipping through the index
+// (a handful of probes), then each pair needs one probe for its newest point and one
+// range scan; `offset 0` keeps the planner from flattening that lateral scan into a hash
+// join over the whole table. The SQL only narrows the load (selectMacroAsOf applies the
+// exact rules on ms numbers), so each bound has 1 ms of slack on the side that loads more.
 const pointsSql = `
-  with floors as (
-    select m.source, max(m.ts) - ($7::float8 + 1) * interval '1 millisecond' as lo
-    from macro_series m ${lagJoin}
-    where ($4::text is null or m.source = $4) and ${visibleBy('$5::float8', 1)}
-    group by m.source
+  with recursive pairs as (
+    (select source, metric from macro_series order by source, metric limit 1)
+    union all
+    select n.source, n.metric from pairs p cross join lateral (
+      select m.source, m.metric from macro_series m
+      where (m.source, m.metric) > (p.source, p.metric) order by m.source, m.metric limit 1) n
+  ),
+  lagged as (
+    select p.source, p.metric, coalesce(l.lag_ms, $3::float8) * interval '1 millisecond' as lag
+    from pairs p left join unnest($1::text[], $2::float8[]) as l(source, lag_ms) on l.source = p.source
+    where $4::text is null or p.source = $4
+  ),
+  floors as (
+    select g.source, max(x.ts) - ($7::float8 + 1) * interval '1 millisecond' as lo
+    from lagged g cross join lateral (
+      select m.ts from macro_series m
+      where m.source = g.source and m.metric = g.metric
+        and m.ts <= ${msToTs('$5::float8')} - g.lag - interval '1 millisecond'
+      order by m.ts desc limit 1) x
+    group by g.source
   )
-  select m.source, m.metric, ${tsToMs('m.ts')} as ts, m.value
-  from macro_series m ${lagJoin}
-  left join floors f on f.source = m.source
-  where ($4::text is null or m.source = $4) and ${visibleBy('$6::float8', -1)} and (f.lo is null or m.ts >= f.lo)`;
+  select g.source, g.metric, ${tsToMs('m.ts')} as ts, m.value
+  from lagged g left join floors f on f.source = g.source
+  cross join lateral (
+    select m.ts, m.value from macro_series m
+    where m.source = g.source and m.metric = g.metric
+      and m.ts <= ${msToTs('$6::float8')} - g.lag + interval '1 millisecond'
+      and m.ts >= coalesce(f.lo, '-infinity'::timestamptz)
+    offset 0) m`;
 
 const PointRow = z.object({ source: z.string(), metric: z.string(), ts: z.number(), value: z.number() });
 
