@@ -86,8 +86,8 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   if (needs.has('macro')) values.macro = inputs.macro;
   if (needs.has('portfolio')) values.portfolio = portfolioOf(run, inputs.instrument.quote, inputs);
   if (needs.has('positions')) values.positions = inputs.account.positions;
-  // Positions are validated when the account rebuilds them (sim-account.ts), not every bar.
-  const initial = coreContext(values, ['run', 'portfolio']);
+  // Checked elsewhere, once: positions when the account rebuilds them (sim-account.ts), the run when the replay starts (only as_of changes per bar).
+  const initial = coreContext(values, ['portfolio']);
   const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, { trace: false });
   const outcome = decide(inputs.instrument.symbol, result);
   const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];

@@ -3,7 +3,7 @@ import { TraderError } from '../core/errors.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import { asOfCandles, type AsOfCandles } from '../orchestrator/run/as-of-view.ts';
 import { indicatorsTampered } from '../orchestrator/run/indicator-cache.ts';
-import type { CandleSeries, Instrument, RunInfo } from '../sdk/context-schemas.ts';
+import { RunInfo, type CandleSeries, type Instrument } from '../sdk/context-schemas.ts';
 import type { Macro } from '../sdk/macro-schema.ts';
 import { exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
 import type { HaltAction, RiskProfile } from '../trading/state-repo.ts';
@@ -133,6 +133,8 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
   const markets: Market[] = setup.symbols.map((s) => ({
     ...s, cursor: asOfCandles(s.full, 0, 0), flaws: healthIndex(s.full, setup.timeframeMs), next: s.firstDecision, pendingEntry: null, pendingExits: new Set(), curve: { ts: [], equity: [] }, exposed: 0,
   }));
+  // A bar's run value differs from this only in as_of, which toISOString always writes validly.
+  for (const m of markets) RunInfo.parse({ ...setup.run, strategy_id: m.plan.strategy_id, as_of: new Date(0).toISOString() });
   const account = new SimAccount(setup.initialEquity, setup.costs);
   const tally = new ReplayTally();
   const curve: EquityCurve = { ts: [], equity: [] };
