@@ -6,11 +6,12 @@ import type { Queryable } from '../../store/db.ts';
 import { loadModule, type LoadedModule } from '../loader/module-loader.ts';
 import { buildHarness } from './gate-harness.ts';
 import { runModuleGates } from './module-gates.ts';
+import { gateKey, shippedGate } from './pack-gates.ts';
 
 /**
  * The gates depend only on the module's code, its producers' code and the shipped
- * sample, so a result is reused within a process for the same files (a test suite
- * seeding many databases judges each module once).
+ * sample, so a result is reused for the same files: within a process, and for the
+ * shipped pack from the checked-in results (pack-gates.ts).
  */
 const judged = new Map<string, GateReport>();
 
@@ -26,9 +27,8 @@ export async function gateModule(q: Queryable, moduleId: string, env: NodeJS.Pro
     const loaded = await loadModule(r, root);
     if (loaded.ok) available.push(loaded.module);
   }
-  const h = buildHarness(target.module, available);
-  const key = [target.module.sha256, JSON.stringify(row.params), ...h.producers.map((p) => `${p.module.sha256}:${JSON.stringify(p.params)}`)].join('|');
-  let report = judged.get(key);
+  const key = gateKey(target.module, buildHarness(target.module, available));
+  let report = judged.get(key) ?? shippedGate(moduleId, key);
   if (!report) judged.set(key, (report = runModuleGates(target.module, available)));
   return recordGate(q, moduleId, report);
 }

@@ -23,7 +23,7 @@ describe.each(backends)('registration gates on %s', (kind) => {
     const rows = await listModules(db);
     expect(rows.filter((r) => r.gate?.status !== 'passed' || !r.is_active).map((r) => [r.module_id, r.gate?.reasons])).toEqual([]);
     const warmup = Object.fromEntries(rows.map((r) => [r.module_id, r.gate!.warmup_bars]));
-    // EMA 200 converges to 1e-9 only after several hundred bars; a session clock needs no history at all.
+    // EMA 50 and ADX 14 converge to 1e-9 only after several hundred bars; a session clock needs no history at all.
     expect(warmup.trend_volatility_v1).toBeGreaterThanOrEqual(500);
     expect(warmup.session_timing_v1).toBe(25);
     // Modules fed by trend_volatility_v1 are judged with it run before them.
