@@ -102,6 +102,15 @@ function rows(s: Json, prefix: string): Row[] {
   return out;
 }
 
+/** A markdown table of an object schema's fields, nested objects and arrays of objects flattened into dotted paths. */
+export function fieldTable(schema: Json): string[] {
+  return [
+    '| field | type | required | constraints | description |',
+    '|---|---|---|---|---|',
+    ...rows(schema, '').map((r) => `| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.constraints)} | ${cell(r.description)} |`),
+  ];
+}
+
 function keySection(key: KeyName): string[] {
   const def = contextKeys[key];
   const full = z.toJSONSchema(def.schema) as Json;
@@ -115,10 +124,7 @@ function keySection(key: KeyName): string[] {
       : `- kind: **value**: one writer per run`;
   lines.push(holds, `- producer: ${def.producer === 'core' ? 'core (written before the first stage)' : `${def.producer} stage`}`);
   if (schema.type === 'object' && schema.properties) {
-    lines.push(objectOrNull ? '- shape: object, or null' : '- shape: object', '', '| field | type | required | constraints | description |', '|---|---|---|---|---|');
-    for (const r of rows(schema, '')) {
-      lines.push(`| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.constraints)} | ${cell(r.description)} |`);
-    }
+    lines.push(objectOrNull ? '- shape: object, or null' : '- shape: object', '', ...fieldTable(schema));
   } else {
     const c = constraints(schema);
     lines.push(`- shape: ${typeName(schema)}${c.length > 0 ? `, ${c.join(', ')}` : ''}${schema.description ? `: ${schema.description}` : ''}`);

@@ -1,6 +1,8 @@
 import type { SystemMode } from '../../trading/scope.ts';
 import type { TradingState } from '../../trading/state-repo.ts';
-import type { SymbolOutcome } from './run-types.ts';
+import { z } from 'zod';
+import { OperationalMode, RiskProfileName } from '../../trading/state-repo.ts';
+import { SymbolOutcome } from './run-types.ts';
 
 export interface RunOptions {
   symbols: string[];
@@ -22,28 +24,43 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type RunStatus = 'succeeded' | 'partial' | 'failed' | 'halted';
+export const RunStatus = z.enum(['succeeded', 'partial', 'failed', 'halted']);
+export type RunStatus = z.infer<typeof RunStatus>;
 
-/** The run's result: stored in pipeline_runs.summary and printed by `trader run --json`. */
-export interface RunSummary {
-  schema_version: 1;
-  ok: boolean;
-  run_id: string;
-  status: RunStatus;
-  pipeline_id: string;
-  strategy_id: string | null;
-  exchange: string;
-  timeframe: string;
-  as_of: string;
-  trigger: string;
-  mode: ReturnType<typeof systemState>;
-  /** What the account did before deciding: fills of stops and targets, expired proposals, an emergency halt. */
-  trading: { fills: number; expired_proposals: number; emergency_halt: boolean; equity: number; drawdown_pct: number };
-  symbols: SymbolOutcome[];
-  errors: { symbol: string; module_id: string | null; message: string }[];
-  pinned_modules: string[];
-  duration_ms: number;
-}
+const RunMode = z.object({
+  system_mode: z.enum(['TEST', 'LIVE']),
+  operational_mode: OperationalMode,
+  risk_profile: RiskProfileName,
+  halted: z.boolean(),
+  leverage_enabled: z.boolean(),
+});
+
+/**
+ * The run's result: stored in pipeline_runs.summary, printed by `trader run --json`,
+ * returned by the HTTP API. Versioned: a change that removes or retypes a field raises
+ * schema_version; docs/run-json.md is generated from this schema.
+ */
+export const RunSummary = z.object({
+  schema_version: z.literal(1),
+  ok: z.boolean().describe('true when every symbol was decided (status succeeded)'),
+  run_id: z.string().uuid(),
+  status: RunStatus.describe('succeeded (exit 0), partial or failed (exit 1: some or all symbols failed), halted (exit 3: a halt_run policy stopped it)'),
+  pipeline_id: z.string(),
+  strategy_id: z.string().nullable(),
+  exchange: z.string(),
+  timeframe: z.string(),
+  as_of: z.string().describe('decision time, ISO UTC'),
+  trigger: z.string().describe('cli, http, schedule, n8n ...'),
+  mode: RunMode.describe('the operating state the run ran under'),
+  trading: z
+    .object({ fills: z.number().int(), expired_proposals: z.number().int(), emergency_halt: z.boolean(), equity: z.number(), drawdown_pct: z.number() })
+    .describe('what the account did before deciding: fills of stops and targets, expired proposals, an emergency halt'),
+  symbols: z.array(SymbolOutcome),
+  errors: z.array(z.object({ symbol: z.string(), module_id: z.string().nullable(), message: z.string() })),
+  pinned_modules: z.array(z.string()).describe('modules whose registry row got its sha256 pinned on this first load'),
+  duration_ms: z.number().int(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
 
 /** The operating state a run ran under, as recorded in its summary and given to modules in `run`. */
 export function systemState(system_mode: SystemMode, s: TradingState) {

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -8,14 +8,14 @@ import { listOpenPositions } from '../positions-repo.ts';
 import type { TradingScope } from '../scope.ts';
 import { loadState } from '../state-repo.ts';
 
-export type ExitAction = {
-  position_id: number;
-  symbol: string;
-  /** closed: filled by the broker (Full-Auto); recorded: left to you (Observe, Semi-Auto); not_open: nothing to close. */
-  action: 'closed' | 'recorded' | 'not_open';
-  reason: string;
-  fill_price?: number;
-};
+export const ExitAction = z.object({
+  position_id: z.number().int(),
+  symbol: z.string(),
+  action: z.enum(['closed', 'recorded', 'not_open']).describe('closed: filled by the broker (Full-Auto); recorded: left to you (Observe, Semi-Auto); not_open: nothing to close'),
+  reason: z.string(),
+  fill_price: z.number().optional(),
+});
+export type ExitAction = z.infer<typeof ExitAction>;
 
 /**
  * What the system does with a module's requests to close an invalidated trade. Closing

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Intent } from '../../sdk/context-schemas.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
@@ -7,16 +7,18 @@ import { insertProposal, type ProposedOrder } from '../proposals/proposals-repo.
 import type { TradingScope } from '../scope.ts';
 import { gatePurpose, runGate } from './gate-check.ts';
 
-export type IntentAction = {
-  symbol: string;
-  side: 'buy' | 'sell';
-  qty: number;
-  /** observed: recorded only (Observe); proposed: waits for approval (Semi-Auto); executed: filled by the broker (Full-Auto); rejected: refused by the risk gate or the broker. */
-  action: 'observed' | 'proposed' | 'executed' | 'rejected';
-  reasons: string[];
-  proposal_id?: number;
-  position_id?: number;
-};
+export const IntentAction = z.object({
+  symbol: z.string(),
+  side: z.enum(['buy', 'sell']),
+  qty: z.number(),
+  action: z
+    .enum(['observed', 'proposed', 'executed', 'rejected'])
+    .describe('observed: recorded only (Observe); proposed: waits for approval (Semi-Auto); executed: filled by the broker (Full-Auto); rejected: refused by the risk gate or the broker'),
+  reasons: z.array(z.string()).describe('why it was rejected'),
+  proposal_id: z.number().int().optional().describe('set when proposed'),
+  position_id: z.number().int().optional().describe('set when executed'),
+});
+export type IntentAction = z.infer<typeof IntentAction>;
 
 /** One line for the run trace: what the system did with an intent, and why. */
 export function describeAction(a: IntentAction, mode: string): string {
