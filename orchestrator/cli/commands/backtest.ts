@@ -22,7 +22,7 @@ interface BacktestFlags extends JsonFlag {
   history: string;
   riskProfile?: string;
   out?: string;
-  checkLookahead?: string | boolean;
+  checkLookahead?: string | true;
   trades: string;
 }
 
@@ -54,11 +54,11 @@ export function registerBacktestCommands(program: Command): void {
     .option('--pipeline <id>', 'pipeline_config pipeline id', defaultPipelineId)
     .option('--exchange <id>', 'exchange whose cached candles to replay', 'binance')
     .option('--equity <amount>', 'starting equity in the quote currency', '10000')
-    .option('--fee-bps <n>', 'fee per fill in basis points (default: the worst Binance spot tier, taker 0.1%)', '10')
+    .option('--fee-bps <n>', 'fee per fill in basis points (10 = the highest Binance spot taker tier, 0.1%)', '10')
     .option('--slippage-bps <n>', 'adverse slippage per fill in basis points', '5')
     .option('--history <bars>', 'bars of history before --from that modules see at the first decision, as `trader run --history`', '500')
     .option('--risk-profile <name>', 'low, medium or high (default: the TEST account\'s active profile)')
-    .option('--check-lookahead [samples]', 're-decide this many sampled bars per symbol on candles cut at the bar and report any difference', false)
+    .option('--check-lookahead [samples]', 're-decide this many sampled bars per symbol (50 when no number is given) on candles cut at the bar and report any difference')
     .option('--trades <n>', 'list the last n trades in the report', '0')
     .option('--out <file>', 'also write the report, trades and equity curves to this JSON file')
     .addHelpText(
@@ -70,7 +70,7 @@ export function registerBacktestCommands(program: Command): void {
         if (!flags.symbols || !flags.from || !flags.to) throw badInput('Give --symbols, --from and --to, e.g. trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01.');
         const profile = flags.riskProfile === undefined ? undefined : RiskProfileName.safeParse(flags.riskProfile);
         if (profile && !profile.success) throw badInput(`--risk-profile must be low, medium or high, not '${flags.riskProfile}'.`);
-        const samples = flags.checkLookahead === false || flags.checkLookahead === undefined ? 0 : flags.checkLookahead === true ? 50 : wholeNumber(flags.checkLookahead, '--check-lookahead', 1);
+        const samples = flags.checkLookahead === undefined ? 0 : flags.checkLookahead === true ? 50 : wholeNumber(flags.checkLookahead, '--check-lookahead', 1);
         const showTrades = wholeNumber(flags.trades, '--trades', 0);
         const options = {
           symbols: splitList(flags.symbols), exchange: flags.exchange, timeframe: flags.timeframe, from: parseUtcTime(flags.from, '--from'), to: parseUtcTime(flags.to, '--to'),
