@@ -51,6 +51,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   const run_id = randomUUID();
   const asOfIso = o.asOf.toISOString();
   await openRun(db, { run_id, pipeline_id: o.pipelineId, strategy_id: o.strategyId, trigger: o.trigger, trigger_ref: o.triggerRef, exchange: o.exchange, timeframe: o.timeframe, symbols: o.symbols, as_of: o.asOf });
+  o.onOpened?.(run_id);
   logger.info({ run_id, symbols: o.symbols.length }, 'run started');
   const pinnedLogs = prepared.pinned.map((m) => ({
     symbol: null, stage: m.row.logic_type, module_id: m.row.module_id, module_version: m.manifest.version, level: 'warn' as const, event: 'hash_pinned',

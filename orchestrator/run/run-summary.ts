@@ -22,6 +22,8 @@ export interface RunOptions {
   /** How many bars behind the newest closed candle the cache may be before it is topped up, and before data health calls it stale (default 0). */
   maxAgeBars?: number;
   env?: NodeJS.ProcessEnv;
+  /** Called with the run id once the run row (the run lock) is written, before any symbol is decided (the HTTP API answers a run it does not wait for then). */
+  onOpened?: (runId: string) => void;
 }
 
 export const RunStatus = z.enum(['succeeded', 'partial', 'failed', 'halted']);

@@ -57,7 +57,7 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
 
   it('every public table is either shared with both modes or deliberately private', async () => {
     // What the TEST role may do on each private table; every other public table is shared.
-    const privateTables: Record<string, string> = { audit_trail: 'select,insert', audit_chain_head: 'select', master_pin: 'select', pin_attempts: 'select,update', api_keys: '' };
+    const privateTables: Record<string, string> = { audit_trail: 'select,insert', audit_chain_head: 'select', master_pin: 'select', pin_attempts: 'select,update', api_keys: '', http_tokens: '' };
     const rows = await db.query<{ table_name: string; test: string; live: string }>(
       `select table_name,
               (select coalesce(string_agg(p, ',' order by o), '') from unnest(array['select', 'insert', 'update', 'delete']) with ordinality as x(p, o)

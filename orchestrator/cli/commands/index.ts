@@ -27,6 +27,8 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['leverage'], load: async () => (await import('./leverage.ts')).registerLeverageCommands },
   { names: ['secrets'], load: async () => (await import('./secrets.ts')).registerSecretsCommands },
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAuditCommands },
+  { names: ['schedule'], load: async () => (await import('./schedule.ts')).registerScheduleCommands },
+  { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
 
 /** The groups to load for a command line: the one its first word names, else all. */

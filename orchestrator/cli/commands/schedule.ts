@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { TraderError } from '../../../core/errors.ts';
+import { logger } from '../../../core/logger.ts';
+import { prompter } from '../../../core/prompt.ts';
+import type { Db } from '../../../store/db.ts';
+import { assertMigrated } from '../../../store/migrate.ts';
+import { openDb } from '../../../store/open.ts';
+import { systemModeFromEnv } from '../../../trading/scope.ts';
+import { nextTicks } from '../../schedule/cron.ts';
+import type { TickResult } from '../../schedule/run-due.ts';
+import { addSchedule, removeSchedule } from '../../schedule/schedule-admin.ts';
+import { type ScheduleRow, scheduleLabel } from '../../schedule/schedule-row.ts';
+import { localTime, listScheduleViews, type ScheduleListing } from '../../schedule/schedule-view.ts';
+import { runScheduler } from '../../schedule/scheduler-loop.ts';
+import { findSchedule } from '../../schedule/schedules-repo.ts';
+import { action, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+/** `trader schedule`: the built-in scheduler (cron schedules of pipeline runs) for users without n8n. */
+
+interface AddFlags extends JsonFlag {
+  symbols: string;
+  strategy?: string;
+  pipeline: string;
+  timezone: string;
+  name?: string;
+  exchange: string;
+  timeframe: string;
+  history: string;
+  offline?: boolean;
+  graceMinutes: string;
+}
+
+function what(s: ScheduleRow): string {
+  return `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''} ${s.symbols.join(',')} ${s.timeframe}${s.offline ? ' offline' : ''}`;
+}
+
+function describeListing(s: ScheduleListing): string {
+  const last = s.last_tick ? `${s.last_tick.tick} ${s.last_tick.status}${s.last_tick.missed > 1 ? ` (${s.last_tick.missed} ticks)` : ''}` : 'never';
+  return [
+    `${scheduleLabel(s)}  '${s.cron}' in ${s.timezone}  ${s.system_mode}  grace ${Math.round(s.grace_seconds / 60)} min`,
+    `  runs   ${what(s)}`,
+    `  next   ${s.next_tick} (${localTime(new Date(s.next_tick), s.timezone)})`,
+    `  last   ${last}`,
+  ].join('\n');
+}
+
+function describeTick(r: TickResult): string {
+  const who = r.name ? `${r.schedule_id} (${r.name})` : String(r.schedule_id);
+  if (r.outcome === 'skipped') return `${r.tick}  schedule ${who}  skipped ${r.missed} missed tick${r.missed === 1 ? '' : 's'} since ${r.first_missed}`;
+  if (r.outcome === 'ran') return `${r.tick}  schedule ${who}  ${r.status}${r.run_id ? `  run ${r.run_id}` : ''}${r.error ? `  ${r.error}` : ''}`;
+  return `${r.tick}  schedule ${who}  not run here: ${r.outcome === 'taken' ? 'another scheduler claimed this tick' : 'its previous tick is still running'}`;
+}
+
+/** Opens the database for one scheduler wake, refusing an unmigrated one as every command does. */
+async function openForWake(): Promise<Db> {
+  const db = await openDb({ command: 'trader schedule run' });
+  try {
+    await assertMigrated(db);
+    return db;
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}
+
+export function registerScheduleCommands(program: Command): void {
+  const schedule = program.command('schedule').description('the built-in scheduler: cron schedules of pipeline runs (for use without n8n)');
+
+  withJson(schedule.command('add <cron>'))
+    .description('add a schedule: run the pipeline for the symbols at every tick of a cron expression (quote it)')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
+    .option('--strategy <id>', 'a strategy from strategy_config')
+    .option('--pipeline <id>', 'pipeline_config pipeline id', 'default')
+    .option('--timezone <zone>', 'IANA time zone the cron expression is read in', 'UTC')
+    .option('--name <name>', 'a unique name to refer to it by')
+    .option('--exchange <id>', 'exchange whose candles to use', 'binance')
+    .option('--timeframe <tf>', 'candle timeframe', '1h')
+    .option('--history <bars>', 'closed candles handed to modules', '500')
+    .option('--offline', 'decide on cached candles only (no fetch before each run)')
+    .option('--grace-minutes <n>', 'a tick found later than this (scheduler down or busy) is skipped, not run', '10')
+    .addHelpText('after', "\nExample:\n  $ trader schedule add \"5 * * * *\" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n\nFive fields: minute hour day-of-month month day-of-week. Exit codes: 0 added, 2 invalid cron expression, time zone, symbol or name, or unknown pipeline/strategy.")
+    .action(
+      action(async (cron: string, flags: AddFlags) => {
+        const historyBars = wholeNumber(flags.history, '--history', 1);
+        const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0);
+        const now = new Date();
+        const row = await withDb('schedule add', (db) =>
+          addSchedule(db, {
+            cron, timezone: flags.timezone, symbols: splitList(flags.symbols), name: flags.name ?? null, pipelineId: flags.pipeline, strategyId: flags.strategy ?? null,
+            exchange: flags.exchange, timeframe: flags.timeframe, historyBars, offline: flags.offline ?? false, graceSeconds: graceMinutes * 60,
+          }, { now }),
+        );
+        const upcoming = nextTicks(row.cron, row.timezone, now, 3);
+        output(flags, { ok: true, schedule: row, next_ticks: upcoming.map((t) => t.toISOString()) }, () =>
+          [`added ${scheduleLabel(row)}: '${row.cron}' in ${row.timezone} (${row.system_mode}), runs ${what(row)}`, ...upcoming.map((t) => `  next  ${t.toISOString()}  (${localTime(t, row.timezone)})`), 'Start `trader schedule run` to run it.'].join('\n'),
+        );
+      }),
+    );
+
+  withJson(schedule.command('list'))
+    .description('list schedules with their next tick and the newest recorded tick')
+    .addHelpText('after', '\nExample:\n  $ trader schedule list --json')
+    .action(
+      action(async (opts: JsonFlag) => {
+        const rows = await withDb('schedule list', (db) => listScheduleViews(db, new Date()));
+        output(opts, { ok: true, schedules: rows }, () => (rows.length === 0 ? 'No schedules; add one with `trader schedule add "0 * * * *" --symbols BTC/USDT`.' : rows.map(describeListing).join('\n')));
+      }),
+    );
+
+  withJson(schedule.command('remove <id_or_name>'))
+    .description('remove a schedule and its tick history (a run in progress finishes; the audit trail keeps the record)')
+    .option('--yes', 'skip the confirmation question')
+    .addHelpText('after', '\nExample:\n  $ trader schedule remove hourly --yes\n\nExit codes: 0 removed, 2 unknown schedule or declined confirmation.')
+    .action(
+      action(async (ref: string, opts: JsonFlag & { yes?: boolean }) => {
+        const removed = await withDb('schedule remove', async (db) => {
+          const row = await findSchedule(db, ref);
+          if (!(await prompter.confirm(`Remove ${scheduleLabel(row)} ('${row.cron}' in ${row.timezone}, ${what(row)})?`, opts.yes))) {
+            throw new TraderError('BAD_INPUT', `${scheduleLabel(row)} was not removed: the confirmation was declined.`);
+          }
+          return removeSchedule(db, String(row.schedule_id));
+        });
+        output(opts, { ok: true, removed }, () => `removed ${scheduleLabel(removed)}`);
+      }),
+    );
+
+  withJson(schedule.command('run'))
+    .description("run the schedules of this system mode: wake at each due tick, run the pipeline, until SIGINT/SIGTERM (a running run finishes first)")
+    .option('--once', 'run the ticks due now (applying the missed-run policy) and exit')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it after the run in progress\n  $ trader schedule run --once --json\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
+    )
+    .action(
+      action(async (opts: JsonFlag & { once?: boolean }) => {
+        const mode = systemModeFromEnv();
+        const controller = new AbortController();
+        let signals = 0;
+        const onSignal = (sig: NodeJS.Signals) => {
+          signals++;
+          if (signals === 1) {
+            logger.warn(`${sig}: the scheduler stops after the run in progress (send it again to stop at once)`);
+            controller.abort();
+          } else {
+            process.stderr.write('trader: stopped at once; a run that was in progress will be reaped as crashed.\n');
+            process.exit(130);
+          }
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        logger.info({ mode, once: opts.once ?? false }, 'scheduler started');
+        try {
+          const report = await runScheduler({ openDb: openForWake, signal: controller.signal, once: opts.once ?? false, onTick: opts.json ? undefined : (r) => process.stdout.write(`${describeTick(r)}\n`) });
+          const bad = report.ticks.filter((t) => t.outcome === 'ran' && t.status !== 'succeeded');
+          const ok = !opts.once || bad.length === 0;
+          if (opts.json) output(opts, { ok, mode, stopped_by: opts.once ? 'once' : 'signal', wakes: report.wakes, ticks: report.ticks }, () => '');
+          else if (opts.once && report.ticks.length === 0) process.stdout.write('No tick due.\n');
+          return ok ? 0 : 1;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }),
+    );
+}

@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { logger } from '../../../core/logger.ts';
+import type { Db } from '../../../store/db.ts';
+import { assertMigrated } from '../../../store/migrate.ts';
+import { openDb } from '../../../store/open.ts';
+import { startServer } from '../../serve/server.ts';
+import { createToken, listTokens, revokeToken, TokenName, type TokenListing } from '../../serve/tokens-repo.ts';
+import { action, badInput, output, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+interface ServeFlags {
+  host: string;
+  port: string;
+}
+
+const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function describeToken(t: TokenListing): string {
+  const used = t.last_used_at ? `last used ${t.last_used_at.toISOString()}` : 'never used';
+  return `${t.name.padEnd(24)} created ${t.created_at.toISOString()}  ${used}${t.revoked_at ? `  REVOKED ${t.revoked_at.toISOString()}` : ''}`;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; later ones are logged (the shutdown in progress is finishing a run). */
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (seen) {
+        logger.warn(`${signal} received again: still waiting for the running run to finish (it is not interrupted)`);
+        return;
+      }
+      seen = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+/** Runs the server until a signal, then shuts it down gracefully; the database stays open (and, embedded, locked) throughout. */
+async function serve(flags: ServeFlags): Promise<void> {
+  const port = wholeNumber(flags.port, '--port', 0);
+  if (port > 65535) throw badInput(`--port must be at most 65535, not '${flags.port}'.`);
+  if (flags.host.trim() === '') throw badInput('--host must be an address such as 127.0.0.1.');
+  const db: Db = await openDb({ command: 'trader serve' });
+  try {
+    await assertMigrated(db);
+    if ((await listTokens(db)).length === 0) logger.warn('no API token exists yet: every request but GET /health will get 401; stop the server and run `trader serve token create`');
+    if (!loopback.test(flags.host)) logger.warn(`listening on ${flags.host}, not only this machine: tokens travel in clear text, so put TLS (a reverse proxy) in front`);
+    const server = await startServer(db, { host: flags.host, port });
+    process.stdout.write(`trader serve: listening on ${server.url} (${db.kind === 'pglite' ? 'embedded database, held until the server stops' : 'Postgres'}); Ctrl-C stops it after any running run\n`);
+    const signal = await shutdownSignal();
+    const running = server.runs.runIds();
+    logger.info({ signal, runs: running }, running.length > 0 ? 'shutting down after the running run(s) finish' : 'shutting down');
+    await server.close();
+  } finally {
+    await db.close();
+  }
+  process.stdout.write('trader serve: stopped\n');
+}
+
+export function registerServeCommands(program: Command): void {
+  const serveCmd = program
+    .command('serve')
+    .enablePositionalOptions()
+    .description('an authenticated HTTP API for n8n and other callers: start runs, read runs, status and proposals, approve or reject')
+    .option('--host <address>', 'address to listen on (keep the default unless a TLS proxy is in front)', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '8787')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n\nEndpoints: GET /health (no token), POST /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
+    )
+    .action(action(serve));
+
+  const token = serveCmd.command('token').description('the bearer tokens that may call `trader serve` (only their sha256 is stored)');
+
+  withJson(token.command('create'))
+    .description('create a token and print it once: it cannot be shown again')
+    .option('--name <name>', 'what the token is for, e.g. the caller', 'n8n')
+    .addHelpText('after', '\nExample:\n  $ trader serve token create --name n8n\n\nOn the embedded database, create tokens while `trader serve` is stopped (it holds the database).')
+    .action(
+      action(async (opts: JsonFlag & { name: string }) => {
+        const name = TokenName.safeParse(opts.name);
+        if (!name.success) throw badInput(`--name '${opts.name}' is not a token name: ${name.error.issues[0]!.message}.`);
+        const created = await withDb('serve token create', (db) => createToken(db, name.data));
+        output(opts, { ok: true, ...created }, () =>
+          [
+            `Token '${created.name}' created. Copy it now: only its hash is stored, so it cannot be shown again.`,
+            created.token,
+            'Send it as the header  Authorization: Bearer <token>',
+          ].join('\n'),
+        );
+      }),
+    );
+
+  withJson(token.command('list'))
+    .description('the tokens by name, with when each was created and last used (never the tokens themselves)')
+    .option('--all', 'include revoked tokens')
+    .addHelpText('after', '\nExample:\n  $ trader serve token list --all')
+    .action(
+      action(async (opts: JsonFlag & { all?: boolean }) => {
+        const rows = await withDb('serve token list', (db) => listTokens(db, { all: opts.all }));
+        output(opts, { ok: true, tokens: rows }, () => (rows.length === 0 ? 'No tokens; create one with `trader serve token create`.' : rows.map(describeToken).join('\n')));
+      }),
+    );
+
+  withJson(token.command('revoke <name>'))
+    .description('revoke a token: it stops working with the next request')
+    .addHelpText('after', '\nExample:\n  $ trader serve token revoke n8n')
+    .action(
+      action(async (name: string, opts: JsonFlag) => {
+        const row = await withDb('serve token revoke', (db) => revokeToken(db, name));
+        output(opts, { ok: true, revoked: row }, () => `Token '${row.name}' revoked.`);
+      }),
+    );
+}

@@ -1,0 +1,96 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TraderError } from '../../core/errors.ts';
+import { logger } from '../../core/logger.ts';
+import type { Db } from '../../store/db.ts';
+import { systemModeFromEnv, tradingScope } from '../../trading/scope.ts';
+import { defaultBodyLimit } from './body.ts';
+import { dispatch } from './dispatch.ts';
+import type { ServerDeps } from './route-types.ts';
+import { RunTracker } from './run-tracker.ts';
+
+export interface ServeOptions {
+  host: string;
+  /** 0 picks a free port (see `TraderServer.port`). */
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  bodyLimit?: number;
+  clock?: () => Date;
+  /** After the runs are done, how long open connections may take to finish their answers before they are cut. */
+  closeGraceMs?: number;
+}
+
+export interface TraderServer {
+  host: string;
+  port: number;
+  /** e.g. http://127.0.0.1:8787 */
+  url: string;
+  runs: RunTracker;
+  /**
+   * Graceful shutdown: stop accepting connections at once (requests on open ones get
+   * 503), let every run this server started finish, let their answers go out, then
+   * resolve. The caller closes the database afterwards. Calling it again returns the
+   * same promise.
+   */
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (e: NodeJS.ErrnoException) => {
+      const where = `${host}:${port}`;
+      if (e.code === 'EADDRINUSE') reject(new TraderError('BAD_INPUT', `Port ${port} on ${host} is already in use; stop whatever listens there or pick another --port.`));
+      else if (e.code === 'EACCES') reject(new TraderError('BAD_INPUT', `Not allowed to listen on ${where}; pick a port above 1023.`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new TraderError('BAD_INPUT', `${host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own addresses.`));
+      else reject(e);
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+/** `trader serve`'s HTTP server on `db` (held for the server's lifetime by the caller). */
+export async function startServer(db: Db, options: ServeOptions): Promise<TraderServer> {
+  const env = options.env ?? process.env;
+  const runs = new RunTracker();
+  let closing: Promise<void> | undefined;
+  const deps: ServerDeps = {
+    db,
+    scope: tradingScope(systemModeFromEnv(env)),
+    env,
+    bodyLimit: options.bodyLimit ?? defaultBodyLimit,
+    clock: options.clock ?? (() => new Date()),
+    runs,
+    closing: () => closing !== undefined,
+  };
+  const server = http.createServer((req, res) => {
+    void dispatch(req, res, deps);
+  });
+  server.keepAliveTimeout = 5_000;
+  await listen(server, options.host, options.port);
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  const shutdown = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await runs.drain();
+    const cut = setTimeout(() => {
+      logger.warn('closing connections that did not finish in time');
+      server.closeAllConnections();
+    }, options.closeGraceMs ?? 5_000);
+    await closed;
+    clearTimeout(cut);
+  };
+
+  return {
+    host: options.host,
+    port,
+    url: `http://${urlHost}:${port}`,
+    runs,
+    close: () => (closing ??= shutdown()),
+  };
+}
