@@ -13,9 +13,11 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
   let middleTs: Date;
   beforeAll(async () => {
     db = await freshDb(kind);
-    await writeSampleRows(db, 15);
+    // Times are stored to the millisecond; the pauses make row 15 the only row of its millisecond, and row 16 the first of a later one.
+    await writeSampleRows(db, 14);
+    await db.query('select pg_sleep(0.01)');
+    await writeSampleRows(db, 1, 14);
     middleTs = (await db.query<{ ts: Date }>('select ts from audit_trail where seq = 15'))[0]!.ts;
-    // Times are stored to the millisecond; the pause makes row 16 the first of a later millisecond.
     await db.query('select pg_sleep(0.01)');
     await writeSampleRows(db, 15, 15);
   });
