@@ -95,8 +95,8 @@ describe('replay invariants over random paths and intents', () => {
       }),
       { numRuns: 150 },
     );
-    // The properties were exercised, not vacuously true: trades happened and ended every ordinary way.
-    expect(seen.runsWithTrades).toBeGreaterThan(75);
-    expect(Math.min(seen.stop_loss, seen.take_profit, seen.end_of_test)).toBeGreaterThan(5);
+    // The properties were exercised, not vacuously true: trades happened and ended every ordinary way (typically ~130 runs with trades, 50+ of each ending).
+    expect(seen.runsWithTrades).toBeGreaterThan(100);
+    expect(Math.min(seen.stop_loss, seen.take_profit, seen.end_of_test)).toBeGreaterThan(20);
   });
 });
