@@ -4,13 +4,12 @@ import { macroTimeline } from '../market/macro/macro-timeline.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
 import type { Db } from '../store/db.ts';
 import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
-import { prepareBacktest, type BacktestOptions } from './backtest-setup.ts';
+import { prepareBacktest, type BacktestOptions, type PreparedBacktest } from './backtest-setup.ts';
 import { computeMetrics } from './metrics.ts';
 import { rateModules } from './ratings.ts';
 import { replay, type RecordedBar } from './replay.ts';
 import { checkLookahead, sampleBars } from './lookahead-check.ts';
 import type { BacktestReport } from './report-schema.ts';
-import type { PreparedBacktest } from './backtest-setup.ts';
 import { saveBacktest } from './backtest-repo.ts';
 
 export interface BacktestResult {

@@ -99,27 +99,8 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
   for (const c of columns) viewSources.set(cols[c], { full, start, growing: true, column: c });
   const view = Object.freeze({ exchange: full.exchange, symbol: full.symbol, timeframe: full.timeframe, ...cols });
   let at = start;
-  const cursor: AsOfCandles = {
-    tampered: () => null,
-    view,
-    start,
-    get end() {
-      return at;
-    },
-    advanceTo(to: number) {
-      if (to > full.ts.length) throw new LookaheadError(`the replay asked for candle ${to} of ${full.symbol}, past the ${full.ts.length} loaded`);
-      for (; at < to; at++) {
-        const i = at - start;
-        for (const c of columns) {
-          // A module that pushed onto a view would shift every later bar: refuse to go on.
-          if (cols[c].length !== i) throw new Error(`candles.${c} of ${full.symbol} was modified by a module (length ${cols[c].length}, expected ${i})`);
-          cols[c][i] = full[c][at]!;
-        }
-      }
-    },
-  };
   let probe = 0;
-  cursor.tampered = (quick) => {
+  const tampered = (quick: boolean): string | null => {
     const n = at - start;
     for (const c of columns) {
       const col = cols[c];
@@ -137,6 +118,25 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
       }
     }
     return null;
+  };
+  const cursor: AsOfCandles = {
+    tampered,
+    view,
+    start,
+    get end() {
+      return at;
+    },
+    advanceTo(to: number) {
+      if (to > full.ts.length) throw new LookaheadError(`the replay asked for candle ${to} of ${full.symbol}, past the ${full.ts.length} loaded`);
+      for (; at < to; at++) {
+        const i = at - start;
+        for (const c of columns) {
+          // A module that pushed onto a view would shift every later bar: refuse to go on.
+          if (cols[c].length !== i) throw new Error(`candles.${c} of ${full.symbol} was modified by a module (length ${cols[c].length}, expected ${i})`);
+          cols[c][i] = full[c][at]!;
+        }
+      }
+    },
   };
   cursor.advanceTo(end);
   return cursor;
