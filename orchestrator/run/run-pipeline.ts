@@ -14,7 +14,7 @@ import { topUpLogs, topUpSymbol } from './top-up.ts';
 import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbol } from './symbol-runner.ts';
-import { type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
+import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
 import { actOnDecision } from './act-on-decision.ts';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { z } from 'zod';
@@ -126,9 +126,11 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
     timeframe: o.timeframe,
     as_of: asOfIso,
     trigger: o.trigger,
+    trigger_ref: o.triggerRef,
     mode: state,
     trading: { fills: prelude.fills, expired_proposals: prelude.expired_proposals, emergency_halt: prelude.emergency_halt, equity: prelude.state.equity, drawdown_pct: prelude.state.drawdown_pct },
     symbols: outcomes,
+    proposals: proposalsCreated(outcomes),
     errors,
     pinned_modules: prepared.pinned.map((m) => m.row.module_id),
     duration_ms: Math.round(performance.now() - started),

@@ -35,7 +35,9 @@ export const RunRequest = z
           ctx.addIssue({ code: 'custom', message: (e as Error).message });
         }
       })
-      .optional(),
+      .nullable()
+      .optional()
+      .describe('decide as of this UTC time; null or absent means now'),
     history: z.number().int().min(1).max(100_000).optional(),
     max_age_bars: z.number().int().min(0).max(100_000).optional(),
     offline: z.boolean().optional(),
@@ -56,7 +58,7 @@ export function runOptions(r: RunRequest, deps: ServerDeps): RunOptions {
     strategyId: r.strategy ?? null,
     exchange: r.exchange ?? 'binance',
     timeframe: r.timeframe ?? '1h',
-    asOf: r.as_of === undefined ? deps.clock() : parseUtcTime(r.as_of, 'as_of'),
+    asOf: r.as_of == null ? deps.clock() : parseUtcTime(r.as_of, 'as_of'),
     trigger: 'http',
     triggerRef: r.trigger_ref ?? null,
     historyBars: history,

@@ -29,5 +29,11 @@ describe.each(backends)('the run document on %s', (kind) => {
     // strict: a field the schema does not document fails, as a missing or retyped one does.
     expect(RunSummary.strict().parse(summary)).toEqual(summary);
     expect(summary.symbols.map((s) => s.actions?.map((a) => a.action))).toEqual([['proposed'], ['proposed']]);
+    // The top-level list names the same proposals, in symbol order, as stored.
+    const proposed = summary.symbols.flatMap((s) => s.actions ?? []);
+    expect(summary.proposals).toEqual(proposed.map((a) => ({ proposal_id: a.proposal_id, symbol: a.symbol, side: a.side, qty: a.qty })));
+    const stored = await db.query<{ proposal_id: number }>(`select proposal_id from trading_test.proposals where run_id = $1 order by proposal_id`, [summary.run_id]);
+    expect(summary.proposals.map((p) => p.proposal_id).sort((a, b) => a - b)).toEqual(stored.map((r) => Number(r.proposal_id)));
+    expect(summary.trigger_ref).toBeNull();
   });
 });

@@ -38,7 +38,7 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
   it('POST /runs with wait returns the run summary; GET /runs/:id returns the stored run with its trace', async () => {
     const r = await post(h, '/runs?wait=true', { ...demoRun, trigger_ref: 'n8n-exec-41' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ schema_version: 1, ok: true, status: 'succeeded', trigger: 'http', as_of: '2024-03-05T02:00:00.000Z', pipeline_id: 'default' });
+    expect(r.body).toMatchObject({ schema_version: 1, ok: true, status: 'succeeded', trigger: 'http', as_of: '2024-03-05T02:00:00.000Z', pipeline_id: 'default', trigger_ref: 'n8n-exec-41' });
     expect(r.body.symbols.map((s: { symbol: string; outcome: string }) => [s.symbol, s.outcome])).toEqual([
       ['BTC/USDT', 'trade_intent'],
       ['ETH/USDT', 'trade_intent'],
