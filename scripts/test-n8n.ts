@@ -78,7 +78,12 @@ async function main(): Promise<void> {
     await trader('db', 'migrate');
     await trader('db', 'seed');
     for (const base of ['BTC', 'ETH']) {
-      await trader('data', 'import', path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`), '--exchange', 'binance', '--symbol', `${base}/USDT`, '--timeframe', '1h');
+      const file = `binance_${base}-USDT_1h_2024.csv`;
+      // The sample's candles up to the decision time only: an approval is priced at the
+      // newest cached close, so with these it is priced as the run decided and can fill.
+      const [header, ...rows] = fs.readFileSync(path.join(sampleDataDir, file), 'utf8').trim().split('\n');
+      fs.writeFileSync(path.join(tmp, file), [header, ...rows.filter((r) => Number(r.split(',')[0]) < Date.parse(asOf))].join('\n'));
+      await trader('data', 'import', path.join(tmp, file), '--exchange', 'binance', '--symbol', `${base}/USDT`, '--timeframe', '1h');
     }
     await trader('macro', 'import', path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv'));
     return (JSON.parse(await trader('serve', 'token', 'create', '--name', 'n8n', '--json')) as { token: string }).token;
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
       }
     });
 
-    await reviewWebhook(n8n, wf.review.id, approvalKey, traderUrl, auth, httpRun.proposals.map((p) => p.proposal_id));
+    await reviewWebhook(n8n, wf.review.id, approvalKey, traderUrl, auth, [httpRun.proposals[0]!.proposal_id, httpRun.proposals[1]!.proposal_id]);
   } finally {
     await serve.stop();
     await sink.close();
@@ -154,7 +159,7 @@ async function main(): Promise<void> {
 }
 
 /** (c): the approval webhook in a running n8n, in front of trader serve's review endpoints. */
-async function reviewWebhook(n8n: N8n, id: string, key: string, traderUrl: string, auth: Record<string, string>, [first, second]: number[]): Promise<void> {
+async function reviewWebhook(n8n: N8n, id: string, key: string, traderUrl: string, auth: Record<string, string>, [first, second]: [number, number]): Promise<void> {
   await n8n.cli(['publish:workflow', '--id', id]);
   const port = await freePort();
   const server = await n8n.start(port);
@@ -180,14 +185,12 @@ async function reviewWebhook(n8n: N8n, id: string, key: string, traderUrl: strin
       check(again.status === 400 && /already rejected/.test(again.body.error?.message), `rejecting #${second} twice: ${again.status} ${JSON.stringify(again.body).slice(0, 300)}`);
       const unknown = await call(hook, { headers: withKey, body: { proposal_id: 999999, decision: 'approve' } });
       check(unknown.status === 404 && unknown.body.error?.code === 'NOT_FOUND', `approving an unknown proposal: ${unknown.status}`);
-      // trader decides at approval time on the newest cached candle, so the answer may be a
-      // fill or a refusal by the risk gate; either way n8n must hand back trader's answer.
       const approved = await call(hook, { headers: withKey, body: { proposal_id: first, decision: 'approve' } });
+      check(approved.status === 200 && approved.body.status === 'approved' && Number.isInteger(approved.body.position_id), `approving #${first}: ${approved.status} ${JSON.stringify(approved.body).slice(0, 300)}`);
       const listed = await call(`${traderUrl}/proposals?limit=10`, { headers: auth });
-      const stored = (listed.body.proposals as Array<{ proposal_id: number; status: string }>).find((p) => p.proposal_id === first);
-      const expected = approved.status === 200 ? 'approved' : 'failed';
-      check([200, 409].includes(approved.status) && stored?.status === expected, `approving #${first}: webhook ${approved.status}, stored ${stored?.status}`);
-      console.log(`  403 without key, 400 bad decision, #${second} rejected, 400 twice, 404 unknown, #${first} approve → ${approved.status} (${approved.body.status ?? approved.body.error?.message})`);
+      const stored = new Map((listed.body.proposals as Array<{ proposal_id: number; status: string }>).map((p) => [p.proposal_id, p.status]));
+      check(stored.get(first) === 'approved' && stored.get(second) === 'rejected', `stored proposals after the webhook calls: ${JSON.stringify([...stored])}`);
+      console.log(`  403 without key, 400 bad decision, #${second} rejected, 400 twice, 404 unknown, #${first} approved: paper position ${approved.body.position_id} at ${approved.body.fill_reference}`);
     });
   } finally {
     await server.stop();
