@@ -147,7 +147,7 @@ async function main(): Promise<void> {
       }
     });
 
-    await reviewWebhook(n8n, wf.review.id, approvalKey, traderUrl, auth, [httpRun.proposals[0]!.proposal_id, httpRun.proposals[1]!.proposal_id]);
+    await reviewWebhook(n8n, [wf.review.id, wf.http.id], approvalKey, traderUrl, auth, [httpRun.proposals[0]!.proposal_id, httpRun.proposals[1]!.proposal_id]);
   } finally {
     await serve.stop();
     await sink.close();
@@ -158,20 +158,24 @@ async function main(): Promise<void> {
   });
 }
 
-/** (c): the approval webhook in a running n8n, in front of trader serve's review endpoints. */
-async function reviewWebhook(n8n: N8n, id: string, key: string, traderUrl: string, auth: Record<string, string>, [first, second]: [number, number]): Promise<void> {
-  await n8n.cli(['publish:workflow', '--id', id]);
+/**
+ * (c): the approval webhook in a running n8n, in front of trader serve's review endpoints.
+ * The HTTP run workflow is published beside it, to see its Schedule Trigger activate.
+ */
+async function reviewWebhook(n8n: N8n, published: string[], key: string, traderUrl: string, auth: Record<string, string>, [first, second]: [number, number]): Promise<void> {
+  for (const id of published) await n8n.cli(['publish:workflow', '--id', id]);
   const port = await freePort();
   const server = await n8n.start(port);
   try {
     const hook = `http://127.0.0.1:${port}/webhook/trader-proposal-review`;
-    await step('start n8n with the approval webhook published', async () => {
+    await step('start n8n with the approval and HTTP run workflows published (webhook and schedule active)', async () => {
       await waitForHttp(`http://127.0.0.1:${port}/healthz/readiness`, 120_000, server);
       // Ready comes before published workflows are activated: until then the webhook is a 404.
       for (let tries = 0; (await call(hook, { body: {} })).status === 404; tries++) {
         check(tries < 120, `the webhook ${hook} was not registered within 60 s of n8n being ready:\n${server.output().slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 500));
       }
+      for (const id of published) check(new RegExp(`Activated workflow "[^"]+" \\(ID: ${id}\\)`).test(server.output()), `n8n did not activate the published workflow ${id}:\n${server.output().slice(-2000)}`);
     });
     const withKey = { 'x-approval-key': key };
     await step('(c) approval webhook: refusals, a rejection, an approval', async () => {
