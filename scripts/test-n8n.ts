@@ -140,10 +140,13 @@ async function main(): Promise<void> {
       return summary;
     });
 
-    await step('both runs read back from trader serve (GET /runs/:id)', async () => {
+    await step('both runs traced back from their n8n execution ids (GET /runs?trigger_ref=, GET /runs/:id)', async () => {
       for (const s of [cliRun, httpRun]) {
+        const found = await call(`${traderUrl}/runs?trigger_ref=${encodeURIComponent(s.trigger_ref!)}`, { headers: auth });
+        const ids = (found.body.runs as Array<{ run_id: string }> | undefined)?.map((r) => r.run_id);
+        check(found.status === 200 && ids?.length === 1 && ids[0] === s.run_id, `GET /runs?trigger_ref=${s.trigger_ref}: ${found.status} ${JSON.stringify(ids)}`);
         const r = await call(`${traderUrl}/runs/${s.run_id}`, { headers: auth });
-        check(r.status === 200 && r.body.run.trigger_ref === s.trigger_ref && r.body.run.summary.run_id === s.run_id, `GET /runs/${s.run_id}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        check(r.status === 200 && r.body.run.trigger === s.trigger && r.body.run.summary.run_id === s.run_id, `GET /runs/${s.run_id}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       }
     });
 

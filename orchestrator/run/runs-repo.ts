@@ -39,8 +39,25 @@ export type LogRow = z.infer<typeof LogRow>;
 
 const runColumns = 'run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, started_at, finished_at, summary, error';
 
-export async function listRuns(q: Queryable, limit: number): Promise<RunRow[]> {
-  return queryRows(q, RunRow, `select ${runColumns} from pipeline_runs order by started_at desc limit $1`, [limit]);
+/** Which runs `trader runs list` and `GET /runs` return: newest first, optionally by who started them. */
+export const RunFilter = z
+  .object({
+    limit: z.coerce.number().int().min(1, 'limit is at least 1').max(1000, 'limit is at most 1000').default(20),
+    trigger: z.string().min(1).max(100).optional().describe('cli, http, schedule, n8n ...'),
+    trigger_ref: z.string().min(1).max(200).optional().describe("the caller's reference, e.g. n8n:<execution id>"),
+  })
+  .strict();
+export type RunFilter = z.infer<typeof RunFilter>;
+
+export async function listRuns(q: Queryable, f: RunFilter): Promise<RunRow[]> {
+  return queryRows(
+    q,
+    RunRow,
+    `select ${runColumns} from pipeline_runs
+      where ($1::text is null or trigger = $1) and ($2::text is null or trigger_ref = $2)
+      order by started_at desc limit $3`,
+    [f.trigger ?? null, f.trigger_ref ?? null, f.limit],
+  );
 }
 
 export async function getRunTrace(q: Queryable, runId: string): Promise<{ run: RunRow; logs: LogRow[] }> {

@@ -3,7 +3,7 @@ import { TraderError, toTraderError } from '../../core/errors.ts';
 import { parseUtcTime } from '../../core/time.ts';
 import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
-import { getRunTrace } from '../run/runs-repo.ts';
+import { getRunTrace, listRuns, RunFilter } from '../run/runs-repo.ts';
 import type { RunOptions } from '../run/run-summary.ts';
 import { readJson, readQuery } from './body.ts';
 import { ok, type Reply, type RequestContext, type Route, type ServerDeps } from './route-types.ts';
@@ -102,7 +102,13 @@ async function showRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
   return ok({ run, logs });
 }
 
+/** `GET /runs[?limit&trigger&trigger_ref]`: as `trader runs list --json`, e.g. the run an n8n execution started. */
+async function findRuns(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
+  return ok({ runs: await listRuns(deps.db, readQuery(ctx.url, RunFilter)) });
+}
+
 export const runRoutes: Route[] = [
   { method: 'POST', path: /^\/runs$/, auth: true, handle: startRun },
+  { method: 'GET', path: /^\/runs$/, auth: true, handle: findRuns },
   { method: 'GET', path: /^\/runs\/([^/]+)$/, auth: true, handle: showRun },
 ];

@@ -67,6 +67,7 @@ describe.each(cliBackends)('bad input through the real bin (%s)', (kind: CliBack
     expect(expectJsonError(mod, 'NOT_FOUND').error.message).toMatch(/'nope' is not registered; see `trader module list`/);
 
     expectCleanError(await runTrader(['runs', 'list', '--limit', '0'], t.env), 2, /--limit must be a whole number from 1 to 1000, not '0'/);
+    expectCleanError(await runTrader(['runs', 'list', '--trigger-ref', ''], t.env), 2, /--trigger-ref is not usable: /);
   }, 120_000);
 
   it('a plan that breaks several rules: validate and run list every problem, exit 2, write no run', async () => {

@@ -49,6 +49,9 @@ describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: Cli
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ run_id: summary.run_id, status: 'succeeded', pipeline_id: 'default', symbols });
     expect(listed[0]!.finished_at).not.toBeNull();
+    // The text list says who started each run, and filters by it.
+    expect((await ok(t, 'runs', 'list', '--trigger', 'cli')).stdout.trim()).toMatch(new RegExp(`^${summary.run_id} .* BTC/USDT,ETH/USDT  cli$`));
+    expect((await ok(t, 'runs', 'list', '--trigger-ref', 'n8n:1')).stdout.trim()).toBe('No run matches.');
 
     const show = await ok(t, 'runs', 'show', summary.run_id);
     const text = show.stdout.trimEnd();

@@ -48,6 +48,13 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
     expect(shown.body.run).toMatchObject({ run_id: r.body.run_id, status: 'succeeded', trigger: 'http', trigger_ref: 'n8n-exec-41', symbols: demoRun.symbols });
     expect(shown.body.run.summary.run_id).toBe(r.body.run_id);
     expect(shown.body.logs.filter((l: { event: string }) => l.event === 'decision')).toHaveLength(2);
+    // The run an n8n execution started, found by its reference.
+    const found = await h.call('/runs?trigger_ref=n8n-exec-41&limit=5');
+    expect(found.status).toBe(200);
+    expect(found.body.runs.map((r: { run_id: string; trigger: string }) => [r.run_id, r.trigger])).toEqual([[r.body.run_id, 'http']]);
+    expect((await h.call('/runs?trigger=cli')).body.runs).toEqual([]);
+    expectError(await h.call('/runs?limit=0'), 400, 'BAD_INPUT', /query\.limit: limit is at least 1/);
+    expectError(await h.call('/runs?run=1'), 400, 'BAD_INPUT', /query/);
   });
 
   it('POST /runs without wait answers 202 with the run id once the run holds its lock; the run finishes on its own', async () => {

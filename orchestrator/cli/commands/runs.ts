@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getRunTrace, listRuns } from '../../run/runs-repo.ts';
+import { getRunTrace, listRuns, RunFilter } from '../../run/runs-repo.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { renderTrace } from '../render-trace.ts';
 
@@ -7,19 +7,27 @@ export function registerRunsCommands(program: Command): void {
   const runs = program.command('runs').description('recorded pipeline runs and their decision traces');
 
   withJson(runs.command('list'))
-    .description('list recent runs, newest first')
+    .description('list recent runs, newest first, with who started them')
     .option('--limit <n>', 'how many runs', '20')
-    .addHelpText('after', '\nExample:\n  $ trader runs list --limit 5')
+    .option('--trigger <name>', 'only runs started by this trigger (cli, http, schedule, n8n)')
+    .option('--trigger-ref <ref>', "only runs with this caller reference, e.g. n8n:<execution id>")
+    .addHelpText('after', '\nExamples:\n  $ trader runs list --limit 5\n  $ trader runs list --trigger-ref n8n:1234    # the run n8n execution 1234 started')
     .action(
-      action(async (opts: JsonFlag & { limit: string }) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badInput(`--limit must be a whole number from 1 to 1000, not '${opts.limit}'.`);
-        const rows = await withDb('runs list', (db) => listRuns(db, limit));
+      action(async (opts: JsonFlag & { limit: string; trigger?: string; triggerRef?: string }) => {
+        const filter = RunFilter.safeParse({ limit: opts.limit, trigger: opts.trigger, trigger_ref: opts.triggerRef });
+        if (!filter.success) {
+          const issue = filter.error.issues[0]!;
+          if (issue.path[0] === 'limit') throw badInput(`--limit must be a whole number from 1 to 1000, not '${opts.limit}'.`);
+          throw badInput(`--${String(issue.path[0]).replace('_', '-')} is not usable: ${issue.message}.`);
+        }
+        const rows = await withDb('runs list', (db) => listRuns(db, filter.data));
         output(opts, { ok: true, runs: rows }, () =>
           rows.length === 0
-            ? 'No runs yet; start one with `trader run --symbols BTC/USDT`.'
+            ? opts.trigger || opts.triggerRef
+              ? 'No run matches.'
+              : 'No runs yet; start one with `trader run --symbols BTC/USDT`.'
             : rows
-                .map((r) => `${r.run_id}  ${r.started_at.toISOString()}  ${r.status.padEnd(9)}  ${r.pipeline_id}${r.strategy_id ? `/${r.strategy_id}` : ''}  ${r.symbols.join(',')}`)
+                .map((r) => `${r.run_id}  ${r.started_at.toISOString()}  ${r.status.padEnd(9)}  ${r.pipeline_id}${r.strategy_id ? `/${r.strategy_id}` : ''}  ${r.symbols.join(',')}  ${r.trigger}${r.trigger_ref ? ` ${r.trigger_ref}` : ''}`)
                 .join('\n'),
         );
       }),
