@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot, sampleDataDir } from '../core/paths.ts';
-import { RunSummary } from '../orchestrator/run/run-summary.ts';
+import { reviewWebhook } from './n8n/approval-flow.ts';
+import { call, check, refusalDocument, runDocument, step, timings } from './n8n/checks.ts';
 import { installN8n } from './n8n/install-n8n.ts';
-import { type Execution, N8n, nodeItems } from './n8n/n8n-cli.ts';
+import { N8n, nodeItems } from './n8n/n8n-cli.ts';
 import { freePort, runCommand, startBackground, startSink, waitForHttp } from './n8n/processes.ts';
 import { withSettings } from './n8n/workflow-file.ts';
 
@@ -21,53 +22,10 @@ const asOf = '2024-03-05T02:00:00Z';
 const traderEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_HOME: path.join(tmp, 'trader-home'), TRADER_LOG_LEVEL: 'warn' };
 delete traderEnv.DATABASE_URL; // the embedded database, as a new user has it
 
-const timings: Array<[string, number]> = [];
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  console.log(`\n▶ ${name}`);
-  const started = performance.now();
-  const result = await fn();
-  const ms = Math.round(performance.now() - started);
-  timings.push([name, ms]);
-  console.log(`  ✓ ${(ms / 1000).toFixed(1)} s`);
-  return result;
-}
-
-function check(ok: boolean, message: string): asserts ok {
-  if (!ok) throw new Error(message);
-}
-
 async function trader(...args: string[]): Promise<string> {
   const done = await runCommand(process.execPath, [path.join(packageRoot, 'bin', 'trader.js'), ...args], { env: traderEnv, timeoutMs: 5 * 60_000 });
   if (done.code !== 0) throw new Error(`trader ${args.join(' ')} exited with ${done.code}: ${done.stderr.trim().slice(-1000)}`);
   return done.stdout;
-}
-
-/** The "Run document" node's item: trader's run document plus the n8n execution id the workflow adds. */
-function runDocument(run: Execution, workflow: string): { summary: RunSummary; executionId: string } {
-  check(run.status === 'success', `${workflow}: the execution ended '${run.status}': ${JSON.stringify(run.data.resultData.error ?? null).slice(0, 1000)}`);
-  const [item] = nodeItems(run, 'Run document') ?? [];
-  const { n8n_execution_id, ...doc } = item as Record<string, unknown>;
-  check(typeof n8n_execution_id === 'string' && n8n_execution_id.length > 0, `${workflow}: the run document carries no n8n execution id`);
-  const parsed = RunSummary.strict().safeParse(doc);
-  check(parsed.success, `${workflow}: what came back is not a run document: ${parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  check(parsed.data.trigger_ref === `n8n:${n8n_execution_id}`, `${workflow}: the run's trigger_ref is ${parsed.data.trigger_ref}, not n8n:${n8n_execution_id}`);
-  return { summary: parsed.data, executionId: n8n_execution_id };
-}
-
-async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  const res = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { 'content-type': 'application/json', ...init.headers },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // n8n answers some refusals (403) in plain text
-  }
-  return { status: res.status, body: body as Record<string, any> };
 }
 
 async function main(): Promise<void> {
@@ -150,6 +108,17 @@ async function main(): Promise<void> {
       }
     });
 
+    await step('refusals reach the notification: the CLI locked out by serve (exit 4), an unknown strategy (422)', async () => {
+      const locked = refusalDocument((await n8n.execute(wf.cli.id, { NODES_EXCLUDE: '[]' })).run, 'trader-run-cli', 'LOCKED');
+      const unknown = withSettings(packageRoot, 'trader-run-http.json', tmp, { trader_url: traderUrl, strategy: 'no_such_strategy', notify_url: sink.url });
+      await n8n.cli(['import:workflow', '--input', unknown.path]);
+      const refused = refusalDocument((await n8n.execute(unknown.id)).run, 'trader-run-http', 'CONFIG_INVALID');
+      await n8n.cli(['import:workflow', '--input', wf.http.path]);
+      const texts = sink.received.slice(1).map((n) => (n as { text: string }).text);
+      check(texts.length === 2 && texts[0]!.includes(`LOCKED: ${locked}`) && texts[1]!.includes(`CONFIG_INVALID: ${refused}`), `the refusals' notifications: ${JSON.stringify(texts)}`);
+      console.log(`  notified: "${texts[0]!.slice(0, 140)}…"; "${texts[1]!.slice(0, 140)}…"`);
+    });
+
     await reviewWebhook(n8n, [wf.review.id, wf.http.id], approvalKey, traderUrl, auth, [httpRun.proposals[0]!.proposal_id, httpRun.proposals[1]!.proposal_id]);
   } finally {
     await serve.stop();
@@ -159,49 +128,6 @@ async function main(): Promise<void> {
     const out = await trader('audit', 'verify');
     console.log(`  ${out.trim().split('\n').at(-1)}`);
   });
-}
-
-/**
- * (c): the approval webhook in a running n8n, in front of trader serve's review endpoints.
- * The HTTP run workflow is published beside it, to see its Schedule Trigger activate.
- */
-async function reviewWebhook(n8n: N8n, published: string[], key: string, traderUrl: string, auth: Record<string, string>, [first, second]: [number, number]): Promise<void> {
-  for (const id of published) await n8n.cli(['publish:workflow', '--id', id]);
-  const port = await freePort();
-  const server = await n8n.start(port);
-  try {
-    const hook = `http://127.0.0.1:${port}/webhook/trader-proposal-review`;
-    await step('start n8n with the approval and HTTP run workflows published (webhook and schedule active)', async () => {
-      await waitForHttp(`http://127.0.0.1:${port}/healthz/readiness`, 120_000, server);
-      // Ready comes before published workflows are activated: until then the webhook is a 404.
-      for (let tries = 0; (await call(hook, { body: {} })).status === 404; tries++) {
-        check(tries < 120, `the webhook ${hook} was not registered within 60 s of n8n being ready:\n${server.output().slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      for (const id of published) check(new RegExp(`Activated workflow "[^"]+" \\(ID: ${id}\\)`).test(server.output()), `n8n did not activate the published workflow ${id}:\n${server.output().slice(-2000)}`);
-    });
-    const withKey = { 'x-approval-key': key };
-    await step('(c) approval webhook: refusals, a rejection, an approval', async () => {
-      const noKey = await call(hook, { body: { proposal_id: second, decision: 'reject' } });
-      check(noKey.status === 403, `webhook without its key: ${noKey.status}, not 403`);
-      const bad = await call(hook, { headers: withKey, body: { proposal_id: second, decision: 'maybe' } });
-      check(bad.status === 400 && bad.body.error?.code === 'BAD_INPUT', `webhook with decision 'maybe': ${bad.status}`);
-      const rejected = await call(hook, { headers: withKey, body: { proposal_id: second, decision: 'reject', note: 'not today' } });
-      check(rejected.status === 200 && rejected.body.status === 'rejected' && rejected.body.proposal.decision_note === 'not today', `rejecting #${second}: ${rejected.status} ${JSON.stringify(rejected.body).slice(0, 300)}`);
-      const again = await call(hook, { headers: withKey, body: { proposal_id: second, decision: 'reject' } });
-      check(again.status === 400 && /already rejected/.test(again.body.error?.message), `rejecting #${second} twice: ${again.status} ${JSON.stringify(again.body).slice(0, 300)}`);
-      const unknown = await call(hook, { headers: withKey, body: { proposal_id: 999999, decision: 'approve' } });
-      check(unknown.status === 404 && unknown.body.error?.code === 'NOT_FOUND', `approving an unknown proposal: ${unknown.status}`);
-      const approved = await call(hook, { headers: withKey, body: { proposal_id: first, decision: 'approve' } });
-      check(approved.status === 200 && approved.body.status === 'approved' && Number.isInteger(approved.body.position_id), `approving #${first}: ${approved.status} ${JSON.stringify(approved.body).slice(0, 300)}`);
-      const listed = await call(`${traderUrl}/proposals?limit=10`, { headers: auth });
-      const stored = new Map((listed.body.proposals as Array<{ proposal_id: number; status: string }>).map((p) => [p.proposal_id, p.status]));
-      check(stored.get(first) === 'approved' && stored.get(second) === 'rejected', `stored proposals after the webhook calls: ${JSON.stringify([...stored])}`);
-      console.log(`  403 without key, 400 bad decision, #${second} rejected, 400 twice, 404 unknown, #${first} approved: paper position ${approved.body.position_id} at ${approved.body.fill_reference}`);
-    });
-  } finally {
-    await server.stop();
-  }
 }
 
 const started = performance.now();
