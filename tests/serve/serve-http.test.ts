@@ -121,9 +121,9 @@ describe.each(backends)('trader serve: protocol (%s)', (kind) => {
     expectError(await h.call('/runs/not-a-uuid'), 400, 'BAD_INPUT', /is not a run id/);
     expectError(await h.call('/nowhere'), 404, 'NOT_FOUND', /^There is no endpoint \/nowhere; the endpoints are /);
     expectError(await h.call('/runs/'), 404, 'NOT_FOUND');
-    const wrong = await h.call('/runs', { method: 'GET' });
-    expectError(wrong, 405, 'METHOD_NOT_ALLOWED', /^\/runs does not accept GET; use POST\.$/);
-    expect(wrong.headers.get('allow')).toBe('POST');
+    const wrong = await h.call('/runs', { method: 'DELETE' });
+    expectError(wrong, 405, 'METHOD_NOT_ALLOWED', /^\/runs does not accept DELETE; use POST, GET\.$/);
+    expect(wrong.headers.get('allow')).toBe('POST, GET');
     expect((await h.call('/health', { method: 'DELETE', auth: false })).headers.get('allow')).toBe('GET');
     expectError(await h.call('/proposals/abc/approve', { method: 'POST' }), 400, 'BAD_INPUT', /positive whole number, not 'abc'/);
     expectError(await h.call('/proposals/7/approve', { method: 'POST' }), 404, 'NOT_FOUND', /no proposal 7 in TEST/);
