@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
@@ -8,6 +9,7 @@ import { defaultBodyLimit } from './body.ts';
 import { dispatch } from './dispatch.ts';
 import type { ServerDeps } from './route-types.ts';
 import { RunTracker } from './run-tracker.ts';
+import type { TlsFiles } from './tls-files.ts';
 
 export interface ServeOptions {
   host: string;
@@ -18,12 +20,14 @@ export interface ServeOptions {
   clock?: () => Date;
   /** After the runs are done, how long open connections may take to finish their answers before they are cut. */
   closeGraceMs?: number;
+  /** Serve HTTPS with this certificate and key (for callers on other machines, such as a hosted n8n). */
+  tls?: TlsFiles;
 }
 
 export interface TraderServer {
   host: string;
   port: number;
-  /** e.g. http://127.0.0.1:8787 */
+  /** e.g. http://127.0.0.1:8787, or https://... with `tls` */
   url: string;
   runs: RunTracker;
   /**
@@ -35,7 +39,7 @@ export interface TraderServer {
   close(): Promise<void>;
 }
 
-function listen(server: http.Server, host: string, port: number): Promise<void> {
+function listen(server: http.Server | https.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const failed = (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
@@ -66,9 +70,10 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
     runs,
     closing: () => closing !== undefined,
   };
-  const server = http.createServer((req, res) => {
+  const handle: http.RequestListener = (req, res) => {
     void dispatch(req, res, deps);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
   server.keepAliveTimeout = 5_000;
   await listen(server, options.host, options.port);
   const port = (server.address() as AddressInfo).port;
@@ -89,7 +94,7 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
   return {
     host: options.host,
     port,
-    url: `http://${urlHost}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     runs,
     close: () => (closing ??= shutdown()),
   };

@@ -68,5 +68,6 @@ describe.each(embeddedCliBackend)('trader serve through the bin (%s)', () => {
     }
 
     expectCleanError(await runTrader(['serve', 'token', 'create', '--name', 'my token!'], t.env), 2, /^trader: --name 'my token!' is not a token name: /);
+    expectCleanError(await runTrader(['serve', '--tls-cert', path.join(home, 'cert.pem')], t.env), 2, /^trader: Give both --tls-cert and --tls-key \(a PEM certificate and its private key\), or neither\.$/);
   }, 90_000);
 });

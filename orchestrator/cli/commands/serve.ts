@@ -4,12 +4,15 @@ import type { Db } from '../../../store/db.ts';
 import { assertMigrated } from '../../../store/migrate.ts';
 import { openDb } from '../../../store/open.ts';
 import { startServer } from '../../serve/server.ts';
+import { readTlsFiles } from '../../serve/tls-files.ts';
 import { createToken, listTokens, revokeToken, TokenName, type TokenListing } from '../../serve/tokens-repo.ts';
 import { action, badInput, output, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 interface ServeFlags {
   host: string;
   port: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -41,12 +44,13 @@ async function serve(flags: ServeFlags): Promise<void> {
   const port = wholeNumber(flags.port, '--port', 0);
   if (port > 65535) throw badInput(`--port must be at most 65535, not '${flags.port}'.`);
   if (flags.host.trim() === '') throw badInput('--host must be an address such as 127.0.0.1.');
+  const tls = readTlsFiles(flags.tlsCert, flags.tlsKey);
   const db: Db = await openDb({ command: 'trader serve' });
   try {
     await assertMigrated(db);
     if ((await listTokens(db)).length === 0) logger.warn('no API token exists yet: every request but GET /health will get 401; stop the server and run `trader serve token create`');
-    if (!loopback.test(flags.host)) logger.warn(`listening on ${flags.host}, not only this machine: tokens travel in clear text, so put TLS (a reverse proxy) in front`);
-    const server = await startServer(db, { host: flags.host, port });
+    if (!loopback.test(flags.host) && !tls) logger.warn(`listening on ${flags.host}, not only this machine: tokens travel in clear text, so give --tls-cert and --tls-key or put a TLS proxy in front`);
+    const server = await startServer(db, { host: flags.host, port, tls });
     process.stdout.write(`trader serve: listening on ${server.url} (${db.kind === 'pglite' ? 'embedded database, held until the server stops' : 'Postgres'}); Ctrl-C stops it after any running run\n`);
     const signal = await shutdownSignal();
     const running = server.runs.runIds();
@@ -63,11 +67,13 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .enablePositionalOptions()
     .description('an authenticated HTTP API for n8n and other callers: start runs, read runs, status and proposals, approve or reject')
-    .option('--host <address>', 'address to listen on (keep the default unless a TLS proxy is in front)', '127.0.0.1')
+    .option('--host <address>', 'address to listen on (keep the default unless TLS is on or a TLS proxy is in front)', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8787')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain), e.g. for a hosted n8n; needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n\nEndpoints: GET /health (no token), POST /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
+      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n  $ trader serve --host 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem   # HTTPS, for a hosted n8n\n\nEndpoints: GET /health (no token), POST /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
     )
     .action(action(serve));
 
