@@ -13,7 +13,7 @@ import { reviewWebhook } from './n8n/approval-flow.ts';
 import { call, check, refusalDocument, runDocument, step, timings } from './n8n/checks.ts';
 import { installN8n } from './n8n/install-n8n.ts';
 import { N8n, nodeItems } from './n8n/n8n-cli.ts';
-import { freePort, runCommand, startBackground, startSink, waitForHttp } from './n8n/processes.ts';
+import { freePort, runCommand, startBackground, startSink, trustCertificate, waitForHttp } from './n8n/processes.ts';
 import { withSettings } from './n8n/workflow-file.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-n8n-'));
@@ -47,11 +47,17 @@ async function main(): Promise<void> {
     return (JSON.parse(await trader('serve', 'token', 'create', '--name', 'n8n', '--json')) as { token: string }).token;
   });
 
+  // trader serve speaks HTTPS, as it would to a hosted n8n: a certificate for 127.0.0.1
+  // that n8n trusts through NODE_EXTRA_CA_CERTS, as it would trust a private CA.
+  const tls = { cert: path.join(tmp, 'serve.crt'), key: path.join(tmp, 'serve.key') };
+  const made = await runCommand('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', tls.key, '-out', tls.cert], { env: process.env, timeoutMs: 60_000 });
+  check(made.code === 0, `openssl could not make a test certificate: ${made.stderr.trim()}`);
+  trustCertificate(fs.readFileSync(tls.cert));
   const sink = await startSink();
   const servePort = await freePort();
-  const traderUrl = `http://127.0.0.1:${servePort}`;
+  const traderUrl = `https://127.0.0.1:${servePort}`;
   const approvalKey = randomBytes(24).toString('hex');
-  const n8n = new N8n(install.bin, path.join(tmp, 'n8n-home'), traderEnv);
+  const n8n = new N8n(install.bin, path.join(tmp, 'n8n-home'), { ...traderEnv, NODE_EXTRA_CA_CERTS: tls.cert });
   const wf = {
     http: withSettings(packageRoot, 'trader-run-http.json', tmp, { trader_url: traderUrl, as_of: asOf, offline: true, notify_url: sink.url }),
     cli: withSettings(packageRoot, 'trader-run-cli.json', tmp, { trader_dir: packageRoot, as_of: asOf, offline: true, notify_url: sink.url }),
@@ -81,10 +87,10 @@ async function main(): Promise<void> {
   });
 
   await trader('mode', 'set', 'semi_auto', '--yes');
-  const serve = startBackground(process.execPath, [path.join(packageRoot, 'bin', 'trader.js'), 'serve', '--port', String(servePort)], traderEnv);
+  const serve = startBackground(process.execPath, [path.join(packageRoot, 'bin', 'trader.js'), 'serve', '--port', String(servePort), '--tls-cert', tls.cert, '--tls-key', tls.key], traderEnv);
   const auth = { authorization: `Bearer ${token}` };
   try {
-    await step('start trader serve', () => waitForHttp(`${traderUrl}/health`, 60_000, serve));
+    await step('start trader serve (HTTPS)', () => waitForHttp(`${traderUrl}/health`, 60_000, serve));
 
     const httpRun = await step('(a) HTTP workflow: POST /runs?wait=true in Semi-Auto, proposals notified', async () => {
       const { run } = await n8n.execute(wf.http.id);

@@ -1,5 +1,6 @@
 import { RunSummary } from '../../orchestrator/run/run-summary.ts';
 import { type Execution, nodeItems } from './n8n-cli.ts';
+import { request } from './processes.ts';
 
 /** The steps, checks and HTTP calls of `npm run test:n8n`. */
 
@@ -46,18 +47,16 @@ export function refusalDocument(run: Execution, workflow: string, code: string):
 }
 
 export async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) {
-  const res = await fetch(url, {
+  const res = await request(url, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: { 'content-type': 'application/json', ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
-  const text = await res.text();
-  let body: unknown = text;
+  let body: unknown = res.text;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(res.text);
   } catch {
     // n8n answers some refusals (403) in plain text
   }
   return { status: res.status, body: body as Record<string, any> };
 }
-

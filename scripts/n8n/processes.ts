@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { rootCertificates as tlsRootCertificates } from 'node:tls';
 
 /** Child processes, ports and a notification sink for `npm run test:n8n`; everything on 127.0.0.1. */
 
@@ -77,11 +79,32 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The test's own certificate for `trader serve`: trusted by `request` (fetch cannot be given a CA). */
+let trusted: Buffer | undefined;
+export function trustCertificate(cert: Buffer): void {
+  trusted = cert;
+}
+
+/** One HTTP(S) request, trusting the test's certificate as well as the usual ones. */
+export function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+  const client = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(url, { method: init.method ?? 'GET', headers: init.headers, ...(trusted ? { ca: [...tlsRootCertificates, trusted] } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.setTimeout(300_000, () => req.destroy(new Error(`no answer from ${url} within 300 s`)));
+    req.end(init.body);
+  });
+}
+
 /** Polls `url` until it answers 200; fails with the server's output after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs: number, server: Background): Promise<number> {
   const started = performance.now();
   while (performance.now() - started < timeoutMs) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
+    const status = await request(url).then((r) => r.status, () => 0);
     if (status === 200) return Math.round(performance.now() - started);
     await new Promise((r) => setTimeout(r, 250));
   }
