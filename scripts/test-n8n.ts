@@ -71,8 +71,11 @@ async function main(): Promise<void> {
       { id: 'traderApprovalKey', name: 'trader approval webhook key', type: 'httpHeaderAuth', data: { name: 'X-Approval-Key', value: approvalKey } },
     ];
     fs.writeFileSync(creds, JSON.stringify(credentials), { mode: 0o600 });
-    await n8n.cli(['import:credentials', '--input', creds]);
-    fs.rmSync(creds);
+    try {
+      await n8n.cli(['import:credentials', '--input', creds]);
+    } finally {
+      fs.rmSync(creds); // the token in clear: not left behind even when the import fails
+    }
     for (const w of Object.values(wf)) await n8n.cli(['import:workflow', '--input', w.path]);
   });
 

@@ -73,7 +73,7 @@ export function registerServeCommands(program: Command): void {
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n  $ trader serve --host 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem   # HTTPS, for a hosted n8n\n\nEndpoints: GET /health (no token), POST /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
+      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n  $ trader serve --host 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem   # HTTPS, for a hosted n8n\n\nEndpoints: GET /health (no token), POST /runs, GET /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
     )
     .action(action(serve));
 
