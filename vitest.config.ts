@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', '**/*.test.ts'],
     exclude: ['node_modules/**', 'tests/.tmp/**'],
+    globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
     // The default (one worker less than the cores) is a single worker on the 2-core CI
     // machines. Most suites wait on Postgres, PGlite or a spawned `trader`, so three

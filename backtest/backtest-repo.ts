@@ -4,6 +4,7 @@ import { queryRows, type Db, type Queryable } from '../store/db.ts';
 import { BacktestTrade, EquityCurve } from './backtest-types.ts';
 import { ratedMetrics } from './ratings.ts';
 import { BacktestReport } from './report-schema.ts';
+import { quote } from '../core/quote.ts';
 
 /** The backtest tables (supabase/migrations/20261122050000_backtests.sql). Times cross the driver as ms numbers. */
 
@@ -15,9 +16,19 @@ const tradeColumns = `trade_no int, symbol text, side text, qty float8, decided_
   source_module text, contributors jsonb`;
 
 /** Stores a finished backtest: report, trades, curves and performance ratings, all or nothing. */
-export async function saveBacktest(db: Db, report: BacktestReport, trades: readonly BacktestTrade[], curves: ReadonlyMap<string, EquityCurve>): Promise<void> {
+export async function saveBacktest(
+  db: Db,
+  report: BacktestReport,
+  trades: readonly BacktestTrade[],
+  curves: ReadonlyMap<string, EquityCurve>,
+): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('insert into backtest_runs (backtest_id, request, report, duration_ms) values ($1, $2, $3, $4)', [report.backtest_id, report.request, report, report.duration_ms]);
+    await tx.query('insert into backtest_runs (backtest_id, request, report, duration_ms) values ($1, $2, $3, $4)', [
+      report.backtest_id,
+      report.request,
+      report,
+      report.duration_ms,
+    ]);
     if (trades.length > 0) {
       await tx.query(
         `insert into backtest_trades (backtest_id, trade_no, symbol, side, qty, decided_at, entry_ts, entry_price, stop, targets, initial_risk, planned_rr,
@@ -29,10 +40,29 @@ export async function saveBacktest(db: Db, report: BacktestReport, trades: reado
       );
     }
     for (const [symbol, c] of curves) {
-      await tx.query('insert into backtest_equity (backtest_id, symbol, ts, equity) values ($1, $2, $3::float8[], $4::float8[])', [report.backtest_id, symbol, c.ts, c.equity]);
+      await tx.query(
+        'insert into backtest_equity (backtest_id, symbol, ts, equity) values ($1, $2, $3::float8[], $4::float8[])',
+        [report.backtest_id, symbol, c.ts, c.equity],
+      );
     }
-    const context = { backtest_id: report.backtest_id, symbols: report.request.symbols, timeframe: report.request.timeframe, from: report.request.from, to: report.request.to, strategy_id: report.request.strategy_id, pipeline_id: report.request.pipeline_id };
-    const rows = report.ratings.flatMap((r) => ratedMetrics.map((metric) => ({ module_id: r.module_id, module_version: r.version, metric_name: metric, value: r[metric], stage: r.stage })));
+    const context = {
+      backtest_id: report.backtest_id,
+      symbols: report.request.symbols,
+      timeframe: report.request.timeframe,
+      from: report.request.from,
+      to: report.request.to,
+      strategy_id: report.request.strategy_id,
+      pipeline_id: report.request.pipeline_id,
+    };
+    const rows = report.ratings.flatMap((r) =>
+      ratedMetrics.map((metric) => ({
+        module_id: r.module_id,
+        module_version: r.version,
+        metric_name: metric,
+        value: r[metric],
+        stage: r.stage,
+      })),
+    );
     if (rows.length > 0) {
       await tx.query(
         `insert into performance_ratings (module_id, module_version, metric_name, value, context_snapshot, backtest_id)
@@ -47,8 +77,12 @@ export async function saveBacktest(db: Db, report: BacktestReport, trades: reado
 const TradeRow = BacktestTrade;
 
 /** A stored backtest by id, parsed back through its schemas. */
-export async function loadBacktest(q: Queryable, id: string): Promise<{ report: BacktestReport; trades: BacktestTrade[]; curves: Map<string, EquityCurve> }> {
-  if (!z.string().uuid().safeParse(id).success) throw new TraderError('BAD_INPUT', `'${id}' is not a backtest id (a UUID, see \`trader backtest list\`).`);
+export async function loadBacktest(
+  q: Queryable,
+  id: string,
+): Promise<{ report: BacktestReport; trades: BacktestTrade[]; curves: Map<string, EquityCurve> }> {
+  if (!z.string().uuid().safeParse(id).success)
+    throw new TraderError('BAD_INPUT', `${quote(id)} is not a backtest id (a UUID, see \`trader backtest list\`).`);
   const [run] = await q.query<{ report: unknown }>('select report from backtest_runs where backtest_id = $1', [id]);
   if (!run) throw new TraderError('NOT_FOUND', `No backtest ${id}; \`trader backtest list\` shows the stored ones.`);
   const trades = await queryRows(
@@ -59,8 +93,17 @@ export async function loadBacktest(q: Queryable, id: string): Promise<{ report: 
      from backtest_trades where backtest_id = $1 order by trade_no`,
     [id],
   );
-  const curveRows = await queryRows(q, EquityCurve.extend({ symbol: z.string() }), 'select symbol, ts, equity from backtest_equity where backtest_id = $1 order by symbol', [id]);
-  return { report: BacktestReport.parse(run.report), trades, curves: new Map(curveRows.map((r) => [r.symbol, { ts: r.ts, equity: r.equity }])) };
+  const curveRows = await queryRows(
+    q,
+    EquityCurve.extend({ symbol: z.string() }),
+    'select symbol, ts, equity from backtest_equity where backtest_id = $1 order by symbol',
+    [id],
+  );
+  return {
+    report: BacktestReport.parse(run.report),
+    trades,
+    curves: new Map(curveRows.map((r) => [r.symbol, { ts: r.ts, equity: r.equity }])),
+  };
 }
 
 export const BacktestListRow = z.object({

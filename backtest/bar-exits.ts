@@ -1,4 +1,9 @@
-import { candleExits, type MonitoredPosition, type PlannedExit, type PriceCandle } from '../trading/paper/candle-exits.ts';
+import {
+  candleExits,
+  type MonitoredPosition,
+  type PlannedExit,
+  type PriceCandle,
+} from '../trading/paper/candle-exits.ts';
 
 /** An exit planned on one bar, with the time it happened (a finer bar's open when resolved). */
 export type TimedExit = PlannedExit & { ts: number };
@@ -23,9 +28,11 @@ export async function exitsForBar(
   slippage: number,
   finerBars: () => Promise<PriceCandle[] | null>,
 ): Promise<{ exits: TimedExit[]; resolved: 'bar' | 'finer' | 'stop_first' }> {
-  if (!ambiguous(pos, bar)) return { exits: candleExits(pos, bar, slippage).map((e) => ({ ...e, ts: bar.ts })), resolved: 'bar' };
+  if (!ambiguous(pos, bar))
+    return { exits: candleExits(pos, bar, slippage).map((e) => ({ ...e, ts: bar.ts })), resolved: 'bar' };
   const finer = await finerBars();
-  if (!finer) return { exits: candleExits(pos, bar, slippage).map((e) => ({ ...e, ts: bar.ts })), resolved: 'stop_first' };
+  if (!finer)
+    return { exits: candleExits(pos, bar, slippage).map((e) => ({ ...e, ts: bar.ts })), resolved: 'stop_first' };
   const walk: MonitoredPosition = { ...pos, take_profits: pos.take_profits.map((r) => ({ ...r })) };
   const exits: TimedExit[] = [];
   for (const c of finer) {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { checkDataHealth, type WindowFlaws } from '../market/data-health.ts';
 import { conditionKeys } from '../orchestrator/plan/conditions.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import { coreOutcome } from '../orchestrator/run/core-outcome.ts';
 import { decide } from '../orchestrator/run/decision.ts';
 import { cachedIndicators } from '../orchestrator/run/indicator-cache.ts';
 import { coreContext, portfolioOf } from '../orchestrator/run/initial-context.ts';
@@ -9,6 +10,7 @@ import type { SymbolOutcome } from '../orchestrator/run/run-types.ts';
 import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
 import type { CandleSeries, ExitRequest, Instrument, RunInfo } from '../sdk/context-schemas.ts';
 import type { Macro } from '../sdk/macro-schema.ts';
+import type { CostRates } from '../sdk/entry-costs.ts';
 import type { AccountView } from '../trading/engine/account-view.ts';
 import type { BacktestTrade } from './backtest-types.ts';
 
@@ -24,12 +26,16 @@ export interface BarInputs {
   account: AccountView;
   maxRiskPct: number;
   maxLeverage: number;
+  /** Fee and worst-case slippage, as the sizers and the gate count them. */
+  costs: CostRates;
   /** Data health judges the newest `historyBars` candles, as a live run loading that many does. */
   historyBars: number;
   minBars: number;
   timeframeMs: number;
   /** The flaws of a window of the full series, indexed once (health-index.ts); without it the window is scanned. */
   flaws?: (from: number, to: number) => WindowFlaws;
+  /** Set when corrupt candles block this decision before any module, as in a live run (corrupt-candles.ts). */
+  blocked?: string | null;
 }
 
 export interface BarDecision {
@@ -44,16 +50,25 @@ export interface BarDecision {
 }
 
 /** Modules whose items led to the intent: filters that passed, agents of signals in its direction, the confluence idea, the sizer. */
-function contributorsOf(plan: Plan, ctx: Record<string, unknown>, outcome: SymbolOutcome): BacktestTrade['contributors'] {
+function contributorsOf(
+  plan: Plan,
+  ctx: Record<string, unknown>,
+  outcome: SymbolOutcome,
+): BacktestTrade['contributors'] {
   const intent = outcome.intents[0];
   if (!intent) return [];
   const dir = intent.side === 'buy' ? 'long' : 'short';
   const ids = new Set<string>();
-  for (const v of (ctx.filter_verdicts as { allow: boolean; source?: string }[] | undefined) ?? []) if (v.allow && v.source) ids.add(v.source);
-  for (const s of (ctx.signals as { direction: string; source?: string }[] | undefined) ?? []) if (s.direction === dir && s.source) ids.add(s.source);
-  for (const i of (ctx.ideas as { direction: string; source?: string }[] | undefined) ?? []) if (i.direction === dir && i.source) ids.add(i.source);
+  for (const v of (ctx.filter_verdicts as { allow: boolean; source?: string }[] | undefined) ?? [])
+    if (v.allow && v.source) ids.add(v.source);
+  for (const s of (ctx.signals as { direction: string; source?: string }[] | undefined) ?? [])
+    if (s.direction === dir && s.source) ids.add(s.source);
+  for (const i of (ctx.ideas as { direction: string; source?: string }[] | undefined) ?? [])
+    if (i.direction === dir && i.source) ids.add(i.source);
   if (intent.source) ids.add(intent.source);
-  return plan.slots.filter((s) => ids.has(s.module_id)).map((s) => ({ module_id: s.module_id, version: s.version, stage: s.stage }));
+  return plan.slots
+    .filter((s) => ids.has(s.module_id))
+    .map((s) => ({ module_id: s.module_id, version: s.version, stage: s.stage }));
 }
 
 const reads = new WeakMap<Plan, Set<string>>();
@@ -62,7 +77,9 @@ const reads = new WeakMap<Plan, Set<string>>();
 export function keysRead(plan: Plan): Set<string> {
   let keys = reads.get(plan);
   if (!keys) {
-    keys = new Set(plan.slots.flatMap((s) => [...s.module.manifest.input_keys, ...(s.when ? conditionKeys(s.when) : [])]));
+    keys = new Set(
+      plan.slots.flatMap((s) => [...s.module.manifest.input_keys, ...(s.when ? conditionKeys(s.when) : [])]),
+    );
     reads.set(plan, keys);
   }
   return keys;
@@ -75,13 +92,26 @@ export function keysRead(plan: Plan): Set<string> {
  */
 export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   const { run, candles } = inputs;
+  if (inputs.blocked) {
+    const outcome = coreOutcome(inputs.instrument.symbol, 'blocked', inputs.blocked);
+    return { outcome, exits: [], contributors: [], errors: [], fingerprint: fingerprintOf(outcome, [], {}) };
+  }
   const n = candles.ts.length;
   const needs = keysRead(plan);
-  const values: Parameters<typeof coreContext>[0] = { run, symbol: inputs.instrument.symbol, instrument: inputs.instrument, candles };
+  const values: Parameters<typeof coreContext>[0] = {
+    run,
+    symbol: inputs.instrument.symbol,
+    instrument: inputs.instrument,
+    candles,
+  };
   if (needs.has('data_health')) {
     const from = Math.max(0, n - inputs.historyBars);
     // View index i is full-series index i: replay views start at the first loaded candle.
-    values.data_health = checkDataHealth(candles, { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: from }, inputs.flaws?.(from, n));
+    values.data_health = checkDataHealth(
+      candles,
+      { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: from },
+      inputs.flaws?.(from, n),
+    );
   }
   if (needs.has('macro')) values.macro = inputs.macro;
   if (needs.has('portfolio')) values.portfolio = portfolioOf(run, inputs.instrument.quote, inputs);
@@ -91,8 +121,16 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, { trace: false });
   const outcome = decide(inputs.instrument.symbol, result);
   const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
-  const errors = result.errors.map((e) => ({ module_id: e.module_id ?? '', message: e.error_message, lookahead: e.code === 'LOOKAHEAD' }));
+  const errors = result.errors.map((e) => ({
+    module_id: e.module_id ?? '',
+    message: e.error_message,
+    lookahead: e.code === 'LOOKAHEAD',
+  }));
   const ctx = result.context;
-  const fingerprint = JSON.stringify([outcome.outcome, outcome.reason, outcome.intents, exits, ctx.signals ?? [], ctx.ideas ?? []]);
+  const fingerprint = fingerprintOf(outcome, exits, ctx);
   return { outcome, exits, contributors: contributorsOf(plan, ctx, outcome), errors, fingerprint };
+}
+
+function fingerprintOf(outcome: SymbolOutcome, exits: unknown[], ctx: Record<string, unknown>): string {
+  return JSON.stringify([outcome.outcome, outcome.reason, outcome.intents, exits, ctx.signals ?? [], ctx.ideas ?? []]);
 }

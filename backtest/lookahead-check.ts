@@ -1,7 +1,4 @@
-import type { z } from 'zod';
-import { fixedCandles } from '../orchestrator/run/as-of-view.ts';
-import type { CandleSeries } from '../sdk/context-schemas.ts';
-import { decideBar } from './decide-bar.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
 import type { RecordedBar, ReplaySymbol } from './replay.ts';
 
 /**
@@ -28,7 +25,10 @@ export interface LookaheadReport {
 }
 
 /** Picks `perSymbol` decision bars per market, evenly spread over the tested span (deterministic). */
-export function sampleBars(markets: readonly ReplaySymbol[], perSymbol: number): (symbol: string, barIndex: number) => boolean {
+export function sampleBars(
+  markets: readonly ReplaySymbol[],
+  perSymbol: number,
+): (symbol: string, barIndex: number) => boolean {
   const chosen = new Map<string, Set<number>>();
   for (const m of markets) {
     const first = m.firstDecision;
@@ -41,22 +41,29 @@ export function sampleBars(markets: readonly ReplaySymbol[], perSymbol: number):
   return (symbol, barIndex) => chosen.get(symbol)?.has(barIndex) ?? false;
 }
 
-function cut(full: z.infer<typeof CandleSeries>, end: number): z.infer<typeof CandleSeries> {
-  return { ...full, ts: full.ts.slice(0, end), open: full.open.slice(0, end), high: full.high.slice(0, end), low: full.low.slice(0, end), close: full.close.slice(0, end), volume: full.volume.slice(0, end) };
-}
-
-export function checkLookahead(markets: readonly ReplaySymbol[], recorded: readonly RecordedBar[], peeksInReplay: readonly { module_id: string; lookahead: number; first: string }[]): LookaheadReport {
+export async function checkLookahead(
+  sandbox: Sandbox,
+  markets: readonly ReplaySymbol[],
+  recorded: readonly RecordedBar[],
+  peeksInReplay: readonly { module_id: string; lookahead: number; first: string }[],
+): Promise<LookaheadReport> {
   const findings: LookaheadFinding[] = [];
   let differences = 0;
   let peeks = 0;
   for (const p of peeksInReplay) {
     if (p.lookahead === 0) continue;
     peeks += p.lookahead;
-    findings.push({ symbol: '*', at: '*', kind: 'peeked', detail: `${p.module_id} read past the decision time at ${p.lookahead} bar(s) of the replay: ${p.first}` });
+    findings.push({
+      symbol: '*',
+      at: '*',
+      kind: 'peeked',
+      detail: `${p.module_id} read past the decision time at ${p.lookahead} bar(s) of the replay: ${p.first}`,
+    });
   }
   for (const rec of recorded) {
     const m = markets[rec.symbolIndex]!;
-    const d = decideBar(m.plan, { ...rec.inputs, candles: fixedCandles(cut(m.full, rec.barIndex + 1)) });
+    // In the replay's sandbox, which holds the market's candles: it cuts them at the bar.
+    const d = await sandbox.request({ op: 'cut', index: rec.symbolIndex, end: rec.barIndex + 1, inputs: rec.inputs });
     const symbol = m.instrument.symbol;
     for (const e of d.errors.filter((x) => x.lookahead)) {
       peeks++;
@@ -64,7 +71,12 @@ export function checkLookahead(markets: readonly ReplaySymbol[], recorded: reado
     }
     if (d.fingerprint !== rec.fingerprint) {
       differences++;
-      findings.push({ symbol, at: rec.inputs.run.as_of, kind: 'differs', detail: `full-data replay: ${summary(rec.fingerprint)}; candles cut at the bar: ${summary(d.fingerprint)}` });
+      findings.push({
+        symbol,
+        at: rec.inputs.run.as_of,
+        kind: 'differs',
+        detail: `full-data replay: ${summary(rec.fingerprint)}; candles cut at the bar: ${summary(d.fingerprint)}`,
+      });
     }
   }
   return { sampled: recorded.length, differences, peeks, findings: findings.slice(0, 20) };

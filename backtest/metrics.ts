@@ -38,7 +38,9 @@ function assertValidInput(input: MetricsInput): void {
   if (!(input.initial_equity > 0)) throw new RangeError(`initial_equity must be > 0, got ${input.initial_equity}`);
   if (!(input.timeframe_ms > 0)) throw new RangeError(`timeframe_ms must be > 0, got ${input.timeframe_ms}`);
   if (input.curve.ts.length !== input.curve.equity.length) {
-    throw new RangeError(`curve has ${input.curve.ts.length} timestamps but ${input.curve.equity.length} equity points`);
+    throw new RangeError(
+      `curve has ${input.curve.ts.length} timestamps but ${input.curve.equity.length} equity points`,
+    );
   }
 }
 

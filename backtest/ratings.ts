@@ -28,6 +28,11 @@ export function rateModules(trades: readonly BacktestTrade[]): ModuleRating[] {
     }
   }
   return [...groups.values()]
-    .map((g) => ({ module_id: g.key.module_id, version: g.key.version, stage: g.key.stage, ...summariseTrades(g.trades) }))
+    .map((g) => ({
+      module_id: g.key.module_id,
+      version: g.key.version,
+      stage: g.key.stage,
+      ...summariseTrades(g.trades),
+    }))
     .sort((a, b) => a.module_id.localeCompare(b.module_id) || a.version.localeCompare(b.version));
 }

@@ -3,21 +3,50 @@ import type { BacktestReport } from './report-schema.ts';
 
 /** The plain-text report `trader backtest` prints on a terminal (and `backtest show`). */
 
-const num = (x: number | null, digits = 2) => (x === null ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const num = (x: number | null, digits = 2) =>
+  x === null ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (x: number | null) => (x === null ? 'n/a' : `${num(x)}%`);
 const day = (iso: string | number) => new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
 
 const metricRow = (label: string, m: Metrics): string[] => [
-  label, String(m.trades), pct(m.win_rate_pct), num(m.net_pnl), pct(m.total_return_pct), pct(m.annualized_return_pct), pct(m.max_drawdown_pct),
-  num(m.sharpe), num(m.sortino), num(m.calmar), num(m.profit_factor), num(m.expectancy_r), num(m.avg_rr), pct(m.exposure_pct),
+  label,
+  String(m.trades),
+  pct(m.win_rate_pct),
+  num(m.net_pnl),
+  pct(m.total_return_pct),
+  pct(m.annualized_return_pct),
+  pct(m.max_drawdown_pct),
+  num(m.sharpe),
+  num(m.sortino),
+  num(m.calmar),
+  num(m.profit_factor),
+  num(m.expectancy_r),
+  num(m.avg_rr),
+  pct(m.exposure_pct),
 ];
-const metricHead = ['', 'trades', 'win', 'net P&L', 'return', 'annual', 'max DD', 'Sharpe', 'Sortino', 'Calmar', 'PF', 'exp. R', 'avg R:R', 'exposure'];
+const metricHead = [
+  '',
+  'trades',
+  'win',
+  'net P&L',
+  'return',
+  'annual',
+  'max DD',
+  'Sharpe',
+  'Sortino',
+  'Calmar',
+  'PF',
+  'exp. R',
+  'avg R:R',
+  'exposure',
+];
 
 export function renderReport(r: BacktestReport, trades: readonly BacktestTrade[] = [], showTrades = 0): string {
   const q = r.request;
@@ -31,15 +60,43 @@ export function renderReport(r: BacktestReport, trades: readonly BacktestTrade[]
     '',
     table(
       ['decisions', 'trade intent', 'no trade', 'blocked', 'error', 'refused by gate', 'entry skipped'],
-      r.symbols.map((s) => [s.symbol, String(s.decisions.trade_intent ?? 0), String(s.decisions.no_trade ?? 0), String(s.decisions.blocked ?? 0), String(s.decisions.error ?? 0), String(s.refused_by_gate), String(s.entries_skipped)]),
+      r.symbols.map((s) => [
+        s.symbol,
+        String(s.decisions.trade_intent ?? 0),
+        String(s.decisions.no_trade ?? 0),
+        String(s.decisions.blocked ?? 0),
+        String(s.decisions.error ?? 0),
+        String(s.refused_by_gate),
+        String(s.entries_skipped),
+      ]),
     ),
   ];
   const sb = r.same_bar_exits;
-  if (sb.finer + sb.stop_first > 0) out.push('', `Stop and target inside one bar: ${sb.finer} resolved on finer candles, ${sb.stop_first} assumed stop first (no finer candles cached).`);
-  if (r.halt) out.push('', `!!! Emergency halt at ${day(r.halt.at)}: drawdown ${num(r.halt.drawdown_pct)}% passed the profile's limit (${r.halt.action}); no new trades after it.`);
-  if (r.gate_refusals.length > 0) out.push('', 'Risk gate refusals (most frequent):', ...r.gate_refusals.slice(0, 5).map((g) => `  ${g.count} x ${g.reason}`));
+  if (sb.finer + sb.stop_first > 0)
+    out.push(
+      '',
+      `Stop and target inside one bar: ${sb.finer} resolved on finer candles, ${sb.stop_first} assumed stop first (no finer candles cached).`,
+    );
+  if (r.halt)
+    out.push(
+      '',
+      `!!! Emergency halt at ${day(r.halt.at)}: drawdown ${num(r.halt.drawdown_pct)}% passed the profile's limit (${r.halt.action}); no new trades after it.`,
+    );
+  if (r.gate_refusals.length > 0)
+    out.push(
+      '',
+      'Risk gate refusals (most frequent):',
+      ...r.gate_refusals.slice(0, 5).map((g) => `  ${g.count} x ${g.reason}`),
+    );
   if (r.module_errors.length > 0) {
-    out.push('', 'Module errors:', ...r.module_errors.map((e) => `  ${e.module_id}: ${e.count} bar(s)${e.lookahead > 0 ? `, ${e.lookahead} LOOK-AHEAD read(s)` : ''}; first: ${e.first}`));
+    out.push(
+      '',
+      'Module errors:',
+      ...r.module_errors.map(
+        (e) =>
+          `  ${e.module_id}: ${e.count} bar(s)${e.lookahead > 0 ? `, ${e.lookahead} LOOK-AHEAD read(s)` : ''}; first: ${e.first}`,
+      ),
+    );
   }
   if (r.lookahead) {
     const l = r.lookahead;
@@ -53,12 +110,41 @@ export function renderReport(r: BacktestReport, trades: readonly BacktestTrade[]
   }
   if (r.ratings.length > 0) {
     out.push('', 'Performance ratings (trades each module version produced or passed):');
-    out.push(table(['module', 'stage', 'trades', 'win', 'PF', 'exp. R', 'net P&L'], r.ratings.map((x) => [`${x.module_id}@${x.version}`, x.stage, String(x.trades), pct(x.win_rate_pct), num(x.profit_factor), num(x.expectancy_r), num(x.net_pnl)])));
+    out.push(
+      table(
+        ['module', 'stage', 'trades', 'win', 'PF', 'exp. R', 'net P&L'],
+        r.ratings.map((x) => [
+          `${x.module_id}@${x.version}`,
+          x.stage,
+          String(x.trades),
+          pct(x.win_rate_pct),
+          num(x.profit_factor),
+          num(x.expectancy_r),
+          num(x.net_pnl),
+        ]),
+      ),
+    );
   }
   if (showTrades > 0 && trades.length > 0) {
     const shown = trades.slice(-showTrades);
     out.push('', `Last ${shown.length} of ${trades.length} trades:`);
-    out.push(table(['#', 'symbol', 'side', 'entry', 'at', 'exit', 'at', 'why', 'P&L', 'R'], shown.map((t) => [String(t.trade_no), t.symbol, t.side, num(t.entry_price, 4), day(t.entry_ts), num(t.exit_price, 4), day(t.exit_ts), t.exit_reason, num(t.pnl), num(t.r_multiple)])));
+    out.push(
+      table(
+        ['#', 'symbol', 'side', 'entry', 'at', 'exit', 'at', 'why', 'P&L', 'R'],
+        shown.map((t) => [
+          String(t.trade_no),
+          t.symbol,
+          t.side,
+          num(t.entry_price, 4),
+          day(t.entry_ts),
+          num(t.exit_price, 4),
+          day(t.exit_ts),
+          t.exit_reason,
+          num(t.pnl),
+          num(t.r_multiple),
+        ]),
+      ),
+    );
   }
   out.push('', `Show it again: trader backtest show ${r.backtest_id}${showTrades > 0 ? '' : ' --trades 20'}`);
   return out.join('\n');

@@ -28,7 +28,11 @@ export class ReplayTally {
 
   private of(symbol: string): SymbolTally {
     let t = this.symbols.get(symbol);
-    if (!t) this.symbols.set(symbol, (t = { decisions: { trade_intent: 0, no_trade: 0, blocked: 0, error: 0, not_run: 0 }, refused: 0, skipped: 0 }));
+    if (!t)
+      this.symbols.set(
+        symbol,
+        (t = { decisions: { trade_intent: 0, no_trade: 0, blocked: 0, error: 0, not_run: 0 }, refused: 0, skipped: 0 }),
+      );
     return t;
   }
 
@@ -36,7 +40,12 @@ export class ReplayTally {
     this.barsEvaluated++;
     this.of(symbol).decisions[d.outcome.outcome]++;
     for (const e of d.errors) {
-      const m = this.moduleErrors.get(e.module_id) ?? { module_id: e.module_id, count: 0, lookahead: 0, first: e.message };
+      const m = this.moduleErrors.get(e.module_id) ?? {
+        module_id: e.module_id,
+        count: 0,
+        lookahead: 0,
+        first: e.message,
+      };
       m.count++;
       if (e.lookahead) m.lookahead++;
       this.moduleErrors.set(e.module_id, m);

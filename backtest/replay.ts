@@ -1,21 +1,23 @@
 import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
-import { asOfCandles, type AsOfCandles } from '../orchestrator/run/as-of-view.ts';
-import { indicatorsTampered } from '../orchestrator/run/indicator-cache.ts';
 import { RunInfo, type CandleSeries, type Instrument } from '../sdk/context-schemas.ts';
+import { stepFromPrecision } from '../sdk/indicators.ts';
 import type { Macro } from '../sdk/macro-schema.ts';
-import { exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
+import { costRates, exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
 import type { HaltAction, RiskProfile } from '../trading/state-repo.ts';
 import type { EquityCurve } from './backtest-types.ts';
 import { exitsForBar } from './bar-exits.ts';
-import { decideBar, keysRead, type BarInputs } from './decide-bar.ts';
+import { keysRead } from './decide-bar.ts';
 import type { FinerBars } from './finer-bars.ts';
-import { gateIntent } from './gate-intent.ts';
+import { freeCash, gateIntent } from './gate-intent.ts';
 import { SimAccount, type PendingEntry } from './sim-account.ts';
 import { ReplayTally } from './replay-tally.ts';
-import { healthIndex } from './health-index.ts';
-import type { WindowFlaws } from '../market/data-health.ts';
+import { planRef } from '../sandbox/refs.ts';
+import { Sandbox, SandboxError } from '../sandbox/sandbox.ts';
+import type { BarRequestInputs } from '../sandbox/protocol.ts';
+import { DEFAULT_RUN_LIMIT_MS } from '../sandbox/limits.ts';
+import { throwIfStopping } from '../sandbox/stop.ts';
 
 /** One market in the replay: its plan, instrument, the candles loaded (warm-up first) and where deciding starts. */
 export interface ReplaySymbol {
@@ -24,6 +26,8 @@ export interface ReplaySymbol {
   full: z.infer<typeof CandleSeries>;
   /** Index of the first bar decided on (its open time is the backtest's start). */
   firstDecision: number;
+  /** Why the decision at bar k is blocked by corrupt rows a live run would load (corrupt-candles.ts); absent when there are none. */
+  blockedAt?: (k: number) => string | null;
   finer: FinerBars;
 }
 
@@ -43,19 +47,19 @@ export interface ReplaySetup {
   onProgress?: (done: number, total: number) => void;
   /** Bars whose decision inputs are kept for the lookahead check. */
   record?: (symbol: string, barIndex: number) => boolean;
+  /** Where the modules run (the caller's, to re-decide bars after the replay); without it the replay opens its own. */
+  sandbox?: Sandbox;
 }
 
 /** A decision kept for the lookahead check: its inputs (without candles) and what it decided. */
 export interface RecordedBar {
   symbolIndex: number;
   barIndex: number;
-  inputs: Omit<BarInputs, 'candles'>;
+  inputs: BarRequestInputs;
   fingerprint: string;
 }
 
 interface Market extends ReplaySymbol {
-  cursor: AsOfCandles;
-  flaws: (from: number, to: number) => WindowFlaws;
   next: number;
   pendingEntry: PendingEntry | null;
   pendingExits: Set<number>;
@@ -64,13 +68,24 @@ interface Market extends ReplaySymbol {
 }
 
 const symbolOf = (m: Market) => m.instrument.symbol;
+/** The market's amount step, 0 when its precision is unknown (a fill cut to the wallet is then not rounded). */
+const amountStepOf = (i: z.infer<typeof Instrument>) =>
+  i.amount_precision === null ? 0 : stepFromPrecision(i.amount_precision);
+/** Entries decided at this close and not filled yet, one slot per market. */
+const pendingEntries = (markets: readonly Market[]) => markets.map((x) => x.pendingEntry);
 
 /**
  * One market's bar, in time order: exit requests and the entry decided at the previous
  * close fill at this bar's open (an entry whose open already gapped beyond its stop is
  * skipped), then the bar's high and low trigger stops and targets.
  */
-async function playBar(account: SimAccount, m: Market, tally: ReplayTally, slippage: number, lastClose: Map<string, number>): Promise<void> {
+async function playBar(
+  account: SimAccount,
+  m: Market,
+  tally: ReplayTally,
+  slippage: number,
+  lastClose: Map<string, number>,
+): Promise<void> {
   const k = m.next;
   const t = m.full.ts[k]!;
   const bar = { ts: t, open: m.full.open[k]!, high: m.full.high[k]!, low: m.full.low[k]!, close: m.full.close[k]! };
@@ -82,11 +97,19 @@ async function playBar(account: SimAccount, m: Market, tally: ReplayTally, slipp
   m.pendingEntry = null;
   if (order) {
     const gapped = order.side === 'buy' ? bar.open <= order.stop : bar.open >= order.stop;
-    const opened = gapped ? { refused: `the next open ${bar.open} is already beyond the stop ${order.stop}` } : account.openAt(order, bar.open, t, k);
+    const opened = gapped
+      ? { refused: `the next open ${bar.open} is already beyond the stop ${order.stop}` }
+      : account.openAt(order, bar.open, t, k, amountStepOf(m.instrument));
     if ('refused' in opened) tally.skipped(symbolOf(m), opened.refused);
   }
   for (const pos of account.open.filter((p) => p.order.symbol === symbolOf(m))) {
-    const monitored = { side: pos.side, qty: pos.order.qty, open_qty: pos.open_qty, stop_price: pos.order.stop, take_profits: pos.take_profits };
+    const monitored = {
+      side: pos.side,
+      qty: pos.order.qty,
+      open_qty: pos.open_qty,
+      stop_price: pos.order.stop,
+      take_profits: pos.take_profits,
+    };
     const { exits, resolved } = await exitsForBar(monitored, bar, slippage, () => m.finer(t));
     if (resolved !== 'bar') tally.sameBar(resolved);
     for (const e of exits) if (pos.open_qty > 0) account.exit(pos, e.kind, e.qty, e.price, e.ts, k, e.rung);
@@ -95,7 +118,13 @@ async function playBar(account: SimAccount, m: Market, tally: ReplayTally, slipp
 }
 
 /** The market's own curve: initial equity plus its net realised and unrealised P&L. */
-function recordSymbolPoint(account: SimAccount, m: Market, closeTs: number, initial: number, lastClose: ReadonlyMap<string, number>): void {
+function recordSymbolPoint(
+  account: SimAccount,
+  m: Market,
+  closeTs: number,
+  initial: number,
+  lastClose: ReadonlyMap<string, number>,
+): void {
   let unrealized = 0;
   let exposed = false;
   for (const p of account.open) {
@@ -129,12 +158,46 @@ function timeline(markets: Market[]): number[] {
  * targets inside the bar, mark to market at the close, check the drawdown halt, then
  * decide at the close with candles up to it, exactly as a live run at that time would.
  */
-export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; account: SimAccount; curve: EquityCurve; markets: Market[]; recorded: RecordedBar[] }> {
+/** Each market's plan and candles cross to the worker once; a bar then sends only what changes. */
+export async function sendMarkets(sandbox: Sandbox, symbols: readonly ReplaySymbol[], timeframeMs: number) {
+  for (const [index, s] of symbols.entries())
+    await sandbox.request({ op: 'market', index, plan: planRef(s.plan), full: s.full, timeframeMs });
+}
+
+export async function replay(setup: ReplaySetup): Promise<ReplayResult> {
+  const sandbox = setup.sandbox ?? new Sandbox();
+  try {
+    await sendMarkets(sandbox, setup.symbols, setup.timeframeMs);
+    return await replayIn(setup, sandbox);
+  } catch (e) {
+    if (e instanceof SandboxError && e.code !== 'INTERRUPTED')
+      throw new TraderError(e.code, `${e.message}; the backtest stopped and saved nothing.`);
+    throw e;
+  } finally {
+    if (!setup.sandbox) await sandbox.close();
+  }
+}
+
+interface ReplayResult {
+  tally: ReplayTally;
+  account: SimAccount;
+  curve: EquityCurve;
+  markets: Market[];
+  recorded: RecordedBar[];
+}
+
+async function replayIn(setup: ReplaySetup, sandbox: Sandbox): Promise<ReplayResult> {
   const markets: Market[] = setup.symbols.map((s) => ({
-    ...s, cursor: asOfCandles(s.full, 0, 0), flaws: healthIndex(s.full, setup.timeframeMs), next: s.firstDecision, pendingEntry: null, pendingExits: new Set(), curve: { ts: [], equity: [] }, exposed: 0,
+    ...s,
+    next: s.firstDecision,
+    pendingEntry: null,
+    pendingExits: new Set(),
+    curve: { ts: [], equity: [] },
+    exposed: 0,
   }));
   // A bar's run value differs from this only in as_of, which toISOString always writes validly.
-  for (const m of markets) RunInfo.parse({ ...setup.run, strategy_id: m.plan.strategy_id, as_of: new Date(0).toISOString() });
+  for (const m of markets)
+    RunInfo.parse({ ...setup.run, strategy_id: m.plan.strategy_id, as_of: new Date(0).toISOString() });
   const account = new SimAccount(setup.initialEquity, setup.costs);
   const tally = new ReplayTally();
   const curve: EquityCurve = { ts: [], equity: [] };
@@ -142,11 +205,13 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
   const lastClose = new Map<string, number>();
   const times = timeline(markets);
   const { timeframeMs: tf, costs } = setup;
+  const rates = costRates(costs);
   let peak = setup.initialEquity;
   let halted = false;
   const needsMacro = markets.some((m) => keysRead(m.plan).has('macro'));
 
   for (const [step, t] of times.entries()) {
+    throwIfStopping();
     const active = markets.filter((m) => m.full.ts[m.next] === t);
     for (const m of active) await playBar(account, m, tally, costs.slippage, lastClose);
     const closeTs = t + tf;
@@ -164,7 +229,14 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
       if (setup.haltAction === 'MARKET_CLOSE_ALL_AND_HALT') {
         for (const pos of [...account.open]) {
           const k = markets.find((m) => symbolOf(m) === pos.order.symbol)!.next;
-          account.exit(pos, 'emergency_close', pos.open_qty, slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage), closeTs, k);
+          account.exit(
+            pos,
+            'emergency_close',
+            pos.open_qty,
+            slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage),
+            closeTs,
+            k,
+          );
         }
         curve.equity[curve.equity.length - 1] = account.equity(lastClose);
       }
@@ -176,42 +248,88 @@ export async function replay(setup: ReplaySetup): Promise<{ tally: ReplayTally; 
     for (const [i, m] of markets.entries()) {
       if (!active.includes(m)) continue;
       const k = m.next++;
-      m.cursor.advanceTo(k + 1);
       const equityNow = account.equity(lastClose);
-      const inputs: BarInputs = {
-        run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of }, instrument: m.instrument, candles: m.cursor.view, macro,
-        account: { equity: equityNow, free_balance: account.cash, positions: account.positionsView(symbolOf(m)) },
-        maxRiskPct: setup.profile.risk_per_trade_pct, maxLeverage: setup.leverage, historyBars: setup.historyBars, minBars: setup.minBars, timeframeMs: tf, flaws: m.flaws,
+      const inputs: BarRequestInputs = {
+        run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of },
+        instrument: m.instrument,
+        macro,
+        account: {
+          equity: equityNow,
+          free_balance: freeCash(account, pendingEntries(markets), costs),
+          positions: account.positionsView(symbolOf(m)),
+        },
+        maxRiskPct: setup.profile.risk_per_trade_pct,
+        maxLeverage: setup.leverage,
+        costs: rates,
+        historyBars: setup.historyBars,
+        minBars: setup.minBars,
+        timeframeMs: tf,
+        blocked: m.blockedAt?.(k) ?? null,
       };
-      const d = decideBar(m.plan, inputs);
-      const tampered = m.cursor.tampered(true);
+      // The bar's whole pipeline, in one message: a bar is a run at its close, with the run's module budget.
+      const { decision: d, tampered } = await sandbox.request(
+        { op: 'bar', index: i, k, inputs },
+        { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 },
+      );
       if (tampered) throw viewWritten(symbolOf(m), as_of, tampered);
       tally.decision(symbolOf(m), d);
-      if (setup.record?.(symbolOf(m), k)) recorded.push({ symbolIndex: i, barIndex: k, inputs: { ...inputs, candles: undefined, flaws: undefined } as Omit<BarInputs, 'candles'>, fingerprint: d.fingerprint });
+      if (setup.record?.(symbolOf(m), k))
+        recorded.push({
+          symbolIndex: i,
+          barIndex: k,
+          inputs,
+          fingerprint: d.fingerprint,
+        });
       // An exit fills at the next open of the position's own market (a module may ask to close any open position).
       for (const x of d.exits) {
         const pos = account.open.find((p) => p.id === x.position_id);
         if (pos) markets.find((o) => symbolOf(o) === pos.order.symbol)!.pendingExits.add(pos.id);
       }
       for (const intent of d.outcome.intents) {
-        const verdict = gateIntent({ intent, category: m.instrument.category, profile: setup.profile, halted, leverage: setup.leverage, drawdownPct, equity: equityNow, account, pending: markets.map((x) => x.pendingEntry), costs });
+        const verdict = gateIntent({
+          intent,
+          category: m.instrument.category,
+          profile: setup.profile,
+          halted,
+          leverage: setup.leverage,
+          drawdownPct,
+          equity: equityNow,
+          account,
+          pending: pendingEntries(markets),
+          costs,
+        });
         if (!verdict.ok) tally.refused(symbolOf(m), verdict.reasons);
-        else m.pendingEntry ??= { ...intent, category: m.instrument.category, decided_at: closeTs, source_module: intent.source ?? null, contributors: d.contributors };
+        else
+          m.pendingEntry ??= {
+            ...intent,
+            category: m.instrument.category,
+            decided_at: closeTs,
+            source_module: intent.source ?? null,
+            contributors: d.contributors,
+          };
       }
     }
     if (step % 500 === 0 || step === times.length - 1) setup.onProgress?.(step + 1, times.length);
   }
 
-  for (const m of markets) {
-    const tampered = m.cursor.tampered(false) ?? indicatorsTampered(m.full);
-    if (tampered) throw viewWritten(symbolOf(m), 'the end of the replay', tampered);
-  }
+  const written = await sandbox.request({ op: 'replay_end' });
+  if (written) throw viewWritten(written.symbol, 'the end of the replay', written.tampered);
   // Positions still open at the end are closed at the last close, costs included, so every trade is counted.
   for (const pos of [...account.open]) {
     const m = markets.find((x) => symbolOf(x) === pos.order.symbol)!;
-    account.exit(pos, 'end_of_test', pos.open_qty, slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage), curve.ts.at(-1)!, m.next - 1);
+    account.exit(
+      pos,
+      'end_of_test',
+      pos.open_qty,
+      slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage),
+      curve.ts.at(-1)!,
+      m.next - 1,
+    );
   }
   if (curve.equity.length > 0) curve.equity[curve.equity.length - 1] = account.cash;
-  for (const m of markets) if (m.curve.equity.length > 0) m.curve.equity[m.curve.equity.length - 1] = setup.initialEquity + (account.realizedBySymbol.get(symbolOf(m)) ?? 0);
+  for (const m of markets)
+    if (m.curve.equity.length > 0)
+      m.curve.equity[m.curve.equity.length - 1] =
+        setup.initialEquity + (account.realizedBySymbol.get(symbolOf(m)) ?? 0);
   return { tally, account, curve, markets, recorded };
 }

@@ -56,15 +56,23 @@ export const BacktestReport = z.object({
   total: Metrics,
   symbols: z.array(SymbolReport),
   bars_evaluated: z.number().int().describe('symbol-bar decisions run through the pipeline'),
-  same_bar_exits: z.object({ finer: z.number().int(), stop_first: z.number().int(), finer_timeframes: z.record(z.string(), z.array(z.string())) }),
+  same_bar_exits: z.object({
+    finer: z.number().int(),
+    stop_first: z.number().int(),
+    finer_timeframes: z.record(z.string(), z.array(z.string())),
+  }),
   halt: z.object({ at: z.string().datetime(), drawdown_pct: z.number(), action: z.string() }).nullable(),
-  module_errors: z.array(z.object({ module_id: z.string(), count: z.number().int(), lookahead: z.number().int(), first: z.string() })),
+  module_errors: z.array(
+    z.object({ module_id: z.string(), count: z.number().int(), lookahead: z.number().int(), first: z.string() }),
+  ),
   lookahead: z
     .object({
       sampled: z.number().int(),
       differences: z.number().int(),
       peeks: z.number().int(),
-      findings: z.array(z.object({ symbol: z.string(), at: z.string(), kind: z.enum(['differs', 'peeked']), detail: z.string() })),
+      findings: z.array(
+        z.object({ symbol: z.string(), at: z.string(), kind: z.enum(['differs', 'peeked']), detail: z.string() }),
+      ),
     })
     .nullable()
     .describe('the --check-lookahead result, when asked for'),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Sandbox } from '../sandbox/sandbox.ts';
 import { logger } from '../core/logger.ts';
 import { macroTimeline } from '../market/macro/macro-timeline.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
@@ -21,7 +22,8 @@ export interface BacktestResult {
   prepared: PreparedBacktest;
 }
 
-const counted = (m: Map<string, number>) => [...m].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+const counted = (m: Map<string, number>) =>
+  [...m].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
 
 /**
  * `trader backtest`: prepares the plans and data, replays history through the same
@@ -47,29 +49,84 @@ export async function runBacktest(
   const macroAt = await macroTimeline(db, { from: options.from, to: options.to });
   const backtest_id = randomUUID();
   const replayStarted = performance.now();
+  // One sandbox (module worker) for the replay and the lookahead check, which re-decides bars on the candles it holds.
+  const sandbox = new Sandbox();
+  const closeSandbox = () => sandbox.close();
+  logger.info({ backtest_id, symbols: markets.length }, 'backtest replay started');
   const result = await replay({
     symbols: markets,
-    run: { run_id: backtest_id, pipeline_id: request.pipeline_id, system_mode: 'TEST', operational_mode: 'full_auto', risk_profile: profile.profile, exchange: request.exchange, timeframe: request.timeframe, trigger: 'backtest' },
-    macroAt, profile, leverage: request.leverage, haltAction: request.halt_action, costs: { feeRate: request.fee_bps / 1e4, slippage: request.slippage_bps / 1e4 },
-    initialEquity: request.initial_equity, timeframeMs, historyBars: request.history_bars, minBars: Math.min(request.history_bars, 100),
-    onProgress: hooks.onProgress, record,
+    run: {
+      run_id: backtest_id,
+      pipeline_id: request.pipeline_id,
+      system_mode: 'TEST',
+      operational_mode: 'full_auto',
+      risk_profile: profile.profile,
+      exchange: request.exchange,
+      timeframe: request.timeframe,
+      trigger: 'backtest',
+    },
+    macroAt,
+    profile,
+    leverage: request.leverage,
+    haltAction: request.halt_action,
+    costs: { feeRate: request.fee_bps / 1e4, slippage: request.slippage_bps / 1e4 },
+    initialEquity: request.initial_equity,
+    timeframeMs,
+    historyBars: request.history_bars,
+    minBars: Math.min(request.history_bars, 100),
+    onProgress: hooks.onProgress,
+    record,
+    sandbox,
+  }).catch(async (e: unknown) => {
+    await closeSandbox();
+    throw e;
   });
   const replay_ms = Math.round(performance.now() - replayStarted);
   const { tally, account, curve } = result;
   const trades = account.trades;
-  const metricsOf = (c: EquityCurve, t: readonly BacktestTrade[], exposed: number) => computeMetrics({ initial_equity: request.initial_equity, curve: c, trades: t, timeframe_ms: timeframeMs, exposed_bars: exposed });
+  const metricsOf = (c: EquityCurve, t: readonly BacktestTrade[], exposed: number) =>
+    computeMetrics({
+      initial_equity: request.initial_equity,
+      curve: c,
+      trades: t,
+      timeframe_ms: timeframeMs,
+      exposed_bars: exposed,
+    });
   const module_errors = [...tally.moduleErrors.values()];
-  const lookahead = hooks.lookaheadSamples ? checkLookahead(markets, result.recorded, module_errors) : null;
+  const lookahead = hooks.lookaheadSamples
+    ? await checkLookahead(sandbox, markets, result.recorded, module_errors).finally(closeSandbox)
+    : null;
+  await closeSandbox();
   const duration_ms = Math.round(performance.now() - started);
   const report: BacktestReport = {
-    schema_version: 1, backtest_id, created_at: new Date().toISOString(), request,
-    modules: Object.fromEntries(markets.map((m) => [m.instrument.symbol, m.plan.slots.map((s) => `${s.module_id}@${s.version}${s.shadow ? ' (shadow)' : ''}`)])),
-    initial_equity: request.initial_equity, final_equity: curve.equity.at(-1) ?? request.initial_equity,
+    schema_version: 1,
+    backtest_id,
+    created_at: new Date().toISOString(),
+    request,
+    modules: Object.fromEntries(
+      markets.map((m) => [
+        m.instrument.symbol,
+        m.plan.slots.map((s) => `${s.module_id}@${s.version}${s.shadow ? ' (shadow)' : ''}`),
+      ]),
+    ),
+    initial_equity: request.initial_equity,
+    final_equity: curve.equity.at(-1) ?? request.initial_equity,
     total: metricsOf(curve, trades, tally.exposedBars),
     symbols: result.markets.map((m) => {
       const sym = m.instrument.symbol;
       const t = tally.symbols.get(sym);
-      return { symbol: sym, bars: m.curve.ts.length, decisions: t?.decisions ?? {}, refused_by_gate: t?.refused ?? 0, entries_skipped: t?.skipped ?? 0, metrics: metricsOf(m.curve, trades.filter((x) => x.symbol === sym), m.exposed) };
+      return {
+        symbol: sym,
+        bars: m.curve.ts.length,
+        decisions: t?.decisions ?? {},
+        refused_by_gate: t?.refused ?? 0,
+        entries_skipped: t?.skipped ?? 0,
+        metrics: metricsOf(
+          m.curve,
+          trades.filter((x) => x.symbol === sym),
+          m.exposed,
+        ),
+      };
     }),
     bars_evaluated: tally.barsEvaluated,
     same_bar_exits: { ...tally.sameBarResolved, finer_timeframes: prepared.finerTimeframes },
@@ -78,12 +135,27 @@ export async function runBacktest(
     lookahead,
     gate_refusals: counted(tally.refusalReasons),
     skipped_entries: counted(tally.skipReasons),
-    ratings: rateModules(trades).map(({ module_id, version, stage, trades: n, win_rate_pct, profit_factor, expectancy_r, avg_rr, net_pnl }) => ({ module_id, version, stage, trades: n, win_rate_pct, profit_factor, expectancy_r, avg_rr, net_pnl })),
+    ratings: rateModules(trades).map(
+      ({ module_id, version, stage, trades: n, win_rate_pct, profit_factor, expectancy_r, avg_rr, net_pnl }) => ({
+        module_id,
+        version,
+        stage,
+        trades: n,
+        win_rate_pct,
+        profit_factor,
+        expectancy_r,
+        avg_rr,
+        net_pnl,
+      }),
+    ),
     duration_ms,
     replay_ms,
     bars_per_second: replay_ms > 0 ? Math.round((tally.barsEvaluated / replay_ms) * 1000) : 0,
   };
-  const curves = new Map<string, EquityCurve>([['*', curve], ...result.markets.map((m): [string, EquityCurve] => [m.instrument.symbol, m.curve])]);
+  const curves = new Map<string, EquityCurve>([
+    ['*', curve],
+    ...result.markets.map((m): [string, EquityCurve] => [m.instrument.symbol, m.curve]),
+  ]);
   await saveBacktest(db, report, trades, curves);
   logger.info({ backtest_id, trades: trades.length, bars: tally.barsEvaluated, duration_ms }, 'backtest finished');
   return { report, trades, curves, recorded: result.recorded, prepared };

@@ -1,7 +1,16 @@
 import type { z } from 'zod';
 import { Positions, type ClosedPositionView } from '../sdk/context-schemas.ts';
 import { deepFreeze } from '../orchestrator/run/freeze.ts';
-import { direction, entryFill, exitFill, positionSide, type PaperCosts, type PositionSide } from '../trading/paper/fill-model.ts';
+import { flooredToFit } from '../sdk/sizing.ts';
+import {
+  direction,
+  entryFill,
+  exitFill,
+  positionSide,
+  type EntryFill,
+  type PaperCosts,
+  type PositionSide,
+} from '../trading/paper/fill-model.ts';
 import type { LadderRung } from '../trading/paper/candle-exits.ts';
 import type { BacktestTrade } from './backtest-types.ts';
 
@@ -45,6 +54,8 @@ export interface SimPosition {
 }
 
 export type ExitKind = BacktestTrade['exit_reason'];
+/** An entry the wallet pays: the order as filled and its fill. */
+type Paid = { order: PendingEntry; fill: EntryFill };
 type PositionsView = z.infer<typeof Positions>;
 
 export class SimAccount {
@@ -69,23 +80,72 @@ export class SimAccount {
     this.realizedBySymbol.set(symbol, (this.realizedBySymbol.get(symbol) ?? 0) + amount);
   }
 
-  /** Fills a pending entry at `reference` (the bar's open); refused when the wallet cannot pay margin and fee. */
-  openAt(order: PendingEntry, reference: number, ts: number, bar: number): SimPosition | { refused: string } {
-    const fill = entryFill(order.side, order.qty, reference, order.leverage, this.costs);
-    if (this.cash + fill.cash_delta < 0) return { refused: `the wallet (${this.cash.toFixed(2)}) cannot pay margin ${fill.margin.toFixed(2)} plus fee ${fill.fee.toFixed(2)}` };
+  /**
+   * Fills a pending entry at `reference` (the bar's open). The order was sized to the free cash at
+   * the decision close; when the open has moved against it since, the wallet may not pay the
+   * whole quantity: then the largest quantity it pays (floored to the market's amount `step`,
+   * 0 = unknown) fills, as an order for the cash at hand would. Refused only when nothing fits.
+   */
+  openAt(
+    pending: PendingEntry,
+    reference: number,
+    ts: number,
+    bar: number,
+    step = 0,
+  ): SimPosition | { refused: string } {
+    const full = entryFill(pending.side, pending.qty, reference, pending.leverage, this.costs);
+    const paid =
+      this.cash + full.cash_delta >= 0
+        ? { order: pending, fill: full }
+        : this.cutToWallet(pending, reference, step, full);
+    if (paid === null)
+      return {
+        refused: `the wallet (${this.cash.toFixed(2)}) cannot pay margin ${full.margin.toFixed(2)} plus fee ${full.fee.toFixed(2)}`,
+      };
+    const { order, fill } = paid;
     this.cash += fill.cash_delta;
     this.book(order.symbol, -fill.fee);
     const pos: SimPosition = {
-      id: this.nextId++, order, side: positionSide(order.side), entry_price: fill.price, opened_ts: ts, entry_bar: bar, open_qty: order.qty, margin: fill.margin,
-      fees: fill.fee, realized: 0, exit_qty_price: 0, take_profits: order.take_profits.map((t) => ({ ...t, filled_at: null })),
+      id: this.nextId++,
+      order,
+      side: positionSide(order.side),
+      entry_price: fill.price,
+      opened_ts: ts,
+      entry_bar: bar,
+      open_qty: order.qty,
+      margin: fill.margin,
+      fees: fill.fee,
+      realized: 0,
+      exit_qty_price: 0,
+      take_profits: order.take_profits.map((t) => ({ ...t, filled_at: null })),
     };
     this.open.push(pos);
     this.version++;
     return pos;
   }
 
+  /** The largest quantity of `order` whose margin and fee the wallet pays at `reference`, or null when none does. */
+  private cutToWallet(order: PendingEntry, reference: number, step: number, full: EntryFill): Paid | null {
+    const fillOf = (qty: number) => entryFill(order.side, qty, reference, order.leverage, this.costs);
+    const qty = flooredToFit(
+      (order.qty * this.cash) / -full.cash_delta,
+      step,
+      (q) => this.cash + fillOf(q).cash_delta >= 0,
+    );
+    if (qty === 0) return null;
+    return { order: { ...order, qty, risk_amount: (order.risk_amount * qty) / order.qty }, fill: fillOf(qty) };
+  }
+
   /** Exits `qty` of a position at an already slipped price; records the round trip when it closes. */
-  exit(pos: SimPosition, kind: ExitKind, qty: number, price: number, ts: number, bar: number, rung: number | null = null): void {
+  exit(
+    pos: SimPosition,
+    kind: ExitKind,
+    qty: number,
+    price: number,
+    ts: number,
+    bar: number,
+    rung: number | null = null,
+  ): void {
     const fill = exitFill(pos, qty, price, this.costs);
     this.cash += fill.cash_delta;
     pos.margin -= fill.released;
@@ -107,11 +167,26 @@ export class SimAccount {
     const last = o.take_profits.at(-1);
     const pnl = pos.realized - pos.fees;
     this.trades.push({
-      trade_no: pos.id, symbol: o.symbol, side: pos.side, qty: o.qty, decided_at: o.decided_at, entry_ts: pos.opened_ts, entry_price: pos.entry_price, stop: o.stop,
-      targets: o.take_profits.map((t) => t.price), initial_risk: risk,
+      trade_no: pos.id,
+      symbol: o.symbol,
+      side: pos.side,
+      qty: o.qty,
+      decided_at: o.decided_at,
+      entry_ts: pos.opened_ts,
+      entry_price: pos.entry_price,
+      stop: o.stop,
+      targets: o.take_profits.map((t) => t.price),
+      initial_risk: risk,
       planned_rr: last && risk > 0 ? ((last.price - pos.entry_price) * dir) / Math.abs(pos.entry_price - o.stop) : null,
-      exit_ts: ts, exit_price: pos.exit_qty_price / o.qty, exit_reason: kind, fees: pos.fees, pnl, r_multiple: risk > 0 ? pnl / risk : null,
-      bars_held: bar - pos.entry_bar, source_module: o.source_module, contributors: o.contributors,
+      exit_ts: ts,
+      exit_price: pos.exit_qty_price / o.qty,
+      exit_reason: kind,
+      fees: pos.fees,
+      pnl,
+      r_multiple: risk > 0 ? pnl / risk : null,
+      bars_held: bar - pos.entry_bar,
+      source_module: o.source_module,
+      contributors: o.contributors,
     });
   }
 
@@ -142,12 +217,28 @@ export class SimAccount {
     for (let i = this.trades.length - 1; i >= 0 && recent.length < 20; i--) {
       const t = this.trades[i]!;
       if (t.symbol !== symbol) continue;
-      recent.push({ position_id: t.trade_no, symbol, side: t.side, entry: t.entry_price, opened_at: iso(t.entry_ts), closed_at: iso(t.exit_ts), realized_pnl: t.pnl, close_reason: closeReason[t.exit_reason] });
+      recent.push({
+        position_id: t.trade_no,
+        symbol,
+        side: t.side,
+        entry: t.entry_price,
+        opened_at: iso(t.entry_ts),
+        closed_at: iso(t.exit_ts),
+        realized_pnl: t.pnl,
+        close_reason: closeReason[t.exit_reason],
+      });
     }
     return {
       open: this.open.map((p) => ({
-        position_id: p.id, symbol: p.order.symbol, side: p.side, qty: p.open_qty, entry: p.entry_price, stop: p.order.stop, leverage: p.order.leverage,
-        opened_at: iso(p.opened_ts), take_profits_left: p.take_profits.filter((t) => t.filled_at === null).length,
+        position_id: p.id,
+        symbol: p.order.symbol,
+        side: p.side,
+        qty: p.open_qty,
+        entry: p.entry_price,
+        stop: p.order.stop,
+        leverage: p.order.leverage,
+        opened_at: iso(p.opened_ts),
+        take_profits_left: p.take_profits.filter((t) => t.filled_at === null).length,
       })),
       recent_closed: recent,
     };
@@ -155,4 +246,10 @@ export class SimAccount {
 }
 
 /** The live ledger's close_reason for each backtest exit. */
-const closeReason: Record<ExitKind, string> = { stop_loss: 'stop_loss', take_profit: 'take_profit', exit_request: 'close', emergency_close: 'emergency_close', end_of_test: 'close' };
+const closeReason: Record<ExitKind, string> = {
+  stop_loss: 'stop_loss',
+  take_profit: 'take_profit',
+  exit_request: 'close',
+  emergency_close: 'emergency_close',
+  end_of_test: 'close',
+};

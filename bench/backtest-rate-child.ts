@@ -62,7 +62,8 @@ try {
     },
   );
   const decisions: Record<string, number> = {};
-  for (const s of r.report.symbols) for (const [k, v] of Object.entries(s.decisions)) decisions[k] = (decisions[k] ?? 0) + v;
+  for (const s of r.report.symbols)
+    for (const [k, v] of Object.entries(s.decisions)) decisions[k] = (decisions[k] ?? 0) + v;
   const out: ChildResult = {
     bars_evaluated: r.report.bars_evaluated,
     replay_ms: r.report.replay_ms,
@@ -74,7 +75,9 @@ try {
     decisions,
     module_errors: r.report.module_errors.reduce((n, e) => n + e.count, 0),
     error_kinds: r.report.module_errors.map((e) => `${e.module_id} x${e.count}: ${e.first}`),
-    per_symbol_bars: Object.fromEntries(r.report.symbols.map((s) => [s.symbol, Object.values(s.decisions).reduce((a, b) => a + b, 0)])),
+    per_symbol_bars: Object.fromEntries(
+      r.report.symbols.map((s) => [s.symbol, Object.values(s.decisions).reduce((a, b) => a + b, 0)]),
+    ),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 } finally {

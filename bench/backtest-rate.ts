@@ -57,17 +57,24 @@ const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 /** Every module of the pack (migrateAndSeed registered the default pipeline's), the heavy strategy and the one-slot pipeline. */
 async function registerExtras(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const file of packFiles) await registerModuleFile(tx, path.join(packageRoot, 'modules', file), { activate: true, env: benchEnv });
+    for (const file of packFiles)
+      await registerModuleFile(tx, path.join(packageRoot, 'modules', file), { activate: true, env: benchEnv });
     const strategy = packStrategies.find((s) => s.id === heavyStrategy)!;
     const positions = new Map<string, number>();
     for (const slot of strategy.slots) {
       const position = (positions.get(slot.stage) ?? 0) + 10;
       positions.set(slot.stage, position);
-      await tx.query('insert into strategy_config (strategy_id, pipeline_id, description, stage, position, module_id, params) values ($1, $2, $3, $4, $5, $6, $7)', [
-        strategy.id, 'default', strategy.description, slot.stage, position, slot.module_id, slot.params ?? {},
-      ]);
+      await tx.query(
+        'insert into strategy_config (strategy_id, pipeline_id, description, stage, position, module_id, params) values ($1, $2, $3, $4, $5, $6, $7)',
+        [strategy.id, 'default', strategy.description, slot.stage, position, slot.module_id, slot.params ?? {}],
+      );
     }
-    await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [simplePipelineId, 'context', 10, simpleModule]);
+    await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [
+      simplePipelineId,
+      'context',
+      10,
+      simpleModule,
+    ]);
   });
 }
 
@@ -76,7 +83,10 @@ export async function prepare(db: Db): Promise<Setup> {
   const t0 = performance.now();
   await migrateAndSeed(db);
   await registerExtras(db);
-  const files = fs.readdirSync(marketDir).filter((f) => /^binance_[A-Z0-9]+-[A-Z0-9]+_1h\.csv$/.test(f)).sort();
+  const files = fs
+    .readdirSync(marketDir)
+    .filter((f) => /^binance_[A-Z0-9]+-[A-Z0-9]+_1h\.csv$/.test(f))
+    .sort();
   const symbols: string[] = [];
   const candles: string[] = [];
   for (const f of files) {
@@ -85,24 +95,41 @@ export async function prepare(db: Db): Promise<Setup> {
     log(`figure 8: import ${f}`);
     const r = await importCandleCsv(db, { file: path.join(marketDir, f), exchange, symbol, timeframe });
     symbols.push(symbol);
-    candles.push(`${symbol} ${r.rows} (${new Date(r.first_ts).toISOString().slice(0, 10)}..${new Date(r.last_ts).toISOString().slice(0, 10)})`);
+    candles.push(
+      `${symbol} ${r.rows} (${new Date(r.first_ts).toISOString().slice(0, 10)}..${new Date(r.last_ts).toISOString().slice(0, 10)})`,
+    );
   }
   if (!symbols.includes(btc)) throw new Error(`no ${btc} 1h file in ${marketDir}`);
   // BTC first, the rest in file order: case (b) lists them all.
   symbols.sort((a, b) => Number(b === btc) - Number(a === btc));
 
-  const macroFiles = fs.existsSync(macroDir) ? fs.readdirSync(macroDir).filter((f) => f.endsWith('.csv')).sort().map((f) => path.join(macroDir, f)) : [];
+  const macroFiles = fs.existsSync(macroDir)
+    ? fs
+        .readdirSync(macroDir)
+        .filter((f) => f.endsWith('.csv'))
+        .sort()
+        .map((f) => path.join(macroDir, f))
+    : [];
   if (macroFiles.length === 0) macroFiles.push(shippedMacro);
   const macro: string[] = [];
   for (const file of macroFiles) {
     const m = await importMacroCsv(db, { file });
-    macro.push(`${path.relative(packageRoot, file)} (${m.source}, ${m.rows} days ${new Date(m.first_ts).toISOString().slice(0, 10)}..${new Date(m.last_ts).toISOString().slice(0, 10)})`);
+    macro.push(
+      `${path.relative(packageRoot, file)} (${m.source}, ${m.rows} days ${new Date(m.first_ts).toISOString().slice(0, 10)}..${new Date(m.last_ts).toISOString().slice(0, 10)})`,
+    );
   }
 
   const btcFile = path.join(marketDir, 'binance_BTC-USDT_1h.csv');
   const ts = parseCandleCsv(fs.readFileSync(btcFile, 'utf8'), { timeframe, file: btcFile }).ts;
   if (ts.length <= HISTORY) throw new Error(`${btcFile} has ${ts.length} bars, fewer than the ${HISTORY} of warm-up`);
-  return { symbols, from: new Date(ts[HISTORY]!), to: new Date(ts.at(-1)! + 3_600_000), candles, macro, ms: performance.now() - t0 };
+  return {
+    symbols,
+    from: new Date(ts[HISTORY]!),
+    to: new Date(ts.at(-1)! + 3_600_000),
+    candles,
+    macro,
+    ms: performance.now() - t0,
+  };
 }
 
 export function childEnv(dbEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -113,7 +140,13 @@ export function childEnv(dbEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 export function runChild(env: NodeJS.ProcessEnv, c: ChildCase, nodeFlags: string[] = []): ChildResult {
-  const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', childScript, JSON.stringify(c)], { cwd: packageRoot, env, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 16 << 20 });
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', childScript, JSON.stringify(c)], {
+    cwd: packageRoot,
+    env,
+    encoding: 'utf8',
+    timeout: CHILD_TIMEOUT_MS,
+    maxBuffer: 16 << 20,
+  });
   if (r.error) throw new Error(`backtest child failed: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`backtest child exited ${r.status ?? r.signal}: ${r.stderr.slice(-1500)}`);
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
@@ -148,7 +181,10 @@ type Category = (typeof timeCategories)[number];
 /** The repo-relative path of a profile URL ('' for none; node: and other URLs as they are). */
 function sourceOf(url: string): string {
   if (!url.startsWith('file://')) return url;
-  return path.relative(packageRoot, fileURLToPath(url.split('?')[0]!)).split(path.sep).join('/');
+  return path
+    .relative(packageRoot, fileURLToPath(url.split('?')[0]!))
+    .split(path.sep)
+    .join('/');
 }
 
 function categoryOf(source: string, functionName: string): Category {
@@ -186,7 +222,8 @@ export function replayTimeBreakdown(profile: CpuProfile): TimeBreakdown {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const isReplay = (n: CpuProfileNode) => n.callFrame.functionName === 'replay' && n.callFrame.url.split('?')[0]!.endsWith('/backtest/replay.ts');
+  const isReplay = (n: CpuProfileNode) =>
+    n.callFrame.functionName === 'replay' && n.callFrame.url.split('?')[0]!.endsWith('/backtest/replay.ts');
 
   // Per node: whether replay is on its stack, and the source its self time is charged to.
   const info = new Map<number, { underReplay: boolean; source: string }>();
@@ -245,8 +282,14 @@ export function replayTimeBreakdown(profile: CpuProfile): TimeBreakdown {
     fn.set(label, (fn.get(label) ?? 0) + d);
   }
   const totalMs = Object.values(ms).reduce((a, b) => a + b, 0);
-  const top = [...fn].map(([label, t]) => ({ label, ms: t })).sort((a, b) => b.ms - a.ms).slice(0, 8);
-  const otherSources = [...other].map(([src, t]) => ({ source: src, ms: t })).sort((a, b) => b.ms - a.ms).slice(0, 4);
+  const top = [...fn]
+    .map(([label, t]) => ({ label, ms: t }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 8);
+  const otherSources = [...other]
+    .map(([src, t]) => ({ source: src, ms: t }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 4);
   return { ms, totalMs, outsideMs, top, otherSources, samples: count };
 }
 
@@ -256,7 +299,10 @@ function profileCase(env: NodeJS.ProcessEnv, c: ChildCase): { result: ChildResul
     const result = runChild(env, c, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']);
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
-    return { result, breakdown: replayTimeBreakdown(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile) };
+    return {
+      result,
+      breakdown: replayTimeBreakdown(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -279,12 +325,23 @@ const outcomes = (d: Record<string, number>) =>
 
 /** `open`, when given, holds the bench database while it exists (the caller's cleanup on a signal). */
 export async function measureBacktestRate(open?: Set<BenchDb>): Promise<BacktestRateResult> {
-  if (!fs.existsSync(marketDir)) return { rows: [], notes: [`figure 8 skipped: ${path.relative(packageRoot, marketDir)} is absent (the full 1h histories live there)`], describe: null };
+  if (!fs.existsSync(marketDir))
+    return {
+      rows: [],
+      notes: [
+        `figure 8 skipped: ${path.relative(packageRoot, marketDir)} is absent (the full 1h histories live there)`,
+      ],
+      describe: null,
+    };
   let b: BenchDb | undefined;
   try {
     b = await openBenchDb('pglite');
   } catch (e) {
-    return { rows: [], notes: [`figure 8 skipped, cannot open PGlite (${e instanceof Error ? e.message : String(e)})`], describe: null };
+    return {
+      rows: [],
+      notes: [`figure 8 skipped, cannot open PGlite (${e instanceof Error ? e.message : String(e)})`],
+      describe: null,
+    };
   }
   open?.add(b);
   try {
@@ -295,10 +352,26 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
     const env = childEnv(b.cliEnv);
     const span = { from: setup.from.toISOString(), to: setup.to.toISOString(), historyBars: HISTORY };
     const cases: Case[] = [
-      { figure: `8. backtest, default pipeline, ${btc}`, reps: 3, run: { symbols: [btc], pipelineId: 'default', strategyId: null, ...span } },
-      { figure: `8. backtest, default pipeline, ${setup.symbols.length} symbols`, reps: 1, run: { symbols: setup.symbols, pipelineId: 'default', strategyId: null, ...span } },
-      { figure: `8. backtest, ${simplePipelineId} (1 slot), ${btc}`, reps: 3, run: { symbols: [btc], pipelineId: simplePipelineId, strategyId: null, ...span } },
-      { figure: `8. backtest, strategy ${heavyStrategy}, ${btc}`, reps: 1, run: { symbols: [btc], pipelineId: 'default', strategyId: heavyStrategy, ...span } },
+      {
+        figure: `8. backtest, default pipeline, ${btc}`,
+        reps: 3,
+        run: { symbols: [btc], pipelineId: 'default', strategyId: null, ...span },
+      },
+      {
+        figure: `8. backtest, default pipeline, ${setup.symbols.length} symbols`,
+        reps: 1,
+        run: { symbols: setup.symbols, pipelineId: 'default', strategyId: null, ...span },
+      },
+      {
+        figure: `8. backtest, ${simplePipelineId} (1 slot), ${btc}`,
+        reps: 3,
+        run: { symbols: [btc], pipelineId: simplePipelineId, strategyId: null, ...span },
+      },
+      {
+        figure: `8. backtest, strategy ${heavyStrategy}, ${btc}`,
+        reps: 1,
+        run: { symbols: [btc], pipelineId: 'default', strategyId: heavyStrategy, ...span },
+      },
     ];
     const rows: Row[] = [];
     const notes: string[] = [
@@ -310,7 +383,9 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
       for (let i = 0; i < c.reps; i++) {
         log(`${c.figure} (${i + 1}/${c.reps})`);
         const r = runChild(env, c.run);
-        log(`  ${r.bars_evaluated} bars in ${fmt(r.replay_ms / 1000, 2)} s replay, runBacktest ${fmt(r.duration_ms / 1000, 2)} s, child ${fmt(r.wall_ms / 1000, 1)} s, max RSS ${fmt(r.max_rss_kb / 1024)} MB`);
+        log(
+          `  ${r.bars_evaluated} bars in ${fmt(r.replay_ms / 1000, 2)} s replay, runBacktest ${fmt(r.duration_ms / 1000, 2)} s, child ${fmt(r.wall_ms / 1000, 1)} s, max RSS ${fmt(r.max_rss_kb / 1024)} MB`,
+        );
         results.push(r);
       }
       const rates = results.map((r) => r.bars_evaluated / (r.replay_ms / 1000));
@@ -335,8 +410,16 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         reps: `${c.reps} process${c.reps === 1 ? '' : 'es'}`,
         notes: `process.resourceUsage().maxRSS at the child's end (PGlite's WASM heap included); RSS at the first bar ${fmt(median(results.map((r) => r.rss_at_first_bar)) / 2 ** 20)} MB`,
       });
-      if (c.run.symbols.length > 1) notes.push(`figure 8, ${c.figure.slice(3)}: bars evaluated per symbol ${Object.entries(last.per_symbol_bars).map(([s, n]) => `${s} ${n}`).join(', ')}`);
-      if (last.error_kinds.length > 0) notes.push(`figure 8, ${c.figure.slice(3)}: module errors (the replay goes on, as a live run does): ${last.error_kinds.map((e) => e.slice(0, 200)).join('; ')}`);
+      if (c.run.symbols.length > 1)
+        notes.push(
+          `figure 8, ${c.figure.slice(3)}: bars evaluated per symbol ${Object.entries(last.per_symbol_bars)
+            .map(([s, n]) => `${s} ${n}`)
+            .join(', ')}`,
+        );
+      if (last.error_kinds.length > 0)
+        notes.push(
+          `figure 8, ${c.figure.slice(3)}: module errors (the replay goes on, as a live run does): ${last.error_kinds.map((e) => e.slice(0, 200)).join('; ')}`,
+        );
     }
 
     // Where time goes: case (a) as asked, and the 1-slot floor, each once more under the sampling profiler.
@@ -352,9 +435,13 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
           timeCategories.map((k) => `${k} ${pct(bd.ms[k])}`).join(', ') +
           `; 'other' is mostly ${bd.otherSources.map((o) => `${o.source} ${pct(o.ms)}`).join(', ') || 'nothing'}; not under replay() in that window (idle, microtask plumbing): ${fmt(bd.outsideMs, 0)} ms`,
       );
-      notes.push(`figure 8, heaviest functions by self time, ${what}: ${bd.top.map((t) => `${t.label} ${pct(t.ms)}`).join('; ')}`);
+      notes.push(
+        `figure 8, heaviest functions by self time, ${what}: ${bd.top.map((t) => `${t.label} ${pct(t.ms)}`).join('; ')}`,
+      );
     }
-    notes.push("figure 8, profile attribution: frames without a source URL (V8 builtins, zod's generated parsers) are charged to their nearest caller that has one; the profiled children run slower than the timed ones (sampling overhead), the shares are what matter");
+    notes.push(
+      "figure 8, profile attribution: frames without a source URL (V8 builtins, zod's generated parsers) are charged to their nearest caller that has one; the profiled children run slower than the timed ones (sampling overhead), the shares are what matter",
+    );
     const perCore = rateOf.get(cases[2]!)!;
     notes.push(
       `figure 8: a replay is one single-threaded loop (no database query during it here: only 1h candles are imported, so a bar hitting stop and target never loads finer bars), so bars/s is per core; the 1-slot ${simplePipelineId} pipeline, the engine's per-bar floor, reaches ${fmt(perCore / 1e6, 3)} M bars/s (${fmt(1e6 / perCore, 1)} µs/bar) ` +
@@ -376,6 +463,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   // The children log at warn; this process logs at TRADER_LOG_LEVEL (bench/run.ts sets warn before importing).
   const started = performance.now();
   const r = await measureBacktestRate();
-  const out = [...(r.describe ? [r.describe, ''] : []), renderTable(r.rows), '', ...r.notes.map((n) => `- ${n}`), `- figure 8 alone: ${fmt((performance.now() - started) / 1000)} s`];
+  const out = [
+    ...(r.describe ? [r.describe, ''] : []),
+    renderTable(r.rows),
+    '',
+    ...r.notes.map((n) => `- ${n}`),
+    `- figure 8 alone: ${fmt((performance.now() - started) / 1000)} s`,
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

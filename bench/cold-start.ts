@@ -7,7 +7,14 @@ import { packageRoot } from '../core/paths.ts';
 import { asOf, benchEnv } from './fixtures.ts';
 
 /** `trader run` as a user types it, to exit. */
-export const cliArgs = ['bin/trader.js', 'run', '--symbols', 'BTC/USDT', '--as-of', asOf.toISOString().replace('.000Z', 'Z')];
+export const cliArgs = [
+  'bin/trader.js',
+  'run',
+  '--symbols',
+  'BTC/USDT',
+  '--as-of',
+  asOf.toISOString().replace('.000Z', 'Z'),
+];
 const timeBin = '/usr/bin/time';
 export const haveTimeBin = fs.existsSync(timeBin);
 
@@ -53,7 +60,11 @@ export function probeLoadedModules(dbEnv: NodeJS.ProcessEnv): ProbeResult {
   try {
     const out = path.join(dir, 'loaded.txt');
     const probe = pathToFileURL(path.join(packageRoot, 'bench', 'load-probe.mjs')).href;
-    const r = spawnSync(process.execPath, ['--import', probe, ...cliArgs], { cwd: packageRoot, env: { ...childEnv(dbEnv), BENCH_PROBE_OUT: out }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', probe, ...cliArgs], {
+      cwd: packageRoot,
+      env: { ...childEnv(dbEnv), BENCH_PROBE_OUT: out },
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`probed trader run exited ${r.status}: ${r.stderr.slice(-800)}`);
     const seen = new Set<string>();
     let maxRssMb = Number.NaN;
@@ -64,7 +75,13 @@ export function probeLoadedModules(dbEnv: NodeJS.ProcessEnv): ProbeResult {
         maxRssMb = exit.maxRSS_kb / 1024;
       } else if (line) seen.add(line.split('?')[0]!);
     }
-    return { modules: seen.size, ccxtHits: [...seen].filter((u) => /\/node_modules\/ccxt\//.test(u)) /* the package itself, not our lazy loader file */, maxRssMb };
+    return {
+      modules: seen.size,
+      ccxtHits: [...seen].filter((u) =>
+        /\/node_modules\/ccxt\//.test(u),
+      ) /* the package itself, not our lazy loader file */,
+      maxRssMb,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

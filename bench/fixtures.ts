@@ -35,6 +35,8 @@ export const sixPipelineId = 'bench6';
 export const benchRunState = { system_mode: 'TEST', operational_mode: 'observe', risk_profile: 'medium' } as const;
 /** The account bench runs size with: a fresh 10,000 USDT paper account, no positions. */
 export const benchAccount = { equity: 10_000, free_balance: 10_000, positions: { open: [], recent_closed: [] } };
+/** The paper account's default costs (10 bps fee, 5 bps slippage), as the sizers see them. */
+export const benchCosts = { fee_rate: 0.001, slippage_rate: 0.0005 };
 export const sixModules = [...defaultPipeline.map((e) => e.module_id), 'breakout_wide_v1 (lookback 55)'];
 
 export interface BenchDb {
@@ -86,6 +88,25 @@ export async function openBenchDb(kind: BackendKind): Promise<BenchDb> {
 }
 
 /**
+ * The bench's sixth module: breakout_v1's file under the id `breakout_wide_v1`, so one
+ * pipeline can hold two agent slots (one row per module and stage). A module may import only
+ * its own folder and the SDK, so the bench writes the copy (git-ignored) beside its own
+ * folder rather than re-exporting the shipped file; the run function is the shipped code.
+ */
+function writeWideBreakout(): string {
+  const shipped = fs.readFileSync(path.join(packageRoot, 'modules', 'agents', 'breakout_v1.ts'), 'utf8');
+  const copy = shipped
+    .replace("from '../../sdk/index.ts'", "from '../../../sdk/index.ts'")
+    .replace("module_id: 'breakout_v1'", "module_id: 'breakout_wide_v1'");
+  if (!copy.includes("'../../../sdk/index.ts'") || !copy.includes("'breakout_wide_v1'"))
+    throw new Error('bench: breakout_v1.ts no longer has the SDK import or module_id the bench rewrites');
+  const file = path.join(packageRoot, 'bench', 'modules', 'agents', 'breakout_wide_v1.ts');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, copy);
+  return file;
+}
+
+/**
  * What `trader db seed` does (the 5 shipped modules as the default pipeline), with the
  * bench's modules root, plus pipeline `bench6`: the same 5 slots and a second agent slot.
  */
@@ -94,14 +115,23 @@ export async function migrateAndSeed(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     const ids: string[] = [];
     for (const entry of defaultPipeline) {
-      const row = await registerModuleFile(tx, path.join(packageRoot, 'modules', packFile(entry.module_id)), { activate: true, env: benchEnv });
+      const row = await registerModuleFile(tx, path.join(packageRoot, 'modules', packFile(entry.module_id)), {
+        activate: true,
+        env: benchEnv,
+      });
       ids.push(row.module_id);
       for (const pipeline of [defaultPipelineId, sixPipelineId]) {
-        await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [pipeline, entry.stage, 10, row.module_id]);
+        await tx.query(
+          'insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)',
+          [pipeline, entry.stage, 10, row.module_id],
+        );
       }
     }
-    const extra = await registerModuleFile(tx, path.join(packageRoot, 'bench', 'modules', 'agents', 'breakout_wide_v1.ts'), { activate: true, env: benchEnv });
-    await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id, params) values ($1, $2, $3, $4, $5)', [sixPipelineId, 'agent', 20, extra.module_id, { lookback: 55 }]);
+    const extra = await registerModuleFile(tx, writeWideBreakout(), { activate: true, env: benchEnv });
+    await tx.query(
+      'insert into pipeline_config (pipeline_id, stage, position, module_id, params) values ($1, $2, $3, $4, $5)',
+      [sixPipelineId, 'agent', 20, extra.module_id, { lookback: 55 }],
+    );
   });
 }
 
@@ -131,17 +161,30 @@ export const syntheticSymbol = (i: number) => `B${String(i + 1).padStart(2, '0')
  * Imports the window of each real series under `count` synthetic names, cycling through
  * the sources (B01 = BTC, B02 = ETH, ...), plus BTC/USDT under its own name for the CLI.
  */
-export async function importCandles(db: Db, count: number): Promise<{ symbols: string[]; sources: Source[]; barsPerSymbol: number }> {
+export async function importCandles(
+  db: Db,
+  count: number,
+): Promise<{ symbols: string[]; sources: Source[]; barsPerSymbol: number }> {
   const sources = candleSources();
   const columns = sources.map((s) => {
     const all = parseCandleCsv(fs.readFileSync(s.file, 'utf8'), { timeframe, file: s.file });
     const from = all.ts.findIndex((t) => t >= windowStart);
     const to = all.ts.findIndex((t) => t >= windowEnd);
     const end = to === -1 ? all.ts.length : to;
-    return { ts: all.ts.slice(from, end), open: all.open.slice(from, end), high: all.high.slice(from, end), low: all.low.slice(from, end), close: all.close.slice(from, end), volume: all.volume.slice(from, end) };
+    return {
+      ts: all.ts.slice(from, end),
+      open: all.open.slice(from, end),
+      high: all.high.slice(from, end),
+      low: all.low.slice(from, end),
+      close: all.close.slice(from, end),
+      volume: all.volume.slice(from, end),
+    };
   });
   const symbols = Array.from({ length: count }, (_, i) => syntheticSymbol(i));
-  const targets: [string, number][] = [...symbols.map((s, i): [string, number] => [s, i % sources.length]), ['BTC/USDT', 0]];
+  const targets: [string, number][] = [
+    ...symbols.map((s, i): [string, number] => [s, i % sources.length]),
+    ['BTC/USDT', 0],
+  ];
   for (const [symbol, src] of targets) {
     await db.transaction(async (tx) => {
       await ensureInstrument(tx, exchange, symbol);

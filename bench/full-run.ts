@@ -33,7 +33,8 @@ export async function measureFullRun(db: Db, symbols: string[], reps: number, wa
   let last: RunSummary | undefined;
   const ms = await timeRepeated(reps, warmup, async () => {
     last = await runOnce(db, symbols);
-    if (last.status !== 'succeeded') throw new Error(`bench run ${last.run_id} ended ${last.status}: ${JSON.stringify(last.errors.slice(0, 3))}`);
+    if (last.status !== 'succeeded')
+      throw new Error(`bench run ${last.run_id} ended ${last.status}: ${JSON.stringify(last.errors.slice(0, 3))}`);
   });
   const outcomes: Record<string, number> = {};
   for (const s of last!.symbols) outcomes[s.outcome] = (outcomes[s.outcome] ?? 0) + 1;

@@ -5,8 +5,10 @@ import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModul
 import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { measureFullRun } from './full-run.ts';
+import { measureIndicatorWindows } from './indicator-windows.ts';
 import { type ModuleTimesResult, measureModuleTimes, prepareModuleDb } from './module-times.ts';
 import { measureOverhead } from './overhead.ts';
+import { measureSandboxCost } from './sandbox-cost.ts';
 import { type FetchSeries, fetchNow, fetchSeries, measureStandInFetch, startFetchStandIn } from './stand-in-fetch.ts';
 import { type Row, fmt, median, renderTable, spread } from './stats.ts';
 import { type UpsertSource, measureUpsertRate, upsertSources } from './upsert-rate.ts';
@@ -19,12 +21,17 @@ const COLD = { reps: 5 };
 const UPSERT = { rows: 1_000_000, reps: 3 };
 const FETCH = { reps: 5, warmup: 1 };
 const MODULES = { iterations: 500, warmup: 50 };
+const SANDBOX = { passes: 300, barsFrom: 100, reps: 3 };
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
 const labelOf = (kind: BackendKind) => (kind === 'pglite' ? 'PGlite (temp dir)' : 'Postgres (fresh DB)');
-const outcomeText = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${v} ${k}`).join(', ');
+const outcomeText = (o: Record<string, number>) =>
+  Object.entries(o)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
 
-const missingHours = (s: FetchSeries) => Math.round((s.candles.at(-1)!.ts - s.since) / 3_600_000) + 1 - s.candles.length;
+const missingHours = (s: FetchSeries) =>
+  Math.round((s.candles.at(-1)!.ts - s.since) / 3_600_000) + 1 - s.candles.length;
 const yearsOf = (s: FetchSeries) => Math.round((s.candles.at(-1)!.ts - s.since) / (365.25 * 86_400_000));
 
 export async function main(): Promise<number> {
@@ -41,10 +48,11 @@ export async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   let sourcesLine = '';
-  let sources: UpsertSource[] = [];
+  let sources: UpsertSource[];
   let series: FetchSeries | undefined;
   let modules: ModuleTimesResult | undefined;
   let backtest: BacktestRateResult | undefined;
+  let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
   const moduleRows: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
@@ -61,7 +69,9 @@ export async function main(): Promise<number> {
       const t0 = performance.now();
       await migrateAndSeed(b.db);
       const imported = await importCandles(b.db, SYMBOLS);
-      notes.push(`${label}: setup (migrate + seed + import ${SYMBOLS + 1} x ${imported.barsPerSymbol} candles) took ${fmt((performance.now() - t0) / 1000)} s, not part of any figure`);
+      notes.push(
+        `${label}: setup (migrate + seed + import ${SYMBOLS + 1} x ${imported.barsPerSymbol} candles) took ${fmt((performance.now() - t0) / 1000)} s, not part of any figure`,
+      );
       sourcesLine = `${SYMBOLS} synthetic symbols B01/USDT..B${SYMBOLS}/USDT cycle through ${imported.sources.length} real 1h series: ${imported.sources.map((s) => s.label).join(', ')}; each gets that series' 2024-01-01..2024-06-30 candles (${imported.barsPerSymbol} bars)`;
 
       if (kind === 'pglite') {
@@ -75,22 +85,57 @@ export async function main(): Promise<number> {
           reps: `${OVERHEAD.iterations} runSymbol calls x ${o.modulesPerCall} modules (${OVERHEAD.warmup} warm-up)`,
           notes: `(runSymbol wall time - sum of log duration_ms) / ${o.modulesPerCall}; modules' own time median ${fmt(median(o.moduleUs), 2)} µs/call`,
         });
-        notes.push(`figure 1 plan (pipeline bench6, B01/USDT = BTC 2024, as of ${asOf.toISOString()}, 500 bars): ${o.slots.join(' -> ')}`);
+        notes.push(
+          `figure 1 plan (pipeline bench6, B01/USDT = BTC 2024, as of ${asOf.toISOString()}, 500 bars): ${o.slots.join(' -> ')}`,
+        );
+        log('module sandbox: the same passes and bars in-process and through the worker (figure 9)');
+        rows.push(...(await measureSandboxCost(b.db, SANDBOX)));
       }
 
       log(`${label}: runPipeline, 1 and ${SYMBOLS} symbols`);
       const one = await measureFullRun(b.db, ['B01/USDT'], FULL_1.reps, FULL_1.warmup);
-      rows.push({ figure: '2. runPipeline, 1 symbol', backend: label, median: `${fmt(median(one.ms))} ms`, range: spread(one.ms), reps: `${FULL_1.reps} runs (${FULL_1.warmup} warm-up)`, notes: `default 5-module pipeline, cached candles, B01/USDT: ${outcomeText(one.outcomes)}` });
+      rows.push({
+        figure: '2. runPipeline, 1 symbol',
+        backend: label,
+        median: `${fmt(median(one.ms))} ms`,
+        range: spread(one.ms),
+        reps: `${FULL_1.reps} runs (${FULL_1.warmup} warm-up)`,
+        notes: `default 5-module pipeline, cached candles, B01/USDT: ${outcomeText(one.outcomes)}`,
+      });
       const many = await measureFullRun(b.db, imported.symbols, FULL_50.reps, FULL_50.warmup);
-      rows.push({ figure: `2. runPipeline, ${SYMBOLS} symbols`, backend: label, median: `${fmt(median(many.ms))} ms`, range: spread(many.ms), reps: `${FULL_50.reps} runs (${FULL_50.warmup} warm-up)`, notes: `${fmt(median(many.ms) / SYMBOLS, 2)} ms/symbol; outcomes per run: ${outcomeText(many.outcomes)}` });
+      rows.push({
+        figure: `2. runPipeline, ${SYMBOLS} symbols`,
+        backend: label,
+        median: `${fmt(median(many.ms))} ms`,
+        range: spread(many.ms),
+        reps: `${FULL_50.reps} runs (${FULL_50.warmup} warm-up)`,
+        notes: `${fmt(median(many.ms) / SYMBOLS, 2)} ms/symbol; outcomes per run: ${outcomeText(many.outcomes)}`,
+      });
 
       await b.close(); // the CLI needs the PGlite directory (one process per data dir)
       log(`${label}: cold start of node ${cliArgs.join(' ')}`);
       const cold = measureColdStart(b.cliEnv, COLD.reps);
-      rows.push({ figure: '3. CLI cold start to exit', backend: label, median: `${fmt(median(cold.ms), 0)} ms`, range: spread(cold.ms, 0), reps: `${COLD.reps} processes`, notes: `spawn to exit of \`node ${cliArgs.join(' ')}\`${haveTimeBin ? ' under /usr/bin/time -v' : ''}` });
+      rows.push({
+        figure: '3. CLI cold start to exit',
+        backend: label,
+        median: `${fmt(median(cold.ms), 0)} ms`,
+        range: spread(cold.ms, 0),
+        reps: `${COLD.reps} processes`,
+        notes: `spawn to exit of \`node ${cliArgs.join(' ')}\`${haveTimeBin ? ' under /usr/bin/time -v' : ''}`,
+      });
       const probe = probeLoadedModules(b.cliEnv);
       const rss = cold.rssMb.length > 0 ? cold.rssMb : [probe.maxRssMb];
-      rows.push({ figure: '3. CLI peak RSS', backend: label, median: `${fmt(median(rss))} MB`, range: spread(rss), reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`, notes: cold.rssMb.length > 0 ? 'max resident set size from /usr/bin/time -v' : 'process.resourceUsage().maxRSS in a preloaded probe' });
+      rows.push({
+        figure: '3. CLI peak RSS',
+        backend: label,
+        median: `${fmt(median(rss))} MB`,
+        range: spread(rss),
+        reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`,
+        notes:
+          cold.rssMb.length > 0
+            ? 'max resident set size from /usr/bin/time -v'
+            : 'process.resourceUsage().maxRSS in a preloaded probe',
+      });
       notes.push(
         `${label}: ccxt ${ccxtInstalled() ? 'IS installed' : 'is not installed (no node_modules/ccxt)'}; a probed run (node --import bench/load-probe.mjs) loaded ${probe.modules} modules, ${probe.ccxtHits.length === 0 ? 'none of them from the ccxt package' : `ccxt package files among them: ${probe.ccxtHits.slice(0, 3).join(', ')}`}`,
       );
@@ -111,7 +156,9 @@ export async function main(): Promise<number> {
         log('pack modules and plans: migrate, seed, import BTC/USDT and macro');
         const t0 = performance.now();
         const macroLine = await prepareModuleDb(b.db);
-        notes.push(`figures 6-7: setup (migrate + seedDefaults + import BTC/USDT 1h 2024 + macro CSV) took ${fmt((performance.now() - t0) / 1000)} s, not part of any figure`);
+        notes.push(
+          `figures 6-7: setup (migrate + seedDefaults + import BTC/USDT 1h 2024 + macro CSV) took ${fmt((performance.now() - t0) / 1000)} s, not part of any figure`,
+        );
         log(`pack modules and plans: ${MODULES.iterations} runSymbol calls per plan`);
         modules = await measureModuleTimes(b.db, macroLine, MODULES.iterations, MODULES.warmup);
         open.delete(b);
@@ -124,7 +171,10 @@ export async function main(): Promise<number> {
             backend: 'in-process',
             median: us.length > 0 ? `${fmt(median(us), 1)} µs` : 'n/a',
             range: us.length > 0 ? spread(us, 1) : 'n/a',
-            reps: us.length > 0 ? `${us.length} calls (${m.plans.length} plan${m.plans.length === 1 ? '' : 's'} x ${MODULES.iterations})` : '0 calls',
+            reps:
+              us.length > 0
+                ? `${us.length} calls (${m.plans.length} plan${m.plans.length === 1 ? '' : 's'} x ${MODULES.iterations})`
+                : '0 calls',
             notes: `own run time (log duration_ms) in ${m.plans.join(', ') || 'no plan'}${skipped}`,
           });
         }
@@ -145,6 +195,10 @@ export async function main(): Promise<number> {
     log('backtest replay (figure 8): setup, then one child process per backtest');
     backtest = await measureBacktestRate(open);
     notes.push(...backtest.notes);
+
+    // Figure 9: the cost of SMA windows summed afresh (history-independent) against a running sum.
+    log('SMA windows (figure 9)');
+    windows = measureIndicatorWindows();
 
     // Figures 4 and 5 run after 1-3 so neither the parsed candle files nor ccxt (~470 MB) sit in memory during those.
     log('reading every candle file for figure 4');
@@ -175,7 +229,8 @@ export async function main(): Promise<number> {
       for (let i = 0; i < UPSERT.reps; i++) {
         log(`${label}: upsert ${UPSERT.rows} candles into an empty table`);
         const r = await measureUpsertRate(u.db, sources, UPSERT.rows);
-        if (r.counted !== UPSERT.rows || r.rows !== UPSERT.rows) throw new Error(`upsert bench wrote ${r.rows}, counted ${r.counted}, wanted ${UPSERT.rows}`);
+        if (r.counted !== UPSERT.rows || r.rows !== UPSERT.rows)
+          throw new Error(`upsert bench wrote ${r.rows}, counted ${r.counted}, wanted ${UPSERT.rows}`);
         reps.push({ rate: r.rows / (r.ms / 1000), ms: r.ms });
         symbolsUsed = r.symbols;
         if (i + 1 < UPSERT.reps) await u.db.exec('truncate candles, instruments cascade');
@@ -198,16 +253,23 @@ export async function main(): Promise<number> {
         const medians: number[] = [];
         let klines = 0;
         for (const rateLimit of [undefined, 1]) {
-          log(`${label}: fetchCandles through the stand-in${rateLimit === undefined ? '' : `, ccxt rateLimit ${rateLimit} ms`}`);
+          log(
+            `${label}: fetchCandles through the stand-in${rateLimit === undefined ? '' : `, ccxt rateLimit ${rateLimit} ms`}`,
+          );
           const r = await measureStandInFetch(f.db, standIn, series, FETCH.reps, FETCH.warmup, rateLimit);
           medians.push(median(r.ms));
           klines = r.paths['/api/v3/klines'] ?? 0;
-          const paths = Object.entries(r.paths).map(([p, n]) => `${n} ${p.replace('/api/v3/', '')}`).join(' + ');
+          const paths = Object.entries(r.paths)
+            .map(([p, n]) => `${n} ${p.replace('/api/v3/', '')}`)
+            .join(' + ');
           rows.push({
             figure: `5. fetchCandles ${yearsOf(series)}y 1h via stand-in${rateLimit === undefined ? '' : ', rateLimit 1 ms'}`,
             backend: label,
             median: `${fmt(median(r.ms) / 1000, 2)} s`,
-            range: spread(r.ms.map((x) => x / 1000), 2),
+            range: spread(
+              r.ms.map((x) => x / 1000),
+              2,
+            ),
             reps: `${FETCH.reps} fetches (${FETCH.warmup} warm-up)`,
             notes:
               `${fmt(r.last.stored / (median(r.ms) / 1000), 0)} candles/s; ${r.last.stored} candles stored (count ${r.counted}), ${r.last.pages} pages, ` +
@@ -234,12 +296,14 @@ export async function main(): Promise<number> {
 
   const out = [
     `trader bench — Node ${process.version}, ${os.cpus().length} cores, ${os.platform()}; all figures are medians; TRADER_LOG_LEVEL=warn`,
-    `6-module pipeline (figure 1): ${sixModules.join(', ')}; the 6th is bench/modules/agents/breakout_wide_v1.ts, breakout_v1's run function under its own id, a normal (non-shadow) slot`,
+    `6-module pipeline (figure 1): ${sixModules.join(', ')}; the 6th is breakout_wide_v1, breakout_v1's file under its own id (written to bench/modules/ at bench time), a normal (non-shadow) slot`,
     `candles (figure 2): ${sourcesLine}`,
     `cold start (figure 3): the same databases (51 symbols cached), default pipeline, TRADER_MODULES_ROOT = repo root so the bench's registrations load`,
     `upsert (figure 4): upsertCandles (5000-row statements) into a new migrated DB; whole real series under synthetic symbols U001/USDT.., cycling until ${UPSERT.rows} rows: ${sources.map((s) => `${s.label} (${s.columns.ts.length})`).join(', ')}`,
     ...(series
-      ? [`stand-in fetch (figure 5): BTC/USDT 1h, ${series.label}, ${series.candles.length} candles (${missingHours(series)} hour(s) absent from the real data) served by tests/stand-in (127.0.0.1, same process) with now = ${new Date(fetchNow).toISOString()}; fetchCandles(since ${new Date(series.since).toISOString()}), openExchange('binance', { baseUrl }), defaultRetryPolicy, classifierFor(ex); a new ccxt client and an emptied candles table per fetch`]
+      ? [
+          `stand-in fetch (figure 5): BTC/USDT 1h, ${series.label}, ${series.candles.length} candles (${missingHours(series)} hour(s) absent from the real data) served by tests/stand-in (127.0.0.1, same process) with now = ${new Date(fetchNow).toISOString()}; fetchCandles(since ${new Date(series.since).toISOString()}), openExchange('binance', { baseUrl }), defaultRetryPolicy, classifierFor(ex); a new ccxt client and an emptied candles table per fetch`,
+        ]
       : []),
     ...(modules
       ? [
@@ -247,8 +311,9 @@ export async function main(): Promise<number> {
         ]
       : []),
     ...(backtest?.describe ? [backtest.describe] : []),
+    ...(windows ? [windows.note] : []),
     '',
-    renderTable([...rows, ...moduleRows, ...(backtest?.rows ?? [])]),
+    renderTable([...rows, ...moduleRows, ...(backtest?.rows ?? []), ...(windows?.rows ?? [])]),
     '',
     ...notes.map((n) => `- ${n}`),
     `- whole bench: ${fmt((performance.now() - started) / 1000)} s; temp dirs removed, Postgres databases dropped`,

@@ -16,7 +16,7 @@ import { indicators } from '../sdk/indicators.ts';
 import { stageOrder } from '../sdk/stages.ts';
 import type { Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
-import { asOf, benchAccount, benchRunState, exchange, timeframe } from './fixtures.ts';
+import { asOf, benchAccount, benchCosts, benchRunState, exchange, timeframe } from './fixtures.ts';
 
 /**
  * Figures 6 and 7: the shipped pack's modules and plans, in process, over one real
@@ -73,26 +73,66 @@ export async function prepareModuleDb(db: Db): Promise<string> {
   return `${path.relative(packageRoot, macroFile)} (${m.rows} days, ${m.points_written} points, source ${m.source})`;
 }
 
-export async function measureModuleTimes(db: Db, macroLine: string, iterations: number, warmup: number): Promise<ModuleTimesResult> {
+export async function measureModuleTimes(
+  db: Db,
+  macroLine: string,
+  iterations: number,
+  warmup: number,
+): Promise<ModuleTimesResult> {
   const state = benchRunState;
-  const targets: { id: string; strategyId: string | null }[] = [{ id: defaultPipelineId, strategyId: null }, ...packStrategies.map((s) => ({ id: s.id, strategyId: s.id }))];
+  const targets: { id: string; strategyId: string | null }[] = [
+    { id: defaultPipelineId, strategyId: null },
+    ...packStrategies.map((s) => ({ id: s.id, strategyId: s.id })),
+  ];
   const sdk = { indicators };
   const byModule = new Map<string, ModuleTimes>();
   const plans: PlanTimes[] = [];
   let initialInfo = { bars: 0, firstBar: '', lastBar: '' };
 
   for (const t of targets) {
-    const prepared = await preparePlans(db, { pipelineId: defaultPipelineId, strategyId: t.strategyId, symbols: [symbol], riskProfile: state.risk_profile });
+    const prepared = await preparePlans(db, {
+      pipelineId: defaultPipelineId,
+      strategyId: t.strategyId,
+      symbols: [symbol],
+      riskProfile: state.risk_profile,
+    });
     assertNoProblems(defaultPipelineId, prepared.problems);
     const plan: Plan = prepared.plans.get(symbol)!;
-    const run = { run_id: randomUUID(), pipeline_id: defaultPipelineId, strategy_id: t.strategyId, ...state, exchange, timeframe, as_of: asOf.toISOString(), trigger: 'bench' };
-    const initial = await buildInitialContext(db, { run, symbol, candleSource: exchange, historyBars: moduleBars, minBars: 100, maxAgeBars: 0, account: benchAccount, maxRiskPct: 1, maxLeverage: 1 });
+    const run = {
+      run_id: randomUUID(),
+      pipeline_id: defaultPipelineId,
+      strategy_id: t.strategyId,
+      ...state,
+      exchange,
+      timeframe,
+      as_of: asOf.toISOString(),
+      trigger: 'bench',
+    };
+    const built = await buildInitialContext(db, {
+      run,
+      symbol,
+      candleSource: exchange,
+      historyBars: moduleBars,
+      minBars: 100,
+      maxAgeBars: 0,
+      account: benchAccount,
+      maxRiskPct: 1,
+      maxLeverage: 1,
+      costs: benchCosts,
+    });
+    if ('blocked' in built) throw new Error(built.blocked);
+    const initial = built.context;
     const c = initial.candles as { ts: number[] };
-    initialInfo = { bars: c.ts.length, firstBar: new Date(c.ts[0]!).toISOString(), lastBar: new Date(c.ts.at(-1)!).toISOString() };
+    initialInfo = {
+      bars: c.ts.length,
+      firstBar: new Date(c.ts[0]!).toISOString(),
+      lastBar: new Date(c.ts.at(-1)!).toISOString(),
+    };
     if (c.ts.length !== moduleBars) throw new Error(`initial context has ${c.ts.length} bars, wanted ${moduleBars}`);
 
     for (const slot of plan.slots) {
-      if (!byModule.has(slot.module_id)) byModule.set(slot.module_id, { module_id: slot.module_id, stage: slot.stage, ms: [], plans: [], notRun: [] });
+      if (!byModule.has(slot.module_id))
+        byModule.set(slot.module_id, { module_id: slot.module_id, stage: slot.stage, ms: [], plans: [], notRun: [] });
     }
     for (let i = 0; i < warmup; i++) runSymbol(plan, symbol, initial, sdk);
     const ms: number[] = [];
@@ -114,7 +154,13 @@ export async function measureModuleTimes(db: Db, macroLine: string, iterations: 
       if (ranIn.has(slot.module_id)) m.plans.push(t.id);
       else {
         const entry = last!.logs.find((l) => l.module_id === slot.module_id);
-        const why = entry ? entry.message : last!.blockedBy ? `blocked earlier by ${last!.blockedBy.module_id}` : last!.stoppedBy ? `stopped by ${last!.stoppedBy.module_id}` : 'not reached';
+        const why = entry
+          ? entry.message
+          : last!.blockedBy
+            ? `blocked earlier by ${last!.blockedBy.module_id}`
+            : last!.stoppedBy
+              ? `stopped by ${last!.stoppedBy.module_id}`
+              : 'not reached';
         m.notRun.push(`${t.id}: ${why}`);
       }
     }
@@ -131,15 +177,25 @@ export async function measureModuleTimes(db: Db, macroLine: string, iterations: 
   // Every module of the pack gets a row, even one no plan holds.
   for (const file of packFiles) {
     const id = path.basename(file, '.ts');
-    if (!byModule.has(id)) byModule.set(id, { module_id: id, stage: stageOfDir(file), ms: [], plans: [], notRun: ['in no plan'] });
+    if (!byModule.has(id))
+      byModule.set(id, { module_id: id, stage: stageOfDir(file), ms: [], plans: [], notRun: ['in no plan'] });
   }
   const rank = (s: string) => stageOrder.indexOf(s as (typeof stageOrder)[number]);
   const order = (id: string) => packFiles.findIndex((f) => path.basename(f, '.ts') === id);
-  const modules = [...byModule.values()].sort((a, b) => rank(a.stage) - rank(b.stage) || order(a.module_id) - order(b.module_id));
+  const modules = [...byModule.values()].sort(
+    (a, b) => rank(a.stage) - rank(b.stage) || order(a.module_id) - order(b.module_id),
+  );
   return { plans, modules, macro: macroLine, ...initialInfo };
 }
 
 function stageOfDir(file: string): string {
   const dir = file.split('/')[0]!;
-  return ({ context: 'context', filters: 'filter', agents: 'agent', confluence: 'confluence', risk: 'risk' } as Record<string, string>)[dir] ?? dir;
+  return (
+    (
+      { context: 'context', filters: 'filter', agents: 'agent', confluence: 'confluence', risk: 'risk' } as Record<
+        string,
+        string
+      >
+    )[dir] ?? dir
+  );
 }

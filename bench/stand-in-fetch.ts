@@ -5,7 +5,12 @@ import { type CcxtExchange, classifierFor, openExchange } from '../market/exchan
 import { fetchCandles, type FetchCandlesResult } from '../market/exchange/fetch-candles.ts';
 import { defaultRetryPolicy } from '../market/exchange/retry.ts';
 import type { Db } from '../store/db.ts';
-import { type BinanceStandIn, type StandInCandle, loadCsvCandles, startBinanceStandIn } from '../tests/stand-in/binance-stand-in.ts';
+import {
+  type BinanceStandIn,
+  type StandInCandle,
+  loadCsvCandles,
+  startBinanceStandIn,
+} from '../simulator/binance-stand-in.ts';
 
 /**
  * Figure 5: a 1h BTC/USDT history fetched through the Binance stand-in (a real HTTP
@@ -31,11 +36,20 @@ export function fetchSeries(): FetchSeries {
   const twoYears = Date.parse('2023-01-01T00:00:00Z');
   if (fs.existsSync(shared)) {
     const candles = loadCsvCandles(shared).filter((c) => c.ts >= twoYears && c.ts < end);
-    if (candles[0]?.ts === twoYears) return { label: '2 years, 2023-01-01..2024-12-31 from ../shared/data/market/binance_BTC-USDT_1h.csv', since: twoYears, candles };
+    if (candles[0]?.ts === twoYears)
+      return {
+        label: '2 years, 2023-01-01..2024-12-31 from ../shared/data/market/binance_BTC-USDT_1h.csv',
+        since: twoYears,
+        candles,
+      };
   }
   const sample = path.join(packageRoot, 'data/sample/binance_BTC-USDT_1h_2024.csv');
   const oneYear = Date.parse('2024-01-01T00:00:00Z');
-  return { label: 'ONLY 1 year, 2024 from data/sample (../shared/data/market/binance_BTC-USDT_1h.csv missing)', since: oneYear, candles: loadCsvCandles(sample) };
+  return {
+    label: 'ONLY 1 year, 2024 from data/sample (../shared/data/market/binance_BTC-USDT_1h.csv missing)',
+    since: oneYear,
+    candles: loadCsvCandles(sample),
+  };
 }
 
 export interface StandInFetchResult {
@@ -55,7 +69,16 @@ export interface StandInFetchResult {
 /** Starts a stand-in serving `series` (stopped by the caller). */
 export function startFetchStandIn(series: FetchSeries): Promise<BinanceStandIn> {
   return startBinanceStandIn({
-    markets: [{ symbol, candles: new Map([[timeframe, series.candles]]), tickSize: 0.01, stepSize: 0.00001, minQty: 0.00001, minNotional: 5 }],
+    markets: [
+      {
+        symbol,
+        candles: new Map([[timeframe, series.candles]]),
+        tickSize: 0.01,
+        stepSize: 0.00001,
+        minQty: 0.00001,
+        minNotional: 5,
+      },
+    ],
     now: () => fetchNow,
   });
 }
@@ -93,7 +116,14 @@ function timedDb(db: Db, spent: { ms: number }): Db {
  * ccxt client (no cached markets; the ccxt import itself is outside the timing) and
  * after deleting the previous repetition's candles, so each one starts with none stored.
  */
-export async function measureStandInFetch(db: Db, standIn: BinanceStandIn, series: FetchSeries, reps: number, warmup: number, rateLimitMs?: number): Promise<StandInFetchResult> {
+export async function measureStandInFetch(
+  db: Db,
+  standIn: BinanceStandIn,
+  series: FetchSeries,
+  reps: number,
+  warmup: number,
+  rateLimitMs?: number,
+): Promise<StandInFetchResult> {
   const ms: number[] = [];
   const dbMs: number[] = [];
   let last: FetchCandlesResult | undefined;
@@ -101,7 +131,11 @@ export async function measureStandInFetch(db: Db, standIn: BinanceStandIn, serie
   let paths: Record<string, number> = {};
   let rateLimit = Number.NaN;
   for (let i = 0; i < warmup + reps; i++) {
-    await db.query('delete from candles where exchange = $1 and symbol = $2 and timeframe = $3', ['binance', symbol, timeframe]);
+    await db.query('delete from candles where exchange = $1 and symbol = $2 and timeframe = $3', [
+      'binance',
+      symbol,
+      timeframe,
+    ]);
     const ex = await openExchange('binance', { baseUrl: standIn.url });
     if (rateLimitMs !== undefined) setRateLimit(ex, rateLimitMs);
     rateLimit = Number(ex.rateLimit);
@@ -109,9 +143,15 @@ export async function measureStandInFetch(db: Db, standIn: BinanceStandIn, serie
     const before = standIn.requests.length;
     const spent = { ms: 0 };
     const t0 = performance.now();
-    last = await fetchCandles(timedDb(db, spent), ex, { exchange: 'binance', symbol, timeframe, since: series.since }, deps);
+    last = await fetchCandles(
+      timedDb(db, spent),
+      ex,
+      { exchange: 'binance', symbol, timeframe, since: series.since },
+      deps,
+    );
     const took = performance.now() - t0;
-    if (last.stored !== series.candles.length) throw new Error(`stand-in fetch stored ${last.stored} of ${series.candles.length} candles`);
+    if (last.stored !== series.candles.length)
+      throw new Error(`stand-in fetch stored ${last.stored} of ${series.candles.length} candles`);
     if (i < warmup) continue;
     ms.push(took);
     dbMs.push(spent.ms);
@@ -120,6 +160,9 @@ export async function measureStandInFetch(db: Db, standIn: BinanceStandIn, serie
     paths = {};
     for (const r of log) paths[r.path] = (paths[r.path] ?? 0) + 1;
   }
-  const [row] = await db.query<{ n: number }>('select count(*)::int8 as n from candles where exchange = $1 and symbol = $2 and timeframe = $3', ['binance', symbol, timeframe]);
+  const [row] = await db.query<{ n: number }>(
+    'select count(*)::int8 as n from candles where exchange = $1 and symbol = $2 and timeframe = $3',
+    ['binance', symbol, timeframe],
+  );
   return { ms, dbMs, last: last!, standInRequests, paths, counted: Number(row?.n), rateLimitMs: rateLimit };
 }

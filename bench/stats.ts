@@ -30,14 +30,22 @@ export interface Row {
 }
 
 /** 'min..max' of `values` with `digits` decimals. */
-export const spread = (values: readonly number[], digits = 1) => `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
+export const spread = (values: readonly number[], digits = 1) =>
+  `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
 
 export const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 /** Plain-text table, columns padded to their widest cell. */
 export function renderTable(rows: readonly Row[]): string {
   const cols: (keyof Row)[] = ['figure', 'backend', 'median', 'range', 'reps', 'notes'];
-  const head: Row = { figure: 'measurement', backend: 'backend', median: 'median', range: 'min..max', reps: 'repetitions', notes: 'what / how' };
+  const head: Row = {
+    figure: 'measurement',
+    backend: 'backend',
+    median: 'median',
+    range: 'min..max',
+    reps: 'repetitions',
+    notes: 'what / how',
+  };
   const all = [head, ...rows];
   const width = cols.map((c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: Row) => cols.map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(width[i]!))).join(' | ');

@@ -24,8 +24,16 @@ export interface UpsertSource {
 /** Every real candle file: the shipped 2024 samples and all of ../shared/data/market/*.csv when present. */
 export function upsertSources(): UpsertSource[] {
   const files: { label: string; file: string; timeframe: string }[] = [
-    { label: 'data/sample BTC/USDT 1h 2024', file: path.join(packageRoot, 'data/sample/binance_BTC-USDT_1h_2024.csv'), timeframe: '1h' },
-    { label: 'data/sample ETH/USDT 1h 2024', file: path.join(packageRoot, 'data/sample/binance_ETH-USDT_1h_2024.csv'), timeframe: '1h' },
+    {
+      label: 'data/sample BTC/USDT 1h 2024',
+      file: path.join(packageRoot, 'data/sample/binance_BTC-USDT_1h_2024.csv'),
+      timeframe: '1h',
+    },
+    {
+      label: 'data/sample ETH/USDT 1h 2024',
+      file: path.join(packageRoot, 'data/sample/binance_ETH-USDT_1h_2024.csv'),
+      timeframe: '1h',
+    },
   ];
   const shared = path.resolve(packageRoot, '../shared/data/market');
   if (fs.existsSync(shared)) {
@@ -34,11 +42,24 @@ export function upsertSources(): UpsertSource[] {
       if (m) files.push({ label: `shared ${m[1]}/${m[2]} ${m[3]}`, file: path.join(shared, name), timeframe: m[3]! });
     }
   }
-  return files.map((f) => ({ label: f.label, timeframe: f.timeframe, columns: parseCandleCsv(fs.readFileSync(f.file, 'utf8'), { timeframe: f.timeframe, file: f.file }) }));
+  return files.map((f) => ({
+    label: f.label,
+    timeframe: f.timeframe,
+    columns: parseCandleCsv(fs.readFileSync(f.file, 'utf8'), { timeframe: f.timeframe, file: f.file }),
+  }));
 }
 
 const slice = (c: CandleColumns, n: number): CandleColumns =>
-  n >= c.ts.length ? c : { ts: c.ts.slice(0, n), open: c.open.slice(0, n), high: c.high.slice(0, n), low: c.low.slice(0, n), close: c.close.slice(0, n), volume: c.volume.slice(0, n) };
+  n >= c.ts.length
+    ? c
+    : {
+        ts: c.ts.slice(0, n),
+        open: c.open.slice(0, n),
+        high: c.high.slice(0, n),
+        low: c.low.slice(0, n),
+        close: c.close.slice(0, n),
+        volume: c.volume.slice(0, n),
+      };
 
 export interface UpsertRateResult {
   rows: number;
@@ -49,7 +70,11 @@ export interface UpsertRateResult {
 }
 
 /** Inserts `target` candles into `db` (migrated, no candles yet) and times the inserts only (parsing is done before). */
-export async function measureUpsertRate(db: Db, sources: readonly UpsertSource[], target: number): Promise<UpsertRateResult> {
+export async function measureUpsertRate(
+  db: Db,
+  sources: readonly UpsertSource[],
+  target: number,
+): Promise<UpsertRateResult> {
   const plan: { symbol: string; timeframe: string; columns: CandleColumns }[] = [];
   for (let left = target, i = 0; left > 0; i++) {
     const s = sources[i % sources.length]!;

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// The `trader` bin runs the TypeScript sources directly through tsx, so it works
-// straight after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// The `trader` bin runs the compiled JavaScript in dist/ (built by `npm ci` through the
+// prepare script) when it matches the sources, and otherwise the TypeScript sources
+// through tsx: an edited checkout stays correct, only slower to start.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { distIsFresh } from './dist-fresh.js';
 
-register();
-await import('../orchestrator/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (distIsFresh(root)) {
+  await import('../dist/orchestrator/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../orchestrator/cli/main.ts');
+}

@@ -9,6 +9,8 @@ export const errorCodes = {
   UNAUTHORIZED: { exit: 2, http: 401, meaning: 'an HTTP request without a valid bearer token' },
   METHOD_NOT_ALLOWED: { exit: 2, http: 405, meaning: 'an HTTP method the path does not accept' },
   PAYLOAD_TOO_LARGE: { exit: 2, http: 413, meaning: 'an HTTP request body over the size limit' },
+  HEADERS_TOO_LARGE: { exit: 2, http: 431, meaning: 'HTTP request headers over the size limit' },
+  RATE_LIMITED: { exit: 1, http: 429, meaning: 'too many failed authentications from one address; retry later' },
   CONTRACT_INPUT: { exit: 1, http: 422, meaning: 'a module was given input that breaks the context contract' },
   CONTRACT_OUTPUT: { exit: 1, http: 500, meaning: 'a module returned output that breaks the context contract' },
   MODULE_FAILED: { exit: 1, http: 500, meaning: 'a module threw or could not be loaded' },
@@ -18,6 +20,11 @@ export const errorCodes = {
   HALTED: { exit: 3, http: 409, meaning: 'the run was halted by policy or refused by the risk gate' },
   INTEGRITY: { exit: 5, http: 500, meaning: 'stored data failed an integrity check (e.g. the audit chain is broken)' },
   INTERNAL: { exit: 1, http: 500, meaning: 'a bug in trader itself' },
+  INTERRUPTED: {
+    exit: 143,
+    http: 503,
+    meaning: 'stopped by SIGTERM or SIGINT before it finished; nothing half-written',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

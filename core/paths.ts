@@ -1,8 +1,14 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The folder holding package.json: shipped files (migrations, modules, sample data) are found from here. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const above = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The folder holding package.json: shipped files (migrations, modules, sample data) are
+ * found from here, whether this file runs from core/ (through tsx) or from dist/core/.
+ */
+export const packageRoot = fs.existsSync(path.join(above, 'package.json')) ? above : path.dirname(above);
 
 export const migrationsDir = path.join(packageRoot, 'supabase', 'migrations');
 export const sampleDataDir = path.join(packageRoot, 'data', 'sample');

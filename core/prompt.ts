@@ -35,7 +35,10 @@ async function pipedAnswer(label: string): Promise<string> {
   const lines = await readAllStdin();
   const answer = lines[nextLine++];
   if (answer === undefined || (answer === '' && nextLine >= lines.length)) {
-    throw new TraderError('BAD_INPUT', `No answer for "${label}" on stdin; pipe one line per question (or run the command in a terminal).`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `No answer for "${label}" on stdin; pipe one line per question (or run the command in a terminal).`,
+    );
   }
   return answer;
 }
@@ -75,7 +78,8 @@ export const prompter: Prompter = {
   line: (label) => ask(label, false),
   async confirm(question, yes) {
     if (yes) return true;
-    if (!process.stdin.isTTY) throw new TraderError('BAD_INPUT', 'This change needs confirmation; run it in a terminal or add --yes.');
+    if (!process.stdin.isTTY)
+      throw new TraderError('BAD_INPUT', 'This change needs confirmation; run it in a terminal or add --yes.');
     const answer = await ttyAnswer(`${question} [y/N]`, false);
     return /^y(es)?$/i.test(answer.trim());
   },

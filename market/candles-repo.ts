@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
 import { queryRows, type Queryable } from '../store/db.ts';
+import { soundCandleSql } from './candle-rules.ts';
 import type { CandleColumns } from './csv-candles.ts';
 import { parseTimeframe } from './timeframes.ts';
 
@@ -65,21 +66,34 @@ export interface LoadCandlesOptions extends CandleKey {
   asOf: Date;
   /** How many of the newest closed candles to return. */
   limit: number;
+  /**
+   * Skip rows whose values are unsound (stored before the table refused them): for a
+   * price to mark or fill at. A decision loads every row, so data health sees the bad ones.
+   */
+  soundOnly?: boolean;
 }
 
-const loadSql = `
+const loadSql = (soundOnly: boolean | undefined) => `
   select ${tsToMs('ts')} as ts, open, high, low, close, volume
   from (
     select * from candles
     where exchange = $1 and symbol = $2 and timeframe = $3
-      and ts <= ${msToTs('$4::float8')} - $5::float8 * interval '1 millisecond'
+      and ts <= ${msToTs('$4::float8')} - $5::float8 * interval '1 millisecond'${
+        soundOnly
+          ? `
+      and ${soundCandleSql()}`
+          : ''
+      }
     order by ts desc
     limit $6
   ) newest
   order by ts`;
 
 /** The last `limit` closed candles before `asOf`, oldest first, as a `CandleSeries`. */
-export async function loadCandleSeries(q: Queryable, options: LoadCandlesOptions): Promise<z.infer<typeof CandleSeries>> {
+export async function loadCandleSeries(
+  q: Queryable,
+  options: LoadCandlesOptions,
+): Promise<z.infer<typeof CandleSeries>> {
   const { exchange, symbol, timeframe, asOf, limit } = options;
   const stepMs = parseTimeframe(timeframe);
   if (!Number.isSafeInteger(limit) || limit < 1) {
@@ -87,18 +101,32 @@ export async function loadCandleSeries(q: Queryable, options: LoadCandlesOptions
   }
   const asOfMs = asOf.getTime();
   if (!Number.isFinite(asOfMs)) throw new TraderError('BAD_INPUT', 'The as-of time is not a valid date.');
-  const rows = await q.query<CandleRow>(
-    loadSql,
-    [exchange, symbol, timeframe, asOfMs, stepMs, limit],
-  );
+  const rows = await q.query<CandleRow>(loadSql(options.soundOnly), [
+    exchange,
+    symbol,
+    timeframe,
+    asOfMs,
+    stepMs,
+    limit,
+  ]);
   return toColumns(options, rows);
 }
 
 type CandleRow = { ts: number; open: number; high: number; low: number; close: number; volume: number };
 
-/** Columnar copy without zod per row: the table's types and checks already guarantee the shape. */
+/** Columnar copy without zod per row: the table's types guarantee the shape (values are judged by data health). */
 function toColumns(key: CandleKey, rows: readonly CandleRow[]): z.infer<typeof CandleSeries> {
-  const series = { exchange: key.exchange, symbol: key.symbol, timeframe: key.timeframe, ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  const series = {
+    exchange: key.exchange,
+    symbol: key.symbol,
+    timeframe: key.timeframe,
+    ts: [] as number[],
+    open: [] as number[],
+    high: [] as number[],
+    low: [] as number[],
+    close: [] as number[],
+    volume: [] as number[],
+  };
   for (const r of rows) {
     series.ts.push(r.ts);
     series.open.push(r.open);
@@ -110,11 +138,21 @@ function toColumns(key: CandleKey, rows: readonly CandleRow[]): z.infer<typeof C
   return series;
 }
 
-/** Every cached candle whose open time is in [fromMs, toMs), oldest first (a backtest's span, or the finer bars inside one bar). */
-export async function loadCandleRange(q: Queryable, key: CandleKey, fromMs: number, toMs: number): Promise<z.infer<typeof CandleSeries>> {
+/**
+ * Every cached candle whose open time is in [fromMs, toMs), oldest first (a backtest's
+ * span, or the finer bars inside one bar); `soundOnly` as in LoadCandlesOptions.
+ */
+export async function loadCandleRange(
+  q: Queryable,
+  key: CandleKey,
+  fromMs: number,
+  toMs: number,
+  options: { soundOnly?: boolean } = {},
+): Promise<z.infer<typeof CandleSeries>> {
   const rows = await q.query<CandleRow>(
     `select ${tsToMs('ts')} as ts, open, high, low, close, volume from candles
      where exchange = $1 and symbol = $2 and timeframe = $3 and ts >= ${msToTs('$4::float8')} and ts < ${msToTs('$5::float8')}
+       ${options.soundOnly ? `and ${soundCandleSql()}` : ''}
      order by ts`,
     [key.exchange, key.symbol, key.timeframe, fromMs, toMs],
   );
@@ -141,7 +179,11 @@ const coverageSql = `
 
 /** What candle history is stored: one row per (exchange, symbol, timeframe). */
 export async function candleCoverage(q: Queryable, filter: Partial<CandleKey> = {}): Promise<CandleCoverage[]> {
-  return queryRows(q, CandleCoverage, coverageSql, [filter.exchange ?? null, filter.symbol ?? null, filter.timeframe ?? null]);
+  return queryRows(q, CandleCoverage, coverageSql, [
+    filter.exchange ?? null,
+    filter.symbol ?? null,
+    filter.timeframe ?? null,
+  ]);
 }
 
 /** Open time (ms) of the newest cached candle of a market, or null when none is cached. */

@@ -6,6 +6,8 @@ import { upsertCandles } from './candles-repo.ts';
 import { parseCandleCsv } from './csv-candles.ts';
 import { ensureInstrument } from './instruments-repo.ts';
 import { parseTimeframe } from './timeframes.ts';
+import { exchangeId } from './exchange-id.ts';
+import { quote } from '../core/quote.ts';
 
 export interface ImportCsvOptions {
   file: string;
@@ -22,9 +24,6 @@ export interface ImportCsvResult {
   last_ts: number;
 }
 
-/** ccxt exchange ids: lowercase, so 'Binance' and 'binance' never become two markets. */
-const exchangeId = /^[a-z][a-z0-9_]*$/;
-
 /**
  * Imports one candle CSV. Everything is validated before the database is touched, and
  * the instrument row and all candles are written in one transaction, so a bad file or a
@@ -33,10 +32,16 @@ const exchangeId = /^[a-z][a-z0-9_]*$/;
 export async function importCandleCsv(db: Db, options: ImportCsvOptions): Promise<ImportCsvResult> {
   const { file, exchange, symbol, timeframe } = options;
   if (!MarketSymbol.safeParse(symbol).success) {
-    throw new TraderError('BAD_INPUT', `Symbol '${symbol}' is not valid: use BASE/QUOTE in capitals, like BTC/USDT.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `Symbol ${quote(symbol)} is not valid: use BASE/QUOTE in capitals, like BTC/USDT.`,
+    );
   }
   if (!exchangeId.test(exchange)) {
-    throw new TraderError('BAD_INPUT', `Exchange '${exchange}' is not valid: use a lowercase ccxt id like binance.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `Exchange ${quote(exchange)} is not valid: use a lowercase ccxt id like binance.`,
+    );
   }
   parseTimeframe(timeframe);
 

@@ -1,4 +1,5 @@
 import { TraderError } from '../core/errors.ts';
+import { quote } from '../core/quote.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -35,16 +36,18 @@ export function isTimeframe(value: string): value is Timeframe {
  * 00:00 UTC (ccxt/Binance) while the epoch was a Thursday, hence the 4-day offset.
  */
 export function timeframeOffsetMs(value: string): number {
-  return value === '1w' ? 4 * DAY : 0;
+  return isTimeframe(value) ? stepOffsetMs(timeframeMs[value]) : 0;
+}
+
+/** The same offset from a candle's length in ms (data health knows only that). */
+export function stepOffsetMs(stepMs: number): number {
+  return stepMs === timeframeMs['1w'] ? 4 * DAY : 0;
 }
 
 /** Length of one candle in ms; an unknown timeframe is bad input naming the valid ones. */
 export function parseTimeframe(value: string): number {
   if (!isTimeframe(value)) {
-    throw new TraderError(
-      'BAD_INPUT',
-      `Unknown timeframe '${value}': use one of ${timeframes.join(', ')}.`,
-    );
+    throw new TraderError('BAD_INPUT', `Unknown timeframe ${quote(value)}: use one of ${timeframes.join(', ')}.`);
   }
   return timeframeMs[value];
 }

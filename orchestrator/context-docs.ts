@@ -93,7 +93,13 @@ function rows(s: Json, prefix: string): Row[] {
     if (prop.type === 'object') out.push(...rows(prop, `${field}.`));
     const record = (prop as { additionalProperties?: Json }).additionalProperties;
     if (prop.type === 'object' && record && typeof record === 'object') {
-      out.push({ field: `${field}.<key>`, type: record.type === 'object' ? 'object' : typeName(record), required: false, constraints: constraints(record).join(', '), description: record.description ?? '' });
+      out.push({
+        field: `${field}.<key>`,
+        type: record.type === 'object' ? 'object' : typeName(record),
+        required: false,
+        constraints: constraints(record).join(', '),
+        description: record.description ?? '',
+      });
       const inner = record.anyOf?.find((x) => x.type === 'object') ?? record;
       if (inner.type === 'object') out.push(...rows(inner, `${field}.<key>.`));
     }
@@ -107,7 +113,10 @@ export function fieldTable(schema: Json): string[] {
   return [
     '| field | type | required | constraints | description |',
     '|---|---|---|---|---|',
-    ...rows(schema, '').map((r) => `| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.constraints)} | ${cell(r.description)} |`),
+    ...rows(schema, '').map(
+      (r) =>
+        `| ${code(r.field)} | ${cell(r.type)} | ${r.required ? 'yes' : 'no'} | ${cell(r.constraints)} | ${cell(r.description)} |`,
+    ),
   ];
 }
 
@@ -115,19 +124,27 @@ function keySection(key: KeyName): string[] {
   const def = contextKeys[key];
   const full = z.toJSONSchema(def.schema) as Json;
   // A nullable object documents its fields; the shape line says it may be null.
-  const objectOrNull = full.anyOf?.length === 2 && full.anyOf.some((x) => x.type === 'null') ? full.anyOf.find((x) => x.type === 'object') : undefined;
+  const objectOrNull =
+    full.anyOf?.length === 2 && full.anyOf.some((x) => x.type === 'null')
+      ? full.anyOf.find((x) => x.type === 'object')
+      : undefined;
   const schema = objectOrNull ?? full;
   const lines = [`## \`${key}\``, '', cell(def.description), ''];
   const holds =
     def.kind === 'list'
       ? `- kind: **list**: several modules append items; each item has the shape below`
       : `- kind: **value**: one writer per run`;
-  lines.push(holds, `- producer: ${def.producer === 'core' ? 'core (written before the first stage)' : `${def.producer} stage`}`);
+  lines.push(
+    holds,
+    `- producer: ${def.producer === 'core' ? 'core (written before the first stage)' : `${def.producer} stage`}`,
+  );
   if (schema.type === 'object' && schema.properties) {
     lines.push(objectOrNull ? '- shape: object, or null' : '- shape: object', '', ...fieldTable(schema));
   } else {
     const c = constraints(schema);
-    lines.push(`- shape: ${typeName(schema)}${c.length > 0 ? `, ${c.join(', ')}` : ''}${schema.description ? `: ${schema.description}` : ''}`);
+    lines.push(
+      `- shape: ${typeName(schema)}${c.length > 0 ? `, ${c.join(', ')}` : ''}${schema.description ? `: ${schema.description}` : ''}`,
+    );
   }
   lines.push('');
   return lines;

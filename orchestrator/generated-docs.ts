@@ -7,8 +7,16 @@ import { renderRunJsonDocs, runJsonDocsRelPath } from './run-json-docs.ts';
 
 /** Every document generated from code: written by `trader schema docs`, checked by tests. */
 export const generatedDocs: { relPath: string; absPath: string; render: () => Promise<string> }[] = [
-  { relPath: contextDocsRelPath, absPath: path.join(packageRoot, contextDocsRelPath), render: async () => renderContextDocs() },
+  {
+    relPath: contextDocsRelPath,
+    absPath: path.join(packageRoot, contextDocsRelPath),
+    render: async () => renderContextDocs(),
+  },
   { relPath: moduleDocsRelPath, absPath: path.join(packageRoot, moduleDocsRelPath), render: renderModuleDocs },
-  { relPath: runJsonDocsRelPath, absPath: path.join(packageRoot, runJsonDocsRelPath), render: async () => renderRunJsonDocs() },
+  {
+    relPath: runJsonDocsRelPath,
+    absPath: path.join(packageRoot, runJsonDocsRelPath),
+    render: async () => renderRunJsonDocs(),
+  },
   { relPath: packGatesRelPath, absPath: path.join(packageRoot, packGatesRelPath), render: renderPackGates },
 ];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { packageRoot } from '../core/paths.ts';
+import { importTypeScript } from '../core/ts-loader.ts';
 import { ManifestShape } from '../registry/manifest-check.ts';
 import { stageOrder } from '../sdk/stages.ts';
 import { cell, code, constraints, type Json, typeName } from './context-docs.ts';
@@ -17,14 +18,16 @@ export const moduleDocsRelPath = 'docs/modules.md';
 function moduleFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? moduleFiles(path.join(dir, e.name)) : /_v\d+\.ts$/.test(e.name) ? [path.join(dir, e.name)] : []));
+    .flatMap((e) =>
+      e.isDirectory() ? moduleFiles(path.join(dir, e.name)) : /_v\d+\.ts$/.test(e.name) ? [path.join(dir, e.name)] : [],
+    );
 }
 
 async function loadManifests(): Promise<(ManifestShape & { file: string })[]> {
   const root = path.join(packageRoot, 'modules');
   const out: (ManifestShape & { file: string })[] = [];
   for (const file of moduleFiles(root).sort()) {
-    const exports = (await import(pathToFileURL(file).href)) as { manifest?: unknown };
+    const exports = await importTypeScript(pathToFileURL(file).href);
     const manifest = ManifestShape.parse(exports.manifest);
     out.push({ ...manifest, file: path.relative(packageRoot, file).split(path.sep).join('/') });
   }
@@ -60,13 +63,27 @@ export async function renderModuleDocs(): Promise<string> {
     '| module | stage | version | reads | writes | what it does |',
     '|---|---|---|---|---|---|',
     ...manifests.map(
-      (m) => `| [${code(m.module_id)}](#${m.module_id}) | ${m.logic_type} | ${m.version} | ${m.input_keys.map(code).join(', ')} | ${m.output_keys.map(code).join(', ')} | ${cell(m.description)} |`,
+      (m) =>
+        `| [${code(m.module_id)}](#${m.module_id}) | ${m.logic_type} | ${m.version} | ${m.input_keys.map(code).join(', ')} | ${m.output_keys.map(code).join(', ')} | ${cell(m.description)} |`,
     ),
     '',
   ];
   for (const m of manifests) {
-    lines.push(`## \`${m.module_id}\``, '', cell(m.description), '', `- file: \`${m.file}\``, `- stage: ${m.logic_type}, version ${m.version}`);
-    lines.push(`- reads: ${m.input_keys.map(code).join(', ') || 'nothing'}`, `- writes: ${m.output_keys.map(code).join(', ')}`, '', ...paramRows(m.params), '');
+    lines.push(
+      `## \`${m.module_id}\``,
+      '',
+      cell(m.description),
+      '',
+      `- file: \`${m.file}\``,
+      `- stage: ${m.logic_type}, version ${m.version}`,
+    );
+    lines.push(
+      `- reads: ${m.input_keys.map(code).join(', ') || 'nothing'}`,
+      `- writes: ${m.output_keys.map(code).join(', ')}`,
+      '',
+      ...paramRows(m.params),
+      '',
+    );
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

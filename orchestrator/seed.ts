@@ -1,11 +1,23 @@
 import path from 'node:path';
 import { modulesRoot } from '../core/paths.ts';
-import { defaultPipeline, defaultPipelineId, packFiles, packStrategies, type PackSlot } from '../registry/default-pack.ts';
+import {
+  defaultPipeline,
+  defaultPipelineId,
+  packFiles,
+  packStrategies,
+  type PackSlot,
+} from '../registry/default-pack.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { scriptPathFor } from './loader/confine-path.ts';
 import { registerModuleFile } from './registration.ts';
 
 /** Inserts slot rows, positions in steps of 10 per stage; rows that exist (maybe changed by the user) are kept. */
-async function insertSlots(tx: Queryable, table: 'pipeline_config' | 'strategy_config', owner: Record<string, string>, slots: PackSlot[]): Promise<number> {
+async function insertSlots(
+  tx: Queryable,
+  table: 'pipeline_config' | 'strategy_config',
+  owner: Record<string, string>,
+  slots: PackSlot[],
+): Promise<number> {
   const ownerColumns = Object.keys(owner);
   const conflict = table === 'pipeline_config' ? 'pipeline_id' : 'strategy_id';
   let added = 0;
@@ -28,18 +40,42 @@ async function insertSlots(tx: Queryable, table: 'pipeline_config' | 'strategy_c
 /**
  * Registers and activates the shipped modules, creates the default pipeline and the pack's
  * strategies, in one transaction. Idempotent: re-seeding re-pins the shipped files and keeps
- * configuration rows a user already changed.
+ * configuration rows a user already changed, and a shipped module_id the user replaced with
+ * a file of their own (`module register --replace`) keeps their file.
  */
-export async function seedDefaults(db: Db): Promise<{ modules: string[]; pipeline_rows_added: number; strategies: string[]; strategy_rows_added: number }> {
+export async function seedDefaults(db: Db): Promise<{
+  modules: string[];
+  kept: { module_id: string; script_path: string }[];
+  pipeline_rows_added: number;
+  strategies: string[];
+  strategy_rows_added: number;
+}> {
   const root = modulesRoot();
   return db.transaction(async (tx) => {
     const modules: string[] = [];
-    for (const file of packFiles) modules.push((await registerModuleFile(tx, path.join(root, file), { activate: true })).module_id);
+    const kept: { module_id: string; script_path: string }[] = [];
+    for (const file of packFiles) {
+      const shipped = path.join(root, file);
+      const row = await registerModuleFile(tx, shipped, { activate: true, onClaimed: 'keep' });
+      if (row.script_path === scriptPathFor(shipped, root)) modules.push(row.module_id);
+      else kept.push({ module_id: row.module_id, script_path: row.script_path });
+    }
     const pipelineAdded = await insertSlots(tx, 'pipeline_config', { pipeline_id: defaultPipelineId }, defaultPipeline);
     let strategyAdded = 0;
     for (const s of packStrategies) {
-      strategyAdded += await insertSlots(tx, 'strategy_config', { strategy_id: s.id, pipeline_id: defaultPipelineId, description: s.description }, s.slots);
+      strategyAdded += await insertSlots(
+        tx,
+        'strategy_config',
+        { strategy_id: s.id, pipeline_id: defaultPipelineId, description: s.description },
+        s.slots,
+      );
     }
-    return { modules, pipeline_rows_added: pipelineAdded, strategies: packStrategies.map((s) => s.id), strategy_rows_added: strategyAdded };
+    return {
+      modules,
+      kept,
+      pipeline_rows_added: pipelineAdded,
+      strategies: packStrategies.map((s) => s.id),
+      strategy_rows_added: strategyAdded,
+    };
   });
 }

@@ -55,17 +55,34 @@ export const defaultPipeline: PackSlot[] = [
 ];
 
 /** Market context every strategy reads: trend, session, liquidity, levels and the dominance regime. */
-const fullContext: PackSlot[] = ['trend_volatility_v1', 'session_timing_v1', 'instrument_intelligence_v1', 'key_levels_v1', 'usdt_d_analyzer_v1', 'btc_d_analyzer_v1', 'market_regime_v1'].map(
-  (module_id) => ({ stage: 'context', module_id }),
-);
+const fullContext: PackSlot[] = [
+  'trend_volatility_v1',
+  'session_timing_v1',
+  'instrument_intelligence_v1',
+  'key_levels_v1',
+  'usdt_d_analyzer_v1',
+  'btc_d_analyzer_v1',
+  'market_regime_v1',
+].map((module_id) => ({ stage: 'context', module_id }));
 
-const baseFilters: PackSlot[] = ['data_health_blocker_v1', 'volatility_band_v1', 'min_liquidity_v1', 'risk_off_alt_blocker_v1'].map((module_id) => ({ stage: 'filter', module_id }));
+const baseFilters: PackSlot[] = [
+  'data_health_blocker_v1',
+  'volatility_band_v1',
+  'min_liquidity_v1',
+  'risk_off_alt_blocker_v1',
+].map((module_id) => ({ stage: 'filter', module_id }));
 
 /**
  * Context-driven risk: allocator (risk_config rules) → ATR stop → take-profit ladder → sizer,
  * and the invalidation monitor for an open trade on the symbol (structure break, time stop).
  */
-const dynamicRisk: PackSlot[] = ['risk_allocator_v1', 'atr_stop_v1', 'tp_ladder_v1', 'fixed_fractional_v2', 'trade_invalidation_v1'].map((module_id) => ({ stage: 'risk', module_id }));
+const dynamicRisk: PackSlot[] = [
+  'risk_allocator_v1',
+  'atr_stop_v1',
+  'tp_ladder_v1',
+  'fixed_fractional_v2',
+  'trade_invalidation_v1',
+].map((module_id) => ({ stage: 'risk', module_id }));
 
 /** No new trade on a symbol for a while after a losing close (not in trend_following, which re-enters after stops instead). */
 const cooldown: PackSlot = { stage: 'filter', module_id: 'loss_cooldown_v1' };
@@ -75,8 +92,15 @@ const agents = (...ids: string[]): PackSlot[] => ids.map((module_id) => ({ stage
 export const packStrategies: { id: string; description: string; slots: PackSlot[] }[] = [
   {
     id: 'trend_following',
-    description: 'Trend pullbacks, breakout retests and re-entries after a stop in the trend direction, weighted by agent, sized by context-driven risk.',
-    slots: [...fullContext, ...baseFilters, ...agents('trend_pullback_v1', 'breakout_retest_v1', 'reentry_v1'), { stage: 'confluence', module_id: 'weighted_score_v1' }, ...dynamicRisk],
+    description:
+      'Trend pullbacks, breakout retests and re-entries after a stop in the trend direction, weighted by agent, sized by context-driven risk.',
+    slots: [
+      ...fullContext,
+      ...baseFilters,
+      ...agents('trend_pullback_v1', 'breakout_retest_v1', 'reentry_v1'),
+      { stage: 'confluence', module_id: 'weighted_score_v1' },
+      ...dynamicRisk,
+    ],
   },
   {
     id: 'mean_reversion',
@@ -88,13 +112,22 @@ export const packStrategies: { id: string; description: string; slots: PackSlot[
       { stage: 'filter', module_id: 'session_filter_v1' },
       ...agents('mean_reversion_v1'),
       { stage: 'confluence', module_id: 'n_of_m_v1' },
-      ...dynamicRisk.map((s) => (s.module_id === 'tp_ladder_v1' ? { ...s, params: { r_multiples: [1, 2], fractions: [0.5, 0.5] } } : s)),
+      ...dynamicRisk.map((s) =>
+        s.module_id === 'tp_ladder_v1' ? { ...s, params: { r_multiples: [1, 2], fractions: [0.5, 0.5] } } : s,
+      ),
     ],
   },
   {
     id: 'breakout',
     description: 'Channel breakouts, breakout retests and fair-value-gap entries; any one signal with no conflict.',
-    slots: [...fullContext, ...baseFilters, cooldown, ...agents('breakout_v1', 'breakout_retest_v1', 'fvg_v1'), { stage: 'confluence', module_id: 'n_of_m_v1' }, ...dynamicRisk],
+    slots: [
+      ...fullContext,
+      ...baseFilters,
+      cooldown,
+      ...agents('breakout_v1', 'breakout_retest_v1', 'fvg_v1'),
+      { stage: 'confluence', module_id: 'n_of_m_v1' },
+      ...dynamicRisk,
+    ],
   },
 ];
 

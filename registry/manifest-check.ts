@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LogicType } from '../sdk/stages.ts';
 import type { RegistryRow } from './rows.ts';
+import { quote } from '../core/quote.ts';
 
 /** What a module file must export as `manifest`, checked at load time (modules are untrusted input). */
 export const ManifestShape = z.object({
@@ -14,20 +15,26 @@ export const ManifestShape = z.object({
 });
 export type ManifestShape = z.infer<typeof ManifestShape>;
 
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
 
 /** Every way the registry row disagrees with the module's own manifest, one sentence each. */
 export function rowManifestMismatches(row: RegistryRow, manifest: ManifestShape): string[] {
   const out: string[] = [];
   const fields = ['module_id', 'version', 'logic_type'] as const;
   for (const f of fields) {
-    if (row[f] !== manifest[f]) out.push(`registry ${f} is '${row[f]}' but the manifest says '${manifest[f]}'`);
+    if (row[f] !== manifest[f])
+      out.push(`registry ${f} is ${quote(row[f])} but the manifest says ${quote(manifest[f])}`);
   }
   if (!sameSet(row.input_keys, manifest.input_keys)) {
-    out.push(`registry input_keys {${row.input_keys.join(', ')}} differ from the manifest's {${manifest.input_keys.join(', ')}}`);
+    out.push(
+      `registry input_keys {${row.input_keys.join(', ')}} differ from the manifest's {${manifest.input_keys.join(', ')}}`,
+    );
   }
   if (!sameSet(row.output_keys, manifest.output_keys)) {
-    out.push(`registry output_keys {${row.output_keys.join(', ')}} differ from the manifest's {${manifest.output_keys.join(', ')}}`);
+    out.push(
+      `registry output_keys {${row.output_keys.join(', ')}} differ from the manifest's {${manifest.output_keys.join(', ')}}`,
+    );
   }
   return out;
 }

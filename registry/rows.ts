@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { StepTimeLimit } from '../sandbox/limits.ts';
 import { LogicType, OnError } from '../sdk/stages.ts';
 import { GateReport } from './gate-report.ts';
+import { ImportGraph } from './import-graph.ts';
 
 /** The shapes of registry and configuration rows as the code reads them. */
 
@@ -20,6 +22,7 @@ export const RegistryRow = z.object({
   sha256: z.string().nullable(),
   params: Json,
   gate: GateReport.nullable(),
+  import_graph: ImportGraph.nullable(),
   created_at: z.date(),
   updated_at: z.date(),
 });
@@ -35,6 +38,8 @@ const SlotFields = {
   shadow: z.boolean(),
   on_error: OnError.nullable(),
   is_enabled: z.boolean(),
+  /** This step's limit on one module call (sandbox/limits.ts); null or absent: the 2 s default. */
+  time_limit_ms: StepTimeLimit.nullish(),
 };
 
 export const PipelineRow = z.object({ pipeline_id: z.string(), ...SlotFields });

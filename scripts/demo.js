@@ -26,7 +26,21 @@ const steps = [
   ['proposals', 'list', '--status', 'pending', '--limit', '3'],
   ['mode', 'set', 'observe'],
   // The same registered pipeline replayed over two months, with the look-ahead proof.
-  ['backtest', '--symbols', 'BTC/USDT,ETH/USDT', '--from', '2024-03-01', '--to', '2024-05-01', '--strategy', 'breakout', '--check-lookahead', '20', '--trades', '5'],
+  [
+    'backtest',
+    '--symbols',
+    'BTC/USDT,ETH/USDT',
+    '--from',
+    '2024-03-01',
+    '--to',
+    '2024-05-01',
+    '--strategy',
+    'breakout',
+    '--check-lookahead',
+    '20',
+    '--trades',
+    '5',
+  ],
   ['audit', 'tail', '-n', '5'],
   ['audit', 'verify'],
 ];
@@ -41,4 +55,6 @@ for (const args of steps) {
     process.exit(result.status ?? 1);
   }
 }
-console.log('\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>`, `npm run trader -- status` and `npm run trader -- backtest list`.');
+console.log(
+  '\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>`, `npm run trader -- status` and `npm run trader -- backtest list`.',
+);

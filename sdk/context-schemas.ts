@@ -52,7 +52,20 @@ export const DataHealth = z.object({
   gaps: z.number().int().nonnegative().describe('places where one or more candles are missing'),
   missing_bars: z.number().int().nonnegative(),
   duplicates: z.number().int().nonnegative().describe('candles that repeat the time of the one before'),
+  bad_values: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('candles with a non-finite, zero or negative price, or a non-finite or negative volume'),
   ohlc_errors: z.number().int().nonnegative().describe('candles whose high/low do not contain open and close'),
+  off_grid: z.number().int().nonnegative().describe("candles whose open time is not on the timeframe's grid"),
+  first_corrupt_ts: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'open time (ms) of the first candle counted in bad_values, ohlc_errors or off_grid; a run blocks the symbol before any module when there is one',
+    ),
   zero_volume_streak: z.number().int().nonnegative().describe('longest run of consecutive zero-volume candles'),
   last_close_ts: z.number().int().nullable().describe('close time of the newest candle, ms'),
   stale: z.boolean().describe('newest candle closed more than one timeframe before as_of'),
@@ -69,13 +82,33 @@ export const Portfolio = z.object({
     .positive()
     .max(10)
     .optional()
-    .describe("the active risk profile's limit on risk per trade, percent of equity; the risk gate refuses more, so sizers stay within it"),
-  free_balance: z.number().nonnegative().optional().describe('free quote cash now: what margin and fees of a new position are paid from'),
+    .describe(
+      "the active risk profile's limit on risk per trade, percent of equity; the risk gate refuses more, so sizers stay within it",
+    ),
+  free_balance: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('free quote cash now: what margin and fees of a new position are paid from'),
   max_leverage: z
     .number()
     .min(1)
     .optional()
     .describe('the leverage the account may use now: 1 unless the High profile allows leverage and it was activated'),
+  fee_rate: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'fee per fill the account pays, fraction of notional (0.001 = 10 bps); sizers count it (sdk entryCost) as the risk gate does',
+    ),
+  slippage_rate: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe(
+      'worst-case adverse move from an entry price to its fill, fraction (0.0005 = 5 bps); sizers count it (sdk entryCost) as the risk gate does',
+    ),
 });
 
 export const OpenPositionView = z.object({
@@ -103,7 +136,10 @@ export const ClosedPositionView = z.object({
 
 export const Positions = z.object({
   open: z.array(OpenPositionView).describe("the account's open positions at as_of, every market"),
-  recent_closed: z.array(ClosedPositionView).max(20).describe("this symbol's positions closed by as_of, newest first (at most 20)"),
+  recent_closed: z
+    .array(ClosedPositionView)
+    .max(20)
+    .describe("this symbol's positions closed by as_of, newest first (at most 20)"),
 });
 
 export const ExitRequest = z.object({
@@ -182,7 +218,9 @@ export const Rationale = z.object({
 // ---- Context-stage derivations used by the module pack ----
 
 export const Session = z.object({
-  name: z.enum(['asia', 'london', 'london_new_york_overlap', 'new_york', 'off_hours']).describe('trading session at as_of (UTC hours)'),
+  name: z
+    .enum(['asia', 'london', 'london_new_york_overlap', 'new_york', 'off_hours'])
+    .describe('trading session at as_of (UTC hours)'),
   weekend: z.boolean().describe('Saturday or Sunday UTC'),
   hour_utc: z.number().int().min(0).max(23),
   day_of_week: z.number().int().min(0).max(6).describe('0 = Sunday'),
@@ -190,7 +228,10 @@ export const Session = z.object({
 
 export const Liquidity = z.object({
   avg_quote_volume: z.number().nonnegative().describe('mean close × volume over the lookback, in the quote currency'),
-  spread_proxy_pct: z.number().nonnegative().describe('estimated bid-ask spread in percent of price, from candle ranges (no order book)'),
+  spread_proxy_pct: z
+    .number()
+    .nonnegative()
+    .describe('estimated bid-ask spread in percent of price, from candle ranges (no order book)'),
   tier: z.enum(['high', 'medium', 'low']),
   category: z.string().describe("the instrument's category (major, alt, stable...)"),
 });
@@ -207,7 +248,9 @@ export const KeyLevels = z.object({
 });
 
 export const DominanceState = z.object({
-  direction: z.enum(['rising', 'falling', 'flat', 'unknown']).describe("the metric's trend over the analyzer's lookback; unknown without macro data"),
+  direction: z
+    .enum(['rising', 'falling', 'flat', 'unknown'])
+    .describe("the metric's trend over the analyzer's lookback; unknown without macro data"),
   change_pct: z.number().nullable().describe('relative change over the lookback, percent'),
   bias: z.enum(['risk_on', 'risk_off', 'neutral']).describe('what this trend alone suggests for crypto risk'),
 });
@@ -219,7 +262,11 @@ export const MarketRegime = z.object({
 
 export const RiskParams = z.object({
   multiplier: z.number().min(0).max(2).describe('scales the base risk per trade (0 = no new risk)'),
-  risk_per_trade_pct: z.number().nonnegative().max(10).describe('percent of equity to risk on one trade after the multiplier'),
+  risk_per_trade_pct: z
+    .number()
+    .nonnegative()
+    .max(10)
+    .describe('percent of equity to risk on one trade after the multiplier'),
   max_positions: z.number().int().nonnegative(),
   category_cap_pct: z.number().nonnegative().max(100).describe('most equity at risk in one category, percent'),
   rules_applied: z.array(z.string()).describe('ids of the rules that set these values'),
@@ -233,7 +280,20 @@ export const StopPlan = z.object({
 });
 
 export const ExitPlan = z.object({
-  take_profits: z.array(z.object({ price, fraction: z.number().positive().max(1) })).min(1).describe('scale-out ladder; fractions sum to 1'),
-  breakeven_after_tp: z.number().int().min(0).nullable().describe('move the stop to entry after this many take-profits fill; null = never'),
-  time_stop_bars: z.number().int().positive().nullable().describe('close the trade after this many bars if no target was hit; null = none'),
+  take_profits: z
+    .array(z.object({ price, fraction: z.number().positive().max(1) }))
+    .min(1)
+    .describe('scale-out ladder; fractions sum to 1'),
+  breakeven_after_tp: z
+    .number()
+    .int()
+    .min(0)
+    .nullable()
+    .describe('move the stop to entry after this many take-profits fill; null = never'),
+  time_stop_bars: z
+    .number()
+    .int()
+    .positive()
+    .nullable()
+    .describe('close the trade after this many bars if no target was hit; null = none'),
 });

@@ -10,7 +10,11 @@ type DeepReadonly<T> = T extends (infer I)[]
     : T;
 
 /** What a module declares about itself. The registry row must agree with it. */
-export interface ModuleManifest<In extends KeyName = KeyName, Out extends KeyName = KeyName, P extends z.ZodType = z.ZodType> {
+export interface ModuleManifest<
+  In extends KeyName = KeyName,
+  Out extends KeyName = KeyName,
+  P extends z.ZodType = z.ZodType,
+> {
   module_id: string;
   version: string;
   logic_type: LogicType;

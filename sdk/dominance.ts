@@ -60,7 +60,10 @@ export function dominanceState<M extends string>(
     rationale: `${label} direction unknown, bias neutral: ${why}.`,
   });
   if (m === null) return unknown('no macro data is stored for this run');
-  if (m.stale) return unknown(`macro data from ${m.as_of} (${m.source}) is stale, ${m.age_hours.toFixed(1)} h old at the decision time`);
+  if (m.stale)
+    return unknown(
+      `macro data from ${m.as_of} (${m.source}) is stale, ${m.age_hours.toFixed(1)} h old at the decision time`,
+    );
   const level = m[spec.metric] as number | null;
   if (level === null) return unknown(`the macro source ${m.source} has no ${label}`);
   const set = m.trends[spec.metric];
@@ -68,7 +71,8 @@ export function dominanceState<M extends string>(
     return unknown(`the macro value has no ${lookback} trend (it has ${Object.keys(set).join(', ') || 'none'})`);
   }
   const t = set[lookback];
-  if (!t) return unknown(`the ${lookback} trend is null: macro history does not reach ${lookback} back from ${m.as_of}`);
+  if (!t)
+    return unknown(`the ${lookback} trend is null: macro history does not reach ${lookback} back from ${m.as_of}`);
 
   const threshold = spec.flatThresholdPct ?? t.threshold_pct;
   const direction: DominanceDirection =
@@ -87,7 +91,6 @@ export function dominanceState<M extends string>(
   };
 }
 
-
 /** The params every dominance analyzer takes, for `z.object({ ...dominanceParamShape })`. */
 export const dominanceParamShape = {
   lookback: z
@@ -101,5 +104,7 @@ export const dominanceParamShape = {
     .max(100)
     .nullable()
     .default(null)
-    .describe("|change_pct| at or below this is flat; null = keep the macro trend's own direction (its threshold, 1% by default)"),
+    .describe(
+      "|change_pct| at or below this is flat; null = keep the macro trend's own direction (its threshold, 1% by default)",
+    ),
 };

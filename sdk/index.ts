@@ -9,7 +9,33 @@ export type { LogicType } from './stages.ts';
 export { dominanceState, dominanceParamShape } from './dominance.ts';
 export type { DominanceState, DominanceDirection, DominanceBias, DominanceSpec } from './dominance.ts';
 export { fixed, px, clamp01 } from './format.ts';
-export { bestIdea, stopToTick, sizeByRisk, withinProfileLimit, leverageFor, amountStep, stepText, minimumsViolation, sizingParamShape, spotIntent, realisedRiskText } from './sizing.ts';
-export type { RiskSizingInput, RiskSizing } from './sizing.ts';
-export { agentParams, noSignal, sortedR, rTargets, rMultiplesText, riskAndTargetsValid, adxScore, blendHalves, notEnoughData } from './signal-helpers.ts';
+export {
+  bestIdea,
+  stopToTick,
+  sizeByRisk,
+  withinProfileLimit,
+  leverageFor,
+  amountStep,
+  stepText,
+  minimumsViolation,
+  sizingParamShape,
+  spotIntent,
+  realisedRiskText,
+  walletNote,
+  walletOf,
+} from './sizing.ts';
+export type { RiskSizingInput, RiskSizing, SizingWallet } from './sizing.ts';
+export { entryCost, affordableQty, costRatesOf, noCosts } from './entry-costs.ts';
+export type { CostRates } from './entry-costs.ts';
+export {
+  agentParams,
+  noSignal,
+  sortedR,
+  rTargets,
+  rMultiplesText,
+  riskAndTargetsValid,
+  adxScore,
+  blendHalves,
+  notEnoughData,
+} from './signal-helpers.ts';
 export { barsSince, barsText } from './bars.ts';

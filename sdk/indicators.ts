@@ -1,9 +1,17 @@
-import { adx, atr, ema, rsi, sma } from 'technicalindicators';
+import { adx, atr, ema, rsi } from 'technicalindicators';
 
 /**
- * Indicator helpers for modules, from `technicalindicators`. Each returns one value per
- * input bar, aligned to the input: bars before the indicator has enough history are NaN,
- * so `out[i]` always belongs to candle `i`.
+ * Indicator helpers for modules. Each returns one value per input bar, aligned to the input:
+ * bars before the indicator has enough history are NaN, so `out[i]` always belongs to candle `i`.
+ *
+ * Where a history starts must not change a decision. Finite-window helpers (sma, highest,
+ * lowest) are therefore bit-identical whatever the series' first bar: each window is read
+ * afresh in a fixed order, never carried along as a running sum, whose float residue would
+ * depend on every value that ever entered it (and so on where the series began; at an exact
+ * tie, such as two SMAs equal on coarse ticks, a live run and a backtest would decide the same
+ * candle differently). Recursive ones (ema, Wilder's rsi, atr, adx, from `technicalindicators`)
+ * depend on their seed by nature: they converge as the seed recedes, and a live run loads at
+ * least the plan's recorded warm-up (module_registry.gate) so that the seed no longer matters.
  */
 function alignRight(values: number[], length: number): number[] {
   const out = new Array<number>(length - values.length).fill(Number.NaN);
@@ -16,13 +24,31 @@ interface Hlc {
   readonly close: readonly number[];
 }
 
+/**
+ * Simple moving average, each window summed afresh from its oldest value to its newest: out[i]
+ * depends on values[i - period + 1 .. i] only, to the last bit. O(n x period): 60,000 bars of a
+ * 200-bar SMA take a few tens of milliseconds (bench/indicator-windows.ts), once per series
+ * through the run's indicator cache.
+ */
+function sma(values: readonly number[], period: number): number[] {
+  if (!(Number.isInteger(period) && period >= 1))
+    throw new Error(`sma period must be a whole number >= 1, not ${period}`);
+  const n = values.length;
+  const out = new Array<number>(n).fill(Number.NaN);
+  for (let i = period - 1; i < n; i++) {
+    let sum = 0;
+    for (let j = i - period + 1; j <= i; j++) sum += values[j]!;
+    out[i] = sum / period;
+  }
+  return out;
+}
+
 export const indicators = {
-  sma: (values: readonly number[], period: number) =>
-    alignRight(sma({ period, values: [...values] }), values.length),
-  ema: (values: readonly number[], period: number) =>
-    alignRight(ema({ period, values: [...values] }), values.length),
-  rsi: (values: readonly number[], period: number) =>
-    alignRight(rsi({ period, values: [...values] }), values.length),
+  /** Simple moving average (finite window: independent of where the series starts). */
+  sma,
+  /** Exponential moving average seeded with the SMA of the first `period` values (recursive: depends on its seed). */
+  ema: (values: readonly number[], period: number) => alignRight(ema({ period, values: [...values] }), values.length),
+  rsi: (values: readonly number[], period: number) => alignRight(rsi({ period, values: [...values] }), values.length),
   /** Wilder's average true range. */
   atr: (c: Hlc, period: number) =>
     alignRight(atr({ period, high: [...c.high], low: [...c.low], close: [...c.close] }), c.close.length),
@@ -49,7 +75,13 @@ function sliceIndex(i: number, length: number): number {
  * spread (which fails on very long ranges): NaN anywhere gives NaN, an empty range
  * gives -Infinity / Infinity, exactly as Math.max(...[]) does.
  */
-function extreme(values: readonly number[], from: number, to: number, pick: (a: number, b: number) => number, empty: number): number {
+function extreme(
+  values: readonly number[],
+  from: number,
+  to: number,
+  pick: (a: number, b: number) => number,
+  empty: number,
+): number {
   const end = sliceIndex(to, values.length);
   let out = empty;
   for (let i = sliceIndex(from, values.length); i < end; i++) {

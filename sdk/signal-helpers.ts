@@ -41,7 +41,6 @@ export function notEnoughData(need: number, have: number, detail?: string): stri
   return `not enough data: need ${need} candles, have ${have}${detail ? ` (${detail})` : ''}`;
 }
 
-
 /**
  * Param schemas several agents declare identically. Shared so their documented ranges and defaults
  * cannot drift; an agent whose param differs keeps its own.
@@ -51,7 +50,8 @@ export const agentParams = {
   targetsR: (description = 'take-profit targets as multiples of the risk R = |entry - stop|') =>
     z.array(z.number().positive().max(50)).min(1).max(5).default([2, 3]).describe(description),
   /** ADX at which the trend half of the confidence is full */
-  fullAdx: () => z.number().positive().max(100).default(50).describe('ADX that earns the full trend half of the confidence'),
+  fullAdx: () =>
+    z.number().positive().max(100).default(50).describe('ADX that earns the full trend half of the confidence'),
 };
 
 /** An agent's "no signal" result: an empty signal list and the reason, as "No signal: <why>.". */

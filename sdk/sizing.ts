@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ContextValue } from './context-keys.ts';
+import { affordableQty, costRatesOf, entryCost, noCosts, type CostRates } from './entry-costs.ts';
 import { floorToStep, stepFromPrecision } from './indicators.ts';
 
 /**
@@ -16,7 +17,12 @@ import { floorToStep, stepFromPrecision } from './indicators.ts';
  * rounded stop that float error left below the raw stop is replaced by the raw stop, so rounding
  * can only widen it (fixed_fractional_v2 relies on that; v1 keeps its original behaviour).
  */
-export function stopToTick(stop: number, tick: number | null, sign: number, opts: { neverTowardEntry?: boolean } = {}): number {
+export function stopToTick(
+  stop: number,
+  tick: number | null,
+  sign: number,
+  opts: { neverTowardEntry?: boolean } = {},
+): number {
   if (tick === null || !(tick > 0)) return stop;
   if (sign > 0) return floorToStep(stop, tick);
   const decimals = Math.max(0, -Math.floor(Math.log10(tick)) + 2);
@@ -35,6 +41,26 @@ export interface RiskSizingInput {
   dist: number;
   /** amount step (see amountStep) */
   step: number;
+  /**
+   * The free balance that pays the entry: qty is cut so that entryCost (margin + fee at worst-case
+   * slippage, sdk/entry-costs.ts, the risk gate's own measure) fits `cash`. Absent: not checked.
+   */
+  wallet?: SizingWallet;
+}
+
+export interface SizingWallet {
+  cash: number;
+  leverage: number;
+  rates: CostRates;
+}
+
+/** The wallet a sizer sizes against: the portfolio's free balance and cost rates at `leverage`; none when the free balance is unknown. */
+export function walletOf(
+  portfolio: { readonly free_balance?: number; readonly fee_rate?: number; readonly slippage_rate?: number },
+  leverage: number,
+): SizingWallet | undefined {
+  const cash = portfolio.free_balance;
+  return cash === undefined ? undefined : { cash, leverage, rates: costRatesOf(portfolio) };
 }
 
 export interface RiskSizing {
@@ -46,6 +72,10 @@ export interface RiskSizing {
   uncapped: number;
   /** whether the notional cap lowered the quantity */
   capped: boolean;
+  /** the quantity the wallet pays for, before the step (Infinity without a wallet) */
+  affordable: number;
+  /** whether the wallet (free balance) lowered the quantity below the risk budget and the notional cap */
+  cashCapped: boolean;
   /** final quantity: capped, floored to the step, then float-guarded; may be 0 */
   qty: number;
 }
@@ -54,7 +84,10 @@ export interface RiskSizing {
  * The risk percent a sizer may use: its own, lowered to the active profile's limit when the
  * portfolio carries one (the risk gate would refuse anything above it). `note` says so.
  */
-export function withinProfileLimit(riskPct: number, maxRiskPct: number | undefined): { riskPct: number; note: string | null } {
+export function withinProfileLimit(
+  riskPct: number,
+  maxRiskPct: number | undefined,
+): { riskPct: number; note: string | null } {
   if (maxRiskPct === undefined || riskPct <= maxRiskPct) return { riskPct, note: null };
   return { riskPct: maxRiskPct, note: `risk ${riskPct}% lowered to the risk profile's limit of ${maxRiskPct}%` };
 }
@@ -70,9 +103,9 @@ export function stepText(step: number, amountPrecision: number | null): string {
 }
 
 /**
- * qty = budget / dist, capped so qty x entry <= maxNotional, floored to the step. Rounding only
- * ever lowers qty, so the realised risk never exceeds the budget; a final loop guards against float
- * error doing otherwise.
+ * qty = budget / dist, capped so qty x entry <= maxNotional and so the wallet pays margin and fees
+ * (when given), floored to the step. Rounding only ever lowers qty, so the realised risk never
+ * exceeds the budget; a final loop guards against float error doing otherwise.
  */
 export function sizeByRisk(i: RiskSizingInput): RiskSizing {
   const budget = (i.equity * i.riskPct) / 100;
@@ -81,14 +114,41 @@ export function sizeByRisk(i: RiskSizingInput): RiskSizing {
   let raw = uncapped;
   const capped = raw * i.entry > maxNotional;
   if (capped) raw = maxNotional / i.entry;
-  let qty = floorToStep(raw, i.step);
-  // Guard against float rounding: the order must never risk more than the budget or exceed the cap.
-  for (let k = 0; k < 8 && qty > 0 && (qty * i.dist > budget || qty * i.entry > maxNotional); k++) {
-    const next = floorToStep(Math.max(0, qty - i.step), i.step);
-    // When the step is below the float resolution of qty, stepping down changes nothing: shave an ulp or so.
+  const w = i.wallet;
+  const affordable = w ? affordableQty(w.cash, i.entry, w.leverage, w.rates) : Infinity;
+  const cashCapped = raw > affordable;
+  if (cashCapped) raw = affordable;
+  // Float rounding must never make the order risk more than the budget, exceed the cap or the wallet.
+  const qty = flooredToFit(raw, i.step, (q) => {
+    return (
+      q * i.dist <= budget && q * i.entry <= maxNotional && (!w || entryCost(q, i.entry, w.leverage, w.rates) <= w.cash)
+    );
+  });
+  return { budget, maxNotional, uncapped, capped, affordable, cashCapped, qty };
+}
+
+/**
+ * `raw` floored to the step, then stepped down while float error leaves it a hair beyond what
+ * `fits` allows (when the step is below the float resolution of qty, an ulp or so is shaved
+ * instead). 0 when nothing positive fits within a few steps.
+ */
+export function flooredToFit(raw: number, step: number, fits: (qty: number) => boolean): number {
+  let qty = floorToStep(raw, step);
+  for (let k = 0; k < 8 && qty > 0 && !fits(qty); k++) {
+    const next = floorToStep(Math.max(0, qty - step), step);
     qty = next < qty ? next : qty * (1 - 4 * Number.EPSILON);
   }
-  return { budget, maxNotional, uncapped, capped, qty };
+  return qty > 0 && fits(qty) ? qty : 0;
+}
+
+/** Basis points of a fraction, for rationales ("10 bps"). */
+const bps = (rate: number) => `${Number((rate * 1e4).toPrecision(6))} bps`;
+
+/** Why the wallet cut the quantity, for a sizer's rationale notes (null when it did not). */
+export function walletNote(s: RiskSizing, wallet: SizingWallet | undefined, currency: string): string | null {
+  if (!s.cashCapped || !wallet) return null;
+  const lev = wallet.leverage === 1 ? '' : ` at ${wallet.leverage}x`;
+  return `qty cut to ${s.affordable.toPrecision(6)}: what the free balance ${wallet.cash.toFixed(2)} ${currency} pays${lev} (margin + fee ${bps(wallet.rates.fee_rate)} at worst-case slippage ${bps(wallet.rates.slippage_rate)})`;
 }
 
 /**
@@ -109,7 +169,6 @@ export function minimumsViolation(
   }
   return null;
 }
-
 
 /** Params every fixed-fractional sizer takes (notional cap, fallback amount decimals), for spreading into z.object. */
 export const sizingParamShape = {
@@ -162,7 +221,10 @@ export function spotIntent(a: {
 }
 
 /** "Notional N CUR, realised risk R CUR = P% of equity." for an intent's rationale. */
-export function realisedRiskText(intent: { notional: number; risk_amount: number; risk_pct: number }, currency: string): string {
+export function realisedRiskText(
+  intent: { notional: number; risk_amount: number; risk_pct: number },
+  currency: string,
+): string {
   return `Notional ${intent.notional.toFixed(2)} ${currency}, realised risk ${intent.risk_amount.toFixed(2)} ${currency} = ${intent.risk_pct.toFixed(4)}% of equity.`;
 }
 
@@ -180,19 +242,35 @@ export const maintenanceMarginRate = 0.005;
 
 /**
  * The leverage for a position of `notional`: 1 unless the account may use more
- * (`maxLeverage`), else the smallest whole leverage whose margin (notional / L) fits 99% of
- * the free balance (the rest pays fees). Leverage never changes the risk (that is qty x
- * stop distance); it only lowers the margin. It is kept below the point where the stop
- * would sit beyond liquidation (1/L - maintenance), and `note` says what was chosen and why.
+ * (`maxLeverage`), else the smallest whole leverage whose margin and fees (entryCost at the
+ * account's `rates`, as the risk gate measures them) fit the free balance. Leverage never
+ * changes the risk (that is qty x stop distance); it only lowers the margin. It is kept below
+ * the point where the stop would sit beyond liquidation (1/L - maintenance), and `note` says
+ * what was chosen and why. When even that leverage does not fit, the sizer cuts the quantity.
  */
-export function leverageFor(a: { notional: number; freeBalance: number | undefined; maxLeverage: number | undefined; stopFraction: number }): { leverage: number; note: string | null } {
+export function leverageFor(a: {
+  notional: number;
+  freeBalance: number | undefined;
+  maxLeverage: number | undefined;
+  stopFraction: number;
+  rates?: CostRates;
+}): { leverage: number; note: string | null } {
   const max = Math.floor(a.maxLeverage ?? 1);
-  if (max <= 1 || a.freeBalance === undefined) return { leverage: 1, note: null };
+  const free = a.freeBalance;
+  if (max <= 1 || free === undefined) return { leverage: 1, note: null };
   const liquidationCap = Math.max(1, Math.floor(1 / (a.stopFraction + maintenanceMarginRate) - 1e-9));
   const cap = Math.min(max, liquidationCap);
-  const needed = Math.max(1, Math.ceil(a.notional / (0.99 * a.freeBalance) - 1e-9));
-  const leverage = Math.min(needed, cap);
+  const cost = (l: number) => entryCost(a.notional, 1, l, a.rates ?? noCosts);
+  let leverage = 1;
+  while (leverage < cap && !(cost(leverage) <= free)) leverage++;
   if (leverage === 1) return { leverage, note: null };
-  const why = needed > cap ? `; margin still exceeds the free balance at the ${cap === max ? 'maximum' : 'liquidation-safe'} ${cap}x` : '';
-  return { leverage, note: `leverage ${leverage}x so the margin ${(a.notional / leverage).toFixed(2)} fits the free balance ${a.freeBalance.toFixed(2)} (allowed up to ${max}x, stop ${(a.stopFraction * 100).toFixed(2)}% away keeps liquidation beyond it up to ${liquidationCap}x)${why}` };
+  const limits = `allowed up to ${max}x, stop ${(a.stopFraction * 100).toFixed(2)}% away keeps liquidation beyond it up to ${liquidationCap}x`;
+  const paid = `margin and fees ${cost(leverage).toFixed(2)}`;
+  return {
+    leverage,
+    note:
+      cost(leverage) <= free
+        ? `leverage ${leverage}x so the ${paid} fit the free balance ${free.toFixed(2)} (${limits})`
+        : `leverage ${leverage}x, the ${cap === max ? 'maximum' : 'liquidation-safe most'} (${limits}): ${paid} still exceed the free balance ${free.toFixed(2)}`,
+  };
 }

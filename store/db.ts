@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { TraderError } from '../core/errors.ts';
+import { schemaProblems } from '../core/schema-problems.ts';
 
 /**
  * The one database interface all code uses. Two implementations: postgres.js
@@ -32,5 +34,13 @@ export async function queryRows<S extends z.ZodType>(
   params?: readonly unknown[],
 ): Promise<z.infer<S>[]> {
   const rows = await q.query(text, params);
-  return rows.map((row) => schema.parse(row));
+  return rows.map((row) => {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success)
+      throw new TraderError(
+        'INTEGRITY',
+        `${schemaProblems('A stored row does not have the expected shape', parsed.error)}.`,
+      );
+    return parsed.data as z.infer<S>;
+  });
 }

@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { TraderError } from '../core/errors.ts';
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   command: string;
   since: string;
+  /** The Unix socket on which the holder serves the database to other commands, if it does. */
+  socket?: string;
 }
 
 /** A lock file that cannot be read is treated as held until it is this old (a writer may be mid-way). */
@@ -34,14 +36,17 @@ function readHolder(path: string): Read {
   }
   try {
     const h = JSON.parse(text) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' ? { state: 'held', holder: h as Holder } : { state: 'unreadable' };
+    return typeof h.pid === 'number' && typeof h.host === 'string'
+      ? { state: 'held', holder: h as Holder }
+      : { state: 'unreadable' };
   } catch {
     return { state: 'unreadable' };
   }
 }
 
 const sameRead = (a: Read, b: Read) =>
-  a.state === b.state && (a.state !== 'held' || (b.state === 'held' && a.holder.pid === b.holder.pid && a.holder.since === b.holder.since));
+  a.state === b.state &&
+  (a.state !== 'held' || (b.state === 'held' && a.holder.pid === b.holder.pid && a.holder.since === b.holder.since));
 
 function ageMs(path: string): number {
   try {
@@ -93,8 +98,14 @@ function removeStale(path: string, stale: Read): void {
  * two processes open, so a second process must get a clear message instead. A lock left
  * by a dead process on this host is taken over.
  */
-export function acquireLockFile(path: string, command: string): () => void {
-  const me: Holder = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };
+export function acquireLockFile(path: string, command: string, socket?: string): () => void {
+  const me: Holder = {
+    pid: process.pid,
+    host: os.hostname(),
+    command,
+    since: new Date().toISOString(),
+    ...(socket ? { socket } : {}),
+  };
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, me)) {
       let released = false;
@@ -110,14 +121,18 @@ export function acquireLockFile(path: string, command: string): () => void {
     const read = readHolder(path);
     if (read.state === 'missing') continue; // released just now: try again
     if (read.state === 'unreadable' && ageMs(path) < unreadableGraceMs) {
-      throw new TraderError('LOCKED', `The embedded database's lock file ${path} is being written by another process; try again in a few seconds.`);
+      throw new TraderError(
+        'LOCKED',
+        `The embedded database's lock file ${path} is being written by another process; try again in a few seconds.`,
+      );
     }
     const holder = read.state === 'held' ? read.holder : undefined;
     const stale = holder === undefined || (holder.host === me.host && !isAlive(holder.pid));
     if (!stale) {
       throw new TraderError(
         'LOCKED',
-        `The embedded database is in use by process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since}); wait for it to finish, or use DATABASE_URL for concurrent access.`,
+        `The embedded database is in use by process ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.since}); wait for it to finish, or use DATABASE_URL for concurrent access (of the embedded database's holders only \`trader serve\`, \`trader schedule run\` and \`trader db shell\` share it).`,
+        holder,
       );
     }
     removeStale(path, read);

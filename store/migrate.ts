@@ -29,7 +29,11 @@ export interface MigrationStatus {
   state: MigrationState;
 }
 
-const AppliedRow = z.object({ version: z.string(), name: z.string().nullable(), statements: z.array(z.string()).nullable() });
+const AppliedRow = z.object({
+  version: z.string(),
+  name: z.string().nullable(),
+  statements: z.array(z.string()).nullable(),
+});
 
 export function readMigrationFiles(dir = migrationsDir): MigrationFile[] {
   return fs
@@ -39,7 +43,10 @@ export function readMigrationFiles(dir = migrationsDir): MigrationFile[] {
     .map((file) => {
       const match = fileNamePattern.exec(file);
       if (!match) {
-        throw new TraderError('CONFIG_INVALID', `Migration file ${file} is not named <14-digit timestamp>_<name>.sql; rename it.`);
+        throw new TraderError(
+          'CONFIG_INVALID',
+          `Migration file ${file} is not named <14-digit timestamp>_<name>.sql; rename it.`,
+        );
       }
       return { version: match[1]!, name: match[2]!, file, sql: fs.readFileSync(path.join(dir, file), 'utf8') };
     });
@@ -73,7 +80,11 @@ async function ensureMigrationsTable(db: Db): Promise<void> {
 export async function migrationStatus(db: Db, dir = migrationsDir): Promise<MigrationStatus[]> {
   await ensureMigrationsTable(db);
   const files = readMigrationFiles(dir);
-  const applied = await queryRows(db, AppliedRow, 'select version, name, statements from supabase_migrations.schema_migrations order by version');
+  const applied = await queryRows(
+    db,
+    AppliedRow,
+    'select version, name, statements from supabase_migrations.schema_migrations order by version',
+  );
   const byVersion = new Map(applied.map((row) => [row.version, row]));
   const status: MigrationStatus[] = files.map((f) => {
     const row = byVersion.get(f.version);
@@ -83,7 +94,8 @@ export async function migrationStatus(db: Db, dir = migrationsDir): Promise<Migr
   });
   const fileVersions = new Set(files.map((f) => f.version));
   for (const row of applied) {
-    if (!fileVersions.has(row.version)) status.push({ version: row.version, name: row.name ?? '', state: 'file_missing' });
+    if (!fileVersions.has(row.version))
+      status.push({ version: row.version, name: row.name ?? '', state: 'file_missing' });
   }
   return status.sort((a, b) => a.version.localeCompare(b.version));
 }
@@ -107,13 +119,15 @@ export async function migrate(db: Db, dir = migrationsDir): Promise<MigrationSta
       try {
         await tx.exec(file.sql);
       } catch (e) {
-        throw new TraderError('CONFIG_INVALID', `Migration ${file.file} failed and was rolled back: ${(e as Error).message}.`);
+        throw new TraderError(
+          'CONFIG_INVALID',
+          `Migration ${file.file} failed and was rolled back: ${(e as Error).message}.`,
+        );
       }
-      await tx.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [
-        file.version,
-        file.name,
-        [file.sql],
-      ]);
+      await tx.query(
+        'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+        [file.version, file.name, [file.sql]],
+      );
     });
     appliedNow.push({ ...s, state: 'applied' });
   }
@@ -122,9 +136,15 @@ export async function migrate(db: Db, dir = migrationsDir): Promise<MigrationSta
 
 /** Refuses to work on a database that lacks shipped migrations, with the command that fixes it. Read-only. */
 export async function assertMigrated(db: Db, dir = migrationsDir): Promise<void> {
-  const [table] = await db.query<{ present: boolean }>("select to_regclass('supabase_migrations.schema_migrations') is not null as present");
+  const [table] = await db.query<{ present: boolean }>(
+    "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
+  );
   const applied = table?.present
-    ? new Set((await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).map((r) => r.version))
+    ? new Set(
+        (await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).map(
+          (r) => r.version,
+        ),
+      )
     : new Set<string>();
   const pending = readMigrationFiles(dir).filter((f) => !applied.has(f.version));
   if (pending.length > 0) {

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { Db, Queryable } from './db.ts';
+import { SessionGate } from './session-gate.ts';
 
 function wrap(pg: PGlite | Transaction): Queryable {
   return {
@@ -19,26 +20,41 @@ export interface PgliteOptions {
   /** A data directory dump to start from (tests use a migrated template). */
   loadDataDir?: Blob | File;
   /** Called after close, e.g. to release the data directory's lock file. */
-  onClose?: () => void;
+  onClose?: () => void | Promise<void>;
 }
 
-export async function openPgliteDb(options: PgliteOptions = {}): Promise<Db & { pglite: PGlite }> {
+export type PgliteDb = Db & { pglite: PGlite; gate: SessionGate };
+
+/** Session settings a socket client may have changed are reset before anyone else runs (see SessionGate). */
+const resetSession = 'reset all; reset role; reset session authorization; deallocate all';
+
+export async function openPgliteDb(options: PgliteOptions = {}): Promise<PgliteDb> {
   const pglite = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
+  // Every statement of this process passes the same gate as the socket's clients (if it shares
+  // the database), each query or transaction as a party of its own.
+  const gate = new SessionGate(
+    () => pglite.exec(resetSession).then(() => undefined),
+    (party) => party.startsWith('client:'),
+  );
+  let next = 0;
+  const gated = <T>(fn: () => Promise<T>) => gate.run(`holder:${next++}`, fn);
   const base = wrap(pglite);
   return {
     kind: 'pglite',
     location: options.dataDir ?? 'memory',
     pglite,
-    ...base,
+    gate,
+    query: (text, params) => gated(() => base.query(text, params)),
+    exec: (text) => gated(() => base.exec(text)),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return pglite.transaction((tx) => fn(wrap(tx)));
+      return gated(() => pglite.transaction((tx) => fn(wrap(tx))));
     },
     async close() {
       await pglite.close();
-      options.onClose?.();
+      await options.onClose?.();
     },
   };
 }

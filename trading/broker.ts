@@ -44,11 +44,19 @@ export const OpenOrder = z.object({
 export type OpenOrder = z.infer<typeof OpenOrder>;
 
 /** Why an order was not executed: a result, not an error (the market or the wallet said no). */
-export const OpenRefusal = z.enum(['insufficient_funds', 'position_already_open']);
+export const OpenRefusal = z.enum(['insufficient_funds', 'position_already_open', 'not_supported', 'exchange_refused']);
 export type OpenRefusal = z.infer<typeof OpenRefusal>;
 
 export type OpenResult =
-  | { ok: true; position_id: number; trade_id: number; fill_price: number; fee: number; margin: number; cash_delta: number }
+  | {
+      ok: true;
+      position_id: number;
+      trade_id: number;
+      fill_price: number;
+      fee: number;
+      margin: number;
+      cash_delta: number;
+    }
   | { ok: false; reason: OpenRefusal; message: string };
 
 export const CloseKind = z.enum(['close', 'emergency_close']);

@@ -25,7 +25,7 @@ export interface PositionMark {
   stop_price: number;
   leverage: number;
   margin: number;
-  /** Close of the newest candle closed by as_of; null when none is cached (then valued at entry). */
+  /** Close of the newest candle closed by as_of and not before the entry; null when there is none (then valued at entry). */
   last_price: number | null;
   /** Close time of that candle. */
   price_as_of: Date | null;
@@ -48,15 +48,33 @@ export interface PortfolioSnapshot {
   open_risk_by_category: Record<string, number>;
 }
 
-/** Close of the newest candle of a market closed by `asOf`, with that candle's close time. */
-export async function lastClosedPrice(q: Queryable, key: CandleKey, asOf: Date): Promise<{ price: number; ts: Date } | null> {
-  const series = await loadCandleSeries(q, { ...key, asOf, limit: 1 });
+/** Close of the newest sound candle of a market closed by `asOf`, with that candle's close time. */
+export async function lastClosedPrice(
+  q: Queryable,
+  key: CandleKey,
+  asOf: Date,
+): Promise<{ price: number; ts: Date } | null> {
+  const series = await loadCandleSeries(q, { ...key, asOf, limit: 1, soundOnly: true });
   if (series.ts.length === 0) return null;
   return { price: series.close[0]!, ts: new Date(series.ts[0]! + parseTimeframe(key.timeframe)) };
 }
 
-async function markPosition(q: Queryable, pos: Position, asOf: Date): Promise<PositionMark> {
+/**
+ * The price a position is marked or closed at `asOf`: the newest close, but only one
+ * observed at or after its entry. A run as of an earlier time (`--as-of` in the past)
+ * would otherwise mark it at a price from before it existed, a false profit or loss.
+ */
+export async function positionPrice(
+  q: Queryable,
+  pos: Pick<Position, 'exchange' | 'symbol' | 'timeframe' | 'opened_at'>,
+  asOf: Date,
+): Promise<{ price: number; ts: Date } | null> {
   const last = await lastClosedPrice(q, pos, asOf);
+  return last && last.ts >= pos.opened_at ? last : null;
+}
+
+async function markPosition(q: Queryable, pos: Position, asOf: Date): Promise<PositionMark> {
+  const last = await positionPrice(q, pos, asOf);
   const dir = direction(pos.side);
   const unrealized = last ? (last.price - pos.entry_price) * pos.open_qty * dir : 0;
   const stopLoss = (pos.entry_price - pos.stop_price) * dir * pos.open_qty;
@@ -91,12 +109,26 @@ export async function portfolioSnapshot(tx: Queryable, scope: TradingScope, asOf
   return { as_of: asOf, currency, free_balance: balance, equity, positions, open_risk_by_category };
 }
 
-/** Values the portfolio at `asOf` and records equity, peak equity and drawdown in the state row. */
-export async function markToMarket(tx: Queryable, scope: TradingScope, asOf: Date): Promise<{ snapshot: PortfolioSnapshot; state: TradingState }> {
+/**
+ * Values the portfolio at `asOf` and records equity, peak equity and drawdown in the
+ * state row. They only move forward in time: a mark older than the recorded one (a run
+ * `--as-of` the past) leaves them as they are.
+ */
+export async function markToMarket(
+  tx: Queryable,
+  scope: TradingScope,
+  asOf: Date,
+): Promise<{ snapshot: PortfolioSnapshot; state: TradingState }> {
   const before = await loadState(tx, scope, { forUpdate: true });
   const snapshot = await portfolioSnapshot(tx, scope, asOf);
+  if (before.equity_as_of !== null && asOf < before.equity_as_of) return { snapshot, state: before };
   const peak = Math.max(before.peak_equity, snapshot.equity);
   const drawdown = Math.min(100, Math.max(0, ((peak - snapshot.equity) / peak) * 100));
-  const state = await updateState(tx, scope, { equity: snapshot.equity, peak_equity: peak, drawdown_pct: drawdown, equity_as_of: asOf });
+  const state = await updateState(tx, scope, {
+    equity: snapshot.equity,
+    peak_equity: peak,
+    drawdown_pct: drawdown,
+    equity_as_of: asOf,
+  });
   return { snapshot, state };
 }

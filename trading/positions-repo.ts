@@ -67,16 +67,80 @@ export const Trade = z.object({
 });
 export type Trade = z.infer<typeof Trade>;
 
-export async function listOpenPositions(q: Queryable, scope: TradingScope, options: { forUpdate?: boolean } = {}): Promise<Position[]> {
-  return queryRows(q, Position, `select * from ${scope.table('positions')} where status = 'open' order by position_id${options.forUpdate ? ' for update' : ''}`);
+export interface TradeRow {
+  position_id: number;
+  ts: Date;
+  exchange: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  kind: Trade['kind'];
+  qty: number;
+  price: number;
+  fee: number;
+  fee_asset: string;
+  cash_delta: number;
+  realized_pnl: number;
+  run_id: string | null;
+  /** The exchange's trade id of a booked LIVE fill; null on paper. */
+  exchange_trade_id: string | null;
+}
+
+/** Appends a trade; null when a trade with the same exchange trade id is already booked. */
+export async function insertTradeRow(q: Queryable, scope: TradingScope, t: TradeRow): Promise<Trade | null> {
+  const [row] = await queryRows(
+    q,
+    Trade,
+    `insert into ${scope.table('trades')} (position_id, ts, exchange, symbol, side, kind, qty, price, fee, fee_asset,
+       cash_delta, realized_pnl, run_id, exchange_trade_id)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     on conflict (exchange, exchange_trade_id) where exchange_trade_id is not null do nothing returning *`,
+    [
+      t.position_id,
+      t.ts,
+      t.exchange,
+      t.symbol,
+      t.side,
+      t.kind,
+      t.qty,
+      t.price,
+      t.fee,
+      t.fee_asset,
+      t.cash_delta,
+      t.realized_pnl,
+      t.run_id,
+      t.exchange_trade_id,
+    ],
+  );
+  return row ?? null;
+}
+
+export async function listOpenPositions(
+  q: Queryable,
+  scope: TradingScope,
+  options: { forUpdate?: boolean } = {},
+): Promise<Position[]> {
+  return queryRows(
+    q,
+    Position,
+    `select * from ${scope.table('positions')} where status = 'open' order by position_id${options.forUpdate ? ' for update' : ''}`,
+  );
 }
 
 export async function listClosedPositions(q: Queryable, scope: TradingScope, limit: number): Promise<Position[]> {
-  return queryRows(q, Position, `select * from ${scope.table('positions')} where status = 'closed' order by closed_at desc, position_id desc limit $1`, [limit]);
+  return queryRows(
+    q,
+    Position,
+    `select * from ${scope.table('positions')} where status = 'closed' order by closed_at desc, position_id desc limit $1`,
+    [limit],
+  );
 }
 
 /** One market's positions closed by `asOf`, newest first: what modules see of recent history (no look-ahead). */
-export async function recentClosedPositions(q: Queryable, scope: TradingScope, o: { exchange: string; symbol: string; asOf: Date; limit: number }): Promise<Position[]> {
+export async function recentClosedPositions(
+  q: Queryable,
+  scope: TradingScope,
+  o: { exchange: string; symbol: string; asOf: Date; limit: number },
+): Promise<Position[]> {
   return queryRows(
     q,
     Position,
@@ -87,15 +151,31 @@ export async function recentClosedPositions(q: Queryable, scope: TradingScope, o
 
 /** An open position, locked for this transaction; NOT_FOUND when it does not exist or is already closed. */
 export async function lockOpenPosition(q: Queryable, scope: TradingScope, positionId: number): Promise<Position> {
-  const [row] = await queryRows(q, Position, `select * from ${scope.table('positions')} where position_id = $1 for update`, [positionId]);
+  const [row] = await queryRows(
+    q,
+    Position,
+    `select * from ${scope.table('positions')} where position_id = $1 for update`,
+    [positionId],
+  );
   if (!row || row.status !== 'open') {
-    throw new TraderError('NOT_FOUND', `Position ${positionId} is not open; list open positions with \`trader positions\`.`);
+    throw new TraderError(
+      'NOT_FOUND',
+      `Position ${positionId} is not open; list open positions with \`trader positions\`.`,
+    );
   }
   return row;
 }
 
-export async function hasOpenPosition(q: Queryable, scope: TradingScope, exchange: string, symbol: string): Promise<boolean> {
-  const rows = await q.query(`select 1 from ${scope.table('positions')} where exchange = $1 and symbol = $2 and status = 'open'`, [exchange, symbol]);
+export async function hasOpenPosition(
+  q: Queryable,
+  scope: TradingScope,
+  exchange: string,
+  symbol: string,
+): Promise<boolean> {
+  const rows = await q.query(
+    `select 1 from ${scope.table('positions')} where exchange = $1 and symbol = $2 and status = 'open'`,
+    [exchange, symbol],
+  );
   return rows.length > 0;
 }
 
@@ -120,7 +200,12 @@ export async function listTrades(q: Queryable, scope: TradingScope, filter: Trad
 /** Free cash in the quote currency (0 when the wallet row does not exist yet). */
 export async function quoteBalance(q: Queryable, scope: TradingScope): Promise<{ currency: string; balance: number }> {
   const { quote_currency: currency } = await loadState(q, scope);
-  const [row] = await queryRows(q, z.object({ balance: num }), `select balance from ${scope.table('wallets')} where asset = $1`, [currency]);
+  const [row] = await queryRows(
+    q,
+    z.object({ balance: num }),
+    `select balance from ${scope.table('wallets')} where asset = $1`,
+    [currency],
+  );
   return { currency, balance: row?.balance ?? 0 };
 }
 
@@ -128,7 +213,10 @@ export async function quoteBalance(q: Queryable, scope: TradingScope): Promise<{
  * The ledger's invariant, checked in SQL so numeric arithmetic stays exact: the quote
  * wallet equals the initial balance plus every fill's cash_delta.
  */
-export async function walletLedgerCheck(q: Queryable, scope: TradingScope): Promise<{ balance: number; expected: number; reconciles: boolean }> {
+export async function walletLedgerCheck(
+  q: Queryable,
+  scope: TradingScope,
+): Promise<{ balance: number; expected: number; reconciles: boolean }> {
   const [row] = await queryRows(
     q,
     z.object({ balance: num, expected: num, reconciles: z.boolean() }),
@@ -146,9 +234,18 @@ export async function walletLedgerCheck(q: Queryable, scope: TradingScope): Prom
  * trade exists: after that the balance is the sum of the trades' history, and rewriting
  * the starting point would make every recorded P&L meaningless.
  */
-export async function initPaperAccount(db: Db, scope: TradingScope, balance: number): Promise<{ currency: string; balance: number }> {
-  if (scope.mode !== 'TEST') throw new TraderError('CONFIG_INVALID', 'The paper account exists only in TEST mode; LIVE balances come from the exchange. Unset TRADER_SYSTEM_MODE=LIVE to use it.');
-  if (!Number.isFinite(balance) || balance <= 0) throw new TraderError('BAD_INPUT', `The paper balance must be a positive amount, not ${balance}.`);
+export async function initPaperAccount(
+  db: Db,
+  scope: TradingScope,
+  balance: number,
+): Promise<{ currency: string; balance: number }> {
+  if (scope.mode !== 'TEST')
+    throw new TraderError(
+      'CONFIG_INVALID',
+      'The paper account exists only in TEST mode; LIVE balances come from the exchange. Unset TRADER_SYSTEM_MODE=LIVE to use it.',
+    );
+  if (!Number.isFinite(balance) || balance <= 0)
+    throw new TraderError('BAD_INPUT', `The paper balance must be a positive amount, not ${balance}.`);
   return tradingTx(db, scope, async (tx) => {
     const state = await loadState(tx, scope, { forUpdate: true });
     const [count] = await queryRows(tx, z.object({ n: num }), `select count(*) as n from ${scope.table('trades')}`);
@@ -165,7 +262,13 @@ export async function initPaperAccount(db: Db, scope: TradingScope, balance: num
        on conflict (asset) do update set balance = excluded.balance, updated_at = now()`,
       [currency, balance],
     );
-    await updateState(tx, scope, { initial_balance: balance, equity: balance, peak_equity: balance, drawdown_pct: 0, equity_as_of: null });
+    await updateState(tx, scope, {
+      initial_balance: balance,
+      equity: balance,
+      peak_equity: balance,
+      drawdown_pct: 0,
+      equity_as_of: null,
+    });
     await recordAudit(tx, {
       mode: scope.mode,
       actor: 'USER',

@@ -4,6 +4,8 @@ import { queryRows, type Db, type Queryable } from '../store/db.ts';
 import { recordAudit } from './audit/audit-log.ts';
 import { tradingTx, type TradingScope } from './scope.ts';
 import { loadState, RiskProfile, type RiskProfileName, updateState } from './state-repo.ts';
+import { quote } from '../core/quote.ts';
+import { issueText } from '../core/schema-problems.ts';
 
 /**
  * The three risk profiles' allowed parameter ranges (seed section 4) and the only ways a
@@ -29,15 +31,40 @@ const categoryCap: Range = { min: 0.5, max: 25 };
 const noLeverage: Range = { min: 1, max: 1 };
 
 export const profileBounds: Record<RiskProfileName, ProfileBounds> = {
-  low: { risk_per_trade_pct: { min: 0.1, max: 0.5 }, max_drawdown_pct: { min: 2, max: 10 }, max_open_positions: { min: 1, max: 5 }, category_cap_pct: categoryCap, max_leverage: noLeverage },
-  medium: { risk_per_trade_pct: { min: 0.5, max: 1.5 }, max_drawdown_pct: { min: 10, max: 25 }, max_open_positions: { min: 1, max: 10 }, category_cap_pct: categoryCap, max_leverage: noLeverage },
-  high: { risk_per_trade_pct: { min: 1, max: 3 }, max_drawdown_pct: { min: 20, max: 50 }, max_open_positions: { min: 1, max: 20 }, category_cap_pct: categoryCap, max_leverage: { min: 1, max: 10 } },
+  low: {
+    risk_per_trade_pct: { min: 0.1, max: 0.5 },
+    max_drawdown_pct: { min: 2, max: 10 },
+    max_open_positions: { min: 1, max: 5 },
+    category_cap_pct: categoryCap,
+    max_leverage: noLeverage,
+  },
+  medium: {
+    risk_per_trade_pct: { min: 0.5, max: 1.5 },
+    max_drawdown_pct: { min: 10, max: 25 },
+    max_open_positions: { min: 1, max: 10 },
+    category_cap_pct: categoryCap,
+    max_leverage: noLeverage,
+  },
+  high: {
+    risk_per_trade_pct: { min: 1, max: 3 },
+    max_drawdown_pct: { min: 20, max: 50 },
+    max_open_positions: { min: 1, max: 20 },
+    category_cap_pct: categoryCap,
+    max_leverage: { min: 1, max: 10 },
+  },
 };
 
 /** Seed: high-profile values above these thresholds need an extra confirmation. */
 export const confirmAbove = { risk_per_trade_pct: 2.5, max_drawdown_pct: 40 } as const;
 
-export const editableFields = ['risk_per_trade_pct', 'max_drawdown_pct', 'max_open_positions', 'category_cap_pct', 'allow_leverage', 'max_leverage'] as const;
+export const editableFields = [
+  'risk_per_trade_pct',
+  'max_drawdown_pct',
+  'max_open_positions',
+  'category_cap_pct',
+  'allow_leverage',
+  'max_leverage',
+] as const;
 export type EditableField = (typeof editableFields)[number];
 
 const profileOrder: readonly RiskProfileName[] = ['low', 'medium', 'high'];
@@ -47,14 +74,20 @@ export function isRaise(from: RiskProfileName, to: RiskProfileName): boolean {
   return profileOrder.indexOf(to) > profileOrder.indexOf(from);
 }
 
-const shown = (v: unknown) => (typeof v === 'string' ? `'${v}'` : String(v));
+const shown = (v: unknown) => (typeof v === 'string' ? `${quote(v)}` : String(v));
 const pct = (x: number) => `${Math.round(x * 10) / 10}%`;
 
 function bounded(range: Range, profile: RiskProfileName, options: { int?: boolean } = {}) {
   return z.number({ error: (iss) => `must be a number, not ${shown(iss.input)}` }).superRefine((v, ctx) => {
-    if (options.int && !Number.isInteger(v)) ctx.addIssue({ code: 'custom', message: `must be a whole number, not ${v}` });
-    else if (range.min === range.max && v !== range.min) ctx.addIssue({ code: 'custom', message: `is fixed at ${range.min} in the ${profile} profile, not ${v}` });
-    else if (v < range.min || v > range.max) ctx.addIssue({ code: 'custom', message: `must be between ${range.min} and ${range.max} in the ${profile} profile, not ${v}` });
+    if (options.int && !Number.isInteger(v))
+      ctx.addIssue({ code: 'custom', message: `must be a whole number, not ${v}` });
+    else if (range.min === range.max && v !== range.min)
+      ctx.addIssue({ code: 'custom', message: `is fixed at ${range.min} in the ${profile} profile, not ${v}` });
+    else if (v < range.min || v > range.max)
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be between ${range.min} and ${range.max} in the ${profile} profile, not ${v}`,
+      });
   });
 }
 
@@ -70,7 +103,9 @@ function editedProfileSchema(profile: RiskProfileName) {
       max_leverage: bounded(b.max_leverage, profile),
       allow_leverage: z
         .boolean({ error: (iss) => `must be true or false, not ${shown(iss.input)}` })
-        .refine((v) => profile === 'high' || !v, { error: `can only be true in the high profile (${profile} never uses leverage)` }),
+        .refine((v) => profile === 'high' || !v, {
+          error: `can only be true in the high profile (${profile} never uses leverage)`,
+        }),
     })
     .superRefine(
       (p, ctx) => {
@@ -78,7 +113,11 @@ function editedProfileSchema(profile: RiskProfileName) {
         const cap = p.category_cap_pct as unknown;
         const risk = p.risk_per_trade_pct as unknown;
         if (typeof cap === 'number' && typeof risk === 'number' && cap < risk) {
-          ctx.addIssue({ code: 'custom', path: ['category_cap_pct'], message: `must not be below risk_per_trade_pct (${cap} < ${risk}), or a single trade would break the category cap` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['category_cap_pct'],
+            message: `must not be below risk_per_trade_pct (${cap} < ${risk}), or a single trade would break the category cap`,
+          });
         }
       },
       { when: () => true },
@@ -92,14 +131,13 @@ export interface ProfileChange {
 }
 
 export type ProfileEditCheck =
-  | { ok: true; next: RiskProfile; changes: ProfileChange[]; warnings: string[] }
-  | { ok: false; problems: string[] };
+  { ok: true; next: RiskProfile; changes: ProfileChange[]; warnings: string[] } | { ok: false; problems: string[] };
 
 function problemSentences(error: z.ZodError): string[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((k) => `${k} is not an editable field; the editable fields are ${editableFields.join(', ')}.`)
-      : [`${issue.path.join('.')} ${issue.message}.`],
+      : [`${issueText(issue)}.`],
   );
 }
 
@@ -108,15 +146,21 @@ function confirmationWarnings(current: RiskProfile, next: RiskProfile): string[]
   const warnings: string[] = [];
   const r = next.risk_per_trade_pct;
   if (next.profile === 'high' && r > confirmAbove.risk_per_trade_pct && r > current.risk_per_trade_pct) {
-    warnings.push(`Each trade may lose up to ${r}% of equity: ten losing trades in a row would cost about ${pct(100 * (1 - (1 - r / 100) ** 10))} of the account.`);
+    warnings.push(
+      `Each trade may lose up to ${r}% of equity: ten losing trades in a row would cost about ${pct(100 * (1 - (1 - r / 100) ** 10))} of the account.`,
+    );
   }
   const d = next.max_drawdown_pct;
   if (next.profile === 'high' && d > confirmAbove.max_drawdown_pct && d > current.max_drawdown_pct) {
-    warnings.push(`Trading would only halt after equity falls ${d}% from its peak, and recovering from a ${d}% loss takes a ${pct(100 * (1 / (1 - d / 100) - 1))} gain.`);
+    warnings.push(
+      `Trading would only halt after equity falls ${d}% from its peak, and recovering from a ${d}% loss takes a ${pct(100 * (1 / (1 - d / 100) - 1))} gain.`,
+    );
   }
   if (next.allow_leverage && (!current.allow_leverage || next.max_leverage > current.max_leverage)) {
     const l = next.max_leverage;
-    warnings.push(`Leverage up to ${l}x becomes possible once activated: at ${l}x a ${pct(100 / l)} price move against a position wipes out its margin, and a price gap can lose more than the stop allows.`);
+    warnings.push(
+      `Leverage up to ${l}x becomes possible once activated: at ${l}x a ${pct(100 / l)} price move against a position wipes out its margin, and a price gap can lose more than the stop allows.`,
+    );
   }
   return warnings;
 }
@@ -131,13 +175,17 @@ export function validateProfileEdit(current: RiskProfile, patch: Record<string, 
   const parsed = editedProfileSchema(current.profile).safeParse({ ...before, ...patch });
   if (!parsed.success) return { ok: false, problems: problemSentences(parsed.error) };
   const next: RiskProfile = { ...current, ...parsed.data };
-  const changes = editableFields.filter((f) => next[f] !== current[f]).map((f) => ({ field: f, from: current[f], to: next[f] }));
+  const changes = editableFields
+    .filter((f) => next[f] !== current[f])
+    .map((f) => ({ field: f, from: current[f], to: next[f] }));
   return { ok: true, next, changes, warnings: confirmationWarnings(current, next) };
 }
 
 /** What switching up to `to` means for losses, in plain words, for the confirmation question. */
 export function raiseWarning(from: RiskProfile, to: RiskProfile): string {
-  const leverage = to.allow_leverage ? ` Leverage up to ${to.max_leverage}x becomes possible once activated, which multiplies losses too.` : '';
+  const leverage = to.allow_leverage
+    ? ` Leverage up to ${to.max_leverage}x becomes possible once activated, which multiplies losses too.`
+    : '';
   return (
     `Switching from ${from.profile} to ${to.profile} lets each trade lose up to ${to.risk_per_trade_pct}% of equity instead of ${from.risk_per_trade_pct}%, ` +
     `allows ${to.max_open_positions} open positions instead of ${from.max_open_positions}, and only halts trading after a ${to.max_drawdown_pct}% fall from peak ` +
@@ -147,11 +195,20 @@ export function raiseWarning(from: RiskProfile, to: RiskProfile): string {
 
 /** The refusal of an out-of-bounds edit: every problem in one line, nothing written. */
 export function editRefused(profile: RiskProfileName, problems: readonly string[]): TraderError {
-  return new TraderError('BAD_INPUT', `The ${profile} profile was not changed: ${problems.map((p) => p.replace(/\.$/, '')).join('; ')}.`, problems);
+  return new TraderError(
+    'BAD_INPUT',
+    `The ${profile} profile was not changed: ${problems.map((p) => p.replace(/\.$/, '')).join('; ')}.`,
+    problems,
+  );
 }
 
 async function lockProfile(tx: Queryable, scope: TradingScope, profile: RiskProfileName): Promise<RiskProfile> {
-  const [row] = await queryRows(tx, RiskProfile, `select * from ${scope.table('risk_profiles')} where profile = $1 for update`, [profile]);
+  const [row] = await queryRows(
+    tx,
+    RiskProfile,
+    `select * from ${scope.table('risk_profiles')} where profile = $1 for update`,
+    [profile],
+  );
   return row!;
 }
 
@@ -169,18 +226,39 @@ export interface ProfileEditResult {
  * that need confirmation are refused unless `confirmed`. Turning allow_leverage off also
  * turns active leverage off; nothing else about the state changes.
  */
-export function editRiskProfile(db: Db, scope: TradingScope, profile: RiskProfileName, patch: Record<string, unknown>, options: { confirmed: boolean }): Promise<ProfileEditResult> {
+export function editRiskProfile(
+  db: Db,
+  scope: TradingScope,
+  profile: RiskProfileName,
+  patch: Record<string, unknown>,
+  options: { confirmed: boolean },
+): Promise<ProfileEditResult> {
   return tradingTx(db, scope, async (tx) => {
     const state = await loadState(tx, scope, { forUpdate: true });
     const current = await lockProfile(tx, scope, profile);
     const check = validateProfileEdit(current, patch);
     if (!check.ok) throw editRefused(profile, check.problems);
     if (check.warnings.length && !options.confirmed) {
-      throw new TraderError('BAD_INPUT', `This edit of the ${profile} profile needs confirmation; run it in a terminal or add --yes.`, check.warnings);
+      throw new TraderError(
+        'BAD_INPUT',
+        `This edit of the ${profile} profile needs confirmation; run it in a terminal or add --yes.`,
+        check.warnings,
+      );
     }
-    const audit = { mode: scope.mode, actor: 'USER', risk_profile: state.risk_profile, entity_type: 'risk_profile', entity_id: profile } as const;
+    const audit = {
+      mode: scope.mode,
+      actor: 'USER',
+      risk_profile: state.risk_profile,
+      entity_type: 'risk_profile',
+      entity_id: profile,
+    } as const;
     if (check.changes.length === 0) {
-      await recordAudit(tx, { ...audit, action_type: 'RISK_PROFILE_EDIT', status: 'INFO', details: { profile, unchanged: true } });
+      await recordAudit(tx, {
+        ...audit,
+        action_type: 'RISK_PROFILE_EDIT',
+        status: 'INFO',
+        details: { profile, unchanged: true },
+      });
       return { profile: current, changes: [], warnings: [], leverage_disabled: false };
     }
     const sets = check.changes.map((c, i) => `${c.field} = $${i + 2}`);
@@ -221,25 +299,56 @@ export interface ProfileSwitch {
  * `confirmed`. Leaving high turns leverage off in the same update (the state table
  * refuses leverage outside high).
  */
-export function setActiveProfile(db: Db, scope: TradingScope, profile: RiskProfileName, options: { confirmed: boolean }): Promise<ProfileSwitch> {
+export function setActiveProfile(
+  db: Db,
+  scope: TradingScope,
+  profile: RiskProfileName,
+  options: { confirmed: boolean },
+): Promise<ProfileSwitch> {
   return tradingTx(db, scope, async (tx) => {
     const state = await loadState(tx, scope, { forUpdate: true });
     const from = state.risk_profile;
-    const audit = { mode: scope.mode, actor: 'USER', risk_profile: profile, entity_type: 'risk_profile', entity_id: profile } as const;
+    const audit = {
+      mode: scope.mode,
+      actor: 'USER',
+      risk_profile: profile,
+      entity_type: 'risk_profile',
+      entity_id: profile,
+    } as const;
     if (from === profile) {
-      await recordAudit(tx, { ...audit, action_type: 'RISK_PROFILE_CHANGE', status: 'INFO', details: { from, to: profile, unchanged: true } });
+      await recordAudit(tx, {
+        ...audit,
+        action_type: 'RISK_PROFILE_CHANGE',
+        status: 'INFO',
+        details: { from, to: profile, unchanged: true },
+      });
       return { from, to: profile, changed: false, leverage_disabled: false };
     }
     if (isRaise(from, profile) && !options.confirmed) {
-      throw new TraderError('BAD_INPUT', `Raising the risk profile from ${from} to ${profile} needs confirmation; run it in a terminal or add --yes.`);
+      throw new TraderError(
+        'BAD_INPUT',
+        `Raising the risk profile from ${from} to ${profile} needs confirmation; run it in a terminal or add --yes.`,
+      );
     }
     const leverageDisabled = state.leverage_enabled;
-    await updateState(tx, scope, leverageDisabled ? { risk_profile: profile, leverage_enabled: false, leverage_enabled_at: null } : { risk_profile: profile });
+    await updateState(
+      tx,
+      scope,
+      leverageDisabled
+        ? { risk_profile: profile, leverage_enabled: false, leverage_enabled_at: null }
+        : { risk_profile: profile },
+    );
     await recordAudit(tx, {
       ...audit,
       action_type: 'RISK_PROFILE_CHANGED',
       status: 'SUCCESS',
-      details: { from, to: profile, raise: isRaise(from, profile), confirmed: options.confirmed, leverage_disabled: leverageDisabled },
+      details: {
+        from,
+        to: profile,
+        raise: isRaise(from, profile),
+        confirmed: options.confirmed,
+        leverage_disabled: leverageDisabled,
+      },
     });
     return { from, to: profile, changed: true, leverage_disabled: leverageDisabled };
   });

@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { quote } from '../core/quote.ts';
 
 /** TEST trades on paper; LIVE is real money. Chosen per process, never per command. */
 export const SystemMode = z.enum(['TEST', 'LIVE']);
 export type SystemMode = z.infer<typeof SystemMode>;
 
-/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql). */
-export type TradingTable = 'state' | 'risk_profiles' | 'wallets' | 'positions' | 'trades' | 'proposals';
+/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql). */
+export type TradingTable =
+  'state' | 'risk_profiles' | 'wallets' | 'positions' | 'trades' | 'proposals' | 'orders' | 'order_fills';
 
 /**
  * Where one system mode's state lives and the database role that may touch it. The
@@ -34,7 +36,11 @@ export function parseSystemModeEnv(env: NodeJS.ProcessEnv) {
 /** The process's system mode: `TRADER_SYSTEM_MODE` (TEST unless it says LIVE). */
 export function systemModeFromEnv(env: NodeJS.ProcessEnv = process.env): SystemMode {
   const parsed = parseSystemModeEnv(env);
-  if (!parsed.success) throw new TraderError('BAD_INPUT', `TRADER_SYSTEM_MODE is '${env.TRADER_SYSTEM_MODE}'; set it to TEST (paper trading, the default) or LIVE.`);
+  if (!parsed.success)
+    throw new TraderError(
+      'BAD_INPUT',
+      `TRADER_SYSTEM_MODE is ${quote(env.TRADER_SYSTEM_MODE)}; set it to TEST (paper trading, the default) or LIVE.`,
+    );
   return parsed.data;
 }
 

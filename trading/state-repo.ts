@@ -53,12 +53,23 @@ export const RiskProfile = z.object({
 export type RiskProfile = z.infer<typeof RiskProfile>;
 
 /** The leverage the account may use now: the profile's maximum only when High allows it and it was activated. */
-export function usableLeverage(state: Pick<TradingState, 'risk_profile' | 'leverage_enabled'>, profile: RiskProfile): number {
+export function usableLeverage(
+  state: Pick<TradingState, 'risk_profile' | 'leverage_enabled'>,
+  profile: RiskProfile,
+): number {
   return state.risk_profile === 'high' && profile.allow_leverage && state.leverage_enabled ? profile.max_leverage : 1;
 }
 
-export async function loadState(q: Queryable, scope: TradingScope, options: { forUpdate?: boolean } = {}): Promise<TradingState> {
-  const [row] = await queryRows(q, TradingState, `select * from ${scope.table('state')} where id = 1${options.forUpdate ? ' for update' : ''}`);
+export async function loadState(
+  q: Queryable,
+  scope: TradingScope,
+  options: { forUpdate?: boolean } = {},
+): Promise<TradingState> {
+  const [row] = await queryRows(
+    q,
+    TradingState,
+    `select * from ${scope.table('state')} where id = 1${options.forUpdate ? ' for update' : ''}`,
+  );
   return row!;
 }
 
@@ -67,20 +78,45 @@ export function currentState(db: Db, scope: TradingScope): Promise<TradingState>
   return tradingTx(db, scope, (tx) => loadState(tx, scope));
 }
 
-export async function loadRiskProfile(q: Queryable, scope: TradingScope, profile: RiskProfileName): Promise<RiskProfile> {
-  const [row] = await queryRows(q, RiskProfile, `select * from ${scope.table('risk_profiles')} where profile = $1`, [profile]);
+export async function loadRiskProfile(
+  q: Queryable,
+  scope: TradingScope,
+  profile: RiskProfileName,
+): Promise<RiskProfile> {
+  const [row] = await queryRows(q, RiskProfile, `select * from ${scope.table('risk_profiles')} where profile = $1`, [
+    profile,
+  ]);
   return row!;
 }
 
 export async function loadRiskProfiles(q: Queryable, scope: TradingScope): Promise<RiskProfile[]> {
-  return queryRows(q, RiskProfile, `select * from ${scope.table('risk_profiles')} order by array_position(array['low','medium','high'], profile)`);
+  return queryRows(
+    q,
+    RiskProfile,
+    `select * from ${scope.table('risk_profiles')} order by array_position(array['low','medium','high'], profile)`,
+  );
 }
 
 /** Columns of the state row a command may change; the names are fixed here, never taken from input. */
 const patchableKeys = [
-  'operational_mode', 'risk_profile', 'leverage_enabled', 'leverage_enabled_at', 'halted', 'emergency', 'halt_reason', 'halted_at',
-  'emergency_halt_action', 'close_all_acknowledged_at', 'equity', 'peak_equity', 'drawdown_pct', 'equity_as_of',
-  'paper_fee_bps', 'paper_slippage_bps', 'proposal_ttl_minutes', 'initial_balance',
+  'operational_mode',
+  'risk_profile',
+  'leverage_enabled',
+  'leverage_enabled_at',
+  'halted',
+  'emergency',
+  'halt_reason',
+  'halted_at',
+  'emergency_halt_action',
+  'close_all_acknowledged_at',
+  'equity',
+  'peak_equity',
+  'drawdown_pct',
+  'equity_as_of',
+  'paper_fee_bps',
+  'paper_slippage_bps',
+  'proposal_ttl_minutes',
+  'initial_balance',
 ] as const satisfies readonly (keyof TradingState)[];
 export type StatePatch = Partial<Pick<TradingState, (typeof patchableKeys)[number]>>;
 const patchable = new Set<string>(patchableKeys);

@@ -1,5 +1,6 @@
 import { isTraderError, TraderError } from '../../core/errors.ts';
 import type { Classified } from './retry.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * ccxt is imported only here, lazily: importing it costs ~1.2 s and ~470 MB, so runs
@@ -31,7 +32,8 @@ function rewriteHosts(urls: unknown, origin: string): unknown {
       return urls;
     }
   }
-  if (urls && typeof urls === 'object') return Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, rewriteHosts(v, origin)]));
+  if (urls && typeof urls === 'object')
+    return Object.fromEntries(Object.entries(urls).map(([k, v]) => [k, rewriteHosts(v, origin)]));
   return urls;
 }
 
@@ -39,24 +41,36 @@ function rewriteHosts(urls: unknown, origin: string): unknown {
 export async function openExchange(id: string, options: ExchangeOptions = {}): Promise<CcxtExchange> {
   const ccxt = await loadCcxt();
   if (!/^[a-z][a-z0-9_]*$/.test(id) || !Object.hasOwn(ccxt.exchanges, id)) {
-    throw new TraderError('BAD_INPUT', `Unknown exchange '${id}': use a ccxt exchange id such as binance, kraken or coinbase.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `Unknown exchange ${quote(id)}: use a ccxt exchange id such as binance, kraken or coinbase.`,
+    );
   }
   const Klass = (ccxt.exchanges as unknown as Record<string, new (config: object) => CcxtExchange>)[id]!;
   const exchange = new Klass({
     enableRateLimit: true,
     timeout: options.timeoutMs ?? 10_000,
     // Spot only: otherwise loading markets also asks margin, futures and wallet endpoints.
-    options: { defaultType: 'spot', fetchMarkets: { types: ['spot'] }, fetchCurrencies: false, fetchMargins: false, adjustForTimeDifference: false },
+    options: {
+      defaultType: 'spot',
+      fetchMarkets: { types: ['spot'] },
+      fetchCurrencies: false,
+      fetchMargins: false,
+      adjustForTimeDifference: false,
+    },
   });
   if (options.sandbox) {
     if (!exchange.urls || !(exchange.urls as Record<string, unknown>).test) {
-      throw new TraderError('BAD_INPUT', `Exchange '${id}' has no testnet in ccxt; drop --sandbox.`);
+      throw new TraderError('BAD_INPUT', `Exchange ${quote(id)} has no testnet in ccxt; drop --sandbox.`);
     }
     exchange.setSandboxMode(true);
   }
   if (options.baseUrl) {
     const origin = new URL(options.baseUrl).origin;
-    (exchange.urls as Record<string, unknown>).api = rewriteHosts((exchange.urls as Record<string, unknown>).api, origin);
+    (exchange.urls as Record<string, unknown>).api = rewriteHosts(
+      (exchange.urls as Record<string, unknown>).api,
+      origin,
+    );
   }
   return exchange;
 }

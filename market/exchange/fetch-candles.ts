@@ -6,6 +6,7 @@ import { parseTimeframe } from '../timeframes.ts';
 import { keepClosed, validateOhlcvPage } from './candle-page.ts';
 import { type CcxtExchange, checkedAnswer, marketsLoader } from './ccxt-loader.ts';
 import { type Classified, type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
+import { throwIfStopping } from '../../sandbox/stop.ts';
 
 export interface FetchCandlesRequest {
   exchange: string;
@@ -37,34 +38,46 @@ export interface FetchDeps extends Pick<RetryDeps, 'sleep' | 'random' | 'onRetry
   onPage?: (info: { symbol: string; stored: number; cursor: number; until: number }) => void;
 }
 
-
 /**
  * Fetches closed candles page by page and upserts each page in its own transaction, so a
  * killed fetch resumes from the last stored candle with no gap and no duplicate. A candle
  * counts as closed only when both our clock and the exchange's say so (clock skew never
  * lets a still-open candle in).
  */
-export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRequest, deps: FetchDeps): Promise<FetchCandlesResult> {
+export async function fetchCandles(
+  db: Db,
+  ex: CcxtExchange,
+  req: FetchCandlesRequest,
+  deps: FetchDeps,
+): Promise<FetchCandlesResult> {
   const tf = parseTimeframe(req.timeframe);
   const now = deps.now ?? Date.now;
   const limit = deps.pageLimit ?? 1000;
   const key = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
   let requests = 0;
-  const call = <T>(what: string, fn: () => Promise<T>) => withRetry(what, () => (requests++, checkedAnswer(ex, fn)), deps.policy, deps);
+  const call = <T>(what: string, fn: () => Promise<T>) =>
+    withRetry(what, () => (requests++, checkedAnswer(ex, fn)), deps.policy, deps);
 
   const markets = await call(`loading ${req.exchange} markets`, marketsLoader(ex));
-  if (!markets[req.symbol]) throw new TraderError('BAD_INPUT', `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`);
+  if (!markets[req.symbol])
+    throw new TraderError(
+      'BAD_INPUT',
+      `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`,
+    );
   const exchangeNow = ex.has.fetchTime
     ? await call(`${req.exchange} server time`, async () => {
         const t = await ex.fetchTime();
-        if (typeof t !== 'number' || !Number.isFinite(t)) throw new TraderError('TRANSIENT', `${req.exchange} returned no server time`);
+        if (typeof t !== 'number' || !Number.isFinite(t))
+          throw new TraderError('TRANSIENT', `${req.exchange} returned no server time`);
         return t;
       })
     : undefined;
   const closedBy = Math.min(now(), exchangeNow ?? Infinity);
   const until = Math.min(req.until ?? Infinity, closedBy);
   const cached = await lastCandleTs(db, key);
-  let cursor = req.since ?? (cached === null ? Math.floor((until - (deps.defaultHistoryBars ?? 1000) * tf) / tf) * tf : cached + tf);
+  let cursor =
+    req.since ??
+    (cached === null ? Math.floor((until - (deps.defaultHistoryBars ?? 1000) * tf) / tf) * tf : cached + tf);
   if (cached !== null && cached >= cursor) cursor = cached + tf;
   const from = cursor;
   await db.transaction((tx) => ensureInstrument(tx, req.exchange, req.symbol));
@@ -74,9 +87,17 @@ export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRe
   // An exchange that keeps answering the same page would loop forever; a correct one needs at most this many pages.
   const maxPages = Math.ceil((until - cursor) / tf / Math.max(1, limit)) * 4 + 10;
   while (cursor < until && cursor + tf <= closedBy) {
-    if (pages >= maxPages) throw new TraderError('TRANSIENT', `${req.exchange} ${req.symbol}: pages do not advance past ${new Date(cursor).toISOString()}; try again later.`);
+    // Between pages (each page is stored in its own transaction) is where SIGTERM stops a download.
+    throwIfStopping();
+    if (pages >= maxPages)
+      throw new TraderError(
+        'TRANSIENT',
+        `${req.exchange} ${req.symbol}: pages do not advance past ${new Date(cursor).toISOString()}; try again later.`,
+      );
     const what = `${req.exchange} ${req.symbol} ${req.timeframe} candles from ${new Date(cursor).toISOString()}`;
-    const page = await call(what, async () => validateOhlcvPage(await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit), req.timeframe, what));
+    const page = await call(what, async () =>
+      validateOhlcvPage(await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit), req.timeframe, what),
+    );
     pages++;
     if (page.ts.length === 0) break;
     const closed = keepClosed(page, cursor, until, closedBy, tf);
@@ -85,7 +106,8 @@ export async function fetchCandles(db: Db, ex: CcxtExchange, req: FetchCandlesRe
       stored += closed.ts.length;
     }
     const next = page.ts.at(-1)! + tf;
-    if (next <= cursor) throw new TraderError('TRANSIENT', `${what}: the exchange answered with older candles; try again later.`);
+    if (next <= cursor)
+      throw new TraderError('TRANSIENT', `${what}: the exchange answered with older candles; try again later.`);
     cursor = next;
     deps.onPage?.({ symbol: req.symbol, stored, cursor, until });
   }

@@ -14,7 +14,12 @@ export interface RetryPolicy {
   totalBudgetMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 15_000, totalBudgetMs: 60_000 };
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 5,
+  baseDelayMs: 500,
+  maxDelayMs: 15_000,
+  totalBudgetMs: 60_000,
+};
 
 export type FaultKind = 'rate_limited' | 'transient' | 'permanent';
 
@@ -33,7 +38,8 @@ export interface RetryDeps {
   onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
 }
 
-const withoutQueryStrings = (text: string) => text.replace(/\?\S*/g, '?…');
+/** Signed requests carry their signature in the query string, so no message keeps one. */
+export const withoutQueryStrings = (text: string) => text.replace(/\?\S*/g, '?…');
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -43,7 +49,12 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
   return Math.round(random() * ceiling);
 }
 
-export async function withRetry<T>(what: string, fn: () => Promise<T>, policy: RetryPolicy, deps: RetryDeps): Promise<T> {
+export async function withRetry<T>(
+  what: string,
+  fn: () => Promise<T>,
+  policy: RetryPolicy,
+  deps: RetryDeps,
+): Promise<T> {
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const now = deps.now ?? Date.now;
@@ -59,10 +70,16 @@ export async function withRetry<T>(what: string, fn: () => Promise<T>, policy: R
       if (fault.kind === 'permanent') throw e;
       const waitMs = fault.retryAfterMs ?? backoffMs(policy, attempt, random);
       if (attempt >= policy.maxAttempts) {
-        throw new TraderError('TRANSIENT', `${what} still failing after ${attempt} attempts (${reason}); try again later.`);
+        throw new TraderError(
+          'TRANSIENT',
+          `${what} still failing after ${attempt} attempts (${reason}); try again later.`,
+        );
       }
       if (now() + waitMs > deadline) {
-        throw new TraderError('TIMEOUT', `${what} did not succeed within ${Math.round(policy.totalBudgetMs / 1000)} s (${attempt} attempts, last: ${reason}).`);
+        throw new TraderError(
+          'TIMEOUT',
+          `${what} did not succeed within ${Math.round(policy.totalBudgetMs / 1000)} s (${attempt} attempts, last: ${reason}).`,
+        );
       }
       deps.onRetry?.({ attempt, waitMs, reason });
       await sleep(waitMs);

@@ -49,9 +49,16 @@ export async function toInstrument(ex: CcxtExchange, m: CcxtMarket): Promise<Ins
 }
 
 /** Loads the exchange's spot markets and stores their metadata in one transaction. */
-export async function syncMarkets(db: Db, ex: CcxtExchange, policy: RetryPolicy, deps: Pick<RetryDeps, 'classify' | 'sleep' | 'onRetry'>): Promise<InstrumentRow[]> {
+export async function syncMarkets(
+  db: Db,
+  ex: CcxtExchange,
+  policy: RetryPolicy,
+  deps: Pick<RetryDeps, 'classify' | 'sleep' | 'onRetry'>,
+): Promise<InstrumentRow[]> {
   const markets = await withRetry(`loading ${ex.id} markets`, marketsLoader(ex, true), policy, deps);
-  const spot = (Object.values(markets) as unknown as CcxtMarket[]).filter((m) => m.spot !== false && m.active !== false);
+  const spot = (Object.values(markets) as unknown as CcxtMarket[]).filter(
+    (m) => m.spot !== false && m.active !== false,
+  );
   const rows = await Promise.all(spot.map((m) => toInstrument(ex, m)));
   await db.transaction((tx) => upsertInstruments(tx, rows));
   return rows;

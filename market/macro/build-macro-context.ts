@@ -20,7 +20,11 @@ export function resolveMacroOptions(options: BuildMacroOptions): { derive: Deriv
  * still run; modules that need it must handle a missing `macro` key. For many asOf values
  * at once (backtests) use macroTimeline: same values, one query.
  */
-export async function buildMacroContext(q: Queryable, asOf: Date, options: BuildMacroOptions = {}): Promise<Macro | null> {
+export async function buildMacroContext(
+  q: Queryable,
+  asOf: Date,
+  options: BuildMacroOptions = {},
+): Promise<Macro | null> {
   const { derive, lookbackDays } = resolveMacroOptions(options);
   const raw = await loadMacroAsOf(q, asOf, lookbackDays, { source: options.source });
   return raw ? deriveMacro(raw, asOf, derive) : null;

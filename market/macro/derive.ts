@@ -121,7 +121,9 @@ export function deriveSeries(raw: RawMacroSeries): DerivedSeries {
     });
   }
   const ts = [...byTs.keys()].sort((a, b) => a - b);
-  const levels = Object.fromEntries(macroMetricNames.map((m) => [m, [] as (number | null)[]])) as DerivedSeries['levels'];
+  const levels = Object.fromEntries(
+    macroMetricNames.map((m) => [m, [] as (number | null)[]]),
+  ) as DerivedSeries['levels'];
   const forwardFilled: (boolean | null)[] = [];
   for (const t of ts) {
     const row = byTs.get(t)!;
@@ -134,7 +136,12 @@ export function deriveSeries(raw: RawMacroSeries): DerivedSeries {
 }
 
 /** Trend of one derived series over `lookbackDays`, ending at its last element; see the header. */
-export function trendOf(ts: number[], values: (number | null)[], lookbackDays: number, thresholdPct: number): MacroTrend | null {
+export function trendOf(
+  ts: number[],
+  values: (number | null)[],
+  lookbackDays: number,
+  thresholdPct: number,
+): MacroTrend | null {
   const end = ts.length - 1;
   const v1 = values[end];
   if (end < 0 || v1 === null || v1 === undefined) return null;

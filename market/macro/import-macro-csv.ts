@@ -4,6 +4,7 @@ import { TraderError } from '../../core/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { DAY_MS, rawMetrics } from './derive.ts';
 import { upsertMacroPoints, type MacroPoint } from './macro-repo.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * Imports the shared data set's daily macro CSVs (see the data README) into `macro_series`.
@@ -18,7 +19,8 @@ import { upsertMacroPoints, type MacroPoint } from './macro-repo.ts';
  */
 
 export const macroCsvFormats = {
-  coingecko_csv: 'timestamp,total_mcap_usd,btc_mcap_usd,usdt_mcap_usd,btc_dominance_pct,usdt_dominance_pct,total_mcap_ffill',
+  coingecko_csv:
+    'timestamp,total_mcap_usd,btc_mcap_usd,usdt_mcap_usd,btc_dominance_pct,usdt_dominance_pct,total_mcap_ffill',
   tradingview_csv: 'timestamp,btc_d_pct,usdt_d_pct,total3_usd',
 } as const;
 export type MacroCsvSource = keyof typeof macroCsvFormats;
@@ -43,10 +45,16 @@ type RowToPoints = (v: number[], fail: (problem: string) => never) => [string, n
 
 const coingeckoRow: RowToPoints = ([, total, btc, usdt, btcPct, usdtPct, ffill], fail) => {
   if (!(total! > 0)) fail(`total_mcap_usd ${total} must be positive`);
-  for (const [name, v] of [['btc_dominance_pct', btcPct], ['usdt_dominance_pct', usdtPct]] as const) {
+  for (const [name, v] of [
+    ['btc_dominance_pct', btcPct],
+    ['usdt_dominance_pct', usdtPct],
+  ] as const) {
     if (v! < 0 || v! > 100) fail(`${name} ${v} is outside 0..100`);
   }
-  for (const [name, mcap, reported] of [['btc', btc, btcPct], ['usdt', usdt, usdtPct]] as const) {
+  for (const [name, mcap, reported] of [
+    ['btc', btc, btcPct],
+    ['usdt', usdt, usdtPct],
+  ] as const) {
     if (mcap! < 0) fail(`${name}_mcap_usd ${mcap} is negative`);
     const computed = (100 * mcap!) / total!;
     if (Math.abs(computed - reported!) > DOMINANCE_TOLERANCE_PP) {
@@ -54,38 +62,63 @@ const coingeckoRow: RowToPoints = ([, total, btc, usdt, btcPct, usdtPct, ffill],
     }
   }
   if (ffill !== 0 && ffill !== 1) fail(`total_mcap_ffill ${ffill} must be 0 or 1`);
-  return [[rawMetrics.total, total!], [rawMetrics.btcMcap, btc!], [rawMetrics.usdtMcap, usdt!], [rawMetrics.totalFfill, ffill!]];
+  return [
+    [rawMetrics.total, total!],
+    [rawMetrics.btcMcap, btc!],
+    [rawMetrics.usdtMcap, usdt!],
+    [rawMetrics.totalFfill, ffill!],
+  ];
 };
 
 const tradingviewRow: RowToPoints = ([, btcD, usdtD, total3], fail) => {
-  for (const [name, v] of [['btc_d_pct', btcD], ['usdt_d_pct', usdtD]] as const) {
+  for (const [name, v] of [
+    ['btc_d_pct', btcD],
+    ['usdt_d_pct', usdtD],
+  ] as const) {
     if (v! < 0 || v! > 100) fail(`${name} ${v} is outside 0..100`);
   }
   if (btcD! + usdtD! > 100) fail(`btc_d_pct + usdt_d_pct = ${btcD! + usdtD!} exceeds 100`);
   if (!(total3! > 0)) fail(`total3_usd ${total3} must be positive`);
-  return [[rawMetrics.btcD, btcD!], [rawMetrics.usdtD, usdtD!], [rawMetrics.total3, total3!]];
+  return [
+    [rawMetrics.btcD, btcD!],
+    [rawMetrics.usdtD, usdtD!],
+    [rawMetrics.total3, total3!],
+  ];
 };
 
-const rowParsers: Record<MacroCsvSource, RowToPoints> = { coingecko_csv: coingeckoRow, tradingview_csv: tradingviewRow };
+const rowParsers: Record<MacroCsvSource, RowToPoints> = {
+  coingecko_csv: coingeckoRow,
+  tradingview_csv: tradingviewRow,
+};
 
 /**
  * Parses and validates one macro CSV into points. The header picks the source (or must
  * match `source` when given); rows need finite numbers, a timestamp at 00:00 UTC, strictly
  * ascending. The first bad row throws BAD_INPUT naming its line.
  */
-export function parseMacroCsv(text: string, options: { source?: MacroCsvSource; file?: string } = {}): { source: MacroCsvSource; points: MacroPoint[]; rows: number } {
+export function parseMacroCsv(
+  text: string,
+  options: { source?: MacroCsvSource; file?: string } = {},
+): { source: MacroCsvSource; points: MacroPoint[]; rows: number } {
   const where = options.file ? path.basename(options.file) : 'CSV';
   const fail: Fail = (line, problem) => {
     throw new TraderError('BAD_INPUT', `${where} line ${line}: ${problem}; fix or remove that row and import again.`);
   };
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
-  const header = (lines[0] ?? '').replace(/^\uFEFF/, '').trim().replace(/\s*,\s*/g, ',');
+  const header = (lines[0] ?? '')
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .replace(/\s*,\s*/g, ',');
   const detected = (Object.keys(macroCsvFormats) as MacroCsvSource[]).find((s) => macroCsvFormats[s] === header);
   const source = options.source ?? detected;
   if (!source || macroCsvFormats[source] !== header) {
-    const expected = source ? `'${macroCsvFormats[source]}' for source ${source}` : `one of ${Object.values(macroCsvFormats).map((h) => `'${h}'`).join(' or ')}`;
-    throw new TraderError('BAD_INPUT', `${where} line 1: the header must be ${expected} but is '${header.slice(0, 120)}'.`);
+    const expected = source
+      ? `'${macroCsvFormats[source]}' for source ${source}`
+      : `one of ${Object.values(macroCsvFormats)
+          .map((h) => `'${h}'`)
+          .join(' or ')}`;
+    throw new TraderError('BAD_INPUT', `${where} line 1: the header must be ${expected} but is ${quote(header)}.`);
   }
   if (lines.length < 2) throw new TraderError('BAD_INPUT', `${where} has a header but no rows: nothing to import.`);
 
@@ -101,28 +134,40 @@ export function parseMacroCsv(text: string, options: { source?: MacroCsvSource; 
       const raw = cell.trim();
       // Number('') is 0, so an empty cell must be caught before converting.
       const v = raw === '' ? NaN : Number(raw);
-      if (!Number.isFinite(v)) fail(lineNo, `${names[c]} '${raw}' is not a number`);
+      if (!Number.isFinite(v)) fail(lineNo, `${names[c]} ${quote(raw)} is not a number`);
       return v;
     });
     const ts = values[0]!;
     const iso = (ms: number) => new Date(ms).toISOString();
-    if (!Number.isSafeInteger(ts) || ts < 0) fail(lineNo, `timestamp ${ts} is not a whole number of ms since the epoch`);
+    if (!Number.isSafeInteger(ts) || ts < 0)
+      fail(lineNo, `timestamp ${ts} is not a whole number of ms since the epoch`);
     if (ts % DAY_MS !== 0) fail(lineNo, `timestamp ${ts} (${iso(ts)}) is not 00:00 UTC of a day`);
     if (ts === prevTs) fail(lineNo, `duplicate timestamp ${ts} (${iso(ts)}), the same as the previous row`);
-    if (ts < prevTs) fail(lineNo, `timestamps are not sorted: ${ts} (${iso(ts)}) comes after ${prevTs} (${iso(prevTs)})`);
-    for (const [metric, value] of toPoints(values, (problem) => fail(lineNo, problem))) points.push({ source, metric, ts, value });
+    if (ts < prevTs)
+      fail(lineNo, `timestamps are not sorted: ${ts} (${iso(ts)}) comes after ${prevTs} (${iso(prevTs)})`);
+    for (const [metric, value] of toPoints(values, (problem) => fail(lineNo, problem)))
+      points.push({ source, metric, ts, value });
     prevTs = ts;
   }
   return { source, points, rows: lines.length - 1 };
 }
 
 /** Validates `file` completely, then upserts all its points in one transaction. */
-export async function importMacroCsv(db: Db, options: { file: string; source?: string }): Promise<ImportMacroCsvResult> {
+export async function importMacroCsv(
+  db: Db,
+  options: { file: string; source?: string },
+): Promise<ImportMacroCsvResult> {
   const { file } = options;
   if (options.source !== undefined && !isMacroCsvSource(options.source)) {
-    throw new TraderError('BAD_INPUT', `Macro source '${options.source}' is not importable from CSV: use ${Object.keys(macroCsvFormats).join(' or ')}.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `Macro source ${quote(options.source)} is not importable from CSV: use ${Object.keys(macroCsvFormats).join(' or ')}.`,
+    );
   }
-  const parsed = parseMacroCsv(await readTextFile(file), { source: options.source as MacroCsvSource | undefined, file });
+  const parsed = parseMacroCsv(await readTextFile(file), {
+    source: options.source as MacroCsvSource | undefined,
+    file,
+  });
   const written = await db.transaction((tx) => upsertMacroPoints(tx, parsed.points));
   return {
     source: parsed.source,

@@ -93,7 +93,12 @@ const PointRow = z.object({ source: z.string(), metric: z.string(), ts: z.number
  * One query for every point that `selectMacroAsOf` may need at any asOf in [fromMs, toMs]
  * with windows of `lookbackDays`: a superset, possibly with a few points no asOf uses.
  */
-export async function loadMacroPoints(q: Queryable, range: { fromMs: number; toMs: number }, lookbackDays: number, source?: string | null): Promise<MacroPoint[]> {
+export async function loadMacroPoints(
+  q: Queryable,
+  range: { fromMs: number; toMs: number },
+  lookbackDays: number,
+  source?: string | null,
+): Promise<MacroPoint[]> {
   const lagSources = Object.keys(visibilityLagMs);
   return queryRows(q, PointRow, pointsSql, [
     lagSources,
@@ -117,7 +122,12 @@ export interface LoadMacroOptions {
  * point up to that point. One source only, because sources measure different coin
  * universes. Null when no source has a visible point. Rules: macro-select.ts.
  */
-export async function loadMacroAsOf(q: Queryable, asOf: Date, lookbackDays: number, options: LoadMacroOptions = {}): Promise<RawMacroSeries | null> {
+export async function loadMacroAsOf(
+  q: Queryable,
+  asOf: Date,
+  lookbackDays: number,
+  options: LoadMacroOptions = {},
+): Promise<RawMacroSeries | null> {
   const asOfMs = checkAsOf(asOf);
   checkLookbackDays(lookbackDays);
   const points = await loadMacroPoints(q, { fromMs: asOfMs, toMs: asOfMs }, lookbackDays, options.source);

@@ -52,7 +52,13 @@ export function indexMacroPoints(points: readonly MacroPoint[]): MacroPointIndex
   for (const [source, list] of grouped) {
     // Metric as tie-break only makes the order independent of the order rows arrived in.
     list.sort((a, b) => a.ts - b.ts || (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0));
-    sources.set(source, { source, lag: lagOf(source), ts: list.map((p) => p.ts), metric: list.map((p) => p.metric), value: list.map((p) => p.value) });
+    sources.set(source, {
+      source,
+      lag: lagOf(source),
+      ts: list.map((p) => p.ts),
+      metric: list.map((p) => p.metric),
+      value: list.map((p) => p.value),
+    });
   }
   return { sources };
 }
@@ -114,7 +120,12 @@ export function macroWindow(index: MacroPointIndex, pick: MacroPick, lookbackDay
 }
 
 /** What `deriveMacro` needs at `asOfMs`, from `index` alone; null when no source has a visible point. */
-export function selectMacroAsOf(index: MacroPointIndex, asOfMs: number, lookbackDays: number, only?: string | null): RawMacroSeries | null {
+export function selectMacroAsOf(
+  index: MacroPointIndex,
+  asOfMs: number,
+  lookbackDays: number,
+  only?: string | null,
+): RawMacroSeries | null {
   const pick = pickMacroSource(index, asOfMs, only);
   return pick ? macroWindow(index, pick, lookbackDays) : null;
 }
@@ -127,6 +138,9 @@ export function checkAsOf(asOf: Date, what = 'as-of time'): number {
 
 export function checkLookbackDays(lookbackDays: number): void {
   if (!Number.isFinite(lookbackDays) || lookbackDays < 0) {
-    throw new TraderError('BAD_INPUT', `The macro lookback must be a non-negative number of days, not ${lookbackDays}.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `The macro lookback must be a non-negative number of days, not ${lookbackDays}.`,
+    );
   }
 }

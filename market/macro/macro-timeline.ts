@@ -33,10 +33,18 @@ function freezeTrends(m: Macro): Macro {
 
 export type MacroTimeline = (asOf: Date) => Macro | null;
 
-export async function macroTimeline(q: Queryable, range: { from: Date; to: Date }, options: BuildMacroOptions = {}): Promise<MacroTimeline> {
+export async function macroTimeline(
+  q: Queryable,
+  range: { from: Date; to: Date },
+  options: BuildMacroOptions = {},
+): Promise<MacroTimeline> {
   const fromMs = checkAsOf(range.from, 'start of the macro range');
   const toMs = checkAsOf(range.to, 'end of the macro range');
-  if (fromMs > toMs) throw new TraderError('BAD_INPUT', `The macro range starts (${range.from.toISOString()}) after it ends (${range.to.toISOString()}).`);
+  if (fromMs > toMs)
+    throw new TraderError(
+      'BAD_INPUT',
+      `The macro range starts (${range.from.toISOString()}) after it ends (${range.to.toISOString()}).`,
+    );
   const { derive, lookbackDays } = resolveMacroOptions(options);
   checkLookbackDays(lookbackDays);
   const index = indexMacroPoints(await loadMacroPoints(q, { fromMs, toMs }, lookbackDays, options.source));
@@ -46,7 +54,10 @@ export async function macroTimeline(q: Queryable, range: { from: Date; to: Date 
     const asOfMs = checkAsOf(asOf);
     // Outside the range the loaded points may lack newer points or older window rows.
     if (asOfMs < fromMs || asOfMs > toMs) {
-      throw new TraderError('BAD_INPUT', `As-of ${asOf.toISOString()} is outside the macro timeline's range ${range.from.toISOString()}..${range.to.toISOString()}.`);
+      throw new TraderError(
+        'BAD_INPUT',
+        `As-of ${asOf.toISOString()} is outside the macro timeline's range ${range.from.toISOString()}..${range.to.toISOString()}.`,
+      );
     }
     const pick = pickMacroSource(index, asOfMs, options.source);
     if (!pick) return null;

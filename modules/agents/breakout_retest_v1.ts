@@ -1,4 +1,19 @@
-import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
+import {
+  adxScore,
+  agentParams,
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  noSignal,
+  notEnoughData,
+  px,
+  riskAndTargetsValid,
+  rMultiplesText,
+  rTargets,
+  sortedR,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Breakout-and-retest on the last closed candle.
@@ -29,7 +44,13 @@ export const manifest = defineManifest({
   output_keys: ['signals'],
   params: z
     .object({
-      lookback: z.number().int().min(5).max(500).default(20).describe('candles before the breakout candle that form the channel'),
+      lookback: z
+        .number()
+        .int()
+        .min(5)
+        .max(500)
+        .default(20)
+        .describe('candles before the breakout candle that form the channel'),
       max_bars_since_breakout: z
         .number()
         .int()
@@ -43,9 +64,17 @@ export const manifest = defineManifest({
         .max(5)
         .default(0.25)
         .describe('the pullback extreme must come within this many ATRs of the broken level (either side)'),
-      stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance beyond the retest low (high for shorts), in ATRs'),
+      stop_atr_mult: z
+        .number()
+        .min(0)
+        .max(10)
+        .default(0.25)
+        .describe('stop distance beyond the retest low (high for shorts), in ATRs'),
       targets_r: agentParams.targetsR(),
-      allow_short: z.boolean().default(false).describe('also signal short breakdown retests (off by default: a spot account cannot short)'),
+      allow_short: z
+        .boolean()
+        .default(false)
+        .describe('also signal short breakdown retests (off by default: a spot account cannot short)'),
       with_trend_only: z
         .boolean()
         .default(true)
@@ -55,8 +84,15 @@ export const manifest = defineManifest({
     .strict(),
 });
 
-type Signal = { direction: 'long' | 'short'; setup: string; entry: number; stop: number; targets: number[]; rr: number; confidence: number };
-
+type Signal = {
+  direction: 'long' | 'short';
+  setup: string;
+  entry: number;
+  stop: number;
+  targets: number[];
+  rr: number;
+  confidence: number;
+};
 
 /** Candles needed: the channel before the oldest allowed breakout candle, the breakout window and the last candle. */
 export function requiredCandles(p: { lookback: number; max_bars_since_breakout: number }): number {
@@ -67,7 +103,14 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) return noSignal(notEnoughData(need, n, `channel ${params.lookback} + breakout window ${params.max_bars_since_breakout} + the last candle`));
+  if (n < need)
+    return noSignal(
+      notEnoughData(
+        need,
+        n,
+        `channel ${params.lookback} + breakout window ${params.max_bars_since_breakout} + the last candle`,
+      ),
+    );
   const last = n - 1;
   const atr = view.volatility.atr;
   const { trend, adx } = view.market_state;
@@ -86,7 +129,10 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     let b = -1;
     let level = Number.NaN;
     for (let i = last - 1; i >= last - params.max_bars_since_breakout; i--) {
-      const lv = direction === 'long' ? sdk.indicators.highest(high, i - params.lookback, i) : sdk.indicators.lowest(low, i - params.lookback, i);
+      const lv =
+        direction === 'long'
+          ? sdk.indicators.highest(high, i - params.lookback, i)
+          : sdk.indicators.lowest(low, i - params.lookback, i);
       if (direction === 'long' ? close[i]! > lv : close[i]! < lv) {
         b = i;
         level = lv;
@@ -94,29 +140,41 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
       }
     }
     if (b < 0) {
-      notes.push(`${direction}: no close ${sideWord} of the prior ${params.lookback}-candle channel in the last ${params.max_bars_since_breakout} candles`);
+      notes.push(
+        `${direction}: no close ${sideWord} of the prior ${params.lookback}-candle channel in the last ${params.max_bars_since_breakout} candles`,
+      );
       continue;
     }
     const ago = last - b;
     const seen = `${direction}: close ${px(close[b]!)} ${ago} candle${ago === 1 ? '' : 's'} ago broke ${sideWord} ${px(level)}`;
     // retest extreme after the breakout, including the last candle
-    const extreme = direction === 'long' ? sdk.indicators.lowest(low, b + 1, last + 1) : sdk.indicators.highest(high, b + 1, last + 1);
+    const extreme =
+      direction === 'long'
+        ? sdk.indicators.lowest(low, b + 1, last + 1)
+        : sdk.indicators.highest(high, b + 1, last + 1);
     const gap = sign * (extreme - level); // > 0: pullback stayed on the breakout side
     const extWord = direction === 'long' ? 'retest low' : 'retest high';
     if (gap > tol) {
-      notes.push(`${seen}, but the ${extWord} ${px(extreme)} stayed ${px(gap)} (${f(gap / atr)} ATR) away from it, more than the ${params.retest_tolerance_atr} ATR tolerance (no retest yet)`);
+      notes.push(
+        `${seen}, but the ${extWord} ${px(extreme)} stayed ${px(gap)} (${f(gap / atr)} ATR) away from it, more than the ${params.retest_tolerance_atr} ATR tolerance (no retest yet)`,
+      );
       continue;
     }
     if (gap < -tol) {
-      notes.push(`${seen}, but the ${extWord} ${px(extreme)} went ${px(-gap)} (${f(-gap / atr)} ATR) back through it, beyond the ${params.retest_tolerance_atr} ATR tolerance (failed breakout)`);
+      notes.push(
+        `${seen}, but the ${extWord} ${px(extreme)} went ${px(-gap)} (${f(-gap / atr)} ATR) back through it, beyond the ${params.retest_tolerance_atr} ATR tolerance (failed breakout)`,
+      );
       continue;
     }
     const c = close[last]!;
     const o = open[last]!;
     const confirms = direction === 'long' ? c > o && c > level : c < o && c < level;
     if (!confirms) {
-      const want = direction === 'long' ? 'close above its open and above the level' : 'close below its open and below the level';
-      notes.push(`${seen} and the ${extWord} ${px(extreme)} retested it (${f(gap / atr)} ATR), but the last candle (open ${px(o)}, close ${px(c)}) does not ${want}`);
+      const want =
+        direction === 'long' ? 'close above its open and above the level' : 'close below its open and below the level';
+      notes.push(
+        `${seen} and the ${extWord} ${px(extreme)} retested it (${f(gap / atr)} ATR), but the last candle (open ${px(o)}, close ${px(c)}) does not ${want}`,
+      );
       continue;
     }
     if (direction === 'short' && !params.allow_short) {
@@ -125,18 +183,30 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     }
     const wanted = direction === 'long' ? 'up' : 'down';
     if (params.with_trend_only && trend !== wanted) {
-      notes.push(`${seen} and was retested, but the trend is ${trend} and with_trend_only needs ${wanted} for a ${direction}`);
+      notes.push(
+        `${seen} and was retested, but the trend is ${trend} and with_trend_only needs ${wanted} for a ${direction}`,
+      );
       continue;
     }
     const stop = extreme - sign * params.stop_atr_mult * atr;
     const risk = sign * (c - stop);
     const targets = rTargets(c, sign, risk, rs);
     if (!riskAndTargetsValid(risk, stop, targets)) {
-      notes.push(`${seen} and was retested, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
+      notes.push(
+        `${seen} and was retested, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`,
+      );
       continue;
     }
     const confidence = blendHalves(adxScore(adx, params.full_adx), 1 - Math.abs(gap) / tol);
-    signals.push({ direction, setup: `breakout_retest_${params.lookback}`, entry: c, stop, targets, rr: rs[0]!, confidence });
+    signals.push({
+      direction,
+      setup: `breakout_retest_${params.lookback}`,
+      entry: c,
+      stop,
+      targets,
+      rr: rs[0]!,
+      confidence,
+    });
     notes.push(
       `${seen}, the ${extWord} ${px(extreme)} retested it (${f(gap / atr)} ATR, tolerance ${params.retest_tolerance_atr}) and the last candle closed ${px(c)} back ${direction === 'long' ? 'up' : 'down'}: ` +
         `${direction} entry ${px(c)}, stop ${px(stop)} = ${extWord} ${sign > 0 ? '-' : '+'} ${params.stop_atr_mult} x ATR ${px(atr)} (R ${px(risk)}), ` +

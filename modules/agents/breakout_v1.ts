@@ -1,4 +1,16 @@
-import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, px, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
+import {
+  adxScore,
+  agentParams,
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  px,
+  rMultiplesText,
+  rTargets,
+  sortedR,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Donchian-style breakout on the last closed candle.
@@ -27,8 +39,17 @@ export const manifest = defineManifest({
   output_keys: ['signals'],
   params: z
     .object({
-      lookback: z.number().int().min(5).max(500).default(20).describe('candles before the last one that form the channel'),
-      allow_short: z.boolean().default(false).describe('also signal short breakouts below the channel low (off by default: a spot account cannot short)'),
+      lookback: z
+        .number()
+        .int()
+        .min(5)
+        .max(500)
+        .default(20)
+        .describe('candles before the last one that form the channel'),
+      allow_short: z
+        .boolean()
+        .default(false)
+        .describe('also signal short breakouts below the channel low (off by default: a spot account cannot short)'),
       with_trend_only: z
         .boolean()
         .default(true)
@@ -45,7 +66,6 @@ export const manifest = defineManifest({
     })
     .strict(),
 });
-
 
 export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { high, low, close } = view.candles;
@@ -112,9 +132,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const rr = rs[0]!;
   return {
     outputs: {
-      signals: [
-        { direction, setup: `donchian_${lookback}_breakout`, entry: price, stop, targets, rr, confidence },
-      ],
+      signals: [{ direction, setup: `donchian_${lookback}_breakout`, entry: price, stop, targets, rr, confidence }],
     },
     rationale:
       `${seen} (${f(strengthAtr)} ATR), trend ${trend}: ${direction} breakout. Entry ${px(price)}, stop ${px(stop)} = ` +

@@ -1,4 +1,18 @@
-import { agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
+import {
+  agentParams,
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  noSignal,
+  notEnoughData,
+  px,
+  riskAndTargetsValid,
+  rMultiplesText,
+  rTargets,
+  sortedR,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * ICT/SMC fair value gap (FVG) return, on the last closed candle.
@@ -28,17 +42,35 @@ export const manifest = defineManifest({
   output_keys: ['signals'],
   params: z
     .object({
-      lookback: z.number().int().min(1).max(500).default(30).describe('candles before the last one in which a gap may have formed (its third candle)'),
+      lookback: z
+        .number()
+        .int()
+        .min(1)
+        .max(500)
+        .default(30)
+        .describe('candles before the last one in which a gap may have formed (its third candle)'),
       min_gap_atr: z.number().min(0).max(10).default(0.25).describe('minimum gap size (top - bottom) in ATRs'),
-      stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance below the gap bottom (above the top for shorts), in ATRs'),
+      stop_atr_mult: z
+        .number()
+        .min(0)
+        .max(10)
+        .default(0.25)
+        .describe('stop distance below the gap bottom (above the top for shorts), in ATRs'),
       targets_r: agentParams.targetsR(),
       allow_short: z.boolean().default(false).describe('also signal returns into bearish gaps (off by default: spot)'),
     })
     .strict(),
 });
 
-type Signal = { direction: 'long' | 'short'; setup: string; entry: number; stop: number; targets: number[]; rr: number; confidence: number };
-
+type Signal = {
+  direction: 'long' | 'short';
+  setup: string;
+  entry: number;
+  stop: number;
+  targets: number[];
+  rr: number;
+  confidence: number;
+};
 
 /** Candles needed: the first two candles of the oldest allowed gap, the window and the last candle. */
 export function requiredCandles(p: { lookback: number }): number {
@@ -67,11 +99,16 @@ export function latestOpenGap(
   for (let i = last - 1; i >= last - lookback && i >= 2; i--) {
     const g: Gap | null =
       direction === 'long'
-        ? c.low[i]! > c.high[i - 2]! ? { at: i, bottom: c.high[i - 2]!, top: c.low[i]! } : null
-        : c.high[i]! < c.low[i - 2]! ? { at: i, bottom: c.high[i]!, top: c.low[i - 2]! } : null;
+        ? c.low[i]! > c.high[i - 2]!
+          ? { at: i, bottom: c.high[i - 2]!, top: c.low[i]! }
+          : null
+        : c.high[i]! < c.low[i - 2]!
+          ? { at: i, bottom: c.high[i]!, top: c.low[i - 2]! }
+          : null;
     if (!g || g.top - g.bottom < minSize) continue;
     let filled = false;
-    for (let j = i + 1; j < last && !filled; j++) filled = direction === 'long' ? c.low[j]! <= g.bottom : c.high[j]! >= g.top;
+    for (let j = i + 1; j < last && !filled; j++)
+      filled = direction === 'long' ? c.low[j]! <= g.bottom : c.high[j]! >= g.top;
     if (!filled) return g;
   }
   return null;
@@ -81,7 +118,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) return noSignal(notEnoughData(need, n, `gap window ${params.lookback} + its two leading candles + the last candle`));
+  if (n < need)
+    return noSignal(
+      notEnoughData(need, n, `gap window ${params.lookback} + its two leading candles + the last candle`),
+    );
   const atr = view.volatility.atr;
   if (!(atr > 0)) return noSignal(`ATR is ${atr}, so no minimum gap size or ATR stop can be set`);
   const last = n - 1;
@@ -95,7 +135,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     const kind = long ? 'bullish' : 'bearish';
     const gap = latestOpenGap(view.candles, direction, params.lookback, minSize);
     if (!gap) {
-      notes.push(`no unfilled ${kind} gap of at least ${params.min_gap_atr} ATR (${px(minSize)}) in the last ${params.lookback} candles`);
+      notes.push(
+        `no unfilled ${kind} gap of at least ${params.min_gap_atr} ATR (${px(minSize)}) in the last ${params.lookback} candles`,
+      );
       continue;
     }
     const size = gap.top - gap.bottom;
@@ -114,11 +156,15 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
       continue;
     }
     if (long ? !(c > mid) : !(c < mid)) {
-      notes.push(`${seen}: price returned into it, but the last close ${px(c)} is not ${long ? 'above' : 'below'} the midpoint`);
+      notes.push(
+        `${seen}: price returned into it, but the last close ${px(c)} is not ${long ? 'above' : 'below'} the midpoint`,
+      );
       continue;
     }
     if (!long && !params.allow_short) {
-      notes.push(`${seen}: price returned and closed below the midpoint, but short signals are disabled (allow_short false)`);
+      notes.push(
+        `${seen}: price returned and closed below the midpoint, but short signals are disabled (allow_short false)`,
+      );
       continue;
     }
     const sign = long ? 1 : -1;
@@ -126,11 +172,16 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     const risk = sign * (c - stop);
     const targets = rTargets(c, sign, risk, rs);
     if (!riskAndTargetsValid(risk, stop, targets)) {
-      notes.push(`${seen}: the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
+      notes.push(
+        `${seen}: the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`,
+      );
       continue;
     }
     const rejection = (sign * (c - mid)) / (size / 2);
-    const confidence = blendHalves(params.min_gap_atr > 0 ? Math.min(1, size / (2 * minSize)) : 1, Math.min(1, rejection));
+    const confidence = blendHalves(
+      params.min_gap_atr > 0 ? Math.min(1, size / (2 * minSize)) : 1,
+      Math.min(1, rejection),
+    );
     signals.push({ direction, setup: `fvg_${kind}_return`, entry: c, stop, targets, rr: rs[0]!, confidence });
     notes.push(
       `${seen}: the last candle (open ${px(open[last]!)}) traded to ${px(edge)} inside it and closed ${px(c)} ${long ? 'above' : 'below'} the midpoint. ` +

@@ -1,4 +1,14 @@
-import { blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal as none, notEnoughData, px, riskAndTargetsValid, z } from '../../sdk/index.ts';
+import {
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  noSignal as none,
+  notEnoughData,
+  px,
+  riskAndTargetsValid,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Bollinger Band + RSI mean reversion on the last closed candle.
@@ -28,33 +38,78 @@ export const manifest = defineManifest({
   output_keys: ['signals'],
   params: z
     .object({
-      bb_period: z.number().int().min(2).max(500).default(20).describe('closes in the Bollinger moving average and standard deviation'),
+      bb_period: z
+        .number()
+        .int()
+        .min(2)
+        .max(500)
+        .default(20)
+        .describe('closes in the Bollinger moving average and standard deviation'),
       bb_std: z.number().positive().max(10).default(2).describe('band width in population standard deviations'),
       rsi_period: z.number().int().min(2).max(200).default(14).describe('period of the RSI'),
       oversold: z.number().min(0).max(100).default(30).describe('RSI below which a long is allowed'),
       overbought: z.number().min(0).max(100).default(70).describe('RSI above which a short is allowed'),
-      any_regime: z.boolean().default(false).describe('ignore market_state.regime (by default only a ranging regime qualifies)'),
-      stop_mode: z.enum(['atr', 'pct']).default('atr').describe("'atr': stop = low - stop_atr_mult x ATR; 'pct': stop = low x (1 - stop_pct/100)"),
-      stop_atr_mult: z.number().min(0).max(10).default(0.5).describe('ATR fraction beyond the candle low (high for shorts), stop_mode atr'),
-      atr_period: z.number().int().min(2).max(200).default(14).describe('period of the Wilder ATR used by stop_mode atr'),
-      stop_pct: z.number().min(0).max(50).default(0.5).describe('percent beyond the candle low (high for shorts), stop_mode pct'),
-      min_rr: z.number().min(0).max(50).default(1).describe('skip the signal when reward:risk to the middle band is below this'),
-      allow_short: z.boolean().default(false).describe('also signal shorts above the upper band with RSI overbought (off by default: spot)'),
+      any_regime: z
+        .boolean()
+        .default(false)
+        .describe('ignore market_state.regime (by default only a ranging regime qualifies)'),
+      stop_mode: z
+        .enum(['atr', 'pct'])
+        .default('atr')
+        .describe("'atr': stop = low - stop_atr_mult x ATR; 'pct': stop = low x (1 - stop_pct/100)"),
+      stop_atr_mult: z
+        .number()
+        .min(0)
+        .max(10)
+        .default(0.5)
+        .describe('ATR fraction beyond the candle low (high for shorts), stop_mode atr'),
+      atr_period: z
+        .number()
+        .int()
+        .min(2)
+        .max(200)
+        .default(14)
+        .describe('period of the Wilder ATR used by stop_mode atr'),
+      stop_pct: z
+        .number()
+        .min(0)
+        .max(50)
+        .default(0.5)
+        .describe('percent beyond the candle low (high for shorts), stop_mode pct'),
+      min_rr: z
+        .number()
+        .min(0)
+        .max(50)
+        .default(1)
+        .describe('skip the signal when reward:risk to the middle band is below this'),
+      allow_short: z
+        .boolean()
+        .default(false)
+        .describe('also signal shorts above the upper band with RSI overbought (off by default: spot)'),
     })
     .strict()
     .refine((p) => p.oversold < p.overbought, { message: 'oversold must be below overbought', path: ['oversold'] }),
 });
 
-
 /** Bollinger Bands of the last `period` values: SMA middle, population standard deviation. */
-export function bollinger(values: readonly number[], period: number, k: number, sma: (v: readonly number[], p: number) => number[]) {
+export function bollinger(
+  values: readonly number[],
+  period: number,
+  k: number,
+  sma: (v: readonly number[], p: number) => number[],
+) {
   const window = values.slice(values.length - period);
   const middle = sma(window, period).at(-1)!;
   const sd = Math.sqrt(window.reduce((s, x) => s + (x - middle) ** 2, 0) / period);
   return { middle, sd, upper: middle + k * sd, lower: middle - k * sd };
 }
 
-export function requiredCandles(p: { bb_period: number; rsi_period: number; atr_period: number; stop_mode: 'atr' | 'pct' }): number {
+export function requiredCandles(p: {
+  bb_period: number;
+  rsi_period: number;
+  atr_period: number;
+  stop_mode: 'atr' | 'pct';
+}): number {
   return Math.max(p.bb_period, p.rsi_period + 1, p.stop_mode === 'atr' ? p.atr_period + 1 : 0);
 }
 
@@ -62,13 +117,21 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) return none(notEnoughData(need, n, `Bollinger ${params.bb_period}, RSI ${params.rsi_period} + 1${params.stop_mode === 'atr' ? `, ATR ${params.atr_period} + 1` : ''}`));
+  if (n < need)
+    return none(
+      notEnoughData(
+        need,
+        n,
+        `Bollinger ${params.bb_period}, RSI ${params.rsi_period} + 1${params.stop_mode === 'atr' ? `, ATR ${params.atr_period} + 1` : ''}`,
+      ),
+    );
   const last = n - 1;
   const c = close[last]!;
   const bb = bollinger(close, params.bb_period, params.bb_std, sdk.indicators.sma);
   const rsi = sdk.indicators.rsi(close, params.rsi_period).at(-1)!;
   const bands = `BB(${params.bb_period}, ${params.bb_std}) ${px(bb.lower)} / ${px(bb.middle)} / ${px(bb.upper)} (sd ${px(bb.sd)})`;
-  if (!Number.isFinite(rsi) || !Number.isFinite(bb.sd)) return none(`RSI ${rsi} or band width ${bb.sd} is not a number`);
+  if (!Number.isFinite(rsi) || !Number.isFinite(bb.sd))
+    return none(`RSI ${rsi} or band width ${bb.sd} is not a number`);
 
   let direction: 'long' | 'short';
   if (c < bb.lower) direction = 'long';
@@ -81,13 +144,16 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const seen = `close ${px(c)} is ${px(Math.abs(c - band))} ${long ? 'below the lower' : 'above the upper'} band of ${bands}, RSI(${params.rsi_period}) ${f(rsi)}`;
   const rsiOk = long ? rsi < params.oversold : rsi > params.overbought;
   if (!rsiOk) {
-    return none(`${seen} is not ${long ? `below oversold ${params.oversold}` : `above overbought ${params.overbought}`}`);
+    return none(
+      `${seen} is not ${long ? `below oversold ${params.oversold}` : `above overbought ${params.overbought}`}`,
+    );
   }
   const regime = view.market_state.regime;
   if (!params.any_regime && regime !== 'ranging') {
     return none(`${seen}, but the regime is ${regime} and mean reversion needs ranging (any_regime false)`);
   }
-  if (!long && !params.allow_short) return none(`${seen}: a short setup, but short signals are disabled (allow_short false)`);
+  if (!long && !params.allow_short)
+    return none(`${seen}: a short setup, but short signals are disabled (allow_short false)`);
 
   const extreme = long ? low[last]! : high[last]!;
   let stop: number;
@@ -108,7 +174,9 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   }
   const rr = (sign * (targets[0]! - c)) / risk;
   if (rr < params.min_rr) {
-    return none(`${seen}, but reward:risk to the middle band is ${f(rr)} (reward ${px(sign * (targets[0]! - c))}, risk ${px(risk)} to stop ${px(stop)}), below min_rr ${params.min_rr}`);
+    return none(
+      `${seen}, but reward:risk to the middle band is ${f(rr)} (reward ${px(sign * (targets[0]! - c))}, risk ${px(risk)} to stop ${px(stop)}), below min_rr ${params.min_rr}`,
+    );
   }
   const depthSd = bb.sd > 0 ? Math.abs(c - band) / bb.sd : 0;
   const rsiPast = long ? params.oversold - rsi : rsi - params.overbought;

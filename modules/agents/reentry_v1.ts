@@ -1,4 +1,21 @@
-import { barsSince, barsText, adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
+import {
+  barsSince,
+  barsText,
+  adxScore,
+  agentParams,
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  noSignal,
+  notEnoughData,
+  px,
+  riskAndTargetsValid,
+  rMultiplesText,
+  rTargets,
+  sortedR,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Re-entry after a stopped trade when the setup re-confirms.
@@ -49,9 +66,15 @@ export const manifest = defineManifest({
     .strict(),
 });
 
-type Signal = { direction: 'long' | 'short'; setup: string; entry: number; stop: number; targets: number[]; rr: number; confidence: number };
-
-
+type Signal = {
+  direction: 'long' | 'short';
+  setup: string;
+  entry: number;
+  stop: number;
+  targets: number[];
+  rr: number;
+  confidence: number;
+};
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const sym = view.symbol;
@@ -68,7 +91,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const sp = newest.p;
   const spText = `${sym} ${sp.side} #${sp.position_id} (entry ${px(sp.entry)})`;
   if (sp.close_reason !== 'stop_loss') {
-    return noSignal(`the newest closed ${spText} closed at ${sp.closed_at} by ${sp.close_reason ?? 'an unknown reason'}, not by its stop (stop_loss)`);
+    return noSignal(
+      `the newest closed ${spText} closed at ${sp.closed_at} by ${sp.close_reason ?? 'an unknown reason'}, not by its stop (stop_loss)`,
+    );
   }
 
   const since = barsSince(ts, newest.t);
@@ -78,7 +103,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     );
   }
   if (since.count > params.max_bars_since_stop) {
-    return noSignal(`${spText} was stopped at ${sp.closed_at}, ${barsText(since.count)} ago, more than max_bars_since_stop ${params.max_bars_since_stop}`);
+    return noSignal(
+      `${spText} was stopped at ${sp.closed_at}, ${barsText(since.count)} ago, more than max_bars_since_stop ${params.max_bars_since_stop}`,
+    );
   }
   const stopped = `${spText} stopped at ${sp.closed_at}, ${barsText(since.count)} ago (max ${params.max_bars_since_stop})`;
 
@@ -100,7 +127,8 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const side = direction === 'long' ? 'above' : 'below';
   const missing: string[] = [];
   if (trend !== wanted) missing.push(`the trend is ${trend}, a ${direction} re-entry needs ${wanted}`);
-  if (!(reclaim > 0)) missing.push(`the last close ${px(c)} is not back ${side} the stopped entry ${px(sp.entry)} (${f(reclaim)} ATR)`);
+  if (!(reclaim > 0))
+    missing.push(`the last close ${px(c)} is not back ${side} the stopped entry ${px(sp.entry)} (${f(reclaim)} ATR)`);
   if (missing.length > 0) return noSignal(`${stopped}, but the setup has not re-confirmed: ${missing.join('; ')}`);
 
   const rs = sortedR(params.targets_r);
@@ -108,7 +136,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const risk = sign * (c - stop);
   const targets = rTargets(c, sign, risk, rs);
   if (!riskAndTargetsValid(risk, stop, targets)) {
-    return noSignal(`${stopped} and the setup re-confirmed, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
+    return noSignal(
+      `${stopped} and the setup re-confirmed, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`,
+    );
   }
   const confidence = blendHalves(adxScore(adx, params.full_adx), Math.min(1, reclaim / params.full_reclaim_atr));
   const signal: Signal = { direction, setup: 'reentry', entry: c, stop, targets, rr: rs[0]!, confidence };

@@ -1,4 +1,19 @@
-import { adxScore, agentParams, blendHalves, defineManifest, fixed as f, type ModuleRun, noSignal as none, notEnoughData, px, riskAndTargetsValid, rMultiplesText, rTargets, sortedR, z } from '../../sdk/index.ts';
+import {
+  adxScore,
+  agentParams,
+  blendHalves,
+  defineManifest,
+  fixed as f,
+  type ModuleRun,
+  noSignal as none,
+  notEnoughData,
+  px,
+  riskAndTargetsValid,
+  rMultiplesText,
+  rTargets,
+  sortedR,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Trend pullback to the fast EMA, on the last closed candle.
@@ -27,14 +42,22 @@ export const manifest = defineManifest({
   output_keys: ['signals'],
   params: z
     .object({
-      ema_period: z.number().int().min(2).max(500).default(20).describe('period of the fast EMA the pullback must reach'),
+      ema_period: z
+        .number()
+        .int()
+        .min(2)
+        .max(500)
+        .default(20)
+        .describe('period of the fast EMA the pullback must reach'),
       pullback_bars: z
         .number()
         .int()
         .min(1)
         .max(20)
         .default(3)
-        .describe('candles (ending with the last one) in which the EMA touch may happen; also the window for the pullback low'),
+        .describe(
+          'candles (ending with the last one) in which the EMA touch may happen; also the window for the pullback low',
+        ),
       touch_tolerance_atr: z
         .number()
         .positive()
@@ -48,14 +71,21 @@ export const manifest = defineManifest({
         .max(100)
         .default(40)
         .describe('RSI must stay at or above this during the pullback (shorts: at or below 100 - floor)'),
-      stop_atr_mult: z.number().min(0).max(10).default(0.25).describe('stop distance below the pullback low (above the high for shorts), in ATRs'),
+      stop_atr_mult: z
+        .number()
+        .min(0)
+        .max(10)
+        .default(0.25)
+        .describe('stop distance below the pullback low (above the high for shorts), in ATRs'),
       targets_r: agentParams.targetsR(),
-      allow_short: z.boolean().default(false).describe('also signal rallies to the EMA in a downtrend (off by default: spot)'),
+      allow_short: z
+        .boolean()
+        .default(false)
+        .describe('also signal rallies to the EMA in a downtrend (off by default: spot)'),
       full_adx: agentParams.fullAdx(),
     })
     .strict(),
 });
-
 
 /** Candles needed for a defined EMA and RSI on every candle of the pullback window. */
 export function requiredCandles(p: { ema_period: number; rsi_period: number; pullback_bars: number }): number {
@@ -66,10 +96,18 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
-  if (n < need) return none(notEnoughData(need, n, `EMA ${params.ema_period}, RSI ${params.rsi_period} + 1, pullback window ${params.pullback_bars}`));
+  if (n < need)
+    return none(
+      notEnoughData(
+        need,
+        n,
+        `EMA ${params.ema_period}, RSI ${params.rsi_period} + 1, pullback window ${params.pullback_bars}`,
+      ),
+    );
   const { trend, adx } = view.market_state;
   const direction = trend === 'up' ? 'long' : trend === 'down' ? 'short' : null;
-  if (direction === null) return none(`the trend is ${trend}; a pullback entry needs an up (or, for shorts, down) trend`);
+  if (direction === null)
+    return none(`the trend is ${trend}; a pullback entry needs an up (or, for shorts, down) trend`);
   const atr = view.volatility.atr;
   if (!(atr > 0)) return none(`ATR is ${atr}, so no touch tolerance or ATR stop can be set`);
 
@@ -96,20 +134,29 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const c = close[last]!;
   const o = open[last]!;
   const emaLast = ema[last]!;
-  if (!Number.isFinite(best) || !Number.isFinite(rsiExtreme) || !Number.isFinite(emaLast)) return none('EMA or RSI is not a number');
+  if (!Number.isFinite(best) || !Number.isFinite(rsiExtreme) || !Number.isFinite(emaLast))
+    return none('EMA or RSI is not a number');
   const bars = `the last ${params.pullback_bars} candle${params.pullback_bars === 1 ? '' : 's'}`;
   const what = long ? 'low' : 'high';
   const seen = `trend ${trend}, closest ${what} ${px(edge[bestAt]!)} was ${px(best)} (${f(best / atr)} ATR) from EMA(${params.ema_period}) ${px(ema[bestAt]!)} ${last - bestAt} candle${last - bestAt === 1 ? '' : 's'} ago`;
-  if (best > tol) return none(`${seen}, more than the ${params.touch_tolerance_atr} ATR touch tolerance in ${bars} (no pullback to the EMA)`);
+  if (best > tol)
+    return none(
+      `${seen}, more than the ${params.touch_tolerance_atr} ATR touch tolerance in ${bars} (no pullback to the EMA)`,
+    );
   const floor = long ? params.rsi_floor : 100 - params.rsi_floor;
   if (long ? rsiExtreme < floor : rsiExtreme > floor) {
-    return none(`${seen}, but RSI(${params.rsi_period}) reached ${f(rsiExtreme)} in ${bars}, ${long ? 'below the floor' : 'above the ceiling'} ${floor} (momentum broke)`);
+    return none(
+      `${seen}, but RSI(${params.rsi_period}) reached ${f(rsiExtreme)} in ${bars}, ${long ? 'below the floor' : 'above the ceiling'} ${floor} (momentum broke)`,
+    );
   }
   const confirms = long ? c > o && c > emaLast : c < o && c < emaLast;
   if (!confirms) {
-    return none(`${seen}, but the last candle (open ${px(o)}, close ${px(c)}, EMA ${px(emaLast)}) does not close ${long ? 'up above' : 'down below'} the EMA`);
+    return none(
+      `${seen}, but the last candle (open ${px(o)}, close ${px(c)}, EMA ${px(emaLast)}) does not close ${long ? 'up above' : 'down below'} the EMA`,
+    );
   }
-  if (!long && !params.allow_short) return none(`${seen}: a short pullback setup, but short signals are disabled (allow_short false)`);
+  if (!long && !params.allow_short)
+    return none(`${seen}: a short pullback setup, but short signals are disabled (allow_short false)`);
 
   const extreme = long ? sdk.indicators.lowest(low, from, n) : sdk.indicators.highest(high, from, n);
   const stop = extreme - sign * params.stop_atr_mult * atr;
@@ -117,11 +164,17 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const rs = sortedR(params.targets_r);
   const targets = rTargets(c, sign, risk, rs);
   if (!riskAndTargetsValid(risk, stop, targets)) {
-    return none(`${seen}, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`);
+    return none(
+      `${seen}, but the stop ${px(stop)} does not give a positive risk and positive targets from entry ${px(c)}`,
+    );
   }
   const confidence = blendHalves(adxScore(adx, params.full_adx), 1 - best / tol);
   return {
-    outputs: { signals: [{ direction, setup: `ema${params.ema_period}_pullback`, entry: c, stop, targets, rr: rs[0]!, confidence }] },
+    outputs: {
+      signals: [
+        { direction, setup: `ema${params.ema_period}_pullback`, entry: c, stop, targets, rr: rs[0]!, confidence },
+      ],
+    },
     rationale:
       `Trend pullback ${direction}: ${seen} (tolerance ${params.touch_tolerance_atr} ATR), RSI(${params.rsi_period}) ${long ? 'low' : 'high'} ${f(rsiExtreme)} ${long ? '>=' : '<='} ${floor}, ` +
       `last candle closed ${long ? 'up' : 'down'} ${px(o)} -> ${px(c)} vs EMA ${px(emaLast)}. Entry ${px(c)}, stop ${px(stop)} = pullback ${what} ${px(extreme)} ${long ? '-' : '+'} ${params.stop_atr_mult} x ATR ${px(atr)} ` +

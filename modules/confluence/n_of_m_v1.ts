@@ -27,12 +27,13 @@ export const manifest = defineManifest({
         .min(0)
         .max(50)
         .default(0)
-        .describe('M: agents expected to vote, used as the score denominator when larger than the signals received; 0 = count only the signals received'),
+        .describe(
+          'M: agents expected to vote, used as the score denominator when larger than the signals received; 0 = count only the signals received',
+        ),
       min_rr: z.number().min(0).max(100).default(1.5).describe('minimum reward:risk to the first target for an idea'),
     })
     .strict(),
 });
-
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const signals = view.signals;
@@ -60,7 +61,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const best = agree.reduce((a, b) => (b.rr > a.rr ? b : a));
   const targets = [...best.targets].filter((t) => sign * (t - entry) > 0).sort((a, b) => sign * (a - b));
   if (targets.length === 0) {
-    return none(`No idea: the best signal's targets ${best.targets.map((t) => px(t)).join(', ')} are not beyond the mean entry ${px(entry)}.`);
+    return none(
+      `No idea: the best signal's targets ${best.targets.map((t) => px(t)).join(', ')} are not beyond the mean entry ${px(entry)}.`,
+    );
   }
   const rr = (sign * (targets[0]! - entry)) / risk;
   const total = Math.max(signals.length, params.out_of);

@@ -37,21 +37,25 @@ export const manifest = defineManifest({
         .min(0)
         .max(1)
         .default(0.3)
-        .describe('minimum score (weighted confidence of the agreeing signals over the weight of all signals) for an idea'),
+        .describe(
+          'minimum score (weighted confidence of the agreeing signals over the weight of all signals) for an idea',
+        ),
       min_rr: z.number().min(0).max(100).default(1.5).describe('minimum reward:risk to the first target for an idea'),
       on_conflict: z
         .enum(['reject', 'weighted'])
         .default('reject')
-        .describe("'reject': any long and short together give no idea (as n_of_m_v1); 'weighted': the heavier side wins and the other lowers the score"),
+        .describe(
+          "'reject': any long and short together give no idea (as n_of_m_v1); 'weighted': the heavier side wins and the other lowers the score",
+        ),
     })
     .strict(),
 });
 
-
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const none = (why: string) => ({ outputs: { ideas: [] }, rationale: why });
   const nameOf = (s: { source?: string | undefined; setup: string }) => s.source ?? s.setup;
-  const weightOf = (name: string) => (Object.hasOwn(params.weights, name) ? params.weights[name]! : params.default_weight);
+  const weightOf = (name: string) =>
+    Object.hasOwn(params.weights, name) ? params.weights[name]! : params.default_weight;
 
   if (view.signals.length === 0) return none('No idea: no agent produced a signal.');
   const weighted = view.signals.map((s) => ({ s, w: weightOf(nameOf(s)) }));
@@ -71,7 +75,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     const ms = mass(shorts);
     const masses = `weighted confidence long ${f(ml, 3)} vs short ${f(ms, 3)}`;
     if (params.on_conflict === 'reject') {
-      return none(`No idea: conflicting signals, ${longs.length} long and ${shorts.length} short (on_conflict 'reject')${mutedText}.`);
+      return none(
+        `No idea: conflicting signals, ${longs.length} long and ${shorts.length} short (on_conflict 'reject')${mutedText}.`,
+      );
     }
     if (ml === ms) return none(`No idea: conflicting signals with equal weight, ${masses}${mutedText}.`);
     direction = ml > ms ? 'long' : 'short';
@@ -84,11 +90,14 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const stops = agree.map((x) => x.s.stop);
   const stop = direction === 'long' ? Math.min(...stops) : Math.max(...stops);
   const risk = sign * (entry - stop);
-  if (!(risk > 0)) return none(`No idea: the widest stop ${px(stop)} is not on the loss side of the mean entry ${px(entry)}.`);
+  if (!(risk > 0))
+    return none(`No idea: the widest stop ${px(stop)} is not on the loss side of the mean entry ${px(entry)}.`);
   const best = agree.reduce((a, b) => (b.s.rr > a.s.rr ? b : a)).s;
   const targets = [...best.targets].filter((t) => sign * (t - entry) > 0).sort((a, b) => sign * (a - b));
   if (targets.length === 0) {
-    return none(`No idea: the best signal's targets ${best.targets.map(px).join(', ')} are not beyond the mean entry ${px(entry)}.`);
+    return none(
+      `No idea: the best signal's targets ${best.targets.map(px).join(', ')} are not beyond the mean entry ${px(entry)}.`,
+    );
   }
   const rr = (sign * (targets[0]! - entry)) / risk;
 

@@ -1,4 +1,12 @@
-import { defineManifest, type DominanceBias, type DominanceDirection, dominanceParamShape, dominanceState, type ModuleRun, z } from '../../sdk/index.ts';
+import {
+  defineManifest,
+  type DominanceBias,
+  type DominanceDirection,
+  dominanceParamShape,
+  dominanceState,
+  type ModuleRun,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * BTC dominance (BTC.D) trend and the bias it suggests for altcoins, from the `macro` context value.
@@ -25,12 +33,15 @@ export const manifest = defineManifest({
     'BTC.D trend over a lookback from the macro value, read for alts: rising BTC.D = risk_off (money rotates into BTC), falling = risk_on, flat/unknown = neutral.',
   input_keys: ['macro'],
   output_keys: ['btc_d_state'],
-  params: z
-    .object({ ...dominanceParamShape })
-    .strict(),
+  params: z.object({ ...dominanceParamShape }).strict(),
 });
 
-const BIAS: Record<DominanceDirection, DominanceBias> = { rising: 'risk_off', falling: 'risk_on', flat: 'neutral', unknown: 'neutral' };
+const BIAS: Record<DominanceDirection, DominanceBias> = {
+  rising: 'risk_off',
+  falling: 'risk_on',
+  flat: 'neutral',
+  unknown: 'neutral',
+};
 const WHY: Record<DominanceDirection, string> = {
   rising: 'rising BTC.D = money rotating into BTC, alts lag = risk_off for alts',
   falling: 'falling BTC.D = money rotating from BTC into alts = risk_on for alts',

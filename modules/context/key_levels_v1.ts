@@ -39,7 +39,9 @@ export const manifest = defineManifest({
         .min(1)
         .max(50)
         .default(2)
-        .describe('candles on each side a swing high (low) must exceed (undercut); a swing is confirmed k candles later'),
+        .describe(
+          'candles on each side a swing high (low) must exceed (undercut); a swing is confirmed k candles later',
+        ),
       swing_lookback: z
         .number()
         .int()

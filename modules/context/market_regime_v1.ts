@@ -79,8 +79,11 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (m === null) totalWhy = 'TOTAL unknown (no macro data)';
   else if (m.stale) totalWhy = `TOTAL unknown (macro from ${m.as_of} is stale)`;
   else {
-    const t = Object.hasOwn(m.trends.total_mcap_usd, params.total_lookback) ? m.trends.total_mcap_usd[params.total_lookback] : undefined;
-    if (m.total_mcap_usd === null || !t) totalWhy = `TOTAL unknown (no ${params.total_lookback} TOTAL trend from ${m.source})`;
+    const t = Object.hasOwn(m.trends.total_mcap_usd, params.total_lookback)
+      ? m.trends.total_mcap_usd[params.total_lookback]
+      : undefined;
+    if (m.total_mcap_usd === null || !t)
+      totalWhy = `TOTAL unknown (no ${params.total_lookback} TOTAL trend from ${m.source})`;
     else {
       totalPct = t.change_pct;
       totalWhy = `TOTAL ${pct(totalPct)} over ${params.total_lookback} (${totalPct > params.total_rising_pct ? 'rising' : 'not rising'}: > ${params.total_rising_pct}% needed)`;

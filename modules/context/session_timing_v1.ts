@@ -17,7 +17,8 @@ export const manifest = defineManifest({
   module_id: 'session_timing_v1',
   version: '1.0.0',
   logic_type: 'context',
-  description: 'Trading session (asia, london, London/New York overlap, new_york, off_hours) and weekend flag at as_of, from UTC hours.',
+  description:
+    'Trading session (asia, london, London/New York overlap, new_york, off_hours) and weekend flag at as_of, from UTC hours.',
   input_keys: ['run'],
   output_keys: ['session'],
   params: z
@@ -35,7 +36,10 @@ export const manifest = defineManifest({
         p.london_start_hour <= p.overlap_start_hour &&
         p.overlap_start_hour <= p.new_york_start_hour &&
         p.new_york_start_hour <= p.off_hours_start_hour,
-      { message: 'session start hours must be in order: asia <= london <= overlap <= new_york <= off_hours', path: ['asia_start_hour'] },
+      {
+        message: 'session start hours must be in order: asia <= london <= overlap <= new_york <= off_hours',
+        path: ['asia_start_hour'],
+      },
     ),
 });
 

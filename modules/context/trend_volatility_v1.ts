@@ -44,7 +44,12 @@ export const manifest = defineManifest({
         .describe('minimum absolute slow-EMA slope, in percent over the lookback, for an up or down trend'),
       trending_adx: z.number().min(0).max(100).default(25).describe('ADX at or above which the regime is trending'),
       band_low_atr_pct: z.number().min(0).max(100).default(0.4).describe('ATR% below which the volatility band is low'),
-      band_high_atr_pct: z.number().min(0).max(100).default(1.2).describe('ATR% above which the volatility band is high'),
+      band_high_atr_pct: z
+        .number()
+        .min(0)
+        .max(100)
+        .default(1.2)
+        .describe('ATR% above which the volatility band is high'),
       volatile_atr_pct: z
         .number()
         .min(0)
@@ -61,7 +66,12 @@ export const manifest = defineManifest({
 });
 
 /** Candles needed: the slow EMA at the slope's start, the ADX (2 x period) and the ATR (period + 1). */
-export function requiredCandles(p: { ema_slow: number; slope_lookback: number; adx_period: number; atr_period: number }): number {
+export function requiredCandles(p: {
+  ema_slow: number;
+  slope_lookback: number;
+  adx_period: number;
+  atr_period: number;
+}): number {
   return Math.max(p.ema_slow + p.slope_lookback, 2 * p.adx_period, p.atr_period + 1);
 }
 

@@ -1,4 +1,12 @@
-import { defineManifest, type DominanceBias, type DominanceDirection, dominanceParamShape, dominanceState, type ModuleRun, z } from '../../sdk/index.ts';
+import {
+  defineManifest,
+  type DominanceBias,
+  type DominanceDirection,
+  dominanceParamShape,
+  dominanceState,
+  type ModuleRun,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * USDT dominance (USDT.D) trend and the risk bias it suggests, from the `macro` context value.
@@ -18,15 +26,19 @@ export const manifest = defineManifest({
   module_id: 'usdt_d_analyzer_v1',
   version: '1.0.0',
   logic_type: 'context',
-  description: 'USDT.D trend over a lookback from the macro value; rising USDT.D = risk_off, falling = risk_on, flat/unknown = neutral.',
+  description:
+    'USDT.D trend over a lookback from the macro value; rising USDT.D = risk_off, falling = risk_on, flat/unknown = neutral.',
   input_keys: ['macro'],
   output_keys: ['usdt_d_state'],
-  params: z
-    .object({ ...dominanceParamShape })
-    .strict(),
+  params: z.object({ ...dominanceParamShape }).strict(),
 });
 
-const BIAS: Record<DominanceDirection, DominanceBias> = { rising: 'risk_off', falling: 'risk_on', flat: 'neutral', unknown: 'neutral' };
+const BIAS: Record<DominanceDirection, DominanceBias> = {
+  rising: 'risk_off',
+  falling: 'risk_on',
+  flat: 'neutral',
+  unknown: 'neutral',
+};
 const WHY: Record<DominanceDirection, string> = {
   rising: 'rising USDT.D = money parked in the stablecoin = risk_off',
   falling: 'falling USDT.D = money leaving the stablecoin for crypto = risk_on',

@@ -11,7 +11,8 @@ export const manifest = defineManifest({
   module_id: 'data_health_blocker_v1',
   version: '1.0.0',
   logic_type: 'filter',
-  description: 'Blocks a symbol whose candle data failed the health check (listing every issue), and optionally on any gap.',
+  description:
+    'Blocks a symbol whose candle data failed the health check (listing every issue), and optionally on any gap.',
   input_keys: ['data_health'],
   output_keys: ['filter_verdicts'],
   params: z
@@ -40,9 +41,15 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
 
   if (problems.length > 0) {
     const why = `${problems.join('; ')} [${figures}]`;
-    return { outputs: { filter_verdicts: [{ allow: false, reason: `block: ${why}` }] }, rationale: `Blocked because ${why}.` };
+    return {
+      outputs: { filter_verdicts: [{ allow: false, reason: `block: ${why}` }] },
+      rationale: `Blocked because ${why}.`,
+    };
   }
   const gapNote = h.gaps > 0 ? `; ${h.gaps} gap(s) tolerated (block_on_gaps is off)` : '';
   const why = `data health ok [${figures}]${gapNote}`;
-  return { outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] }, rationale: `Allowed because ${why}.` };
+  return {
+    outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] },
+    rationale: `Allowed because ${why}.`,
+  };
 };

@@ -32,24 +32,34 @@ export const manifest = defineManifest({
         .min(0)
         .max(1000)
         .default(12)
-        .describe('candles to wait after the newest losing close before trading the symbol again; 0 disables the filter'),
+        .describe(
+          'candles to wait after the newest losing close before trading the symbol again; 0 disables the filter',
+        ),
       after_consecutive_losses: z
         .number()
         .int()
         .min(1)
         .max(20)
         .default(1)
-        .describe('the cooldown starts only after this many losing closes in a row on the symbol (counted from the newest)'),
+        .describe(
+          'the cooldown starts only after this many losing closes in a row on the symbol (counted from the newest)',
+        ),
     })
     .strict(),
 });
 
-type Closed = { position_id: number; symbol: string; side: string; closed_at: string; realized_pnl: number; close_reason: string | null };
+type Closed = {
+  position_id: number;
+  symbol: string;
+  side: string;
+  closed_at: string;
+  realized_pnl: number;
+  close_reason: string | null;
+};
 
 /** Quote P&L with its sign: +12.30, -5.00. */
 const pnl = (x: number) => `${x > 0 ? '+' : ''}${f(x)}`;
 const how = (p: Closed) => p.close_reason ?? 'unknown close reason';
-
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const sym = view.symbol;
@@ -72,7 +82,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const lastText = `position #${last.position_id} (${last.side})`;
   if (!(last.realized_pnl < 0)) {
     const kind = last.realized_pnl > 0 ? 'a win' : 'break-even';
-    return verdict(true, `the last close on ${sym}, ${lastText} at ${last.closed_at}, was ${kind} (P&L ${pnl(last.realized_pnl)}, ${how(last)})`);
+    return verdict(
+      true,
+      `the last close on ${sym}, ${lastText} at ${last.closed_at}, was ${kind} (P&L ${pnl(last.realized_pnl)}, ${how(last)})`,
+    );
   }
 
   let streak = 0;
@@ -80,18 +93,34 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const streakText = `${streak} losing close${streak === 1 ? '' : 's'} in a row`;
   const lossText = `${lastText} closed at ${last.closed_at} by ${how(last)} with P&L ${pnl(last.realized_pnl)}`;
   if (streak < params.after_consecutive_losses) {
-    return verdict(true, `${sym} has ${streakText} (newest ${lossText}), fewer than after_consecutive_losses ${params.after_consecutive_losses}`);
+    return verdict(
+      true,
+      `${sym} has ${streakText} (newest ${lossText}), fewer than after_consecutive_losses ${params.after_consecutive_losses}`,
+    );
   }
 
   const since = barsSince(view.candles.ts, newest.t);
   const cd = params.cooldown_bars;
   const head = `${sym} ${lossText} (${streakText}, cooldown after ${params.after_consecutive_losses})`;
   if (since.predates) {
-    if (since.count >= cd) return verdict(true, `${head}: at least ${barsText(since.count)} since (the close predates the first candle), the ${cd}-bar cooldown is over`);
-    return verdict(false, `${head}: the close predates the first candle, so only ${barsText(since.count)} are known to have passed, fewer than the ${cd}-bar cooldown (cannot confirm it is over)`);
+    if (since.count >= cd)
+      return verdict(
+        true,
+        `${head}: at least ${barsText(since.count)} since (the close predates the first candle), the ${cd}-bar cooldown is over`,
+      );
+    return verdict(
+      false,
+      `${head}: the close predates the first candle, so only ${barsText(since.count)} are known to have passed, fewer than the ${cd}-bar cooldown (cannot confirm it is over)`,
+    );
   }
   if (since.count >= cd) {
-    return verdict(true, `${head}: ${barsText(since.count)} since, the ${cd}-bar cooldown ended ${barsText(since.count - cd)} ago`);
+    return verdict(
+      true,
+      `${head}: ${barsText(since.count)} since, the ${cd}-bar cooldown ended ${barsText(since.count - cd)} ago`,
+    );
   }
-  return verdict(false, `${head}: ${barsText(since.count)} since, cooldown ${barsText(cd)}, ${barsText(cd - since.count)} left`);
+  return verdict(
+    false,
+    `${head}: ${barsText(since.count)} since, cooldown ${barsText(cd)}, ${barsText(cd - since.count)} left`,
+  );
 };

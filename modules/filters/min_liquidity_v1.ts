@@ -50,11 +50,13 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const figures: string[] = [];
 
   const vol = `average quote volume ${money(liq.avg_quote_volume)}`;
-  if (liq.avg_quote_volume < params.min_avg_quote_volume) problems.push(`${vol} below minimum ${money(params.min_avg_quote_volume)}`);
+  if (liq.avg_quote_volume < params.min_avg_quote_volume)
+    problems.push(`${vol} below minimum ${money(params.min_avg_quote_volume)}`);
   else figures.push(`${vol} >= minimum ${money(params.min_avg_quote_volume)}`);
 
   const spread = `spread proxy ${num(liq.spread_proxy_pct)}%`;
-  if (liq.spread_proxy_pct > params.max_spread_proxy_pct) problems.push(`${spread} above maximum ${num(params.max_spread_proxy_pct)}%`);
+  if (liq.spread_proxy_pct > params.max_spread_proxy_pct)
+    problems.push(`${spread} above maximum ${num(params.max_spread_proxy_pct)}%`);
   else figures.push(`${spread} <= maximum ${num(params.max_spread_proxy_pct)}%`);
 
   const tier = `tier ${liq.tier}`;

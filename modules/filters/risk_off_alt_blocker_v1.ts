@@ -11,7 +11,8 @@ export const manifest = defineManifest({
   module_id: 'risk_off_alt_blocker_v1',
   version: '1.0.0',
   logic_type: 'filter',
-  description: 'In a risk_off market regime, blocks instruments outside the allowed categories (default: majors only); allows otherwise.',
+  description:
+    'In a risk_off market regime, blocks instruments outside the allowed categories (default: majors only); allows otherwise.',
   input_keys: ['market_regime', 'instrument'],
   output_keys: ['filter_verdicts'],
   params: z
@@ -19,13 +20,18 @@ export const manifest = defineManifest({
       allowed_categories_in_risk_off: z
         .array(z.string().min(1))
         .default(['major'])
-        .describe('instrument categories still tradable while the regime is risk_off (case-insensitive); an empty list blocks all'),
+        .describe(
+          'instrument categories still tradable while the regime is risk_off (case-insensitive); an empty list blocks all',
+        ),
     })
     .strict()
-    .refine((p) => new Set(p.allowed_categories_in_risk_off.map(norm)).size === p.allowed_categories_in_risk_off.length, {
-      message: 'allowed_categories_in_risk_off must not repeat a category',
-      path: ['allowed_categories_in_risk_off'],
-    })
+    .refine(
+      (p) => new Set(p.allowed_categories_in_risk_off.map(norm)).size === p.allowed_categories_in_risk_off.length,
+      {
+        message: 'allowed_categories_in_risk_off must not repeat a category',
+        path: ['allowed_categories_in_risk_off'],
+      },
+    )
     .refine((p) => p.allowed_categories_in_risk_off.every((c) => norm(c).length > 0), {
       message: 'categories must not be blank',
       path: ['allowed_categories_in_risk_off'],
@@ -45,11 +51,17 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
 
   if (regime !== 'risk_off') {
     const why = `${regimeText}; alts are blocked only in risk_off, so ${symbol} (category ${category}) passes`;
-    return { outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] }, rationale: `Allowed because ${why}.` };
+    return {
+      outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] },
+      rationale: `Allowed because ${why}.`,
+    };
   }
   if (allowed.some((c) => norm(c) === norm(category))) {
     const why = `${regimeText}, but ${symbol} category ${category} is in the categories allowed during risk_off ${list}`;
-    return { outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] }, rationale: `Allowed because ${why}.` };
+    return {
+      outputs: { filter_verdicts: [{ allow: true, reason: `allow: ${why}` }] },
+      rationale: `Allowed because ${why}.`,
+    };
   }
   const why = `${regimeText}: ${symbol} category ${category} is not in the categories allowed during risk_off ${list}`;
   return {

@@ -22,7 +22,9 @@ export const manifest = defineManifest({
       blocked_sessions: z
         .array(z.enum(sessionNames))
         .default(['off_hours'])
-        .describe('sessions in which no new trade is allowed (asia, london, london_new_york_overlap, new_york, off_hours); [] blocks none'),
+        .describe(
+          'sessions in which no new trade is allowed (asia, london, london_new_york_overlap, new_york, off_hours); [] blocks none',
+        ),
       block_weekend: z.boolean().default(false).describe('also block on Saturday and Sunday (UTC)'),
     })
     .strict()
@@ -41,10 +43,12 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const problems: string[] = [];
   const figures: string[] = [];
 
-  if (params.blocked_sessions.includes(s.name)) problems.push(`session ${s.name} at ${when} is in blocked sessions ${list}`);
+  if (params.blocked_sessions.includes(s.name))
+    problems.push(`session ${s.name} at ${when} is in blocked sessions ${list}`);
   else figures.push(`session ${s.name} at ${when} not in blocked sessions ${list}`);
 
-  if (s.weekend && params.block_weekend) problems.push(`${days[s.day_of_week] ?? 'weekend'} is a weekend day and block_weekend is on`);
+  if (s.weekend && params.block_weekend)
+    problems.push(`${days[s.day_of_week] ?? 'weekend'} is a weekend day and block_weekend is on`);
   else figures.push(s.weekend ? 'weekend, but block_weekend is off' : 'weekday');
 
   const allow = problems.length === 0;

@@ -10,7 +10,8 @@ export const manifest = defineManifest({
   module_id: 'volatility_band_v1',
   version: '1.0.0',
   logic_type: 'filter',
-  description: 'Allows a symbol only while its ATR% lies within a tradable band [min_atr_pct, max_atr_pct] (inclusive).',
+  description:
+    'Allows a symbol only while its ATR% lies within a tradable band [min_atr_pct, max_atr_pct] (inclusive).',
   input_keys: ['volatility'],
   output_keys: ['filter_verdicts'],
   params: z
@@ -29,7 +30,10 @@ export const manifest = defineManifest({
         .describe('highest ATR% allowed, inclusive; above it stops are too wide or fills too erratic'),
     })
     .strict()
-    .refine((p) => p.min_atr_pct <= p.max_atr_pct, { message: 'min_atr_pct must not exceed max_atr_pct', path: ['min_atr_pct'] }),
+    .refine((p) => p.min_atr_pct <= p.max_atr_pct, {
+      message: 'min_atr_pct must not exceed max_atr_pct',
+      path: ['min_atr_pct'],
+    }),
 });
 
 /** Up to 10 significant digits, without float noise: 3.000001 stays 3.000001, 0.1 + 0.2 shows 0.3. */
@@ -40,8 +44,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const range = `[${num(params.min_atr_pct)}%, ${num(params.max_atr_pct)}%]`;
   const figure = `ATR ${num(atrPct)}% (ATR ${num(atr)}, band ${band})`;
   let problem: string | null = null;
-  if (atrPct < params.min_atr_pct) problem = `${figure} below minimum ${num(params.min_atr_pct)}% of the allowed band ${range}`;
-  else if (atrPct > params.max_atr_pct) problem = `${figure} above maximum ${num(params.max_atr_pct)}% of the allowed band ${range}`;
+  if (atrPct < params.min_atr_pct)
+    problem = `${figure} below minimum ${num(params.min_atr_pct)}% of the allowed band ${range}`;
+  else if (atrPct > params.max_atr_pct)
+    problem = `${figure} above maximum ${num(params.max_atr_pct)}% of the allowed band ${range}`;
 
   if (problem !== null) {
     return {

@@ -43,7 +43,10 @@ export const manifest = defineManifest({
         .describe('minimum mean quote volume per candle (close x volume, in quote currency, e.g. USDT)'),
     })
     .strict()
-    .refine((p) => p.min_atr_pct <= p.max_atr_pct, { message: 'min_atr_pct must not exceed max_atr_pct', path: ['min_atr_pct'] }),
+    .refine((p) => p.min_atr_pct <= p.max_atr_pct, {
+      message: 'min_atr_pct must not exceed max_atr_pct',
+      path: ['min_atr_pct'],
+    }),
 });
 
 /** 1234567.8 -> '1,234,568' (no locale APIs: the output must not depend on the runtime's ICU data). */

@@ -16,7 +16,8 @@ export const manifest = defineManifest({
   module_id: 'atr_stop_v1',
   version: '1.0.0',
   logic_type: 'risk',
-  description: "Sets the best idea's stop at a multiple of ATR from entry, keeping the idea's own stop when it is wider (configurable).",
+  description:
+    "Sets the best idea's stop at a multiple of ATR from entry, keeping the idea's own stop when it is wider (configurable).",
   input_keys: ['ideas', 'volatility'],
   output_keys: ['stop_plan'],
   params: z
@@ -25,11 +26,12 @@ export const manifest = defineManifest({
       mode: z
         .enum(['wider', 'atr_only', 'idea_only'])
         .default('wider')
-        .describe("'wider': the farther of the idea's stop and the ATR stop; 'atr_only': the ATR stop; 'idea_only': the idea's stop"),
+        .describe(
+          "'wider': the farther of the idea's stop and the ATR stop; 'atr_only': the ATR stop; 'idea_only': the idea's stop",
+        ),
     })
     .strict(),
 });
-
 
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (view.ideas.length === 0) return { outputs: {}, rationale: 'No stop plan: there is no idea.' };
@@ -50,16 +52,21 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     method = 'idea stop (mode idea_only)';
   } else if (params.mode === 'atr_only' || ideaDist <= atrDist) {
     stop = atrStop;
-    method = params.mode === 'atr_only' ? `${mult} (mode atr_only)` : `${mult} (wider than the idea stop ${px(idea.stop)})`;
+    method =
+      params.mode === 'atr_only' ? `${mult} (mode atr_only)` : `${mult} (wider than the idea stop ${px(idea.stop)})`;
   } else {
     stop = idea.stop;
     method = `idea stop (wider than ${mult})`;
   }
   const head = `Best idea ${idea.direction} (score ${f(idea.score, 3)}) entry ${px(entry)}, idea stop ${px(idea.stop)}; ${atrText}`;
   if (!(sign * (entry - stop) > 0)) {
-    return { outputs: {}, rationale: `No stop plan: ${head}; the ${method} stop ${px(stop)} is not on the loss side of the entry.` };
+    return {
+      outputs: {},
+      rationale: `No stop plan: ${head}; the ${method} stop ${px(stop)} is not on the loss side of the entry.`,
+    };
   }
-  if (!(stop > 0)) return { outputs: {}, rationale: `No stop plan: ${head}; the stop would be ${px(stop)}, not a positive price.` };
+  if (!(stop > 0))
+    return { outputs: {}, rationale: `No stop plan: ${head}; the stop would be ${px(stop)}, not a positive price.` };
   return {
     outputs: { stop_plan: { direction: idea.direction, entry, stop, method } },
     rationale: `${head}. Stop ${px(stop)} (${method}, mode ${params.mode}), ${px(sign * (entry - stop))} from entry.`,

@@ -1,4 +1,24 @@
-import { amountStep, bestIdea, leverageFor, withinProfileLimit, defineManifest, fixed as f, minimumsViolation, type ModuleRun, px, realisedRiskText, sizeByRisk, sizingParamShape, spotIntent, stepText as describeStep, stopToTick, z } from '../../sdk/index.ts';
+import {
+  amountStep,
+  bestIdea,
+  costRatesOf,
+  leverageFor,
+  withinProfileLimit,
+  defineManifest,
+  fixed as f,
+  minimumsViolation,
+  type ModuleRun,
+  px,
+  realisedRiskText,
+  sizeByRisk,
+  sizingParamShape,
+  spotIntent,
+  stepText as describeStep,
+  stopToTick,
+  walletNote,
+  walletOf,
+  z,
+} from '../../sdk/index.ts';
 
 /**
  * Fixed-fractional sizing of the best-scored idea (ties: higher rr, then the first), driven by
@@ -16,15 +36,17 @@ import { amountStep, bestIdea, leverageFor, withinProfileLimit, defineManifest, 
  * default_amount_decimals). Rounding only ever lowers qty, so the realised risk never exceeds
  * the budget. No intent when qty is 0, below min_qty, or the notional is below min_notional.
  * risk_pct / risk_amount on the intent are the realised ones after rounding. With leverage
- * allowed, the intent's leverage is the smallest that fits the margin in the free balance
- * (sdk leverageFor); the risk does not change with it.
+ * allowed, the intent's leverage is the smallest whose margin and fees fit the free balance
+ * (sdk leverageFor); the risk does not change with it. Then qty is cut to what the free balance
+ * pays at that leverage: margin and fee at worst-case slippage (portfolio.fee_rate /
+ * slippage_rate, sdk entryCost), exactly what the risk gate checks.
  */
 export const manifest = defineManifest({
   module_id: 'fixed_fractional_v2',
-  version: '2.1.0',
+  version: '2.2.0',
   logic_type: 'risk',
   description:
-    "Sizes the best idea so that the stop plan's stop loses the allocator's risk per trade, with the exit plan's take-profits, the market step, minimums and a notional cap.",
+    "Sizes the best idea so that the stop plan's stop loses the allocator's risk per trade, with the exit plan's take-profits, the market step, minimums, a notional cap and what the free balance pays (fee and slippage included).",
   input_keys: ['ideas', 'stop_plan', 'exit_plan', 'risk_params', 'portfolio', 'instrument', 'symbol'],
   output_keys: ['intents'],
   params: z
@@ -34,7 +56,7 @@ export const manifest = defineManifest({
         .positive()
         .max(10)
         .default(3)
-        .describe("hard ceiling on the risk per trade, percent of equity, whatever risk_params say"),
+        .describe('hard ceiling on the risk per trade, percent of equity, whatever risk_params say'),
       ...sizingParamShape,
     })
     .strict(),
@@ -54,20 +76,25 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
 
   const rules = rp.rules_applied.length > 0 ? `rules ${rp.rules_applied.join(', ')}` : 'no rule';
   if (!(rp.risk_per_trade_pct > 0)) {
-    return none(`No intent: ${head}: risk_params allow ${rp.risk_per_trade_pct}% risk per trade (multiplier ${rp.multiplier} from ${rules}).`);
+    return none(
+      `No intent: ${head}: risk_params allow ${rp.risk_per_trade_pct}% risk per trade (multiplier ${rp.multiplier} from ${rules}).`,
+    );
   }
   if (!(equity > 0)) return none(`No intent: equity is ${equity} ${currency}, nothing to risk.`);
   if (plan.direction !== idea.direction || Math.abs(plan.entry - entry) > 1e-9 * Math.abs(entry)) {
     return none(`No intent: ${head}: the stop plan (${plan.direction} entry ${px(plan.entry)}) is not for this idea.`);
   }
-  if (!(sign * (entry - plan.stop) > 0)) return none(`No intent: ${head}: the stop ${px(plan.stop)} is not on the loss side of the entry.`);
+  if (!(sign * (entry - plan.stop) > 0))
+    return none(`No intent: ${head}: the stop ${px(plan.stop)} is not on the loss side of the entry.`);
   const tps = view.exit_plan.take_profits;
   const wrongTp = tps.find((t) => !(sign * (t.price - entry) > 0));
-  if (wrongTp !== undefined) return none(`No intent: ${head}: take-profit ${px(wrongTp.price)} is not beyond the entry.`);
+  if (wrongTp !== undefined)
+    return none(`No intent: ${head}: take-profit ${px(wrongTp.price)} is not beyond the entry.`);
 
   const notes: string[] = [];
   const ownCap = Math.min(rp.risk_per_trade_pct, params.max_risk_pct);
-  if (ownCap < rp.risk_per_trade_pct) notes.push(`risk ${rp.risk_per_trade_pct}% capped at max_risk_pct ${params.max_risk_pct}%`);
+  if (ownCap < rp.risk_per_trade_pct)
+    notes.push(`risk ${rp.risk_per_trade_pct}% capped at max_risk_pct ${params.max_risk_pct}%`);
   const { riskPct, note } = withinProfileLimit(ownCap, view.portfolio.max_risk_pct);
   if (note) notes.push(note);
   const stop = stopToTick(plan.stop, inst.tick_size, sign, { neverTowardEntry: true });
@@ -76,20 +103,34 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const dist = sign * (entry - stop);
 
   const step = amountStep(inst.amount_precision, params.default_amount_decimals);
-  const { budget, maxNotional, uncapped, capped, qty } = sizeByRisk({
+  const maxLeverage = view.portfolio.max_leverage ?? 1;
+  const bySize = {
     equity,
     riskPct: riskPct,
-    maxNotionalPct: params.max_notional_pct * (view.portfolio.max_leverage ?? 1),
+    maxNotionalPct: params.max_notional_pct * maxLeverage,
     entry,
     dist,
     step,
+  };
+  const lev = leverageFor({
+    notional: sizeByRisk(bySize).qty * entry,
+    freeBalance: view.portfolio.free_balance,
+    maxLeverage: view.portfolio.max_leverage,
+    stopFraction: dist / entry,
+    rates: costRatesOf(view.portfolio),
   });
+  const wallet = walletOf(view.portfolio, lev.leverage);
+  const sizing = sizeByRisk({ ...bySize, wallet });
+  const { budget, maxNotional, uncapped, capped, qty } = sizing;
   if (capped) {
-    const levText = (view.portfolio.max_leverage ?? 1) > 1 ? ` x ${view.portfolio.max_leverage}x leverage` : '';
-    notes.push(`qty ${uncapped.toPrecision(6)} capped to ${params.max_notional_pct}% of equity${levText} (${f(maxNotional)} ${currency} notional)`);
+    const levText = maxLeverage > 1 ? ` x ${view.portfolio.max_leverage}x leverage` : '';
+    notes.push(
+      `qty ${uncapped.toPrecision(6)} capped to ${params.max_notional_pct}% of equity${levText} (${f(maxNotional)} ${currency} notional)`,
+    );
   }
-  const lev = leverageFor({ notional: qty * entry, freeBalance: view.portfolio.free_balance, maxLeverage: view.portfolio.max_leverage, stopFraction: dist / entry });
   if (lev.note) notes.push(lev.note);
+  const cut = walletNote(sizing, wallet, currency);
+  if (cut) notes.push(cut);
   const stepText = describeStep(step, inst.amount_precision);
   const sized =
     `${head} stop ${px(stop)} (${plan.method}): equity ${f(equity)} ${currency} x ${riskPct}% (risk_params, ${rules}) = ${f(budget)} at risk ` +
@@ -99,7 +140,17 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   if (violation !== null) return none(`No intent: ${sized}${noteText}; ${violation}.`);
 
   const takeProfits = tps.map((t) => ({ price: t.price, fraction: t.fraction }));
-  const intent = spotIntent({ symbol: view.symbol, sign, qty, entry, stop, dist, equity, takeProfits, leverage: lev.leverage });
+  const intent = spotIntent({
+    symbol: view.symbol,
+    sign,
+    qty,
+    entry,
+    stop,
+    dist,
+    equity,
+    takeProfits,
+    leverage: lev.leverage,
+  });
   return {
     outputs: { intents: [intent] },
     rationale:

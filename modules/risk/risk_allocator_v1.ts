@@ -27,8 +27,16 @@ const Rule = z
     when: z
       .object({
         regime: z.array(Regime).min(1).optional().describe('matches when market_regime.regime is one of these'),
-        category: z.array(z.string().min(1)).min(1).optional().describe('matches when instrument.category is one of these'),
-        category_not: z.array(z.string().min(1)).min(1).optional().describe('matches when instrument.category is none of these'),
+        category: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe('matches when instrument.category is one of these'),
+        category_not: z
+          .array(z.string().min(1))
+          .min(1)
+          .optional()
+          .describe('matches when instrument.category is none of these'),
         liquidity_tier: z.array(Tier).min(1).optional().describe('matches when liquidity.tier is one of these'),
       })
       .strict()
@@ -36,7 +44,12 @@ const Rule = z
       .describe('conditions, all of which must hold; {} matches always'),
     multiplier: z.number().min(0).max(2).optional().describe('multiplies the risk multiplier (0 = no new risk)'),
     max_positions: z.number().int().min(0).max(1000).optional().describe('upper bound on open positions'),
-    category_cap_pct: z.number().min(0).max(100).optional().describe('upper bound on equity at risk in one category, percent'),
+    category_cap_pct: z
+      .number()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('upper bound on equity at risk in one category, percent'),
   })
   .strict();
 export type AllocatorRule = z.output<typeof Rule>;
@@ -58,16 +71,37 @@ export const manifest = defineManifest({
   output_keys: ['risk_params'],
   params: z
     .object({
-      low_risk_pct: z.number().min(0).max(5).default(0.5).describe("base risk per trade (percent of equity) for the 'low' risk profile"),
-      medium_risk_pct: z.number().min(0).max(5).default(1).describe("base risk per trade (percent of equity) for the 'medium' risk profile"),
-      high_risk_pct: z.number().min(0).max(5).default(2).describe("base risk per trade (percent of equity) for the 'high' risk profile"),
+      low_risk_pct: z
+        .number()
+        .min(0)
+        .max(5)
+        .default(0.5)
+        .describe("base risk per trade (percent of equity) for the 'low' risk profile"),
+      medium_risk_pct: z
+        .number()
+        .min(0)
+        .max(5)
+        .default(1)
+        .describe("base risk per trade (percent of equity) for the 'medium' risk profile"),
+      high_risk_pct: z
+        .number()
+        .min(0)
+        .max(5)
+        .default(2)
+        .describe("base risk per trade (percent of equity) for the 'high' risk profile"),
       max_multiplier: z
         .number()
         .min(0)
         .max(2)
         .default(1)
         .describe('cap on the product of the rule multipliers; 1 = rules can only lower risk'),
-      max_positions: z.number().int().min(0).max(1000).default(5).describe('open positions allowed before any rule lowers it'),
+      max_positions: z
+        .number()
+        .int()
+        .min(0)
+        .max(1000)
+        .default(5)
+        .describe('open positions allowed before any rule lowers it'),
       category_cap_pct: z
         .number()
         .min(0)
@@ -78,7 +112,9 @@ export const manifest = defineManifest({
         .array(Rule)
         .max(100)
         .default(defaultRules)
-        .describe('context rules applied in order: { id, when: { regime?, category?, category_not?, liquidity_tier? }, multiplier?, max_positions?, category_cap_pct? }')
+        .describe(
+          'context rules applied in order: { id, when: { regime?, category?, category_not?, liquidity_tier? }, multiplier?, max_positions?, category_cap_pct? }',
+        )
         .refine((rs) => new Set(rs.map((r) => r.id)).size === rs.length, 'rule ids must be unique'),
     })
     .strict(),
@@ -124,7 +160,8 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   }
   const multiplier = Math.min(product, params.max_multiplier);
   const riskPct = base * multiplier;
-  const capped = multiplier < product ? `, capped from ${f(product, 4)} at max_multiplier ${params.max_multiplier}` : '';
+  const capped =
+    multiplier < product ? `, capped from ${f(product, 4)} at max_multiplier ${params.max_multiplier}` : '';
   const context = `regime ${regime}, category ${category}, liquidity tier ${tier}`;
   const ruleText = steps.length > 0 ? `rules applied in order: ${steps.join('; ')}` : 'no rule matched';
   const zero = riskPct === 0 ? ' No new risk on this symbol.' : '';

@@ -16,7 +16,8 @@ export const manifest = defineManifest({
   module_id: 'tp_ladder_v1',
   version: '1.0.0',
   logic_type: 'risk',
-  description: 'Builds a scale-out take-profit ladder at R multiples of the stop distance, with breakeven and time-stop rules.',
+  description:
+    'Builds a scale-out take-profit ladder at R multiples of the stop distance, with breakeven and time-stop rules.',
   input_keys: ['ideas', 'stop_plan'],
   output_keys: ['exit_plan'],
   params: z
@@ -69,7 +70,6 @@ export const manifest = defineManifest({
     }),
 });
 
-
 export const run: ModuleRun<typeof manifest> = (view, params) => {
   const none = (why: string) => ({ outputs: {}, rationale: why });
   if (view.ideas.length === 0) return none('No exit plan: there is no idea.');
@@ -82,19 +82,24 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   }
   const sign = plan.direction === 'long' ? 1 : -1;
   const risk = sign * (plan.entry - plan.stop);
-  if (!(risk > 0)) return none(`No exit plan: the stop ${px(plan.stop)} is not on the loss side of the entry ${px(plan.entry)}.`);
+  if (!(risk > 0))
+    return none(`No exit plan: the stop ${px(plan.stop)} is not on the loss side of the entry ${px(plan.entry)}.`);
   const prices = params.r_multiples.map((r) => plan.entry + sign * r * risk);
   const rungs = params.r_multiples.map((r, i) => `${f(params.fractions[i]! * 100, 1)}% at ${r}R = ${px(prices[i]!)}`);
   const head = `${plan.direction} entry ${px(plan.entry)}, stop ${px(plan.stop)} (${plan.method}), R = ${px(risk)}`;
   const bad = prices.findIndex((p) => !(p > 0));
-  if (bad >= 0) return none(`No exit plan: ${head}; the ${params.r_multiples[bad]}R target ${px(prices[bad]!)} is not a positive price.`);
+  if (bad >= 0)
+    return none(
+      `No exit plan: ${head}; the ${params.r_multiples[bad]}R target ${px(prices[bad]!)} is not a positive price.`,
+    );
   const be =
     params.breakeven_after_tp === null
       ? 'stop never moved to breakeven'
       : params.breakeven_after_tp === 0
         ? 'stop at breakeven from the start'
         : `stop to breakeven after ${params.breakeven_after_tp} take-profit(s)`;
-  const ts = params.time_stop_bars === null ? 'no time stop' : `time stop after ${params.time_stop_bars} bars without a target`;
+  const ts =
+    params.time_stop_bars === null ? 'no time stop' : `time stop after ${params.time_stop_bars} bars without a target`;
   return {
     outputs: {
       exit_plan: {

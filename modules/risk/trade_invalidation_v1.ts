@@ -57,23 +57,31 @@ export const manifest = defineManifest({
         .min(0)
         .max(100_000)
         .default(48)
-        .describe('time stop: after this many bars open (candles opened at or after opened_at), exit unless progress >= min_progress_r; 0 = off'),
+        .describe(
+          'time stop: after this many bars open (candles opened at or after opened_at), exit unless progress >= min_progress_r; 0 = off',
+        ),
       min_progress_r: z
         .number()
         .min(-1)
         .max(20)
         .default(0.5)
-        .describe('time stop: the progress in R (close vs entry, over the entry-to-stop risk) a trade needs by max_bars_open to stay open'),
+        .describe(
+          'time stop: the progress in R (close vs entry, over the entry-to-stop risk) a trade needs by max_bars_open to stay open',
+        ),
       structure_break: z
         .boolean()
         .default(true)
-        .describe('exit a long when a close is below the newest confirmed swing low under its entry (a short: above the newest swing high over its entry)'),
+        .describe(
+          'exit a long when a close is below the newest confirmed swing low under its entry (a short: above the newest swing high over its entry)',
+        ),
       break_buffer_pct: z
         .number()
         .min(0)
         .max(10)
         .default(0)
-        .describe('structure break: the close must be beyond the swing level by this percent of the level (0 = any close through it)'),
+        .describe(
+          'structure break: the close must be beyond the swing level by this percent of the level (0 = any close through it)',
+        ),
     })
     .strict(),
 });
@@ -85,7 +93,11 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const mine = view.positions.open.filter((p) => p.symbol === symbol);
   const others = view.positions.open.length - mine.length;
   const elsewhere = others > 0 ? ` (${others} open on other symbols, not this module's)` : '';
-  if (mine.length === 0) return { outputs: { exit_requests: [] }, rationale: `No open position on ${symbol}${elsewhere}: nothing to invalidate.` };
+  if (mine.length === 0)
+    return {
+      outputs: { exit_requests: [] },
+      rationale: `No open position on ${symbol}${elsewhere}: nothing to invalidate.`,
+    };
 
   const c = view.candles;
   const n = c.close.length;
@@ -108,7 +120,9 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     const barsText = `${since.predates ? 'at least ' : ''}${bars} bars open`;
     const head = `#${p.position_id} ${p.side} ${symbol} (entry ${px(p.entry)}, stop ${px(p.stop)}, close ${px(close)}, ${barsText})`;
     if (bars === 0) {
-      lines.push(`${head} stands: no candle has opened since the position opened at ${p.opened_at}, so no close of the trade to judge yet.`);
+      lines.push(
+        `${head} stands: no candle has opened since the position opened at ${p.opened_at}, so no close of the trade to judge yet.`,
+      );
       continue;
     }
 
@@ -116,7 +130,8 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     let time: Check;
     const risk = sign * (p.entry - p.stop);
     if (params.max_bars_open === 0) time = { fired: false, text: 'time stop off (max_bars_open 0)' };
-    else if (bars < params.max_bars_open) time = { fired: false, text: `time stop: ${barsText} < ${params.max_bars_open}` };
+    else if (bars < params.max_bars_open)
+      time = { fired: false, text: `time stop: ${barsText} < ${params.max_bars_open}` };
     else if (!(risk > 0)) {
       time = {
         fired: false,
@@ -126,8 +141,14 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
       const progress = (sign * (close - p.entry)) / risk;
       time =
         progress < params.min_progress_r
-          ? { fired: true, text: `time stop: ${barsText} >= ${params.max_bars_open} and progress ${f(progress)}R < ${params.min_progress_r}R` }
-          : { fired: false, text: `time stop: ${barsText} >= ${params.max_bars_open} but progress ${f(progress)}R >= ${params.min_progress_r}R` };
+          ? {
+              fired: true,
+              text: `time stop: ${barsText} >= ${params.max_bars_open} and progress ${f(progress)}R < ${params.min_progress_r}R`,
+            }
+          : {
+              fired: false,
+              text: `time stop: ${barsText} >= ${params.max_bars_open} but progress ${f(progress)}R >= ${params.min_progress_r}R`,
+            };
     }
 
     // Structure break.
@@ -139,7 +160,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     else {
       const level = swings.find((s) => sign * (p.entry - s) > 0);
       if (level === undefined) {
-        structure = { fired: false, text: `structure: no confirmed ${kind} ${below} the entry among [${swings.join(', ')}]` };
+        structure = {
+          fired: false,
+          text: `structure: no confirmed ${kind} ${below} the entry among [${swings.join(', ')}]`,
+        };
       } else {
         const trigger = level * (1 - (sign * params.break_buffer_pct) / 100);
         const levelText =
@@ -153,9 +177,15 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
             text: `structure: ${levelText}, ${what}, is not inside the stop ${px(p.stop)}: a close through it would have gone through the stop, which guards it`,
           };
         } else if (sign * (close - trigger) < 0) {
-          structure = { fired: true, text: `structure break: close ${px(close)} ${sign > 0 ? '<' : '>'} ${levelText}, ${what}` };
+          structure = {
+            fired: true,
+            text: `structure break: close ${px(close)} ${sign > 0 ? '<' : '>'} ${levelText}, ${what}`,
+          };
         } else {
-          structure = { fired: false, text: `structure: close ${px(close)} ${sign > 0 ? '>=' : '<='} ${levelText}, ${what}` };
+          structure = {
+            fired: false,
+            text: `structure: close ${px(close)} ${sign > 0 ? '>=' : '<='} ${levelText}, ${what}`,
+          };
         }
       }
     }

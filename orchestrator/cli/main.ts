@@ -1,15 +1,44 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { addLogFile } from '../../core/logger.ts';
+import { errorMessage } from '../../core/errors.ts';
+import { addLogFile, setLogFormat } from '../../core/logger.ts';
 import { packageRoot } from '../../core/paths.ts';
-import { traderHome } from '../../store/open.ts';
-import { parseSystemModeEnv } from '../../trading/scope.ts';
+import { reportError } from './command-kit.ts';
+import { checkStartupEnv } from './startup-env.ts';
 import { groupsFor } from './commands/index.ts';
+import { takeLogFormat } from './log-format-flag.ts';
+import { quote } from '../../core/quote.ts';
 
-// TEST and LIVE each log to a file of their own (an invalid mode is reported by the command itself).
-const mode = parseSystemModeEnv(process.env);
-if (mode.success) addLogFile(path.join(process.env.TRADER_LOG_DIR || path.join(traderHome(), 'logs'), `${mode.data.toLowerCase()}.log`));
+// Every environment variable is checked once, before any command: a bad one is one sentence and exit 2.
+let config: ReturnType<typeof checkStartupEnv>;
+try {
+  config = checkStartupEnv(process.env);
+} catch (e) {
+  reportError(e, process.argv.includes('--json'));
+  process.exit();
+}
+// TEST and LIVE each log to a file of their own.
+addLogFile(path.join(config.logDir, `${config.TRADER_SYSTEM_MODE.toLowerCase()}.log`));
+
+// Where log lines go on stderr is settled before any command runs (see core/logger.ts).
+let argv = process.argv;
+try {
+  const taken = takeLogFormat(process.argv);
+  argv = taken.argv;
+  setLogFormat(taken.format);
+} catch (e) {
+  process.stderr.write(`trader: ${errorMessage(e)}\n`);
+  process.exit(2);
+}
+
+/** Commander's usage error as one line: what it quotes of the arguments (an unknown command or option) shortened. */
+function usageError(text: string): string {
+  return text
+    .trimEnd()
+    .replace(/^error: /, '')
+    .replace(/'([^']*)'/g, (_, inner: string) => quote(inner));
+}
 
 /** The `trader` CLI: each command lives in its own file under `commands/` and registers itself here. */
 const program = new Command('trader')
@@ -18,19 +47,27 @@ const program = new Command('trader')
   .showHelpAfterError('(run with --help for usage)')
   // A group with options of its own and subcommands (`backtest --json`, `backtest show <id> --json`) needs options read where they stand.
   .enablePositionalOptions()
+  // Read (and removed from the arguments) before parsing, wherever it stands; declared here for --help.
+  .option(
+    '--log-format <format>',
+    'log lines on stderr: auto (terminal: warnings only, as text; else JSON), human, json',
+    'auto',
+  )
   .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(`trader: ${str.replace(/^error: /, '')}`) });
+  .configureOutput({ outputError: (str, write) => write(`trader: ${usageError(str)}\n`) });
 
-for (const group of groupsFor(process.argv.slice(2))) (await group.load())(program);
+for (const group of groupsFor(argv.slice(2))) (await group.load())(program);
 
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // Help and version exit 0; every usage error is bad input (exit 2), as a JSON document too with --json.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
     if (e.exitCode !== 0 && process.argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'BAD_INPUT', message: e.message.replace(/^error: /, '') } })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: false, error: { code: 'BAD_INPUT', message: usageError(e.message) } })}\n`,
+      );
     }
   } else {
     throw e;

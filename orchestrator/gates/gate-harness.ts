@@ -9,10 +9,10 @@ import type { CandleSeries } from '../../sdk/context-schemas.ts';
 import type { Macro } from '../../sdk/macro-schema.ts';
 import type { LoadedModule } from '../loader/module-loader.ts';
 import type { PlannedSlot } from '../plan/plan-types.ts';
-import { executeSlot } from '../run/execute-slot.ts';
 import { cachedIndicators } from '../run/indicator-cache.ts';
 import { coreContext } from '../run/initial-context.ts';
 import { runSymbol } from '../run/symbol-runner.ts';
+import { runWatched } from './watched-call.ts';
 
 /**
  * The test bench a module is put on when it is registered: real shipped history (BTC/USDT
@@ -28,14 +28,37 @@ let sample: z.infer<typeof CandleSeries> | undefined;
 /** The shipped sample the gates run on, parsed once per process. */
 export function gateSample(): z.infer<typeof CandleSeries> {
   sample ??= {
-    exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h',
-    ...parseCandleCsv(fs.readFileSync(path.join(sampleDataDir, 'binance_BTC-USDT_1h_2024.csv'), 'utf8'), { timeframe: '1h' }),
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
+    ...parseCandleCsv(fs.readFileSync(path.join(sampleDataDir, 'binance_BTC-USDT_1h_2024.csv'), 'utf8'), {
+      timeframe: '1h',
+    }),
   };
   return sample;
 }
 
-const instrument = { exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'major', price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: 0.00001, min_notional: 5 };
-const account = { system_mode: 'TEST' as const, equity: 10_000, currency: 'USDT', source: 'registration gate: a fresh 10,000 USDT paper account', max_risk_pct: 1, free_balance: 10_000, max_leverage: 1 };
+const instrument = {
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  base: 'BTC',
+  quote: 'USDT',
+  category: 'major',
+  price_precision: 2,
+  amount_precision: 5,
+  tick_size: 0.01,
+  min_qty: 0.00001,
+  min_notional: 5,
+};
+const account = {
+  system_mode: 'TEST' as const,
+  equity: 10_000,
+  currency: 'USDT',
+  source: 'registration gate: a fresh 10,000 USDT paper account',
+  max_risk_pct: 1,
+  free_balance: 10_000,
+  max_leverage: 1,
+};
 
 export interface Harness {
   /** Producers run first, in stage order, then the module under test. */
@@ -48,8 +71,15 @@ export interface Harness {
 const rank = (m: LoadedModule) => stageOrder.indexOf(m.manifest.logic_type);
 
 const slotOf = (m: LoadedModule): PlannedSlot => ({
-  stage: m.manifest.logic_type, module_id: m.row.module_id, version: m.manifest.version, params: m.manifest.params.parse(m.row.params ?? {}) as Record<string, unknown>,
-  when: null, shadow: false, on_error: 'skip_module', module: m,
+  stage: m.manifest.logic_type,
+  module_id: m.row.module_id,
+  version: m.manifest.version,
+  params: m.manifest.params.parse(m.row.params ?? {}) as Record<string, unknown>,
+  when: null,
+  shadow: false,
+  on_error: 'skip_module',
+  limit_ms: null,
+  module: m,
 });
 
 /** For each input the module needs beyond the core keys, the first registered module (by stage) that writes it, recursively. */
@@ -78,26 +108,82 @@ export function buildHarness(target: LoadedModule, available: readonly LoadedMod
   return { producers, target: slotOf(target), unproduced: [...unproduced] };
 }
 
-/** What the module did at one bar, as text: outputs (and rationale), or how it failed. */
+/** What the module did at one bar: outputs and rationale, or how it failed; `text` says it all, exactly. */
 export interface Evaluation {
   status: 'ok' | 'error' | 'violation' | 'skipped';
   outputs: unknown;
+  rationale: string | null;
   text: string;
   lookahead: string | null;
+  /** Context keys it read without declaring them. */
+  undeclaredReads: string[];
+  /** Bars back from the decision it read; null: from the first bar it was given. */
+  readDepth: number | null;
+  /** The SDK indicator values it read, flat: bars back from the newest, value, ... */
+  indicatorValues: number[];
 }
 
 /** Runs the harness at the close of the view's last candle and returns the module's own result. */
 export function evaluate(h: Harness, candles: z.infer<typeof CandleSeries>, macro: Macro | null): Evaluation {
   const n = candles.ts.length;
   const asOfMs = candles.ts[n - 1]! + HOUR;
-  const run = { run_id: '00000000-0000-4000-8000-000000000000', pipeline_id: 'gate', strategy_id: null, system_mode: 'TEST' as const, operational_mode: 'observe' as const, risk_profile: 'medium' as const, exchange: 'binance', timeframe: '1h', as_of: new Date(asOfMs).toISOString(), trigger: 'gate' };
-  const data_health = checkDataHealth(candles, { timeframeMs: HOUR, asOfMs, minBars: Math.min(n, 100), fromIndex: Math.max(0, n - 500) });
-  const initial = coreContext({ run, symbol: 'BTC/USDT', instrument, candles, data_health, macro, portfolio: account, positions: { open: [], recent_closed: [] } }, []);
-  const before = runSymbol({ pipeline_id: 'gate', strategy_id: null, symbol: null, slots: h.producers }, 'BTC/USDT', initial, { indicators: cachedIndicators }, { trace: false });
-  const r = executeSlot(h.target, before.context, { indicators: cachedIndicators });
+  const run = {
+    run_id: '00000000-0000-4000-8000-000000000000',
+    pipeline_id: 'gate',
+    strategy_id: null,
+    system_mode: 'TEST' as const,
+    operational_mode: 'observe' as const,
+    risk_profile: 'medium' as const,
+    exchange: 'binance',
+    timeframe: '1h',
+    as_of: new Date(asOfMs).toISOString(),
+    trigger: 'gate',
+  };
+  const data_health = checkDataHealth(candles, {
+    timeframeMs: HOUR,
+    asOfMs,
+    minBars: Math.min(n, 100),
+    fromIndex: Math.max(0, n - 500),
+  });
+  const initial = coreContext(
+    {
+      run,
+      symbol: 'BTC/USDT',
+      instrument,
+      candles,
+      data_health,
+      macro,
+      portfolio: account,
+      positions: { open: [], recent_closed: [] },
+    },
+    [],
+  );
+  const before = runSymbol(
+    { pipeline_id: 'gate', strategy_id: null, symbol: null, slots: h.producers },
+    'BTC/USDT',
+    initial,
+    { indicators: cachedIndicators },
+    { trace: false },
+  );
+  const r = runWatched(h.target, before.context);
   const lookahead = r.status === 'error' && r.error.name === 'LookaheadError' ? r.error.message : null;
-  if (r.status === 'ok') return { status: 'ok', outputs: r.outputs, text: JSON.stringify([r.outputs, r.rationale]), lookahead };
-  if (r.status === 'error') return { status: 'error', outputs: null, text: `error: ${r.error.message}`, lookahead };
-  if (r.status === 'violation') return { status: 'violation', outputs: null, text: `violation: ${r.violations.join('; ')}`, lookahead };
-  return { status: 'skipped', outputs: null, text: r.status === 'missing_input' ? `missing ${r.missing.join(', ')}` : 'skipped', lookahead };
+  const watch = {
+    lookahead,
+    undeclaredReads: r.undeclaredReads,
+    readDepth: r.readDepth,
+    indicatorValues: r.indicatorValues,
+  };
+  if (r.status === 'ok')
+    return {
+      status: 'ok',
+      outputs: r.outputs,
+      rationale: r.rationale,
+      text: JSON.stringify([r.outputs, r.rationale]),
+      ...watch,
+    };
+  const failed = { outputs: null, rationale: null, ...watch };
+  if (r.status === 'error') return { status: 'error', text: `error: ${r.error.message}`, ...failed };
+  if (r.status === 'violation')
+    return { status: 'violation', text: `violation: ${r.violations.join('; ')}`, ...failed };
+  return { status: 'skipped', text: `missing ${r.missing.join(', ')}`, ...failed };
 }

@@ -5,7 +5,7 @@ import type { RegistryRow } from '../../registry/rows.ts';
 import type { Queryable } from '../../store/db.ts';
 import { loadModule, type LoadedModule } from '../loader/module-loader.ts';
 import { buildHarness } from './gate-harness.ts';
-import { runModuleGates } from './module-gates.ts';
+import { runGatesIsolated } from '../../sandbox/isolated-gates.ts';
 import { gateKey, shippedGate } from './pack-gates.ts';
 
 /**
@@ -16,7 +16,11 @@ import { gateKey, shippedGate } from './pack-gates.ts';
 const judged = new Map<string, GateReport>();
 
 /** Runs the registration gates on a registered module and records the result; a failure deactivates it. */
-export async function gateModule(q: Queryable, moduleId: string, env: NodeJS.ProcessEnv = process.env): Promise<RegistryRow> {
+export async function gateModule(
+  q: Queryable,
+  moduleId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RegistryRow> {
   const root = modulesRoot(env);
   const row = await getModule(q, moduleId);
   const target = await loadModule(row, root);
@@ -29,6 +33,7 @@ export async function gateModule(q: Queryable, moduleId: string, env: NodeJS.Pro
   }
   const key = gateKey(target.module, buildHarness(target.module, available));
   let report = judged.get(key) ?? shippedGate(moduleId, key);
-  if (!report) judged.set(key, (report = runModuleGates(target.module, available)));
+  // The gates run the module's code: in the sandbox, so a runaway module fails them instead of hanging here.
+  if (!report) judged.set(key, (report = await runGatesIsolated(target.module, available)));
   return recordGate(q, moduleId, report);
 }

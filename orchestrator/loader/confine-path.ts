@@ -6,16 +6,23 @@ import path from 'node:path';
  * folder that holds the root (so the default root `modules/` gives `modules/agents/x_v1.ts`).
  * Returns the real path, or a sentence saying why the path is refused.
  */
-export function confineScriptPath(scriptPath: string, root: string): { ok: true; file: string } | { ok: false; reason: string } {
-  if (path.isAbsolute(scriptPath)) return { ok: false, reason: `script_path ${scriptPath} must be relative, not absolute` };
-  if (scriptPath.split(/[\\/]/).includes('..')) return { ok: false, reason: `script_path ${scriptPath} must not contain '..'` };
-  if (!/\.(ts|mts|js|mjs)$/.test(scriptPath)) return { ok: false, reason: `script_path ${scriptPath} must name a .ts or .js file` };
+export function confineScriptPath(
+  scriptPath: string,
+  root: string,
+): { ok: true; file: string } | { ok: false; reason: string } {
+  if (path.isAbsolute(scriptPath))
+    return { ok: false, reason: `script_path ${scriptPath} must be relative, not absolute` };
+  if (scriptPath.split(/[\\/]/).includes('..'))
+    return { ok: false, reason: `script_path ${scriptPath} must not contain '..'` };
+  if (!/\.(ts|mts|js|mjs)$/.test(scriptPath))
+    return { ok: false, reason: `script_path ${scriptPath} must name a .ts or .js file` };
   const inside = (child: string, parent: string) => {
     const rel = path.relative(parent, child);
     return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   };
   const candidate = path.resolve(path.dirname(root), scriptPath);
-  if (!inside(candidate, root)) return { ok: false, reason: `script_path ${scriptPath} is outside the modules root ${root}` };
+  if (!inside(candidate, root))
+    return { ok: false, reason: `script_path ${scriptPath} is outside the modules root ${root}` };
   let real: string;
   try {
     real = fs.realpathSync(candidate);

@@ -14,7 +14,10 @@ const Leaf = z
   .strict()
   .refine((c) => c.op === 'exists' || c.value !== undefined, 'value is required for every op except exists')
   .refine((c) => !['in', 'not_in'].includes(c.op) || Array.isArray(c.value), 'in/not_in need an array value')
-  .refine((c) => !['gt', 'gte', 'lt', 'lte'].includes(c.op) || typeof c.value === 'number', 'gt/gte/lt/lte need a number value');
+  .refine(
+    (c) => !['gt', 'gte', 'lt', 'lte'].includes(c.op) || typeof c.value === 'number',
+    'gt/gte/lt/lte need a number value',
+  );
 
 export type Condition = z.infer<typeof Leaf> | { all: Condition[] } | { any: Condition[] } | { not: Condition };
 

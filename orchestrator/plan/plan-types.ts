@@ -18,6 +18,8 @@ export interface PlannedSlot {
   when: Condition | null;
   shadow: boolean;
   on_error: OnError;
+  /** The step's limit on one call of this module, ms; null: the sandbox default (sandbox/limits.ts). */
+  limit_ms?: number | null;
   module: LoadedModule;
 }
 

@@ -33,6 +33,7 @@ export function buildPlan(input: PlanInput): { plan: Plan | null; problems: Plan
       when: a.row.run_when == null ? null : Condition.parse(a.row.run_when),
       shadow: a.row.shadow,
       on_error: a.row.on_error ?? defaultOnError[a.row.stage],
+      limit_ms: a.row.time_limit_ms ?? null,
       module,
     };
   });

@@ -2,13 +2,14 @@ import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
 import { modulesRoot } from '../../core/paths.ts';
 import { readConfig } from '../../registry/config-repo.ts';
-import { pinModuleHash } from '../../registry/registry-repo.ts';
+import { pinModule } from '../../registry/registry-repo.ts';
 import type { ConfigSnapshot } from '../../registry/rows.ts';
 import type { Queryable } from '../../store/db.ts';
 import { type LoadedModule, type LoadResult, loadModule } from '../loader/module-loader.ts';
 import { buildPlan } from './planner.ts';
 import { gateModule } from '../gates/gate-module.ts';
 import type { Plan, PlanProblem, PlanScope } from './plan-types.ts';
+import { quote } from '../../core/quote.ts';
 
 export interface PrepareOptions {
   pipelineId: string;
@@ -28,16 +29,18 @@ export interface Prepared {
 }
 
 /** Loads every module the configuration references, once. */
-async function loadReferenced(config: ConfigSnapshot, root: string): Promise<Map<string, LoadResult>> {
+export async function loadReferenced(config: ConfigSnapshot, root: string): Promise<Map<string, LoadResult>> {
   const ids = new Set([...config.pipeline, ...config.strategies].map((r) => r.module_id));
   const loaded = new Map<string, LoadResult>();
-  for (const row of config.registry.filter((r) => ids.has(r.module_id))) loaded.set(row.module_id, await loadModule(row, root));
+  for (const row of config.registry.filter((r) => ids.has(r.module_id)))
+    loaded.set(row.module_id, await loadModule(row, root));
   return loaded;
 }
 
 /**
  * Reads the configuration, loads and checks the modules, and plans every symbol. Rows
- * inserted by SQL without a hash are pinned to the file's current hash here (and logged).
+ * inserted by SQL without a hash (or registered before import graphs were pinned) are
+ * pinned to the files' current hashes here (and logged), then gated.
  */
 export async function preparePlans(db: Queryable, options: PrepareOptions): Promise<Prepared> {
   const config = await readConfig(db);
@@ -45,15 +48,23 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
   const pinned: LoadedModule[] = [];
   const gateProblems: PlanProblem[] = [];
   for (const result of loaded.values()) {
-    if (result.ok && result.module.pinned && (await pinModuleHash(db, result.module.row.module_id, result.module.sha256))) {
+    if (
+      result.ok &&
+      result.module.pinned &&
+      (await pinModule(db, result.module.row.module_id, result.module.sha256, result.module.graph))
+    ) {
       pinned.push(result.module);
       logger.warn(
         { module_id: result.module.row.module_id, sha256: result.module.sha256 },
-        'module row had no sha256: pinned it to the file as loaded now',
+        'module row had no sha256 or import graph: pinned them to the files as loaded now',
       );
       // A row inserted by SQL is gated on its first load, as `module register` gates a file.
       const gated = await gateModule(db, result.module.row.module_id, options.env);
-      if (gated.gate?.status === 'failed') gateProblems.push({ where: `module ${gated.module_id}`, message: `failed its registration gates and was deactivated: ${gated.gate.reasons.join('; ')}` });
+      if (gated.gate?.status === 'failed')
+        gateProblems.push({
+          where: `module ${gated.module_id}`,
+          message: `failed its registration gates and was deactivated: ${gated.gate.reasons.join('; ')}`,
+        });
     }
   }
   const targets: [string, PlanScope['asset']][] =
@@ -64,7 +75,11 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
   const problems = new Map<string, PlanProblem>();
   for (const [symbol, asset] of targets) {
     const strategyId = options.strategyId ?? asset?.strategy_id ?? null;
-    const result = buildPlan({ config, loaded, scope: { pipelineId: options.pipelineId, strategyId, asset, riskProfile: options.riskProfile } });
+    const result = buildPlan({
+      config,
+      loaded,
+      scope: { pipelineId: options.pipelineId, strategyId, asset, riskProfile: options.riskProfile },
+    });
     if (result.plan) plans.set(symbol, result.plan);
     for (const p of result.problems) problems.set(`${p.where}|${p.message}`, p);
   }
@@ -77,7 +92,7 @@ export function assertNoProblems(pipelineId: string, problems: PlanProblem[]): v
   const list = problems.map((p) => `  - ${p.where}: ${p.message}`).join('\n');
   throw new TraderError(
     'CONFIG_INVALID',
-    `Pipeline '${pipelineId}' cannot run: its plan has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
+    `Pipeline ${quote(pipelineId)} cannot run: its plan has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${list}`,
     problems,
   );
 }

@@ -1,6 +1,7 @@
 import type { ConfigSnapshot, SlotRow } from '../../registry/rows.ts';
 import { stageOrder } from '../../sdk/stages.ts';
 import type { PlanProblem, PlanScope } from './plan-types.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * Picks the slot rows for a scope: the pipeline's rows, with every stage the strategy
@@ -16,7 +17,7 @@ export function resolveSlots(config: ConfigSnapshot, scope: PlanScope): { slots:
       const known = [...new Set(config.strategies.map((r) => r.strategy_id))];
       problems.push({
         where: `strategy ${scope.strategyId}`,
-        message: `strategy '${scope.strategyId}' does not exist (known: ${known.join(', ') || 'none'})`,
+        message: `strategy ${quote(scope.strategyId)} does not exist (known: ${known.join(', ') || 'none'})`,
       });
     }
     const overridden = new Set(strategyRows.map((r) => r.stage));
@@ -30,7 +31,7 @@ export function resolveSlots(config: ConfigSnapshot, scope: PlanScope): { slots:
   if (slots.length === 0 && problems.length === 0) {
     problems.push({
       where: `pipeline ${scope.pipelineId}`,
-      message: `pipeline '${scope.pipelineId}' has no enabled modules; run \`trader db seed\` or add pipeline_config rows`,
+      message: `pipeline ${quote(scope.pipelineId)} has no enabled modules; run \`trader db seed\` or add pipeline_config rows`,
     });
   }
   return { slots, problems };

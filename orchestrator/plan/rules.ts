@@ -1,6 +1,8 @@
 import { coreKeys, contextKeys, isKeyName } from '../../sdk/context-keys.ts';
 import { Condition, conditionKeys } from './conditions.ts';
 import type { PlanProblem, SlotAnalysis } from './plan-types.ts';
+import { quote } from '../../core/quote.ts';
+import { issueText } from '../../core/schema-problems.ts';
 
 /**
  * The planner's rules, each a small function over the selected slots. The planner runs
@@ -26,24 +28,37 @@ const moduleLoads: Rule = (slots) =>
 const stageMatchesLogicType: Rule = (slots) =>
   slots
     .filter((s) => s.registry && s.registry.logic_type !== s.row.stage)
-    .map((s) => problem(s, `module ${s.row.module_id} is a ${s.registry!.logic_type} module but sits in the ${s.row.stage} stage`));
+    .map((s) =>
+      problem(
+        s,
+        `module ${s.row.module_id} is a ${s.registry!.logic_type} module but sits in the ${s.row.stage} stage`,
+      ),
+    );
 
 const keysInContract: Rule = (slots) =>
   slots.flatMap((s) =>
     [...inputsOf(s), ...outputsOf(s)]
       .filter((k) => !isKeyName(k))
-      .map((k) => problem(s, `module ${s.row.module_id} names context key '${k}', which the contract does not define (see docs/context_dict_schema.md)`)),
+      .map((k) =>
+        problem(
+          s,
+          `module ${s.row.module_id} names context key ${quote(k)}, which the contract does not define (see docs/context_dict_schema.md)`,
+        ),
+      ),
   );
 
 const noCoreWrites: Rule = (slots) =>
   slots.flatMap((s) =>
     outputsOf(s)
       .filter((k) => isKeyName(k) && contextKeys[k].producer === 'core')
-      .map((k) => problem(s, `module ${s.row.module_id} declares output '${k}', which only the core may write`)),
+      .map((k) => problem(s, `module ${s.row.module_id} declares output ${quote(k)}, which only the core may write`)),
   );
 
 /** Walks the slots in run order so "available" means "written by an earlier, merged module". */
-function walkAvailability(slots: readonly SlotAnalysis[], check: (s: SlotAnalysis, available: ReadonlySet<string>) => PlanProblem[]) {
+function walkAvailability(
+  slots: readonly SlotAnalysis[],
+  check: (s: SlotAnalysis, available: ReadonlySet<string>) => PlanProblem[],
+) {
   const available = new Set<string>(coreKeys);
   const problems: PlanProblem[] = [];
   for (const s of slots) {
@@ -57,7 +72,9 @@ const inputsProducedEarlier: Rule = (slots) =>
   walkAvailability(slots, (s, available) =>
     inputsOf(s)
       .filter((k) => isKeyName(k) && !available.has(k))
-      .map((k) => problem(s, `module ${s.row.module_id} reads '${k}' but no earlier module in the plan writes it`)),
+      .map((k) =>
+        problem(s, `module ${s.row.module_id} reads ${quote(k)} but no earlier module in the plan writes it`),
+      ),
   );
 
 const whenValid: Rule = (slots) =>
@@ -65,12 +82,11 @@ const whenValid: Rule = (slots) =>
     if (s.row.run_when === null || s.row.run_when === undefined) return [];
     const parsed = Condition.safeParse(s.row.run_when);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return [problem(s, `run_when is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`)];
+      return [problem(s, parsed.error.issues.map((i) => issueText(i, ['run_when'])).join('; '))];
     }
     return conditionKeys(parsed.data)
       .filter((k) => !available.has(k))
-      .map((k) => problem(s, `run_when reads '${k}', which is not available before ${s.row.module_id} runs`));
+      .map((k) => problem(s, `run_when reads ${quote(k)}, which is not available before ${s.row.module_id} runs`));
   });
 
 const singleWriterPerValueKey: Rule = (slots) => {
@@ -82,7 +98,10 @@ const singleWriterPerValueKey: Rule = (slots) => {
   }
   return [...writers]
     .filter(([, ids]) => ids.length > 1)
-    .map(([k, ids]) => ({ where: 'plan', message: `value key '${k}' has ${ids.length} writers (${ids.join(', ')}); a value key allows one` }));
+    .map(([k, ids]) => ({
+      where: 'plan',
+      message: `value key ${quote(k)} has ${ids.length} writers (${ids.join(', ')}); a value key allows one`,
+    }));
 };
 
 const paramsValid: Rule = (slots) =>
@@ -90,7 +109,7 @@ const paramsValid: Rule = (slots) =>
     if (!s.load?.ok) return [];
     const parsed = s.load.module.manifest.params.safeParse(s.params);
     if (parsed.success) return [];
-    return parsed.error.issues.map((i) => problem(s, `params.${i.path.join('.') || '(root)'}: ${i.message}`));
+    return parsed.error.issues.map((i) => problem(s, issueText(i, ['params'])));
   });
 
 export const planRules: readonly Rule[] = [

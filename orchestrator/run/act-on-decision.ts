@@ -10,7 +10,8 @@ import type { LogEntry, SymbolOutcome } from './run-types.ts';
 
 function describeExit(e: ExitAction): string {
   if (e.action === 'closed') return `CLOSED position ${e.position_id} at ${e.fill_price}: ${e.reason}`;
-  if (e.action === 'recorded') return `EXIT REQUESTED for position ${e.position_id} (not executed outside full_auto; \`trader paper close ${e.position_id}\`): ${e.reason}`;
+  if (e.action === 'recorded')
+    return `EXIT REQUESTED for position ${e.position_id} (not executed outside full_auto; \`trader paper close ${e.position_id}\`): ${e.reason}`;
   return `exit request for position ${e.position_id} ignored: it is not open`;
 }
 
@@ -27,7 +28,19 @@ export async function actOnDecision(
   const { outcome, exits } = o;
   if (outcome.intents.length === 0 && exits.length === 0) return;
   await assumeTradingRole(tx, scope);
-  const log = (message: string, outputs: unknown): LogEntry => ({ symbol: outcome.symbol, stage: null, module_id: null, module_version: null, level: 'info', event: 'trading', message, rationale: null, outputs, context_snapshot: null, duration_ms: null });
+  const log = (message: string, outputs: unknown): LogEntry => ({
+    symbol: outcome.symbol,
+    stage: null,
+    module_id: null,
+    module_version: null,
+    level: 'info',
+    event: 'trading',
+    message,
+    rationale: null,
+    outputs,
+    context_snapshot: null,
+    duration_ms: null,
+  });
   const logs: LogEntry[] = [];
   if (exits.length > 0) {
     outcome.exits = await actOnExits(tx, scope, exits, { run_id: o.run_id, as_of: o.source.as_of });

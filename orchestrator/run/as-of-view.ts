@@ -27,7 +27,8 @@ export class LookaheadError extends Error {
   }
 }
 
-const isIndex = (key: string | symbol): key is string => typeof key === 'string' && key.length > 0 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
+const isIndex = (key: string | symbol): key is string =>
+  typeof key === 'string' && key.length > 0 && key.charCodeAt(0) >= 48 && key.charCodeAt(0) <= 57;
 
 /** Names of guarded arrays, for the error message ("candles.close"). */
 const labels = new WeakMap<object, string>();
@@ -105,7 +106,10 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
     for (const c of columns) {
       const col = cols[c];
       if (col.length !== n) return `candles.${c} has ${col.length} candles where ${n} are closed`;
-      const check = (i: number) => (col[i] !== full[c][start + i] ? `candles.${c}[${i}] is ${col[i]} where the candle says ${full[c][start + i]}` : null);
+      const check = (i: number) =>
+        col[i] !== full[c][start + i]
+          ? `candles.${c}[${i}] is ${col[i]} where the candle says ${full[c][start + i]}`
+          : null;
       if (quick) {
         probe = (probe * 1103515245 + 12345) % 2147483648;
         const found = n > 0 ? (check(n - 1) ?? check(probe % n)) : null;
@@ -127,12 +131,18 @@ export function asOfCandles(full: Series, start: number, end: number = start): A
       return at;
     },
     advanceTo(to: number) {
-      if (to > full.ts.length) throw new LookaheadError(`the replay asked for candle ${to} of ${full.symbol}, past the ${full.ts.length} loaded`);
+      if (to > full.ts.length)
+        throw new LookaheadError(
+          `the replay asked for candle ${to} of ${full.symbol}, past the ${full.ts.length} loaded`,
+        );
       for (; at < to; at++) {
         const i = at - start;
         for (const c of columns) {
           // A module that pushed onto a view would shift every later bar: refuse to go on.
-          if (cols[c].length !== i) throw new Error(`candles.${c} of ${full.symbol} was modified by a module (length ${cols[c].length}, expected ${i})`);
+          if (cols[c].length !== i)
+            throw new Error(
+              `candles.${c} of ${full.symbol} was modified by a module (length ${cols[c].length}, expected ${i})`,
+            );
           cols[c][i] = full[c][at]!;
         }
       }

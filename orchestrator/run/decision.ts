@@ -22,8 +22,14 @@ export function decide(symbol: string, run: SymbolRun): SymbolOutcome {
   const intents = (ctx.intents as z.infer<typeof Intent>[] | undefined) ?? [];
   const rationales = (ctx.rationales as Rationale[] | undefined) ?? [];
   const base = { symbol, signals, ideas, intents, modules_run: run.modulesRun };
-  if (run.stoppedBy) return { ...base, outcome: 'error', reason: `${run.stoppedBy.module_id} failed (${run.stoppedBy.policy}): ${run.stoppedBy.message}` };
-  if (run.blockedBy) return { ...base, outcome: 'blocked', reason: `${run.blockedBy.module_id}: ${run.blockedBy.reason}` };
+  if (run.stoppedBy)
+    return {
+      ...base,
+      outcome: 'error',
+      reason: `${run.stoppedBy.module_id} failed (${run.stoppedBy.policy}): ${run.stoppedBy.message}`,
+    };
+  if (run.blockedBy)
+    return { ...base, outcome: 'blocked', reason: `${run.blockedBy.module_id}: ${run.blockedBy.reason}` };
   if (intents.length > 0) {
     const i = intents[0]!;
     const targets = i.take_profits.map((t) => num(t.price)).join(' / ');

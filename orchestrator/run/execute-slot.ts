@@ -2,19 +2,36 @@ import { contextKeys, isKeyName } from '../../sdk/context-keys.ts';
 import type { ModuleSdk } from '../../sdk/define-module.ts';
 import { evaluateCondition } from '../plan/conditions.ts';
 import type { PlannedSlot } from '../plan/plan-types.ts';
+import { quote } from '../../core/quote.ts';
+import { issueText } from '../../core/schema-problems.ts';
 
 /** What running one slot produced; the symbol runner decides what to merge and log. */
 export type SlotResult =
   | { status: 'skipped_when' }
   | { status: 'missing_input'; missing: string[] }
-  | { status: 'ok'; outputs: Record<string, unknown>; rationale: string; duration_ms: number; view: Record<string, unknown> }
-  | { status: 'violation'; violations: string[]; rationale: string | null; duration_ms: number; view: Record<string, unknown> }
+  | {
+      status: 'ok';
+      outputs: Record<string, unknown>;
+      rationale: string;
+      duration_ms: number;
+      view: Record<string, unknown>;
+    }
+  | {
+      status: 'violation';
+      violations: string[];
+      rationale: string | null;
+      duration_ms: number;
+      view: Record<string, unknown>;
+    }
   | { status: 'error'; error: Error; duration_ms: number; view: Record<string, unknown> };
 
 const emptyList: readonly unknown[] = Object.freeze([]);
 
 /** The module's view: exactly its declared input keys; list keys nobody wrote read as empty. */
-function buildView(slot: PlannedSlot, context: Readonly<Record<string, unknown>>): { view: Record<string, unknown>; missing: string[] } {
+export function buildView(
+  slot: PlannedSlot,
+  context: Readonly<Record<string, unknown>>,
+): { view: Record<string, unknown>; missing: string[] } {
   const view: Record<string, unknown> = {};
   const missing: string[] = [];
   for (const key of slot.module.manifest.input_keys) {
@@ -31,8 +48,12 @@ function buildView(slot: PlannedSlot, context: Readonly<Record<string, unknown>>
  * rationale, only declared keys, every value valid by its key's schema. Returns the
  * parsed outputs (list items stamped with the module id) or every violation found.
  */
-export function checkOutput(slot: PlannedSlot, result: unknown): { outputs: Record<string, unknown>; rationale: string } | { violations: string[]; rationale: string | null } {
-  if (result === null || typeof result !== 'object') return { violations: ['returned no { outputs, rationale } object'], rationale: null };
+export function checkOutput(
+  slot: PlannedSlot,
+  result: unknown,
+): { outputs: Record<string, unknown>; rationale: string } | { violations: string[]; rationale: string | null } {
+  if (result === null || typeof result !== 'object')
+    return { violations: ['returned no { outputs, rationale } object'], rationale: null };
   if (typeof (result as { then?: unknown }).then === 'function') {
     return { violations: ['returned a Promise; a module run function must be synchronous and pure'], rationale: null };
   }
@@ -47,24 +68,24 @@ export function checkOutput(slot: PlannedSlot, result: unknown): { outputs: Reco
   const parsed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(outputs)) {
     if (!declared.has(key) || !isKeyName(key)) {
-      violations.push(`wrote undeclared key '${key}'`);
+      violations.push(`wrote undeclared key ${quote(key)}`);
       continue;
     }
     const def = contextKeys[key];
     if (def.kind === 'list') {
       if (!Array.isArray(value)) {
-        violations.push(`'${key}' must be a list of items`);
+        violations.push(`${quote(key)} must be a list of items`);
         continue;
       }
       const items = value.map((item, i) => {
         const r = def.schema.safeParse(item);
-        if (!r.success) violations.push(...r.error.issues.map((x) => `${key}[${i}].${x.path.join('.')}: ${x.message}`));
+        if (!r.success) violations.push(...r.error.issues.map((x) => issueText(x, [key, i])));
         return r.success ? { ...(r.data as object), source: slot.module_id } : null;
       });
       parsed[key] = items;
     } else {
       const r = def.schema.safeParse(value);
-      if (!r.success) violations.push(...r.error.issues.map((x) => `${key}${x.path.length ? '.' : ''}${x.path.join('.')}: ${x.message}`));
+      if (!r.success) violations.push(...r.error.issues.map((x) => issueText(x, [key])));
       else parsed[key] = r.data;
     }
   }
@@ -86,6 +107,7 @@ export function executeSlot(slot: PlannedSlot, context: Readonly<Record<string, 
   }
   const duration_ms = performance.now() - started;
   const checked = checkOutput(slot, result);
-  if ('violations' in checked) return { status: 'violation', violations: checked.violations, rationale: checked.rationale, duration_ms, view };
+  if ('violations' in checked)
+    return { status: 'violation', violations: checked.violations, rationale: checked.rationale, duration_ms, view };
   return { status: 'ok', outputs: checked.outputs, rationale: checked.rationale, duration_ms, view };
 }

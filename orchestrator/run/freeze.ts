@@ -6,7 +6,12 @@ import { isViewColumn } from './as-of-view.ts';
  * (see as-of-view.ts), so they are left as they are.
  */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !(Array.isArray(value) && isViewColumn(value))) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Object.isFrozen(value) &&
+    !(Array.isArray(value) && isViewColumn(value))
+  ) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }

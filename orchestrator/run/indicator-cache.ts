@@ -34,7 +34,7 @@ function memoised(source: ViewSource, key: string, n: number, compute: () => num
   let memo = perSeries.get(fullKey);
   if (!memo) {
     const values = compute();
-    memo = { values, out: source.growing ? guardedArray(key) : Object.freeze(guardedCopy(values, key)) as number[] };
+    memo = { values, out: source.growing ? guardedArray(key) : (Object.freeze(guardedCopy(values, key)) as number[]) };
     perSeries.set(fullKey, memo);
   }
   const { values, out } = memo;
@@ -51,7 +51,9 @@ function memoised(source: ViewSource, key: string, n: number, compute: () => num
  */
 export function indicatorsTampered(full: object): string | null {
   for (const [key, { values, out }] of memos.get(full) ?? []) {
-    for (let i = 0; i < out.length; i++) if (!Object.is(out[i], values[i])) return `${key.replace(/^\d+:/, '')}[${i}] is ${out[i]} where it was computed as ${values[i]}`;
+    for (let i = 0; i < out.length; i++)
+      if (!Object.is(out[i], values[i]))
+        return `${key.replace(/^\d+:/, '')}[${i}] is ${out[i]} where it was computed as ${values[i]}`;
   }
   return null;
 }
@@ -69,7 +71,17 @@ function hlcSource(c: Hlc): ViewSource | undefined {
   const s = sourceOf(c.close, 'close');
   const h = sourceOf(c.high, 'high');
   const l = sourceOf(c.low, 'low');
-  return s && h && l && h.full === s.full && l.full === s.full && h.start === s.start && l.start === s.start && c.high.length === c.close.length && c.low.length === c.close.length ? s : undefined;
+  return s &&
+    h &&
+    l &&
+    h.full === s.full &&
+    l.full === s.full &&
+    h.start === s.start &&
+    l.start === s.start &&
+    c.high.length === c.close.length &&
+    c.low.length === c.close.length
+    ? s
+    : undefined;
 }
 
 const closeSeries =
@@ -78,7 +90,9 @@ const closeSeries =
     const source = viewSources.get(values);
     if (!source || source.column === 'ts') return computed[name](values, period);
     const column = source.column;
-    return memoised(source, `${name}(${column},${period})`, values.length, () => computed[name](fromStart(source, column), period));
+    return memoised(source, `${name}(${column},${period})`, values.length, () =>
+      computed[name](fromStart(source, column), period),
+    );
   };
 
 const hlcSeries =
@@ -87,7 +101,10 @@ const hlcSeries =
     const source = hlcSource(c);
     if (!source) return computed[name](c, period);
     return memoised(source, `${name}(${period})`, c.close.length, () =>
-      computed[name]({ high: fromStart(source, 'high'), low: fromStart(source, 'low'), close: fromStart(source, 'close') }, period),
+      computed[name](
+        { high: fromStart(source, 'high'), low: fromStart(source, 'low'), close: fromStart(source, 'close') },
+        period,
+      ),
     );
   };
 

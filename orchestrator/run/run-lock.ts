@@ -4,6 +4,8 @@ import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
 import { type Queryable, queryRows } from '../../store/db.ts';
 import { isAlive } from '../../store/lock-file.ts';
+import { traderEnv } from '../../core/env.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * The run lock is the run's own row: a partial unique index allows one 'running' row
@@ -33,19 +35,31 @@ const RunningRow = z.object({
 
 /** A run that has not shown a sign of life for this long is considered crashed. */
 export function staleAfterSeconds(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.TRADER_RUN_STALE_SECONDS ?? 600);
-  return Number.isFinite(n) && n > 0 ? n : 600;
+  return traderEnv(env).TRADER_RUN_STALE_SECONDS;
 }
 
-async function reapStale(q: Queryable, pipelineId: string): Promise<void> {
-  const running = await queryRows(q, RunningRow, "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where pipeline_id = $1 and status = 'running'", [pipelineId]);
+/**
+ * Marks 'running' rows whose process is gone (same host) or silent past the stale limit as
+ * crashed: of one pipeline before a run takes its lock, of every pipeline before runs are
+ * read (`runs list|show`, `GET /runs`), so a killed run is shown as crashed at once.
+ */
+export async function reapCrashedRuns(q: Queryable, pipelineId: string | null = null): Promise<void> {
+  const running = await queryRows(
+    q,
+    RunningRow,
+    "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where ($1::text is null or pipeline_id = $1) and status = 'running'",
+    [pipelineId],
+  );
   const host = os.hostname();
   for (const r of running) {
     const dead = r.host === host && r.pid !== null && !isAlive(r.pid);
     const silent = Date.now() - r.heartbeat_at.getTime() > staleAfterSeconds() * 1000;
     if (!dead && !silent) continue;
     const why = dead ? `its process ${r.pid} on ${host} is gone` : `no heartbeat for over ${staleAfterSeconds()} s`;
-    await q.query("update pipeline_runs set status = 'crashed', finished_at = now(), error = $2 where run_id = $1 and status = 'running'", [r.run_id, `reaped: ${why}`]);
+    await q.query(
+      "update pipeline_runs set status = 'crashed', finished_at = now(), error = $2 where run_id = $1 and status = 'running'",
+      [r.run_id, `reaped: ${why}`],
+    );
     logger.warn({ run_id: r.run_id }, `reaped a stale running run as crashed: ${why}`);
   }
 }
@@ -56,19 +70,36 @@ function isUniqueViolation(e: unknown): boolean {
 
 /** Writes the run row before any work starts; throws LOCKED naming the holder if a run is in progress. */
 export async function openRun(q: Queryable, run: NewRun): Promise<void> {
-  await reapStale(q, run.pipeline_id);
+  await reapCrashedRuns(q, run.pipeline_id);
   try {
     await q.query(
       `insert into pipeline_runs (run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, pid, host)
        values ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [run.run_id, run.pipeline_id, run.strategy_id, run.trigger, run.trigger_ref, run.exchange, run.timeframe, run.symbols, run.as_of, process.pid, os.hostname()],
+      [
+        run.run_id,
+        run.pipeline_id,
+        run.strategy_id,
+        run.trigger,
+        run.trigger_ref,
+        run.exchange,
+        run.timeframe,
+        run.symbols,
+        run.as_of,
+        process.pid,
+        os.hostname(),
+      ],
     );
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
-    const [holder] = await queryRows(q, RunningRow, "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where pipeline_id = $1 and status = 'running'", [run.pipeline_id]);
+    const [holder] = await queryRows(
+      q,
+      RunningRow,
+      "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where pipeline_id = $1 and status = 'running'",
+      [run.pipeline_id],
+    );
     throw new TraderError(
       'LOCKED',
-      `Pipeline '${run.pipeline_id}' is already running (run ${holder?.run_id ?? '?'}, process ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}, since ${holder?.started_at.toISOString() ?? '?'}); wait for it to finish.`,
+      `Pipeline ${quote(run.pipeline_id)} is already running (run ${holder?.run_id ?? '?'}, process ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}, since ${holder?.started_at.toISOString() ?? '?'}); wait for it to finish.`,
     );
   }
 }
@@ -77,6 +108,15 @@ export async function heartbeat(q: Queryable, runId: string): Promise<void> {
   await q.query('update pipeline_runs set heartbeat_at = now() where run_id = $1', [runId]);
 }
 
-export async function closeRun(q: Queryable, runId: string, status: string, summary: unknown, error: string | null): Promise<void> {
-  await q.query('update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1', [runId, status, summary, error]);
+export async function closeRun(
+  q: Queryable,
+  runId: string,
+  status: string,
+  summary: unknown,
+  error: string | null,
+): Promise<void> {
+  await q.query(
+    'update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1',
+    [runId, status, summary, error],
+  );
 }

@@ -11,10 +11,27 @@ function placeholders(rows: number, width: number): string {
 }
 
 /** Writes one symbol's log and error rows in one statement each (called inside a transaction). */
-export async function writeSymbolLogs(q: Queryable, runId: string, logs: LogEntry[], errors: ErrorEntry[]): Promise<void> {
+export async function writeSymbolLogs(
+  q: Queryable,
+  runId: string,
+  logs: LogEntry[],
+  errors: ErrorEntry[],
+): Promise<void> {
   if (logs.length > 0) {
     const params = logs.flatMap((l, seq) => [
-      runId, l.symbol, l.stage, seq, l.module_id, l.module_version, l.level, l.event, l.message, l.rationale, l.outputs, l.context_snapshot, l.duration_ms,
+      runId,
+      l.symbol,
+      l.stage,
+      seq,
+      l.module_id,
+      l.module_version,
+      l.level,
+      l.event,
+      l.message,
+      l.rationale,
+      l.outputs,
+      l.context_snapshot,
+      l.duration_ms,
     ]);
     await q.query(
       `insert into pipeline_log (run_id, symbol, stage, seq, module_id, module_version, level, event, message, rationale, outputs, context_snapshot, duration_ms)
@@ -23,7 +40,17 @@ export async function writeSymbolLogs(q: Queryable, runId: string, logs: LogEntr
     );
   }
   if (errors.length > 0) {
-    const params = errors.flatMap((e) => [runId, e.symbol, e.stage, e.module_id, e.module_version, e.code, e.error_message, e.traceback, e.context_snapshot]);
+    const params = errors.flatMap((e) => [
+      runId,
+      e.symbol,
+      e.stage,
+      e.module_id,
+      e.module_version,
+      e.code,
+      e.error_message,
+      e.traceback,
+      e.context_snapshot,
+    ]);
     await q.query(
       `insert into error_log (run_id, symbol, stage, module_id, module_version, code, error_message, traceback, context_snapshot)
        values ${placeholders(errors.length, 9)}`,

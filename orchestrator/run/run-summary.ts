@@ -1,3 +1,4 @@
+import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import type { SystemMode } from '../../trading/scope.ts';
 import type { TradingState } from '../../trading/state-repo.ts';
 import { z } from 'zod';
@@ -24,6 +25,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with the run id once the run row (the run lock) is written, before any symbol is decided (the HTTP API answers a run it does not wait for then). */
   onOpened?: (runId: string) => void;
+  /** LIVE: the broker to trade through (tests pass one on the simulator); by default the LIVE account's, with the keys this process unlocked. */
+  liveBroker?: LiveBroker;
 }
 
 export const RunStatus = z.enum(['succeeded', 'partial', 'failed', 'halted']);
@@ -46,21 +49,34 @@ export const RunSummary = z.object({
   schema_version: z.literal(1),
   ok: z.boolean().describe('true when every symbol was decided (status succeeded)'),
   run_id: z.string().uuid(),
-  status: RunStatus.describe('succeeded (exit 0), partial or failed (exit 1: some or all symbols failed), halted (exit 3: a halt_run policy stopped it)'),
+  status: RunStatus.describe(
+    'succeeded (exit 0), partial or failed (exit 1: some or all symbols failed), halted (exit 3: a halt_run policy stopped it)',
+  ),
   pipeline_id: z.string(),
   strategy_id: z.string().nullable(),
   exchange: z.string(),
   timeframe: z.string(),
   as_of: z.string().describe('decision time, ISO UTC'),
   trigger: z.string().describe('cli, http, schedule, n8n ...'),
-  trigger_ref: z.string().nullable().describe("the caller's reference, e.g. n8n's execution id; null when none was given"),
+  trigger_ref: z
+    .string()
+    .nullable()
+    .describe("the caller's reference, e.g. n8n's execution id; null when none was given"),
   mode: RunMode.describe('the operating state the run ran under'),
   trading: z
-    .object({ fills: z.number().int(), expired_proposals: z.number().int(), emergency_halt: z.boolean(), equity: z.number(), drawdown_pct: z.number() })
+    .object({
+      fills: z.number().int(),
+      expired_proposals: z.number().int(),
+      emergency_halt: z.boolean(),
+      equity: z.number(),
+      drawdown_pct: z.number(),
+    })
     .describe('what the account did before deciding: fills of stops and targets, expired proposals, an emergency halt'),
   symbols: z.array(SymbolOutcome),
   proposals: z
-    .array(z.object({ proposal_id: z.number().int(), symbol: z.string(), side: z.enum(['buy', 'sell']), qty: z.number() }))
+    .array(
+      z.object({ proposal_id: z.number().int(), symbol: z.string(), side: z.enum(['buy', 'sell']), qty: z.number() }),
+    )
     .describe('proposals this run created (Semi-Auto), waiting for approval: the `proposed` actions of every symbol'),
   errors: z.array(z.object({ symbol: z.string(), module_id: z.string().nullable(), message: z.string() })),
   pinned_modules: z.array(z.string()).describe('modules whose registry row got its sha256 pinned on this first load'),
@@ -70,13 +86,23 @@ export type RunSummary = z.infer<typeof RunSummary>;
 
 /** The operating state a run ran under, as recorded in its summary and given to modules in `run`. */
 export function systemState(system_mode: SystemMode, s: TradingState) {
-  return { system_mode, operational_mode: s.operational_mode, risk_profile: s.risk_profile, halted: s.halted, leverage_enabled: s.leverage_enabled };
+  return {
+    system_mode,
+    operational_mode: s.operational_mode,
+    risk_profile: s.risk_profile,
+    halted: s.halted,
+    leverage_enabled: s.leverage_enabled,
+  };
 }
 
 /** The proposals a run created, in symbol order: what a caller such as n8n branches on. */
 export function proposalsCreated(outcomes: SymbolOutcome[]): RunSummary['proposals'] {
   return outcomes.flatMap((o) =>
-    (o.actions ?? []).flatMap((a) => (a.action === 'proposed' && a.proposal_id !== undefined ? [{ proposal_id: a.proposal_id, symbol: a.symbol, side: a.side, qty: a.qty }] : [])),
+    (o.actions ?? []).flatMap((a) =>
+      a.action === 'proposed' && a.proposal_id !== undefined
+        ? [{ proposal_id: a.proposal_id, symbol: a.symbol, side: a.side, qty: a.qty }]
+        : [],
+    ),
   );
 }
 

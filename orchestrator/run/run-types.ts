@@ -36,11 +36,19 @@ export type SymbolOutcomeKind = z.infer<typeof SymbolOutcomeKind>;
 
 export const SymbolOutcome = z.object({
   symbol: z.string(),
-  outcome: SymbolOutcomeKind.describe('trade_intent: sized orders came out; no_trade: nothing to do; blocked: a filter stopped it; error: a module or the data failed; not_run: an earlier halt_run stopped the run'),
+  outcome: SymbolOutcomeKind.describe(
+    'trade_intent: sized orders came out; no_trade: nothing to do; blocked: a filter stopped it; error: a module or the data failed; not_run: an earlier halt_run stopped the run',
+  ),
   reason: z.string().describe('why, in one sentence (the deciding module and its rationale)'),
   intents: z.array(Intent).describe('the sized orders, before the risk gate'),
-  actions: z.array(IntentAction).optional().describe('what the system did with each intent after the risk gate (absent when there were none)'),
-  exits: z.array(ExitAction).optional().describe('what the system did with exit requests for open positions (absent when there were none)'),
+  actions: z
+    .array(IntentAction)
+    .optional()
+    .describe('what the system did with each intent after the risk gate (absent when there were none)'),
+  exits: z
+    .array(ExitAction)
+    .optional()
+    .describe('what the system did with exit requests for open positions (absent when there were none)'),
   signals: z.number().int(),
   ideas: z.number().int(),
   modules_run: z.number().int(),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
 import { type Queryable, queryRows } from '../../store/db.ts';
+import { reapCrashedRuns } from './run-lock.ts';
+import { quote } from '../../core/quote.ts';
 
 /** Reading recorded runs back: the list, and one run with its full module trace. */
 
@@ -37,7 +39,8 @@ export const LogRow = z.object({
 });
 export type LogRow = z.infer<typeof LogRow>;
 
-const runColumns = 'run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, started_at, finished_at, summary, error';
+const runColumns =
+  'run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, started_at, finished_at, summary, error';
 
 /** Which runs `trader runs list` and `GET /runs` return: newest first, optionally by who started them. */
 export const RunFilter = z
@@ -50,6 +53,7 @@ export const RunFilter = z
 export type RunFilter = z.infer<typeof RunFilter>;
 
 export async function listRuns(q: Queryable, f: RunFilter): Promise<RunRow[]> {
+  await reapCrashedRuns(q);
   return queryRows(
     q,
     RunRow,
@@ -61,7 +65,9 @@ export async function listRuns(q: Queryable, f: RunFilter): Promise<RunRow[]> {
 }
 
 export async function getRunTrace(q: Queryable, runId: string): Promise<{ run: RunRow; logs: LogRow[] }> {
-  if (!z.string().uuid().safeParse(runId).success) throw new TraderError('BAD_INPUT', `'${runId}' is not a run id (a UUID); see \`trader runs list\`.`);
+  if (!z.string().uuid().safeParse(runId).success)
+    throw new TraderError('BAD_INPUT', `${quote(runId)} is not a run id (a UUID); see \`trader runs list\`.`);
+  await reapCrashedRuns(q);
   const [run] = await queryRows(q, RunRow, `select ${runColumns} from pipeline_runs where run_id = $1`, [runId]);
   if (!run) throw new TraderError('NOT_FOUND', `Run ${runId} does not exist; see \`trader runs list\`.`);
   const logs = await queryRows(

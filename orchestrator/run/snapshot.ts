@@ -22,5 +22,10 @@ function shrink(value: unknown, depth: number): unknown {
 export function boundedSnapshot(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const small = shrink(value, 0) as Record<string, unknown>;
   if (JSON.stringify(small).length <= maxBytes) return small;
-  return { truncated: true, keys: Object.keys(value).slice(0, 50).map((k) => k.slice(0, 64)) };
+  return {
+    truncated: true,
+    keys: Object.keys(value)
+      .slice(0, 50)
+      .map((k) => k.slice(0, 64)),
+  };
 }

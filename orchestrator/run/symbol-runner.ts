@@ -24,7 +24,9 @@ function merge(context: Record<string, unknown>, outputs: Record<string, unknown
   for (const [key, value] of Object.entries(outputs)) {
     const isList = isKeyName(key) && contextKeys[key].kind === 'list';
     // Items already in a list were frozen when they were added: freeze only the new ones, then the list.
-    context[key] = isList ? Object.freeze([...((context[key] as unknown[]) ?? []), ...deepFreeze(value as unknown[])]) : deepFreeze(value);
+    context[key] = isList
+      ? Object.freeze([...((context[key] as unknown[]) ?? []), ...deepFreeze(value as unknown[])])
+      : deepFreeze(value);
   }
 }
 
@@ -43,7 +45,13 @@ const slotEntry = (symbol: string, slot: PlannedSlot) => ({
  * stops the symbol. `trace: false` (a backtest's bars) skips the per-slot log entries
  * and their snapshots; errors and blocks are still recorded.
  */
-export function runSymbol(plan: Plan, symbol: string, initial: Record<string, unknown>, sdk: ModuleSdk, options: { trace?: boolean } = {}): SymbolRun {
+export function runSymbol(
+  plan: Plan,
+  symbol: string,
+  initial: Record<string, unknown>,
+  sdk: ModuleSdk,
+  options: { trace?: boolean } = {},
+): SymbolRun {
   const trace = options.trace ?? true;
   const context: Record<string, unknown> = { ...initial };
   const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
@@ -52,12 +60,30 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
     const base = slotEntry(symbol, slot);
     if (!trace && (result.status === 'skipped_when' || result.status === 'missing_input')) continue;
     if (result.status === 'skipped_when') {
-      run.logs.push({ ...base, level: 'debug', event: 'skipped', message: `run_when not met: ${describeCondition(slot.when!)}`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
+      run.logs.push({
+        ...base,
+        level: 'debug',
+        event: 'skipped',
+        message: `run_when not met: ${describeCondition(slot.when!)}`,
+        rationale: null,
+        outputs: null,
+        context_snapshot: null,
+        duration_ms: null,
+      });
       continue;
     }
     if (result.status === 'missing_input') {
       // The planner guarantees a producer runs earlier; it wrote nothing (e.g. no idea to set a stop for), so there is nothing to act on.
-      run.logs.push({ ...base, level: 'info', event: 'skipped', message: `skipped: no ${result.missing.join(', ')} was produced earlier in this run, so there is nothing to act on`, rationale: null, outputs: null, context_snapshot: null, duration_ms: null });
+      run.logs.push({
+        ...base,
+        level: 'info',
+        event: 'skipped',
+        message: `skipped: no ${result.missing.join(', ')} was produced earlier in this run, so there is nothing to act on`,
+        rationale: null,
+        outputs: null,
+        context_snapshot: null,
+        duration_ms: null,
+      });
       continue;
     }
     run.modulesRun++;
@@ -66,26 +92,46 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
       continue;
     }
     const outputs = result.outputs;
-    if (trace) run.logs.push({
-      ...base,
-      level: 'info',
-      event: slot.shadow ? 'shadow' : 'ran',
-      message: slot.shadow ? 'shadow run: output logged, not merged' : `wrote ${Object.keys(outputs).join(', ') || 'nothing'}`,
-      rationale: result.rationale,
-      outputs: boundedSnapshot(outputs),
-      context_snapshot: boundedSnapshot(result.view),
-      duration_ms: result.duration_ms,
-    });
+    if (trace)
+      run.logs.push({
+        ...base,
+        level: 'info',
+        event: slot.shadow ? 'shadow' : 'ran',
+        message: slot.shadow
+          ? 'shadow run: output logged, not merged'
+          : `wrote ${Object.keys(outputs).join(', ') || 'nothing'}`,
+        rationale: result.rationale,
+        outputs: boundedSnapshot(outputs),
+        context_snapshot: boundedSnapshot(result.view),
+        duration_ms: result.duration_ms,
+      });
     context.rationales = Object.freeze([
       ...((context.rationales as unknown[]) ?? []),
-      Object.freeze({ module_id: slot.module_id, version: slot.version, stage: slot.stage, text: slot.shadow ? `[shadow] ${result.rationale}` : result.rationale }),
+      Object.freeze({
+        module_id: slot.module_id,
+        version: slot.version,
+        stage: slot.stage,
+        text: slot.shadow ? `[shadow] ${result.rationale}` : result.rationale,
+      }),
     ]);
     if (slot.shadow) continue;
     merge(context, outputs);
-    const block = slot.stage === 'filter' ? (outputs.filter_verdicts as { allow: boolean; reason: string }[] | undefined)?.find((v) => !v.allow) : undefined;
+    const block =
+      slot.stage === 'filter'
+        ? (outputs.filter_verdicts as { allow: boolean; reason: string }[] | undefined)?.find((v) => !v.allow)
+        : undefined;
     if (block) {
       run.blockedBy = { module_id: slot.module_id, reason: block.reason };
-      run.logs.push({ ...base, level: 'info', event: 'blocked', message: `blocked: ${block.reason}`, rationale: block.reason, outputs: null, context_snapshot: null, duration_ms: null });
+      run.logs.push({
+        ...base,
+        level: 'info',
+        event: 'blocked',
+        message: `blocked: ${block.reason}`,
+        rationale: block.reason,
+        outputs: null,
+        context_snapshot: null,
+        duration_ms: null,
+      });
       break;
     }
   }
@@ -93,7 +139,12 @@ export function runSymbol(plan: Plan, symbol: string, initial: Record<string, un
 }
 
 /** Records a failed slot and applies its on_error policy; true when the symbol must stop. */
-function applyFailure(run: SymbolRun, slot: PlannedSlot, result: Exclude<SlotResult, { status: 'ok' | 'skipped_when' | 'missing_input' }>, symbol: string): boolean {
+function applyFailure(
+  run: SymbolRun,
+  slot: PlannedSlot,
+  result: Exclude<SlotResult, { status: 'ok' | 'skipped_when' | 'missing_input' }>,
+  symbol: string,
+): boolean {
   const base = slotEntry(symbol, slot);
   const snapshot = boundedSnapshot(result.view);
   const message =
@@ -114,7 +165,12 @@ function applyFailure(run: SymbolRun, slot: PlannedSlot, result: Exclude<SlotRes
   run.errors.push({
     ...base,
     // LOOKAHEAD: the module read past the decision time (as-of-view.ts); a backtest reports these apart.
-    code: result.status === 'error' ? (result.error instanceof LookaheadError ? 'LOOKAHEAD' : 'MODULE_FAILED') : 'CONTRACT_OUTPUT',
+    code:
+      result.status === 'error'
+        ? result.error instanceof LookaheadError
+          ? 'LOOKAHEAD'
+          : 'MODULE_FAILED'
+        : 'CONTRACT_OUTPUT',
     error_message: message,
     traceback: result.status === 'error' ? (result.error.stack ?? null) : null,
     context_snapshot: snapshot,

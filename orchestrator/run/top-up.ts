@@ -48,20 +48,56 @@ export async function topUpSymbol(
     const since = cached === null ? newestClosedOpen - (req.historyBars - 1) * tf : cached + tf;
     try {
       const fetched = await fetch(source, req.symbol, since, newestClosedOpen + tf);
-      if (source !== req.exchange) logger.warn({ symbol: req.symbol, primary: req.exchange, source }, 'candles fetched from a fallback source');
+      if (source !== req.exchange)
+        logger.warn({ symbol: req.symbol, primary: req.exchange, source }, 'candles fetched from a fallback source');
       return { source, fetched, error: null, fallback_from: source === req.exchange ? null : req.exchange };
     } catch (e) {
       errors.push(`${source}: ${errorMessage(e)}`);
     }
   }
-  return { source: req.exchange, fetched: 0, error: `could not fetch the newest candles (${errors.join('; ')})`, fallback_from: null };
+  return {
+    source: req.exchange,
+    fetched: 0,
+    error: `could not fetch the newest candles (${errors.join('; ')})`,
+    fallback_from: null,
+  };
+}
+
+/** A run-log line about a symbol's data (no module, stage or outputs). */
+function dataLog(symbol: string, level: LogEntry['level'], event: string, message: string): LogEntry {
+  return {
+    symbol,
+    stage: null,
+    module_id: null,
+    module_version: null,
+    level,
+    event,
+    message,
+    rationale: null,
+    outputs: null,
+    context_snapshot: null,
+    duration_ms: null,
+  };
 }
 
 /** The run-log lines that say where a symbol's candles came from, when anything was fetched, fell back or failed. */
 export function topUpLogs(symbol: string, t: TopUpResult | null): LogEntry[] {
   if (!t || (t.fetched === 0 && !t.error && !t.fallback_from)) return [];
-  const base = { symbol, stage: null, module_id: null, module_version: null, rationale: null, outputs: null, context_snapshot: null, duration_ms: null };
-  if (t.error) return [{ ...base, level: 'warn', event: 'data_fetch_failed', message: t.error }];
-  const where = t.fallback_from ? `from fallback source ${t.source} (primary ${t.fallback_from} failed)` : `from ${t.source}`;
-  return [{ ...base, level: t.fallback_from ? 'warn' : 'info', event: t.fallback_from ? 'data_fallback' : 'data_fetched', message: `fetched ${t.fetched} closed candle(s) ${where}` }];
+  if (t.error) return [dataLog(symbol, 'warn', 'data_fetch_failed', t.error)];
+  const where = t.fallback_from
+    ? `from fallback source ${t.source} (primary ${t.fallback_from} failed)`
+    : `from ${t.source}`;
+  return [
+    dataLog(
+      symbol,
+      t.fallback_from ? 'warn' : 'info',
+      t.fallback_from ? 'data_fallback' : 'data_fetched',
+      `fetched ${t.fetched} closed candle(s) ${where}`,
+    ),
+  ];
+}
+
+/** The run-log line saying the history was raised to the plan's warm-up (plan-warmup.ts), when it was. */
+export function historyLogs(symbol: string, raised: string | null): LogEntry[] {
+  return raised === null ? [] : [dataLog(symbol, 'info', 'history_raised', raised)];
 }

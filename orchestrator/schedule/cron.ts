@@ -1,5 +1,6 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { TraderError } from '../../core/errors.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * Cron expressions in a time zone, through cron-parser: validation with one clear
@@ -9,7 +10,17 @@ import { TraderError } from '../../core/errors.ts';
  * occurrence; an hourly expression fires every real hour, 25 on the long day.
  */
 
-const aliases = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@hourly', '@minutely', '@weekdays', '@weekends']);
+const aliases = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@hourly',
+  '@minutely',
+  '@weekdays',
+  '@weekends',
+]);
 
 /** Stable 'H' (hashed) fields: the same expression always fires at the same minute. */
 const hashSeed = 'trader';
@@ -22,7 +33,7 @@ export function normalizeCron(expression: string): string {
   if (!shape) {
     throw new TraderError(
       'BAD_INPUT',
-      `The cron expression '${expression}' is invalid: use five fields (minute hour day-of-month month day-of-week), e.g. '0 * * * *' for every hour, or @hourly/@daily/@weekly/@monthly.`,
+      `The cron expression ${quote(expression)} is invalid: use five fields (minute hour day-of-month month day-of-week), e.g. '0 * * * *' for every hour, or @hourly/@daily/@weekly/@monthly.`,
     );
   }
   return text.startsWith('@') ? text.toLowerCase() : text;
@@ -33,7 +44,10 @@ export function normalizeTimeZone(zone: string): string {
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: zone.trim() }).resolvedOptions().timeZone;
   } catch {
-    throw new TraderError('BAD_INPUT', `Unknown time zone '${zone}': use an IANA name such as UTC, Europe/Berlin or America/New_York.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `Unknown time zone ${quote(zone)}: use an IANA name such as UTC, Europe/Berlin or America/New_York.`,
+    );
   }
 }
 
@@ -53,7 +67,10 @@ export function validateCron(expression: string, zone: string): { cron: string; 
     parse(cron, timezone, new Date()).next();
   } catch (e) {
     const why = (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
-    throw new TraderError('BAD_INPUT', `The cron expression '${expression}' is invalid (${why}); use five fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *'.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `The cron expression ${quote(expression)} is invalid (${why}); use five fields: minute hour day-of-month month day-of-week, e.g. '0 * * * *'.`,
+    );
   }
   return { cron, timezone };
 }
@@ -81,7 +98,13 @@ export function tickBefore(cron: string, timezone: string, before: Date): Date |
 }
 
 /** How many ticks lie strictly between `from` and `to`, counting at most `cap` (then `capped` is true). */
-export function countTicksBetween(cron: string, timezone: string, from: Date, to: Date, cap = 10_000): { count: number; capped: boolean } {
+export function countTicksBetween(
+  cron: string,
+  timezone: string,
+  from: Date,
+  to: Date,
+  cap = 10_000,
+): { count: number; capped: boolean } {
   const it = parse(cron, timezone, from);
   let count = 0;
   while (count < cap) {

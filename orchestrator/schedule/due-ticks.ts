@@ -34,5 +34,8 @@ export function planDue(s: Timing, anchor: Date, now: Date): DuePlan {
   if (newestSkipped === null || newestSkipped.getTime() <= anchor.getTime()) return { run: latest, skipped: null };
   const first = nextTick(s.cron, s.timezone, anchor);
   const older = countTicksBetween(s.cron, s.timezone, anchor, newestSkipped);
-  return { run: inGrace ? latest : null, skipped: { count: older.count + 1, capped: older.capped, first, last: newestSkipped } };
+  return {
+    run: inGrace ? latest : null,
+    skipped: { count: older.count + 1, capped: older.capped, first, last: newestSkipped },
+  };
 }

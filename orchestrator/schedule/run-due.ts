@@ -23,25 +23,66 @@ export interface DueOptions {
 
 /** What happened to one schedule at one wake. */
 export type TickResult =
-  | { schedule_id: number; name: string | null; tick: string; trigger_ref: string; outcome: 'ran'; status: TickEnd['status']; run_id: string | null; error: string | null }
+  | {
+      schedule_id: number;
+      name: string | null;
+      tick: string;
+      trigger_ref: string;
+      outcome: 'ran';
+      status: TickEnd['status'];
+      run_id: string | null;
+      error: string | null;
+    }
   | { schedule_id: number; name: string | null; tick: string; trigger_ref: string; outcome: 'taken' | 'busy' }
-  | { schedule_id: number; name: string | null; tick: string; outcome: 'skipped'; missed: number; first_missed: string };
+  | {
+      schedule_id: number;
+      name: string | null;
+      tick: string;
+      outcome: 'skipped';
+      missed: number;
+      first_missed: string;
+    };
 
 function runOptions(s: ScheduleRow, tick: Date, env: NodeJS.ProcessEnv): RunOptions {
   return {
-    symbols: s.symbols, pipelineId: s.pipeline_id, strategyId: s.strategy_id, exchange: s.exchange, timeframe: s.timeframe,
+    symbols: s.symbols,
+    pipelineId: s.pipeline_id,
+    strategyId: s.strategy_id,
+    exchange: s.exchange,
+    timeframe: s.timeframe,
     // A scheduled run decides as of its tick, even when it starts a little late.
-    asOf: tick, trigger: 'schedule', triggerRef: triggerRef(s.schedule_id, tick),
-    historyBars: s.history_bars, minBars: Math.min(s.history_bars, 100), offline: s.offline, maxAgeBars: 0, env,
+    asOf: tick,
+    trigger: 'schedule',
+    triggerRef: triggerRef(s.schedule_id, tick),
+    historyBars: s.history_bars,
+    minBars: Math.min(s.history_bars, 100),
+    offline: s.offline,
+    maxAgeBars: 0,
+    env,
   };
 }
 
 /** Claims one tick and, if this process got it, runs the pipeline for it and records and audits the outcome. */
-export async function runScheduledTick(db: Db, s: ScheduleRow, tick: Date, options: Omit<DueOptions, 'now' | 'signal'> = {}): Promise<TickResult> {
-  const base = { schedule_id: s.schedule_id, name: s.name, tick: tick.toISOString(), trigger_ref: triggerRef(s.schedule_id, tick) };
+export async function runScheduledTick(
+  db: Db,
+  s: ScheduleRow,
+  tick: Date,
+  options: Omit<DueOptions, 'now' | 'signal'> = {},
+): Promise<TickResult> {
+  const base = {
+    schedule_id: s.schedule_id,
+    name: s.name,
+    tick: tick.toISOString(),
+    trigger_ref: triggerRef(s.schedule_id, tick),
+  };
   const claim = await claimTick(db, s, tick);
   if (claim !== 'claimed') {
-    logger.info({ ...base }, claim === 'taken' ? 'tick already claimed by another scheduler; skipped here' : 'a previous tick of this schedule is still running; not started');
+    logger.info(
+      { ...base },
+      claim === 'taken'
+        ? 'tick already claimed by another scheduler; skipped here'
+        : 'a previous tick of this schedule is still running; not started',
+    );
     return { ...base, outcome: claim };
   }
   logger.info({ ...base }, `${scheduleLabel(s)}: running tick`);
@@ -51,8 +92,14 @@ export async function runScheduledTick(db: Db, s: ScheduleRow, tick: Date, optio
     end = { status: summary.status, run_id: summary.run_id, error: null, risk_profile: summary.mode.risk_profile };
   } catch (e) {
     const err = toTraderError(e);
-    if (err.code === 'INTERNAL') logger.error({ ...base, err: errorMessage(e) }, 'scheduled run failed with an internal error');
-    end = { status: 'error', run_id: await runOfTick(db, s, tick).catch(() => null), error: `${err.code}: ${err.message}`, risk_profile: null };
+    if (err.code === 'INTERNAL')
+      logger.error({ ...base, err: errorMessage(e) }, 'scheduled run failed with an internal error');
+    end = {
+      status: 'error',
+      run_id: await runOfTick(db, s, tick).catch(() => null),
+      error: `${err.code}: ${err.message}`,
+      risk_profile: null,
+    };
   }
   await finishTick(db, s, tick, end);
   logger.info({ ...base, status: end.status, run_id: end.run_id }, `${scheduleLabel(s)}: tick ${end.status}`);
@@ -75,8 +122,23 @@ export async function runDueTicks(db: Db, options: DueOptions): Promise<TickResu
         ? `missed: only the newest due tick (${plan.run.toISOString()}) runs`
         : `missed: found more than ${s.grace_seconds} s after its time`;
       if (await recordSkipped(db, s, plan.skipped, reason)) {
-        logger.warn({ schedule_id: s.schedule_id, missed: plan.skipped.count, first: plan.skipped.first.toISOString(), last: plan.skipped.last.toISOString() }, `${scheduleLabel(s)}: skipped missed ticks`);
-        results.push({ schedule_id: s.schedule_id, name: s.name, tick: plan.skipped.last.toISOString(), outcome: 'skipped', missed: plan.skipped.count, first_missed: plan.skipped.first.toISOString() });
+        logger.warn(
+          {
+            schedule_id: s.schedule_id,
+            missed: plan.skipped.count,
+            first: plan.skipped.first.toISOString(),
+            last: plan.skipped.last.toISOString(),
+          },
+          `${scheduleLabel(s)}: skipped missed ticks`,
+        );
+        results.push({
+          schedule_id: s.schedule_id,
+          name: s.name,
+          tick: plan.skipped.last.toISOString(),
+          outcome: 'skipped',
+          missed: plan.skipped.count,
+          first_missed: plan.skipped.first.toISOString(),
+        });
       }
     }
     if (plan.run) results.push(await runScheduledTick(db, s, plan.run, { env, runner: options.runner }));

@@ -7,6 +7,7 @@ import { systemModeFromEnv } from '../../trading/scope.ts';
 import { validateCron } from './cron.ts';
 import type { ScheduleRow } from './schedule-row.ts';
 import { deleteSchedule, findSchedule, insertSchedule } from './schedules-repo.ts';
+import { quote } from '../../core/quote.ts';
 
 /** `trader schedule add` / `remove`: every input checked first, then one transaction with its audit row. */
 
@@ -29,27 +30,47 @@ const namePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 function checkSymbols(symbols: string[]): void {
   if (symbols.length === 0) throw new TraderError('BAD_INPUT', 'Give at least one symbol, e.g. --symbols BTC/USDT.');
   for (const s of symbols) {
-    if (!MarketSymbol.safeParse(s).success) throw new TraderError('BAD_INPUT', `'${s}' is not a symbol like BTC/USDT (upper case BASE/QUOTE).`);
+    if (!MarketSymbol.safeParse(s).success)
+      throw new TraderError('BAD_INPUT', `${quote(s)} is not a symbol like BTC/USDT (upper case BASE/QUOTE).`);
   }
-  if (new Set(symbols).size !== symbols.length) throw new TraderError('BAD_INPUT', 'A symbol is listed twice in --symbols.');
+  if (new Set(symbols).size !== symbols.length)
+    throw new TraderError('BAD_INPUT', 'A symbol is listed twice in --symbols.');
 }
 
 /** The pipeline must have rows, and a named strategy must exist for it, so a typo fails now rather than at 3 a.m. */
 async function checkConfig(q: Queryable, pipelineId: string, strategyId: string | null): Promise<void> {
   const [p] = await q.query('select 1 from pipeline_config where pipeline_id = $1 limit 1', [pipelineId]);
-  if (!p) throw new TraderError('NOT_FOUND', `No pipeline '${pipelineId}' in pipeline_config; run \`trader db seed\` or give an existing --pipeline.`);
+  if (!p)
+    throw new TraderError(
+      'NOT_FOUND',
+      `No pipeline ${quote(pipelineId)} in pipeline_config; run \`trader db seed\` or give an existing --pipeline.`,
+    );
   if (strategyId === null) return;
-  const [s] = await q.query('select 1 from strategy_config where strategy_id = $1 and pipeline_id = $2 limit 1', [strategyId, pipelineId]);
-  if (!s) throw new TraderError('NOT_FOUND', `No strategy '${strategyId}' for pipeline '${pipelineId}' in strategy_config; give an existing --strategy.`);
+  const [s] = await q.query('select 1 from strategy_config where strategy_id = $1 and pipeline_id = $2 limit 1', [
+    strategyId,
+    pipelineId,
+  ]);
+  if (!s)
+    throw new TraderError(
+      'NOT_FOUND',
+      `No strategy ${quote(strategyId)} for pipeline ${quote(pipelineId)} in strategy_config; give an existing --strategy.`,
+    );
 }
 
 /** Validates and stores a schedule in the process's system mode; audited SCHEDULE_ADDED (mode SYSTEM, actor USER). */
-export async function addSchedule(db: Db, input: ScheduleInput, options: { now?: Date; env?: NodeJS.ProcessEnv } = {}): Promise<ScheduleRow> {
+export async function addSchedule(
+  db: Db,
+  input: ScheduleInput,
+  options: { now?: Date; env?: NodeJS.ProcessEnv } = {},
+): Promise<ScheduleRow> {
   const { cron, timezone } = validateCron(input.cron, input.timezone ?? 'UTC');
   checkSymbols(input.symbols);
   const name = input.name ?? null;
   if (name !== null && !namePattern.test(name)) {
-    throw new TraderError('BAD_INPUT', `--name '${name}' is not a valid schedule name: start with a letter, then up to 63 letters, digits, '_', '.' or '-'.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `--name ${quote(name)} is not a valid schedule name: start with a letter, then up to 63 letters, digits, '_', '.' or '-'.`,
+    );
   }
   const timeframe = input.timeframe ?? '1h';
   parseTimeframe(timeframe);
@@ -59,9 +80,19 @@ export async function addSchedule(db: Db, input: ScheduleInput, options: { now?:
   return db.transaction(async (tx) => {
     await checkConfig(tx, pipelineId, strategyId);
     const row = await insertSchedule(tx, {
-      name, cron, timezone, system_mode, pipeline_id: pipelineId, strategy_id: strategyId, symbols: input.symbols,
-      exchange: input.exchange ?? 'binance', timeframe, history_bars: input.historyBars ?? 500, offline: input.offline ?? false,
-      grace_seconds: input.graceSeconds ?? 600, created_at: options.now ?? new Date(),
+      name,
+      cron,
+      timezone,
+      system_mode,
+      pipeline_id: pipelineId,
+      strategy_id: strategyId,
+      symbols: input.symbols,
+      exchange: input.exchange ?? 'binance',
+      timeframe,
+      history_bars: input.historyBars ?? 500,
+      offline: input.offline ?? false,
+      grace_seconds: input.graceSeconds ?? 600,
+      created_at: options.now ?? new Date(),
     });
     await auditScheduleChange(tx, 'SCHEDULE_ADDED', row);
     return row;
@@ -80,7 +111,21 @@ export async function removeSchedule(db: Db, ref: string): Promise<ScheduleRow> 
 
 function auditScheduleChange(tx: Queryable, action_type: string, s: ScheduleRow): Promise<number> {
   return recordAudit(tx, {
-    mode: 'SYSTEM', actor: 'USER', action_type, status: 'SUCCESS', entity_type: 'schedule', entity_id: String(s.schedule_id),
-    details: { name: s.name, cron: s.cron, timezone: s.timezone, system_mode: s.system_mode, pipeline_id: s.pipeline_id, strategy_id: s.strategy_id, symbols: s.symbols, grace_seconds: s.grace_seconds },
+    mode: 'SYSTEM',
+    actor: 'USER',
+    action_type,
+    status: 'SUCCESS',
+    entity_type: 'schedule',
+    entity_id: String(s.schedule_id),
+    details: {
+      name: s.name,
+      cron: s.cron,
+      timezone: s.timezone,
+      system_mode: s.system_mode,
+      pipeline_id: s.pipeline_id,
+      strategy_id: s.strategy_id,
+      symbols: s.symbols,
+      grace_seconds: s.grace_seconds,
+    },
   });
 }

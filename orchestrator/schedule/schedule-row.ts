@@ -23,7 +23,16 @@ export const scheduleColumns =
   'schedule_id, name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at';
 
 /** What happened to one tick: a run's status, an error before or around the run, a skip, or a crash found later. */
-export const TickStatus = z.enum(['running', 'succeeded', 'partial', 'failed', 'halted', 'error', 'skipped', 'crashed']);
+export const TickStatus = z.enum([
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'halted',
+  'error',
+  'skipped',
+  'crashed',
+]);
 export type TickStatus = z.infer<typeof TickStatus>;
 
 /** The run's trigger reference: `<schedule id>@<tick ISO>`, so a run traces back to its schedule and tick. */

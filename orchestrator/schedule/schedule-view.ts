@@ -22,19 +22,33 @@ export interface ScheduleListing extends ScheduleRow {
 
 export async function listScheduleViews(q: Queryable, now: Date): Promise<ScheduleListing[]> {
   const schedules = await listSchedules(q);
-  const last = await queryRows(q, LastTick, 'select distinct on (schedule_id) schedule_id, tick, status, run_id, missed, error from schedule_ticks order by schedule_id, tick desc');
+  const last = await queryRows(
+    q,
+    LastTick,
+    'select distinct on (schedule_id) schedule_id, tick, status, run_id, missed, error from schedule_ticks order by schedule_id, tick desc',
+  );
   const byId = new Map(last.map((t) => [t.schedule_id, t]));
   return schedules.map((s) => {
     const t = byId.get(s.schedule_id);
     return {
       ...s,
       next_tick: nextTick(s.cron, s.timezone, now).toISOString(),
-      last_tick: t ? { tick: t.tick.toISOString(), status: t.status, run_id: t.run_id, missed: t.missed, error: t.error } : null,
+      last_tick: t
+        ? { tick: t.tick.toISOString(), status: t.status, run_id: t.run_id, missed: t.missed, error: t.error }
+        : null,
     };
   });
 }
 
 /** The wall-clock time of an instant in a zone, e.g. '2024-03-31 03:30 CEST'. */
 export function localTime(at: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(at);
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(at);
 }

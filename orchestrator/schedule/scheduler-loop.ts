@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   retryMs?: number;
   runner?: PipelineRunner;
   onTick?: (r: TickResult) => void;
+  /** Runs at every wake before the due ticks (LIVE: reconciliation when it is due). */
+  beforeTicks?: (db: Db) => Promise<void>;
 }
 
 export interface SchedulerReport {
@@ -76,6 +78,7 @@ export async function runScheduler(o: SchedulerOptions): Promise<SchedulerReport
       const db = await o.openDb();
       try {
         report.wakes++;
+        await o.beforeTicks?.(db);
         const results = await runDueTicks(db, { now: now(), env, runner: o.runner, signal: o.signal });
         for (const r of results) o.onTick?.(r);
         report.ticks.push(...results);
@@ -88,7 +91,10 @@ export async function runScheduler(o: SchedulerOptions): Promise<SchedulerReport
     } catch (e) {
       // The first wake's error is the command's error (not migrated, bad mode...); later ones are retried.
       if (o.once || !started) throw e;
-      logger.warn({ err: errorMessage(e) }, `scheduler wake failed; retrying in ${Math.round((o.retryMs ?? 15_000) / 1000)} s`);
+      logger.warn(
+        { err: errorMessage(e) },
+        `scheduler wake failed; retrying in ${Math.round((o.retryMs ?? 15_000) / 1000)} s`,
+      );
       await sleep(o.retryMs ?? 15_000, o.signal);
       continue;
     }
@@ -98,4 +104,3 @@ export async function runScheduler(o: SchedulerOptions): Promise<SchedulerReport
   }
   return report;
 }
-

@@ -23,7 +23,12 @@ export async function auditTick(
   tx: Queryable,
   s: ScheduleRow,
   tick: Date,
-  end: { status: Exclude<TickStatus, 'running'>; run_id: string | null; error: string | null; risk_profile: 'low' | 'medium' | 'high' | null },
+  end: {
+    status: Exclude<TickStatus, 'running'>;
+    run_id: string | null;
+    error: string | null;
+    risk_profile: 'low' | 'medium' | 'high' | null;
+  },
   extra: Record<string, unknown> = {},
 ): Promise<number> {
   const scope = tradingScope(s.system_mode);
@@ -37,8 +42,19 @@ export async function auditTick(
     entity_type: 'schedule',
     entity_id: String(s.schedule_id),
     details: {
-      schedule_id: s.schedule_id, name: s.name, cron: s.cron, timezone: s.timezone, tick: tick.toISOString(), trigger_ref: triggerRef(s.schedule_id, tick),
-      tick_status: end.status, run_id: end.run_id, pipeline_id: s.pipeline_id, strategy_id: s.strategy_id, symbols: s.symbols, error: end.error, ...extra,
+      schedule_id: s.schedule_id,
+      name: s.name,
+      cron: s.cron,
+      timezone: s.timezone,
+      tick: tick.toISOString(),
+      trigger_ref: triggerRef(s.schedule_id, tick),
+      tick_status: end.status,
+      run_id: end.run_id,
+      pipeline_id: s.pipeline_id,
+      strategy_id: s.strategy_id,
+      symbols: s.symbols,
+      error: end.error,
+      ...extra,
     },
   });
 }

@@ -19,12 +19,22 @@ export type Claim = 'claimed' | 'taken' | 'busy';
 
 /** The newest tick this schedule has a row for, else its creation time: ticks after it are due. */
 export async function scheduleAnchor(q: Queryable, s: ScheduleRow): Promise<Date> {
-  const [row] = await queryRows(q, z.object({ tick: z.date().nullable() }), 'select max(tick) as tick from schedule_ticks where schedule_id = $1', [s.schedule_id]);
+  const [row] = await queryRows(
+    q,
+    z.object({ tick: z.date().nullable() }),
+    'select max(tick) as tick from schedule_ticks where schedule_id = $1',
+    [s.schedule_id],
+  );
   const last = row?.tick ?? null;
   return last && last.getTime() > s.created_at.getTime() ? last : s.created_at;
 }
 
-const RunningTick = z.object({ tick: z.date(), pid: z.number().nullable(), host: z.string().nullable(), claimed_at: z.date() });
+const RunningTick = z.object({
+  tick: z.date(),
+  pid: z.number().nullable(),
+  host: z.string().nullable(),
+  claimed_at: z.date(),
+});
 
 /** Whether the tick's run is running and has shown a heartbeat within `stale` seconds. */
 async function runIsAlive(q: Queryable, s: ScheduleRow, tick: Date, stale: number): Promise<boolean> {
@@ -42,7 +52,12 @@ async function runIsAlive(q: Queryable, s: ScheduleRow, tick: Date, stale: numbe
  */
 export async function reapStaleTicks(db: Db, s: ScheduleRow): Promise<number> {
   const stale = staleAfterSeconds();
-  const running = await queryRows(db, RunningTick, "select tick, pid, host, claimed_at from schedule_ticks where schedule_id = $1 and status = 'running'", [s.schedule_id]);
+  const running = await queryRows(
+    db,
+    RunningTick,
+    "select tick, pid, host, claimed_at from schedule_ticks where schedule_id = $1 and status = 'running'",
+    [s.schedule_id],
+  );
   let reaped = 0;
   const host = os.hostname();
   for (const r of running) {
@@ -51,14 +66,20 @@ export async function reapStaleTicks(db: Db, s: ScheduleRow): Promise<number> {
     if (!dead && !silent) continue;
     const why = dead ? `its process ${r.pid} on ${host} is gone` : `no sign of life for over ${stale} s`;
     const done = await db.transaction(async (tx) => {
-      const rows = await tx.query("update schedule_ticks set status = 'crashed', error = $3, finished_at = now() where schedule_id = $1 and tick = $2 and status = 'running' returning tick", [s.schedule_id, r.tick, `reaped: ${why}`]);
+      const rows = await tx.query(
+        "update schedule_ticks set status = 'crashed', error = $3, finished_at = now() where schedule_id = $1 and tick = $2 and status = 'running' returning tick",
+        [s.schedule_id, r.tick, `reaped: ${why}`],
+      );
       if (rows.length === 0) return false;
       await auditTick(tx, s, r.tick, { status: 'crashed', run_id: null, error: `reaped: ${why}`, risk_profile: null });
       return true;
     });
     if (done) {
       reaped++;
-      logger.warn({ schedule_id: s.schedule_id, tick: r.tick.toISOString() }, `reaped a stale running tick as crashed: ${why}`);
+      logger.warn(
+        { schedule_id: s.schedule_id, tick: r.tick.toISOString() },
+        `reaped a stale running tick as crashed: ${why}`,
+      );
     }
   }
   return reaped;
@@ -68,7 +89,10 @@ export async function reapStaleTicks(db: Db, s: ScheduleRow): Promise<number> {
 export async function claimTick(db: Db, s: ScheduleRow, tick: Date): Promise<Claim> {
   await reapStaleTicks(db, s);
   try {
-    await db.query("insert into schedule_ticks (schedule_id, tick, status, pid, host) values ($1, $2, 'running', $3, $4)", [s.schedule_id, tick, process.pid, os.hostname()]);
+    await db.query(
+      "insert into schedule_ticks (schedule_id, tick, status, pid, host) values ($1, $2, 'running', $3, $4)",
+      [s.schedule_id, tick, process.pid, os.hostname()],
+    );
     return 'claimed';
   } catch (e) {
     if ((e as { code?: string }).code !== '23505') throw e;
@@ -88,7 +112,10 @@ export interface TickEnd {
 /** Closes a claimed tick with its run's outcome and audits it, in one transaction. */
 export async function finishTick(db: Db, s: ScheduleRow, tick: Date, end: TickEnd): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.query('update schedule_ticks set status = $3, run_id = $4, error = $5, finished_at = now() where schedule_id = $1 and tick = $2', [s.schedule_id, tick, end.status, end.run_id, end.error]);
+    await tx.query(
+      'update schedule_ticks set status = $3, run_id = $4, error = $5, finished_at = now() where schedule_id = $1 and tick = $2',
+      [s.schedule_id, tick, end.status, end.run_id, end.error],
+    );
     await auditTick(tx, s, tick, end);
   });
 }
@@ -101,15 +128,27 @@ export async function recordSkipped(db: Db, s: ScheduleRow, skipped: Skipped, re
       [s.schedule_id, skipped.last, skipped.count, skipped.first, reason, process.pid, os.hostname()],
     );
     if (rows.length === 0) return false;
-    await auditTick(tx, s, skipped.last, { status: 'skipped', run_id: null, error: reason, risk_profile: null }, {
-      missed: skipped.count, missed_more: skipped.capped, first_missed: skipped.first.toISOString(), last_missed: skipped.last.toISOString(),
-    });
+    await auditTick(
+      tx,
+      s,
+      skipped.last,
+      { status: 'skipped', run_id: null, error: reason, risk_profile: null },
+      {
+        missed: skipped.count,
+        missed_more: skipped.capped,
+        first_missed: skipped.first.toISOString(),
+        last_missed: skipped.last.toISOString(),
+      },
+    );
     return true;
   });
 }
 
 /** The run a tick started, found by its trigger reference (a run that failed after opening still has a row). */
 export async function runOfTick(q: Queryable, s: ScheduleRow, tick: Date): Promise<string | null> {
-  const [row] = await q.query<{ run_id: string }>("select run_id from pipeline_runs where trigger = 'schedule' and trigger_ref = $1 order by started_at desc limit 1", [triggerRef(s.schedule_id, tick)]);
+  const [row] = await q.query<{ run_id: string }>(
+    "select run_id from pipeline_runs where trigger = 'schedule' and trigger_ref = $1 order by started_at desc limit 1",
+    [triggerRef(s.schedule_id, tick)],
+  );
   return row?.run_id ?? null;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { errorMessage, TraderError } from '../../core/errors.ts';
 import { HttpRefusal, invalidRequest } from './http-errors.ts';
+import { quote } from '../../core/quote.ts';
 
 /** The largest request body `trader serve` reads: a run request is a few hundred bytes. */
 export const defaultBodyLimit = 64 * 1024;
@@ -13,7 +14,11 @@ export const defaultBodyLimit = 64 * 1024;
 const discardLimit = 8 * 1024 * 1024;
 
 function tooLarge(limit: number): HttpRefusal {
-  return new HttpRefusal('PAYLOAD_TOO_LARGE', `The request body is larger than ${limit} bytes; send a smaller JSON document.`, { connection: 'close' });
+  return new HttpRefusal(
+    'PAYLOAD_TOO_LARGE',
+    `The request body is larger than ${limit} bytes; send a smaller JSON document.`,
+    { connection: 'close' },
+  );
 }
 
 function discardRest(req: IncomingMessage, alreadyRead: number): void {
@@ -69,17 +74,28 @@ const jsonType = /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i;
  * is a 400 with the parser's reason, a value that breaks the schema a 400 listing every
  * zod issue with its path.
  */
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S, limit: number): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(
+  req: IncomingMessage,
+  schema: S,
+  limit: number,
+): Promise<z.infer<S>> {
   const raw = await readBody(req, limit);
   const text = raw.toString('utf8');
   let value: unknown = {};
   if (text.trim().length > 0) {
     const type = req.headers['content-type'];
-    if (type !== undefined && !jsonType.test(type)) throw new TraderError('BAD_INPUT', `Send the body as JSON with Content-Type: application/json, not '${type}'.`);
+    if (type !== undefined && !jsonType.test(type))
+      throw new TraderError(
+        'BAD_INPUT',
+        `Send the body as JSON with Content-Type: application/json, not ${quote(type)}.`,
+      );
     try {
       value = JSON.parse(text);
     } catch (e) {
-      throw new TraderError('BAD_INPUT', `The request body is not valid JSON (${errorMessage(e)}); send one JSON object.`);
+      throw new TraderError(
+        'BAD_INPUT',
+        `The request body is not valid JSON (${errorMessage(e)}); send one JSON object.`,
+      );
     }
   }
   const parsed = schema.safeParse(value);

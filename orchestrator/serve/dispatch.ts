@@ -17,7 +17,11 @@ export function matchRoute(method: string, path: string): { route: Route; params
     const m = route.path.exec(path);
     return m ? [{ route, params: m.slice(1) }] : [];
   });
-  if (onPath.length === 0) throw new TraderError('NOT_FOUND', `There is no endpoint ${path}; the endpoints are /health, /runs, /runs/<run_id>, /status, /proposals and /proposals/<id>/approve|reject.`);
+  if (onPath.length === 0)
+    throw new TraderError(
+      'NOT_FOUND',
+      `There is no endpoint ${path}; the endpoints are /health, /runs, /runs/<run_id>, /status, /proposals and /proposals/<id>/approve|reject.`,
+    );
   const hit = onPath.find((r) => r.route.method === method);
   if (!hit) {
     const allow = onPath.map((r) => r.route.method).join(', ');
@@ -59,7 +63,7 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
       throw new TraderError('TRANSIENT', 'trader serve is shutting down; retry when it is back.');
     }
     const { route, params } = matchRoute(method, url.pathname);
-    if (route.auth) client = await authenticate(deps.db, req, path);
+    if (route.auth) client = await authenticate(deps.db, deps.authLimiter, req, path);
     const reply = await route.handle({ req, url, params, client }, deps);
     if (deps.closing()) res.setHeader('connection', 'close');
     sendJson(res, reply.status, reply.body, reply.headers);
@@ -68,6 +72,9 @@ export async function dispatch(req: IncomingMessage, res: ServerResponse, deps: 
     if (deps.closing()) res.setHeader('connection', 'close');
     status = sendError(res, e, { method, path });
   } finally {
-    logger.info({ method, path, status, ms: Math.round(performance.now() - started), client: client?.name ?? null }, 'http request');
+    logger.info(
+      { method, path, status, ms: Math.round(performance.now() - started), client: client?.name ?? null },
+      'http request',
+    );
   }
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Db } from '../../store/db.ts';
 import type { TradingScope } from '../../trading/scope.ts';
 import type { Client } from './auth.ts';
+import type { AuthFailureLimiter } from './auth-limiter.ts';
 import type { RunTracker } from './run-tracker.ts';
 
 /** What every handler of `trader serve` is given: the server's shared parts and the request. */
@@ -14,6 +15,8 @@ export interface ServerDeps {
   /** "Now": the default as-of of a run and the time an approval is priced at. */
   clock: () => Date;
   runs: RunTracker;
+  /** Counts, limits and audits failed authentication per client address. */
+  authLimiter: AuthFailureLimiter;
   /** True once shutdown has begun: no new run may start. */
   closing: () => boolean;
 }
@@ -42,4 +45,8 @@ export interface Route {
   handle(ctx: RequestContext, deps: ServerDeps): Promise<Reply>;
 }
 
-export const ok = (body: Record<string, unknown>, status = 200, headers?: Record<string, string>): Reply => ({ status, body: { ok: true, ...body }, headers });
+export const ok = (body: Record<string, unknown>, status = 200, headers?: Record<string, string>): Reply => ({
+  status,
+  body: { ok: true, ...body },
+  headers,
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { bounds } from '../../core/bounds.ts';
 import { TraderError, toTraderError } from '../../core/errors.ts';
-import { parseUtcTime } from '../../core/time.ts';
+import { decisionTime, parseUtcTime } from '../../core/time.ts';
 import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
 import { getRunTrace, listRuns, RunFilter } from '../run/runs-repo.ts';
@@ -15,13 +16,23 @@ const id = z.string().min(1).max(100);
 /** The body of `POST /runs`; the optional fields and their defaults are those of `trader run`. */
 export const RunRequest = z
   .object({
-    symbols: z.union([z.array(z.string()), z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0))]).pipe(
-      z
-        .array(MarketSymbol)
-        .min(1, 'give at least one symbol, e.g. ["BTC/USDT"]')
-        .max(100)
-        .refine((list) => new Set(list).size === list.length, 'a symbol is listed twice'),
-    ),
+    symbols: z
+      .union([
+        z.array(z.string()),
+        z.string().transform((s) =>
+          s
+            .split(',')
+            .map((x) => x.trim())
+            .filter((x) => x.length > 0),
+        ),
+      ])
+      .pipe(
+        z
+          .array(MarketSymbol)
+          .min(1, 'give at least one symbol, e.g. ["BTC/USDT"]')
+          .max(100)
+          .refine((list) => new Set(list).size === list.length, 'a symbol is listed twice'),
+      ),
     strategy: id.nullable().optional(),
     pipeline: id.optional(),
     exchange: id.optional(),
@@ -38,8 +49,8 @@ export const RunRequest = z
       .nullable()
       .optional()
       .describe('decide as of this UTC time; null or absent means now'),
-    history: z.number().int().min(1).max(100_000).optional(),
-    max_age_bars: z.number().int().min(0).max(100_000).optional(),
+    history: z.number().int().min(1).max(bounds.historyBars).optional(),
+    max_age_bars: z.number().int().min(0).max(bounds.maxAgeBars).optional(),
     offline: z.boolean().optional(),
     /** The caller's reference, e.g. n8n's execution id, stored with the run. */
     trigger_ref: z.string().min(1).max(200).nullable().optional(),
@@ -58,7 +69,7 @@ export function runOptions(r: RunRequest, deps: ServerDeps): RunOptions {
     strategyId: r.strategy ?? null,
     exchange: r.exchange ?? 'binance',
     timeframe: r.timeframe ?? '1h',
-    asOf: r.as_of == null ? deps.clock() : parseUtcTime(r.as_of, 'as_of'),
+    asOf: decisionTime(r.as_of, 'as_of', deps.clock()),
     trigger: 'http',
     triggerRef: r.trigger_ref ?? null,
     historyBars: history,
@@ -81,7 +92,8 @@ function naming(e: unknown, runId: string | null): TraderError {
 async function startRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
   const query = readQuery(ctx.url, RunQuery);
   const body = await readJson(ctx.req, RunRequest, deps.bodyLimit);
-  if (deps.closing()) throw new TraderError('TRANSIENT', 'trader serve is shutting down and starts no new run; retry when it is back.');
+  if (deps.closing())
+    throw new TraderError('TRANSIENT', 'trader serve is shutting down and starts no new run; retry when it is back.');
   const wait = body.wait ?? (query.wait === 'true' || query.wait === '1');
   const started = deps.runs.start(deps.db, runOptions(body, deps));
   if (!wait) {
@@ -89,7 +101,10 @@ async function startRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
     return ok({ run_id, status: 'running', run_url: `/runs/${run_id}` }, 202, { location: `/runs/${run_id}` });
   }
   let runId: string | null = null;
-  started.opened.then((id) => (runId = id), () => {});
+  started.opened.then(
+    (id) => (runId = id),
+    () => {},
+  );
   try {
     return { status: 200, body: await started.done };
   } catch (e) {

@@ -3,6 +3,7 @@ import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { runPipeline } from '../run/run-pipeline.ts';
 import type { RunOptions, RunSummary } from '../run/run-summary.ts';
+import { quote } from '../../core/quote.ts';
 
 export interface StartedRun {
   /** The run id, once the run row (the lock) is written; rejects with whatever stopped the run before that (a plan problem, LOCKED). */
@@ -34,18 +35,27 @@ export class RunTracker {
     if (held) {
       throw new TraderError(
         'LOCKED',
-        `Pipeline '${options.pipelineId}' is already running (${held.runId ? `run ${held.runId}` : 'a run being planned'}, started through this server at ${held.since.toISOString()}); wait for it to finish.`,
+        `Pipeline ${quote(options.pipelineId)} is already running (${held.runId ? `run ${held.runId}` : 'a run being planned'}, started through this server at ${held.since.toISOString()}); wait for it to finish.`,
       );
     }
-    const entry: { runId?: string; since: Date; done: Promise<unknown> } = { since: new Date(), done: Promise.resolve() };
+    const entry: { runId?: string; since: Date; done: Promise<unknown> } = {
+      since: new Date(),
+      done: Promise.resolve(),
+    };
     this.running.set(options.pipelineId, entry);
     let report!: (runId: string) => void;
     const whenOpened = new Promise<string>((resolve) => (report = resolve));
-    const done = runPipeline(db, { ...options, onOpened: report }).finally(() => this.running.delete(options.pipelineId));
+    const done = runPipeline(db, { ...options, onOpened: report }).finally(() =>
+      this.running.delete(options.pipelineId),
+    );
     // Also marks the rejection handled: a caller that did not wait finds a failure in the run row.
     entry.done = done.catch((e: unknown) => {
       // A refusal before the run row (plan problem, LOCKED) is the requester's answer; a failure after it is logged here.
-      if (entry.runId) logger.warn({ pipeline_id: options.pipelineId, run_id: entry.runId, error: errorMessage(e) }, 'run requested over http failed');
+      if (entry.runId)
+        logger.warn(
+          { pipeline_id: options.pipelineId, run_id: entry.runId, error: errorMessage(e) },
+          'run requested over http failed',
+        );
     });
     // A run refused before its row (plan problem, LOCKED) never opens: `done` rejects first.
     const opened = Promise.race([whenOpened, done.then((s) => s.run_id)]).then((id) => {

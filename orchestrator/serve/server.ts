@@ -5,7 +5,10 @@ import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { systemModeFromEnv, tradingScope } from '../../trading/scope.ts';
+import { auditRefusals } from './auth.ts';
+import { AuthFailureLimiter, defaultAuthLimits, type AuthLimits } from './auth-limiter.ts';
 import { defaultBodyLimit } from './body.ts';
+import { answerClientError } from './client-errors.ts';
 import { dispatch } from './dispatch.ts';
 import type { ServerDeps } from './route-types.ts';
 import { RunTracker } from './run-tracker.ts';
@@ -22,6 +25,8 @@ export interface ServeOptions {
   closeGraceMs?: number;
   /** Serve HTTPS with this certificate and key (for callers on other machines, such as a hosted n8n). */
   tls?: TlsFiles;
+  /** Failed authentications per client address before 429 (defaultAuthLimits). */
+  authLimits?: AuthLimits;
 }
 
 export interface TraderServer {
@@ -32,8 +37,8 @@ export interface TraderServer {
   runs: RunTracker;
   /**
    * Graceful shutdown: stop accepting connections at once (requests on open ones get
-   * 503), let every run this server started finish, let their answers go out, then
-   * resolve. The caller closes the database afterwards. Calling it again returns the
+   * 503), let every run this server started finish, let their answers go out, audit the
+   * open windows of refused requests, then resolve. The caller closes the database afterwards. Calling it again returns the
    * same promise.
    */
   close(): Promise<void>;
@@ -43,9 +48,22 @@ function listen(server: http.Server | https.Server, host: string, port: number):
   return new Promise((resolve, reject) => {
     const failed = (e: NodeJS.ErrnoException) => {
       const where = `${host}:${port}`;
-      if (e.code === 'EADDRINUSE') reject(new TraderError('BAD_INPUT', `Port ${port} on ${host} is already in use; stop whatever listens there or pick another --port.`));
-      else if (e.code === 'EACCES') reject(new TraderError('BAD_INPUT', `Not allowed to listen on ${where}; pick a port above 1023.`));
-      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') reject(new TraderError('BAD_INPUT', `${host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own addresses.`));
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new TraderError(
+            'BAD_INPUT',
+            `Port ${port} on ${host} is already in use; stop whatever listens there or pick another --port.`,
+          ),
+        );
+      else if (e.code === 'EACCES')
+        reject(new TraderError('BAD_INPUT', `Not allowed to listen on ${where}; pick a port above 1023.`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND')
+        reject(
+          new TraderError(
+            'BAD_INPUT',
+            `${host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own addresses.`,
+          ),
+        );
       else reject(e);
     };
     server.once('error', failed);
@@ -61,13 +79,17 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
   const env = options.env ?? process.env;
   const runs = new RunTracker();
   let closing: Promise<void> | undefined;
+  const clock = options.clock ?? (() => new Date());
   const deps: ServerDeps = {
     db,
     scope: tradingScope(systemModeFromEnv(env)),
     env,
     bodyLimit: options.bodyLimit ?? defaultBodyLimit,
-    clock: options.clock ?? (() => new Date()),
+    clock,
     runs,
+    authLimiter: new AuthFailureLimiter(options.authLimits ?? defaultAuthLimits, clock, (summary) =>
+      auditRefusals(db, summary),
+    ),
     closing: () => closing !== undefined,
   };
   const handle: http.RequestListener = (req, res) => {
@@ -75,6 +97,7 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
   };
   const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
   await listen(server, options.host, options.port);
   const port = (server.address() as AddressInfo).port;
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -89,6 +112,7 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
     }, options.closeGraceMs ?? 5_000);
     await closed;
     clearTimeout(cut);
+    await deps.authLimiter.close();
   };
 
   return {

@@ -8,7 +8,12 @@ import { runCommand } from './processes.ts';
  * the npm registry, which a closed network cannot reach.
  */
 export const n8nRange = '~2.8.0';
-const manifest = { name: 'trader-n8n-test', private: true, dependencies: { n8n: n8nRange }, overrides: { xlsx: '0.18.5' } };
+const manifest = {
+  name: 'trader-n8n-test',
+  private: true,
+  dependencies: { n8n: n8nRange },
+  overrides: { xlsx: '0.18.5' },
+};
 
 export interface N8nInstall {
   bin: string;
@@ -31,8 +36,15 @@ export async function installN8n(dir: string): Promise<N8nInstall> {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const done = await runCommand(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], { env: process.env, cwd: dir, timeoutMs: 25 * 60_000 });
+  const done = await runCommand(npm, ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    env: process.env,
+    cwd: dir,
+    timeoutMs: 25 * 60_000,
+  });
   const version = installedVersion(dir);
-  if (done.code !== 0 || version === null) throw new Error(`npm install of n8n ${n8nRange} in ${dir} failed (exit ${done.code}):\n${done.stderr.slice(-2000)}`);
+  if (done.code !== 0 || version === null)
+    throw new Error(
+      `npm install of n8n ${n8nRange} in ${dir} failed (exit ${done.code}):\n${done.stderr.slice(-2000)}`,
+    );
   return { bin, version, ms: done.ms, reused: false };
 }

@@ -16,7 +16,9 @@ const NodeRun = z.object({
 export const Execution = z.object({
   status: z.string(),
   mode: z.string(),
-  data: z.object({ resultData: z.object({ runData: z.record(z.string(), z.array(NodeRun)), error: z.unknown().optional() }) }),
+  data: z.object({
+    resultData: z.object({ runData: z.record(z.string(), z.array(NodeRun)), error: z.unknown().optional() }),
+  }),
 });
 export type Execution = z.infer<typeof Execution>;
 
@@ -55,7 +57,8 @@ export class N8n {
   /** Runs `n8n <args>`; a non-zero exit fails with what n8n printed. */
   async cli(args: string[], extra: NodeJS.ProcessEnv = {}): Promise<Finished> {
     const done = await runCommand(this.bin, args, { env: await this.env(extra), timeoutMs: 5 * 60_000 });
-    if (done.code !== 0) throw new Error(`n8n ${args.join(' ')} exited with ${done.code}:\n${(done.stdout + done.stderr).slice(-3000)}`);
+    if (done.code !== 0)
+      throw new Error(`n8n ${args.join(' ')} exited with ${done.code}:\n${(done.stdout + done.stderr).slice(-3000)}`);
     return done;
   }
 
@@ -63,7 +66,8 @@ export class N8n {
   async execute(workflowId: string, extra: NodeJS.ProcessEnv = {}): Promise<{ run: Execution; ms: number }> {
     const done = await this.cli(['execute', '--id', workflowId, '--rawOutput'], extra);
     const start = done.stdout.search(/^\{$/m);
-    if (start < 0) throw new Error(`n8n execute --id ${workflowId} printed no execution document:\n${done.stdout.slice(-2000)}`);
+    if (start < 0)
+      throw new Error(`n8n execute --id ${workflowId} printed no execution document:\n${done.stdout.slice(-2000)}`);
     return { run: Execution.parse(JSON.parse(done.stdout.slice(start))), ms: done.ms };
   }
 

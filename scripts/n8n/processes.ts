@@ -14,7 +14,11 @@ export interface Finished {
 }
 
 /** Runs a command to its end (killed after `timeoutMs`), with its output captured. */
-export function runCommand(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number }): Promise<Finished> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number },
+): Promise<Finished> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -54,7 +58,7 @@ export function startBackground(cmd: string, args: string[], env: NodeJS.Process
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  exited.then(() => running.delete(child));
+  void exited.then(() => running.delete(child));
   return {
     output: () => out,
     stop: async () => {
@@ -86,14 +90,25 @@ export function trustCertificate(cert: Buffer): void {
 }
 
 /** One HTTP(S) request, trusting the test's certificate as well as the usual ones. */
-export function request(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; text: string }> {
+export function request(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; text: string }> {
   const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.request(url, { method: init.method ?? 'GET', headers: init.headers, ...(trusted ? { ca: [...tlsRootCertificates, trusted] } : {}) }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = client.request(
+      url,
+      {
+        method: init.method ?? 'GET',
+        headers: init.headers,
+        ...(trusted ? { ca: [...tlsRootCertificates, trusted] } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.setTimeout(300_000, () => req.destroy(new Error(`no answer from ${url} within 300 s`)));
     req.end(init.body);
@@ -104,11 +119,16 @@ export function request(url: string, init: { method?: string; headers?: Record<s
 export async function waitForHttp(url: string, timeoutMs: number, server: Background): Promise<number> {
   const started = performance.now();
   while (performance.now() - started < timeoutMs) {
-    const status = await request(url).then((r) => r.status, () => 0);
+    const status = await request(url).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return Math.round(performance.now() - started);
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs / 1000} s; the server printed:\n${server.output().slice(-2000)}`);
+  throw new Error(
+    `${url} did not answer 200 within ${timeoutMs / 1000} s; the server printed:\n${server.output().slice(-2000)}`,
+  );
 }
 
 /** A stand-in for a chat webhook (Slack, Mattermost, Discord): records each JSON body posted to it. */

@@ -13,7 +13,12 @@ const Workflow = z.object({ id: z.string(), name: z.string(), nodes: z.array(Wor
 const SettingsParameters = z.object({ assignments: z.object({ assignments: z.array(Assignment) }) }).passthrough();
 
 /** Writes `n8n_workflows/<file>` into `dir` with the named Settings fields changed; a name the node lacks is an error. */
-export function withSettings(root: string, file: string, dir: string, values: Record<string, string | boolean>): { id: string; path: string } {
+export function withSettings(
+  root: string,
+  file: string,
+  dir: string,
+  values: Record<string, string | boolean>,
+): { id: string; path: string } {
   const workflow = Workflow.parse(JSON.parse(fs.readFileSync(path.join(root, 'n8n_workflows', file), 'utf8')));
   const settings = workflow.nodes.find((n) => n.name === 'Settings');
   if (!settings) throw new Error(`${file} has no Settings node`);

@@ -13,17 +13,36 @@ const D = 10;
 
 /** Long 1, stop 95, targets 110 (half) and 120 (rest). */
 const long = (): MonitoredPosition => ({
-  side: 'long', qty: 1, open_qty: 1, stop_price: 95,
-  take_profits: [{ price: 110, fraction: 0.5, filled_at: null }, { price: 120, fraction: 0.5, filled_at: null }],
+  side: 'long',
+  qty: 1,
+  open_qty: 1,
+  stop_price: 95,
+  take_profits: [
+    { price: 110, fraction: 0.5, filled_at: null },
+    { price: 120, fraction: 0.5, filled_at: null },
+  ],
 });
 /** Short 2, stop 105, targets 90 (half) and 80 (rest). */
 const short = (): MonitoredPosition => ({
-  side: 'short', qty: 2, open_qty: 2, stop_price: 105,
-  take_profits: [{ price: 90, fraction: 0.5, filled_at: null }, { price: 80, fraction: 0.5, filled_at: null }],
+  side: 'short',
+  qty: 2,
+  open_qty: 2,
+  stop_price: 105,
+  take_profits: [
+    { price: 90, fraction: 0.5, filled_at: null },
+    { price: 80, fraction: 0.5, filled_at: null },
+  ],
 });
-const bar = (open: number, high: number, low: number, close: number, ts = T): PriceCandle => ({ ts, open, high, low, close });
+const bar = (open: number, high: number, low: number, close: number, ts = T): PriceCandle => ({
+  ts,
+  open,
+  high,
+  low,
+  close,
+});
 /** Four 15m candles inside the hour bar T. */
-const quarters = (...c: [number, number, number, number][]): PriceCandle[] => c.map(([o, h, l, cl], i) => bar(o, h, l, cl, T + i * M15));
+const quarters = (...c: [number, number, number, number][]): PriceCandle[] =>
+  c.map(([o, h, l, cl], i) => bar(o, h, l, cl, T + i * M15));
 
 const noFiner = () => Promise.reject(new Error('finer bars must not be loaded for an unambiguous bar'));
 
@@ -118,7 +137,9 @@ describe('exitsForBar', () => {
     expect(l.exits[0]).toMatchObject({ kind: 'stop_loss', qty: 1 });
     expect(l.exits[0]!.price).toBeCloseTo(89.955, D);
     // Short: opens at 108 above the stop 105 -> buy at 108 x 1.0005 = 108.054
-    const s = await exitsForBar(short(), bar(108, 109, 89, 95), S, async () => quarters([108, 109, 104, 105], [105, 106, 89, 90], [90, 91, 89, 90], [90, 95, 89, 95]));
+    const s = await exitsForBar(short(), bar(108, 109, 89, 95), S, async () =>
+      quarters([108, 109, 104, 105], [105, 106, 89, 90], [90, 91, 89, 90], [90, 95, 89, 95]),
+    );
     // The bar also reaches the short's TP1 (low 89 <= 90), so it is ambiguous and walked: the first quarter gaps through the stop.
     expect(s.resolved).toBe('finer');
     expect(s.exits).toHaveLength(1);
@@ -140,7 +161,10 @@ describe('exitsForBar', () => {
   it('ambiguity looks at the next unfilled rung: a filled TP1 inside the bar does not make a stop bar ambiguous', async () => {
     const pos = long();
     pos.open_qty = 0.5;
-    pos.take_profits = [{ ...pos.take_profits[0]!, filled_at: new Date(T - 3_600_000).toISOString() }, pos.take_profits[1]!];
+    pos.take_profits = [
+      { ...pos.take_profits[0]!, filled_at: new Date(T - 3_600_000).toISOString() },
+      pos.take_profits[1]!,
+    ];
     // high 112 reaches the filled TP1 only; low 94 hits the stop: not ambiguous -> stop on the bar, the 0.5 left
     const r = await exitsForBar(pos, bar(100, 112, 94, 96), S, noFiner);
     expect(r.resolved).toBe('bar');

@@ -58,14 +58,14 @@ describe('computeMetrics: a hand-computed 4-bar daily curve', () => {
   //   10302/10201 - 1 = 1/101.
   // mean = (2/99 + 1/101) / 4 = 301/39996 = 0.0075257525752575...
   // sample variance (n-1 = 3) = 1.59867805962514443e-4, stdev = 0.0126438841327542401
-  // periodsPerYear = 365; sharpe = mean / stdev * sqrt(365) = 11.3714503833579279
+  // periodsPerYear = 365; sharpe = mean / stdev * sqrt(365) = 11.371450383357928
   //   (population stdev would give 13.1306...)
   // downside deviation = sqrt(0.01^2 / 4) = 0.005 (all four returns in the denominator);
-  //   sortino = (301/39996) / 0.005 * sqrt(365) = 28.7558602137082851 (over negatives only: 14.3779...)
+  //   sortino = (301/39996) / 0.005 * sqrt(365) = 28.755860213708285 (over negatives only: 14.3779...)
   // total return = (10302/10000 - 1) * 100 = 3.02
   // years = (3 days of span + 1 bar) / 365 = 4/365; annualised = (1.0302^(365/4) - 1) * 100
-  //   = 1410.39670993678393 (without the extra bar, 3/365: 3633.5...)
-  // max drawdown: peak 10100, trough 9999 -> 101/10100 = 1%; calmar = 1410.396.../1 = 1410.39670993678393
+  //   = 1410.396709936784 (without the extra bar, 3/365: 3633.5...)
+  // max drawdown: peak 10100, trough 9999 -> 101/10100 = 1%; calmar = 1410.396.../1 = 1410.396709936784
   // exposure = 3 exposed bars / 4 = 75%
   // Trades: pnl 150, -101, 0, 253 (fees 2, 3, 1.5, 4) -> net 302, fees 10.5; wins 2, losses 2
   //   (the zero trade is a loss); win rate 50; profit factor 403/101 = 3.99009900990099;
@@ -84,11 +84,11 @@ describe('computeMetrics: a hand-computed 4-bar daily curve', () => {
 
   it('computes the curve metrics', () => {
     expect(metrics.total_return_pct).toBeCloseTo(3.02, 10);
-    expect(metrics.annualized_return_pct).toBeCloseTo(1410.39670993678393, 8);
+    expect(metrics.annualized_return_pct).toBeCloseTo(1410.396709936784, 8);
     expect(metrics.max_drawdown_pct).toBeCloseTo(1, 10);
-    expect(metrics.sharpe).toBeCloseTo(11.3714503833579279, 10);
-    expect(metrics.sortino).toBeCloseTo(28.7558602137082851, 10);
-    expect(metrics.calmar).toBeCloseTo(1410.39670993678393, 8);
+    expect(metrics.sharpe).toBeCloseTo(11.371450383357928, 10);
+    expect(metrics.sortino).toBeCloseTo(28.755860213708285, 10);
+    expect(metrics.calmar).toBeCloseTo(1410.396709936784, 8);
     expect(metrics.exposure_pct).toBeCloseTo(75, 10);
   });
 

@@ -33,7 +33,14 @@ type Ohlc = [open: number, high: number, low: number, close: number];
 
 /** The 30 bars: default o 100 h 101 l 99 c 100 (scaled by base / 100), with `overrides` by index. */
 function bars(overrides: Record<number, Ohlc> = {}, base = 100) {
-  const c = { ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+  const c = {
+    ts: [] as number[],
+    open: [] as number[],
+    high: [] as number[],
+    low: [] as number[],
+    close: [] as number[],
+    volume: [] as number[],
+  };
   for (let k = 0; k < N; k++) {
     const [o, h, l, cl] = overrides[k] ?? [base, base * 1.01, base * 0.99, base];
     c.ts.push(T0 + k * H);
@@ -56,7 +63,16 @@ const longPath: Record<number, Ohlc> = {
   16: [108, 109, 107, 108],
   17: [115, 121, 114, 119],
 };
-const longEntry = { at: at(10), side: 'buy', qty: 2, stop: 95, take_profits: [{ price: 110, fraction: 0.5 }, { price: 120, fraction: 0.5 }] };
+const longEntry = {
+  at: at(10),
+  side: 'buy',
+  qty: 2,
+  stop: 95,
+  take_profits: [
+    { price: 110, fraction: 0.5 },
+    { price: 120, fraction: 0.5 },
+  ],
+};
 
 interface Scenario {
   candles?: Record<number, Ohlc>;
@@ -77,20 +93,50 @@ async function setUp(db: TestDb, s: Scenario): Promise<void> {
     await upsertCandles(db, { exchange: 'binance', symbol: ETH, timeframe: '1h' }, bars(s.eth, 2000));
   }
   if (s.finer) {
-    await upsertCandles(db, { exchange: 'binance', symbol: SYMBOL, timeframe: '15m' }, {
-      ts: s.finer.map((f) => f.ts), open: s.finer.map((f) => f.ohlc[0]), high: s.finer.map((f) => f.ohlc[1]), low: s.finer.map((f) => f.ohlc[2]), close: s.finer.map((f) => f.ohlc[3]), volume: s.finer.map(() => 1),
-    });
+    await upsertCandles(
+      db,
+      { exchange: 'binance', symbol: SYMBOL, timeframe: '15m' },
+      {
+        ts: s.finer.map((f) => f.ts),
+        open: s.finer.map((f) => f.ohlc[0]),
+        high: s.finer.map((f) => f.ohlc[1]),
+        low: s.finer.map((f) => f.ohlc[2]),
+        close: s.finer.map((f) => f.ohlc[3]),
+        volume: s.finer.map(() => 1),
+      },
+    );
   }
   await registerFixtures(db, ['risk/scripted_trades_v1.ts']);
-  await addSlots(db, [{ stage: 'risk', module_id: 'scripted_trades_v1', params: { entries: s.entries ?? [], exit_at: s.exit_at ?? [], exit_all_at: s.exit_all_at ?? [] } }]);
+  await addSlots(db, [
+    {
+      stage: 'risk',
+      module_id: 'scripted_trades_v1',
+      params: { entries: s.entries ?? [], exit_at: s.exit_at ?? [], exit_all_at: s.exit_all_at ?? [] },
+    },
+  ]);
 }
 
 const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => ({
-  symbols: [SYMBOL], exchange: 'binance', timeframe: '1h', from: new Date(T0 + FIRST * H), to: new Date(T0 + N * H), pipelineId: 'default', strategyId: null,
-  initialEquity: 10_000, feeBps: 10, slippageBps: 5, historyBars: 5, env: fixtureEnv, ...o,
+  symbols: [SYMBOL],
+  exchange: 'binance',
+  timeframe: '1h',
+  from: new Date(T0 + FIRST * H),
+  to: new Date(T0 + N * H),
+  pipelineId: 'default',
+  strategyId: null,
+  initialEquity: 10_000,
+  feeBps: 10,
+  slippageBps: 5,
+  historyBars: 5,
+  env: fixtureEnv,
+  ...o,
 });
 
-async function scenario(kind: BackendKind, s: Scenario, hooks?: Parameters<typeof runBacktest>[2]): Promise<{ db: TestDb; r: BacktestResult }> {
+async function scenario(
+  kind: BackendKind,
+  s: Scenario,
+  hooks?: Parameters<typeof runBacktest>[2],
+): Promise<{ db: TestDb; r: BacktestResult }> {
   const db = await freshDb(kind);
   opened.push(db);
   await setUp(db, s);
@@ -113,7 +159,11 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     const { r } = await scenario(kind, { candles: longPath, entries: [longEntry] }, { record: (_s, k) => k === 10 });
     // Decided at the close of bar 10 (close 100) -> entry = 100 in the intent; it did not see bar 11.
     expect(r.recorded).toHaveLength(1);
-    const [outcome, , intents] = JSON.parse(r.recorded[0]!.fingerprint) as [string, string, { entry: number; qty: number }[]];
+    const [outcome, , intents] = JSON.parse(r.recorded[0]!.fingerprint) as [
+      string,
+      string,
+      { entry: number; qty: number }[],
+    ];
     expect(outcome).toBe('trade_intent');
     expect(intents[0]).toMatchObject({ entry: 100, qty: 2 });
     expect(r.recorded[0]!.inputs.run.as_of).toBe(at(10));
@@ -126,8 +176,18 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     // net = 8.8945 + 18.8895 - (0.202101 + 0.109945 + 0.11994) = 27.784 - 0.431986 = 27.352014
     // risk = 2 x (101.0505 - 95) = 12.101; planned rr = (120 - 101.0505) / 6.0505; exit = (109.945 + 119.94) / 2
     expect(t).toMatchObject({
-      trade_no: 1, symbol: SYMBOL, side: 'long', qty: 2, decided_at: T0 + 11 * H, entry_ts: T0 + 11 * H, stop: 95, targets: [110, 120],
-      exit_ts: T0 + 17 * H, exit_reason: 'take_profit', bars_held: 6, source_module: 'scripted_trades_v1',
+      trade_no: 1,
+      symbol: SYMBOL,
+      side: 'long',
+      qty: 2,
+      decided_at: T0 + 11 * H,
+      entry_ts: T0 + 11 * H,
+      stop: 95,
+      targets: [110, 120],
+      exit_ts: T0 + 17 * H,
+      exit_reason: 'take_profit',
+      bars_held: 6,
+      source_module: 'scripted_trades_v1',
       contributors: [{ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk' }],
     });
     expect(t.entry_price).toBeCloseTo(101.0505, D);
@@ -164,8 +224,16 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     // Open at the closes of bars 11..16: 6 of 26 points.
     expect(m.exposure_pct).toBeCloseTo((6 / 26) * 100, D);
     expect(r.report.bars_evaluated).toBe(26);
-    expect(r.report.symbols[0]).toMatchObject({ symbol: SYMBOL, bars: 26, decisions: { trade_intent: 1, no_trade: 25, blocked: 0, error: 0, not_run: 0 }, refused_by_gate: 0, entries_skipped: 0 });
-    expect(r.report.ratings).toEqual([expect.objectContaining({ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk', trades: 1 })]);
+    expect(r.report.symbols[0]).toMatchObject({
+      symbol: SYMBOL,
+      bars: 26,
+      decisions: { trade_intent: 1, no_trade: 25, blocked: 0, error: 0, not_run: 0 },
+      refused_by_gate: 0,
+      entries_skipped: 0,
+    });
+    expect(r.report.ratings).toEqual([
+      expect.objectContaining({ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk', trades: 1 }),
+    ]);
     expect(r.report.gate_refusals).toEqual([]);
     expect(r.report.module_errors).toEqual([]);
   });
@@ -179,7 +247,13 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     // buy at 106 x 1.0005 = 106.053, fee 0.106053; pnl = -(106.053 - 99.95) - 0.09995 - 0.106053 = -6.309003
     expect(r.trades).toHaveLength(1);
     const t = r.trades[0]!;
-    expect(t).toMatchObject({ side: 'short', exit_reason: 'stop_loss', entry_ts: T0 + 11 * H, exit_ts: T0 + 13 * H, bars_held: 2 });
+    expect(t).toMatchObject({
+      side: 'short',
+      exit_reason: 'stop_loss',
+      entry_ts: T0 + 11 * H,
+      exit_ts: T0 + 13 * H,
+      bars_held: 2,
+    });
     expect(t.entry_price).toBeCloseTo(99.95, D);
     expect(t.exit_price).toBeCloseTo(106.053, D);
     expect(t.pnl).toBeCloseTo(-6.309003, D);
@@ -190,7 +264,12 @@ describe.each(backends)('backtest replay on %s', (kind) => {
 
   it('an exit request fills at the next open; a position still open at the end closes at the last close', async () => {
     const { r } = await scenario(kind, {
-      candles: { 11: [101, 102, 100, 101], 12: [101, 103, 100, 102], 13: [102, 105, 101, 104], 14: [105, 106, 104, 105] },
+      candles: {
+        11: [101, 102, 100, 101],
+        12: [101, 103, 100, 102],
+        13: [102, 105, 101, 104],
+        14: [105, 106, 104, 105],
+      },
       entries: [
         { at: at(10), side: 'buy', qty: 1, stop: 90, take_profits: [{ price: 200, fraction: 1 }] },
         { at: at(27), side: 'buy', qty: 1, stop: 90, take_profits: [{ price: 200, fraction: 1 }] },
@@ -221,7 +300,9 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     // every market's). A live run closes a position at its own market's price (act-on-exits.ts, lastClosedPrice).
     const { r } = await scenario(kind, {
       eth: { 14: [2050, 2060, 2040, 2050] },
-      entries: [{ at: at(10), symbol: ETH, side: 'buy', qty: 1, stop: 1900, take_profits: [{ price: 2500, fraction: 1 }] }],
+      entries: [
+        { at: at(10), symbol: ETH, side: 'buy', qty: 1, stop: 1900, take_profits: [{ price: 2500, fraction: 1 }] },
+      ],
       exit_all_at: [{ at: at(13), symbol: SYMBOL }],
     });
     expect(r.trades).toHaveLength(1);
@@ -234,7 +315,9 @@ describe.each(backends)('backtest replay on %s', (kind) => {
   });
 
   it('never fills before the next bar: an intent decided at the last bar close does not trade', async () => {
-    const { r } = await scenario(kind, { entries: [{ at: at(N - 1), side: 'buy', qty: 1, stop: 95, take_profits: [{ price: 110, fraction: 1 }] }] });
+    const { r } = await scenario(kind, {
+      entries: [{ at: at(N - 1), side: 'buy', qty: 1, stop: 95, take_profits: [{ price: 110, fraction: 1 }] }],
+    });
     expect(r.report.symbols[0]!.decisions.trade_intent).toBe(1);
     expect(r.trades).toEqual([]);
     expect(r.report.skipped_entries).toEqual([]);
@@ -262,10 +345,20 @@ describe.each(backends)('backtest replay on %s', (kind) => {
         { at: at(12), side: 'buy', qty: 20, stop: 95, take_profits: [{ price: 110, fraction: 1 }] },
       ],
     });
-    expect(r.report.gate_refusals).toEqual([{ reason: 'risk #% of equity exceeds the medium profile limit of #%', count: 1 }]);
-    expect(r.report.symbols[0]).toMatchObject({ refused_by_gate: 1, decisions: expect.objectContaining({ trade_intent: 2 }) });
+    expect(r.report.gate_refusals).toEqual([
+      { reason: 'risk #% of equity exceeds the medium profile limit of #%', count: 1 },
+    ]);
+    expect(r.report.symbols[0]).toMatchObject({
+      refused_by_gate: 1,
+      decisions: expect.objectContaining({ trade_intent: 2 }),
+    });
     expect(r.trades).toHaveLength(1);
-    expect(r.trades[0]).toMatchObject({ qty: 20, decided_at: T0 + 13 * H, entry_ts: T0 + 13 * H, exit_reason: 'end_of_test' });
+    expect(r.trades[0]).toMatchObject({
+      qty: 20,
+      decided_at: T0 + 13 * H,
+      entry_ts: T0 + 13 * H,
+      exit_reason: 'end_of_test',
+    });
     expect(r.trades[0]!.entry_price).toBeCloseTo(100.05, D);
   });
 
@@ -286,7 +379,10 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     expect(r.report.halt!.drawdown_pct).toBeCloseTo(20.028012999, 8);
     expect(r.report.symbols[0]!.refused_by_gate).toBe(1);
     expect(r.report.gate_refusals.map((g) => g.reason)).toEqual(
-      expect.arrayContaining([expect.stringContaining('an emergency halt is active'), 'drawdown #% is at or above the medium profile limit of #%']),
+      expect.arrayContaining([
+        expect.stringContaining('an emergency halt is active'),
+        'drawdown #% is at or above the medium profile limit of #%',
+      ]),
     );
     expect(r.report.final_equity).toBeCloseTo(7_997.1987001, D);
   });
@@ -297,8 +393,22 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     expect(r.report.final_equity).toBe(10_000);
     expect(r.curves.get('*')!.equity).toEqual(Array(N - FIRST).fill(10_000));
     expect(r.report.total).toEqual({
-      trades: 0, wins: 0, losses: 0, net_pnl: 0, fees: 0, total_return_pct: 0, annualized_return_pct: 0, max_drawdown_pct: 0,
-      sharpe: null, sortino: null, calmar: null, win_rate_pct: null, profit_factor: null, expectancy_r: null, avg_rr: null, exposure_pct: 0,
+      trades: 0,
+      wins: 0,
+      losses: 0,
+      net_pnl: 0,
+      fees: 0,
+      total_return_pct: 0,
+      annualized_return_pct: 0,
+      max_drawdown_pct: 0,
+      sharpe: null,
+      sortino: null,
+      calmar: null,
+      win_rate_pct: null,
+      profit_factor: null,
+      expectancy_r: null,
+      avg_rr: null,
+      exposure_pct: 0,
     });
     expect(r.report.symbols[0]!.decisions).toMatchObject({ no_trade: 26, trade_intent: 0 });
     expect(r.report.ratings).toEqual([]);
@@ -306,10 +416,25 @@ describe.each(backends)('backtest replay on %s', (kind) => {
 
   describe('a bar touching both the stop and a target', () => {
     // Long 2 from bar 11 (entry 101.0505, stop 95, TP1 110 for 1, TP2 120); bar 14 reaches 111 and 94.
-    const candles: Record<number, Ohlc> = { ...longPath, 14: [105, 111, 94, 96], 15: [96, 97, 95.5, 96], 16: [96, 97, 95.5, 96], 17: [96, 97, 95.5, 96] };
+    const candles: Record<number, Ohlc> = {
+      ...longPath,
+      14: [105, 111, 94, 96],
+      15: [96, 97, 95.5, 96],
+      16: [96, 97, 95.5, 96],
+      17: [96, 97, 95.5, 96],
+    };
     const Q = 15 * 60_000;
     const quarters = (n: number) =>
-      ([[105, 111, 104, 108], [108, 108, 99, 100], [100, 100, 94, 95], [95, 97, 95, 96]] as Ohlc[]).slice(0, n).map((ohlc, i) => ({ ts: T0 + 14 * H + i * Q, ohlc }));
+      (
+        [
+          [105, 111, 104, 108],
+          [108, 108, 99, 100],
+          [100, 100, 94, 95],
+          [95, 97, 95, 96],
+        ] as Ohlc[]
+      )
+        .slice(0, n)
+        .map((ohlc, i) => ({ ts: T0 + 14 * H + i * Q, ohlc }));
 
     it('is resolved by 15m candles: TP1 first, then the stop for the rest', async () => {
       const { r } = await scenario(kind, { candles, entries: [longEntry], finer: quarters(4) });
@@ -339,7 +464,10 @@ describe.each(backends)('backtest replay on %s', (kind) => {
     expect(stored.report).toEqual(r.report);
     expect(stored.trades).toEqual(r.trades);
     expect(stored.curves).toEqual(r.curves);
-    const ratings = await db.query<{ metric_name: string; value: number }>('select metric_name, value from performance_ratings where backtest_id = $1 order by metric_name', [r.report.backtest_id]);
+    const ratings = await db.query<{ metric_name: string; value: number }>(
+      'select metric_name, value from performance_ratings where backtest_id = $1 order by metric_name',
+      [r.report.backtest_id],
+    );
     expect(ratings.find((x) => x.metric_name === 'trades')?.value).toBe(1);
   });
 });

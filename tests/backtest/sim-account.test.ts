@@ -11,10 +11,18 @@ const T0 = Date.UTC(2024, 0, 1);
 const H = 3_600_000;
 const D = 10; // toBeCloseTo digits
 
-function order(o: Partial<PendingEntry> & Pick<PendingEntry, 'side' | 'qty' | 'entry' | 'stop' | 'take_profits'>): PendingEntry {
+function order(
+  o: Partial<PendingEntry> & Pick<PendingEntry, 'side' | 'qty' | 'entry' | 'stop' | 'take_profits'>,
+): PendingEntry {
   return {
-    symbol: 'BTC/USDT', category: 'major', leverage: 1, risk_amount: o.qty * Math.abs(o.entry - o.stop), decided_at: T0, source_module: 'scripted_trades_v1',
-    contributors: [{ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk' }], ...o,
+    symbol: 'BTC/USDT',
+    category: 'major',
+    leverage: 1,
+    risk_amount: o.qty * Math.abs(o.entry - o.stop),
+    decided_at: T0,
+    source_module: 'scripted_trades_v1',
+    contributors: [{ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk' }],
+    ...o,
   };
 }
 
@@ -28,7 +36,23 @@ describe('SimAccount', () => {
     const acct = new SimAccount(10_000, costs);
     // Entry: buy 1 at open 100 -> 100 x 1.0005 = 100.05; notional 100.05 = margin (1x); fee 0.10005.
     // cash = 10,000 - 100.05 - 0.10005 = 9,899.84995
-    const pos = opened(acct.openAt(order({ side: 'buy', qty: 1, entry: 99, stop: 95, take_profits: [{ price: 110, fraction: 0.5 }, { price: 120, fraction: 0.5 }] }), 100, T0 + H, 1));
+    const pos = opened(
+      acct.openAt(
+        order({
+          side: 'buy',
+          qty: 1,
+          entry: 99,
+          stop: 95,
+          take_profits: [
+            { price: 110, fraction: 0.5 },
+            { price: 120, fraction: 0.5 },
+          ],
+        }),
+        100,
+        T0 + H,
+        1,
+      ),
+    );
     expect(pos.entry_price).toBeCloseTo(100.05, D);
     expect(pos.margin).toBeCloseTo(100.05, D);
     expect(pos.fees).toBeCloseTo(0.10005, D);
@@ -61,8 +85,19 @@ describe('SimAccount', () => {
     // initial risk 1 x (100.05 - 95) = 5.05; r = 14.6775075 / 5.05; planned rr (120 - 100.05) / 5.05 = 19.95 / 5.05
     // exit price (0.5 x 109.945 + 0.5 x 119.94) / 1 = 114.9425
     expect(t).toMatchObject({
-      trade_no: 1, symbol: 'BTC/USDT', side: 'long', qty: 1, decided_at: T0, entry_ts: T0 + H, stop: 95, targets: [110, 120], exit_ts: T0 + 6 * H,
-      exit_reason: 'take_profit', bars_held: 5, source_module: 'scripted_trades_v1', contributors: [{ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk' }],
+      trade_no: 1,
+      symbol: 'BTC/USDT',
+      side: 'long',
+      qty: 1,
+      decided_at: T0,
+      entry_ts: T0 + H,
+      stop: 95,
+      targets: [110, 120],
+      exit_ts: T0 + 6 * H,
+      exit_reason: 'take_profit',
+      bars_held: 5,
+      source_module: 'scripted_trades_v1',
+      contributors: [{ module_id: 'scripted_trades_v1', version: '1.0.0', stage: 'risk' }],
     });
     expect(t.entry_price).toBeCloseTo(100.05, D);
     expect(t.fees).toBeCloseTo(0.2149925, D);
@@ -78,7 +113,21 @@ describe('SimAccount', () => {
   it('a short stopped out: fills slip upwards on the exit, pnl and r by hand', () => {
     const acct = new SimAccount(10_000, costs);
     // Entry: sell 2 at 200 x 0.9995 = 199.9; notional 399.8 = margin; fee 0.3998; cash = 10,000 - 400.1998 = 9,599.8002
-    const pos = opened(acct.openAt(order({ symbol: 'ETH/USDT', side: 'sell', qty: 2, entry: 200, stop: 210, take_profits: [{ price: 180, fraction: 1 }] }), 200, T0, 0));
+    const pos = opened(
+      acct.openAt(
+        order({
+          symbol: 'ETH/USDT',
+          side: 'sell',
+          qty: 2,
+          entry: 200,
+          stop: 210,
+          take_profits: [{ price: 180, fraction: 1 }],
+        }),
+        200,
+        T0,
+        0,
+      ),
+    );
     expect(pos.side).toBe('short');
     expect(pos.entry_price).toBeCloseTo(199.9, D);
     expect(acct.cash).toBeCloseTo(9_599.8002, D);
@@ -109,7 +158,14 @@ describe('SimAccount', () => {
     const c = { feeRate: 0.001, slippage: 0 };
     const acct = new SimAccount(10_000, c);
     // Buy 10 at 100 with 5x: notional 1,000, margin 200, fee 1; cash = 9,799
-    const pos = opened(acct.openAt(order({ side: 'buy', qty: 10, entry: 100, stop: 95, leverage: 5, take_profits: [{ price: 120, fraction: 1 }] }), 100, T0, 0));
+    const pos = opened(
+      acct.openAt(
+        order({ side: 'buy', qty: 10, entry: 100, stop: 95, leverage: 5, take_profits: [{ price: 120, fraction: 1 }] }),
+        100,
+        T0,
+        0,
+      ),
+    );
     expect(pos.margin).toBeCloseTo(200, D);
     expect(acct.cash).toBeCloseTo(9_799, D);
     // Marked at 70 the raw loss is 300, floored at the margin 200: equity = 9,799 + 200 - 200 = 9,799
@@ -126,17 +182,30 @@ describe('SimAccount', () => {
     expect(acct.cash).toBeGreaterThanOrEqual(0);
   });
 
-  it('refuses an entry the wallet cannot pay (margin plus fee) and leaves the account untouched', () => {
+  it('fills what the wallet pays of an entry the open moved against (floored to the step), refuses one it cannot pay at all', () => {
+    const buy = (qty: number, entry: number) =>
+      order({ side: 'buy', qty, entry, stop: 90, take_profits: [{ price: 120, fraction: 1 }], risk_amount: qty * 10 });
+    // Buy 1 at 99.95 x 1.0005 = 99.999975; margin + fee = 99.999975 x 1.001 = 100.099974975 > 100: 0.99 fits.
     const acct = new SimAccount(100, costs);
-    // Buy 1 at 99.95 x 1.0005 = 99.999975; margin + fee = 99.999975 x 1.001 = 100.099974975 > 100
-    const r = acct.openAt(order({ side: 'buy', qty: 1, entry: 99.95, stop: 90, take_profits: [{ price: 120, fraction: 1 }] }), 99.95, T0, 0);
-    expect(r).toEqual({ refused: expect.stringContaining('cannot pay margin') });
-    expect(acct.cash).toBe(100);
-    expect(acct.open).toHaveLength(0);
-    // 99.85 x 1.0005 x 1.001 = 99.999824925 <= 100: fits
-    opened(acct.openAt(order({ side: 'buy', qty: 1, entry: 99.85, stop: 90, take_profits: [{ price: 120, fraction: 1 }] }), 99.85, T0, 0));
-    expect(acct.cash).toBeGreaterThanOrEqual(0);
-    expect(acct.open).toHaveLength(1);
+    const cut = opened(acct.openAt(buy(1, 99.95), 99.95, T0, 0, 0.01));
+    expect(cut.open_qty).toBe(0.99);
+    expect(cut.order).toMatchObject({ qty: 0.99, risk_amount: 9.9 });
+    expect(acct.cash).toBeCloseTo(100 - 0.99 * 100.099974975, D);
+    // Without a known step the largest quantity that fits fills, to the last float.
+    const exact = new SimAccount(100, costs);
+    opened(exact.openAt(buy(1, 99.95), 99.95, T0, 0));
+    expect(exact.cash).toBeGreaterThanOrEqual(0);
+    expect(exact.cash).toBeLessThan(1e-9);
+    // Nothing fits: refused, the account untouched.
+    const poor = new SimAccount(0.5, costs);
+    expect(poor.openAt(buy(1, 99.95), 99.95, T0, 0, 1)).toEqual({
+      refused: expect.stringContaining('cannot pay margin'),
+    });
+    expect(poor.cash).toBe(0.5);
+    expect(poor.open).toHaveLength(0);
+    // 99.85 x 1.0005 x 1.001 = 99.999824925 <= 100: the whole quantity fills.
+    const rich = new SimAccount(100, costs);
+    expect(opened(rich.openAt(buy(1, 99.85), 99.85, T0, 0, 0.01)).open_qty).toBe(1);
   });
 
   it('positionsView: the live shape, the same frozen object until a fill, rebuilt after one', () => {
@@ -146,11 +215,39 @@ describe('SimAccount', () => {
     expect(Object.isFrozen(empty)).toBe(true);
     expect(acct.positionsView('BTC/USDT')).toBe(empty);
 
-    const pos = opened(acct.openAt(order({ side: 'buy', qty: 1, entry: 100, stop: 95, take_profits: [{ price: 110, fraction: 0.5 }, { price: 120, fraction: 0.5 }] }), 100, T0 + H, 1));
+    const pos = opened(
+      acct.openAt(
+        order({
+          side: 'buy',
+          qty: 1,
+          entry: 100,
+          stop: 95,
+          take_profits: [
+            { price: 110, fraction: 0.5 },
+            { price: 120, fraction: 0.5 },
+          ],
+        }),
+        100,
+        T0 + H,
+        1,
+      ),
+    );
     const v1 = acct.positionsView('BTC/USDT');
     expect(v1).not.toBe(empty);
     expect(v1).toEqual({
-      open: [{ position_id: 1, symbol: 'BTC/USDT', side: 'long', qty: 1, entry: pos.entry_price, stop: 95, leverage: 1, opened_at: new Date(T0 + H).toISOString(), take_profits_left: 2 }],
+      open: [
+        {
+          position_id: 1,
+          symbol: 'BTC/USDT',
+          side: 'long',
+          qty: 1,
+          entry: pos.entry_price,
+          stop: 95,
+          leverage: 1,
+          opened_at: new Date(T0 + H).toISOString(),
+          take_profits_left: 2,
+        },
+      ],
       recent_closed: [],
     });
     expect(Object.isFrozen(v1.open[0])).toBe(true);
@@ -174,13 +271,32 @@ describe('SimAccount', () => {
     const v3 = acct.positionsView('BTC/USDT');
     expect(v3.open).toEqual([]);
     expect(v3.recent_closed).toEqual([
-      { position_id: 1, symbol: 'BTC/USDT', side: 'long', entry: pos.entry_price, opened_at: new Date(T0 + H).toISOString(), closed_at: new Date(T0 + 3 * H).toISOString(), realized_pnl: acct.trades[0]!.pnl, close_reason: 'close' },
+      {
+        position_id: 1,
+        symbol: 'BTC/USDT',
+        side: 'long',
+        entry: pos.entry_price,
+        opened_at: new Date(T0 + H).toISOString(),
+        closed_at: new Date(T0 + 3 * H).toISOString(),
+        realized_pnl: acct.trades[0]!.pnl,
+        close_reason: 'close',
+      },
     ]);
     expect(acct.positionsView('ETH/USDT')).toEqual({ open: [], recent_closed: [] });
 
     // A second trade: recent_closed is newest first.
-    const p2 = opened(acct.openAt(order({ side: 'sell', qty: 1, entry: 100, stop: 105, take_profits: [{ price: 90, fraction: 1 }] }), 100, T0 + 4 * H, 4));
+    const p2 = opened(
+      acct.openAt(
+        order({ side: 'sell', qty: 1, entry: 100, stop: 105, take_profits: [{ price: 90, fraction: 1 }] }),
+        100,
+        T0 + 4 * H,
+        4,
+      ),
+    );
     acct.exit(p2, 'stop_loss', 1, slippedPrice('buy', 105, costs.slippage), T0 + 5 * H, 5);
-    expect(acct.positionsView('BTC/USDT').recent_closed.map((c) => [c.position_id, c.close_reason])).toEqual([[2, 'stop_loss'], [1, 'close']]);
+    expect(acct.positionsView('BTC/USDT').recent_closed.map((c) => [c.position_id, c.close_reason])).toEqual([
+      [2, 'stop_loss'],
+      [1, 'close'],
+    ]);
   });
 });

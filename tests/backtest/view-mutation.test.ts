@@ -15,7 +15,7 @@ import { upsertCandles } from '../../market/candles-repo.ts';
 import { ensureInstrument } from '../../market/instruments-repo.ts';
 import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
-import { addSlots, fixtureEnv, registerFixtures, runOptions } from '../helpers/pipeline.ts';
+import { addSlots, fixtureEnv, forceActive, registerFixtures, runOptions } from '../helpers/pipeline.ts';
 import { expectTraderError } from '../helpers/errors.ts';
 
 const H = 3_600_000;
@@ -34,25 +34,61 @@ describe('a module writing into the candle view', () => {
     db = await freshDb('pglite');
     await ensureInstrument(db, 'binance', 'BTC/USDT');
     const ks = Array.from({ length: N }, (_, k) => k);
-    await upsertCandles(db, { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' }, {
-      ts: ks.map((k) => T0 + k * H), open: ks.map((k) => 131 - k), high: ks.map((k) => 131.5 - k), low: ks.map((k) => 129.5 - k), close: ks.map((k) => 130 - k), volume: ks.map(() => 10),
-    });
+    await upsertCandles(
+      db,
+      { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' },
+      {
+        ts: ks.map((k) => T0 + k * H),
+        open: ks.map((k) => 131 - k),
+        high: ks.map((k) => 131.5 - k),
+        low: ks.map((k) => 129.5 - k),
+        close: ks.map((k) => 130 - k),
+        volume: ks.map(() => 10),
+      },
+    );
     await registerFixtures(db, ['agents/median_sort_v1.ts', 'risk/scripted_trades_v1.ts']);
+    await forceActive(db, ['median_sort_v1']);
     await addSlots(db, [
       { stage: 'agent', module_id: 'median_sort_v1', on_error: 'skip_module' },
-      { stage: 'risk', module_id: 'scripted_trades_v1', params: { entries: [{ at: at(10), side: 'buy', qty: 1, stop: 100, take_profits: [{ price: 200, fraction: 1 }] }] } },
+      {
+        stage: 'risk',
+        module_id: 'scripted_trades_v1',
+        params: {
+          entries: [{ at: at(10), side: 'buy', qty: 1, stop: 100, take_profits: [{ price: 200, fraction: 1 }] }],
+        },
+      },
     ]);
 
     // Live at the close of bar 10 on the same 11 candles the backtest's view holds then (bars 0..10).
     const live = await runPipeline(db, runOptions({ asOf: new Date(at(10)), historyBars: 11, minBars: 5 }));
-    expect(live.errors).toEqual([{ symbol: 'BTC/USDT', module_id: 'median_sort_v1', message: expect.stringMatching(/^module threw: Cannot assign to read only property/) }]);
+    expect(live.errors).toEqual([
+      {
+        symbol: 'BTC/USDT',
+        module_id: 'median_sort_v1',
+        message: expect.stringMatching(/^module threw: Cannot assign to read only property/),
+      },
+    ]);
     expect(live.symbols[0]!.intents[0]!.entry).toBe(120);
 
     const backtest = runBacktest(db, {
-      symbols: ['BTC/USDT'], exchange: 'binance', timeframe: '1h', from: new Date(T0 + 4 * H), to: new Date(T0 + N * H), pipelineId: 'default', strategyId: null,
-      initialEquity: 10_000, feeBps: 10, slippageBps: 5, historyBars: 5, env: fixtureEnv,
+      symbols: ['BTC/USDT'],
+      exchange: 'binance',
+      timeframe: '1h',
+      from: new Date(T0 + 4 * H),
+      to: new Date(T0 + N * H),
+      pipelineId: 'default',
+      strategyId: null,
+      initialEquity: 10_000,
+      feeBps: 10,
+      slippageBps: 5,
+      historyBars: 5,
+      env: fixtureEnv,
     });
-    await expectTraderError(backtest, 'MODULE_FAILED', /^A module of the plan wrote into its read-only view of BTC\/USDT: the candles or an indicator shared between modules \(found at 2024-01-01T05:00:00.000Z: candles.close\[4\] is 130 where the candle says 126\); the backtest stopped/);
+    await expectTraderError(
+      backtest,
+      'MODULE_FAILED',
+      /^A module of the plan wrote into its read-only view of BTC\/USDT: the candles or an indicator shared between modules \(found at 2024-01-01T05:00:00.000Z: candles.close\[4\] is 130 where the candle says 126\); the backtest stopped/,
+    );
     expect(await db.query('select 1 from backtest_runs')).toEqual([]);
   });
 });

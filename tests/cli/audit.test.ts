@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../store/open.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
-import { embeddedCliBackend, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type CliBackend, type Target } from '../helpers/cli.ts';
+import {
+  embeddedCliBackend,
+  expectCleanError,
+  expectJsonError,
+  freshTarget,
+  ok,
+  runTrader,
+  type CliBackend,
+  type Target,
+} from '../helpers/cli.ts';
 import { tamper, writeSampleRows } from '../trading/audit-fixtures.ts';
 
 /** Opens the target's database in this process (no CLI may be running on a PGlite home meanwhile). */
@@ -15,23 +24,52 @@ async function onDb(t: Target, fn: (q: Queryable) => Promise<unknown>): Promise<
   }
 }
 
-const seqsOf = (stdout: string) => stdout.trimEnd().split('\n').map((line) => Number(line.split('  ')[0]));
+/** The seq column of the human table, under its header row. */
+const seqsOf = (stdout: string) => {
+  const [header, ...rows] = stdout.trimEnd().split('\n');
+  expect(header).toMatch(/^seq +time +mode +actor +action +status +profile +entity +details$/);
+  return rows.map((line) => Number(line.split(' ')[0]));
+};
 
 /** [what, args, message] for input every audit command must refuse with exit 2. */
 const badArgs: [string, string[], RegExp][] = [
-  ['unknown mode', ['audit', 'tail', '--mode', 'PAPER'], /^trader: --mode must be one of TEST, LIVE, SYSTEM, not 'PAPER'\.$/],
-  ['unknown status', ['audit', 'search', '--status', 'DONE'], /--status must be one of SUCCESS, FAILURE, PENDING, INFO, WARNING, CRITICAL, APPROVED, REJECTED, not 'DONE'/],
+  [
+    'unknown mode',
+    ['audit', 'tail', '--mode', 'PAPER'],
+    /^trader: --mode must be one of TEST, LIVE, SYSTEM, not 'PAPER'\.$/,
+  ],
+  [
+    'unknown status',
+    ['audit', 'search', '--status', 'DONE'],
+    /--status must be one of SUCCESS, FAILURE, PENDING, INFO, WARNING, CRITICAL, APPROVED, REJECTED, not 'DONE'/,
+  ],
   ['unknown actor', ['audit', 'search', '--actor', 'BOT'], /--actor must be one of SYSTEM, USER, not 'BOT'/],
-  ['unknown profile', ['audit', 'search', '--profile', 'extreme'], /--profile must be one of low, medium, high, not 'extreme'/],
-  ['malformed action', ['audit', 'search', '--action', 'order-placed'], /--action must be an action type like ORDER_PLACED/],
+  [
+    'unknown profile',
+    ['audit', 'search', '--profile', 'extreme'],
+    /--profile must be one of low, medium, high, not 'extreme'/,
+  ],
+  [
+    'malformed action',
+    ['audit', 'search', '--action', 'order-placed'],
+    /--action must be an action type like ORDER_PLACED/,
+  ],
   ['malformed entity', ['audit', 'search', '--entity', ':42'], /--entity must be type or type:id/],
   ['bad time', ['audit', 'search', '--since', 'yesterday'], /--since 'yesterday' is not a UTC time/],
   ['zoneless time', ['audit', 'search', '--until', '2026-01-01T10:00'], /--until '2026-01-01T10:00' is not a UTC time/],
-  ['since after until', ['audit', 'search', '--since', '2026-02-01', '--until', '2026-01-01'], /--since must be before --until/],
+  [
+    'since after until',
+    ['audit', 'search', '--since', '2026-02-01', '--until', '2026-01-01'],
+    /--since must be before --until/,
+  ],
   ['empty text', ['audit', 'search', '--text', ''], /--text must not be empty/],
   ['bad limit', ['audit', 'search', '--limit', '0'], /--limit must be a whole number from 1 to 10000, not '0'/],
   ['bad line count', ['audit', 'tail', '-n', 'many'], /--lines must be a whole number from 1 to 10000, not 'many'/],
-  ['malformed anchor', ['audit', 'verify', '--expect-head', 'abc'], /--expect-head must be a full 64-character hex hash, not 'abc'/],
+  [
+    'malformed anchor',
+    ['audit', 'verify', '--expect-head', 'abc'],
+    /--expect-head must be a full 64-character hex hash, not 'abc'/,
+  ],
 ];
 
 describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
@@ -42,7 +80,13 @@ describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
     await ok(t, 'db', 'migrate');
     await onDb(t, async (q) => {
       await writeSampleRows(q, 12);
-      await recordAudit(q, { mode: 'LIVE', actor: 'USER', action_type: 'NOTE_ADDED', status: 'INFO', details: { text: 'x'.repeat(300) } });
+      await recordAudit(q, {
+        mode: 'LIVE',
+        actor: 'USER',
+        action_type: 'NOTE_ADDED',
+        status: 'INFO',
+        details: { text: 'x'.repeat(300) },
+      });
     });
   }, 120_000);
   afterAll(async () => t?.dispose());
@@ -52,7 +96,12 @@ describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
     expect(human.stdout).toMatch(/^audit trail intact: 13 rows, head 13 [0-9a-f]{16}\n$/);
 
     const doc = JSON.parse((await ok(t, 'audit', 'verify', '--json')).stdout);
-    expect(doc).toEqual({ ok: true, rows_checked: 13, head: { seq: 13, hash: expect.stringMatching(/^[0-9a-f]{64}$/) }, problems: [] });
+    expect(doc).toEqual({
+      ok: true,
+      rows_checked: 13,
+      head: { seq: 13, hash: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      problems: [],
+    });
     expect(human.stdout).toContain(doc.head.hash.slice(0, 16));
     await ok(t, 'audit', 'verify', '--expect-head', doc.head.hash.toUpperCase());
 
@@ -68,14 +117,20 @@ describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
     const lines = last.stdout.trimEnd().split('\n');
     expect(seqsOf(last.stdout)).toEqual([11, 12, 13]);
     // seq, UTC time, mode, actor, action, status, profile, entity, compact details (long ones cut).
-    expect(lines[1]).toMatch(/^12 {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}SYSTEM {2}USER {4}PROPOSAL_DECIDED {2}INFO {2}high {2}order:ord-11 {2}\{"i": ?11/);
-    expect(lines[2]).toMatch(/^13 {2}\S+Z {2}LIVE {4}USER {4}NOTE_ADDED {2}INFO {2}- {2}- {2}\{"text":"x{80,}…$/);
-    expect(lines[2]!.length).toBeLessThan(200);
+    expect(lines[2]).toMatch(
+      /^12 +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +SYSTEM +USER +PROPOSAL_DECIDED +INFO +high +order:ord-11 +\{"i": ?11/,
+    );
+    expect(lines[3]).toMatch(/^13 +\S+Z +LIVE +USER +NOTE_ADDED +INFO +- +- +\{"text":"x{80,}…$/);
+    expect(lines[3]!.length).toBeLessThan(250);
 
     const live = JSON.parse((await ok(t, 'audit', 'tail', '--mode', 'live', '--json')).stdout);
     expect(live.ok).toBe(true);
     expect(live.rows.map((r: { seq: number }) => r.seq)).toEqual([2, 5, 8, 11, 13]);
-    expect(live.rows[0]).toMatchObject({ mode: 'LIVE', ts: expect.stringMatching(/Z$/), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(live.rows[0]).toMatchObject({
+      mode: 'LIVE',
+      ts: expect.stringMatching(/Z$/),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('search: each filter, combined filters and no match', async () => {
@@ -86,7 +141,12 @@ describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
     expect(seqsOf((await ok(t, 'audit', 'search', '--entity', 'order:ord-7')).stdout)).toEqual([8]);
     expect(seqsOf((await ok(t, 'audit', 'search', '--entity', 'order', '--limit', '2')).stdout)).toEqual([10, 12]);
     expect(seqsOf((await ok(t, 'audit', 'search', '--text', 'ETH/usdt', '--limit', '3')).stdout)).toEqual([8, 10, 12]);
-    expect(seqsOf((await ok(t, 'audit', 'search', '--since', '2000-01-01', '--until', '2999-01-01T00:00:00Z', '--limit', '1')).stdout)).toEqual([13]);
+    expect(
+      seqsOf(
+        (await ok(t, 'audit', 'search', '--since', '2000-01-01', '--until', '2999-01-01T00:00:00Z', '--limit', '1'))
+          .stdout,
+      ),
+    ).toEqual([13]);
     expect((await ok(t, 'audit', 'search', '--since', '2999-01-01')).stdout).toBe('No audit rows match.\n');
     const json = JSON.parse((await ok(t, 'audit', 'search', '--text', 'nothing like this', '--json')).stdout);
     expect(json).toEqual({ ok: true, rows: [] });
@@ -101,15 +161,28 @@ describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
     });
     const json = await runTrader(['audit', 'search', '--mode', 'paper', '--json'], t.env);
     expect(json.code).toBe(2);
-    expect(expectJsonError(json, 'BAD_INPUT').error.message).toBe("--mode must be one of TEST, LIVE, SYSTEM, not 'paper'.");
+    expect(expectJsonError(json, 'BAD_INPUT').error.message).toBe(
+      "--mode must be one of TEST, LIVE, SYSTEM, not 'paper'.",
+    );
   });
 
   it('verify: a tampered trail lists each problem and exits 5', async () => {
-    await onDb(t, (q) => tamper(q, `update audit_trail set details = '{"i": 4, "symbol": "BTC/USDT"}' where seq = 5; delete from audit_trail where seq = 9`));
+    await onDb(t, (q) =>
+      tamper(
+        q,
+        `update audit_trail set details = '{"i": 4, "symbol": "BTC/USDT"}' where seq = 5; delete from audit_trail where seq = 9`,
+      ),
+    );
 
     const human = await runTrader(['audit', 'verify'], t.env);
-    expectCleanError(human, 5, /^trader: The audit trail failed verification with 2 problem\(s\): it was changed outside trader, so restore it from a backup you trust/);
-    expect(human.stdout).toBe("altered       row 5: row 5's content does not match its hash: it was changed after it was written\nmissing       row 9: row 9 is missing: deleted from the trail\n");
+    expectCleanError(
+      human,
+      5,
+      /^trader: The audit trail failed verification with 2 problem\(s\): it was changed outside trader, so restore it from a backup you trust/,
+    );
+    expect(human.stdout).toBe(
+      "altered       row 5: row 5's content does not match its hash: it was changed after it was written\nmissing       row 9: row 9 is missing: deleted from the trail\n",
+    );
 
     const json = await runTrader(['audit', 'verify', '--json'], t.env);
     expect(json.code).toBe(5);

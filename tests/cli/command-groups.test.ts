@@ -21,6 +21,7 @@ describe('CLI command groups', () => {
     expect(groupsFor(['status', '--json']).map((g) => g.names)).toEqual([['status']]);
     expect(groupsFor(['resume', '--yes']).map((g) => g.names)).toEqual([['halt', 'resume']]);
     expect(groupsFor(['halt', 'clear']).map((g) => g.names)).toEqual([['halt', 'resume']]);
-    for (const argv of [[], ['--help'], ['--version'], ['bogus'], ['help', 'run']]) expect(groupsFor(argv)).toBe(commandGroups);
+    for (const argv of [[], ['--help'], ['--version'], ['bogus'], ['help', 'run']])
+      expect(groupsFor(argv)).toBe(commandGroups);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPipeline } from '../../registry/default-pack.ts';
-import { type CliBackend, cliBackends, demoAsOfIso, freshTarget, listRuns, ok, prepareDemo, type Target } from '../helpers/cli.ts';
+import { type CliBackend, cliBackends, demoAsOfIso, freshTarget, listRuns, ok, type Target } from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
 
 /** The shipped pipeline, module by module: [stage, module_id]. */
 const shipped = defaultPipeline.map((e) => [e.stage, e.module_id] as const);
@@ -50,7 +51,9 @@ describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: Cli
     expect(listed[0]).toMatchObject({ run_id: summary.run_id, status: 'succeeded', pipeline_id: 'default', symbols });
     expect(listed[0]!.finished_at).not.toBeNull();
     // The text list says who started each run, and filters by it.
-    expect((await ok(t, 'runs', 'list', '--trigger', 'cli')).stdout.trim()).toMatch(new RegExp(`^${summary.run_id} .* BTC/USDT,ETH/USDT  cli$`));
+    expect((await ok(t, 'runs', 'list', '--trigger', 'cli')).stdout.trim()).toMatch(
+      new RegExp(`^run_id +started .*trigger +ref\n${summary.run_id} .* BTC/USDT,ETH/USDT  cli$`),
+    );
     expect((await ok(t, 'runs', 'list', '--trigger-ref', 'n8n:1')).stdout.trim()).toBe('No run matches.');
 
     const show = await ok(t, 'runs', 'show', summary.run_id);
@@ -73,7 +76,11 @@ describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: Cli
       const decisions = lines.filter((l) => l.startsWith('  => '));
       expect(decisions).toHaveLength(2);
       expect(decisions[0]).toMatch(new RegExp(`^  => TRADE_INTENT: buy [0-9.]+ ${lines[0]!.replace('/', '\\/')} at `));
-      expect(decisions[1]).toMatch(new RegExp(`^  => OBSERVED \\(TEST, observe mode records only\\): buy [0-9.]+ ${lines[0]!.replace('/', '\\/')} passed the risk gate$`));
+      expect(decisions[1]).toMatch(
+        new RegExp(
+          `^  => OBSERVED \\(TEST, observe mode records only\\): buy [0-9.]+ ${lines[0]!.replace('/', '\\/')} passed the risk gate$`,
+        ),
+      );
       expect(lines.slice(-2)).toEqual(decisions);
     }
   }, 180_000);

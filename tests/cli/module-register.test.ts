@@ -3,7 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliBackend, cliBackends, expectCleanError, expectJsonError, freshTarget, ok, prepareDemo, runTrader, type Target } from '../helpers/cli.ts';
+import {
+  type CliBackend,
+  embeddedCliBackend,
+  expectCleanError,
+  expectJsonError,
+  freshTarget,
+  ok,
+  runTrader,
+  type Target,
+} from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
 import { fixturesRoot, tempModulesRoot } from '../helpers/pipeline.ts';
 
 /** A loadable module (zod only, so it imports from anywhere inside the repo) that must never be registered. */
@@ -30,7 +40,8 @@ async function registeredIds(t: Target, env = t.env): Promise<string[]> {
   return (JSON.parse(r.stdout) as { modules: { module_id: string }[] }).modules.map((m) => m.module_id);
 }
 
-describe.each(cliBackends)('trader module register / show through the real bin (%s)', (kind: CliBackend) => {
+// The bin on the embedded default only: registration (confinement, pinning, replace) is tested in-process on both backends in tests/orchestrator/.
+describe.each(embeddedCliBackend)('trader module register / show through the real bin (%s)', (kind: CliBackend) => {
   /** Migrated, nothing registered. Tests that register something work on a clone. */
   let t: Target;
   /** A temp modules root inside the repo, and a loadable module file next to it (outside it). */
@@ -55,7 +66,11 @@ describe.each(cliBackends)('trader module register / show through the real bin (
     // Inside the repo but outside modules/ (the default root).
     const r = await runTrader(['module', 'register', outside, '--activate'], t.env);
     expect(r.stdout).toBe('');
-    expectCleanError(r, 2, new RegExp(`^trader: Cannot register ${outside}: it is outside the modules root ${path.resolve('modules')}\\.$`));
+    expectCleanError(
+      r,
+      2,
+      new RegExp(`^trader: Cannot register ${outside}: it is outside the modules root ${path.resolve('modules')}\\.$`),
+    );
 
     // Somewhere under /tmp.
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-mod-'));
@@ -77,7 +92,13 @@ describe.each(cliBackends)('trader module register / show through the real bin (
     const env = { ...t.env, TRADER_MODULES_ROOT: root };
     const r = await runTrader(['module', 'register', link, '--activate'], env);
     expect(r.stdout).toBe('');
-    expectCleanError(r, 2, new RegExp(`^trader: Cannot register ${link}: module file modules/agents/escaped_v1\\.ts resolves outside the modules root \\(symlink to ${fs.realpathSync(outside)}\\)\\.$`));
+    expectCleanError(
+      r,
+      2,
+      new RegExp(
+        `^trader: Cannot register ${link}: module file modules/agents/escaped_v1\\.ts resolves outside the modules root \\(symlink to ${fs.realpathSync(outside)}\\)\\.$`,
+      ),
+    );
     expect(await registeredIds(t, env)).toEqual([]);
   }, 120_000);
 
@@ -110,15 +131,37 @@ describe.each(cliBackends)('trader module register / show through the real bin (
       expect(lines[0]).toMatch(/^always_long_v1 {2}agent {2}v1\.0\.0 {2}inactive$/);
       expect(lines).toContain('  file      modules/agents/always_long_v1.ts  (function run)');
       expect(lines).toContain(`  sha256    ${sha256(file)}`);
+      // Its import graph: the module file alone (no local helpers), what it takes from the SDK, and zod.
+      expect(lines).toContain(
+        '  imports   modules/agents/always_long_v1.ts -> sdk/index.ts, sdk/define-module.ts, zod',
+      );
       expect(lines).toContain('  reads     candles, volatility');
-      expect(lines).toContain('  checks    file, hash and manifest agree with this row');
+      expect(lines).toContain('  checks    file, hashes, import graph and manifest agree with this row');
       // The registration gates ran; always_long_v1 reads volatility, which no registered module produces here.
       expect(lines.find((l) => l.startsWith('  gates'))).toMatch(/^ {2}gates {5}passed \d{4}-\d\d-\d\dT\d\d:\d\d$/);
       expect(lines.at(-1)).toBe('            inputs from core keys only; no producer registered for volatility');
+      const shown = JSON.parse((await runTrader(['module', 'show', 'always_long_v1', '--json'], env)).stdout) as {
+        module: { import_graph: unknown };
+      };
+      expect(shown.module.import_graph).toEqual({
+        files: [
+          {
+            path: 'modules/agents/always_long_v1.ts',
+            sha256: sha256(file),
+            imports: [],
+            sdk: ['sdk/index.ts', 'sdk/define-module.ts'],
+            packages: ['zod'],
+          },
+        ],
+      });
 
       // Registry changes are audited, with the pinned hash.
-      const audit = JSON.parse((await runTrader(['audit', 'search', '--entity', 'module:always_long_v1', '--json'], env)).stdout) as { rows: { mode: string; actor: string; action_type: string; details: { sha256: string } }[] };
-      expect(audit.rows.map((r) => [r.mode, r.actor, r.action_type, r.details.sha256])).toEqual([['SYSTEM', 'USER', 'MODULE_REGISTERED', sha256(file)]]);
+      const audit = JSON.parse(
+        (await runTrader(['audit', 'search', '--entity', 'module:always_long_v1', '--json'], env)).stdout,
+      ) as { rows: { mode: string; actor: string; action_type: string; details: { sha256: string } }[] };
+      expect(audit.rows.map((r) => [r.mode, r.actor, r.action_type, r.details.sha256])).toEqual([
+        ['SYSTEM', 'USER', 'MODULE_REGISTERED', sha256(file)],
+      ]);
 
       // The row names a file under the root it was registered from; under the default root it is missing.
       const elsewhere = await runTrader(['module', 'show', 'always_long_v1', '--json'], db.env);
@@ -137,21 +180,71 @@ describe.each(cliBackends)('trader module register / show through the real bin (
     scratch.push(path.dirname(ownRoot));
     try {
       const env = { ...db.env, TRADER_MODULES_ROOT: ownRoot };
-      const file = path.join(ownRoot, 'agents', 'throws_v1.ts');
-      fs.copyFileSync(path.join(fixturesRoot, 'agents', 'throws_v1.ts'), file);
+      const file = path.join(ownRoot, 'agents', 'block_all_v1.ts');
+      fs.copyFileSync(path.join(fixturesRoot, 'filters', 'block_all_v1.ts'), file);
       await ok({ ...db, env }, 'module', 'register', file, '--activate');
       fs.appendFileSync(file, '\n// an innocent-looking edit\n');
 
-      const show = await runTrader(['module', 'show', 'throws_v1'], env);
+      const show = await runTrader(['module', 'show', 'block_all_v1'], env);
       expect(show.code).toBe(1);
-      expect(show.stdout).toMatch(/PROBLEMS\n {4}- .*modules\/agents\/throws_v1\.ts changed since it was registered/);
-      await ok({ ...db, env }, 'module', 'deactivate', 'throws_v1');
-      expectCleanError(await runTrader(['module', 'activate', 'throws_v1'], env), 2, /^trader: Module throws_v1 cannot be activated: .*changed since it was registered/);
+      expect(show.stdout).toMatch(
+        /PROBLEMS\n {4}- .*modules\/agents\/block_all_v1\.ts changed since it was registered/,
+      );
+      await ok({ ...db, env }, 'module', 'deactivate', 'block_all_v1');
+      expectCleanError(
+        await runTrader(['module', 'activate', 'block_all_v1'], env),
+        2,
+        /^trader: Module block_all_v1 cannot be activated: .*changed since it was registered/,
+      );
 
       const again = await runTrader(['module', 'register', file, '--activate', '--json'], env);
       expect(again.code, again.stderr).toBe(0);
       expect(JSON.parse(again.stdout).module).toMatchObject({ sha256: sha256(file), is_active: true });
-      expect((await runTrader(['module', 'show', 'throws_v1'], env)).code).toBe(0);
+      expect((await runTrader(['module', 'show', 'block_all_v1'], env)).code).toBe(0);
+    } finally {
+      await db.dispose();
+    }
+  }, 180_000);
+
+  it('a file claiming a module_id registered from another file: refused, then --replace asks, and --yes replaces it, audited', async () => {
+    const db = await t.clone();
+    const ownRoot = tempModulesRoot();
+    scratch.push(path.dirname(ownRoot));
+    try {
+      const env = { ...db.env, TRADER_MODULES_ROOT: ownRoot };
+      const first = path.join(ownRoot, 'agents', 'block_all_v1.ts');
+      const mine = path.join(ownRoot, 'agents', 'my_block_all.ts');
+      fs.copyFileSync(path.join(fixturesRoot, 'filters', 'block_all_v1.ts'), first);
+      fs.writeFileSync(mine, fs.readFileSync(first, 'utf8').replace('closed for maintenance', 'mine now'));
+      await ok({ ...db, env }, 'module', 'register', first, '--activate');
+
+      expectCleanError(
+        await runTrader(['module', 'register', mine], env),
+        2,
+        /^trader: Cannot register .*my_block_all\.ts: module block_all_v1 is already registered from modules\/agents\/block_all_v1\.ts \(v1\.0\.0\); .*--replace`\.$/,
+      );
+      // --replace with no terminal to ask on and no --yes: refused, and the refusal audited.
+      expectCleanError(
+        await runTrader(['module', 'register', mine, '--replace'], env),
+        2,
+        /^trader: This change needs confirmation; run it in a terminal or add --yes\.$/,
+      );
+      const replaced = await runTrader(['module', 'register', mine, '--replace', '--yes'], env);
+      expect(replaced.code, replaced.stderr).toBe(0);
+      expect(replaced.stdout).toMatch(
+        /^registered block_all_v1 v1\.0\.0 in place of modules\/agents\/block_all_v1\.ts \(v1\.0\.0\) \(active\), sha256 [0-9a-f]{64}; gates passed/,
+      );
+      const show = await runTrader(['module', 'show', 'block_all_v1'], env);
+      expect(show.stdout).toContain('  file      modules/agents/my_block_all.ts  (function run)');
+
+      const audit = JSON.parse(
+        (await runTrader(['audit', 'search', '--entity', 'module:block_all_v1', '--json'], env)).stdout,
+      ) as { rows: { action_type: string; status: string; details: { replaced?: { script_path: string } } }[] };
+      expect(audit.rows.map((r) => [r.action_type, r.status, r.details.replaced?.script_path ?? null])).toEqual([
+        ['MODULE_REGISTERED', 'SUCCESS', null],
+        ['MODULE_REPLACED', 'FAILURE', 'modules/agents/block_all_v1.ts'],
+        ['MODULE_REPLACED', 'SUCCESS', 'modules/agents/block_all_v1.ts'],
+      ]);
     } finally {
       await db.dispose();
     }

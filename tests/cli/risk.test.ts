@@ -1,6 +1,15 @@
-import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CliBackend, embeddedCliBackend, type CliResult, expectCleanError, expectJsonError, freshTarget, ok, runTrader, type Target, traderBin } from '../helpers/cli.ts';
+import {
+  type CliBackend,
+  embeddedCliBackend,
+  expectCleanError,
+  expectJsonError,
+  freshTarget,
+  ok,
+  onTerminal,
+  runTrader,
+  type Target,
+} from '../helpers/cli.ts';
 
 /**
  * `trader risk` through the real bin on both backends. Confirmations are answered on a
@@ -31,23 +40,6 @@ interface AuditRow {
   status: string;
   risk_profile: string | null;
   details: Record<string, unknown>;
-}
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** `trader ...args` on a pseudo-terminal, with `answer` typed at the prompt; output is stdout and stderr merged. */
-function onTerminal(t: Target, answer: string, ...args: string[]): Promise<CliResult> {
-  const command = [process.execPath, traderBin, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(`${answer}\n`);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
-  });
 }
 
 async function shown(t: Target): Promise<Shown> {
@@ -82,7 +74,10 @@ describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
       ['medium', true, 1, 20],
       ['high', false, 2, 35],
     ]);
-    expect(doc.profiles[2]!.bounds).toMatchObject({ risk_per_trade_pct: { min: 1, max: 3 }, max_leverage: { min: 1, max: 10 } });
+    expect(doc.profiles[2]!.bounds).toMatchObject({
+      risk_per_trade_pct: { min: 1, max: 3 },
+      max_leverage: { min: 1, max: 10 },
+    });
     const text = (await ok(t, 'risk', 'show')).stdout;
     expect(text).toMatch(/^TEST mode: the medium profile is active; leverage is off\./);
     expect(text).toContain('* medium (active)\n    risk per trade   1%       allowed 0.5-1.5%');
@@ -91,17 +86,30 @@ describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
 
   it('set: an unknown profile is bad input naming the valid ones; nothing is written', async () => {
     const r = await runTrader(['risk', 'set', 'extreme', '--json'], t.env);
-    expect(expectJsonError(r, 'BAD_INPUT').error.message).toBe("Unknown risk profile 'extreme'; choose low, medium or high.");
+    expect(expectJsonError(r, 'BAD_INPUT').error.message).toBe(
+      "Unknown risk profile 'extreme'; choose low, medium or high.",
+    );
     expect(r.code).toBe(2);
     expect(await auditRows(t)).toEqual([]);
   }, 120_000);
 
   it('set: raising without a terminal and without --yes fails cleanly, audited as a failed confirmation', async () => {
-    expectCleanError(await runTrader(['risk', 'set', 'high'], t.env), 2, /^trader: This change needs confirmation; run it in a terminal or add --yes\.$/);
+    expectCleanError(
+      await runTrader(['risk', 'set', 'high'], t.env),
+      2,
+      /^trader: This change needs confirmation; run it in a terminal or add --yes\.$/,
+    );
     expect((await shown(t)).active).toBe('medium');
     const rows = await auditRows(t);
     expect(summary(rows)).toEqual(['USER RISK_PROFILE_CHANGE FAILURE']);
-    expect(rows[0]!.details).toMatchObject({ from: 'medium', to: 'high', confirmation: 'not_asked', warning: expect.stringMatching(/^Switching from medium to high lets each trade lose up to 2% of equity instead of 1%/) });
+    expect(rows[0]!.details).toMatchObject({
+      from: 'medium',
+      to: 'high',
+      confirmation: 'not_asked',
+      warning: expect.stringMatching(
+        /^Switching from medium to high lets each trade lose up to 2% of equity instead of 1%/,
+      ),
+    });
   }, 120_000);
 
   it('set: declining on a terminal exits 2, changes nothing and is audited as REJECTED', async () => {
@@ -121,15 +129,25 @@ describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
     expect((await ok(t, 'risk', 'set', 'low')).stdout.trim()).toBe('The low profile is now active (was high).');
     const json = JSON.parse((await ok(t, 'risk', 'set', 'medium', '--yes', '--json')).stdout) as unknown;
     expect(json).toEqual({ ok: true, from: 'low', to: 'medium', changed: true, leverage_disabled: false });
-    expect((await ok(t, 'risk', 'set', 'MEDIUM')).stdout.trim()).toBe('The medium profile is already active; nothing changed.');
+    expect((await ok(t, 'risk', 'set', 'MEDIUM')).stdout.trim()).toBe(
+      'The medium profile is already active; nothing changed.',
+    );
     const rows = await auditRows(t);
-    expect(summary(rows)).toEqual(['USER RISK_PROFILE_CHANGED SUCCESS', 'USER RISK_PROFILE_CHANGED SUCCESS', 'USER RISK_PROFILE_CHANGED SUCCESS', 'USER RISK_PROFILE_CHANGE INFO']);
+    expect(summary(rows)).toEqual([
+      'USER RISK_PROFILE_CHANGED SUCCESS',
+      'USER RISK_PROFILE_CHANGED SUCCESS',
+      'USER RISK_PROFILE_CHANGED SUCCESS',
+      'USER RISK_PROFILE_CHANGE INFO',
+    ]);
     expect(rows.map((r) => r.details.confirmed)).toEqual([true, false, true, undefined]);
   }, 180_000);
 
   it('edit: out-of-bounds values are refused all at once and nothing is written', async () => {
     const before = await shown(t);
-    const r = await runTrader(['risk', 'edit', 'low', '--risk-per-trade', '0.8', '--max-positions', 'lots', '--allow-leverage', 'true'], t.env);
+    const r = await runTrader(
+      ['risk', 'edit', 'low', '--risk-per-trade', '0.8', '--max-positions', 'lots', '--allow-leverage', 'true'],
+      t.env,
+    );
     expectCleanError(r, 2, /^trader: The low profile was not changed: /);
     expect(r.stderr).toContain('risk_per_trade_pct must be between 0.1 and 0.5 in the low profile, not 0.8; ');
     expect(r.stderr).toContain("max_open_positions must be a number, not 'lots'; ");
@@ -145,13 +163,29 @@ describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
     expect(r.stdout.trim()).toBe('Edited the medium profile: risk_per_trade_pct 1 -> 0.75, max_open_positions 5 -> 4.');
     expect((await shown(t)).profiles[1]).toMatchObject({ risk_per_trade_pct: 0.75, max_open_positions: 4 });
     const [row] = await auditRows(t);
-    expect(row).toMatchObject({ actor: 'USER', action_type: 'RISK_PROFILE_EDITED', status: 'SUCCESS', details: { old: { risk_per_trade_pct: 1, max_open_positions: 5 }, new: { risk_per_trade_pct: 0.75, max_open_positions: 4 } } });
-    expectCleanError(await runTrader(['risk', 'edit', 'medium'], t.env), 2, /^trader: Nothing to edit; pass at least one of --risk-per-trade/);
+    expect(row).toMatchObject({
+      actor: 'USER',
+      action_type: 'RISK_PROFILE_EDITED',
+      status: 'SUCCESS',
+      details: {
+        old: { risk_per_trade_pct: 1, max_open_positions: 5 },
+        new: { risk_per_trade_pct: 0.75, max_open_positions: 4 },
+      },
+    });
+    expectCleanError(
+      await runTrader(['risk', 'edit', 'medium'], t.env),
+      2,
+      /^trader: Nothing to edit; pass at least one of --risk-per-trade/,
+    );
   }, 120_000);
 
   it('edit: allowing leverage or high-risk values needs confirmation; --yes applies it and prints the warnings', async () => {
     const args = ['risk', 'edit', 'high', '--risk-per-trade', '2.8', '--allow-leverage', 'true'];
-    expectCleanError(await runTrader(args, t.env), 2, /^trader: This change needs confirmation; run it in a terminal or add --yes\.$/);
+    expectCleanError(
+      await runTrader(args, t.env),
+      2,
+      /^trader: This change needs confirmation; run it in a terminal or add --yes\.$/,
+    );
     expect((await shown(t)).profiles[2]).toMatchObject({ risk_per_trade_pct: 2, allow_leverage: false });
 
     const declined = await onTerminal(t, 'no', ...args);
@@ -160,10 +194,17 @@ describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
     expect(declined.stdout.trimEnd()).toMatch(/trader: You did not confirm; the high profile is unchanged\.$/);
     expect((await shown(t)).profiles[2]).toMatchObject({ risk_per_trade_pct: 2, allow_leverage: false });
 
-    const done = JSON.parse((await ok(t, ...args, '--yes', '--json')).stdout) as { changed: boolean; warnings: string[] };
+    const done = JSON.parse((await ok(t, ...args, '--yes', '--json')).stdout) as {
+      changed: boolean;
+      warnings: string[];
+    };
     expect(done.changed).toBe(true);
     expect(done.warnings).toHaveLength(2);
     expect((await shown(t)).profiles[2]).toMatchObject({ risk_per_trade_pct: 2.8, allow_leverage: true });
-    expect(summary(await auditRows(t))).toEqual(['USER RISK_PROFILE_EDIT FAILURE', 'USER RISK_PROFILE_EDIT REJECTED', 'USER RISK_PROFILE_EDITED SUCCESS']);
+    expect(summary(await auditRows(t))).toEqual([
+      'USER RISK_PROFILE_EDIT FAILURE',
+      'USER RISK_PROFILE_EDIT REJECTED',
+      'USER RISK_PROFILE_EDITED SUCCESS',
+    ]);
   }, 180_000);
 });

@@ -19,9 +19,14 @@ describe('trader schema docs --check (real bin)', () => {
 
     const json = await runTrader(['schema', 'docs', '--check', '--json'], env);
     expect(json.code, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, files: generatedDocs.map((d) => ({ file: d.relPath, up_to_date: true })) });
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      files: generatedDocs.map((d) => ({ file: d.relPath, up_to_date: true })),
+    });
 
-    expect(generatedDocs.map((d) => [fs.readFileSync(d.absPath, 'utf8'), fs.statSync(d.absPath).mtimeMs])).toEqual(before);
+    expect(generatedDocs.map((d) => [fs.readFileSync(d.absPath, 'utf8'), fs.statSync(d.absPath).mtimeMs])).toEqual(
+      before,
+    );
     // It needs no database: nothing was created in the embedded home.
     expect(fs.readdirSync(home)).toEqual([]);
   }, 60_000);

@@ -5,10 +5,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../store/db.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
-import { type CliBackend, cliBackends, type CliResult, freshTarget, ok, runTrader, type Target, withInput } from '../helpers/cli.ts';
+import { type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
+import {
+  type CliBackend,
+  cliBackends,
+  type CliResult,
+  freshTarget,
+  ok,
+  runTrader,
+  type Target,
+  withInput,
+} from '../helpers/cli.ts';
 
 /**
- * The whole `trader secrets` lifecycle with distinctive secrets, then a search for them
+ * The whole `trader secrets` lifecycle with distinctive secrets, then `trader live init`
+ * (one refused attempt, one that succeeds against the exchange stand-in), the key file and
+ * an unattended unlock (`schedule run` in LIVE), then a search for them
  * everywhere they could have landed: every command's output, every row of every table,
  * and (embedded) every byte under TRADER_HOME, in plain, hex and base64 form.
  */
@@ -20,6 +32,8 @@ const secrets = {
   apiSecret: distinctive('APISECRET'),
   spareKey: distinctive('SPAREKEY'),
   spareSecret: distinctive('SPARESECRET'),
+  liveKey: distinctive('LIVEKEY'),
+  liveSecret: distinctive('LIVESECRET'),
 };
 
 /**
@@ -31,13 +45,17 @@ function encodedForms(plain: string): string[] {
   const bytes = Buffer.from(plain, 'utf8');
   const forms = [plain, bytes.toString('hex'), bytes.toString('hex').toUpperCase()];
   for (let shift = 0; shift < 3; shift++) {
-    const inner = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').slice(4, -4);
+    const inner = Buffer.concat([Buffer.alloc(shift), bytes])
+      .toString('base64')
+      .slice(4, -4);
     forms.push(inner, inner.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms;
 }
 
-const needles = Object.entries(secrets).flatMap(([name, plain]) => encodedForms(plain).map((form) => ({ name, form, bytes: Buffer.from(form, 'utf8') })));
+const needles = Object.entries(secrets).flatMap(([name, plain]) =>
+  encodedForms(plain).map((form) => ({ name, form, bytes: Buffer.from(form, 'utf8') })),
+);
 
 /** Every place (`where`) holding any form of any secret. */
 function hits(where: string, haystack: Buffer): string[] {
@@ -45,7 +63,10 @@ function hits(where: string, haystack: Buffer): string[] {
 }
 
 function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 const scannedSchemas = ['public', 'trading_test', 'trading_live', 'supabase_migrations'];
@@ -80,21 +101,31 @@ describe('the leak scan itself', () => {
 
 describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend) => {
   let t: Target;
+  let exchange: LiveExchange;
   const results: CliResult[] = [];
-  const run = async (input: string | undefined, ...args: string[]) => {
-    const r = input === undefined ? await runTrader(args, t.env) : await withInput(t, input, ...args);
+  const run = async (input: string | undefined, args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = await runTrader(args, { ...t.env, ...env }, undefined, input);
     results.push(r);
     return r;
   };
 
   beforeAll(async () => {
     t = await freshTarget(kind);
+    exchange = await startLiveExchange({ apiKey: secrets.liveKey, secret: secrets.liveSecret });
     await ok(t, 'db', 'migrate');
     const { pin } = secrets;
-    const steps: [string | undefined, string[], number][] = [
+    const toExchange = { TRADER_EXCHANGE_URL_BINANCE: exchange.url };
+    const inLive = { TRADER_SYSTEM_MODE: 'LIVE' };
+    const liveInit = ['live', 'init', '--max-order-notional', '100', '--max-daily-notional', '500'];
+    const phrase = 'I ACCEPT THE RISK OF LIVE TRADING';
+    const steps: [string | undefined, string[], number, NodeJS.ProcessEnv?][] = [
       [`${pin}\n${pin}\n`, ['secrets', 'init'], 0],
       [`${pin}\n${secrets.apiKey}\n${secrets.apiSecret}\n`, ['secrets', 'add', 'main', '--exchange', 'binance'], 0],
-      [`${pin}\n${secrets.spareKey}\n${secrets.spareSecret}\n`, ['secrets', 'add', 'spare', '--exchange', 'kraken', '--json'], 0],
+      [
+        `${pin}\n${secrets.spareKey}\n${secrets.spareSecret}\n`,
+        ['secrets', 'add', 'spare', '--exchange', 'kraken', '--json'],
+        0,
+      ],
       [undefined, ['secrets', 'list'], 0],
       [undefined, ['secrets', 'list', '--json'], 0],
       [`${pin}\n`, ['secrets', 'check', 'main'], 0],
@@ -110,18 +141,32 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
       [undefined, ['halt', '--reason', 'leak scenario', '--yes'], 0],
       [undefined, ['resume', '--yes'], 0],
       [undefined, ['status'], 0],
+      // Going live: a refused secret (bad signature), the real init, the key file, an unattended unlock.
+      [`${phrase}\n${pin}\n${secrets.liveKey}\n${secrets.spareSecret}\n`, liveInit, 2, toExchange],
+      [`${phrase}\n${pin}\n${secrets.liveKey}\n${secrets.liveSecret}\n`, [...liveInit, '--json'], 0, toExchange],
+      [`${pin}\n`, ['live', 'key-file'], 0],
+      [undefined, ['schedule', 'run', '--once'], 0, inLive],
+      [undefined, ['status', '--json'], 0, inLive],
       [undefined, ['audit', 'tail', '-n', '100', '--json'], 0],
     ];
-    for (const [input, args, exit] of steps) {
-      const r = await run(input, ...args);
+    for (const [input, args, exit, env] of steps) {
+      const r = await run(input, args, env);
       expect(r.code, `trader ${args.join(' ')}: ${r.stderr}`).toBe(exit);
     }
   }, 300_000);
-  afterAll(async () => t?.dispose());
+  afterAll(async () => {
+    await t?.dispose();
+    await exchange?.close();
+  });
 
   it('no command prints any of them', () => {
-    expect(results).toHaveLength(18);
-    expect(results.flatMap((r, i) => [...hits(`stdout of command ${i}`, Buffer.from(r.stdout)), ...hits(`stderr of command ${i}`, Buffer.from(r.stderr))])).toEqual([]);
+    expect(results).toHaveLength(23);
+    expect(
+      results.flatMap((r, i) => [
+        ...hits(`stdout of command ${i}`, Buffer.from(r.stdout)),
+        ...hits(`stderr of command ${i}`, Buffer.from(r.stderr)),
+      ]),
+    ).toEqual([]);
   });
 
   it('no file under TRADER_HOME holds them, in any encoding', () => {
@@ -132,15 +177,31 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
   });
 
   it('no row of any table holds them, while the stored key still decrypts', async () => {
-    const db = kind === 'pglite' ? await openPgliteDb({ dataDir: path.join(t.env.TRADER_HOME!, 'pgdata') }) : await openPostgresDb(t.url!);
+    const db =
+      kind === 'pglite'
+        ? await openPgliteDb({ dataDir: path.join(t.env.TRADER_HOME!, 'pgdata') })
+        : await openPostgresDb(t.url!);
     try {
       const tables = await tableTexts(db);
       const names = tables.map((x) => x.table);
-      expect(names).toEqual(expect.arrayContaining(['public.api_keys', 'public.master_pin', 'public.audit_trail', 'supabase_migrations.schema_migrations']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'public.api_keys',
+          'public.master_pin',
+          'public.audit_trail',
+          'supabase_migrations.schema_migrations',
+        ]),
+      );
       // The scan must see the data it protects: one stored key and the audit rows of the scenario.
-      expect(tables.find((x) => x.table === 'public.api_keys')!.rows).toHaveLength(1);
-      expect(tables.find((x) => x.table === 'public.audit_trail')!.rows.length).toBeGreaterThanOrEqual(18);
-      expect(tables.flatMap((x) => x.rows.flatMap((row, i) => hits(`${x.table} row ${i}`, Buffer.from(row))))).toEqual([]);
+      expect(tables.find((x) => x.table === 'public.api_keys')!.rows).toHaveLength(2);
+      expect(tables.find((x) => x.table === 'trading_live.account')!.rows).toHaveLength(1);
+      const audit = tables.find((x) => x.table === 'public.audit_trail')!.rows;
+      expect(audit.length).toBeGreaterThanOrEqual(23);
+      // The unattended unlock happened (and is audited) before the scan.
+      expect(audit.some((row) => row.includes('LIVE_KEYS_UNLOCKED') && row.includes('key_file'))).toBe(true);
+      expect(tables.flatMap((x) => x.rows.flatMap((row, i) => hits(`${x.table} row ${i}`, Buffer.from(row))))).toEqual(
+        [],
+      );
     } finally {
       await db.close();
     }

@@ -6,7 +6,9 @@ import { contextKeys } from '../../sdk/context-keys.ts';
 describe('docs/context_dict_schema.md', () => {
   it('is current: the checked-in file equals renderContextDocs() (run `trader schema docs` to fix)', () => {
     const onDisk = fs.existsSync(contextDocsPath) ? fs.readFileSync(contextDocsPath, 'utf8') : '(missing)';
-    expect(onDisk, "docs/context_dict_schema.md is stale: run 'trader schema docs' and commit it").toBe(renderContextDocs());
+    expect(onDisk, "docs/context_dict_schema.md is stale: run 'trader schema docs' and commit it").toBe(
+      renderContextDocs(),
+    );
   });
 
   it('renders deterministically and covers every key with its kind and producer', () => {

@@ -14,9 +14,14 @@ describe('docs/modules.md', () => {
 
   it('lists every shipped module file with its keys, and every param with its default and meaning', async () => {
     const md = await renderModuleDocs();
-    const files = fs.readdirSync(path.join(packageRoot, 'modules'), { recursive: true }).map(String).filter((f) => /_v\d+\.ts$/.test(f));
+    const files = fs
+      .readdirSync(path.join(packageRoot, 'modules'), { recursive: true })
+      .map(String)
+      .filter((f) => /_v\d+\.ts$/.test(f));
     for (const f of files) expect(md).toContain(`modules/${f.split(path.sep).join('/')}`);
-    expect(md).toContain('| [`breakout_v1`](#breakout_v1) | agent | 1.0.0 | `candles`, `market_state`, `volatility` | `signals` |');
+    expect(md).toContain(
+      '| [`breakout_v1`](#breakout_v1) | agent | 1.0.0 | `candles`, `market_state`, `volatility` | `signals` |',
+    );
     const lookback = (breakout.params.shape as { lookback: { description?: string } }).lookback.description!;
     expect(md).toContain(`| \`lookback\` | integer | \`20\` | >= 5, <= 500 | ${lookback} |`);
   });

@@ -14,7 +14,9 @@ describe('docs/run-json.md', () => {
   it('is current: the checked-in file equals what the RunSummary schema renders (run `trader schema docs` to fix)', () => {
     const file = path.join(packageRoot, runJsonDocsRelPath);
     expect(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(missing)').toBe(renderRunJsonDocs());
-    expect(renderRunJsonDocs()).toContain('| `symbols[].actions[].proposal_id` | integer | no |  | set when proposed |');
+    expect(renderRunJsonDocs()).toContain(
+      '| `symbols[].actions[].proposal_id` | integer | no |  | set when proposed; when rejected, the pending proposal for the same market and side that refused it |',
+    );
   });
 });
 
@@ -31,9 +33,16 @@ describe.each(backends)('the run document on %s', (kind) => {
     expect(summary.symbols.map((s) => s.actions?.map((a) => a.action))).toEqual([['proposed'], ['proposed']]);
     // The top-level list names the same proposals, in symbol order, as stored.
     const proposed = summary.symbols.flatMap((s) => s.actions ?? []);
-    expect(summary.proposals).toEqual(proposed.map((a) => ({ proposal_id: a.proposal_id, symbol: a.symbol, side: a.side, qty: a.qty })));
-    const stored = await db.query<{ proposal_id: number }>(`select proposal_id from trading_test.proposals where run_id = $1 order by proposal_id`, [summary.run_id]);
-    expect(summary.proposals.map((p) => p.proposal_id).sort((a, b) => a - b)).toEqual(stored.map((r) => Number(r.proposal_id)));
+    expect(summary.proposals).toEqual(
+      proposed.map((a) => ({ proposal_id: a.proposal_id, symbol: a.symbol, side: a.side, qty: a.qty })),
+    );
+    const stored = await db.query<{ proposal_id: number }>(
+      `select proposal_id from trading_test.proposals where run_id = $1 order by proposal_id`,
+      [summary.run_id],
+    );
+    expect(summary.proposals.map((p) => p.proposal_id).sort((a, b) => a - b)).toEqual(
+      stored.map((r) => Number(r.proposal_id)),
+    );
     expect(summary.trigger_ref).toBeNull();
   });
 });

@@ -3,8 +3,8 @@ import { loadCandleSeries } from '../../market/candles-repo.ts';
 import { classifierFor, openExchange } from '../../market/exchange/ccxt-loader.ts';
 import { type FetchDeps, fetchCandles } from '../../market/exchange/fetch-candles.ts';
 import { defaultRetryPolicy } from '../../market/exchange/retry.ts';
-import { type BinanceStandIn, startBinanceStandIn } from '../stand-in/binance-stand-in.ts';
-import { sampleCandles, sampleMarkets } from '../stand-in/fixtures.ts';
+import { type BinanceStandIn, startBinanceStandIn } from '../../simulator/binance-stand-in.ts';
+import { sampleCandles, sampleMarkets } from '../simulator/fixtures.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 
 const H = 3_600_000;
@@ -17,7 +17,9 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
   let standIn: BinanceStandIn;
   let waits: number[];
 
-  async function fetch(options: { since?: number; until?: number; symbol?: string; deps?: Partial<FetchDeps>; timeoutMs?: number } = {}) {
+  async function fetch(
+    options: { since?: number; until?: number; symbol?: string; deps?: Partial<FetchDeps>; timeoutMs?: number } = {},
+  ) {
     const ex = await openExchange('binance', { baseUrl: standIn.url, timeoutMs: options.timeoutMs ?? 2000 });
     const deps: FetchDeps = {
       policy: defaultRetryPolicy,
@@ -28,12 +30,24 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
       random: () => 0.5,
       ...options.deps,
     };
-    const req = { exchange: 'binance', symbol: options.symbol ?? 'BTC/USDT', timeframe: '1h', ...(options.since !== undefined ? { since: options.since } : {}), ...(options.until !== undefined ? { until: options.until } : {}) };
+    const req = {
+      exchange: 'binance',
+      symbol: options.symbol ?? 'BTC/USDT',
+      timeframe: '1h',
+      ...(options.since !== undefined ? { since: options.since } : {}),
+      ...(options.until !== undefined ? { until: options.until } : {}),
+    };
     return fetchCandles(db, ex, req, deps);
   }
 
   async function stored() {
-    return loadCandleSeries(db, { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', asOf: new Date(now + 365 * 24 * H), limit: 100_000 });
+    return loadCandleSeries(db, {
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+      asOf: new Date(now + 365 * 24 * H),
+      limit: 100_000,
+    });
   }
 
   /** The sample's closed candles in [from, to). */
@@ -71,7 +85,14 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
 
   it('resumes a killed fetch from the last stored candle and completes it exactly', async () => {
     let pages = 0;
-    const killed = fetch({ since: jan1, deps: { onPage: () => { if (++pages === 1) throw new Error('killed'); } } });
+    const killed = fetch({
+      since: jan1,
+      deps: {
+        onPage: () => {
+          if (++pages === 1) throw new Error('killed');
+        },
+      },
+    });
     await expect(killed).rejects.toThrow('killed');
     expect((await stored()).ts).toHaveLength(100);
     standIn.requests.length = 0;
@@ -82,12 +103,20 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
   });
 
   it.each([
-    ['429 with Retry-After', (s: BinanceStandIn) => s.faults.rateLimit(3, { path: '/api/v3/klines', times: 1 }), [3000]],
+    [
+      '429 with Retry-After',
+      (s: BinanceStandIn) => s.faults.rateLimit(3, { path: '/api/v3/klines', times: 1 }),
+      [3000],
+    ],
     ['418 with Retry-After', (s: BinanceStandIn) => s.faults.ban(7, { path: '/api/v3/klines', times: 1 }), [7000]],
     ['two 503s', (s: BinanceStandIn) => s.faults.serverError(503, { path: '/api/v3/klines', times: 2 }), [250, 500]],
     ['a 504', (s: BinanceStandIn) => s.faults.serverError(504, { path: '/api/v3/klines', times: 1 }), [250]],
     ['a malformed page', (s: BinanceStandIn) => s.faults.malformedJson({ path: '/api/v3/klines', times: 1 }), [250]],
-    ['malformed markets', (s: BinanceStandIn) => s.faults.malformedJson({ path: '/api/v3/exchangeInfo', times: 1 }), [250]],
+    [
+      'malformed markets',
+      (s: BinanceStandIn) => s.faults.malformedJson({ path: '/api/v3/exchangeInfo', times: 1 }),
+      [250],
+    ],
     ['a connection reset', (s: BinanceStandIn) => s.faults.reset({ path: '/api/v3/klines', times: 1 }), [250]],
     ['short pages', (s: BinanceStandIn) => s.faults.shortPage({ path: '/api/v3/klines' }), []],
   ])('survives %s and still stores exactly the source', async (_name, inject, expectedWaits) => {
@@ -113,9 +142,29 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
 
   it('gives up on persistent failure with one clear error and keeps what it stored', async () => {
     standIn.faults.serverError(500, { path: '/api/v3/klines' });
-    await expect(fetch({ since: jan1 })).rejects.toThrow(/candles from 2024-01-01T00:00:00.000Z still failing after 5 attempts/);
+    await expect(fetch({ since: jan1 })).rejects.toThrow(
+      /candles from 2024-01-01T00:00:00.000Z still failing after 5 attempts/,
+    );
     expect(waits).toHaveLength(4);
     expect((await stored()).ts).toHaveLength(0);
+  });
+
+  it('refuses a page holding a candle with a zero price, naming it, and keeps the pages before it', async () => {
+    await standIn.close();
+    const bad = jan1 + 150 * H;
+    const markets = sampleMarkets().map((m) => ({
+      ...m,
+      candles: new Map(
+        [...m.candles].map(([tf, rows]) => [tf, rows.map((c) => (c.ts === bad ? { ...c, low: 0 } : c))]),
+      ),
+    }));
+    standIn = await startBinanceStandIn({ markets, now: () => now });
+    await expect(fetch({ since: jan1 })).rejects.toThrow(
+      /candle 50 of the page opening 2024-01-07T06:00:00\.000Z is refused: prices must be positive/,
+    );
+    const s = await stored();
+    expect(s.ts).toHaveLength(100);
+    expect(s.ts.at(-1)).toBe(jan1 + 99 * H);
   });
 
   it('does not wait longer than the request budget allows', async () => {

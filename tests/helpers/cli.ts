@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { expect } from 'vitest';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
 import { adminUrl, createPostgresDatabase } from './db.ts';
+import { cloneDatabase, type TemplateRef } from './templates.ts';
 
 /** Helpers for tests that spawn the real `trader` bin against a database of their own. */
 
@@ -33,7 +34,16 @@ export interface CliResult {
 /** The environment every spawn starts from: no database, modules root or debug flags leak in from the caller. */
 export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TRADER_LOG_LEVEL: 'warn' };
-  for (const k of ['DATABASE_URL', 'TRADER_HOME', 'TRADER_DEBUG', 'TRADER_MODULES_ROOT', 'TRADER_SYSTEM_MODE', 'TRADER_LOG_DIR', 'TRADER_RUN_STALE_SECONDS']) delete env[k];
+  for (const k of [
+    'DATABASE_URL',
+    'TRADER_HOME',
+    'TRADER_DEBUG',
+    'TRADER_MODULES_ROOT',
+    'TRADER_SYSTEM_MODE',
+    'TRADER_LOG_DIR',
+    'TRADER_RUN_STALE_SECONDS',
+  ])
+    delete env[k];
   return { ...env, ...extra };
 }
 
@@ -41,8 +51,17 @@ export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * Spawns `node bin/trader.js ...args`; resolves with the exit code and both streams, never rejects on a non-zero exit.
  * `input` is piped to stdin (answers to prompts, one per line); without it stdin is closed.
  */
-export function spawnTrader(args: string[], env: NodeJS.ProcessEnv, cwd = packageRoot, input?: string): { pid: number; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [traderBin, ...args], { env, cwd, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+export function spawnTrader(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = packageRoot,
+  input?: string,
+): { pid: number; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [traderBin, ...args], {
+    env,
+    cwd,
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
   if (input !== undefined) child.stdin!.end(input);
   let stdout = '';
   let stderr = '';
@@ -64,6 +83,23 @@ export function withInput(t: Target, input: string, ...args: string[]): Promise<
   return runTrader(args, t.env, undefined, input);
 }
 
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `trader ...args` on a pseudo-terminal, with `answer` typed at the prompt; output is stdout and stderr merged. */
+export function onTerminal(t: Target, answer: string, ...args: string[]): Promise<CliResult> {
+  const command = [process.execPath, traderBin, ...args].map(quote).join(' ');
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(`${answer}\n`);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
+  });
+}
+
 /** A `trader` invocation that must succeed; shows stderr when it does not. */
 export async function ok(t: Target, ...args: string[]): Promise<CliResult> {
   const r = await runTrader(args, t.env);
@@ -75,7 +111,12 @@ export async function ok(t: Target, ...args: string[]): Promise<CliResult> {
  * A user error: the documented exit code, one `trader: ...` sentence on stderr (commander's
  * usage errors add exactly one "(run with --help for usage)" hint line), no stack trace.
  */
-export function expectCleanError(r: CliResult, exit: number, message: RegExp, options: { usageHint?: boolean; extraLines?: RegExp } = {}): void {
+export function expectCleanError(
+  r: CliResult,
+  exit: number,
+  message: RegExp,
+  options: { usageHint?: boolean; extraLines?: RegExp } = {},
+): void {
   const lines = r.stderr.replace(/\n$/, '').split('\n');
   expect(r.code, r.stderr).toBe(exit);
   expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -85,6 +126,14 @@ export function expectCleanError(r: CliResult, exit: number, message: RegExp, op
   if (options.usageHint) expect(lines.slice(1)).toEqual(['(run with --help for usage)']);
   else if (options.extraLines) for (const l of lines.slice(1)) expect(l).toMatch(options.extraLines);
   else expect(lines).toHaveLength(1);
+}
+
+/** A refusal after a printed warning: the warning's lines, then one clean `trader: ...` sentence last. */
+export function expectWarnedError(r: CliResult, exit: number, warning: RegExp, message: RegExp): void {
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines.slice(0, -1).join('\n')).toMatch(warning);
+  expectCleanError({ ...r, stderr: `${lines.at(-1)}\n` }, exit, message);
+  expect(r.stderr).not.toMatch(/^\s+at |TraderError|node:internal/m);
 }
 
 /** With --json an error is one JSON document on stdout: { ok: false, error: { code, message } }. */
@@ -106,10 +155,12 @@ export interface Target {
   sql?: postgres.Sql;
   /** An independent copy of this database as it is now (no CLI process may be using it). */
   clone(): Promise<Target>;
+  /** Replaces this database with a copy of a template's (an embedded home, or a Postgres database's name). */
+  restoreFrom(template: TemplateRef): Promise<void>;
   dispose(): Promise<void>;
 }
 
-function tempHome(): string {
+export function tempHome(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'trader-cli-'));
 }
 
@@ -124,6 +175,10 @@ function pgliteTarget(home: string): Target {
       fs.rmSync(path.join(copy, 'trader.lock'), { force: true });
       return pgliteTarget(copy);
     },
+    async restoreFrom(template) {
+      fs.cpSync(template.home!, home, { recursive: true });
+      fs.rmSync(path.join(home, 'trader.lock'), { force: true });
+    },
     async dispose() {
       fs.rmSync(home, { recursive: true, force: true });
     },
@@ -132,24 +187,6 @@ function pgliteTarget(home: string): Target {
 
 function connect(url: string): postgres.Sql {
   return postgres(url, { onnotice: () => {}, max: 2 });
-}
-
-/** `create database ... template ...` fails while a just-exited CLI's backend is still going away: retry briefly. */
-async function cloneDatabase(template: string, copy: string): Promise<void> {
-  const admin = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await admin.unsafe(`create database ${copy} template ${template}`);
-        return;
-      } catch (e) {
-        if (attempt >= 20 || !/being accessed by other users/.test(String(e))) throw e;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  } finally {
-    await admin.end();
-  }
 }
 
 function postgresTarget(url: string, drop: () => Promise<void>): Target {
@@ -177,6 +214,14 @@ function postgresTarget(url: string, drop: () => Promise<void>): Target {
         await a.end();
       });
     },
+    async restoreFrom(template) {
+      await target.sql!.end();
+      const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+      await cloneDatabase(template.database!, name);
+      target.sql = connect(url);
+    },
     async dispose() {
       await target.sql!.end();
       fs.rmSync(home, { recursive: true, force: true });
@@ -191,17 +236,6 @@ export async function freshTarget(kind: CliBackend): Promise<Target> {
   if (kind === 'pglite') return pgliteTarget(tempHome());
   const { url, drop } = await createPostgresDatabase();
   return postgresTarget(url, drop);
-}
-
-/** The demo's setup through the CLI: migrate, seed, import the BTC and ETH samples. */
-export async function prepareDemo(t: Target, steps: { seed?: boolean; data?: boolean } = {}): Promise<void> {
-  await ok(t, 'db', 'migrate');
-  if (steps.seed ?? true) await ok(t, 'db', 'seed');
-  if (steps.data ?? true) {
-    for (const base of ['BTC', 'ETH'] as const) {
-      await ok(t, 'data', 'import', sampleCsv(base), '--exchange', 'binance', '--symbol', `${base}/USDT`, '--timeframe', '1h');
-    }
-  }
 }
 
 export interface ListedRun {

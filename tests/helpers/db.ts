@@ -23,16 +23,23 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
   const admin = postgres(adminUrl, { onnotice: () => {}, max: 1 });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
+  return {
+    url: databaseUrl(name),
+    drop: () => dropDatabase(name),
+  };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+  await a.unsafe(`drop database if exists ${name} with (force)`);
+  await a.end();
+}
+
+/** The URL of a database on the local server. */
+export function databaseUrl(name: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
+  return url.toString();
 }
 
 let migratedTemplate: Promise<Blob> | undefined;

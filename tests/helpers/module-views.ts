@@ -19,7 +19,11 @@ export function realView(last: number) {
   return { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
 }
 
-type AgentRun = (view: never, params: never, s: typeof sdk) => { outputs: { signals?: readonly unknown[] }; rationale: string };
+type AgentRun = (
+  view: never,
+  params: never,
+  s: typeof sdk,
+) => { outputs: { signals?: readonly unknown[] }; rationale: string };
 
 /** Runs an agent (with `defaults` unless params are given) and parses every signal against the context schema. */
 export function signalRunner<R extends AgentRun>(run: R, defaults: Parameters<R>[1]) {
@@ -42,7 +46,11 @@ export function macroAt(asOf: string): Macro {
   const rows = cgRows.filter((r) => r.ts + DAY <= t);
   const r1 = rows[rows.length - 1]!;
   const byTs = new Map(cgRows.map((r) => [r.ts, r]));
-  const metric = { usdt_d: (r: CgRow) => (100 * r.usdt) / r.total, btc_d: (r: CgRow) => (100 * r.btc) / r.total, total_mcap_usd: (r: CgRow) => r.total };
+  const metric = {
+    usdt_d: (r: CgRow) => (100 * r.usdt) / r.total,
+    btc_d: (r: CgRow) => (100 * r.btc) / r.total,
+    total_mcap_usd: (r: CgRow) => r.total,
+  };
   const trend = (f: (r: CgRow) => number, days: number) => {
     const r0 = byTs.get(r1.ts - days * DAY);
     if (!r0) return null;
@@ -50,30 +58,70 @@ export function macroAt(asOf: string): Macro {
     const v1 = f(r1);
     const changePct = (100 * (v1 - v0)) / Math.abs(v0);
     return {
-      lookback_days: days, from: new Date(r0.ts).toISOString(), from_value: v0, change: v1 - v0, change_pct: changePct,
-      slope_per_day: (v1 - v0) / days, threshold_pct: 1,
+      lookback_days: days,
+      from: new Date(r0.ts).toISOString(),
+      from_value: v0,
+      change: v1 - v0,
+      change_pct: changePct,
+      slope_per_day: (v1 - v0) / days,
+      threshold_pct: 1,
       direction: changePct > 1 ? ('rising' as const) : changePct < -1 ? ('falling' as const) : ('flat' as const),
     };
   };
   const set = (f?: (r: CgRow) => number) => ({ '7d': f ? trend(f, 7) : null, '30d': f ? trend(f, 30) : null });
   const age = (t - r1.ts) / 3_600_000;
   return contextKeys.macro.schema.parse({
-    source: 'coingecko_csv', as_of: new Date(r1.ts).toISOString(), visible_at: new Date(r1.ts + DAY).toISOString(),
-    age_hours: age, stale: age > 48,
-    total_mcap_usd: r1.total, btc_d: metric.btc_d(r1), usdt_d: metric.usdt_d(r1), eth_d: null,
-    alts_d: 100 - metric.btc_d(r1) - metric.usdt_d(r1), alts_ex_eth_d: null, total3_usd: null, total_forward_filled: r1.ffill === 1,
+    source: 'coingecko_csv',
+    as_of: new Date(r1.ts).toISOString(),
+    visible_at: new Date(r1.ts + DAY).toISOString(),
+    age_hours: age,
+    stale: age > 48,
+    total_mcap_usd: r1.total,
+    btc_d: metric.btc_d(r1),
+    usdt_d: metric.usdt_d(r1),
+    eth_d: null,
+    alts_d: 100 - metric.btc_d(r1) - metric.usdt_d(r1),
+    alts_ex_eth_d: null,
+    total3_usd: null,
+    total_forward_filled: r1.ffill === 1,
     trends: {
-      total_mcap_usd: set(metric.total_mcap_usd), btc_d: set(metric.btc_d), usdt_d: set(metric.usdt_d),
-      eth_d: set(), alts_d: set((r) => 100 - metric.btc_d(r) - metric.usdt_d(r)), alts_ex_eth_d: set(), total3_usd: set(),
+      total_mcap_usd: set(metric.total_mcap_usd),
+      btc_d: set(metric.btc_d),
+      usdt_d: set(metric.usdt_d),
+      eth_d: set(),
+      alts_d: set((r) => 100 - metric.btc_d(r) - metric.usdt_d(r)),
+      alts_ex_eth_d: set(),
+      total3_usd: set(),
     },
   }) as Macro;
 }
 
+/** Binance BTC/USDT as the instruments table holds it (the registration gates' bench too), with `over` changed. */
+export const btcInstrument = (over: Partial<ContextValue<'instrument'>> = {}): ContextValue<'instrument'> => ({
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  base: 'BTC',
+  quote: 'USDT',
+  category: 'major',
+  price_precision: 2,
+  amount_precision: 5,
+  tick_size: 0.01,
+  min_qty: 0.00001,
+  min_notional: 5,
+  ...over,
+});
+
 /** A TEST-mode portfolio of `equity` USDT, as the risk modules see it. */
-export const portfolio = (equity: number): ContextValue<'portfolio'> => ({ system_mode: 'TEST', equity, currency: 'USDT', source: 'test' });
+export const portfolio = (equity: number): ContextValue<'portfolio'> => ({
+  system_mode: 'TEST',
+  equity,
+  currency: 'USDT',
+  source: 'test',
+});
 
 /** qty is (the double nearest to) a whole number of steps. */
-export const isMultiple = (qty: number, step: number) => Math.abs(qty / step - Math.round(qty / step)) <= 1e-6 + 1e-12 * (qty / step);
+export const isMultiple = (qty: number, step: number) =>
+  Math.abs(qty / step - Math.round(qty / step)) <= 1e-6 + 1e-12 * (qty / step);
 
 /**
  * The random trade both sizer property tests start from: equity, entry, stop as a fraction of the

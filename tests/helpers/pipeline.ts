@@ -8,6 +8,8 @@ import type { BackendKind, Db, Queryable } from '../../store/db.ts';
 import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { freshDb, type TestDb } from './db.ts';
+import { openTemplateCopy, sharedTemplate, templateFile } from './templates.ts';
+import type { PgliteDb } from '../../store/pglite-db.ts';
 
 /** Test modules (throwing, contract-breaking, blocking...) live in their own modules root. */
 export const fixturesRoot = path.join(packageRoot, 'tests', 'fixtures', 'modules');
@@ -15,6 +17,14 @@ export const fixtureEnv: NodeJS.ProcessEnv = { ...process.env, TRADER_MODULES_RO
 
 export async function registerFixtures(db: Queryable, files: string[], env = fixtureEnv): Promise<void> {
   for (const f of files) await registerModuleFile(db, path.join(env.TRADER_MODULES_ROOT!, f), { activate: true, env });
+}
+
+/**
+ * Activates modules whatever their gates found, as an operator forcing them in by SQL: how
+ * the run loop's own isolation of a throwing or contract-breaking module is tested.
+ */
+export async function forceActive(db: Queryable, moduleIds: string[]): Promise<void> {
+  await db.query('update module_registry set is_active = true where module_id = any($1)', [moduleIds]);
 }
 
 export interface SlotSpec {
@@ -31,23 +41,53 @@ export async function addSlots(db: Queryable, slots: SlotSpec[], pipelineId = 'd
   for (const [i, s] of slots.entries()) {
     await db.query(
       'insert into pipeline_config (pipeline_id, stage, position, module_id, params, run_when, shadow, on_error) values ($1, $2, $3, $4, $5, $6, $7, $8)',
-      [pipelineId, s.stage, s.position ?? i, s.module_id, s.params ?? {}, s.run_when ?? null, s.shadow ?? false, s.on_error ?? null],
+      [
+        pipelineId,
+        s.stage,
+        s.position ?? i,
+        s.module_id,
+        s.params ?? {},
+        s.run_when ?? null,
+        s.shadow ?? false,
+        s.on_error ?? null,
+      ],
     );
   }
 }
 
 export async function importSample(db: Db, base: 'BTC' | 'ETH'): Promise<void> {
-  await importCandleCsv(db, { file: path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`), exchange: 'binance', symbol: `${base}/USDT`, timeframe: '1h' });
+  await importCandleCsv(db, {
+    file: path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`),
+    exchange: 'binance',
+    symbol: `${base}/USDT`,
+    timeframe: '1h',
+  });
 }
 
-/** A fresh database of `kind` set up as the demo leaves it: seeded pack, BTC and ETH 2024 candles, macro history. */
+/**
+ * A fresh database of `kind` set up as the demo leaves it: seeded pack, BTC and ETH 2024
+ * candles, macro history. Set up once per test run and backend; each caller gets a copy.
+ */
 export async function demoDb(kind: BackendKind): Promise<TestDb> {
-  const db = await freshDb(kind);
-  await seedDefaults(db);
-  await importSample(db, 'BTC');
-  await importSample(db, 'ETH');
-  await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
-  return db;
+  const ref = await sharedTemplate(`demo-db-${kind}`, async () => {
+    const db = await freshDb(kind);
+    await seedDefaults(db);
+    await importSample(db, 'BTC');
+    await importSample(db, 'ETH');
+    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+    if (kind === 'postgres') {
+      await db.close();
+      return { database: new URL(db.url!).pathname.slice(1) };
+    }
+    const dump = templateFile('demo-db-pglite.tar');
+    fs.writeFileSync(
+      dump,
+      Buffer.from(await (await (db as unknown as PgliteDb).pglite.dumpDataDir('none')).arrayBuffer()),
+    );
+    await db.dispose();
+    return { dump };
+  });
+  return openTemplateCopy(ref);
 }
 
 /** As of the demo's timestamp: both sample symbols break out upwards on the default pipeline. */
@@ -73,7 +113,13 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
 
 /** A private modules root inside the repo (so `zod` resolves), for tests that edit module files. */
 export function tempModulesRoot(): string {
-  const dir = path.join(packageRoot, 'tests', '.tmp', `mods-${process.pid}-${Math.random().toString(36).slice(2)}`, 'modules');
+  const dir = path.join(
+    packageRoot,
+    'tests',
+    '.tmp',
+    `mods-${process.pid}-${Math.random().toString(36).slice(2)}`,
+    'modules',
+  );
   fs.mkdirSync(path.join(dir, 'agents'), { recursive: true });
   return dir;
 }

@@ -14,8 +14,19 @@ function load(base: 'BTC' | 'ETH'): Candles {
   const file = path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`);
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
   const header = lines.shift();
-  if (header?.trim() !== 'timestamp,open,high,low,close,volume') throw new Error(`unexpected header in ${file}: ${header}`);
-  const s: Candles = { exchange: 'binance', symbol: `${base}/USDT`, timeframe: '1h', ts: [], open: [], high: [], low: [], close: [], volume: [] };
+  if (header?.trim() !== 'timestamp,open,high,low,close,volume')
+    throw new Error(`unexpected header in ${file}: ${header}`);
+  const s: Candles = {
+    exchange: 'binance',
+    symbol: `${base}/USDT`,
+    timeframe: '1h',
+    ts: [],
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+  };
   for (const line of lines) {
     const [t, o, h, l, c, v] = line.split(',').map(Number) as [number, number, number, number, number, number];
     s.ts.push(t);
@@ -49,7 +60,10 @@ export function sliceCandles(s: Candles, from: number, to?: number): Candles {
 }
 
 /** Synthetic series: one candle per hour from 2024-01-01, OHLC built from closes with a fixed half-range. */
-export function syntheticCandles(closes: readonly number[], opts: { range?: number; volume?: number; startTs?: number } = {}): Candles {
+export function syntheticCandles(
+  closes: readonly number[],
+  opts: { range?: number; volume?: number; startTs?: number } = {},
+): Candles {
   const range = opts.range ?? 0;
   const t0 = opts.startTs ?? Date.UTC(2024, 0, 1);
   return {

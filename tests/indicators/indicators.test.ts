@@ -60,7 +60,8 @@ function refRsi(x: number[], p: number): number[] {
   }
   return out;
 }
-const trueRange = (h: number[], l: number[], c: number[], i: number) => Math.max(h[i]! - l[i]!, Math.abs(h[i]! - c[i - 1]!), Math.abs(l[i]! - c[i - 1]!));
+const trueRange = (h: number[], l: number[], c: number[], i: number) =>
+  Math.max(h[i]! - l[i]!, Math.abs(h[i]! - c[i - 1]!), Math.abs(l[i]! - c[i - 1]!));
 /** Wilder ATR: TR from the 2nd bar; first ATR = mean of the first p TRs (index p), then (atr*(p-1)+tr)/p. */
 function refAtr(h: number[], l: number[], c: number[], p: number): number[] {
   const out = c.map(() => NaN);
@@ -111,7 +112,10 @@ function refAdx(h: number[], l: number[], c: number[], p: number): number[] {
 }
 
 // Short real-looking series (BTC 1h closes and H/L, rounded) used for the reference comparisons.
-const C = [100, 102, 101, 103, 106, 105, 107, 104, 103, 105, 108, 110, 109, 111, 113, 112, 110, 108, 109, 111, 114, 116, 115, 113, 117];
+const C = [
+  100, 102, 101, 103, 106, 105, 107, 104, 103, 105, 108, 110, 109, 111, 113, 112, 110, 108, 109, 111, 114, 116, 115,
+  113, 117,
+];
 const H = C.map((c, i) => c + 1 + (i % 3) * 0.5);
 const L = C.map((c, i) => c - 1 - (i % 4) * 0.25);
 
@@ -198,7 +202,11 @@ describe('ADX (Wilder)', () => {
   });
   it('ADX(3) by hand on a strictly rising market (no -DM): every DX is 100, so ADX = 100 from index 5', () => {
     const n = 12;
-    const c = { high: Array.from({ length: n }, (_, i) => 102 + i), low: Array.from({ length: n }, (_, i) => 98 + i), close: Array.from({ length: n }, (_, i) => 100 + i) };
+    const c = {
+      high: Array.from({ length: n }, (_, i) => 102 + i),
+      low: Array.from({ length: n }, (_, i) => 98 + i),
+      close: Array.from({ length: n }, (_, i) => 100 + i),
+    };
     const a = indicators.adx(c, 3);
     expect(leadingNaN(a)).toBe(5);
     close(a.slice(5), Array(n - 5).fill(100));

@@ -52,7 +52,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const count = async (q: Queryable) => (await q.query<{ n: number }>('select count(*)::int8 as n from macro_series'))[0]!.n;
+const count = async (q: Queryable) =>
+  (await q.query<{ n: number }>('select count(*)::int8 as n from macro_series'))[0]!.n;
 
 describe('fetchGlobalSnapshot (local HTTP stand-in)', () => {
   it('asks GET /api/v3/global and converts the answer to points stamped at updated_at', async () => {
@@ -75,9 +76,21 @@ describe('fetchGlobalSnapshot (local HTTP stand-in)', () => {
     ['HTTP 429', { status: 429, body: '{}' }, /HTTP 429 .*rate limited/],
     ['not JSON', { status: 200, body: '<html>oops' }, /body that is not JSON/],
     ['truncated JSON', { status: 200, body: JSON.stringify(goodBody).slice(0, 40) }, /not JSON/],
-    ['missing total', { status: 200, body: JSON.stringify({ data: { ...goodBody.data, total_market_cap: {} } }) }, /without a valid data\.total_market_cap\.usd/],
-    ['percent out of range', { status: 200, body: JSON.stringify({ data: { ...goodBody.data, market_cap_percentage: { btc: 151 } } }) }, /data\.market_cap_percentage\.btc/],
-    ['string updated_at', { status: 200, body: JSON.stringify({ data: { ...goodBody.data, updated_at: 'now' } }) }, /data\.updated_at/],
+    [
+      'missing total',
+      { status: 200, body: JSON.stringify({ data: { ...goodBody.data, total_market_cap: {} } }) },
+      /unusable \/api\/v3\/global response: data\.total_market_cap\.usd is missing \(a number is required\); retry later/,
+    ],
+    [
+      'percent out of range',
+      { status: 200, body: JSON.stringify({ data: { ...goodBody.data, market_cap_percentage: { btc: 151 } } }) },
+      /data\.market_cap_percentage\.btc/,
+    ],
+    [
+      'string updated_at',
+      { status: 200, body: JSON.stringify({ data: { ...goodBody.data, updated_at: 'now' } }) },
+      /data\.updated_at/,
+    ],
   ])('%s is a one-sentence TRANSIENT error', async (_name, r, message) => {
     reply = r;
     const err = await fetchGlobalSnapshot(baseUrl, { timeoutMs: 2000 }).catch((e: unknown) => e);
@@ -89,10 +102,16 @@ describe('fetchGlobalSnapshot (local HTTP stand-in)', () => {
   it('gives up after timeoutMs with TIMEOUT, and reports an unreachable host as TRANSIENT', async () => {
     reply = { status: 200, body: JSON.stringify(goodBody), delayMs: 1500 };
     const started = Date.now();
-    await expect(fetchGlobalSnapshot(baseUrl, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringMatching(/within 200 ms/) });
+    await expect(fetchGlobalSnapshot(baseUrl, { timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringMatching(/within 200 ms/),
+    });
     expect(Date.now() - started).toBeLessThan(1400);
     // Port 1 on localhost refuses connections.
-    await expect(fetchGlobalSnapshot('http://127.0.0.1:1', { timeoutMs: 2000 })).rejects.toMatchObject({ code: 'TRANSIENT', message: expect.stringMatching(/unreachable/) });
+    await expect(fetchGlobalSnapshot('http://127.0.0.1:1', { timeoutMs: 2000 })).rejects.toMatchObject({
+      code: 'TRANSIENT',
+      message: expect.stringMatching(/unreachable/),
+    });
     await expect(fetchGlobalSnapshot('not a url')).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 
@@ -121,7 +140,14 @@ describe.each(backends)('recordGlobalSnapshot on %s', (kind) => {
     expect(await count(db)).toBe(4);
 
     const m = (await buildMacroContext(db, new Date(updatedAt * 1000)))!;
-    expect(m).toMatchObject({ source: 'coingecko_global', as_of: '2024-03-01T10:00:00.000Z', total_mcap_usd: 2.415e12, btc_d: 51.02, usdt_d: 4.07, eth_d: 17.11 });
+    expect(m).toMatchObject({
+      source: 'coingecko_global',
+      as_of: '2024-03-01T10:00:00.000Z',
+      total_mcap_usd: 2.415e12,
+      btc_d: 51.02,
+      usdt_d: 4.07,
+      eth_d: 17.11,
+    });
     expect(m.alts_d).toBeCloseTo(100 - 51.02 - 4.07, 12);
     expect(m.alts_ex_eth_d).toBeCloseTo(100 - 51.02 - 4.07 - 17.11, 12);
     expect(await buildMacroContext(db, new Date(updatedAt * 1000 - 1))).toBeNull();

@@ -5,7 +5,13 @@ import { cgRaw, DAY, row } from './sample-macro.ts';
 
 // Real rows of the shipped CoinGecko slice, written out so the expected numbers below are
 // computed by hand from them (and checked to be what the file holds).
-const D = { ts: 1709251200000, total: 2370379953175.6025, btc: 1206725326872.1362, usdt: 98821123301.17656, btcPct: 50.9085189172092 }; // 2024-03-01
+const D = {
+  ts: 1709251200000,
+  total: 2370379953175.6025,
+  btc: 1206725326872.1362,
+  usdt: 98821123301.17656,
+  btcPct: 50.9085189172092,
+}; // 2024-03-01
 const D7 = { ts: 1708646400000, total: 2062791744782.2527, btc: 1007314397269.4122, usdt: 97790168760.62076 }; // 2024-02-23
 const D30 = { ts: 1706659200000, total: 1727018514400.4976, btc: 839294111912.5715, usdt: 95993659299.87637 }; // 2024-01-31
 const asOf = new Date('2024-03-02T00:00:00Z'); // the first moment the 2024-03-01 row is visible
@@ -59,7 +65,11 @@ describe('deriveMacro on real CoinGecko rows', () => {
 
     const btc7 = (100 * D7.btc) / D7.total;
     const btcNow = (100 * D.btc) / D.total;
-    expect(m.trends.btc_d['7d']).toMatchObject({ from_value: expect.closeTo(btc7, 12), change: expect.closeTo(btcNow - btc7, 12), direction: 'rising' });
+    expect(m.trends.btc_d['7d']).toMatchObject({
+      from_value: expect.closeTo(btc7, 12),
+      change: expect.closeTo(btcNow - btc7, 12),
+      direction: 'rising',
+    });
     expect(m.trends.btc_d['7d']!.change_pct).toBeCloseTo((100 * (btcNow - btc7)) / btc7, 10); // about +4.25%
 
     const usdt7 = (100 * D7.usdt) / D7.total;
@@ -76,7 +86,9 @@ describe('deriveMacro on real CoinGecko rows', () => {
   });
 
   it('gives null trends when history is too short, and marks stale data', () => {
-    const short = deriveMacro(cgRaw('2024-02-20', '2024-03-01'), new Date('2024-03-10T00:00:00Z'), { lookbacks: [7, 30, 90] })!;
+    const short = deriveMacro(cgRaw('2024-02-20', '2024-03-01'), new Date('2024-03-10T00:00:00Z'), {
+      lookbacks: [7, 30, 90],
+    })!;
     expect(short.trends.btc_d['7d']).not.toBeNull();
     expect(short.trends.btc_d['30d']).toBeNull();
     expect(short.trends.btc_d['90d']).toBeNull();
@@ -89,7 +101,12 @@ describe('trendOf', () => {
   const ts = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((d) => d * DAY);
   it('takes the point exactly N days back, and tolerates one missing day', () => {
     const v = [100, 101, 102, 103, 104, 105, 106, 107, 110];
-    expect(trendOf(ts, v, 7, 1)).toMatchObject({ from: new Date(DAY).toISOString(), from_value: 101, change: 9, direction: 'rising' });
+    expect(trendOf(ts, v, 7, 1)).toMatchObject({
+      from: new Date(DAY).toISOString(),
+      from_value: 101,
+      change: 9,
+      direction: 'rising',
+    });
     const holed = { ts: ts.filter((t) => t !== DAY), v: v.filter((_, i) => i !== 1) };
     expect(trendOf(holed.ts, holed.v, 7, 1)).toMatchObject({ from_value: 100, slope_per_day: 10 / 8 });
     const bigHole = { ts: [0, 8 * DAY], v: [100, 110] };
@@ -106,20 +123,50 @@ describe('other sources', () => {
   it('uses reported percentages when there are no market caps (TradingView)', () => {
     const raw: RawMacroSeries = {
       source: 'tradingview_csv',
-      metrics: { 'BTC.D': { ts: [0], value: [40.478070875115094] }, 'USDT.D': { ts: [0], value: [8.356776287407069] }, TOTAL3: { ts: [0], value: [321588832377] } },
+      metrics: {
+        'BTC.D': { ts: [0], value: [40.478070875115094] },
+        'USDT.D': { ts: [0], value: [8.356776287407069] },
+        TOTAL3: { ts: [0], value: [321588832377] },
+      },
     };
     const m = deriveMacro(raw, new Date(DAY))!;
-    expect(m).toMatchObject({ total_mcap_usd: null, btc_d: 40.478070875115094, usdt_d: 8.356776287407069, total3_usd: 321588832377, total_forward_filled: null });
+    expect(m).toMatchObject({
+      total_mcap_usd: null,
+      btc_d: 40.478070875115094,
+      usdt_d: 8.356776287407069,
+      total3_usd: 321588832377,
+      total_forward_filled: null,
+    });
     expect(m.alts_d).toBeCloseTo(100 - 40.478070875115094 - 8.356776287407069, 12);
     expect(Macro.safeParse(m).success).toBe(true);
   });
 
   it('adds alts_ex_eth_d when ETH.D is known (CoinGecko /global)', () => {
-    const l = deriveLevelsAt(new Map([['TOTAL', 3e12], ['BTC.D', 55], ['USDT.D', 4.5], ['ETH.D', 12]]));
-    expect(l).toEqual({ total_mcap_usd: 3e12, btc_d: 55, usdt_d: 4.5, eth_d: 12, alts_d: 40.5, alts_ex_eth_d: 28.5, total3_usd: null });
+    const l = deriveLevelsAt(
+      new Map([
+        ['TOTAL', 3e12],
+        ['BTC.D', 55],
+        ['USDT.D', 4.5],
+        ['ETH.D', 12],
+      ]),
+    );
+    expect(l).toEqual({
+      total_mcap_usd: 3e12,
+      btc_d: 55,
+      usdt_d: 4.5,
+      eth_d: 12,
+      alts_d: 40.5,
+      alts_ex_eth_d: 28.5,
+      total3_usd: null,
+    });
   });
 
   it('makes daily rows wait one day and snapshots none; unknown sources wait a day', () => {
-    expect([lagOf('coingecko_csv'), lagOf('tradingview_csv'), lagOf('coingecko_global'), lagOf('someone_else')]).toEqual([DAY, DAY, 0, DAY]);
+    expect([
+      lagOf('coingecko_csv'),
+      lagOf('tradingview_csv'),
+      lagOf('coingecko_global'),
+      lagOf('someone_else'),
+    ]).toEqual([DAY, DAY, 0, DAY]);
   });
 });

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DAY_MS, defaultVisibilityLagMs, sourcePreference, visibilityLagMs, type RawMacroSeries } from '../../market/macro/derive.ts';
+import {
+  DAY_MS,
+  defaultVisibilityLagMs,
+  sourcePreference,
+  visibilityLagMs,
+  type RawMacroSeries,
+} from '../../market/macro/derive.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
 
 /**
@@ -31,7 +37,12 @@ const windowSql = `
 const NewestRow = z.object({ source: z.string(), newest: z.number() });
 const PointRow = z.object({ metric: z.string(), ts: z.number(), value: z.number() });
 
-export async function legacyLoadMacroAsOf(q: Queryable, asOf: Date, lookbackDays: number, options: { source?: string } = {}): Promise<RawMacroSeries | null> {
+export async function legacyLoadMacroAsOf(
+  q: Queryable,
+  asOf: Date,
+  lookbackDays: number,
+  options: { source?: string } = {},
+): Promise<RawMacroSeries | null> {
   const asOfMs = asOf.getTime();
   const lagSources = Object.keys(visibilityLagMs);
   const newest = await queryRows(q, NewestRow, newestPerSourceSql, [
@@ -42,9 +53,15 @@ export async function legacyLoadMacroAsOf(q: Queryable, asOf: Date, lookbackDays
     options.source ?? null,
   ]);
   const rank = (s: string) => (sourcePreference.includes(s) ? sourcePreference.indexOf(s) : sourcePreference.length);
-  const chosen = newest.sort((a, b) => b.newest - a.newest || rank(a.source) - rank(b.source) || a.source.localeCompare(b.source))[0];
+  const chosen = newest.sort(
+    (a, b) => b.newest - a.newest || rank(a.source) - rank(b.source) || a.source.localeCompare(b.source),
+  )[0];
   if (!chosen) return null;
-  const rows = await queryRows(q, PointRow, windowSql, [chosen.source, chosen.newest, chosen.newest - (lookbackDays + 1) * DAY_MS]);
+  const rows = await queryRows(q, PointRow, windowSql, [
+    chosen.source,
+    chosen.newest,
+    chosen.newest - (lookbackDays + 1) * DAY_MS,
+  ]);
   const metrics: RawMacroSeries['metrics'] = {};
   for (const r of rows) {
     const s = (metrics[r.metric] ??= { ts: [], value: [] });

@@ -8,7 +8,15 @@ import { loadMacroAsOf, macroCoverage, upsertMacroPoints } from '../../market/ma
 import { Macro } from '../../sdk/macro-schema.ts';
 import type { Queryable } from '../../store/db.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { DAY, MACRO_FIRST_TS, MACRO_LAST_TS, MACRO_ROWS, macroSampleFile, macroSampleText, row } from './sample-macro.ts';
+import {
+  DAY,
+  MACRO_FIRST_TS,
+  MACRO_LAST_TS,
+  MACRO_ROWS,
+  macroSampleFile,
+  macroSampleText,
+  row,
+} from './sample-macro.ts';
 
 let tmp: string;
 beforeAll(() => {
@@ -22,7 +30,8 @@ function writeCsv(text: string): string {
   return file;
 }
 
-const count = async (q: Queryable) => (await q.query<{ n: number }>('select count(*)::int8 as n from macro_series'))[0]!.n;
+const count = async (q: Queryable) =>
+  (await q.query<{ n: number }>('select count(*)::int8 as n from macro_series'))[0]!.n;
 
 const lines = macroSampleText.trimEnd().split('\n');
 const head = (n: number) => lines.slice(0, n + 1);
@@ -37,15 +46,43 @@ const edit = (n: number, line: number, fn: (cells: string[]) => void) => {
 
 /** [name, file text, expected message]: each must be refused with nothing written. */
 const badFiles: [string, string, RegExp][] = [
-  ['bad header', ['timestamp,total,btc', ...head(3).slice(1)].join('\n'), /macro\.csv line 1: the header must be one of/],
-  ['wrong header for the source', head(3).join('\n').replace('total_mcap_ffill', 'ffill'), /line 1: the header must be/],
+  [
+    'bad header',
+    ['timestamp,total,btc', ...head(3).slice(1)].join('\n'),
+    /macro\.csv line 1: the header must be one of/,
+  ],
+  [
+    'wrong header for the source',
+    head(3).join('\n').replace('total_mcap_ffill', 'ffill'),
+    /line 1: the header must be/,
+  ],
   ['non-numeric', edit(4, 3, (c) => (c[2] = 'abc')), /line 3: btc_mcap_usd 'abc' is not a number/],
   ['empty cell', edit(4, 2, (c) => (c[1] = '')), /line 2: total_mcap_usd '' is not a number/],
-  ['unsorted', (() => { const l = head(4); [l[2], l[3]] = [l[3]!, l[2]!]; return l.join('\n'); })(), /line 4: timestamps are not sorted/],
-  ['duplicate', (() => { const l = head(4); l[3] = l[2]!; return l.join('\n'); })(), /line 4: duplicate timestamp/],
+  [
+    'unsorted',
+    (() => {
+      const l = head(4);
+      [l[2], l[3]] = [l[3]!, l[2]!];
+      return l.join('\n');
+    })(),
+    /line 4: timestamps are not sorted/,
+  ],
+  [
+    'duplicate',
+    (() => {
+      const l = head(4);
+      l[3] = l[2]!;
+      return l.join('\n');
+    })(),
+    /line 4: duplicate timestamp/,
+  ],
   ['pct above 100', edit(4, 5, (c) => (c[4] = '100.5')), /line 5: btc_dominance_pct 100.5 is outside 0\.\.100/],
   ['pct disagrees with caps', edit(4, 2, (c) => (c[5] = '9.5')), /line 2: usdt_dominance_pct 9.5 disagrees/],
-  ['not midnight', edit(4, 2, (c) => (c[0] = String(Number(c[0]) + 3_600_000))), /line 2: timestamp \d+ \(2023-01-01T01:00:00\.000Z\) is not 00:00 UTC/],
+  [
+    'not midnight',
+    edit(4, 2, (c) => (c[0] = String(Number(c[0]) + 3_600_000))),
+    /line 2: timestamp \d+ \(2023-01-01T01:00:00\.000Z\) is not 00:00 UTC/,
+  ],
   ['short row', edit(4, 3, (c) => c.pop()), /line 3: expected 7 columns but found 6/],
   ['no rows', head(0).join('\n'), /has a header but no rows/],
 ];
@@ -57,7 +94,13 @@ describe.each(backends)('macro import and context on %s', (kind) => {
   it('imports the sample idempotently: 4 points per day, same rows after a second import', async () => {
     db = await freshDb(kind);
     const first = await importMacroCsv(db, { file: macroSampleFile });
-    expect(first).toEqual({ source: 'coingecko_csv', rows: MACRO_ROWS, points_written: 4 * MACRO_ROWS, first_ts: MACRO_FIRST_TS, last_ts: MACRO_LAST_TS });
+    expect(first).toEqual({
+      source: 'coingecko_csv',
+      rows: MACRO_ROWS,
+      points_written: 4 * MACRO_ROWS,
+      first_ts: MACRO_FIRST_TS,
+      last_ts: MACRO_LAST_TS,
+    });
     const again = await importMacroCsv(db, { file: macroSampleFile, source: 'coingecko_csv' });
     expect(again.points_written).toBe(4 * MACRO_ROWS);
     expect(await count(db)).toBe(4 * MACRO_ROWS);
@@ -71,25 +114,47 @@ describe.each(backends)('macro import and context on %s', (kind) => {
   it('refuses every malformed file with a line-numbered sentence and writes nothing', async () => {
     db = await freshDb(kind);
     for (const [name, text, message] of badFiles) {
-      await expect(importMacroCsv(db, { file: writeCsv(text), source: name === 'bad header' ? undefined : 'coingecko_csv' }), name).rejects.toMatchObject({
+      await expect(
+        importMacroCsv(db, { file: writeCsv(text), source: name === 'bad header' ? undefined : 'coingecko_csv' }),
+        name,
+      ).rejects.toMatchObject({
         code: 'BAD_INPUT',
         message: expect.stringMatching(message),
       });
     }
     // A failure on the last row keeps the earlier, valid rows out too (validation before any write).
-    await expect(importMacroCsv(db, { file: writeCsv(edit(200, 201, (c) => (c[5] = '120'))) })).rejects.toThrow(/line 201: usdt_dominance_pct 120/);
-    await expect(importMacroCsv(db, { file: macroSampleFile, source: 'binance' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(importMacroCsv(db, { file: path.join(tmp, 'missing.csv') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(importMacroCsv(db, { file: writeCsv(edit(200, 201, (c) => (c[5] = '120'))) })).rejects.toThrow(
+      /line 201: usdt_dominance_pct 120/,
+    );
+    await expect(importMacroCsv(db, { file: macroSampleFile, source: 'binance' })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
+    await expect(importMacroCsv(db, { file: path.join(tmp, 'missing.csv') })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect(await count(db)).toBe(0);
   });
 
   it('imports the TradingView layout as BTC.D, USDT.D and TOTAL3', async () => {
     db = await freshDb(kind);
-    const tv = 'timestamp,btc_d_pct,usdt_d_pct,total3_usd\n1668556800000,40.478070875115094,8.356776287407069,321588832377.0\n1668643200000,40.72667652867323,8.373405510138747,319525662850.0\n';
-    expect(await importMacroCsv(db, { file: writeCsv(tv) })).toMatchObject({ source: 'tradingview_csv', rows: 2, points_written: 6 });
+    const tv =
+      'timestamp,btc_d_pct,usdt_d_pct,total3_usd\n1668556800000,40.478070875115094,8.356776287407069,321588832377.0\n1668643200000,40.72667652867323,8.373405510138747,319525662850.0\n';
+    expect(await importMacroCsv(db, { file: writeCsv(tv) })).toMatchObject({
+      source: 'tradingview_csv',
+      rows: 2,
+      points_written: 6,
+    });
     const m = await buildMacroContext(db, new Date('2022-11-18T00:00:00Z'));
-    expect(m).toMatchObject({ source: 'tradingview_csv', as_of: '2022-11-17T00:00:00.000Z', btc_d: 40.72667652867323, total_mcap_usd: null, total3_usd: 319525662850 });
-    await expect(importMacroCsv(db, { file: writeCsv(tv.replace('40.72667652867323', '101')) })).rejects.toThrow(/line 3: btc_d_pct 101 is outside 0\.\.100/);
+    expect(m).toMatchObject({
+      source: 'tradingview_csv',
+      as_of: '2022-11-17T00:00:00.000Z',
+      btc_d: 40.72667652867323,
+      total_mcap_usd: null,
+      total3_usd: 319525662850,
+    });
+    await expect(importMacroCsv(db, { file: writeCsv(tv.replace('40.72667652867323', '101')) })).rejects.toThrow(
+      /line 3: btc_d_pct 101 is outside 0\.\.100/,
+    );
   });
 
   it('returns null without macro data, and shows a daily row only after its day closed', async () => {
@@ -131,9 +196,18 @@ describe.each(backends)('macro import and context on %s', (kind) => {
     // At 09:59 the snapshot does not exist yet: the CSV's 2024-02-29 row is the newest visible point.
     expect((await loadMacroAsOf(db, new Date(snapTs - 60_000), 30))!.source).toBe('coingecko_csv');
     const live = (await buildMacroContext(db, new Date(snapTs)))!;
-    expect(live).toMatchObject({ source: 'coingecko_global', as_of: '2024-03-01T10:00:00.000Z', visible_at: '2024-03-01T10:00:00.000Z', btc_d: 51, usdt_d: null, alts_d: null });
+    expect(live).toMatchObject({
+      source: 'coingecko_global',
+      as_of: '2024-03-01T10:00:00.000Z',
+      visible_at: '2024-03-01T10:00:00.000Z',
+      btc_d: 51,
+      usdt_d: null,
+      alts_d: null,
+    });
     expect(live.trends.btc_d['7d']).toBeNull();
-    expect((await buildMacroContext(db, new Date(snapTs), { source: 'coingecko_csv' }))!.as_of).toBe('2024-02-29T00:00:00.000Z');
+    expect((await buildMacroContext(db, new Date(snapTs), { source: 'coingecko_csv' }))!.as_of).toBe(
+      '2024-02-29T00:00:00.000Z',
+    );
     // The window holds lookback + 1 day of rows before the newest point, nothing older.
     const raw = (await loadMacroAsOf(db, new Date('2024-03-02T00:00:00Z'), 7, { source: 'coingecko_csv' }))!;
     expect(raw.metrics.TOTAL!.ts).toHaveLength(9);

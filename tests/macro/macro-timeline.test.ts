@@ -11,7 +11,8 @@ import { DAY, MACRO_FIRST_TS, MACRO_LAST_TS, macroSampleFile } from './sample-ma
 const HOUR = 3_600_000;
 const t = (iso: string) => Date.parse(iso);
 /** from, from + step, ... up to `to` inclusive, as ms. */
-const steps = (from: number, to: number, step: number) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
+const steps = (from: number, to: number, step: number) =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => from + i * step);
 
 /** Each case: one timeline over [min, max] of its times, compared with buildMacroContext at every time. */
 interface Case {
@@ -27,7 +28,10 @@ async function expectSameAsLive(db: Queryable, c: Case) {
   const times = [...c.times].sort((a, b) => a - b);
   const [from, to] = c.range ?? [times[0]!, times.at(-1)!];
   let queries = 0;
-  const counted: Queryable = { query: (text, params) => (queries++, db.query(text, params)), exec: (sql) => db.exec(sql) };
+  const counted: Queryable = {
+    query: (text, params) => (queries++, db.query(text, params)),
+    exec: (sql) => db.exec(sql),
+  };
   const timeline = await macroTimeline(counted, { from: new Date(from), to: new Date(to) }, c.options);
   const got = times.map((ms) => timeline(new Date(ms)));
   expect(queries, `${c.name}: one query for the whole timeline`).toBe(1);
@@ -58,12 +62,22 @@ const sampleCases: Case[] = [
       t('2025-06-01T00:00:00Z'), // long after the last point
     ],
   },
-  { name: 'range entirely after the data', times: steps(t('2025-02-01T00:00:00Z'), t('2025-06-01T00:00:00Z'), 5 * DAY) },
+  {
+    name: 'range entirely after the data',
+    times: steps(t('2025-02-01T00:00:00Z'), t('2025-06-01T00:00:00Z'), 5 * DAY),
+  },
   { name: 'range entirely before the data', times: steps(t('2022-12-01T00:00:00Z'), first - 1, 6 * HOUR) },
-  { name: 'range wider than the times', times: steps(t('2024-05-01T00:00:00Z'), t('2024-05-03T00:00:00Z'), HOUR), range: [t('2023-01-01T00:00:00Z'), t('2025-01-01T00:00:00Z')] },
+  {
+    name: 'range wider than the times',
+    times: steps(t('2024-05-01T00:00:00Z'), t('2024-05-03T00:00:00Z'), HOUR),
+    range: [t('2023-01-01T00:00:00Z'), t('2025-01-01T00:00:00Z')],
+  },
   {
     name: 'other lookbacks, threshold and staleness',
-    times: [...steps(t('2023-01-01T00:00:00Z'), t('2025-01-10T00:00:00Z'), 3 * DAY + 5 * HOUR), ...steps(t('2024-12-30T00:00:00Z'), t('2025-01-03T00:00:00Z'), HOUR)],
+    times: [
+      ...steps(t('2023-01-01T00:00:00Z'), t('2025-01-10T00:00:00Z'), 3 * DAY + 5 * HOUR),
+      ...steps(t('2024-12-30T00:00:00Z'), t('2025-01-03T00:00:00Z'), HOUR),
+    ],
     options: { lookbacks: [1, 3, 60], staleAfterHours: 30, flatThresholdPct: { btc_d: 0.25, usdt_d: 2 } },
   },
 ];
@@ -100,7 +114,10 @@ function extraPoints(): MacroPoint[] {
   return points;
 }
 
-const snapshotEdges = steps(t('2024-03-01T12:00:00Z'), t('2024-03-06T00:00:00Z'), 6 * HOUR).flatMap((ts) => [ts - 1, ts]);
+const snapshotEdges = steps(t('2024-03-01T12:00:00Z'), t('2024-03-06T00:00:00Z'), 6 * HOUR).flatMap((ts) => [
+  ts - 1,
+  ts,
+]);
 const multiTimes = [
   ...steps(t('2024-02-28T00:00:00Z'), t('2024-03-09T00:00:00Z'), HOUR),
   ...snapshotEdges,
@@ -123,18 +140,25 @@ describe.each(backends)('macroTimeline on %s', (kind) => {
     await multi?.dispose();
   });
 
-  it.each(sampleCases.map((c) => [c.name, c] as const))('equals buildMacroContext on the sample: %s', async (_name, c) => {
-    const got = await expectSameAsLive(sample, c);
-    if (c.name.startsWith('daily')) {
-      const at = (ms: number) => got[[...c.times].sort((a, b) => a - b).indexOf(ms)];
-      expect(at(first - 1)).toBeNull();
-      expect(at(first)).toMatchObject({ as_of: new Date(MACRO_FIRST_TS).toISOString(), age_hours: 24 });
-      expect(at(lastVisible)).toMatchObject({ as_of: new Date(MACRO_LAST_TS).toISOString(), stale: false });
-      expect(at(MACRO_LAST_TS + 48 * HOUR + 1)).toMatchObject({ as_of: new Date(MACRO_LAST_TS).toISOString(), stale: true });
-    }
-    if (c.name.includes('before')) expect(got.every((m) => m === null)).toBe(true);
-    if (c.name.includes('after')) expect(got.every((m) => m?.stale && m.as_of === new Date(MACRO_LAST_TS).toISOString())).toBe(true);
-  });
+  it.each(sampleCases.map((c) => [c.name, c] as const))(
+    'equals buildMacroContext on the sample: %s',
+    async (_name, c) => {
+      const got = await expectSameAsLive(sample, c);
+      if (c.name.startsWith('daily')) {
+        const at = (ms: number) => got[[...c.times].sort((a, b) => a - b).indexOf(ms)];
+        expect(at(first - 1)).toBeNull();
+        expect(at(first)).toMatchObject({ as_of: new Date(MACRO_FIRST_TS).toISOString(), age_hours: 24 });
+        expect(at(lastVisible)).toMatchObject({ as_of: new Date(MACRO_LAST_TS).toISOString(), stale: false });
+        expect(at(MACRO_LAST_TS + 48 * HOUR + 1)).toMatchObject({
+          as_of: new Date(MACRO_LAST_TS).toISOString(),
+          stale: true,
+        });
+      }
+      if (c.name.includes('before')) expect(got.every((m) => m === null)).toBe(true);
+      if (c.name.includes('after'))
+        expect(got.every((m) => m?.stale && m.as_of === new Date(MACRO_LAST_TS).toISOString())).toBe(true);
+    },
+  );
 
   it('equals buildMacroContext with several sources, where newest and preference decide', async () => {
     const got = await expectSameAsLive(multi, { name: 'several sources', times: multiTimes });
@@ -149,16 +173,27 @@ describe.each(backends)('macroTimeline on %s', (kind) => {
     expect(sourceAt('2025-02-02T00:00:00Z')).toBe('aa_src'); // tie of unknown sources: name
     expect(sourceAt('2025-02-03T00:00:00Z')).toBe('bb_src');
     for (const source of ['coingecko_csv', 'coingecko_global', 'tradingview_csv', 'nope']) {
-      await expectSameAsLive(multi, { name: `only ${source}`, times: multiTimes.filter((_, i) => i % 3 === 0), options: { source } });
+      await expectSameAsLive(multi, {
+        name: `only ${source}`,
+        times: multiTimes.filter((_, i) => i % 3 === 0),
+        options: { source },
+      });
     }
   });
 
   it('loadMacroAsOf picks the same source and window as the two SQL queries it replaced', async () => {
     for (const ms of multiTimes.filter((_, i) => i % 2 === 0)) {
-      for (const [lookback, source] of [[30, undefined], [0, undefined], [7, 'tradingview_csv']] as const) {
+      for (const [lookback, source] of [
+        [30, undefined],
+        [0, undefined],
+        [7, 'tradingview_csv'],
+      ] as const) {
         const asOf = new Date(ms);
         const want = await legacyLoadMacroAsOf(multi, asOf, lookback, { source });
-        expect(await loadMacroAsOf(multi, asOf, lookback, { source }), `${asOf.toISOString()} lookback ${lookback}`).toEqual(want);
+        expect(
+          await loadMacroAsOf(multi, asOf, lookback, { source }),
+          `${asOf.toISOString()} lookback ${lookback}`,
+        ).toEqual(want);
       }
     }
   });
@@ -171,6 +206,8 @@ describe.each(backends)('macroTimeline on %s', (kind) => {
     expect(() => timeline(new Date(to.getTime() + 1))).toThrow(/outside the macro timeline's range/);
     expect(() => timeline(new Date(NaN))).toThrow(/not a valid date/);
     await expect(macroTimeline(sample, { from: to, to: from })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(macroTimeline(sample, { from, to }, { lookbacks: [NaN] })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(macroTimeline(sample, { from, to }, { lookbacks: [NaN] })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
   });
 });

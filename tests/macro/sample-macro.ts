@@ -28,7 +28,15 @@ export const cgRows: CgRow[] = macroSampleText
   .split('\n')
   .slice(1)
   .map((line) => {
-    const [ts, total, btc, usdt, btcPct, usdtPct, ffill] = line.split(',').map(Number) as [number, number, number, number, number, number, number];
+    const [ts, total, btc, usdt, btcPct, usdtPct, ffill] = line.split(',').map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return { ts, total, btc, usdt, btcPct, usdtPct, ffill };
   });
 
@@ -47,6 +55,11 @@ export function cgRaw(fromDay: string, toDay: string): RawMacroSeries {
   const col = (f: (r: CgRow) => number) => ({ ts: rows.map((r) => r.ts), value: rows.map(f) });
   return {
     source: 'coingecko_csv',
-    metrics: { TOTAL: col((r) => r.total), 'BTC.MCAP': col((r) => r.btc), 'USDT.MCAP': col((r) => r.usdt), 'TOTAL.FFILL': col((r) => r.ffill) },
+    metrics: {
+      TOTAL: col((r) => r.total),
+      'BTC.MCAP': col((r) => r.btc),
+      'USDT.MCAP': col((r) => r.usdt),
+      'TOTAL.FFILL': col((r) => r.ffill),
+    },
   };
 }

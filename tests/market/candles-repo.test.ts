@@ -9,7 +9,14 @@ const btc = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' };
 const sample = parseCandleCsv(sampleText, { timeframe: '1h' });
 
 function slice(c: CandleColumns, start: number, end?: number): CandleColumns {
-  return { ts: c.ts.slice(start, end), open: c.open.slice(start, end), high: c.high.slice(start, end), low: c.low.slice(start, end), close: c.close.slice(start, end), volume: c.volume.slice(start, end) };
+  return {
+    ts: c.ts.slice(start, end),
+    open: c.open.slice(start, end),
+    high: c.high.slice(start, end),
+    low: c.low.slice(start, end),
+    close: c.close.slice(start, end),
+    volume: c.volume.slice(start, end),
+  };
 }
 
 describe.each(backends)('candles repository on %s', (kind) => {
@@ -29,7 +36,11 @@ describe.each(backends)('candles repository on %s', (kind) => {
   it('keeps millisecond precision for sub-second open times', async () => {
     db = await freshDb(kind);
     const ts = [1704067200001, 1704067260999];
-    await upsertCandles(db, { ...btc, timeframe: '1m' }, { ts, open: [1, 2], high: [1, 2], low: [1, 2], close: [1, 2], volume: [0, 0.5] });
+    await upsertCandles(
+      db,
+      { ...btc, timeframe: '1m' },
+      { ts, open: [1, 2], high: [1, 2], low: [1, 2], close: [1, 2], volume: [0, 0.5] },
+    );
     const s = await loadCandleSeries(db, { ...btc, timeframe: '1m', asOf: new Date(1704067400000), limit: 10 });
     expect(s.ts).toEqual(ts);
   });
@@ -53,7 +64,9 @@ describe.each(backends)('candles repository on %s', (kind) => {
     // Other series never leak in.
     s = await loadCandleSeries(db, { ...btc, symbol: 'ETH/USDT', asOf: new Date(t(10)), limit: 3 });
     expect(s.ts).toEqual([]);
-    await expect(loadCandleSeries(db, { ...btc, asOf: new Date(t(10)), limit: 0 })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(loadCandleSeries(db, { ...btc, asOf: new Date(t(10)), limit: 0 })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+    });
   });
 
   it('upserts: a second write of the same candles replaces values instead of adding rows', async () => {
@@ -88,7 +101,10 @@ describe.each(backends)('candles repository on %s', (kind) => {
       { ...btc, exchange: 'kraken', first_ts: sample.ts[0], last_ts: sample.ts[0], rows: 1 },
     ]);
     expect((await candleCoverage(db, { symbol: 'ETH/USDT' })).map((c) => c.rows)).toEqual([100]);
-    expect((await candleCoverage(db, { exchange: 'binance', timeframe: '1h' })).map((c) => c.symbol)).toEqual(['BTC/USDT', 'ETH/USDT']);
+    expect((await candleCoverage(db, { exchange: 'binance', timeframe: '1h' })).map((c) => c.symbol)).toEqual([
+      'BTC/USDT',
+      'ETH/USDT',
+    ]);
     expect(await candleCoverage(db, { timeframe: '4h' })).toEqual([]);
   });
 });

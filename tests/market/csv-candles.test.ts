@@ -22,7 +22,9 @@ describe('parseCandleCsv on the shipped sample', () => {
     expect(c.ts[0]).toBe(SAMPLE_FIRST_TS);
     expect(c.ts.at(-1)).toBe(SAMPLE_LAST_TS);
     // First data line: 1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68108
-    expect([c.open[0], c.high[0], c.low[0], c.close[0], c.volume[0]]).toEqual([42283.58, 42554.57, 42261.02, 42475.23, 1271.68108]);
+    expect([c.open[0], c.high[0], c.low[0], c.close[0], c.volume[0]]).toEqual([
+      42283.58, 42554.57, 42261.02, 42475.23, 1271.68108,
+    ]);
     const last = sampleText.trimEnd().split('\n').at(-1)!.split(',').map(Number);
     expect([c.ts.at(-1), c.open.at(-1), c.high.at(-1), c.low.at(-1), c.close.at(-1), c.volume.at(-1)]).toEqual(last);
   });
@@ -53,12 +55,19 @@ describe('parseCandleCsv rejects malformed files naming the line', () => {
     expect(err.message).not.toContain('\n');
   });
 
-  it('rejects an empty file', () => {
-    expect(parseError('').message).toMatch(/^btc\.csv line 1: the header must be/);
+  it('accepts a candle that closed exactly at the given now, and refuses the one still open', () => {
+    const [header, first] = sampleLines(1);
+    const text = `${header}\n${first}\n`;
+    expect(parseCandleCsv(text, { timeframe: '1h', now: SAMPLE_FIRST_TS + HOUR }).ts).toEqual([SAMPLE_FIRST_TS]);
+    expect(() => parseCandleCsv(text, { timeframe: '1h', now: SAMPLE_FIRST_TS + HOUR - 1 })).toThrow(
+      /has not closed by now/,
+    );
   });
 
   it('checks alignment against the given timeframe (hourly data is not 4h data)', () => {
-    expect(parseError(sampleLines(3).join('\n'), '4h').message).toMatch(/^btc\.csv line 3: timestamp 1704070800000 .* is not a 4h candle open time/);
+    expect(parseError(sampleLines(3).join('\n'), '4h').message).toMatch(
+      /^btc\.csv line 3: timestamp 1704070800000 .* is not a 4h candle open time/,
+    );
     expect(parseError(sampleLines(3).join('\n'), '1x').message).toMatch(/^Unknown timeframe '1x'/);
   });
 });

@@ -37,14 +37,29 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
   it('imports the sample with its instrument, and importing twice leaves 8784 rows', async () => {
     db = await freshDb(kind);
     const first = await importCandleCsv(db, { file: sampleFile, ...btc });
-    expect(first).toEqual({ rows: SAMPLE_ROWS, inserted_or_updated: SAMPLE_ROWS, first_ts: SAMPLE_FIRST_TS, last_ts: SAMPLE_LAST_TS });
+    expect(first).toEqual({
+      rows: SAMPLE_ROWS,
+      inserted_or_updated: SAMPLE_ROWS,
+      first_ts: SAMPLE_FIRST_TS,
+      last_ts: SAMPLE_LAST_TS,
+    });
     const again = await importCandleCsv(db, { file: sampleFile, ...btc });
     expect(again.inserted_or_updated).toBe(SAMPLE_ROWS);
     expect(await counts(db)).toEqual({ candles: SAMPLE_ROWS, instruments: 1 });
-    expect(await candleCoverage(db)).toEqual([{ ...btc, first_ts: SAMPLE_FIRST_TS, last_ts: SAMPLE_LAST_TS, rows: SAMPLE_ROWS }]);
+    expect(await candleCoverage(db)).toEqual([
+      { ...btc, first_ts: SAMPLE_FIRST_TS, last_ts: SAMPLE_LAST_TS, rows: SAMPLE_ROWS },
+    ]);
     expect(await getInstrument(db, 'binance', 'BTC/USDT')).toEqual({
-      exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'major',
-      price_precision: null, amount_precision: null, tick_size: null, min_qty: null, min_notional: null,
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      base: 'BTC',
+      quote: 'USDT',
+      category: 'major',
+      price_precision: null,
+      amount_precision: null,
+      tick_size: null,
+      min_qty: null,
+      min_notional: null,
     });
   });
 
@@ -68,7 +83,9 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
     lines[2] = `${SAMPLE_FIRST_TS + HOUR},2,2,2,2,2`;
     const good = lines.join('\n');
     lines[5] = lines[5]!.replace(/,[^,]*$/, ',-1');
-    await expect(importCandleCsv(db, { file: writeCsv('btc.csv', lines.join('\n')), ...btc })).rejects.toThrow(/line 6: volume -1 is negative/);
+    await expect(importCandleCsv(db, { file: writeCsv('btc.csv', lines.join('\n')), ...btc })).rejects.toThrow(
+      /line 6: volume -1 is negative/,
+    );
     const window = { ...btc, asOf: new Date(SAMPLE_FIRST_TS + 3 * HOUR), limit: 3 };
     expect((await loadCandleSeries(db, window)).open).toEqual([42283.58, 42475.23, 42613.57]);
     // The same edit without the broken row does land, so the check above is not vacuous.
@@ -102,10 +119,18 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
   it('rejects a bad symbol, exchange or timeframe and a missing file before touching the database', async () => {
     db = await freshDb(kind);
     const file = sampleFile;
-    await expect(importCandleCsv(db, { ...btc, file, symbol: 'btc/usdt' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^Symbol 'btc\/usdt' is not valid/) });
+    await expect(importCandleCsv(db, { ...btc, file, symbol: 'btc/usdt' })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/^Symbol 'btc\/usdt' is not valid/),
+    });
     await expect(importCandleCsv(db, { ...btc, file, symbol: 'BTCUSDT' })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(importCandleCsv(db, { ...btc, file, exchange: 'Binance' })).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^Exchange 'Binance' is not valid/) });
-    await expect(importCandleCsv(db, { ...btc, file, timeframe: '4h' })).rejects.toThrow(/line 3: .* is not a 4h candle open time/);
+    await expect(importCandleCsv(db, { ...btc, file, exchange: 'Binance' })).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/^Exchange 'Binance' is not valid/),
+    });
+    await expect(importCandleCsv(db, { ...btc, file, timeframe: '4h' })).rejects.toThrow(
+      /line 3: .* is not a 4h candle open time/,
+    );
     await expect(importCandleCsv(db, { ...btc, file: path.join(tmp, 'nope.csv') })).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: `File ${path.join(tmp, 'nope.csv')} does not exist: check the path.`,

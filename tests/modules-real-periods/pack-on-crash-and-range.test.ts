@@ -18,6 +18,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkDataHealth } from '../../market/data-health.ts';
 import { contextKeys, type KeyName } from '../../sdk/context-keys.ts';
 import { indicators } from '../../sdk/indicators.ts';
+import { btcInstrument } from '../helpers/module-views.ts';
 import { packFiles } from '../../registry/default-pack.ts';
 import * as trend_volatility_v1 from '../../modules/context/trend_volatility_v1.ts';
 import * as session_timing_v1 from '../../modules/context/session_timing_v1.ts';
@@ -41,35 +42,78 @@ import * as tp_ladder_v1 from '../../modules/risk/tp_ladder_v1.ts';
 const HOUR = 3_600_000;
 const HISTORY = 300;
 const sdk = { indicators };
-const instrument = {
-  exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'major',
-  price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: 0.00001, min_notional: 5,
+const instrument = btcInstrument();
+
+type Mod = {
+  manifest: {
+    module_id: string;
+    input_keys: readonly string[];
+    output_keys: readonly string[];
+    params: { parse: (x: unknown) => unknown };
+  };
+  run: (v: never, p: never, s: typeof sdk) => { outputs: Record<string, unknown>; rationale: string };
 };
 
-type Mod = { manifest: { module_id: string; input_keys: readonly string[]; output_keys: readonly string[]; params: { parse: (x: unknown) => unknown } }; run: (v: never, p: never, s: typeof sdk) => { outputs: Record<string, unknown>; rationale: string } };
-
 const CONTEXT = ['trend_volatility_v1', 'session_timing_v1', 'instrument_intelligence_v1', 'key_levels_v1'];
-const FILTERS = ['volatility_liquidity_v1', 'data_health_blocker_v1', 'volatility_band_v1', 'min_liquidity_v1', 'session_filter_v1'];
+const FILTERS = [
+  'volatility_liquidity_v1',
+  'data_health_blocker_v1',
+  'volatility_band_v1',
+  'min_liquidity_v1',
+  'session_filter_v1',
+];
 const AGENTS = ['breakout_v1', 'breakout_retest_v1', 'trend_pullback_v1', 'mean_reversion_v1', 'fvg_v1'];
 const CONFLUENCE = ['n_of_m_v1', 'weighted_score_v1'];
 const RISK = ['atr_stop_v1', 'tp_ladder_v1'];
 const ALL = [...CONTEXT, ...FILTERS, ...AGENTS, ...CONFLUENCE, ...RISK];
 
-interface Candles { exchange: string; symbol: string; timeframe: string; ts: number[]; open: number[]; high: number[]; low: number[]; close: number[]; volume: number[] }
+interface Candles {
+  exchange: string;
+  symbol: string;
+  timeframe: string;
+  ts: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  volume: number[];
+}
 
 function load(file: string): Candles {
   const lines = fs.readFileSync(path.join('data/sample', file), 'utf8').trim().split('\n');
   expect(lines.shift()).toBe('timestamp,open,high,low,close,volume');
-  const s: Candles = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', ts: [], open: [], high: [], low: [], close: [], volume: [] };
+  const s: Candles = {
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
+    ts: [],
+    open: [],
+    high: [],
+    low: [],
+    close: [],
+    volume: [],
+  };
   for (const line of lines) {
     const [t, o, h, l, c, v] = line.split(',').map(Number) as number[];
-    s.ts.push(t!); s.open.push(o!); s.high.push(h!); s.low.push(l!); s.close.push(c!); s.volume.push(v!);
+    s.ts.push(t!);
+    s.open.push(o!);
+    s.high.push(h!);
+    s.low.push(l!);
+    s.close.push(c!);
+    s.volume.push(v!);
   }
   return s;
 }
 const slice = (s: Candles, from: number, to: number): Candles => ({
-  exchange: s.exchange, symbol: s.symbol, timeframe: s.timeframe,
-  ts: s.ts.slice(from, to), open: s.open.slice(from, to), high: s.high.slice(from, to), low: s.low.slice(from, to), close: s.close.slice(from, to), volume: s.volume.slice(from, to),
+  exchange: s.exchange,
+  symbol: s.symbol,
+  timeframe: s.timeframe,
+  ts: s.ts.slice(from, to),
+  open: s.open.slice(from, to),
+  high: s.high.slice(from, to),
+  low: s.low.slice(from, to),
+  close: s.close.slice(from, to),
+  volume: s.volume.slice(from, to),
 });
 
 /** Throws when any number anywhere in the value is NaN or +-Infinity. */
@@ -89,10 +133,24 @@ interface BarRecord {
 }
 
 const imported: Record<string, unknown> = {
-  trend_volatility_v1, session_timing_v1, instrument_intelligence_v1, key_levels_v1,
-  volatility_liquidity_v1, data_health_blocker_v1, volatility_band_v1, min_liquidity_v1, session_filter_v1,
-  breakout_v1, breakout_retest_v1, trend_pullback_v1, mean_reversion_v1, fvg_v1,
-  n_of_m_v1, weighted_score_v1, atr_stop_v1, tp_ladder_v1,
+  trend_volatility_v1,
+  session_timing_v1,
+  instrument_intelligence_v1,
+  key_levels_v1,
+  volatility_liquidity_v1,
+  data_health_blocker_v1,
+  volatility_band_v1,
+  min_liquidity_v1,
+  session_filter_v1,
+  breakout_v1,
+  breakout_retest_v1,
+  trend_pullback_v1,
+  mean_reversion_v1,
+  fvg_v1,
+  n_of_m_v1,
+  weighted_score_v1,
+  atr_stop_v1,
+  tp_ladder_v1,
 };
 
 function loadModules(): Record<string, Mod> {
@@ -124,24 +182,35 @@ function walk(mods: Record<string, Mod>, file: string, monthStart: string, month
       instrument,
       symbol: 'BTC/USDT',
       run: {
-        run_id: '00000000-0000-4000-8000-000000000000', pipeline_id: 'real-periods', strategy_id: null, system_mode: 'TEST',
-        operational_mode: 'observe', risk_profile: 'medium', exchange: 'binance', timeframe: '1h', as_of: asOf, trigger: 'test',
+        run_id: '00000000-0000-4000-8000-000000000000',
+        pipeline_id: 'real-periods',
+        strategy_id: null,
+        system_mode: 'TEST',
+        operational_mode: 'observe',
+        risk_profile: 'medium',
+        exchange: 'binance',
+        timeframe: '1h',
+        as_of: asOf,
+        trigger: 'test',
       },
       data_health: checkDataHealth(candles, { timeframeMs: HOUR, asOfMs, minBars: HISTORY }),
-      filter_verdicts: [], signals: [], ideas: [],
+      filter_verdicts: [],
+      signals: [],
+      ideas: [],
     };
     for (const k of ['run', 'candles', 'instrument', 'data_health'] as KeyName[]) contextKeys[k].schema.parse(ctx[k]);
     const rec: BarRecord = { asOf, ctx, verdicts: {}, signals: {}, errors: {} };
     const runOne = (id: string) => {
       const m = mods[id]!;
       const view = Object.fromEntries(m.manifest.input_keys.map((k) => [k, ctx[k]]));
-      for (const k of m.manifest.input_keys) if (ctx[k] === undefined) throw new Error(`${id} at ${asOf}: input ${k} missing`);
+      for (const k of m.manifest.input_keys)
+        if (ctx[k] === undefined) throw new Error(`${id} at ${asOf}: input ${k} missing`);
       let res: ReturnType<Mod['run']>;
       try {
         res = m.run(view as never, params[id] as never, sdk);
       } catch (e) {
         const msg = (e as Error).message;
-        if (!msg.startsWith('not enough data')) throw new Error(`${id} threw at ${asOf}: ${msg}`);
+        if (!msg.startsWith('not enough data')) throw new Error(`${id} threw at ${asOf}: ${msg}`, { cause: e });
         rec.errors[id] = msg;
         return null;
       }
@@ -185,14 +254,25 @@ function walk(mods: Record<string, Mod>, file: string, monthStart: string, month
 }
 
 const periods = {
-  crash: { file: 'binance_BTC-USDT_1h_2020-03.csv', start: '2020-03-01T00:00:00Z', end: '2020-04-01T00:00:00Z', bars: 743 },
-  range: { file: 'binance_BTC-USDT_1h_2023-08.csv', start: '2023-08-01T00:00:00Z', end: '2023-09-01T00:00:00Z', bars: 744 },
+  crash: {
+    file: 'binance_BTC-USDT_1h_2020-03.csv',
+    start: '2020-03-01T00:00:00Z',
+    end: '2020-04-01T00:00:00Z',
+    bars: 743,
+  },
+  range: {
+    file: 'binance_BTC-USDT_1h_2023-08.csv',
+    start: '2023-08-01T00:00:00Z',
+    end: '2023-09-01T00:00:00Z',
+    bars: 744,
+  },
 };
 const results: Record<keyof typeof periods, BarRecord[]> = { crash: [], range: [] };
 
 beforeAll(() => {
   const mods = loadModules();
-  for (const [name, p] of Object.entries(periods)) results[name as keyof typeof periods] = walk(mods, p.file, p.start, p.end);
+  for (const [name, p] of Object.entries(periods))
+    results[name as keyof typeof periods] = walk(mods, p.file, p.start, p.end);
 }, 120_000);
 
 const ms = (r: BarRecord) => r.ctx.market_state as { trend: string; regime: string; adx: number };
@@ -223,17 +303,24 @@ describe.each(Object.keys(periods) as (keyof typeof periods)[])('%s period: inva
   });
 });
 
-const counts = (rs: BarRecord[], f: (r: BarRecord) => string) => rs.reduce<Record<string, number>>((a, r) => ({ ...a, [f(r)]: (a[f(r)] ?? 0) + 1 }), {});
+const counts = (rs: BarRecord[], f: (r: BarRecord) => string) =>
+  rs.reduce<Record<string, number>>((a, r) => ({ ...a, [f(r)]: (a[f(r)] ?? 0) + 1 }), {});
 const blocked = (r: BarRecord, id: string) => !r.verdicts[id]!.allow;
 
 describe('March 2020 COVID crash: facts verified on the real candles (default params)', () => {
-  const day12 = () => results.crash.filter((r) => r.asOf >= '2020-03-12T11:00:00.000Z' && r.asOf <= '2020-03-13T00:00:00.000Z');
+  const day12 = () =>
+    results.crash.filter((r) => r.asOf >= '2020-03-12T11:00:00.000Z' && r.asOf <= '2020-03-13T00:00:00.000Z');
 
   it('on 2020-03-12 from the 10:00 UTC candle on (as_of 11:00 .. 24:00), trend_volatility_v1 reports trend down, regime volatile, band high', () => {
     const rs = day12();
     expect(rs.length).toBe(14);
     for (const r of rs) {
-      expect({ at: r.asOf, trend: ms(r).trend, regime: ms(r).regime, band: vol(r).band }).toEqual({ at: r.asOf, trend: 'down', regime: 'volatile', band: 'high' });
+      expect({ at: r.asOf, trend: ms(r).trend, regime: ms(r).regime, band: vol(r).band }).toEqual({
+        at: r.asOf,
+        trend: 'down',
+        regime: 'volatile',
+        band: 'high',
+      });
       expect(vol(r).atr_pct).toBeGreaterThan(3.9);
     }
     // Just before the collapse the band is already high but the regime is not yet volatile (ATR% 1.56 < 2).
@@ -245,7 +332,9 @@ describe('March 2020 COVID crash: facts verified on the real candles (default pa
   it('volatility_band_v1 (default max 3%) blocks on every one of those bars, saying ATR% is above the maximum', () => {
     for (const r of day12()) {
       expect(blocked(r, 'volatility_band_v1'), r.asOf).toBe(true);
-      expect(r.verdicts.volatility_band_v1!.reason).toMatch(/^block: ATR [\d.]+% .* above maximum 3% of the allowed band \[0\.15%, 3%\]$/);
+      expect(r.verdicts.volatility_band_v1!.reason).toMatch(
+        /^block: ATR [\d.]+% .* above maximum 3% of the allowed band \[0\.15%, 3%\]$/,
+      );
       expect(blocked(r, 'volatility_liquidity_v1'), r.asOf).toBe(true);
     }
     // In the whole month it blocks 130 bars, always for too much volatility, never for too little.
@@ -275,7 +364,9 @@ describe('March 2020 COVID crash: facts verified on the real candles (default pa
   });
 
   it('no confluence idea is formed while the crash is at its worst (as_of 2020-03-12T11:00 .. 2020-03-13T10:00)', () => {
-    const rs = results.crash.filter((r) => r.asOf >= '2020-03-12T11:00:00.000Z' && r.asOf <= '2020-03-13T10:00:00.000Z');
+    const rs = results.crash.filter(
+      (r) => r.asOf >= '2020-03-12T11:00:00.000Z' && r.asOf <= '2020-03-13T10:00:00.000Z',
+    );
     expect(rs.length).toBe(24);
     expect(rs.every((r) => (r.ctx.ideas as unknown[]).length === 0)).toBe(true);
   });
@@ -286,9 +377,13 @@ describe('March 2020 COVID crash: facts verified on the real candles (default pa
   });
 
   it('mean_reversion_v1 only fires longs in a ranging regime (7 signals: 2020-03-07 and 2020-03-28)', () => {
-    const s = results.crash.flatMap((r) => r.signals.mean_reversion_v1!.map((x) => ({ at: r.asOf.slice(0, 10), dir: x.direction, regime: ms(r).regime })));
+    const s = results.crash.flatMap((r) =>
+      r.signals.mean_reversion_v1!.map((x) => ({ at: r.asOf.slice(0, 10), dir: x.direction, regime: ms(r).regime })),
+    );
     expect(s.length).toBe(7);
-    expect(new Set(s.map((x) => `${x.at} ${x.dir} ${x.regime}`))).toEqual(new Set(['2020-03-07 long ranging', '2020-03-28 long ranging']));
+    expect(new Set(s.map((x) => `${x.at} ${x.dir} ${x.regime}`))).toEqual(
+      new Set(['2020-03-07 long ranging', '2020-03-28 long ranging']),
+    );
   });
 });
 
@@ -316,12 +411,17 @@ describe('August 2023 quiet range: facts verified on the real candles (default p
     expect(results.range.some((r) => blocked(r, 'data_health_blocker_v1'))).toBe(false);
     expect(results.range.filter((r) => blocked(r, 'session_filter_v1')).length).toBe(93);
     expect(results.crash.filter((r) => blocked(r, 'session_filter_v1')).length).toBe(93);
-    for (const r of results.range.filter((r) => blocked(r, 'session_filter_v1'))) expect((r.ctx.session as { name: string }).name).toBe('off_hours');
+    for (const r of results.range.filter((r) => blocked(r, 'session_filter_v1')))
+      expect((r.ctx.session as { name: string }).name).toBe('off_hours');
   });
 
   it('mean_reversion_v1 fires 8 longs, all in a ranging regime (2023-08-01, 2023-08-14, 2023-08-31)', () => {
-    const s = results.range.flatMap((r) => r.signals.mean_reversion_v1!.map((x) => `${r.asOf.slice(0, 10)} ${x.direction} ${ms(r).regime}`));
+    const s = results.range.flatMap((r) =>
+      r.signals.mean_reversion_v1!.map((x) => `${r.asOf.slice(0, 10)} ${x.direction} ${ms(r).regime}`),
+    );
     expect(s.length).toBe(8);
-    expect(new Set(s)).toEqual(new Set(['2023-08-01 long ranging', '2023-08-14 long ranging', '2023-08-31 long ranging']));
+    expect(new Set(s)).toEqual(
+      new Set(['2023-08-01 long ranging', '2023-08-14 long ranging', '2023-08-31 long ranging']),
+    );
   });
 });

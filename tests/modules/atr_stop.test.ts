@@ -9,7 +9,14 @@ const sdk = { indicators };
 const P = (over: Record<string, unknown>) => manifest.params.parse(over);
 const vol = (atr: number): ContextValue<'volatility'> => ({ atr, atr_pct: atr, band: 'normal' });
 const idea = (over: Partial<Idea> = {}): Idea => ({
-  direction: 'long', entry: 100, stop: 95, targets: [110], rr: 2, score: 0.5, confirmations: ['a'], ...over,
+  direction: 'long',
+  entry: 100,
+  stop: 95,
+  targets: [110],
+  rr: 2,
+  score: 0.5,
+  confirmations: ['a'],
+  ...over,
 });
 
 function plan(ideas: Idea[], atr: number, p = params) {
@@ -22,12 +29,22 @@ function plan(ideas: Idea[], atr: number, p = params) {
 describe('atr_stop_v1', () => {
   it("'wider' (default): ATR stop 100 - 2 x 3 = 94 replaces the closer idea stop 95", () => {
     const { plan: sp, rationale } = plan([idea()], 3);
-    expect(sp).toEqual({ direction: 'long', entry: 100, stop: 94, method: 'atr 2.0x (wider than the idea stop 95.00)' });
+    expect(sp).toEqual({
+      direction: 'long',
+      entry: 100,
+      stop: 94,
+      method: 'atr 2.0x (wider than the idea stop 95.00)',
+    });
     expect(rationale).toContain('atr 2.0x = 2 x ATR 3.00 = 6.00 from entry -> 94.00');
   });
 
   it("'wider' keeps the idea's own stop when it is wider (2 x 2 = 4 < 5)", () => {
-    expect(plan([idea()], 2).plan).toEqual({ direction: 'long', entry: 100, stop: 95, method: 'idea stop (wider than atr 2.0x)' });
+    expect(plan([idea()], 2).plan).toEqual({
+      direction: 'long',
+      entry: 100,
+      stop: 95,
+      method: 'idea stop (wider than atr 2.0x)',
+    });
   });
 
   it('boundary: equal distances use the ATR stop (same price either way)', () => {
@@ -37,13 +54,24 @@ describe('atr_stop_v1', () => {
 
   it('short: stop = entry + atr_mult x ATR (50 + 1.5 x 2 = 53) when wider than the idea stop 52', () => {
     const s = idea({ direction: 'short', entry: 50, stop: 52, targets: [44] });
-    expect(plan([s], 2, P({ atr_mult: 1.5 })).plan).toEqual({ direction: 'short', entry: 50, stop: 53, method: 'atr 1.5x (wider than the idea stop 52.00)' });
+    expect(plan([s], 2, P({ atr_mult: 1.5 })).plan).toEqual({
+      direction: 'short',
+      entry: 50,
+      stop: 53,
+      method: 'atr 1.5x (wider than the idea stop 52.00)',
+    });
     expect(plan([s], 1, P({ atr_mult: 1.5 })).plan!.stop).toBe(52); // 51.5 is tighter: keep 52
   });
 
   it("'atr_only' always uses ATR (tighter too); 'idea_only' always the idea's stop", () => {
-    expect(plan([idea()], 1, P({ mode: 'atr_only' })).plan).toMatchObject({ stop: 98, method: 'atr 2.0x (mode atr_only)' });
-    expect(plan([idea()], 10, P({ mode: 'idea_only' })).plan).toMatchObject({ stop: 95, method: 'idea stop (mode idea_only)' });
+    expect(plan([idea()], 1, P({ mode: 'atr_only' })).plan).toMatchObject({
+      stop: 98,
+      method: 'atr 2.0x (mode atr_only)',
+    });
+    expect(plan([idea()], 10, P({ mode: 'idea_only' })).plan).toMatchObject({
+      stop: 95,
+      method: 'idea stop (mode idea_only)',
+    });
   });
 
   it('an idea stop on the wrong side never wins in wider mode; in idea_only it gives no plan', () => {

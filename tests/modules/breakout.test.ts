@@ -7,7 +7,14 @@ import { realView, signalRunner } from '../helpers/module-views.ts';
 const params = manifest.params.parse({});
 const signals = signalRunner(run, params);
 
-const flatState: ContextValue<'market_state'> = { trend: 'up', regime: 'trending', adx: 30, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0 };
+const flatState: ContextValue<'market_state'> = {
+  trend: 'up',
+  regime: 'trending',
+  adx: 30,
+  ema_fast: 100,
+  ema_slow: 100,
+  ema_slope_pct: 0,
+};
 
 describe('breakout_v1 on real BTC/USDT 1h candles', () => {
   it('fires long on 2024-01-26 10:00 UTC (close 40692.64 over the 20-candle high 40411.39)', () => {
@@ -80,14 +87,23 @@ describe('breakout_v1 on real BTC/USDT 1h candles', () => {
 
 describe('breakout_v1 edge cases', () => {
   it('too little history: needs lookback + 1 candles, says so', () => {
-    const r = signals({ candles: sampleCandles({ to: 20 }), market_state: flatState, volatility: { atr: 100, atr_pct: 0.2, band: 'low' } });
+    const r = signals({
+      candles: sampleCandles({ to: 20 }),
+      market_state: flatState,
+      volatility: { atr: 100, atr_pct: 0.2, band: 'low' },
+    });
     expect(r.list).toEqual([]);
-    expect(r.rationale).toBe('No signal: not enough data, need 21 candles (channel of 20 plus the breakout candle), have 20.');
+    expect(r.rationale).toBe(
+      'No signal: not enough data, need 21 candles (channel of 20 plus the breakout candle), have 20.',
+    );
   });
 
   it('a flat market (constant prices) never breaks out: close equals the channel, not beyond it', () => {
     const candles: Candles = syntheticCandles(new Array(60).fill(100));
-    const r = signals({ candles, market_state: { ...flatState, trend: 'flat' }, volatility: { atr: 0, atr_pct: 0, band: 'low' } }, { ...params, with_trend_only: false });
+    const r = signals(
+      { candles, market_state: { ...flatState, trend: 'flat' }, volatility: { atr: 0, atr_pct: 0, band: 'low' } },
+      { ...params, with_trend_only: false },
+    );
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('0.00 (0.000%) below the high and 0.00 (0.000%) above the low');
   });
@@ -95,11 +111,19 @@ describe('breakout_v1 edge cases', () => {
   it('a gap up over the channel is a long breakout with exact R-multiple targets', () => {
     const closes = [...new Array(30).fill(100), 110];
     const candles = syntheticCandles(closes, { range: 0.5 });
-    const volatility = { atr: 2, atr_pct: 2 / 110 * 100, band: 'high' as const };
+    const volatility = { atr: 2, atr_pct: (2 / 110) * 100, band: 'high' as const };
     const r = signals({ candles, market_state: flatState, volatility });
     expect(r.list).toHaveLength(1);
     const s = r.list[0]!;
-    expect(s).toEqual({ direction: 'long', setup: 'donchian_20_breakout', entry: 110, stop: 107, targets: [116, 119], rr: 2, confidence: 0.8 });
+    expect(s).toEqual({
+      direction: 'long',
+      setup: 'donchian_20_breakout',
+      entry: 110,
+      stop: 107,
+      targets: [116, 119],
+      rr: 2,
+      confidence: 0.8,
+    });
     // confidence: breakout 9.5 ATR beyond 100.5 -> capped 1 -> 0.5; ADX 30/50 -> 0.3
   });
 
@@ -112,13 +136,24 @@ describe('breakout_v1 edge cases', () => {
 
   it('drops a short whose targets would fall to zero or below', () => {
     const candles = syntheticCandles([...new Array(30).fill(10), 5]);
-    const r = signals({ candles, market_state: { ...flatState, trend: 'down' }, volatility: { atr: 2, atr_pct: 40, band: 'high' } }, { ...params, allow_short: true });
+    const r = signals(
+      { candles, market_state: { ...flatState, trend: 'down' }, volatility: { atr: 2, atr_pct: 40, band: 'high' } },
+      { ...params, allow_short: true },
+    );
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('not be a positive price');
   });
 
   it('params: defaults and strictness', () => {
-    expect(params).toEqual({ lookback: 20, allow_short: false, with_trend_only: true, stop_atr_mult: 1.5, targets_r: [2, 3], full_strength_atr: 1, full_adx: 50 });
+    expect(params).toEqual({
+      lookback: 20,
+      allow_short: false,
+      with_trend_only: true,
+      stop_atr_mult: 1.5,
+      targets_r: [2, 3],
+      full_strength_atr: 1,
+      full_adx: 50,
+    });
     expect(manifest.params.safeParse({ lookback: 2 }).success).toBe(false);
     expect(manifest.params.safeParse({ look_back: 20 }).success).toBe(false);
   });

@@ -23,7 +23,9 @@ describe('btc_d_analyzer_v1 on real CoinGecko 2024 rows (bias read for alts)', (
     expect(pctChange('2024-02-26', '2024-03-04')).toBeCloseTo(2.63, 2);
     expect(s.change_pct).toBeCloseTo(pctChange('2024-02-26', '2024-03-04'), 10);
     expect(s).toMatchObject({ direction: 'rising', bias: 'risk_off' });
-    expect(rationale).toContain('+2.63% over 7d, rising (flat within ±1%); rising BTC.D = money rotating into BTC, alts lag = risk_off for alts');
+    expect(rationale).toContain(
+      '+2.63% over 7d, rising (flat within ±1%); rising BTC.D = money rotating into BTC, alts lag = risk_off for alts',
+    );
   });
 
   it('BTC.D 03-01 -> 03-08 down ~2.95% = falling: rotation into alts, risk_on', () => {
@@ -37,7 +39,10 @@ describe('btc_d_analyzer_v1 on real CoinGecko 2024 rows (bias read for alts)', (
     const m = macroAt('2024-08-03T12:00:00Z');
     expect(runOn(m).s).toMatchObject({ direction: 'flat', bias: 'neutral' });
     expect(runOn(m).s.change_pct).toBeCloseTo(pctChange('2024-07-26', '2024-08-02'), 10);
-    expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.1 })).s).toMatchObject({ direction: 'rising', bias: 'risk_off' });
+    expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.1 })).s).toMatchObject({
+      direction: 'rising',
+      bias: 'risk_off',
+    });
   });
 
   it('a change exactly at flat_threshold_pct is flat (strictly beyond is needed), on either side', () => {
@@ -88,7 +93,9 @@ describe('btc_d_analyzer_v1 without usable data: unknown and neutral, with the r
 
   it('history too short for the lookback, a lookback not carried, a source without BTC.D', () => {
     expect(runOn(macroAt('2023-01-05T12:00:00Z')).s).toEqual(unknown);
-    expect(runOn(macroAt('2024-03-05T12:00:00Z'), manifest.params.parse({ lookback: '90d' })).rationale).toContain('has no 90d trend (it has 7d, 30d)');
+    expect(runOn(macroAt('2024-03-05T12:00:00Z'), manifest.params.parse({ lookback: '90d' })).rationale).toContain(
+      'has no 90d trend (it has 7d, 30d)',
+    );
     expect(runOn({ ...macroAt('2024-03-05T12:00:00Z'), btc_d: null }).rationale).toContain('has no BTC.D');
   });
 

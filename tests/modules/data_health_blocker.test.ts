@@ -17,7 +17,10 @@ const health = (over: Partial<Health> = {}): Health =>
     gaps: 0,
     missing_bars: 0,
     duplicates: 0,
+    bad_values: 0,
     ohlc_errors: 0,
+    off_grid: 0,
+    first_corrupt_ts: null,
     zero_volume_streak: 0,
     last_close_ts: Date.UTC(2024, 0, 13, 12),
     stale: false,
@@ -57,7 +60,9 @@ describe('data_health_blocker_v1', () => {
   });
 
   it('not ok: blocks and lists every issue, numbered, with the figures', () => {
-    const v = verdict(health({ ok: false, stale: true, duplicates: 2, issues: ['first problem', 'second problem', 'third problem'] }));
+    const v = verdict(
+      health({ ok: false, stale: true, duplicates: 2, issues: ['first problem', 'second problem', 'third problem'] }),
+    );
     expect(v.allow).toBe(false);
     expect(v.reason).toBe(
       'block: data health not ok, 3 issue(s): (1) first problem (2) second problem (3) third problem ' +
@@ -89,7 +94,9 @@ describe('data_health_blocker_v1', () => {
 
   it('not ok and a gap with block_on_gaps: both reasons in one verdict', () => {
     const v = verdict(health({ ok: false, gaps: 1, missing_bars: 40, issues: ['too sparse'] }), gapParams);
-    expect(v.reason).toMatch(/^block: data health not ok, 1 issue\(s\): \(1\) too sparse; 1 gap\(s\) with 40 missing bar\(s\) and block_on_gaps is on \[/);
+    expect(v.reason).toMatch(
+      /^block: data health not ok, 1 issue\(s\): \(1\) too sparse; 1 gap\(s\) with 40 missing bar\(s\) and block_on_gaps is on \[/,
+    );
   });
 
   describe('with checkDataHealth on the real 2024 BTC sample', () => {
@@ -113,7 +120,7 @@ describe('data_health_blocker_v1', () => {
       expect(blocked.reason).toContain('1 gap(s) with 3 missing bar(s) and block_on_gaps is on');
     });
 
-    it('a large gap (30 bars cut, over 5%) fails health and is blocked with the checker\'s own issue text', () => {
+    it("a large gap (30 bars cut, over 5%) fails health and is blocked with the checker's own issue text", () => {
       const c = withGap(100, 30);
       const h = contextKeys.data_health.schema.parse(checkDataHealth(c, opts(c.ts.at(-1)! + HOUR)));
       expect(h.ok).toBe(false);

@@ -14,24 +14,45 @@ const params = manifest.params.parse({});
 const sdk = { indicators };
 
 const btc: ContextValue<'instrument'> = {
-  exchange: 'binance', symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', category: 'spot',
-  price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: 0.00001, min_notional: 5,
+  exchange: 'binance',
+  symbol: 'BTC/USDT',
+  base: 'BTC',
+  quote: 'USDT',
+  category: 'spot',
+  price_precision: 2,
+  amount_precision: 5,
+  tick_size: 0.01,
+  min_qty: 0.00001,
+  min_notional: 5,
 };
 const idea = (over: Partial<Idea> = {}): Idea => ({
-  direction: 'long', entry: 100, stop: 95, targets: [110, 115], rr: 2, score: 0.5, confirmations: ['breakout_v1'], ...over,
+  direction: 'long',
+  entry: 100,
+  stop: 95,
+  targets: [110, 115],
+  rr: 2,
+  score: 0.5,
+  confirmations: ['breakout_v1'],
+  ...over,
 });
 
 function intents(view: View, p = params) {
   const out = run(view, p, sdk);
-  return { list: (out.outputs.intents ?? []).map((i) => contextKeys.intents.schema.parse(i)), rationale: out.rationale };
+  return {
+    list: (out.outputs.intents ?? []).map((i) => contextKeys.intents.schema.parse(i)),
+    rationale: out.rationale,
+  };
 }
 
 /** The full chain on real candles up to 2024-01-26 10:00 UTC, where breakout_v1 fires long. */
 function realIdea() {
   const candles = sampleCandles({ from: 311, to: 611 });
   const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
-  const signals = breakout.run({ candles, market_state: ctx.market_state!, volatility: ctx.volatility! }, breakout.manifest.params.parse({}), sdk)
-    .outputs.signals!;
+  const signals = breakout.run(
+    { candles, market_state: ctx.market_state!, volatility: ctx.volatility! },
+    breakout.manifest.params.parse({}),
+    sdk,
+  ).outputs.signals!;
   const ideas = confluence.run({ signals }, confluence.manifest.params.parse({}), sdk).outputs.ideas!;
   expect(ideas).toHaveLength(1);
   return { idea: ideas[0]!, volatility: ctx.volatility! };
@@ -40,14 +61,20 @@ function realIdea() {
 describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {
   it('sizes 1% of 10,000 USDT, capped at 100% notional, floored to 0.00001 BTC', () => {
     const { idea: i, volatility } = realIdea();
-    const { list, rationale } = intents({ ideas: [i], portfolio: portfolio(10_000), instrument: btc, volatility, symbol: 'BTC/USDT' });
+    const { list, rationale } = intents({
+      ideas: [i],
+      portfolio: portfolio(10_000),
+      instrument: btc,
+      volatility,
+      symbol: 'BTC/USDT',
+    });
     expect(list).toHaveLength(1);
     const t = list[0]!;
     const stop = Math.floor(i.stop * 100) / 100; // rounded down to the 0.01 tick
     expect(t.stop).toBeCloseTo(stop, 9);
     const dist = t.entry - t.stop;
     // 100 USDT / 367.06 = 0.2724 BTC would be 11,086 USDT > equity: capped to 10,000 / 40692.64 = 0.245745.. -> 0.24574
-    expect(100 / dist * t.entry).toBeGreaterThan(10_000);
+    expect((100 / dist) * t.entry).toBeGreaterThan(10_000);
     expect(t.qty).toBe(0.24574);
     expect(t.notional).toBeCloseTo(0.24574 * 40692.64, 9);
     expect(t.notional).toBeLessThanOrEqual(10_000);
@@ -55,13 +82,23 @@ describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {
     expect(t.risk_amount).toBeLessThanOrEqual(100);
     expect(t.risk_pct).toBeCloseTo(t.risk_amount / 100, 12);
     expect(t).toMatchObject({ symbol: 'BTC/USDT', side: 'buy', entry: 40692.64, leverage: 1 });
-    expect(t.take_profits).toEqual([{ price: i.targets[0], fraction: 0.5 }, { price: i.targets[1], fraction: 0.5 }]);
+    expect(t.take_profits).toEqual([
+      { price: i.targets[0], fraction: 0.5 },
+      { price: i.targets[1], fraction: 0.5 },
+    ]);
     expect(rationale).toContain('capped to 100% of equity');
   });
 
   it("never sizes above the active risk profile's limit (portfolio.max_risk_pct)", () => {
     const { idea: i, volatility } = realIdea();
-    const at = (max_risk_pct?: number) => intents({ ideas: [i], portfolio: { ...portfolio(250_000), max_risk_pct }, instrument: btc, volatility, symbol: 'BTC/USDT' });
+    const at = (max_risk_pct?: number) =>
+      intents({
+        ideas: [i],
+        portfolio: { ...portfolio(250_000), max_risk_pct },
+        instrument: btc,
+        volatility,
+        symbol: 'BTC/USDT',
+      });
     const lowered = at(0.25);
     expect(lowered.list[0]!.risk_amount).toBeLessThanOrEqual(625);
     expect(lowered.list[0]!.risk_amount).toBeGreaterThan(624);
@@ -74,7 +111,10 @@ describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {
     const { idea: i, volatility } = realIdea();
     const equity = 250_000;
     const p = { ...params, min_stop_atr_mult: 3 };
-    const { list, rationale } = intents({ ideas: [i], portfolio: portfolio(equity), instrument: btc, volatility, symbol: 'BTC/USDT' }, p);
+    const { list, rationale } = intents(
+      { ideas: [i], portfolio: portfolio(equity), instrument: btc, volatility, symbol: 'BTC/USDT' },
+      p,
+    );
     expect(rationale).toContain('stop widened');
     expect(rationale).not.toContain('capped');
     const t = list[0]!;
@@ -90,14 +130,30 @@ describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {
 });
 
 describe('fixed_fractional_v1 rules', () => {
-  const base: View = { ideas: [idea()], portfolio: portfolio(1000), instrument: { ...btc, tick_size: null, min_notional: null, min_qty: null, amount_precision: 3 }, volatility: { atr: 1, atr_pct: 1, band: 'normal' }, symbol: 'BTC/USDT' };
+  const base: View = {
+    ideas: [idea()],
+    portfolio: portfolio(1000),
+    instrument: { ...btc, tick_size: null, min_notional: null, min_qty: null, amount_precision: 3 },
+    volatility: { atr: 1, atr_pct: 1, band: 'normal' },
+    symbol: 'BTC/USDT',
+  };
 
   it('exact maths: 1000 x 1% / (100 - 95) = 2 units, notional 200', () => {
     const t = intents(base).list[0]!;
     expect(t).toEqual({
-      symbol: 'BTC/USDT', side: 'buy', qty: 2, entry: 100, stop: 95,
-      take_profits: [{ price: 110, fraction: 0.5 }, { price: 115, fraction: 0.5 }],
-      leverage: 1, risk_pct: 1, risk_amount: 10, notional: 200,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      qty: 2,
+      entry: 100,
+      stop: 95,
+      take_profits: [
+        { price: 110, fraction: 0.5 },
+        { price: 115, fraction: 0.5 },
+      ],
+      leverage: 1,
+      risk_pct: 1,
+      risk_amount: 10,
+      notional: 200,
     });
   });
 
@@ -124,7 +180,10 @@ describe('fixed_fractional_v1 rules', () => {
   });
 
   it('picks the best-scored idea', () => {
-    const t = intents({ ...base, ideas: [idea({ score: 0.2, entry: 50, stop: 45, targets: [60] }), idea({ score: 0.9 })] }).list[0]!;
+    const t = intents({
+      ...base,
+      ideas: [idea({ score: 0.2, entry: 50, stop: 45, targets: [60] }), idea({ score: 0.9 })],
+    }).list[0]!;
     expect(t.entry).toBe(100);
   });
 
@@ -142,7 +201,9 @@ describe('fixed_fractional_v1 rules', () => {
 
   it('no ideas, zero equity, or a stop on the wrong side: no intent with a reason', () => {
     expect(intents({ ...base, ideas: [] }).rationale).toBe('No intent: there is no idea to size.');
-    expect(intents({ ...base, portfolio: portfolio(0) }).rationale).toBe('No intent: equity is 0 USDT, nothing to risk.');
+    expect(intents({ ...base, portfolio: portfolio(0) }).rationale).toBe(
+      'No intent: equity is 0 USDT, nothing to risk.',
+    );
     expect(intents({ ...base, ideas: [idea({ stop: 105 })] }).rationale).toContain('the stop is not on the loss side');
   });
 
@@ -151,7 +212,13 @@ describe('fixed_fractional_v1 rules', () => {
   });
 
   it('params: defaults, strictness, fractions must sum to 1', () => {
-    expect(params).toEqual({ risk_pct: 1, min_stop_atr_mult: 1, max_notional_pct: 100, default_amount_decimals: 8, tp_fractions: [0.5, 0.5] });
+    expect(params).toEqual({
+      risk_pct: 1,
+      min_stop_atr_mult: 1,
+      max_notional_pct: 100,
+      default_amount_decimals: 8,
+      tp_fractions: [0.5, 0.5],
+    });
     expect(manifest.params.safeParse({ tp_fractions: [0.5, 0.6] }).success).toBe(false);
     expect(manifest.params.safeParse({ risk: 1 }).success).toBe(false);
   });
@@ -174,11 +241,28 @@ describe('fixed_fractional_v1 sizing invariants (property-based)', () => {
           const stop = a.long ? a.entry * (1 - a.stopFrac) : a.entry * (1 + a.stopFrac);
           const atr = a.entry * a.atrFrac;
           const tick = a.tickDecimals === null ? null : 10 ** -a.tickDecimals;
-          const p = manifest.params.parse({ risk_pct: a.risk_pct, max_notional_pct: a.max_notional_pct, min_stop_atr_mult: a.min_stop_atr_mult });
+          const p = manifest.params.parse({
+            risk_pct: a.risk_pct,
+            max_notional_pct: a.max_notional_pct,
+            min_stop_atr_mult: a.min_stop_atr_mult,
+          });
           const view: View = {
-            ideas: [idea({ direction: a.long ? 'long' : 'short', entry: a.entry, stop, targets: [a.long ? a.entry * 2 : a.entry / 2] })],
+            ideas: [
+              idea({
+                direction: a.long ? 'long' : 'short',
+                entry: a.entry,
+                stop,
+                targets: [a.long ? a.entry * 2 : a.entry / 2],
+              }),
+            ],
             portfolio: portfolio(a.equity),
-            instrument: { ...btc, amount_precision: a.precision, tick_size: tick, min_qty: null, min_notional: a.min_notional },
+            instrument: {
+              ...btc,
+              amount_precision: a.precision,
+              tick_size: tick,
+              min_qty: null,
+              min_notional: a.min_notional,
+            },
             volatility: { atr, atr_pct: a.atrFrac * 100, band: 'normal' },
             symbol: 'BTC/USDT',
           };
@@ -189,7 +273,9 @@ describe('fixed_fractional_v1 sizing invariants (property-based)', () => {
           }
           const t = list[0]!;
           const dist = a.long ? t.entry - t.stop : t.stop - t.entry;
-          expect(dist).toBeGreaterThanOrEqual(Math.min(Math.abs(a.entry - stop), a.min_stop_atr_mult * atr) * (1 - 1e-9));
+          expect(dist).toBeGreaterThanOrEqual(
+            Math.min(Math.abs(a.entry - stop), a.min_stop_atr_mult * atr) * (1 - 1e-9),
+          );
           expect(dist).toBeGreaterThanOrEqual(Math.abs(a.entry - stop) * (1 - 1e-9)); // never tightened
           expect(t.qty * Math.abs(t.entry - t.stop)).toBeLessThanOrEqual((a.equity * a.risk_pct) / 100);
           expect(t.risk_pct).toBeLessThanOrEqual(a.risk_pct * (1 + 1e-12));

@@ -50,7 +50,14 @@ describe('fvg_v1 on hand-made candles', () => {
     expect(r.list).toHaveLength(1);
     const s = r.list[0]!;
     // stop = bottom 101 - 0.25 x 5; R = 102.5 - 99.75 = 2.75; targets 102.5 + 2R, + 3R
-    expect(s).toMatchObject({ direction: 'long', setup: 'fvg_bullish_return', entry: 102.5, stop: 99.75, targets: [108, 110.75], rr: 2 });
+    expect(s).toMatchObject({
+      direction: 'long',
+      setup: 'fvg_bullish_return',
+      entry: 102.5,
+      stop: 99.75,
+      targets: [108, 110.75],
+      rr: 2,
+    });
     // 0.5 x min(1, 2 / (2 x 1.25)) + 0.5 x min(1, (102.5 - 102) / 1)
     expect(s.confidence).toBeCloseTo(0.4 + 0.25, 12);
     expect(r.rationale).toContain('bullish gap 101.00-103.00 (size 2.00 = 0.40 ATR, mid 102.00) formed 1 candle ago');
@@ -66,7 +73,10 @@ describe('fvg_v1 on hand-made candles', () => {
 
   it('no gap when low[i] only equals high[i-2] (imbalance must be strict)', () => {
     const touching: Bar[] = [gapBars[0]!, gapBars[1]!, [105.5, 107, 101, 106.5]];
-    const r = signals({ candles: build([...flat, ...touching, returnBar]), volatility: vol5 }, { ...params, min_gap_atr: 0 });
+    const r = signals(
+      { candles: build([...flat, ...touching, returnBar]), volatility: vol5 },
+      { ...params, min_gap_atr: 0 },
+    );
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('no unfilled bullish gap');
   });
@@ -77,8 +87,12 @@ describe('fvg_v1 on hand-made candles', () => {
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('no unfilled bullish gap of at least 0.25 ATR (1.25) in the last 30 candles');
     // a low exactly at the bottom fills it too; one a hair above leaves it open
-    expect(signals({ candles: build([...flat, ...gapBars, [106.5, 107, 101, 106], returnBar]), volatility: vol5 }).list).toEqual([]);
-    expect(signals({ candles: build([...flat, ...gapBars, [106.5, 107, 101.01, 106], returnBar]), volatility: vol5 }).list).toHaveLength(1);
+    expect(
+      signals({ candles: build([...flat, ...gapBars, [106.5, 107, 101, 106], returnBar]), volatility: vol5 }).list,
+    ).toEqual([]);
+    expect(
+      signals({ candles: build([...flat, ...gapBars, [106.5, 107, 101.01, 106], returnBar]), volatility: vol5 }).list,
+    ).toHaveLength(1);
   });
 
   it('the last candle must enter the gap, not fill it, and close above the midpoint', () => {
@@ -114,7 +128,14 @@ describe('fvg_v1 on hand-made candles', () => {
     expect(off.rationale).toContain('short signals are disabled (allow_short false)');
     const on = signals({ candles, volatility: vol5 }, { ...params, allow_short: true });
     expect(on.list).toHaveLength(1);
-    expect(on.list[0]).toMatchObject({ direction: 'short', setup: 'fvg_bearish_return', entry: 97.5, stop: 100.25, targets: [92, 89.25], rr: 2 });
+    expect(on.list[0]).toMatchObject({
+      direction: 'short',
+      setup: 'fvg_bearish_return',
+      entry: 97.5,
+      stop: 100.25,
+      targets: [92, 89.25],
+      rr: 2,
+    });
   });
 });
 
@@ -144,10 +165,13 @@ describe('fvg_v1 on real BTC/USDT 1h candles', () => {
     expect(s.targets[1]).toBeCloseTo(entry + 3 * R, 9);
     expect(s.rr).toBe(2);
     const mid = (top + bottom) / 2;
-    expect(s.confidence).toBeCloseTo(0.5 * Math.min(1, (top - bottom) / (0.5 * atr)) + 0.5 * Math.min(1, (entry - mid) / ((top - bottom) / 2)), 12);
+    expect(s.confidence).toBeCloseTo(
+      0.5 * Math.min(1, (top - bottom) / (0.5 * atr)) + 0.5 * Math.min(1, (entry - mid) / ((top - bottom) / 2)),
+      12,
+    );
   });
 
-  it('does not fire on 2024-01-14 07:00: the gap\'s third candle is the last one, nothing has returned yet', () => {
+  it("does not fire on 2024-01-14 07:00: the gap's third candle is the last one, nothing has returned yet", () => {
     const r = signals(realView(319));
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('no unfilled bullish gap of at least 0.25 ATR (65.32) in the last 30 candles');
@@ -157,7 +181,9 @@ describe('fvg_v1 on real BTC/USDT 1h candles', () => {
     const view = realView(302);
     const off = signals(view);
     expect(off.list).toEqual([]);
-    expect(off.rationale).toContain('bearish gap 42923.21-43063.72 (size 140.51 = 0.35 ATR, mid 42993.46) formed 4 candles ago: price returned and closed below the midpoint, but short signals are disabled');
+    expect(off.rationale).toContain(
+      'bearish gap 42923.21-43063.72 (size 140.51 = 0.35 ATR, mid 42993.46) formed 4 candles ago: price returned and closed below the midpoint, but short signals are disabled',
+    );
     const on = signals(view, { ...params, allow_short: true });
     expect(on.list).toHaveLength(1);
     const s = on.list[0]!;
@@ -171,13 +197,19 @@ describe('fvg_v1 edge cases', () => {
     const r = signals({ candles: sampleCandles({ to: 32 }), volatility: vol5 });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('not enough data: need 33 candles, have 32');
-    expect(signals({ candles: sampleCandles({ to: 33 }), volatility: vol5 }).rationale).not.toContain('not enough data');
+    expect(signals({ candles: sampleCandles({ to: 33 }), volatility: vol5 }).rationale).not.toContain(
+      'not enough data',
+    );
   });
 
   it('flat market: no gaps, no NaN/Infinity, schema-valid', () => {
     const candles = syntheticCandles(new Array(60).fill(100));
     for (const atr of [0, 1]) {
-      const out = run({ candles, volatility: { atr, atr_pct: atr, band: 'low' } }, { ...params, allow_short: true, min_gap_atr: 0 }, sdk);
+      const out = run(
+        { candles, volatility: { atr, atr_pct: atr, band: 'low' } },
+        { ...params, allow_short: true, min_gap_atr: 0 },
+        sdk,
+      );
       expect(out.outputs.signals).toEqual([]);
       expect(out.rationale).not.toMatch(/NaN|Infinity/);
       expect(contextKeys.signals.schema.array().safeParse(out.outputs.signals).success).toBe(true);
@@ -192,7 +224,13 @@ describe('fvg_v1 edge cases', () => {
   });
 
   it('params: defaults and strictness', () => {
-    expect(params).toEqual({ lookback: 30, min_gap_atr: 0.25, stop_atr_mult: 0.25, targets_r: [2, 3], allow_short: false });
+    expect(params).toEqual({
+      lookback: 30,
+      min_gap_atr: 0.25,
+      stop_atr_mult: 0.25,
+      targets_r: [2, 3],
+      allow_short: false,
+    });
     expect(manifest.params.safeParse({ lookback: 0 }).success).toBe(false);
     expect(manifest.params.safeParse({ min_gap: 1 }).success).toBe(false);
   });

@@ -10,8 +10,16 @@ const H = 3_600_000;
 function instrument(category = 'major', symbol = 'BTC/USDT'): ContextValue<'instrument'> {
   const [base, quote] = symbol.split('/') as [string, string];
   return contextKeys.instrument.schema.parse({
-    exchange: 'binance', symbol, base, quote, category,
-    price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: 0.00001, min_notional: 5,
+    exchange: 'binance',
+    symbol,
+    base,
+    quote,
+    category,
+    price_precision: 2,
+    amount_precision: 5,
+    tick_size: 0.01,
+    min_qty: 0.00001,
+    min_notional: 5,
   });
 }
 
@@ -24,7 +32,9 @@ function runOn(candles: Candles, p = params, category = 'major') {
 function bars(hl: [number, number][], opts: { volume?: number; ts?: number[] } = {}): Candles {
   const t0 = Date.UTC(2024, 0, 1);
   return {
-    exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h',
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
     ts: opts.ts ?? hl.map((_, i) => t0 + i * H),
     open: hl.map(([h, l]) => (h + l) / 2),
     high: hl.map(([h]) => h),
@@ -59,7 +69,9 @@ describe('instrument_intelligence_v1 on real 2024 candles', () => {
     expect(liq.spread_proxy_pct).toBeLessThan(1); // a BTC/USDT spread proxy of a percent or more would be absurd
     expect(liq.tier).toBe('high'); // BTC/USDT trades far above 10M USDT an hour
     expect(liq.category).toBe('major');
-    expect(rationale).toContain(`Average quote volume ${Math.round(sum / 24).toLocaleString('en-US')} USDT per 1h candle over the last 24 candles: tier high`);
+    expect(rationale).toContain(
+      `Average quote volume ${Math.round(sum / 24).toLocaleString('en-US')} USDT per 1h candle over the last 24 candles: tier high`,
+    );
     expect(rationale).toMatch(/Corwin-Schultz spread proxy [\d.]+% = mean of 23 adjacent-candle estimates/);
   });
 
@@ -83,13 +95,26 @@ describe('instrument_intelligence_v1 on real 2024 candles', () => {
 
 describe('instrument_intelligence_v1 hand-checked values', () => {
   it('two identical candles with high/low 101/99 have a spread of exactly (H-L)/mid = 2%', () => {
-    const { liq } = runOn(bars([[101, 99], [101, 99]]), manifest.params.parse({ lookback: 2 }));
+    const { liq } = runOn(
+      bars([
+        [101, 99],
+        [101, 99],
+      ]),
+      manifest.params.parse({ lookback: 2 }),
+    );
     expect(liq.spread_proxy_pct).toBeCloseTo(2, 10);
   });
 
   it('a negative pair estimate is clamped to 0 before averaging: (2% + 0) / 2 = 1%', () => {
     // pair 1: identical 101/99 candles -> 2%; pair 2: 101/99 then a zero-range candle at 200 -> negative -> 0
-    const { liq, rationale } = runOn(bars([[101, 99], [101, 99], [200, 200]]), manifest.params.parse({ lookback: 3 }));
+    const { liq, rationale } = runOn(
+      bars([
+        [101, 99],
+        [101, 99],
+        [200, 200],
+      ]),
+      manifest.params.parse({ lookback: 3 }),
+    );
     expect(liq.spread_proxy_pct).toBeCloseTo(1, 10);
     expect(rationale).toContain('mean of 2 adjacent-candle estimates, 1 negative set to 0');
   });
@@ -128,12 +153,28 @@ describe('instrument_intelligence_v1 edge cases', () => {
   it('skips a pair that spans a gap in the data (its range would include the jump)', () => {
     const t0 = Date.UTC(2024, 0, 1);
     // candles 0,1 adjacent (2%); candle 2 comes 5 hours later at another price; candles 2,3 adjacent (2%)
-    const c = bars([[101, 99], [101, 99], [202, 198], [202, 198]], { ts: [t0, t0 + H, t0 + 6 * H, t0 + 7 * H] });
+    const c = bars(
+      [
+        [101, 99],
+        [101, 99],
+        [202, 198],
+        [202, 198],
+      ],
+      { ts: [t0, t0 + H, t0 + 6 * H, t0 + 7 * H] },
+    );
     const { liq, rationale } = runOn(c, manifest.params.parse({ lookback: 4 }));
     expect(liq.spread_proxy_pct).toBeCloseTo(2, 10);
     expect(rationale).toContain('1 pairs across a data gap skipped');
-    const none = bars([[101, 99], [101, 99]], { ts: [t0, t0 + 3 * H] });
-    expect(() => runOn(none, manifest.params.parse({ lookback: 2 }))).toThrow(/not enough data: need 2 adjacent candles/);
+    const none = bars(
+      [
+        [101, 99],
+        [101, 99],
+      ],
+      { ts: [t0, t0 + 3 * H] },
+    );
+    expect(() => runOn(none, manifest.params.parse({ lookback: 2 }))).toThrow(
+      /not enough data: need 2 adjacent candles/,
+    );
   });
 
   it('params reject medium above high, a lookback below 2 and unknown keys', () => {

@@ -10,8 +10,16 @@ const T0 = Date.UTC(2024, 0, 1); // first sample candle
 
 function runInfo(as_of: string): ContextValue<'run'> {
   return contextKeys.run.schema.parse({
-    run_id: '00000000-0000-4000-8000-000000000002', pipeline_id: 'default', strategy_id: null, system_mode: 'TEST',
-    operational_mode: 'observe', risk_profile: 'medium', exchange: 'binance', timeframe: '1h', as_of, trigger: 'test',
+    run_id: '00000000-0000-4000-8000-000000000002',
+    pipeline_id: 'default',
+    strategy_id: null,
+    system_mode: 'TEST',
+    operational_mode: 'observe',
+    risk_profile: 'medium',
+    exchange: 'binance',
+    timeframe: '1h',
+    as_of,
+    trigger: 'test',
   });
 }
 
@@ -31,14 +39,24 @@ const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
 /** Max high / min low of the candles whose UTC date is one of `days`, computed from date strings. */
 function rangeOfDays(c: Candles, days: string[]) {
   const idx = c.ts.map((t, i) => (days.includes(day(t)) ? i : -1)).filter((i) => i >= 0);
-  return { count: idx.length, high: Math.max(...idx.map((i) => c.high[i]!)), low: Math.min(...idx.map((i) => c.low[i]!)) };
+  return {
+    count: idx.length,
+    high: Math.max(...idx.map((i) => c.high[i]!)),
+    low: Math.min(...idx.map((i) => c.low[i]!)),
+  };
 }
 
 /** Hand-made candles from highs and lows (hourly from 2024-01-01 00:00). */
 function hl(highs: number[], lows: number[], close: number[]): Candles {
   return {
-    exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h',
-    ts: highs.map((_, i) => T0 + i * H), open: [...close], high: [...highs], low: [...lows], close: [...close],
+    exchange: 'binance',
+    symbol: 'BTC/USDT',
+    timeframe: '1h',
+    ts: highs.map((_, i) => T0 + i * H),
+    open: [...close],
+    high: [...highs],
+    low: [...lows],
+    close: [...close],
     volume: highs.map(() => 1),
   };
 }
@@ -72,9 +90,15 @@ describe('key_levels_v1 swings on a hand-made series (k = 2)', () => {
   });
 
   it('max_swings keeps the newest; swing_lookback limits the candidates to the newest candles', () => {
-    expect(runOn(c, asOf, manifest.params.parse({ max_swings: 1 })).kl).toMatchObject({ swing_highs: [17], swing_lows: [10] });
+    expect(runOn(c, asOf, manifest.params.parse({ max_swings: 1 })).kl).toMatchObject({
+      swing_highs: [17],
+      swing_lows: [10],
+    });
     // lookback 5: candidates are candles 7..11, of which 7..9 are confirmed -> high 17 (i8), low 10 (i7)
-    expect(runOn(c, asOf, manifest.params.parse({ swing_lookback: 5 })).kl).toMatchObject({ swing_highs: [17], swing_lows: [10] });
+    expect(runOn(c, asOf, manifest.params.parse({ swing_lookback: 5 })).kl).toMatchObject({
+      swing_highs: [17],
+      swing_lows: [10],
+    });
   });
 
   it('a level equal to the last close is neither support nor resistance', () => {
@@ -93,11 +117,21 @@ describe('key_levels_v1 on real BTC/USDT 1h candles', () => {
     expect(d.count).toBe(24);
     expect(kl.prior_day_high).toBe(d.high);
     expect(kl.prior_day_low).toBe(d.low);
-    const w = rangeOfDays(c, ['2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02', '2024-03-03']);
+    const w = rangeOfDays(c, [
+      '2024-02-26',
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+      '2024-03-02',
+      '2024-03-03',
+    ]);
     expect(w.count).toBe(168);
     expect(kl.prior_week_high).toBe(w.high);
     expect(kl.prior_week_low).toBe(w.low);
-    expect(rationale).toContain(`prior day 2024-03-04T00:00Z..2024-03-05T00:00Z high ${d.high} / low ${d.low} from 24 candles`);
+    expect(rationale).toContain(
+      `prior day 2024-03-04T00:00Z..2024-03-05T00:00Z high ${d.high} / low ${d.low} from 24 candles`,
+    );
   });
 
   it('swings match a brute-force fractal search, and nearest levels bracket the last close', () => {
@@ -116,7 +150,14 @@ describe('key_levels_v1 on real BTC/USDT 1h candles', () => {
     expect(kl.swing_lows).toEqual(lo.slice(0, 5));
     expect(kl.swing_highs.length).toBe(5);
     const close = c.close[n - 1]!;
-    const levels = [...kl.swing_highs, ...kl.swing_lows, kl.prior_day_high!, kl.prior_day_low!, kl.prior_week_high!, kl.prior_week_low!];
+    const levels = [
+      ...kl.swing_highs,
+      ...kl.swing_lows,
+      kl.prior_day_high!,
+      kl.prior_day_low!,
+      kl.prior_week_high!,
+      kl.prior_week_low!,
+    ];
     expect(kl.nearest_resistance).toBe(Math.min(...levels.filter((x) => x > close)));
     expect(kl.nearest_support).toBe(Math.max(...levels.filter((x) => x < close)));
   });
@@ -134,7 +175,15 @@ describe('key_levels_v1 on real BTC/USDT 1h candles', () => {
     const asOf = '2024-03-10T18:00:00Z'; // Sunday: current week starts Mon 03-04, prior is 02-26 .. 03-03
     const c = closedBy(asOf, 400);
     const { kl } = runOn(c, asOf);
-    const w = rangeOfDays(c, ['2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02', '2024-03-03']);
+    const w = rangeOfDays(c, [
+      '2024-02-26',
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+      '2024-03-02',
+      '2024-03-03',
+    ]);
     expect([kl.prior_week_high, kl.prior_week_low]).toEqual([w.high, w.low]);
     const d = rangeOfDays(c, ['2024-03-09']);
     expect([kl.prior_day_high, kl.prior_day_low]).toEqual([d.high, d.low]);
@@ -180,8 +229,16 @@ describe('key_levels_v1 coverage, gaps and short history', () => {
     const dayIdx = full.ts.map((t, i) => (day(t) === '2024-03-04' ? i : -1)).filter((i) => i >= 0);
     const hiIdx = dayIdx.reduce((a, i) => (full.high[i]! > full.high[a]! ? i : a));
     const keep = full.ts.map((_, i) => i).filter((i) => i !== hiIdx);
-    const pick = <T,>(a: T[]) => keep.map((i) => a[i]!);
-    const gapped: Candles = { ...full, ts: pick(full.ts), open: pick(full.open), high: pick(full.high), low: pick(full.low), close: pick(full.close), volume: pick(full.volume) };
+    const pick = <T>(a: T[]) => keep.map((i) => a[i]!);
+    const gapped: Candles = {
+      ...full,
+      ts: pick(full.ts),
+      open: pick(full.open),
+      high: pick(full.high),
+      low: pick(full.low),
+      close: pick(full.close),
+      volume: pick(full.volume),
+    };
     const { kl, rationale } = runOn(gapped, asOf);
     const d = rangeOfDays(gapped, ['2024-03-04']);
     expect(d.count).toBe(23);
@@ -194,8 +251,14 @@ describe('key_levels_v1 coverage, gaps and short history', () => {
     const c = syntheticCandles(new Array(72).fill(100)); // 2024-01-01 .. 2024-01-03, every candle 100/100
     const { kl } = runOn(c, '2024-01-04T00:00:00Z');
     expect(kl).toEqual({
-      swing_highs: [], swing_lows: [], prior_day_high: 100, prior_day_low: 100,
-      prior_week_high: null, prior_week_low: null, nearest_resistance: null, nearest_support: null,
+      swing_highs: [],
+      swing_lows: [],
+      prior_day_high: 100,
+      prior_day_low: 100,
+      prior_week_high: null,
+      prior_week_low: null,
+      nearest_resistance: null,
+      nearest_support: null,
     });
   });
 
@@ -230,7 +293,11 @@ describe('key_levels_v1 per-call work is bounded by what it reads, not by the hi
   const needFrom = (end: number, asOf: number, p: typeof params) =>
     Math.min((priorWeekStart(asOf) - T0) / H, end - p.swing_lookback - p.swing_k);
 
-  const variants = [params, manifest.params.parse({ swing_k: 1, max_swings: 20 }), manifest.params.parse({ swing_k: 4, swing_lookback: 1000 })];
+  const variants = [
+    params,
+    manifest.params.parse({ swing_k: 1, max_swings: 20 }),
+    manifest.params.parse({ swing_k: 4, swing_lookback: 1000 }),
+  ];
 
   it('at 200+ decision times, the whole history since 2024-01-01 gives the same levels and rationale as the history cut to that window', () => {
     let compared = 0;
@@ -261,7 +328,18 @@ describe('key_levels_v1 per-call work is bounded by what it reads, not by the hi
             return Reflect.get(target, prop, receiver);
           },
         });
-      const out = runOn({ ...c, ts: spy(c.ts), open: spy(c.open), high: spy(c.high), low: spy(c.low), close: spy(c.close), volume: spy(c.volume) }, asOf);
+      const out = runOn(
+        {
+          ...c,
+          ts: spy(c.ts),
+          open: spy(c.open),
+          high: spy(c.high),
+          low: spy(c.low),
+          close: spy(c.close),
+          volume: spy(c.volume),
+        },
+        asOf,
+      );
       return { out, count };
     };
     const long = reads(sliceCandles(all, 0, end));

@@ -24,7 +24,8 @@ const closed = (over: Partial<Closed> = {}): Closed => ({
   ...over,
 });
 
-const positions = (recent_closed: Closed[], open: Positions['open'] = []): Positions => contextKeys.positions.schema.parse({ open, recent_closed });
+const positions = (recent_closed: Closed[], open: Positions['open'] = []): Positions =>
+  contextKeys.positions.schema.parse({ open, recent_closed });
 
 /** 24 hourly candles, 2024-01-01 00:00 .. 23:00 (the last one closes at 24:00). */
 const day = syntheticCandles(new Array(24).fill(100));
@@ -46,9 +47,21 @@ describe('loss_cooldown_v1 manifest and params', () => {
 
   it('params: defaults, bounds and strictness', () => {
     expect(params).toEqual({ cooldown_bars: 12, after_consecutive_losses: 1 });
-    expect(manifest.params.parse({ cooldown_bars: 0, after_consecutive_losses: 20 })).toEqual({ cooldown_bars: 0, after_consecutive_losses: 20 });
+    expect(manifest.params.parse({ cooldown_bars: 0, after_consecutive_losses: 20 })).toEqual({
+      cooldown_bars: 0,
+      after_consecutive_losses: 20,
+    });
     expect(manifest.params.parse({ cooldown_bars: 1000 }).cooldown_bars).toBe(1000);
-    for (const bad of [{ cooldown_bars: -1 }, { cooldown_bars: 1001 }, { cooldown_bars: 1.5 }, { after_consecutive_losses: 0 }, { after_consecutive_losses: 21 }, { after_consecutive_losses: 2.5 }, { cooldown: 12 }, { cooldown_bars: '12' }]) {
+    for (const bad of [
+      { cooldown_bars: -1 },
+      { cooldown_bars: 1001 },
+      { cooldown_bars: 1.5 },
+      { after_consecutive_losses: 0 },
+      { after_consecutive_losses: 21 },
+      { after_consecutive_losses: 2.5 },
+      { cooldown: 12 },
+      { cooldown_bars: '12' },
+    ]) {
       expect(manifest.params.safeParse(bad).success).toBe(false);
     }
   });
@@ -79,7 +92,9 @@ describe('loss_cooldown_v1 blocking and allowing', () => {
       'allow: BTC/USDT position #7 (long) closed at 2024-01-01T12:00:00.000Z by stop_loss with P&L -25.50 (1 losing close in a row, cooldown after 1): 12 bars since, the 12-bar cooldown ended 0 bars ago',
     );
     // one millisecond later and the 12:00 candle no longer counts
-    expect(verdict([closed({ closed_at: new Date(Date.UTC(2024, 0, 1, 12) + 1).toISOString() })], params, day).reason).toContain(': 11 bars since');
+    expect(
+      verdict([closed({ closed_at: new Date(Date.UTC(2024, 0, 1, 12) + 1).toISOString() })], params, day).reason,
+    ).toContain(': 11 bars since');
   });
 
   it('a loss in the newest candle has 0 bars since', () => {
@@ -101,16 +116,27 @@ describe('loss_cooldown_v1 blocking and allowing', () => {
     expect(none.allow).toBe(true);
     expect(none.reason).toBe('allow: no closed position on BTC/USDT in the history');
     expect(none.rationale).toBe('Allowed because no closed position on BTC/USDT in the history.');
-    expect(verdict([closed({ symbol: 'ETH/USDT', closed_at: at(23) })]).reason).toBe('allow: no closed position on BTC/USDT in the history');
+    expect(verdict([closed({ symbol: 'ETH/USDT', closed_at: at(23) })]).reason).toBe(
+      'allow: no closed position on BTC/USDT in the history',
+    );
   });
 
   it('allows when the last close was a win or break-even, even right after an older loss', () => {
-    const win = verdict([closed({ position_id: 9, closed_at: at(22), realized_pnl: 12.3, close_reason: 'take_profit' }), closed({ closed_at: at(21) })]);
+    const win = verdict([
+      closed({ position_id: 9, closed_at: at(22), realized_pnl: 12.3, close_reason: 'take_profit' }),
+      closed({ closed_at: at(21) }),
+    ]);
     expect(win.allow).toBe(true);
-    expect(win.reason).toBe('allow: the last close on BTC/USDT, position #9 (long) at 2024-01-01T22:00:00.000Z, was a win (P&L +12.30, take_profit)');
-    const even = verdict([closed({ position_id: 9, side: 'short', closed_at: at(22), realized_pnl: 0, close_reason: 'close' })]);
+    expect(win.reason).toBe(
+      'allow: the last close on BTC/USDT, position #9 (long) at 2024-01-01T22:00:00.000Z, was a win (P&L +12.30, take_profit)',
+    );
+    const even = verdict([
+      closed({ position_id: 9, side: 'short', closed_at: at(22), realized_pnl: 0, close_reason: 'close' }),
+    ]);
     expect(even.allow).toBe(true);
-    expect(even.reason).toBe('allow: the last close on BTC/USDT, position #9 (short) at 2024-01-01T22:00:00.000Z, was break-even (P&L 0.00, close)');
+    expect(even.reason).toBe(
+      'allow: the last close on BTC/USDT, position #9 (short) at 2024-01-01T22:00:00.000Z, was break-even (P&L 0.00, close)',
+    );
   });
 
   it('names an unknown close reason', () => {
@@ -155,10 +181,16 @@ describe('loss_cooldown_v1 consecutive losses', () => {
   });
 
   it('counts the whole run of losses; a break-even close ends it', () => {
-    const run3 = verdict([l(4, 22), l(3, 21), l(2, 20), l(1, 19, 0)], manifest.params.parse({ after_consecutive_losses: 3 }));
+    const run3 = verdict(
+      [l(4, 22), l(3, 21), l(2, 20), l(1, 19, 0)],
+      manifest.params.parse({ after_consecutive_losses: 3 }),
+    );
     expect(run3.allow).toBe(false);
     expect(run3.reason).toContain('(3 losing closes in a row, cooldown after 3)');
-    expect(verdict([l(4, 22), l(3, 21), l(2, 20, 0), l(1, 19)], manifest.params.parse({ after_consecutive_losses: 3 })).allow).toBe(true);
+    expect(
+      verdict([l(4, 22), l(3, 21), l(2, 20, 0), l(1, 19)], manifest.params.parse({ after_consecutive_losses: 3 }))
+        .allow,
+    ).toBe(true);
   });
 
   it('orders by closed_at, not by the order given (ties: higher position id first)', () => {
@@ -176,11 +208,15 @@ describe('loss_cooldown_v1 when the close predates the candles', () => {
     const short = syntheticCandles(new Array(5).fill(100), { startTs: Date.UTC(2024, 0, 2) });
     const v = verdict([closed()], params, short);
     expect(v.allow).toBe(false);
-    expect(v.reason).toContain('the close predates the first candle, so only 5 bars are known to have passed, fewer than the 12-bar cooldown (cannot confirm it is over)');
+    expect(v.reason).toContain(
+      'the close predates the first candle, so only 5 bars are known to have passed, fewer than the 12-bar cooldown (cannot confirm it is over)',
+    );
     const long = syntheticCandles(new Array(30).fill(100), { startTs: Date.UTC(2024, 0, 2) });
     const ok = verdict([closed()], params, long);
     expect(ok.allow).toBe(true);
-    expect(ok.reason).toContain('at least 30 bars since (the close predates the first candle), the 12-bar cooldown is over');
+    expect(ok.reason).toContain(
+      'at least 30 bars since (the close predates the first candle), the 12-bar cooldown is over',
+    );
   });
 
   it('no candles at all: a recent loss blocks', () => {
@@ -194,7 +230,13 @@ describe('loss_cooldown_v1 on real BTC/USDT 1h candles', () => {
   // a losing long stopped 40 minutes into the candle at index 640 (2024-01-27 16:00 UTC)
   const all = sampleCandles({ to: 700 });
   const stopAt = all.ts[640]! + 40 * 60_000;
-  const loss = closed({ position_id: 101, entry: 41814, opened_at: new Date(all.ts[636]!).toISOString(), closed_at: new Date(stopAt).toISOString(), realized_pnl: -63.8 });
+  const loss = closed({
+    position_id: 101,
+    entry: 41814,
+    opened_at: new Date(all.ts[636]!).toISOString(),
+    closed_at: new Date(stopAt).toISOString(),
+    realized_pnl: -63.8,
+  });
 
   it('blocks until 12 candles have opened after the stop, then allows', () => {
     expect(new Date(all.ts[640]!).toISOString()).toBe('2024-01-27T16:00:00.000Z');
@@ -205,7 +247,10 @@ describe('loss_cooldown_v1 on real BTC/USDT 1h candles', () => {
       expect((candles.ts.at(-1)! - all.ts[640]!) / HOUR).toBe(bars);
       const v = verdict([loss], params, candles);
       expect(v.allow).toBe(bars >= 12);
-      if (bars < 12) expect(v.reason).toContain(`: ${bars} bar${bars === 1 ? '' : 's'} since, cooldown 12 bars, ${12 - bars} bar${12 - bars === 1 ? '' : 's'} left`);
+      if (bars < 12)
+        expect(v.reason).toContain(
+          `: ${bars} bar${bars === 1 ? '' : 's'} since, cooldown 12 bars, ${12 - bars} bar${12 - bars === 1 ? '' : 's'} left`,
+        );
       else expect(v.reason).toContain(`: ${bars} bars since, the 12-bar cooldown ended ${bars - 12} bar`);
     }
   });
@@ -220,7 +265,11 @@ describe('loss_cooldown_v1 on real BTC/USDT 1h candles', () => {
   });
 
   it('is deterministic and does not mutate its input', () => {
-    const view = { positions: positions([loss, closed({ position_id: 90, closed_at: at(3), realized_pnl: 20 })]), candles: sampleCandles({ from: 346, to: 646 }), symbol: 'BTC/USDT' };
+    const view = {
+      positions: positions([loss, closed({ position_id: 90, closed_at: at(3), realized_pnl: 20 })]),
+      candles: sampleCandles({ from: 346, to: 646 }),
+      symbol: 'BTC/USDT',
+    };
     const before = JSON.stringify(view);
     const a = run(view, params, sdk);
     expect(run(view, params, sdk)).toEqual(a);
@@ -265,7 +314,11 @@ describe('loss_cooldown_v1 on a long history: bars since are counted without sca
     for (const end of [5, 11, 12, 2000, all.close.length]) {
       const v = verdict([loss], params, sliceCandles(all, 0, end));
       expect(v.allow).toBe(end >= 12);
-      expect(v.reason).toContain(end >= 12 ? `at least ${barsText(end)} since (the close predates the first candle)` : `only ${barsText(end)} are known to have passed`);
+      expect(v.reason).toContain(
+        end >= 12
+          ? `at least ${barsText(end)} since (the close predates the first candle)`
+          : `only ${barsText(end)} are known to have passed`,
+      );
     }
   });
 

@@ -57,7 +57,9 @@ describe('market_regime_v1 on real CoinGecko 2024 rows (7d trends, as of noon th
     expect(totalPct('2024-03-01', '2024-03-08')).toBeCloseTo(12.5, 1);
     expect(r.regime).toBe('alt_season');
     expect(r.rule).toContain('2. USDT.D falling, BTC.D falling and TOTAL rising -> alt_season');
-    expect(r.rule).toContain(`TOTAL +${totalPct('2024-03-01', '2024-03-08').toFixed(2)}% over 7d (rising: > 1% needed)`);
+    expect(r.rule).toContain(
+      `TOTAL +${totalPct('2024-03-01', '2024-03-08').toFixed(2)}% over 7d (rising: > 1% needed)`,
+    );
   });
 
   it('row 03-04: USDT.D -14.2% but BTC.D +2.6% (a BTC-led rally) -> risk_on by rule 3', () => {
@@ -94,10 +96,13 @@ describe('market_regime_v1 on real CoinGecko 2024 rows (7d trends, as of noon th
       seen.add(r.regime);
       const total = macro.trends.total_mcap_usd['7d']!.change_pct;
       const expected =
-        u.direction === 'rising' ? 'risk_off'
-        : u.direction === 'falling' && b.direction === 'falling' && total > 1 ? 'alt_season'
-        : u.direction === 'falling' ? 'risk_on'
-        : 'neutral';
+        u.direction === 'rising'
+          ? 'risk_off'
+          : u.direction === 'falling' && b.direction === 'falling' && total > 1
+            ? 'alt_season'
+            : u.direction === 'falling'
+              ? 'risk_on'
+              : 'neutral';
       expect(r.regime).toBe(expected);
     }
     expect(seen).toEqual(new Set(['risk_on', 'risk_off', 'neutral', 'alt_season']));
@@ -127,33 +132,60 @@ describe('market_regime_v1 rule order and missing data (hand-made states)', () =
     const none = regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro: null });
     expect(none.regime).toBe('risk_on');
     expect(none.rule).toContain('TOTAL unknown (no macro data)');
-    const stale = regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro: { ...macro, stale: true } });
+    const stale = regimeOf({
+      usdt_d_state: st('falling', -5),
+      btc_d_state: st('falling', -3),
+      macro: { ...macro, stale: true },
+    });
     expect(stale.regime).toBe('risk_on');
     expect(stale.rule).toContain('is stale');
-    const noTotal = regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro: { ...macro, total_mcap_usd: null } });
+    const noTotal = regimeOf({
+      usdt_d_state: st('falling', -5),
+      btc_d_state: st('falling', -3),
+      macro: { ...macro, total_mcap_usd: null },
+    });
     expect(noTotal.regime).toBe('risk_on');
   });
 
   it('TOTAL exactly at total_rising_pct is not rising (strictly above needed)', () => {
     const total = macro.trends.total_mcap_usd['7d']!.change_pct;
     const p = manifest.params.parse({ total_rising_pct: total });
-    expect(regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro }, p).regime).toBe('risk_on');
+    expect(regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro }, p).regime).toBe(
+      'risk_on',
+    );
     const p2 = manifest.params.parse({ total_rising_pct: total - 1e-9 });
-    expect(regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro }, p2).regime).toBe('alt_season');
+    expect(regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -3), macro }, p2).regime).toBe(
+      'alt_season',
+    );
   });
 
   it('min change params: a USDT.D fall of 1.5% is ignored at min 2 (neutral); a BTC.D fall of 1.5% at min 2 gives risk_on, not alt_season', () => {
     const u = st('falling', -1.5);
-    expect(regimeOf({ usdt_d_state: u, btc_d_state: st('falling', -3), macro }, manifest.params.parse({ usdt_d_min_change_pct: 2 })).regime).toBe('neutral');
-    expect(regimeOf({ usdt_d_state: u, btc_d_state: st('falling', -3), macro }, manifest.params.parse({ usdt_d_min_change_pct: 1.5 })).regime).toBe('alt_season');
-    const r = regimeOf({ usdt_d_state: st('falling', -5), btc_d_state: st('falling', -1.5), macro }, manifest.params.parse({ btc_d_min_change_pct: 2 }));
+    expect(
+      regimeOf(
+        { usdt_d_state: u, btc_d_state: st('falling', -3), macro },
+        manifest.params.parse({ usdt_d_min_change_pct: 2 }),
+      ).regime,
+    ).toBe('neutral');
+    expect(
+      regimeOf(
+        { usdt_d_state: u, btc_d_state: st('falling', -3), macro },
+        manifest.params.parse({ usdt_d_min_change_pct: 1.5 }),
+      ).regime,
+    ).toBe('alt_season');
+    const r = regimeOf(
+      { usdt_d_state: st('falling', -5), btc_d_state: st('falling', -1.5), macro },
+      manifest.params.parse({ btc_d_min_change_pct: 2 }),
+    );
     expect(r.regime).toBe('risk_on');
     expect(r.rule).toContain('[min |change| USDT.D 0%, BTC.D 2%]');
   });
 
   it('the rationale lists the rule order and the inputs', () => {
     const r = regimeOf({ usdt_d_state: st('flat', 0.2), btc_d_state: st('flat', 0.1), macro });
-    expect(r.rationale).toContain('Rules in order: 1 USDT.D rising -> risk_off; 2 USDT.D falling + BTC.D falling + TOTAL rising -> alt_season; 3 USDT.D falling -> risk_on; 4 else neutral.');
+    expect(r.rationale).toContain(
+      'Rules in order: 1 USDT.D rising -> risk_off; 2 USDT.D falling + BTC.D falling + TOTAL rising -> alt_season; 3 USDT.D falling -> risk_on; 4 else neutral.',
+    );
     expect(r.rationale).toContain('USDT.D flat (+0.20%), bias neutral; BTC.D flat (+0.10%), bias neutral');
   });
 
@@ -161,6 +193,11 @@ describe('market_regime_v1 rule order and missing data (hand-made states)', () =
     expect(manifest.params.safeParse({ total_lookback: 'week' }).success).toBe(false);
     expect(manifest.params.safeParse({ total_rising_pct: -1 }).success).toBe(false);
     expect(manifest.params.safeParse({ alt_season: true }).success).toBe(false);
-    expect(params).toEqual({ total_lookback: '7d', total_rising_pct: 1, usdt_d_min_change_pct: 0, btc_d_min_change_pct: 0 });
+    expect(params).toEqual({
+      total_lookback: '7d',
+      total_rising_pct: 1,
+      usdt_d_min_change_pct: 0,
+      btc_d_min_change_pct: 0,
+    });
   });
 });

@@ -16,7 +16,14 @@ function realView(last: number) {
 
 const signals = signalRunner(run, params);
 
-const rangingState: ContextValue<'market_state'> = { trend: 'flat', regime: 'ranging', adx: 15, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0 };
+const rangingState: ContextValue<'market_state'> = {
+  trend: 'flat',
+  regime: 'ranging',
+  adx: 15,
+  ema_fast: 100,
+  ema_slow: 100,
+  ema_slope_pct: 0,
+};
 
 /** Independent Bollinger computation: plain loops, population variance (divide by N). */
 function bands(closes: readonly number[], period = 20, k = 2) {
@@ -69,7 +76,9 @@ describe('mean_reversion_v1 on real BTC/USDT 1h candles', () => {
     expect(s.rr).toBeCloseTo((b.mean - entry) / (entry - stop), 9);
     const depth = (b.lower - entry) / b.sd;
     expect(s.confidence).toBeCloseTo(0.5 * Math.min(1, depth / 0.5) + 0.5 * Math.min(1, (30 - rsi) / 10), 12);
-    expect(rationale).toContain('close 40786.41 is 316.26 below the lower band of BB(20, 2) 41102.67 / 41597.21 / 42091.75 (sd 247.27), RSI(14) 23.33 < 30, regime ranging');
+    expect(rationale).toContain(
+      'close 40786.41 is 316.26 below the lower band of BB(20, 2) 41102.67 / 41597.21 / 42091.75 (sd 247.27), RSI(14) 23.33 < 30, regime ranging',
+    );
     // the same bar with a stricter min_rr is skipped, with the numbers
     const strict = signals(view, { ...params, min_rr: 8 });
     expect(strict.list).toEqual([]);
@@ -81,7 +90,9 @@ describe('mean_reversion_v1 on real BTC/USDT 1h candles', () => {
     const view = realView(335);
     const r = signals(view);
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('RSI(14) 23.63, but the regime is trending and mean reversion needs ranging (any_regime false)');
+    expect(r.rationale).toContain(
+      'RSI(14) 23.63, but the regime is trending and mean reversion needs ranging (any_regime false)',
+    );
     expect(signals(view, { ...params, any_regime: true }).list).toHaveLength(1);
   });
 
@@ -132,7 +143,7 @@ describe('mean_reversion_v1 on hand-made candles', () => {
     expect(r.rationale).toContain('stop 79.10 = low 79.50 - 0.5%');
   });
 
-  it('an ATR stop uses the candles\' own ATR(14)', () => {
+  it("an ATR stop uses the candles' own ATR(14)", () => {
     const atr = indicators.atr(candles, 14).at(-1)!;
     const s = signals({ candles, market_state: rangingState }).list[0]!;
     expect(s.stop).toBeCloseTo(79.5 - 0.5 * atr, 12);
@@ -147,9 +158,14 @@ describe('mean_reversion_v1 on hand-made candles', () => {
   it('a close inside the band is no signal, whatever the RSI', () => {
     // alternating 102 / 98 ending on 98: mean 100, every deviation 2 -> population sd 2 (sample sd 2.05), bands 96 / 100 / 104
     const alt = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 102 : 98));
-    const r = signals({ candles: syntheticCandles(alt, { range: 0.5 }), market_state: rangingState }, { ...params, oversold: 99, overbought: 99.5 });
+    const r = signals(
+      { candles: syntheticCandles(alt, { range: 0.5 }), market_state: rangingState },
+      { ...params, oversold: 99, overbought: 99.5 },
+    );
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('No signal: close 98.00 is inside BB(20, 2) 96.00 / 100.00 / 104.00 (sd 2.00), RSI(14)');
+    expect(r.rationale).toContain(
+      'No signal: close 98.00 is inside BB(20, 2) 96.00 / 100.00 / 104.00 (sd 2.00), RSI(14)',
+    );
   });
 });
 
@@ -158,7 +174,10 @@ describe('mean_reversion_v1 edge cases', () => {
     const r = signals({ candles: sampleCandles({ to: 19 }), market_state: rangingState });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('not enough data: need 20 candles, have 19');
-    const r2 = signals({ candles: sampleCandles({ to: 25 }), market_state: rangingState }, { ...params, rsi_period: 30 });
+    const r2 = signals(
+      { candles: sampleCandles({ to: 25 }), market_state: rangingState },
+      { ...params, rsi_period: 30 },
+    );
     expect(r2.rationale).toContain('not enough data: need 31 candles, have 25');
   });
 
@@ -166,7 +185,9 @@ describe('mean_reversion_v1 edge cases', () => {
     const candles = syntheticCandles(new Array(60).fill(100));
     const out = run({ candles, market_state: rangingState }, { ...params, allow_short: true }, sdk);
     expect(out.outputs.signals).toEqual([]);
-    expect(out.rationale).toBe('No signal: close 100.00 is inside BB(20, 2) 100.00 / 100.00 / 100.00 (sd 0.00), RSI(14) 100.00.');
+    expect(out.rationale).toBe(
+      'No signal: close 100.00 is inside BB(20, 2) 100.00 / 100.00 / 100.00 (sd 0.00), RSI(14) 100.00.',
+    );
     expect(contextKeys.signals.schema.array().safeParse(out.outputs.signals).success).toBe(true);
   });
 

@@ -7,7 +7,13 @@ const sdk = { indicators };
 type Liq = ContextValue<'liquidity'>;
 
 function liq(over: Partial<Liq> = {}): Liq {
-  return contextKeys.liquidity.schema.parse({ avg_quote_volume: 25_000_000, spread_proxy_pct: 0.02, tier: 'high', category: 'major', ...over });
+  return contextKeys.liquidity.schema.parse({
+    avg_quote_volume: 25_000_000,
+    spread_proxy_pct: 0.02,
+    tier: 'high',
+    category: 'major',
+    ...over,
+  });
 }
 
 function verdict(liquidity: Liq, p = params) {
@@ -75,7 +81,9 @@ describe('min_liquidity_v1', () => {
     const p = manifest.params.parse({ min_avg_quote_volume: 50_000_000, max_spread_proxy_pct: 0.01 });
     const v = verdict(liq(), p);
     expect(v.allow).toBe(false);
-    expect(v.reason).toBe('block: average quote volume 25,000,000 below minimum 50,000,000; spread proxy 0.02% above maximum 0.01%');
+    expect(v.reason).toBe(
+      'block: average quote volume 25,000,000 below minimum 50,000,000; spread proxy 0.02% above maximum 0.01%',
+    );
   });
 
   it('params: defaults, strict, ranges, tier names', () => {

@@ -15,20 +15,37 @@ function ideas(signals: Signal[], p = params) {
 }
 
 const long = (over: Partial<Signal> = {}): Signal => ({
-  source: 'a', direction: 'long', setup: 's', entry: 100, stop: 95, targets: [110, 115], rr: 2, confidence: 0.6, ...over,
+  source: 'a',
+  direction: 'long',
+  setup: 's',
+  entry: 100,
+  stop: 95,
+  targets: [110, 115],
+  rr: 2,
+  confidence: 0.6,
+  ...over,
 });
 
 describe('n_of_m_v1', () => {
   it('turns the real 2024-01-26 10:00 breakout signal into an idea with the same levels', () => {
     const candles = sampleCandles({ from: 311, to: 611 });
     const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
-    const sig = breakout.run({ candles, market_state: ctx.market_state!, volatility: ctx.volatility! }, breakout.manifest.params.parse({}), sdk)
-      .outputs.signals!;
+    const sig = breakout.run(
+      { candles, market_state: ctx.market_state!, volatility: ctx.volatility! },
+      breakout.manifest.params.parse({}),
+      sdk,
+    ).outputs.signals!;
     expect(sig).toHaveLength(1);
     const { list } = ideas([{ ...sig[0]!, source: 'breakout_v1' }]);
     expect(list).toHaveLength(1);
     const idea = list[0]!;
-    expect(idea).toMatchObject({ direction: 'long', entry: sig[0]!.entry, stop: sig[0]!.stop, targets: sig[0]!.targets, confirmations: ['breakout_v1'] });
+    expect(idea).toMatchObject({
+      direction: 'long',
+      entry: sig[0]!.entry,
+      stop: sig[0]!.stop,
+      targets: sig[0]!.targets,
+      confirmations: ['breakout_v1'],
+    });
     expect(idea.rr).toBeCloseTo(2, 9);
     expect(idea.score).toBeCloseTo(sig[0]!.confidence, 12);
   });

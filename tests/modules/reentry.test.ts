@@ -38,15 +38,32 @@ const openPos = (over: Partial<Open> = {}): Open => ({
   take_profits_left: 2,
   ...over,
 });
-const positions = (recent_closed: Closed[], open: Open[] = []): Positions => contextKeys.positions.schema.parse({ open, recent_closed });
+const positions = (recent_closed: Closed[], open: Open[] = []): Positions =>
+  contextKeys.positions.schema.parse({ open, recent_closed });
 
-const upState: ContextValue<'market_state'> = { trend: 'up', regime: 'trending', adx: 25, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0.5 };
+const upState: ContextValue<'market_state'> = {
+  trend: 'up',
+  regime: 'trending',
+  adx: 25,
+  ema_fast: 100,
+  ema_slow: 100,
+  ema_slope_pct: 0.5,
+};
 const downState: ContextValue<'market_state'> = { ...upState, trend: 'down' };
 const vol2: ContextValue<'volatility'> = { atr: 2, atr_pct: 2, band: 'high' };
 /** 20 hourly candles 00:00 .. 19:00, the last close 105. */
 const candles = syntheticCandles([...new Array(19).fill(100), 105]);
 
-const view = (recent: Closed[], over: { open?: Open[]; market_state?: ContextValue<'market_state'>; volatility?: ContextValue<'volatility'>; candles?: ContextValue<'candles'>; symbol?: string } = {}) => ({
+const view = (
+  recent: Closed[],
+  over: {
+    open?: Open[];
+    market_state?: ContextValue<'market_state'>;
+    volatility?: ContextValue<'volatility'>;
+    candles?: ContextValue<'candles'>;
+    symbol?: string;
+  } = {},
+) => ({
   positions: positions(recent, over.open ?? []),
   candles: over.candles ?? candles,
   volatility: over.volatility ?? vol2,
@@ -63,7 +80,13 @@ describe('reentry_v1 manifest and params', () => {
   });
 
   it('params: defaults, bounds and strictness', () => {
-    expect(params).toEqual({ max_bars_since_stop: 24, stop_atr_mult: 1.5, targets_r: [2, 3], full_reclaim_atr: 1, full_adx: 50 });
+    expect(params).toEqual({
+      max_bars_since_stop: 24,
+      stop_atr_mult: 1.5,
+      targets_r: [2, 3],
+      full_reclaim_atr: 1,
+      full_adx: 50,
+    });
     for (const bad of [
       { max_bars_since_stop: 0 },
       { max_bars_since_stop: 1001 },
@@ -86,7 +109,9 @@ describe('reentry_v1 on hand-made candles', () => {
     const r = signals(view([stopped()]));
     // stop = 105 - 1.5 x 2 = 102; R = 3; targets 111, 114; reclaim (105 - 104) / 2 = 0.5 ATR
     // confidence = 0.5 x 25/50 + 0.5 x min(1, 0.5 / 1) = 0.5
-    expect(r.list).toEqual([{ direction: 'long', setup: 'reentry', entry: 105, stop: 102, targets: [111, 114], rr: 2, confidence: 0.5 }]);
+    expect(r.list).toEqual([
+      { direction: 'long', setup: 'reentry', entry: 105, stop: 102, targets: [111, 114], rr: 2, confidence: 0.5 },
+    ]);
     expect(r.rationale).toBe(
       'Re-entry: BTC/USDT long #7 (entry 104.00) stopped at 2024-01-01T16:30:00.000Z, 3 bars ago (max 24); trend up and the last close 105.00 is back above that entry by 1.00 (0.50 ATR): ' +
         'long entry 105.00, stop 102.00 = entry - 1.5 x ATR 2.00 (R 3.00), targets 111.00, 114.00 at 2R, 3R, rr 2, confidence 0.50 (ADX 25.00/50, reclaim 0.50/1 ATR).',
@@ -104,32 +129,51 @@ describe('reentry_v1 on hand-made candles', () => {
   it('targets_r is sorted and the first is rr; stop_atr_mult scales the stop', () => {
     const r = signals(view([stopped()]), manifest.params.parse({ targets_r: [3, 1.5], stop_atr_mult: 1 }));
     // stop 103, R 2, targets 108, 111
-    expect(r.list).toEqual([{ direction: 'long', setup: 'reentry', entry: 105, stop: 103, targets: [108, 111], rr: 1.5, confidence: 0.5 }]);
+    expect(r.list).toEqual([
+      { direction: 'long', setup: 'reentry', entry: 105, stop: 103, targets: [108, 111], rr: 1.5, confidence: 0.5 },
+    ]);
   });
 
   it('stopped short, trend down, close back below entry: the mirror', () => {
     const c = syntheticCandles([...new Array(19).fill(100), 95]);
     const r = signals(view([stopped({ side: 'short', entry: 96 })], { candles: c, market_state: downState }));
     // stop = 95 + 3 = 98; R = 3; targets 89, 86; reclaim 0.5 ATR
-    expect(r.list).toEqual([{ direction: 'short', setup: 'reentry', entry: 95, stop: 98, targets: [89, 86], rr: 2, confidence: 0.5 }]);
-    expect(r.rationale).toContain('trend down and the last close 95.00 is back below that entry by 1.00 (0.50 ATR): short entry 95.00, stop 98.00 = entry + 1.5 x ATR 2.00');
+    expect(r.list).toEqual([
+      { direction: 'short', setup: 'reentry', entry: 95, stop: 98, targets: [89, 86], rr: 2, confidence: 0.5 },
+    ]);
+    expect(r.rationale).toContain(
+      'trend down and the last close 95.00 is back below that entry by 1.00 (0.50 ATR): short entry 95.00, stop 98.00 = entry + 1.5 x ATR 2.00',
+    );
   });
 
   it('no history, or only other symbols: no signal', () => {
     expect(signals(view([])).list).toEqual([]);
-    expect(signals(view([])).rationale).toBe('No signal: no closed position on BTC/USDT in the history, so nothing to re-enter.');
-    expect(signals(view([stopped({ symbol: 'ETH/USDT' })])).rationale).toBe('No signal: no closed position on BTC/USDT in the history, so nothing to re-enter.');
+    expect(signals(view([])).rationale).toBe(
+      'No signal: no closed position on BTC/USDT in the history, so nothing to re-enter.',
+    );
+    expect(signals(view([stopped({ symbol: 'ETH/USDT' })])).rationale).toBe(
+      'No signal: no closed position on BTC/USDT in the history, so nothing to re-enter.',
+    );
   });
 
   it('the newest close must be a stop-out (a take-profit, a manual close or an unknown reason is not)', () => {
     for (const reason of ['take_profit', 'close', 'emergency_close']) {
       const r = signals(view([stopped({ close_reason: reason })]));
       expect(r.list).toEqual([]);
-      expect(r.rationale).toBe(`No signal: the newest closed BTC/USDT long #7 (entry 104.00) closed at 2024-01-01T16:30:00.000Z by ${reason}, not by its stop (stop_loss).`);
+      expect(r.rationale).toBe(
+        `No signal: the newest closed BTC/USDT long #7 (entry 104.00) closed at 2024-01-01T16:30:00.000Z by ${reason}, not by its stop (stop_loss).`,
+      );
     }
-    expect(signals(view([stopped({ close_reason: null })])).rationale).toContain('by an unknown reason, not by its stop');
+    expect(signals(view([stopped({ close_reason: null })])).rationale).toContain(
+      'by an unknown reason, not by its stop',
+    );
     // an older stop-out behind a newer take-profit does not count
-    const r = signals(view([stopped({ position_id: 6 }), stopped({ position_id: 9, closed_at: at(17.5), close_reason: 'take_profit', realized_pnl: 8 })]));
+    const r = signals(
+      view([
+        stopped({ position_id: 6 }),
+        stopped({ position_id: 9, closed_at: at(17.5), close_reason: 'take_profit', realized_pnl: 8 }),
+      ]),
+    );
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('#9');
   });
@@ -140,13 +184,19 @@ describe('reentry_v1 on hand-made candles', () => {
     expect(signals(v, manifest.params.parse({ max_bars_since_stop: 4 })).list).toHaveLength(1);
     const r = signals(v, manifest.params.parse({ max_bars_since_stop: 3 }));
     expect(r.list).toEqual([]);
-    expect(r.rationale).toBe('No signal: BTC/USDT long #7 (entry 104.00) was stopped at 2024-01-01T16:00:00.000Z, 4 bars ago, more than max_bars_since_stop 3.');
+    expect(r.rationale).toBe(
+      'No signal: BTC/USDT long #7 (entry 104.00) was stopped at 2024-01-01T16:00:00.000Z, 4 bars ago, more than max_bars_since_stop 3.',
+    );
     // a stop inside the newest candle is 0 bars ago
-    expect(signals(view([stopped({ closed_at: at(19.5) })])).rationale).toContain('stopped at 2024-01-01T19:30:00.000Z, 0 bars ago (max 24)');
+    expect(signals(view([stopped({ closed_at: at(19.5) })])).rationale).toContain(
+      'stopped at 2024-01-01T19:30:00.000Z, 0 bars ago (max 24)',
+    );
   });
 
   it('a stop before the first candle in view is not known to be recent', () => {
-    const r = signals(view([stopped({ opened_at: '2023-12-31T01:00:00.000Z', closed_at: '2023-12-31T20:00:00.000Z' })]));
+    const r = signals(
+      view([stopped({ opened_at: '2023-12-31T01:00:00.000Z', closed_at: '2023-12-31T20:00:00.000Z' })]),
+    );
     expect(r.list).toEqual([]);
     expect(r.rationale).toBe(
       'No signal: BTC/USDT long #7 (entry 104.00) was stopped at 2023-12-31T20:00:00.000Z, before the first candle in view (at least 20 bars ago), so it is not known to be within max_bars_since_stop 24.',
@@ -175,23 +225,33 @@ describe('reentry_v1 on hand-made candles', () => {
   it('price must be back beyond the stopped entry (equal is not enough); both misses are named', () => {
     const r = signals(view([stopped({ entry: 105 })]));
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('but the setup has not re-confirmed: the last close 105.00 is not back above the stopped entry 105.00 (0.00 ATR).');
+    expect(r.rationale).toContain(
+      'but the setup has not re-confirmed: the last close 105.00 is not back above the stopped entry 105.00 (0.00 ATR).',
+    );
     const both = signals(view([stopped({ entry: 108 })], { market_state: { ...upState, trend: 'flat' } }));
-    expect(both.rationale).toContain('the trend is flat, a long re-entry needs up; the last close 105.00 is not back above the stopped entry 108.00 (-1.50 ATR)');
+    expect(both.rationale).toContain(
+      'the trend is flat, a long re-entry needs up; the last close 105.00 is not back above the stopped entry 108.00 (-1.50 ATR)',
+    );
     // a short re-entry with the close above its entry
     const short = signals(view([stopped({ side: 'short', entry: 104 })], { market_state: downState }));
     expect(short.rationale).toContain('the last close 105.00 is not back below the stopped entry 104.00 (-0.50 ATR)');
   });
 
   it('ATR 0 or a stop below zero gives no signal', () => {
-    expect(signals(view([stopped()], { volatility: { atr: 0, atr_pct: 0, band: 'low' } })).rationale).toContain('but ATR is 0, so no ATR stop can be set');
+    expect(signals(view([stopped()], { volatility: { atr: 0, atr_pct: 0, band: 'low' } })).rationale).toContain(
+      'but ATR is 0, so no ATR stop can be set',
+    );
     const r = signals(view([stopped()], { volatility: { atr: 100, atr_pct: 95, band: 'high' } }));
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('the stop -45.00 does not give a positive risk and positive targets from entry 105.00');
+    expect(r.rationale).toContain(
+      'the stop -45.00 does not give a positive risk and positive targets from entry 105.00',
+    );
   });
 
   it('no candles: not enough data', () => {
-    expect(signals(view([stopped()], { candles: syntheticCandles([]) })).rationale).toBe('No signal: not enough data: need 1 candles, have 0 (the last close).');
+    expect(signals(view([stopped()], { candles: syntheticCandles([]) })).rationale).toBe(
+      'No signal: not enough data: need 1 candles, have 0 (the last close).',
+    );
   });
 });
 
@@ -204,7 +264,13 @@ describe('reentry_v1 on real BTC/USDT 1h candles', () => {
     // a long filled at the 15:00 candle's close, stopped at 41750 when the 18:00 candle's low 41745.26 went through it
     const i18 = c.ts.findIndex((t) => iso(t) === '2024-01-27T18:00:00.000Z');
     expect(c.low[i18]).toBe(41745.26);
-    const pos = stopped({ position_id: 31, entry: 41814, opened_at: '2024-01-27T16:00:00.000Z', closed_at: '2024-01-27T18:20:00.000Z', realized_pnl: -6.4 });
+    const pos = stopped({
+      position_id: 31,
+      entry: 41814,
+      opened_at: '2024-01-27T16:00:00.000Z',
+      closed_at: '2024-01-27T18:20:00.000Z',
+      realized_pnl: -6.4,
+    });
     const r = signals({ ...v, positions: positions([pos]), symbol: 'BTC/USDT' });
     expect(r.list).toHaveLength(1);
     const s = r.list[0]!;
@@ -222,17 +288,31 @@ describe('reentry_v1 on real BTC/USDT 1h candles', () => {
     const reclaim = (entry - 41814) / atr; // about 2 ATR: the reclaim half is full
     expect(reclaim).toBeGreaterThan(1);
     expect(s.confidence).toBeCloseTo(0.5 * Math.min(1, v.market_state.adx / 50) + 0.5, 12);
-    expect(r.rationale).toContain('BTC/USDT long #31 (entry 41814.00) stopped at 2024-01-27T18:20:00.000Z, 3 bars ago (max 24); trend up and the last close 42150.59 is back above that entry by 336.59 (2.01 ATR)');
+    expect(r.rationale).toContain(
+      'BTC/USDT long #31 (entry 41814.00) stopped at 2024-01-27T18:20:00.000Z, 3 bars ago (max 24); trend up and the last close 42150.59 is back above that entry by 336.59 (2.01 ATR)',
+    );
     expect(r.rationale).toContain('stop 41898.85 = entry - 1.5 x ATR 167.82');
     // with max_bars_since_stop 2 the same stop is too old (19:00, 20:00, 21:00 = 3 bars)
-    expect(signals({ ...v, positions: positions([pos]), symbol: 'BTC/USDT' }, manifest.params.parse({ max_bars_since_stop: 2 })).rationale).toContain('3 bars ago, more than max_bars_since_stop 2');
+    expect(
+      signals(
+        { ...v, positions: positions([pos]), symbol: 'BTC/USDT' },
+        manifest.params.parse({ max_bars_since_stop: 2 }),
+      ).rationale,
+    ).toContain('3 bars ago, more than max_bars_since_stop 2');
   });
 
   it('re-enters short on 2024-01-18 20:00 UTC after a short from 41948.99 was stopped at 17:40', () => {
     const v = realView(428);
     expect(new Date(v.candles.ts.at(-1)!).toISOString()).toBe('2024-01-18T20:00:00.000Z');
     expect(v.market_state.trend).toBe('down');
-    const pos = stopped({ position_id: 32, side: 'short', entry: 41948.99, opened_at: '2024-01-18T17:00:00.000Z', closed_at: '2024-01-18T17:40:00.000Z', realized_pnl: -9.1 });
+    const pos = stopped({
+      position_id: 32,
+      side: 'short',
+      entry: 41948.99,
+      opened_at: '2024-01-18T17:00:00.000Z',
+      closed_at: '2024-01-18T17:40:00.000Z',
+      realized_pnl: -9.1,
+    });
     const r = signals({ ...v, positions: positions([pos]), symbol: 'BTC/USDT' });
     expect(r.list).toHaveLength(1);
     const s = r.list[0]!;
@@ -244,23 +324,39 @@ describe('reentry_v1 on real BTC/USDT 1h candles', () => {
     expect(s.stop).toBeCloseTo(entry + R, 9);
     expect(s.targets[0]).toBeCloseTo(entry - 2 * R, 9);
     expect(s.targets[1]).toBeCloseTo(entry - 3 * R, 9);
-    expect(s.confidence).toBeCloseTo(0.5 * Math.min(1, v.market_state.adx / 50) + 0.5 * Math.min(1, (41948.99 - entry) / atr), 12);
+    expect(s.confidence).toBeCloseTo(
+      0.5 * Math.min(1, v.market_state.adx / 50) + 0.5 * Math.min(1, (41948.99 - entry) / atr),
+      12,
+    );
     expect(r.rationale).toContain('stopped at 2024-01-18T17:40:00.000Z, 3 bars ago (max 24); trend down');
     // while a BTC short is still open there is nothing to re-enter
-    const withOpen = signals({ ...v, positions: positions([pos], [openPos({ side: 'short', entry: 41022.32, stop: 41500 })]), symbol: 'BTC/USDT' });
+    const withOpen = signals({
+      ...v,
+      positions: positions([pos], [openPos({ side: 'short', entry: 41022.32, stop: 41500 })]),
+      symbol: 'BTC/USDT',
+    });
     expect(withOpen.list).toEqual([]);
   });
 
   it('a real long stopped in a down-trending hour does not re-enter', () => {
     const v = realView(428); // trend down
-    const pos = stopped({ position_id: 33, entry: 40700, opened_at: '2024-01-18T18:00:00.000Z', closed_at: '2024-01-18T19:10:00.000Z' });
+    const pos = stopped({
+      position_id: 33,
+      entry: 40700,
+      opened_at: '2024-01-18T18:00:00.000Z',
+      closed_at: '2024-01-18T19:10:00.000Z',
+    });
     const r = signals({ ...v, positions: positions([pos]), symbol: 'BTC/USDT' });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('but the setup has not re-confirmed: the trend is down, a long re-entry needs up');
   });
 
   it('is deterministic and does not mutate its input', () => {
-    const v = { ...realView(645), positions: positions([stopped({ entry: 41814, closed_at: '2024-01-27T18:20:00.000Z' })]), symbol: 'BTC/USDT' };
+    const v = {
+      ...realView(645),
+      positions: positions([stopped({ entry: 41814, closed_at: '2024-01-27T18:20:00.000Z' })]),
+      symbol: 'BTC/USDT',
+    };
     const before = JSON.stringify(v);
     const a = run(v, params, sdk);
     expect(run(v, params, sdk)).toEqual(a);
@@ -280,10 +376,27 @@ describe('reentry_v1 on a long history: bars since the stop are counted without 
       const side = compared % 3 === 0 ? 'short' : 'long';
       // the stopped entry a little on the far side of the last close, so re-entries happen
       const c = all.close[end - 1]!;
-      const pos = stopped({ side, entry: side === 'long' ? c * 0.995 : c * 1.005, opened_at: iso(closedAt - 5 * HOUR), closed_at: iso(closedAt) });
+      const pos = stopped({
+        side,
+        entry: side === 'long' ? c * 0.995 : c * 1.005,
+        opened_at: iso(closedAt - 5 * HOUR),
+        closed_at: iso(closedAt),
+      });
       const state = side === 'long' ? upState : downState;
-      const long = signals(view([pos], { candles: sliceCandles(all, 0, end), market_state: state, volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' } }));
-      const short = signals(view([pos], { candles: sliceCandles(all, at, end), market_state: state, volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' } }));
+      const long = signals(
+        view([pos], {
+          candles: sliceCandles(all, 0, end),
+          market_state: state,
+          volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' },
+        }),
+      );
+      const short = signals(
+        view([pos], {
+          candles: sliceCandles(all, at, end),
+          market_state: state,
+          volatility: { atr: c * 0.004, atr_pct: 0.4, band: 'normal' },
+        }),
+      );
       expect(long).toEqual(short);
       const bars = all.ts.slice(0, end).filter((t) => t >= closedAt).length; // independent count
       expect(bars).toBe(compared % 2 === 0 ? ago : ago - 1);

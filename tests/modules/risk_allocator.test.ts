@@ -12,8 +12,16 @@ const sdk = { indicators };
 const P = (over: Record<string, unknown>) => manifest.params.parse(over);
 
 const runInfo = (risk_profile: Profile): ContextValue<'run'> => ({
-  run_id: '3f0c6a1e-8d9b-4c7a-9e2f-1b2c3d4e5f60', pipeline_id: 'p', strategy_id: null, system_mode: 'TEST', operational_mode: 'observe',
-  risk_profile, exchange: 'binance', timeframe: '1h', as_of: '2024-01-26T10:00:00Z', trigger: 'cli',
+  run_id: '3f0c6a1e-8d9b-4c7a-9e2f-1b2c3d4e5f60',
+  pipeline_id: 'p',
+  strategy_id: null,
+  system_mode: 'TEST',
+  operational_mode: 'observe',
+  risk_profile,
+  exchange: 'binance',
+  timeframe: '1h',
+  as_of: '2024-01-26T10:00:00Z',
+  trigger: 'cli',
 });
 function view(o: { regime?: Regime; category?: string; tier?: Tier; profile?: Profile } = {}): View {
   const category = o.category ?? 'major';
@@ -21,8 +29,16 @@ function view(o: { regime?: Regime; category?: string; tier?: Tier; profile?: Pr
     market_regime: { regime: o.regime ?? 'neutral', rule: 'test' },
     liquidity: { avg_quote_volume: 1e6, spread_proxy_pct: 0.05, tier: o.tier ?? 'high', category },
     instrument: {
-      exchange: 'binance', symbol: 'X/USDT', base: 'X', quote: 'USDT', category,
-      price_precision: 2, amount_precision: 5, tick_size: 0.01, min_qty: null, min_notional: null,
+      exchange: 'binance',
+      symbol: 'X/USDT',
+      base: 'X',
+      quote: 'USDT',
+      category,
+      price_precision: 2,
+      amount_precision: 5,
+      tick_size: 0.01,
+      min_qty: null,
+      min_notional: null,
     },
     run: runInfo(o.profile ?? 'medium'),
   };
@@ -37,14 +53,26 @@ describe('risk_allocator_v1 defaults', () => {
     expect(allocate(view({ profile: 'low' })).rp.risk_per_trade_pct).toBe(0.5);
     expect(allocate(view({ profile: 'high' })).rp.risk_per_trade_pct).toBe(2);
     const { rp, rationale } = allocate(view({ profile: 'medium' }));
-    expect(rp).toEqual({ multiplier: 1, risk_per_trade_pct: 1, max_positions: 5, category_cap_pct: 5, rules_applied: [] });
+    expect(rp).toEqual({
+      multiplier: 1,
+      risk_per_trade_pct: 1,
+      max_positions: 5,
+      category_cap_pct: 5,
+      rules_applied: [],
+    });
     expect(rationale).toContain('Risk profile medium: base 1% per trade');
     expect(rationale).toContain('no rule matched');
   });
 
   it('risk_off on a major: 0.25x and at most 2 positions', () => {
     const { rp, rationale } = allocate(view({ regime: 'risk_off', category: 'major', profile: 'high' }));
-    expect(rp).toEqual({ multiplier: 0.25, risk_per_trade_pct: 0.5, max_positions: 2, category_cap_pct: 5, rules_applied: ['risk_off'] });
+    expect(rp).toEqual({
+      multiplier: 0.25,
+      risk_per_trade_pct: 0.5,
+      max_positions: 2,
+      category_cap_pct: 5,
+      rules_applied: ['risk_off'],
+    });
     expect(rationale).toContain('2% x 0.25 = 0.5% per trade');
   });
 
@@ -57,12 +85,20 @@ describe('risk_allocator_v1 defaults', () => {
   });
 
   it('alt_season on an alt: 1.0x, listed; not on a major', () => {
-    expect(allocate(view({ regime: 'alt_season', category: 'alt' })).rp).toMatchObject({ multiplier: 1, risk_per_trade_pct: 1, rules_applied: ['alt_season_alts'] });
+    expect(allocate(view({ regime: 'alt_season', category: 'alt' })).rp).toMatchObject({
+      multiplier: 1,
+      risk_per_trade_pct: 1,
+      rules_applied: ['alt_season_alts'],
+    });
     expect(allocate(view({ regime: 'alt_season', category: 'major' })).rp.rules_applied).toEqual([]);
   });
 
   it('low liquidity tier: 0.5x, combined multiplicatively with risk_off (0.25 x 0.5 = 0.125)', () => {
-    expect(allocate(view({ tier: 'low' })).rp).toMatchObject({ multiplier: 0.5, risk_per_trade_pct: 0.5, rules_applied: ['low_liquidity'] });
+    expect(allocate(view({ tier: 'low' })).rp).toMatchObject({
+      multiplier: 0.5,
+      risk_per_trade_pct: 0.5,
+      rules_applied: ['low_liquidity'],
+    });
     expect(allocate(view({ tier: 'medium' })).rp.rules_applied).toEqual([]);
     const { rp } = allocate(view({ regime: 'risk_off', tier: 'low', profile: 'low' }));
     expect(rp.multiplier).toBe(0.125);
@@ -80,17 +116,27 @@ describe('risk_allocator_v1 configured rules', () => {
       rules: [
         { id: 'r1', when: { regime: ['risk_on'] }, multiplier: 1.5, max_positions: 4 },
         { id: 'skip', when: { regime: ['risk_off'] }, multiplier: 0 },
-        { id: 'r2', when: { category: ['alt'], liquidity_tier: ['medium', 'low'] }, multiplier: 0.8, category_cap_pct: 3 },
+        {
+          id: 'r2',
+          when: { category: ['alt'], liquidity_tier: ['medium', 'low'] },
+          multiplier: 0.8,
+          category_cap_pct: 3,
+        },
         { id: 'r3', when: {}, max_positions: 5, category_cap_pct: 4 },
       ],
     });
-    const { rp, rationale } = allocate(view({ regime: 'risk_on', category: 'alt', tier: 'medium', profile: 'medium' }), p);
+    const { rp, rationale } = allocate(
+      view({ regime: 'risk_on', category: 'alt', tier: 'medium', profile: 'medium' }),
+      p,
+    );
     expect(rp.rules_applied).toEqual(['r1', 'r2', 'r3']);
     expect(rp.multiplier).toBeCloseTo(1.2, 12); // 1.5 x 0.8
     expect(rp.risk_per_trade_pct).toBeCloseTo(1.2, 12);
     expect(rp.max_positions).toBe(4); // min(6, 4, 5)
     expect(rp.category_cap_pct).toBe(3); // min(8, 3, 4)
-    expect(rationale).toContain('rules applied in order: r1 (x1.5, max_positions <= 4); r2 (x0.8, category cap <= 3%); r3 (max_positions <= 5, category cap <= 4%)');
+    expect(rationale).toContain(
+      'rules applied in order: r1 (x1.5, max_positions <= 4); r2 (x0.8, category cap <= 3%); r3 (max_positions <= 5, category cap <= 4%)',
+    );
   });
 
   it('every condition must hold: a rule with a non-matching tier does not apply', () => {
@@ -126,11 +172,28 @@ describe('risk_allocator_v1 configured rules', () => {
   });
 
   it('params: defaults and validation', () => {
-    expect(params).toMatchObject({ low_risk_pct: 0.5, medium_risk_pct: 1, high_risk_pct: 2, max_multiplier: 1, max_positions: 5, category_cap_pct: 5 });
+    expect(params).toMatchObject({
+      low_risk_pct: 0.5,
+      medium_risk_pct: 1,
+      high_risk_pct: 2,
+      max_multiplier: 1,
+      max_positions: 5,
+      category_cap_pct: 5,
+    });
     expect(params.rules).toEqual(defaultRules);
-    expect(params.rules.map((r) => r.id)).toEqual(['risk_off', 'risk_off_non_major', 'alt_season_alts', 'low_liquidity']);
+    expect(params.rules.map((r) => r.id)).toEqual([
+      'risk_off',
+      'risk_off_non_major',
+      'alt_season_alts',
+      'low_liquidity',
+    ]);
     const bad = [
-      { rules: [{ id: 'a', when: {} }, { id: 'a', when: {} }] }, // duplicate ids
+      {
+        rules: [
+          { id: 'a', when: {} },
+          { id: 'a', when: {} },
+        ],
+      }, // duplicate ids
       { rules: [{ id: 'a', when: { regime: ['bear'] } }] }, // unknown regime
       { rules: [{ id: 'a', when: { tier: ['low'] } }] }, // unknown condition (strict)
       { rules: [{ id: 'a', multiplier: 2.5 }] }, // multiplier > 2
@@ -150,7 +213,11 @@ describe('risk_allocator_v1 properties', () => {
   const rule = fc.record({
     id: fc.string({ minLength: 1, maxLength: 6 }),
     when: fc.record(
-      { regime: fc.subarray([...regimes], { minLength: 1 }), category: fc.subarray([...cats], { minLength: 1 }), liquidity_tier: fc.subarray([...tiers], { minLength: 1 }) },
+      {
+        regime: fc.subarray([...regimes], { minLength: 1 }),
+        category: fc.subarray([...cats], { minLength: 1 }),
+        liquidity_tier: fc.subarray([...tiers], { minLength: 1 }),
+      },
       { requiredKeys: [] },
     ),
     multiplier: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
@@ -165,7 +232,10 @@ describe('risk_allocator_v1 properties', () => {
     tier: fc.constantFrom(...tiers),
     category: fc.constantFrom(...cats),
   });
-  const matches = (r: { when: { regime?: string[]; category?: string[]; liquidity_tier?: string[] } }, a: { regime: string; category: string; tier: string }) =>
+  const matches = (
+    r: { when: { regime?: string[]; category?: string[]; liquidity_tier?: string[] } },
+    a: { regime: string; category: string; tier: string },
+  ) =>
     (r.when.regime === undefined || r.when.regime.includes(a.regime)) &&
     (r.when.category === undefined || r.when.category.includes(a.category)) &&
     (r.when.liquidity_tier === undefined || r.when.liquidity_tier.includes(a.tier));
@@ -179,13 +249,22 @@ describe('risk_allocator_v1 properties', () => {
         const mults = a.rules.map((r) => r.multiplier).filter((m): m is number => m !== undefined);
         const boosts = mults.filter((m) => m > 1);
         // Several boosting rules compound; the bound is then the product of the boosts.
-        const bound = a.base * Math.min(a.max_multiplier, boosts.reduce((x, m) => x * m, 1));
+        const bound =
+          a.base *
+          Math.min(
+            a.max_multiplier,
+            boosts.reduce((x, m) => x * m, 1),
+          );
         expect(rp.risk_per_trade_pct).toBeLessThanOrEqual(bound * (1 + 1e-12));
-        if (boosts.length <= 1) expect(rp.risk_per_trade_pct).toBeLessThanOrEqual(a.base * Math.max(1, ...mults) * (1 + 1e-12));
+        if (boosts.length <= 1)
+          expect(rp.risk_per_trade_pct).toBeLessThanOrEqual(a.base * Math.max(1, ...mults) * (1 + 1e-12));
         const matching = a.rules.filter((r) => matches(r, { ...a }));
         expect(rp.rules_applied).toEqual(matching.map((r) => r.id));
         if (matching.some((r) => r.multiplier === 0)) expect(rp.risk_per_trade_pct).toBe(0);
-        const expectedMult = Math.min(a.max_multiplier, matching.reduce((x, r) => x * (r.multiplier ?? 1), 1));
+        const expectedMult = Math.min(
+          a.max_multiplier,
+          matching.reduce((x, r) => x * (r.multiplier ?? 1), 1),
+        );
         expect(rp.multiplier).toBeCloseTo(expectedMult, 12);
         expect(rp.max_positions).toBe(Math.min(5, ...matching.map((r) => r.max_positions ?? 5)));
       }),
@@ -195,12 +274,18 @@ describe('risk_allocator_v1 properties', () => {
 
   it('with the default rules, risk_off on a non-major is always 0 and never above base anywhere', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...regimes), fc.constantFrom(...tiers), fc.constantFrom('major', 'alt', 'stable', 'meme'), fc.constantFrom<Profile>('low', 'medium', 'high'), (regime, tier, category, profile) => {
-        const { rp } = allocate(view({ regime, tier, category, profile }));
-        const base = { low: 0.5, medium: 1, high: 2 }[profile];
-        expect(rp.risk_per_trade_pct).toBeLessThanOrEqual(base);
-        if (regime === 'risk_off' && category !== 'major') expect(rp.risk_per_trade_pct).toBe(0);
-      }),
+      fc.property(
+        fc.constantFrom(...regimes),
+        fc.constantFrom(...tiers),
+        fc.constantFrom('major', 'alt', 'stable', 'meme'),
+        fc.constantFrom<Profile>('low', 'medium', 'high'),
+        (regime, tier, category, profile) => {
+          const { rp } = allocate(view({ regime, tier, category, profile }));
+          const base = { low: 0.5, medium: 1, high: 2 }[profile];
+          expect(rp.risk_per_trade_pct).toBeLessThanOrEqual(base);
+          if (regime === 'risk_off' && category !== 'major') expect(rp.risk_per_trade_pct).toBe(0);
+        },
+      ),
     );
   });
 });

@@ -53,21 +53,30 @@ describe('risk_off_alt_blocker_v1', () => {
   it('risk_off still allows a major', () => {
     const v = verdict({ market_regime: regime('risk_off'), instrument: BTC });
     expect(v.allow).toBe(true);
-    expect(v.reason).toBe(`allow: regime risk_off (rule: ${RULE}), but BTC/USDT category major is in the categories allowed during risk_off [major]`);
+    expect(v.reason).toBe(
+      `allow: regime risk_off (rule: ${RULE}), but BTC/USDT category major is in the categories allowed during risk_off [major]`,
+    );
   });
 
-  it.each<Regime>(['risk_on', 'neutral', 'alt_season'])('%s allows alts and says the rule only acts in risk_off', (r) => {
-    const v = verdict({ market_regime: regime(r, `rule for ${r}`), instrument: SOL });
-    expect(v.allow).toBe(true);
-    expect(v.reason).toBe(`allow: regime ${r} (rule: rule for ${r}); alts are blocked only in risk_off, so SOL/USDT (category alt) passes`);
-  });
+  it.each<Regime>(['risk_on', 'neutral', 'alt_season'])(
+    '%s allows alts and says the rule only acts in risk_off',
+    (r) => {
+      const v = verdict({ market_regime: regime(r, `rule for ${r}`), instrument: SOL });
+      expect(v.allow).toBe(true);
+      expect(v.reason).toBe(
+        `allow: regime ${r} (rule: rule for ${r}); alts are blocked only in risk_off, so SOL/USDT (category alt) passes`,
+      );
+    },
+  );
 
   it('the allowed list is configurable and compared case-insensitively', () => {
     const p = manifest.params.parse({ allowed_categories_in_risk_off: ['major', 'Stable'] });
     const usdc = instrument('USDC/USDT', 'stable');
     expect(verdict({ market_regime: regime('risk_off'), instrument: usdc }, p).allow).toBe(true);
     expect(verdict({ market_regime: regime('risk_off'), instrument: usdc }).allow).toBe(false);
-    expect(verdict({ market_regime: regime('risk_off'), instrument: instrument('BTC/USDT', 'MAJOR') }).allow).toBe(true);
+    expect(verdict({ market_regime: regime('risk_off'), instrument: instrument('BTC/USDT', 'MAJOR') }).allow).toBe(
+      true,
+    );
     expect(verdict({ market_regime: regime('risk_off'), instrument: SOL }, p).reason).toContain('[major, Stable]');
   });
 

@@ -35,8 +35,12 @@ describe('session_filter_v1', () => {
       expect(verdict(session(name, 9, 3)).allow).toBe(true);
       expect(verdict(session(name, 9, 6)).allow).toBe(true);
     }
-    expect(verdict(session('london', 9, 3)).reason).toBe('allow: session london at 09:00 UTC Wednesday not in blocked sessions [off_hours]; weekday');
-    expect(verdict(session('asia', 3, 0)).reason).toBe('allow: session asia at 03:00 UTC Sunday not in blocked sessions [off_hours]; weekend, but block_weekend is off');
+    expect(verdict(session('london', 9, 3)).reason).toBe(
+      'allow: session london at 09:00 UTC Wednesday not in blocked sessions [off_hours]; weekday',
+    );
+    expect(verdict(session('asia', 3, 0)).reason).toBe(
+      'allow: session asia at 03:00 UTC Sunday not in blocked sessions [off_hours]; weekend, but block_weekend is off',
+    );
   });
 
   it('block_weekend blocks Saturday and Sunday only', () => {

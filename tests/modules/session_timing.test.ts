@@ -103,7 +103,13 @@ describe('session_timing_v1 params', () => {
     expect(manifest.params.safeParse({ london_start_hour: 13 }).success).toBe(false);
     expect(manifest.params.safeParse({ london_start_hour: 7.5 }).success).toBe(false);
     expect(manifest.params.safeParse({ tokyo_start_hour: 0 }).success).toBe(false);
-    expect(params).toEqual({ asia_start_hour: 0, london_start_hour: 7, overlap_start_hour: 12, new_york_start_hour: 16, off_hours_start_hour: 21 });
+    expect(params).toEqual({
+      asia_start_hour: 0,
+      london_start_hour: 7,
+      overlap_start_hour: 12,
+      new_york_start_hour: 16,
+      off_hours_start_hour: 21,
+    });
   });
 
   it('rejects an invalid as_of instead of guessing', () => {

@@ -9,9 +9,22 @@ const params = manifest.params.parse({});
 const sdk = { indicators };
 const P = (over: Record<string, unknown>) => manifest.params.parse(over);
 const idea = (over: Partial<Idea> = {}): Idea => ({
-  direction: 'long', entry: 100, stop: 95, targets: [110], rr: 2, score: 0.5, confirmations: ['a'], ...over,
+  direction: 'long',
+  entry: 100,
+  stop: 95,
+  targets: [110],
+  rr: 2,
+  score: 0.5,
+  confirmations: ['a'],
+  ...over,
 });
-const stopPlan = (over: Partial<StopPlan> = {}): StopPlan => ({ direction: 'long', entry: 100, stop: 96, method: 'atr 2.0x', ...over });
+const stopPlan = (over: Partial<StopPlan> = {}): StopPlan => ({
+  direction: 'long',
+  entry: 100,
+  stop: 96,
+  method: 'atr 2.0x',
+  ...over,
+});
 
 function exit(ideas: Idea[], sp: StopPlan, p = params) {
   const out = run({ ideas, stop_plan: sp }, p, sdk);
@@ -24,7 +37,10 @@ describe('tp_ladder_v1', () => {
   it('long: R = 100 - 96 = 4; rungs at 1.5R = 106 and 3R = 112, half each; breakeven after 1; 48-bar time stop', () => {
     const { plan, rationale } = exit([idea()], stopPlan());
     expect(plan).toEqual({
-      take_profits: [{ price: 106, fraction: 0.5 }, { price: 112, fraction: 0.5 }],
+      take_profits: [
+        { price: 106, fraction: 0.5 },
+        { price: 112, fraction: 0.5 },
+      ],
       breakeven_after_tp: 1,
       time_stop_bars: 48,
     });
@@ -35,7 +51,9 @@ describe('tp_ladder_v1', () => {
   });
 
   it("measures R from the stop plan, not the idea's own stop", () => {
-    expect(exit([idea({ stop: 90 })], stopPlan({ stop: 98 })).plan!.take_profits.map((t) => t.price)).toEqual([103, 106]);
+    expect(exit([idea({ stop: 90 })], stopPlan({ stop: 98 })).plan!.take_profits.map((t) => t.price)).toEqual([
+      103, 106,
+    ]);
   });
 
   it('short: rungs below entry (50, stop 52, R 2: 1R = 48, 2R = 46, 4R = 42) with custom fractions', () => {
@@ -43,7 +61,11 @@ describe('tp_ladder_v1', () => {
     const s = idea({ direction: 'short', entry: 50, stop: 52, targets: [44] });
     const { plan, rationale } = exit([s], stopPlan({ direction: 'short', entry: 50, stop: 52 }), p);
     expect(plan).toEqual({
-      take_profits: [{ price: 48, fraction: 0.25 }, { price: 46, fraction: 0.25 }, { price: 42, fraction: 0.5 }],
+      take_profits: [
+        { price: 48, fraction: 0.25 },
+        { price: 46, fraction: 0.25 },
+        { price: 42, fraction: 0.5 },
+      ],
       breakeven_after_tp: 2,
       time_stop_bars: null,
     });
@@ -51,7 +73,9 @@ describe('tp_ladder_v1', () => {
   });
 
   it('breakeven null and 0 are passed through and described', () => {
-    expect(exit([idea()], stopPlan(), P({ breakeven_after_tp: null })).rationale).toContain('stop never moved to breakeven');
+    expect(exit([idea()], stopPlan(), P({ breakeven_after_tp: null })).rationale).toContain(
+      'stop never moved to breakeven',
+    );
     const zero = exit([idea()], stopPlan(), P({ breakeven_after_tp: 0 }));
     expect(zero.plan!.breakeven_after_tp).toBe(0);
     expect(zero.rationale).toContain('stop at breakeven from the start');
@@ -59,7 +83,11 @@ describe('tp_ladder_v1', () => {
 
   it('a short rung at or below price 0 gives no plan (entry 10, stop 15, 2R = 0)', () => {
     const s = idea({ direction: 'short', entry: 10, stop: 15, targets: [5] });
-    const r = exit([s], stopPlan({ direction: 'short', entry: 10, stop: 15 }), P({ r_multiples: [1, 2], fractions: [0.5, 0.5] }));
+    const r = exit(
+      [s],
+      stopPlan({ direction: 'short', entry: 10, stop: 15 }),
+      P({ r_multiples: [1, 2], fractions: [0.5, 0.5] }),
+    );
     expect(r.plan).toBeUndefined();
     expect(r.rationale).toContain('the 2R target 0.00 is not a positive price');
   });
@@ -92,7 +120,9 @@ describe('tp_ladder_v1', () => {
       { tp: 1 },
     ];
     for (const b of bad) expect(manifest.params.safeParse(b).success, JSON.stringify(b)).toBe(false);
-    expect(manifest.params.safeParse({ r_multiples: [2], fractions: [1], breakeven_after_tp: null }).success).toBe(true);
+    expect(manifest.params.safeParse({ r_multiples: [2], fractions: [1], breakeven_after_tp: null }).success).toBe(
+      true,
+    );
   });
 
   it('property: rungs are r x R beyond entry, in order, fractions sum to 1', () => {
@@ -108,7 +138,11 @@ describe('tp_ladder_v1', () => {
           const fractions = r_multiples.map(() => 1 / r_multiples.length);
           const dir = isLong ? 'long' : 'short';
           const sp = stopPlan({ direction: dir, entry, stop: entry * (1 - sign * stopFrac) });
-          const { plan } = exit([idea({ direction: dir, entry })], sp, P({ r_multiples, fractions, breakeven_after_tp: null }));
+          const { plan } = exit(
+            [idea({ direction: dir, entry })],
+            sp,
+            P({ r_multiples, fractions, breakeven_after_tp: null }),
+          );
           const R = sign * (sp.entry - sp.stop);
           expect(plan!.take_profits).toHaveLength(r_multiples.length);
           plan!.take_profits.forEach((t, i) => {

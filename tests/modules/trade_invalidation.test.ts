@@ -15,15 +15,31 @@ const T0 = Date.UTC(2024, 0, 1); // first candle of syntheticCandles and of the 
 const iso = (t: number) => new Date(t).toISOString();
 
 const pos = (over: Partial<Position> = {}): Position => ({
-  position_id: 1, symbol: 'BTC/USDT', side: 'long', qty: 1, entry: 100, stop: 95, leverage: 1,
-  opened_at: iso(T0), take_profits_left: 2, ...over,
+  position_id: 1,
+  symbol: 'BTC/USDT',
+  side: 'long',
+  qty: 1,
+  entry: 100,
+  stop: 95,
+  leverage: 1,
+  opened_at: iso(T0),
+  take_profits_left: 2,
+  ...over,
 });
 const levels = (over: Partial<KeyLevels> = {}): KeyLevels => ({
-  swing_highs: [], swing_lows: [], prior_day_high: null, prior_day_low: null, prior_week_high: null, prior_week_low: null,
-  nearest_resistance: null, nearest_support: null, ...over,
+  swing_highs: [],
+  swing_lows: [],
+  prior_day_high: null,
+  prior_day_low: null,
+  prior_week_high: null,
+  prior_week_low: null,
+  nearest_resistance: null,
+  nearest_support: null,
+  ...over,
 });
 /** `bars` hourly candles from T0, all at 100 except the last close; a position opened at T0 has `bars` bars open. */
-const series = (bars: number, last: number): Candles => syntheticCandles([...Array.from({ length: bars - 1 }, () => 100), last]);
+const series = (bars: number, last: number): Candles =>
+  syntheticCandles([...Array.from({ length: bars - 1 }, () => 100), last]);
 
 function check(o: { open: Position[]; candles: Candles; kl?: KeyLevels; symbol?: string }, p = params) {
   const view = {
@@ -35,17 +51,26 @@ function check(o: { open: Position[]; candles: Candles; kl?: KeyLevels; symbol?:
   const out = run(view, p, sdk);
   expect(out.rationale.length).toBeGreaterThan(0);
   expect(Object.keys(out.outputs)).toEqual(['exit_requests']); // always the list, [] when nothing fires
-  return { requests: out.outputs.exit_requests!.map((r) => contextKeys.exit_requests.schema.parse(r)), rationale: out.rationale };
+  return {
+    requests: out.outputs.exit_requests!.map((r) => contextKeys.exit_requests.schema.parse(r)),
+    rationale: out.rationale,
+  };
 }
 
 describe('trade_invalidation_v1 time stop', () => {
   it('long: 52 bars open >= 48 and progress (101.05 - 100) / (100 - 95) = 0.21R < 0.5R: exit requested', () => {
     const { requests, rationale } = check({ open: [pos({ position_id: 7 })], candles: series(52, 101.05) });
     expect(requests).toEqual([
-      { position_id: 7, symbol: 'BTC/USDT', reason: 'time stop: 52 bars open >= 48 and progress 0.21R < 0.5R (entry 100.00, stop 95.00, close 101.05)' },
+      {
+        position_id: 7,
+        symbol: 'BTC/USDT',
+        reason: 'time stop: 52 bars open >= 48 and progress 0.21R < 0.5R (entry 100.00, stop 95.00, close 101.05)',
+      },
     ]);
     expect(rationale).toContain('1 of 1 open position(s) on BTC/USDT invalidated.');
-    expect(rationale).toContain('#7 long BTC/USDT (entry 100.00, stop 95.00, close 101.05, 52 bars open) INVALIDATED, exit requested');
+    expect(rationale).toContain(
+      '#7 long BTC/USDT (entry 100.00, stop 95.00, close 101.05, 52 bars open) INVALIDATED, exit requested',
+    );
   });
 
   it('long: a losing trade past the limit is cut (close 97: -0.60R)', () => {
@@ -78,14 +103,18 @@ describe('trade_invalidation_v1 time stop', () => {
     const long = check({ open: [pos()], candles: series(100, 102.5) });
     expect(long.requests).toEqual([]);
     expect(long.rationale).toContain('time stop: 100 bars open >= 48 but progress 0.50R >= 0.5R');
-    expect(check({ open: [pos({ side: 'short', entry: 50, stop: 52 })], candles: series(100, 49) }).requests).toEqual([]);
+    expect(check({ open: [pos({ side: 'short', entry: 50, stop: 52 })], candles: series(100, 49) }).requests).toEqual(
+      [],
+    );
     // a hair below the minimum fires
     expect(check({ open: [pos()], candles: series(100, 102.49) }).requests).toHaveLength(1);
   });
 
   it('bars are counted from opened_at: candles opened before it do not count (a mid-candle opening waits for the next)', () => {
     const c = series(60, 101);
-    expect(check({ open: [pos({ opened_at: iso(T0 + 12 * H) })], candles: c }).requests[0]!.reason).toContain('48 bars open >= 48');
+    expect(check({ open: [pos({ opened_at: iso(T0 + 12 * H) })], candles: c }).requests[0]!.reason).toContain(
+      '48 bars open >= 48',
+    );
     const mid = check({ open: [pos({ opened_at: iso(T0 + 12 * H + 1) })], candles: c });
     expect(mid.requests).toEqual([]);
     expect(mid.rationale).toContain('47 bars open < 48');
@@ -98,9 +127,10 @@ describe('trade_invalidation_v1 time stop', () => {
   });
 
   it('custom max_bars_open and min_progress_r (10 bars, 1R: 0.8R fires)', () => {
-    expect(check({ open: [pos()], candles: series(10, 104) }, P({ max_bars_open: 10, min_progress_r: 1 })).requests[0]!.reason).toBe(
-      'time stop: 10 bars open >= 10 and progress 0.80R < 1R (entry 100.00, stop 95.00, close 104.00)',
-    );
+    expect(
+      check({ open: [pos()], candles: series(10, 104) }, P({ max_bars_open: 10, min_progress_r: 1 })).requests[0]!
+        .reason,
+    ).toBe('time stop: 10 bars open >= 10 and progress 0.80R < 1R (entry 100.00, stop 95.00, close 104.00)');
   });
 
   it('max_bars_open 0 disables it', () => {
@@ -113,7 +143,9 @@ describe('trade_invalidation_v1 time stop', () => {
     for (const stop of [100, 101]) {
       const r = check({ open: [pos({ stop })], candles: series(60, 100.5) });
       expect(r.requests).toEqual([]);
-      expect(r.rationale).toContain(`time stop: 60 bars open >= 48 but the stop ${stop}.00 is not on the loss side of the entry 100.00`);
+      expect(r.rationale).toContain(
+        `time stop: 60 bars open >= 48 but the stop ${stop}.00 is not on the loss side of the entry 100.00`,
+      );
     }
   });
 });
@@ -125,8 +157,10 @@ describe('trade_invalidation_v1 structure break', () => {
     const { requests } = check({ open: [pos()], candles: series(5, 96.99), kl });
     expect(requests).toEqual([
       {
-        position_id: 1, symbol: 'BTC/USDT',
-        reason: 'structure break: close 96.99 < swing low 97.00, the newest confirmed swing low below the entry (entry 100.00, stop 95.00, close 96.99)',
+        position_id: 1,
+        symbol: 'BTC/USDT',
+        reason:
+          'structure break: close 96.99 < swing low 97.00, the newest confirmed swing low below the entry (entry 100.00, stop 95.00, close 96.99)',
       },
     ]);
   });
@@ -134,7 +168,9 @@ describe('trade_invalidation_v1 structure break', () => {
   it('long: a close exactly at the level stands, and a wick below it does not count', () => {
     const at = check({ open: [pos()], candles: series(5, 97), kl });
     expect(at.requests).toEqual([]);
-    expect(at.rationale).toContain('structure: close 97.00 >= swing low 97.00, the newest confirmed swing low below the entry; time stop: 5 bars open < 48.');
+    expect(at.rationale).toContain(
+      'structure: close 97.00 >= swing low 97.00, the newest confirmed swing low below the entry; time stop: 5 bars open < 48.',
+    );
     const wick = series(5, 98);
     wick.low[4] = 95.5; // traded through 97, closed above it
     expect(check({ open: [pos()], candles: wick, kl }).requests).toEqual([]);
@@ -161,7 +197,9 @@ describe('trade_invalidation_v1 structure break', () => {
     for (const lvl of [95, 94]) {
       const r = check({ open: [pos()], candles: series(5, 93), kl: levels({ swing_lows: [lvl] }) });
       expect(r.requests).toEqual([]);
-      expect(r.rationale).toContain(`swing low ${lvl}.00, the newest confirmed swing low below the entry, is not inside the stop 95.00`);
+      expect(r.rationale).toContain(
+        `swing low ${lvl}.00, the newest confirmed swing low below the entry, is not inside the stop 95.00`,
+      );
     }
     // a stop moved to breakeven makes every level below the entry moot
     expect(check({ open: [pos({ stop: 100 })], candles: series(5, 96), kl }).requests).toEqual([]);
@@ -182,9 +220,14 @@ describe('trade_invalidation_v1 structure break', () => {
     );
     const s = pos({ side: 'short', entry: 90, stop: 110 });
     expect(check({ open: [s], candles: series(5, 101), kl: k }, p).requests).toEqual([]);
-    expect(check({ open: [s], candles: series(5, 101.01), kl: k }, p).requests[0]!.reason).toContain('close 101.01 > 101.00 = swing high 100.00 + 1%');
+    expect(check({ open: [s], candles: series(5, 101.01), kl: k }, p).requests[0]!.reason).toContain(
+      'close 101.01 > 101.00 = swing high 100.00 + 1%',
+    );
     // the buffer can push the trigger onto the stop: 96 x 0.98 = 94.08 <= 95, moot
-    const moot = check({ open: [pos()], candles: series(5, 90), kl: levels({ swing_lows: [96] }) }, P({ break_buffer_pct: 2 }));
+    const moot = check(
+      { open: [pos()], candles: series(5, 90), kl: levels({ swing_lows: [96] }) },
+      P({ break_buffer_pct: 2 }),
+    );
     expect(moot.requests).toEqual([]);
     expect(moot.rationale).toContain('94.08 = swing low 96.00 - 2%');
   });
@@ -204,14 +247,17 @@ describe('trade_invalidation_v1 structure break', () => {
   it('no candle opened since the position opened: nothing is judged, even below a level', () => {
     const r = check({ open: [pos({ opened_at: iso(T0 + 5 * H) })], candles: series(5, 96), kl });
     expect(r.requests).toEqual([]);
-    expect(r.rationale).toContain('0 bars open) stands: no candle has opened since the position opened at 2024-01-01T05:00:00.000Z');
+    expect(r.rationale).toContain(
+      '0 bars open) stands: no candle has opened since the position opened at 2024-01-01T05:00:00.000Z',
+    );
   });
 
   it('both rules firing give one request naming both', () => {
     const { requests } = check({ open: [pos()], candles: series(50, 96.5), kl });
     expect(requests).toEqual([
       {
-        position_id: 1, symbol: 'BTC/USDT',
+        position_id: 1,
+        symbol: 'BTC/USDT',
         reason:
           'structure break: close 96.50 < swing low 97.00, the newest confirmed swing low below the entry; ' +
           'time stop: 50 bars open >= 48 and progress -0.70R < 0.5R (entry 100.00, stop 95.00, close 96.50)',
@@ -227,8 +273,12 @@ describe('trade_invalidation_v1 positions and symbols', () => {
     const eth = pos({ position_id: 3, symbol: 'ETH/USDT' });
     const r = check({ open: [eth], candles: series(60, 96), kl });
     expect(r.requests).toEqual([]);
-    expect(r.rationale).toBe("No open position on BTC/USDT (1 open on other symbols, not this module's): nothing to invalidate.");
-    expect(check({ open: [], candles: series(60, 96), kl }).rationale).toBe('No open position on BTC/USDT: nothing to invalidate.');
+    expect(r.rationale).toBe(
+      "No open position on BTC/USDT (1 open on other symbols, not this module's): nothing to invalidate.",
+    );
+    expect(check({ open: [], candles: series(60, 96), kl }).rationale).toBe(
+      'No open position on BTC/USDT: nothing to invalidate.',
+    );
   });
 
   it("only this symbol's positions are judged, each on its own, in the order listed", () => {
@@ -239,7 +289,9 @@ describe('trade_invalidation_v1 positions and symbols', () => {
     ];
     const r = check({ open, candles: series(5, 96), kl });
     expect(r.requests.map((x) => x.position_id)).toEqual([4]);
-    expect(r.rationale).toContain("1 of 2 open position(s) on BTC/USDT invalidated (1 open on other symbols, not this module's).");
+    expect(r.rationale).toContain(
+      "1 of 2 open position(s) on BTC/USDT invalidated (1 open on other symbols, not this module's).",
+    );
     expect(r.rationale).toContain('#5 long BTC/USDT (entry 90.00, stop 85.00, close 96.00, 5 bars open) stands');
   });
 
@@ -272,14 +324,20 @@ describe('trade_invalidation_v1 positions and symbols', () => {
         fc.array(grid(60, 140), { maxLength: 4 }),
         (bars, entry, riskDist, last, lows) => {
           const m = (x: number) => 200 - x;
-          const long = check({ open: [pos({ entry, stop: entry - riskDist })], candles: series(bars, last), kl: levels({ swing_lows: lows }) });
+          const long = check({
+            open: [pos({ entry, stop: entry - riskDist })],
+            candles: series(bars, last),
+            kl: levels({ swing_lows: lows }),
+          });
           const short = check({
             open: [pos({ side: 'short', entry: m(entry), stop: m(entry - riskDist) })],
             candles: series(bars, m(last)),
             kl: levels({ swing_highs: lows.map(m) }),
           });
           expect(short.requests.length).toBe(long.requests.length);
-          expect(short.requests.map((x) => x.reason.split(':')[0])).toEqual(long.requests.map((x) => x.reason.split(':')[0]));
+          expect(short.requests.map((x) => x.reason.split(':')[0])).toEqual(
+            long.requests.map((x) => x.reason.split(':')[0]),
+          );
         },
       ),
     );
@@ -292,13 +350,22 @@ describe('trade_invalidation_v1 on real BTC/USDT 1h candles', () => {
   // it, builds new swing lows, and at 2024-02-23 02:00 closes below the newest one.
   const runInfo = (as_of: string) =>
     contextKeys.run.schema.parse({
-      run_id: '00000000-0000-4000-8000-000000000003', pipeline_id: 'default', strategy_id: null, system_mode: 'TEST',
-      operational_mode: 'observe', risk_profile: 'medium', exchange: 'binance', timeframe: '1h', as_of, trigger: 'test',
+      run_id: '00000000-0000-4000-8000-000000000003',
+      pipeline_id: 'default',
+      strategy_id: null,
+      system_mode: 'TEST',
+      operational_mode: 'observe',
+      risk_profile: 'medium',
+      exchange: 'binance',
+      timeframe: '1h',
+      as_of,
+      trigger: 'test',
     });
   const at = (asOf: string) => {
     const to = (Date.parse(asOf) - T0) / H; // the sample has one candle per hour from T0: candles closed by asOf
     const candles = sampleCandles({ from: to - 300, to });
-    const kl = keyLevels.run({ candles, run: runInfo(asOf) }, keyLevels.manifest.params.parse({}), sdk).outputs.key_levels!;
+    const kl = keyLevels.run({ candles, run: runInfo(asOf) }, keyLevels.manifest.params.parse({}), sdk).outputs
+      .key_levels!;
     return { candles, kl };
   };
   const opened = '2024-02-22T11:00:00.000Z';
@@ -307,13 +374,24 @@ describe('trade_invalidation_v1 on real BTC/USDT 1h candles', () => {
 
   it('fires on the first candle that closes below the newest swing low under the entry, and not before', () => {
     expect(entry).toBe(51694.07);
-    const steps: { asOf: string; close: number; low: number; level: number | undefined; fired: boolean; reason?: string }[] = [];
+    const steps: {
+      asOf: string;
+      close: number;
+      low: number;
+      level: number | undefined;
+      fired: boolean;
+      reason?: string;
+    }[] = [];
     for (let t = Date.parse(opened) + H; t <= Date.parse('2024-02-23T04:00:00Z'); t += H) {
       const { candles, kl } = at(iso(t));
       const { requests } = check({ open: [long], candles, kl });
       steps.push({
-        asOf: iso(t), close: candles.close.at(-1)!, low: candles.low.at(-1)!,
-        level: kl.swing_lows.find((s) => s < entry), fired: requests.length > 0, reason: requests[0]?.reason,
+        asOf: iso(t),
+        close: candles.close.at(-1)!,
+        low: candles.low.at(-1)!,
+        level: kl.swing_lows.find((s) => s < entry),
+        fired: requests.length > 0,
+        reason: requests[0]?.reason,
       });
     }
     // the stop was never touched on the way
@@ -327,7 +405,13 @@ describe('trade_invalidation_v1 on real BTC/USDT 1h candles', () => {
     );
     expect(steps.slice(0, first).every((s) => !s.fired)).toBe(true);
     // the 13:00 candle traded below the swing low then in force (51153.69) but closed above it: no exit
-    expect(steps[2]).toMatchObject({ asOf: '2024-02-22T14:00:00.000Z', level: 51153.69, close: 51164.02, low: 50940.78, fired: false });
+    expect(steps[2]).toMatchObject({
+      asOf: '2024-02-22T14:00:00.000Z',
+      level: 51153.69,
+      close: 51164.02,
+      low: 50940.78,
+      fired: false,
+    });
   });
 
   it('the broken level is a real fractal: the 2024-02-22 22:00 low, under the 2 candles each side', () => {
@@ -345,12 +429,20 @@ describe('trade_invalidation_v1 params and manifest', () => {
   it('defaults, keys and validation', () => {
     expect(params).toEqual({ max_bars_open: 48, min_progress_r: 0.5, structure_break: true, break_buffer_pct: 0 });
     expect(manifest).toMatchObject({
-      module_id: 'trade_invalidation_v1', logic_type: 'risk',
-      input_keys: ['positions', 'candles', 'key_levels', 'symbol'], output_keys: ['exit_requests'],
+      module_id: 'trade_invalidation_v1',
+      logic_type: 'risk',
+      input_keys: ['positions', 'candles', 'key_levels', 'symbol'],
+      output_keys: ['exit_requests'],
     });
     for (const bad of [
-      { max_bars_open: -1 }, { max_bars_open: 1.5 }, { min_progress_r: 'x' }, { min_progress_r: 50 },
-      { structure_break: 'yes' }, { break_buffer_pct: -0.1 }, { break_buffer_pct: 11 }, { max_bars: 10 },
+      { max_bars_open: -1 },
+      { max_bars_open: 1.5 },
+      { min_progress_r: 'x' },
+      { min_progress_r: 50 },
+      { structure_break: 'yes' },
+      { break_buffer_pct: -0.1 },
+      { break_buffer_pct: 11 },
+      { max_bars: 10 },
     ]) {
       expect(manifest.params.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
@@ -369,14 +461,22 @@ describe('trade_invalidation_v1 on a long history: bars open are counted without
       const openedAt = all.ts[at]! + (compared % 2 === 0 ? 0 : 15 * 60_000);
       const entry = all.close[at]!;
       const side = compared % 3 === 0 ? 'short' : 'long';
-      const p = pos({ position_id: 9, side, entry, stop: side === 'long' ? entry * 0.98 : entry * 1.02, opened_at: iso(openedAt) });
+      const p = pos({
+        position_id: 9,
+        side,
+        entry,
+        stop: side === 'long' ? entry * 0.98 : entry * 1.02,
+        opened_at: iso(openedAt),
+      });
       const kl = levels({ swing_lows: [entry * 0.99, entry * 0.97], swing_highs: [entry * 1.01, entry * 1.03] });
       const long = check({ open: [p], candles: sliceCandles(all, 0, end), kl });
       const short = check({ open: [p], candles: sliceCandles(all, at, end), kl });
       expect(long).toEqual(short);
       const bars = all.ts.slice(0, end).filter((t) => t >= openedAt).length; // independent count
       expect(bars).toBe(compared % 2 === 0 ? ago : ago - 1);
-      expect(long.rationale).toContain(bars === 0 ? 'no candle has opened since the position opened' : `, ${bars} bars open)`);
+      expect(long.rationale).toContain(
+        bars === 0 ? 'no candle has opened since the position opened' : `, ${bars} bars open)`,
+      );
     }
     expect(compared).toBeGreaterThanOrEqual(200);
   });

@@ -7,7 +7,14 @@ import { realView, sdk, signalRunner } from '../helpers/module-views.ts';
 const params = manifest.params.parse({});
 const signals = signalRunner(run, params);
 
-const upState: ContextValue<'market_state'> = { trend: 'up', regime: 'trending', adx: 30, ema_fast: 100, ema_slow: 100, ema_slope_pct: 0.5 };
+const upState: ContextValue<'market_state'> = {
+  trend: 'up',
+  regime: 'trending',
+  adx: 30,
+  ema_fast: 100,
+  ema_slow: 100,
+  ema_slope_pct: 0.5,
+};
 const vol1: ContextValue<'volatility'> = { atr: 1, atr_pct: 1, band: 'normal' };
 
 describe('trend_pullback_v1 on real BTC/USDT 1h candles', () => {
@@ -49,7 +56,9 @@ describe('trend_pullback_v1 on real BTC/USDT 1h candles', () => {
   it('a higher RSI floor blocks the same bar, naming the RSI reached', () => {
     const r = signals(realView(379), { ...params, rsi_floor: 60 });
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('but RSI(14) reached 53.47 in the last 3 candles, below the floor 60 (momentum broke)');
+    expect(r.rationale).toContain(
+      'but RSI(14) reached 53.47 in the last 3 candles, below the floor 60 (momentum broke)',
+    );
   });
 
   it('does not fire one candle earlier (2024-01-16 18:00): the low stayed 0.24 ATR from the EMA', () => {
@@ -91,25 +100,43 @@ describe('trend_pullback_v1 on hand-made candles', () => {
     const r = signals({ candles, market_state: upState, volatility: vol1 }, one);
     expect(r.list).toHaveLength(1);
     const s = r.list[0]!;
-    expect(s).toMatchObject({ direction: 'long', setup: 'ema20_pullback', entry: 101, stop: 99.75, targets: [103.5, 104.75], rr: 2 });
+    expect(s).toMatchObject({
+      direction: 'long',
+      setup: 'ema20_pullback',
+      entry: 101,
+      stop: 99.75,
+      targets: [103.5, 104.75],
+      rr: 2,
+    });
     // confidence = 0.5 x 30/50 + 0.5 x (1 - (2/21) / 0.2)
     expect(s.confidence).toBeCloseTo(0.3 + 0.5 * (1 - 2 / 21 / 0.2), 12);
     expect(r.rationale).toContain('closest low 100.00 was 0.09524 (0.10 ATR) from EMA(20) 100.10 0 candles ago');
     // a tighter tolerance than the 0.095 distance rejects it
-    expect(signals({ candles, market_state: upState, volatility: vol1 }, { ...one, touch_tolerance_atr: 0.09 }).list).toEqual([]);
+    expect(
+      signals({ candles, market_state: upState, volatility: vol1 }, { ...one, touch_tolerance_atr: 0.09 }).list,
+    ).toEqual([]);
     // default window of 3: the two flat candles before sit exactly on their EMA (distance 0) -> confidence 0.3 + 0.5
-    expect(signals({ candles, market_state: upState, volatility: vol1 }).list[0]).toMatchObject({ stop: 99.75, confidence: 0.8 });
+    expect(signals({ candles, market_state: upState, volatility: vol1 }).list[0]).toMatchObject({
+      stop: 99.75,
+      confidence: 0.8,
+    });
   });
 
   it('a rally that never comes back to the EMA is no pullback', () => {
     const ramp = Array.from({ length: 41 }, (_, i) => 100 + i);
     const r = signals({ candles: syntheticCandles(ramp), market_state: upState, volatility: vol1 });
     expect(r.list).toEqual([]);
-    expect(r.rationale).toContain('more than the 0.2 ATR touch tolerance in the last 3 candles (no pullback to the EMA)');
+    expect(r.rationale).toContain(
+      'more than the 0.2 ATR touch tolerance in the last 3 candles (no pullback to the EMA)',
+    );
   });
 
   it('the last candle must close up above the EMA', () => {
-    const r = signals({ candles: syntheticCandles([...new Array(40).fill(100), 101, 100.5]), market_state: upState, volatility: vol1 });
+    const r = signals({
+      candles: syntheticCandles([...new Array(40).fill(100), 101, 100.5]),
+      market_state: upState,
+      volatility: vol1,
+    });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('but the last candle (open 101.00, close 100.50');
     expect(r.rationale).toContain('does not close up above the EMA');
@@ -118,13 +145,19 @@ describe('trend_pullback_v1 on hand-made candles', () => {
   it('needs a trend: flat gives no signal', () => {
     const r = signals({ candles, market_state: { ...upState, trend: 'flat' }, volatility: vol1 });
     expect(r.list).toEqual([]);
-    expect(r.rationale).toBe('No signal: the trend is flat; a pullback entry needs an up (or, for shorts, down) trend.');
+    expect(r.rationale).toBe(
+      'No signal: the trend is flat; a pullback entry needs an up (or, for shorts, down) trend.',
+    );
   });
 
   it('short mirror: downtrend, high tags the EMA, close down (allow_short false vs true)', () => {
     // window of 1: technicalindicators gives RSI 100 on the flat candles before, which would break the 60 ceiling
     const one = { ...params, pullback_bars: 1 };
-    const view = { candles: syntheticCandles([...new Array(40).fill(100), 99]), market_state: { ...upState, trend: 'down' as const }, volatility: vol1 };
+    const view = {
+      candles: syntheticCandles([...new Array(40).fill(100), 99]),
+      market_state: { ...upState, trend: 'down' as const },
+      volatility: vol1,
+    };
     const off = signals(view, one);
     expect(off.list).toEqual([]);
     expect(off.rationale).toContain('short signals are disabled');
@@ -139,13 +172,19 @@ describe('trend_pullback_v1 edge cases', () => {
     const r = signals({ candles: sampleCandles({ to: 21 }), market_state: upState, volatility: vol1 });
     expect(r.list).toEqual([]);
     expect(r.rationale).toContain('not enough data: need 22 candles, have 21');
-    expect(signals({ candles: sampleCandles({ to: 22 }), market_state: upState, volatility: vol1 }).rationale).not.toContain('not enough data');
+    expect(
+      signals({ candles: sampleCandles({ to: 22 }), market_state: upState, volatility: vol1 }).rationale,
+    ).not.toContain('not enough data');
   });
 
   it('flat market: no signal, no NaN/Infinity, schema-valid', () => {
     const candles = syntheticCandles(new Array(60).fill(100));
     for (const atr of [0, 1]) {
-      const out = run({ candles, market_state: upState, volatility: { atr, atr_pct: atr, band: 'low' } }, { ...params, allow_short: true }, sdk);
+      const out = run(
+        { candles, market_state: upState, volatility: { atr, atr_pct: atr, band: 'low' } },
+        { ...params, allow_short: true },
+        sdk,
+      );
       expect(out.outputs.signals).toEqual([]);
       expect(out.rationale).not.toMatch(/NaN|Infinity/);
       expect(contextKeys.signals.schema.array().safeParse(out.outputs.signals).success).toBe(true);

@@ -22,7 +22,8 @@ function refEma(values: number[], period: number): number {
 }
 function refAtr(h: number[], l: number[], c: number[], period: number): number {
   const tr: number[] = [];
-  for (let i = 1; i < c.length; i++) tr.push(Math.max(h[i]! - l[i]!, Math.abs(h[i]! - c[i - 1]!), Math.abs(l[i]! - c[i - 1]!)));
+  for (let i = 1; i < c.length; i++)
+    tr.push(Math.max(h[i]! - l[i]!, Math.abs(h[i]! - c[i - 1]!), Math.abs(l[i]! - c[i - 1]!)));
   let a = tr.slice(0, period).reduce((s, x) => s + x, 0) / period; // Wilder: SMA seed, then (a*(n-1)+tr)/n
   for (let i = period; i < tr.length; i++) a = (a * (period - 1) + tr[i]!) / period;
   return a;

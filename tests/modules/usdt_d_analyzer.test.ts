@@ -37,7 +37,9 @@ describe('usdt_d_analyzer_v1 on real CoinGecko 2024 rows', () => {
     expect(s.direction).toBe('rising');
     expect(s.bias).toBe('risk_off');
     expect(s.change_pct).toBeCloseTo(expected, 10);
-    expect(rationale).toContain('+18.43% over 7d, rising (flat within ±1%); rising USDT.D = money parked in the stablecoin = risk_off');
+    expect(rationale).toContain(
+      '+18.43% over 7d, rising (flat within ±1%); rising USDT.D = money parked in the stablecoin = risk_off',
+    );
   });
 
   it('the early-March 2024 rally: USDT.D 02-26 -> 03-04 down ~14.2% = falling, risk_on', () => {
@@ -51,7 +53,10 @@ describe('usdt_d_analyzer_v1 on real CoinGecko 2024 rows', () => {
     const m = macroAt('2024-08-03T12:00:00Z');
     expect(runOn(m).s).toMatchObject({ direction: 'flat', bias: 'neutral' });
     expect(runOn(m).s.change_pct).toBeCloseTo(0.86, 2);
-    expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.5 })).s).toMatchObject({ direction: 'rising', bias: 'risk_off' });
+    expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.5 })).s).toMatchObject({
+      direction: 'rising',
+      bias: 'risk_off',
+    });
     expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.86 })).s.direction).toBe('rising'); // 0.8619 > 0.86
     expect(runOn(m, manifest.params.parse({ flat_threshold_pct: 0.87 })).s.direction).toBe('flat');
   });

@@ -5,7 +5,11 @@ import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 const params = manifest.params.parse({});
 const sdk = { indicators };
 
-function vol(atr_pct: number, atr = 100, band: ContextValue<'volatility'>['band'] = 'normal'): ContextValue<'volatility'> {
+function vol(
+  atr_pct: number,
+  atr = 100,
+  band: ContextValue<'volatility'>['band'] = 'normal',
+): ContextValue<'volatility'> {
   return contextKeys.volatility.schema.parse({ atr, atr_pct, band });
 }
 

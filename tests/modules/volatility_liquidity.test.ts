@@ -5,7 +5,21 @@ import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 
 const params = manifest.params.parse({});
 const sdk = { indicators };
-const healthy: ContextValue<'data_health'> = { ok: true, bars: 300, gaps: 0, missing_bars: 0, duplicates: 0, ohlc_errors: 0, zero_volume_streak: 0, last_close_ts: null, stale: false, issues: [] };
+const healthy: ContextValue<'data_health'> = {
+  ok: true,
+  bars: 300,
+  gaps: 0,
+  missing_bars: 0,
+  duplicates: 0,
+  bad_values: 0,
+  ohlc_errors: 0,
+  off_grid: 0,
+  first_corrupt_ts: null,
+  zero_volume_streak: 0,
+  last_close_ts: null,
+  stale: false,
+  issues: [],
+};
 const normalVol: ContextValue<'volatility'> = { atr: 300, atr_pct: 0.7, band: 'normal' };
 
 function verdict(view: Parameters<typeof run>[0], p = params) {
@@ -32,7 +46,13 @@ describe('volatility_liquidity_v1', () => {
     const v = verdict({
       candles: sampleCandles({ to: 300 }),
       volatility: normalVol,
-      data_health: { ...healthy, ok: false, gaps: 1, missing_bars: 3, issues: ['3 candles missing after 2024-01-05T10:00Z'] },
+      data_health: {
+        ...healthy,
+        ok: false,
+        gaps: 1,
+        missing_bars: 3,
+        issues: ['3 candles missing after 2024-01-05T10:00Z'],
+      },
     });
     expect(v.allow).toBe(false);
     expect(v.reason).toContain('data health not ok (3 candles missing after 2024-01-05T10:00Z)');
@@ -40,7 +60,8 @@ describe('volatility_liquidity_v1', () => {
 
   it('blocks ATR% outside the range at both ends, and allows the boundaries', () => {
     const candles = sampleCandles({ to: 300 });
-    const at = (atr_pct: number) => verdict({ candles, volatility: { atr: 1, atr_pct, band: 'normal' }, data_health: healthy });
+    const at = (atr_pct: number) =>
+      verdict({ candles, volatility: { atr: 1, atr_pct, band: 'normal' }, data_health: healthy });
     expect(at(0.1).allow).toBe(false);
     expect(at(0.1).reason).toContain('ATR 0.100% outside [0.15%, 3%]');
     expect(at(3.5).allow).toBe(false);

@@ -15,10 +15,26 @@ function ideas(signals: Signal[], p = params) {
 }
 
 const long = (over: Partial<Signal> = {}): Signal => ({
-  source: 'a', direction: 'long', setup: 's', entry: 100, stop: 95, targets: [110, 115], rr: 2, confidence: 0.6, ...over,
+  source: 'a',
+  direction: 'long',
+  setup: 's',
+  entry: 100,
+  stop: 95,
+  targets: [110, 115],
+  rr: 2,
+  confidence: 0.6,
+  ...over,
 });
 const short = (over: Partial<Signal> = {}): Signal => ({
-  source: 'z', direction: 'short', setup: 's', entry: 100, stop: 105, targets: [90], rr: 2, confidence: 0.6, ...over,
+  source: 'z',
+  direction: 'short',
+  setup: 's',
+  entry: 100,
+  stop: 105,
+  targets: [90],
+  rr: 2,
+  confidence: 0.6,
+  ...over,
 });
 
 describe('weighted_score_v1', () => {
@@ -40,7 +56,10 @@ describe('weighted_score_v1', () => {
   });
 
   it('equal weights reduce to the mean confidence; the setup names a source without a module id', () => {
-    const { list } = ideas([long({ source: undefined, setup: 'x', confidence: 0.9 }), long({ source: undefined, setup: 'y', confidence: 0.5 })]);
+    const { list } = ideas([
+      long({ source: undefined, setup: 'x', confidence: 0.9 }),
+      long({ source: undefined, setup: 'y', confidence: 0.5 }),
+    ]);
     expect(list[0]!.score).toBeCloseTo(0.7, 12);
     expect(list[0]!.confirmations).toEqual(['x', 'y']);
   });
@@ -61,7 +80,10 @@ describe('weighted_score_v1', () => {
     expect(list[0]!.confirmations).toEqual(['a']);
     expect(rationale).toContain('long 1.200 vs short 0.900');
     // flip the weights: short mass 2 x 0.9 = 1.8 > 0.6 -> short, score 1.8 / 3 = 0.6
-    const s = ideas([long({ source: 'a' }), short({ source: 'z', confidence: 0.9 })], P({ on_conflict: 'weighted', weights: { a: 1, z: 2 } }));
+    const s = ideas(
+      [long({ source: 'a' }), short({ source: 'z', confidence: 0.9 })],
+      P({ on_conflict: 'weighted', weights: { a: 1, z: 2 } }),
+    );
     expect(s.list[0]!.direction).toBe('short');
     expect(s.list[0]!.score).toBeCloseTo(0.6, 12);
     // equal masses: no idea
@@ -81,7 +103,10 @@ describe('weighted_score_v1', () => {
   });
 
   it('an inherited object key is not a weight: "constructor" gets the default weight', () => {
-    const { list } = ideas([long({ source: 'constructor', confidence: 0.8 }), long({ source: 'b', confidence: 0.2 })], P({ weights: { b: 3 } }));
+    const { list } = ideas(
+      [long({ source: 'constructor', confidence: 0.8 }), long({ source: 'b', confidence: 0.2 })],
+      P({ weights: { b: 3 } }),
+    );
     expect(list[0]!.score).toBeCloseTo((1 * 0.8 + 3 * 0.2) / 4, 12);
   });
 
@@ -140,25 +165,39 @@ describe('weighted_score_v1', () => {
       confidence: fc.double({ min: 0, max: 1, noNaN: true }),
     });
     fc.assert(
-      fc.property(fc.array(sig, { minLength: 1, maxLength: 6 }), fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.double({ min: 0, max: 5, noNaN: true })), fc.boolean(), (raw, weights, weightedMode) => {
-        const signals: Signal[] = raw.map((r) => {
-          const sign = r.long ? 1 : -1;
-          const target = r.entry * (1 + sign * r.tpFrac); // a positive price on the profit side (the Signal schema requires > 0)
-          return { source: r.source, direction: r.long ? 'long' : 'short', setup: 's', entry: r.entry, stop: r.entry * (1 - sign * r.stopFrac), targets: [target], rr: r.tpFrac / r.stopFrac, confidence: r.confidence };
-        });
-        const p = P({ weights, min_score: 0, min_rr: 0, on_conflict: weightedMode ? 'weighted' : 'reject' });
-        const { list } = ideas(signals, p);
-        const w = (s: Signal) => (Object.hasOwn(weights, s.source!) ? weights[s.source!]! : 1);
-        const live = signals.filter((s) => w(s) > 0);
-        const dirs = new Set(live.map((s) => s.direction));
-        if (!weightedMode && dirs.size > 1) expect(list).toEqual([]);
-        for (const i of list) {
-          const agree = live.filter((s) => s.direction === i.direction);
-          const expected = agree.reduce((a, s) => a + w(s) * s.confidence, 0) / live.reduce((a, s) => a + w(s), 0);
-          expect(i.score).toBeCloseTo(Math.min(1, expected), 9);
-          expect(i.confirmations.every((c) => agree.some((s) => s.source === c))).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(sig, { minLength: 1, maxLength: 6 }),
+        fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.double({ min: 0, max: 5, noNaN: true })),
+        fc.boolean(),
+        (raw, weights, weightedMode) => {
+          const signals: Signal[] = raw.map((r) => {
+            const sign = r.long ? 1 : -1;
+            const target = r.entry * (1 + sign * r.tpFrac); // a positive price on the profit side (the Signal schema requires > 0)
+            return {
+              source: r.source,
+              direction: r.long ? 'long' : 'short',
+              setup: 's',
+              entry: r.entry,
+              stop: r.entry * (1 - sign * r.stopFrac),
+              targets: [target],
+              rr: r.tpFrac / r.stopFrac,
+              confidence: r.confidence,
+            };
+          });
+          const p = P({ weights, min_score: 0, min_rr: 0, on_conflict: weightedMode ? 'weighted' : 'reject' });
+          const { list } = ideas(signals, p);
+          const w = (s: Signal) => (Object.hasOwn(weights, s.source!) ? weights[s.source!]! : 1);
+          const live = signals.filter((s) => w(s) > 0);
+          const dirs = new Set(live.map((s) => s.direction));
+          if (!weightedMode && dirs.size > 1) expect(list).toEqual([]);
+          for (const i of list) {
+            const agree = live.filter((s) => s.direction === i.direction);
+            const expected = agree.reduce((a, s) => a + w(s) * s.confidence, 0) / live.reduce((a, s) => a + w(s), 0);
+            expect(i.score).toBeCloseTo(Math.min(1, expected), 9);
+            expect(i.confirmations.every((c) => agree.some((s) => s.source === c))).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

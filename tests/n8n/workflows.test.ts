@@ -29,7 +29,10 @@ const n8n28: Record<string, number[]> = {
   'n8n-nodes-base.respondToWebhook': [1, 1.1, 1.2, 1.3, 1.4, 1.5],
 };
 const triggers = new Set(['n8n-nodes-base.scheduleTrigger', 'n8n-nodes-base.manualTrigger', 'n8n-nodes-base.webhook']);
-const credentialNames: Record<string, string> = { traderServeToken: 'trader serve token', traderApprovalKey: 'trader approval webhook key' };
+const credentialNames: Record<string, string> = {
+  traderServeToken: 'trader serve token',
+  traderApprovalKey: 'trader approval webhook key',
+};
 
 const Node = z.object({
   id: z.string().min(1),
@@ -50,8 +53,13 @@ const Workflow = z.object({
 });
 type Workflow = z.infer<typeof Workflow>;
 
-const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-const workflows = new Map(files.map((f) => [f, Workflow.parse(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))]));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const workflows = new Map(
+  files.map((f) => [f, Workflow.parse(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))]),
+);
 const byName = (w: Workflow, name: string) => w.nodes.find((n) => n.name === name)!;
 
 /** Every node the triggers reach, following connections. */
@@ -60,7 +68,11 @@ function reachable(w: Workflow): Set<string> {
   const queue = [...seen];
   while (queue.length > 0) {
     for (const out of w.connections[queue.shift()!]?.main ?? []) {
-      for (const link of out) if (!seen.has(link.node)) seen.add(link.node), queue.push(link.node);
+      for (const link of out) {
+        if (seen.has(link.node)) continue;
+        seen.add(link.node);
+        queue.push(link.node);
+      }
     }
   }
   return seen;
@@ -87,23 +99,27 @@ describe('n8n_workflows/', () => {
     for (const [file, w] of workflows) expect(readme).toContain(`| \`${file}\` | \`${w.id}\` |`);
   });
 
-  it.each(files)('%s: known node types and versions, unique names, every connection resolves, nothing unreachable', (file) => {
-    const w = workflows.get(file)!;
-    const names = w.nodes.map((n) => n.name);
-    expect(new Set(names).size).toBe(names.length);
-    expect(new Set(w.nodes.map((n) => n.id)).size).toBe(names.length);
-    for (const n of w.nodes) expect(n8n28[n.type], `${n.name}: ${n.type} ${n.typeVersion}`).toContain(n.typeVersion);
-    for (const [from, { main }] of Object.entries(w.connections)) {
-      expect(names).toContain(from);
-      for (const link of main.flat()) expect(names).toContain(link.node);
-    }
-    expect([...reachable(w)].sort()).toEqual([...names].sort());
-  });
+  it.each(files)(
+    '%s: known node types and versions, unique names, every connection resolves, nothing unreachable',
+    (file) => {
+      const w = workflows.get(file)!;
+      const names = w.nodes.map((n) => n.name);
+      expect(new Set(names).size).toBe(names.length);
+      expect(new Set(w.nodes.map((n) => n.id)).size).toBe(names.length);
+      for (const n of w.nodes) expect(n8n28[n.type], `${n.name}: ${n.type} ${n.typeVersion}`).toContain(n.typeVersion);
+      for (const [from, { main }] of Object.entries(w.connections)) {
+        expect(names).toContain(from);
+        for (const link of main.flat()) expect(names).toContain(link.node);
+      }
+      expect([...reachable(w)].sort()).toEqual([...names].sort());
+    },
+  );
 
   it.each(files)('%s: credentials only by reference, under their documented names; no secret in the file', (file) => {
     const w = workflows.get(file)!;
     for (const n of w.nodes) {
-      for (const ref of Object.values(n.credentials ?? {})) expect(credentialNames[ref.id], `${n.name} uses ${ref.id}`).toBe(ref.name);
+      for (const ref of Object.values(n.credentials ?? {}))
+        expect(credentialNames[ref.id], `${n.name} uses ${ref.id}`).toBe(ref.name);
     }
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     expect(text).not.toMatch(/trd_[A-Za-z0-9_-]{8,}|Bearer\s+\w|X-Approval-Key":\s*"/i);
@@ -113,11 +129,23 @@ describe('n8n_workflows/', () => {
     for (const file of ['trader-run-http.json', 'trader-run-cli.json']) {
       const w = workflows.get(file)!;
       const starts = w.nodes.filter((n) => triggers.has(n.type));
-      expect(starts.map((n) => n.type).sort()).toEqual(['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.scheduleTrigger']);
+      expect(starts.map((n) => n.type).sort()).toEqual([
+        'n8n-nodes-base.manualTrigger',
+        'n8n-nodes-base.scheduleTrigger',
+      ]);
       for (const t of starts) expect(w.connections[t.name]!.main[0]!.map((l) => l.node)).toEqual(['Settings']);
-      expect(settings(w)).toMatchObject({ symbols: 'BTC/USDT,ETH/USDT', strategy: '', as_of: '', offline: false, notify_url: '' });
+      expect(settings(w)).toMatchObject({
+        symbols: 'BTC/USDT,ETH/USDT',
+        strategy: '',
+        as_of: '',
+        offline: false,
+        notify_url: '',
+      });
       const [yes, no] = w.connections['Proposals or errors?']!.main;
-      expect([yes!.map((l) => l.node), no!.map((l) => l.node)]).toEqual([['Notify (chat webhook)'], ['Nothing to report']]);
+      expect([yes!.map((l) => l.node), no!.map((l) => l.node)]).toEqual([
+        ['Notify (chat webhook)'],
+        ['Nothing to report'],
+      ]);
     }
   });
 
@@ -128,7 +156,11 @@ describe('n8n_workflows/', () => {
     expect(settings(http).trader_url).toBe(`http://127.0.0.1:${port}`);
     expect(settings(workflows.get('trader-proposal-review.json')!).trader_url).toBe(`http://127.0.0.1:${port}`);
     const run = byName(http, 'Run pipeline (trader serve)').parameters;
-    expect(run).toMatchObject({ method: 'POST', url: '={{ $json.trader_url }}/runs', genericAuthType: 'httpHeaderAuth' });
+    expect(run).toMatchObject({
+      method: 'POST',
+      url: '={{ $json.trader_url }}/runs',
+      genericAuthType: 'httpHeaderAuth',
+    });
     const body = String(run.jsonBody);
     const fields = [...body.matchAll(/[{,]\s*([a-z_]+):/g)].map((m) => m[1]!);
     expect(fields.sort()).toEqual(['as_of', 'offline', 'strategy', 'symbols', 'trigger_ref']);
@@ -139,20 +171,51 @@ describe('n8n_workflows/', () => {
   it('the Execute Command workflow uses only flags `trader run` has, and passes the execution id', () => {
     const command = String(byName(workflows.get('trader-run-cli.json')!, 'trader run --json').parameters.command);
     const flags = [...new Set([...command.matchAll(/ (--[a-z-]+)/g)].map((m) => m[1]!))];
-    expect(flags.sort()).toEqual(['--as-of', '--json', '--offline', '--strategy', '--symbols', '--trigger', '--trigger-ref']);
+    expect(flags.sort()).toEqual([
+      '--as-of',
+      '--json',
+      '--offline',
+      '--strategy',
+      '--symbols',
+      '--trigger',
+      '--trigger-ref',
+    ]);
     const known = optionsOf(registerRunCommand, 'run').map((o) => o.long);
     for (const f of flags) expect(known).toContain(f);
-    expect(command).toContain("--trigger n8n --trigger-ref 'n8n:\" + $execution.id");
+    expect(command).toContain('--trigger n8n --trigger-ref \'n8n:" + $execution.id');
   });
 
   it('the approval webhook is authenticated and validates proposal id and decision before calling trader', () => {
     const w = workflows.get('trader-proposal-review.json')!;
     const hook = w.nodes.find((n) => n.type === 'n8n-nodes-base.webhook')!;
-    expect(hook.parameters).toMatchObject({ httpMethod: 'POST', path: 'trader-proposal-review', authentication: 'headerAuth', responseMode: 'responseNode' });
+    expect(hook.parameters).toMatchObject({
+      httpMethod: 'POST',
+      path: 'trader-proposal-review',
+      authentication: 'headerAuth',
+      responseMode: 'responseNode',
+    });
     const rules = byName(w, 'Valid request?').parameters.conditions.conditions as Array<{ rightValue: string }>;
     const [id, decision] = rules.map((r) => new RegExp(r.rightValue));
-    expect(['12', '1', '0', '-3', '1.5', '../runs', ''].map((v) => id!.test(v))).toEqual([true, true, false, false, false, false, false]);
-    expect(['approve', 'reject', 'Approve', 'approved', 'delete', ''].map((v) => decision!.test(v))).toEqual([true, true, false, false, false, false]);
-    expect(w.connections['Valid request?']!.main.map((out) => out.map((l) => l.node))).toEqual([['Approve or reject (trader serve)'], ['Answer 400']]);
+    expect(['12', '1', '0', '-3', '1.5', '../runs', ''].map((v) => id!.test(v))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['approve', 'reject', 'Approve', 'approved', 'delete', ''].map((v) => decision!.test(v))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(w.connections['Valid request?']!.main.map((out) => out.map((l) => l.node))).toEqual([
+      ['Approve or reject (trader serve)'],
+      ['Answer 400'],
+    ]);
   });
 });

@@ -38,7 +38,11 @@ describe('cron ticks in a time zone', () => {
 
   it('a daily 09:00 in Europe/Berlin stays at 09:00 local: 23 hours apart across the change, the UTC time moves', () => {
     const [a, b, c] = nextTicks('0 9 * * *', 'Europe/Berlin', at('2024-03-30T00:00:00Z'), 3);
-    expect(iso([a!, b!, c!])).toEqual(['2024-03-30T08:00:00.000Z', '2024-03-31T07:00:00.000Z', '2024-04-01T07:00:00.000Z']);
+    expect(iso([a!, b!, c!])).toEqual([
+      '2024-03-30T08:00:00.000Z',
+      '2024-03-31T07:00:00.000Z',
+      '2024-04-01T07:00:00.000Z',
+    ]);
     expect((b!.getTime() - a!.getTime()) / 3_600_000).toBe(23);
   });
 
@@ -52,8 +56,12 @@ describe('cron ticks in a time zone', () => {
   });
 
   it('the latest tick at or before a time includes a tick exactly at that time', () => {
-    expect(latestTickAtOrBefore('0 * * * *', 'UTC', at('2024-01-01T12:00:00Z'))?.toISOString()).toBe('2024-01-01T12:00:00.000Z');
-    expect(latestTickAtOrBefore('0 * * * *', 'UTC', at('2024-01-01T11:59:59.999Z'))?.toISOString()).toBe('2024-01-01T11:00:00.000Z');
+    expect(latestTickAtOrBefore('0 * * * *', 'UTC', at('2024-01-01T12:00:00Z'))?.toISOString()).toBe(
+      '2024-01-01T12:00:00.000Z',
+    );
+    expect(latestTickAtOrBefore('0 * * * *', 'UTC', at('2024-01-01T11:59:59.999Z'))?.toISOString()).toBe(
+      '2024-01-01T11:00:00.000Z',
+    );
   });
 
   it('normalizes the zone name and the spacing of the expression', () => {
@@ -77,7 +85,9 @@ describe('cron ticks in a time zone', () => {
 
   it('refuses an unknown time zone with one sentence (BAD_INPUT)', () => {
     const e = thrown(() => validateCron('0 * * * *', 'Mars/Olympus'), 'BAD_INPUT');
-    expect(e.message).toBe("Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/New_York.");
+    expect(e.message).toBe(
+      "Unknown time zone 'Mars/Olympus': use an IANA name such as UTC, Europe/Berlin or America/New_York.",
+    );
   });
 });
 
@@ -86,12 +96,18 @@ describe('the missed-run policy (planDue)', () => {
   const created = at('2024-03-05T00:10:00Z');
 
   it('runs a tick found within the grace window; nothing is skipped', () => {
-    expect(planDue(hourly, created, at('2024-03-05T01:03:00Z'))).toEqual({ run: at('2024-03-05T01:00:00Z'), skipped: null });
+    expect(planDue(hourly, created, at('2024-03-05T01:03:00Z'))).toEqual({
+      run: at('2024-03-05T01:00:00Z'),
+      skipped: null,
+    });
   });
 
   it('nothing is due before the first tick after the anchor, nor again once the newest tick has a row', () => {
     expect(planDue(hourly, created, at('2024-03-05T00:59:59Z'))).toEqual({ run: null, skipped: null });
-    expect(planDue(hourly, at('2024-03-05T05:00:00Z'), at('2024-03-05T05:09:00Z'))).toEqual({ run: null, skipped: null });
+    expect(planDue(hourly, at('2024-03-05T05:00:00Z'), at('2024-03-05T05:09:00Z'))).toEqual({
+      run: null,
+      skipped: null,
+    });
   });
 
   it('after downtime only the newest missed tick runs (within the grace window); the older ones are skipped', () => {
@@ -111,8 +127,16 @@ describe('the missed-run policy (planDue)', () => {
   });
 
   it('counting missed ticks is bounded after a very long downtime', () => {
-    const plan = planDue({ cron: '* * * * *', timezone: 'UTC', grace_seconds: 60 }, at('2023-01-01T00:00:00Z'), at('2024-01-01T00:00:30Z'));
+    const plan = planDue(
+      { cron: '* * * * *', timezone: 'UTC', grace_seconds: 60 },
+      at('2023-01-01T00:00:00Z'),
+      at('2024-01-01T00:00:30Z'),
+    );
     expect(plan.run).toEqual(at('2024-01-01T00:00:00Z'));
-    expect(plan.skipped).toMatchObject({ capped: true, first: at('2023-01-01T00:01:00Z'), last: at('2023-12-31T23:59:00Z') });
+    expect(plan.skipped).toMatchObject({
+      capped: true,
+      first: at('2023-01-01T00:01:00Z'),
+      last: at('2023-12-31T23:59:00Z'),
+    });
   });
 });

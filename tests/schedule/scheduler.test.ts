@@ -47,29 +47,60 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
   });
 
   const add = (input: Partial<ScheduleInput> & { created: string }, env = testEnv) =>
-    addSchedule(db, { cron: '0 * * * *', symbols: ['BTC/USDT', 'ETH/USDT'], offline: true, ...input }, { now: at(input.created), env });
-  const ticks = (id: number) => db.query<TickRow>('select tick, status, run_id, missed, first_missed, error from schedule_ticks where schedule_id = $1 order by tick', [id]);
-  const audits = (id: number) => db.query<AuditRow>("select mode, actor, action_type, status, entity_id, details from audit_trail where entity_type = 'schedule' and entity_id = $1 order by seq", [String(id)]);
+    addSchedule(
+      db,
+      { cron: '0 * * * *', symbols: ['BTC/USDT', 'ETH/USDT'], offline: true, ...input },
+      { now: at(input.created), env },
+    );
+  const ticks = (id: number) =>
+    db.query<TickRow>(
+      'select tick, status, run_id, missed, first_missed, error from schedule_ticks where schedule_id = $1 order by tick',
+      [id],
+    );
+  const audits = (id: number) =>
+    db.query<AuditRow>(
+      "select mode, actor, action_type, status, entity_id, details from audit_trail where entity_type = 'schedule' and entity_id = $1 order by seq",
+      [String(id)],
+    );
   const runsOf = (id: number) =>
-    db.query<{ run_id: string; trigger: string; trigger_ref: string; as_of: Date; status: string }>("select run_id, trigger, trigger_ref, as_of, status from pipeline_runs where trigger_ref like $1 order by started_at", [`${id}@%`]);
+    db.query<{ run_id: string; trigger: string; trigger_ref: string; as_of: Date; status: string }>(
+      'select run_id, trigger, trigger_ref, as_of, status from pipeline_runs where trigger_ref like $1 order by started_at',
+      [`${id}@%`],
+    );
 
   it('add, list and remove: inputs checked first, each change audited (mode SYSTEM, actor USER)', async () => {
     const s = await add({ created: '2024-03-05T00:00:00Z', name: 'hourly', timezone: 'europe/berlin' });
-    expect(s).toMatchObject({ name: 'hourly', cron: '0 * * * *', timezone: 'Europe/Berlin', system_mode: 'TEST', pipeline_id: 'default', strategy_id: null, grace_seconds: 600 });
+    expect(s).toMatchObject({
+      name: 'hourly',
+      cron: '0 * * * *',
+      timezone: 'Europe/Berlin',
+      system_mode: 'TEST',
+      pipeline_id: 'default',
+      strategy_id: null,
+      grace_seconds: 600,
+    });
 
     expect((await rejection(add({ created: '2024-03-05T00:00:00Z', cron: '0 25 * * *' }))).code).toBe('BAD_INPUT');
     expect((await rejection(add({ created: '2024-03-05T00:00:00Z', timezone: 'Europe/Atlantis' }))).message).toBe(
       "Unknown time zone 'Europe/Atlantis': use an IANA name such as UTC, Europe/Berlin or America/New_York.",
     );
     const dup = await rejection(add({ created: '2024-03-05T00:00:00Z', name: 'hourly' }));
-    expect([dup.code, dup.message]).toEqual(['BAD_INPUT', "A schedule named 'hourly' already exists; choose another --name or remove it first."]);
+    expect([dup.code, dup.message]).toEqual([
+      'BAD_INPUT',
+      "A schedule named 'hourly' already exists; choose another --name or remove it first.",
+    ]);
     const pipeline = await rejection(add({ created: '2024-03-05T00:00:00Z', pipelineId: 'nope' }));
-    expect([pipeline.code, pipeline.message]).toEqual(['NOT_FOUND', "No pipeline 'nope' in pipeline_config; run `trader db seed` or give an existing --pipeline."]);
+    expect([pipeline.code, pipeline.message]).toEqual([
+      'NOT_FOUND',
+      "No pipeline 'nope' in pipeline_config; run `trader db seed` or give an existing --pipeline.",
+    ]);
     expect((await rejection(add({ created: '2024-03-05T00:00:00Z', strategyId: 'nope' }))).code).toBe('NOT_FOUND');
     expect((await rejection(add({ created: '2024-03-05T00:00:00Z', symbols: ['btc-usdt'] }))).code).toBe('BAD_INPUT');
 
     const listed = await listScheduleViews(db, at('2024-03-05T00:20:00Z'));
-    expect(listed.map((l) => [l.schedule_id, l.next_tick, l.last_tick])).toEqual([[s.schedule_id, '2024-03-05T01:00:00.000Z', null]]);
+    expect(listed.map((l) => [l.schedule_id, l.next_tick, l.last_tick])).toEqual([
+      [s.schedule_id, '2024-03-05T01:00:00.000Z', null],
+    ]);
 
     expect((await rejection(removeSchedule(db, 'other'))).code).toBe('NOT_FOUND');
     expect((await removeSchedule(db, 'hourly')).schedule_id).toBe(s.schedule_id);
@@ -79,7 +110,12 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
       ['SYSTEM', 'USER', 'SCHEDULE_ADDED', 'SUCCESS'],
       ['SYSTEM', 'USER', 'SCHEDULE_REMOVED', 'SUCCESS'],
     ]);
-    expect(rows[0]!.details).toMatchObject({ name: 'hourly', cron: '0 * * * *', timezone: 'Europe/Berlin', symbols: ['BTC/USDT', 'ETH/USDT'] });
+    expect(rows[0]!.details).toMatchObject({
+      name: 'hourly',
+      cron: '0 * * * *',
+      timezone: 'Europe/Berlin',
+      symbols: ['BTC/USDT', 'ETH/USDT'],
+    });
   });
 
   it('a due tick runs the pipeline once with trigger schedule and ref <id>@<tick>, recorded and audited', async () => {
@@ -87,19 +123,63 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
     const s = await add({ created: '2024-03-05T01:30:00Z', cron: '0 3 * * *', timezone: 'Europe/Berlin' });
     const ref = `${s.schedule_id}@2024-03-05T02:00:00.000Z`;
     const results = await runDueTicks(db, { now: at('2024-03-05T02:04:00Z'), env: testEnv });
-    expect(results).toEqual([{ schedule_id: s.schedule_id, name: null, tick: '2024-03-05T02:00:00.000Z', trigger_ref: ref, outcome: 'ran', status: 'succeeded', run_id: expect.any(String), error: null }]);
+    expect(results).toEqual([
+      {
+        schedule_id: s.schedule_id,
+        name: null,
+        tick: '2024-03-05T02:00:00.000Z',
+        trigger_ref: ref,
+        outcome: 'ran',
+        status: 'succeeded',
+        run_id: expect.any(String),
+        error: null,
+      },
+    ]);
     const runs = await runsOf(s.schedule_id);
-    expect(runs).toEqual([{ run_id: (results[0] as { run_id: string }).run_id, trigger: 'schedule', trigger_ref: ref, as_of: at('2024-03-05T02:00:00Z'), status: 'succeeded' }]);
-    expect(await ticks(s.schedule_id)).toEqual([{ tick: at('2024-03-05T02:00:00Z'), status: 'succeeded', run_id: runs[0]!.run_id, missed: 0, first_missed: null, error: null }]);
+    expect(runs).toEqual([
+      {
+        run_id: (results[0] as { run_id: string }).run_id,
+        trigger: 'schedule',
+        trigger_ref: ref,
+        as_of: at('2024-03-05T02:00:00Z'),
+        status: 'succeeded',
+      },
+    ]);
+    expect(await ticks(s.schedule_id)).toEqual([
+      {
+        tick: at('2024-03-05T02:00:00Z'),
+        status: 'succeeded',
+        run_id: runs[0]!.run_id,
+        missed: 0,
+        first_missed: null,
+        error: null,
+      },
+    ]);
     const audit = (await audits(s.schedule_id)).filter((r) => r.action_type === 'SCHEDULED_RUN');
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ mode: 'TEST', actor: 'SYSTEM', status: 'SUCCESS', details: { tick: '2024-03-05T02:00:00.000Z', trigger_ref: ref, run_id: runs[0]!.run_id, tick_status: 'succeeded' } });
+    expect(audit[0]).toMatchObject({
+      mode: 'TEST',
+      actor: 'SYSTEM',
+      status: 'SUCCESS',
+      details: {
+        tick: '2024-03-05T02:00:00.000Z',
+        trigger_ref: ref,
+        run_id: runs[0]!.run_id,
+        tick_status: 'succeeded',
+      },
+    });
 
     // The same tick never runs again, whatever the clock says later.
     expect(await runDueTicks(db, { now: at('2024-03-05T02:09:00Z'), env: testEnv })).toEqual([]);
     expect(await runsOf(s.schedule_id)).toHaveLength(1);
     const [view] = await listScheduleViews(db, at('2024-03-05T02:09:00Z'));
-    expect(view!.last_tick).toEqual({ tick: '2024-03-05T02:00:00.000Z', status: 'succeeded', run_id: runs[0]!.run_id, missed: 0, error: null });
+    expect(view!.last_tick).toEqual({
+      tick: '2024-03-05T02:00:00.000Z',
+      status: 'succeeded',
+      run_id: runs[0]!.run_id,
+      missed: 0,
+      error: null,
+    });
     expect(view!.next_tick).toBe('2024-03-06T02:00:00.000Z');
   });
 
@@ -110,7 +190,14 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
       ['skipped', '2024-03-05T01:00:00.000Z'],
       ['ran', '2024-03-05T02:00:00.000Z'],
     ]);
-    expect((await ticks(s.schedule_id)).map((t) => [t.tick.toISOString(), t.status, t.missed, t.first_missed?.toISOString() ?? null])).toEqual([
+    expect(
+      (await ticks(s.schedule_id)).map((t) => [
+        t.tick.toISOString(),
+        t.status,
+        t.missed,
+        t.first_missed?.toISOString() ?? null,
+      ]),
+    ).toEqual([
       ['2024-03-05T01:00:00.000Z', 'skipped', 5, '2024-03-04T21:00:00.000Z'],
       ['2024-03-05T02:00:00.000Z', 'succeeded', 0, null],
     ]);
@@ -126,7 +213,11 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
       ['SCHEDULED_RUN', 'SUCCESS'],
       ['SCHEDULED_TICKS_SKIPPED', 'WARNING'],
     ]);
-    expect(rows[1]!.details).toMatchObject({ missed: 5, first_missed: '2024-03-04T21:00:00.000Z', last_missed: '2024-03-05T01:00:00.000Z' });
+    expect(rows[1]!.details).toMatchObject({
+      missed: 5,
+      first_missed: '2024-03-04T21:00:00.000Z',
+      last_missed: '2024-03-05T01:00:00.000Z',
+    });
   });
 
   it('two schedulers on the same tick: exactly one claims it and runs it', async () => {
@@ -139,12 +230,20 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
         runDueTicks(other, { now: at('2024-03-05T02:01:00Z'), env: testEnv }),
       ]);
       expect(both.flat().filter((r) => r.outcome === 'ran')).toHaveLength(1);
-      expect(both.flat().filter((r) => r.outcome !== 'ran').every((r) => r.outcome === 'taken')).toBe(true);
+      expect(
+        both
+          .flat()
+          .filter((r) => r.outcome !== 'ran')
+          .every((r) => r.outcome === 'taken'),
+      ).toBe(true);
       expect(await runsOf(s.schedule_id)).toHaveLength(1);
       expect((await audits(s.schedule_id)).filter((r) => r.action_type === 'SCHEDULED_RUN')).toHaveLength(1);
 
       // The claim itself, raced directly: one winner; and no second tick of the schedule while one runs.
-      const claims = await Promise.all([claimTick(db, s, at('2024-03-05T03:00:00Z')), claimTick(other, s, at('2024-03-05T03:00:00Z'))]);
+      const claims = await Promise.all([
+        claimTick(db, s, at('2024-03-05T03:00:00Z')),
+        claimTick(other, s, at('2024-03-05T03:00:00Z')),
+      ]);
       expect(claims.sort()).toEqual(['claimed', 'taken']);
       expect(await claimTick(other, s, at('2024-03-05T04:00:00Z'))).toBe('busy');
     } finally {
@@ -154,15 +253,25 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
 
   it('a tick whose process died is reaped as crashed (audited), never re-run, and the schedule goes on', async () => {
     const s = await add({ created: '2024-03-05T00:30:00Z', symbols: ['BTC/USDT'] });
-    await db.query("insert into schedule_ticks (schedule_id, tick, status, pid, host) values ($1, $2, 'running', $3, $4)", [s.schedule_id, at('2024-03-05T01:00:00Z'), await deadPid(), os.hostname()]);
+    await db.query(
+      "insert into schedule_ticks (schedule_id, tick, status, pid, host) values ($1, $2, 'running', $3, $4)",
+      [s.schedule_id, at('2024-03-05T01:00:00Z'), await deadPid(), os.hostname()],
+    );
     const results = await runDueTicks(db, { now: at('2024-03-05T02:00:30Z'), env: testEnv });
-    expect(results.map((r) => [r.outcome, r.tick, 'status' in r ? r.status : null])).toEqual([['ran', '2024-03-05T02:00:00.000Z', 'succeeded']]);
+    expect(results.map((r) => [r.outcome, r.tick, 'status' in r ? r.status : null])).toEqual([
+      ['ran', '2024-03-05T02:00:00.000Z', 'succeeded'],
+    ]);
     expect((await ticks(s.schedule_id)).map((t) => [t.tick.toISOString(), t.status])).toEqual([
       ['2024-03-05T01:00:00.000Z', 'crashed'],
       ['2024-03-05T02:00:00.000Z', 'succeeded'],
     ]);
     const crashed = (await audits(s.schedule_id)).find((r) => r.details.tick_status === 'crashed');
-    expect(crashed).toMatchObject({ mode: 'TEST', action_type: 'SCHEDULED_RUN', status: 'FAILURE', details: { tick: '2024-03-05T01:00:00.000Z' } });
+    expect(crashed).toMatchObject({
+      mode: 'TEST',
+      action_type: 'SCHEDULED_RUN',
+      status: 'FAILURE',
+      details: { tick: '2024-03-05T01:00:00.000Z' },
+    });
     expect(String(crashed!.details.error)).toMatch(/^reaped: its process \d+ on .* is gone$/);
   });
 
@@ -174,12 +283,24 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
     );
     try {
       const [r] = await runDueTicks(db, { now: at('2024-03-05T02:00:00Z'), env: testEnv });
-      expect(r).toMatchObject({ outcome: 'ran', status: 'error', run_id: null, error: expect.stringMatching(/^LOCKED: Pipeline 'default' is already running/) });
+      expect(r).toMatchObject({
+        outcome: 'ran',
+        status: 'error',
+        run_id: null,
+        error: expect.stringMatching(/^LOCKED: Pipeline 'default' is already running/),
+      });
       const [tick] = await ticks(s.schedule_id);
       expect(tick).toMatchObject({ status: 'error', error: expect.stringMatching(/^LOCKED: /) });
-      expect((await audits(s.schedule_id)).at(-1)).toMatchObject({ mode: 'TEST', action_type: 'SCHEDULED_RUN', status: 'FAILURE', details: { tick_status: 'error' } });
+      expect((await audits(s.schedule_id)).at(-1)).toMatchObject({
+        mode: 'TEST',
+        action_type: 'SCHEDULED_RUN',
+        status: 'FAILURE',
+        details: { tick_status: 'error' },
+      });
     } finally {
-      await db.query("update pipeline_runs set status = 'failed' where run_id = '00000000-0000-4000-8000-000000000001'");
+      await db.query(
+        "update pipeline_runs set status = 'failed' where run_id = '00000000-0000-4000-8000-000000000001'",
+      );
     }
   });
 
@@ -227,7 +348,8 @@ describe.each(backends)('the built-in scheduler on %s', (kind) => {
     const slept: number[] = [];
     const report = await runScheduler({
       openDb: async () => {
-        if (++opens === 2) throw new TraderError('LOCKED', 'The embedded database is in use by another trader process.');
+        if (++opens === 2)
+          throw new TraderError('LOCKED', 'The embedded database is in use by another trader process.');
         if (opens === 4) stop.abort();
         return { ...db, close: async () => {} };
       },

@@ -7,7 +7,10 @@ export interface Harness {
   server: TraderServer;
   token: string;
   /** fetch() against the server; adds the bearer token unless `auth` is false or a header is given. */
-  call(path: string, init?: RequestInit & { auth?: boolean | string }): Promise<{ status: number; headers: Headers; body: any }>;
+  call(
+    path: string,
+    init?: RequestInit & { auth?: boolean | string },
+  ): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
 export async function serveOn(db: Db, options: Partial<ServeOptions> = {}): Promise<Harness> {
@@ -19,8 +22,10 @@ export async function serveOn(db: Db, options: Partial<ServeOptions> = {}): Prom
     async call(path, init = {}) {
       const { auth = true, ...rest } = init;
       const headers = new Headers(rest.headers);
-      if (auth !== false && !headers.has('authorization')) headers.set('authorization', `Bearer ${typeof auth === 'string' ? auth : token}`);
-      if (typeof rest.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      if (auth !== false && !headers.has('authorization'))
+        headers.set('authorization', `Bearer ${typeof auth === 'string' ? auth : token}`);
+      if (typeof rest.body === 'string' && !headers.has('content-type'))
+        headers.set('content-type', 'application/json');
       const res = await fetch(`${server.url}${path}`, { ...rest, headers });
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
@@ -33,9 +38,12 @@ export const demoRun = { symbols: ['BTC/USDT', 'ETH/USDT'], as_of: '2024-03-05T0
 
 /** An error document: `{ ok: false, error: { code, message, ... } }`, never a stack. */
 export function expectError(r: { status: number; body: any }, status: number, code: string, message?: RegExp): void {
-  if (r.status !== status || r.body?.ok !== false || r.body?.error?.code !== code) throw new Error(`expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
-  if (message && !message.test(r.body.error.message)) throw new Error(`message ${JSON.stringify(r.body.error.message)} does not match ${message}`);
-  if (/\n\s+at |node:internal|TraderError/.test(JSON.stringify(r.body))) throw new Error(`a stack trace leaked: ${JSON.stringify(r.body)}`);
+  if (r.status !== status || r.body?.ok !== false || r.body?.error?.code !== code)
+    throw new Error(`expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
+  if (message && !message.test(r.body.error.message))
+    throw new Error(`message ${JSON.stringify(r.body.error.message)} does not match ${message}`);
+  if (/\n\s+at |node:internal|TraderError/.test(JSON.stringify(r.body)))
+    throw new Error(`a stack trace leaked: ${JSON.stringify(r.body)}`);
 }
 
 /**

@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../orchestrator/serve/tokens-repo.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
-import { baseEnv, embeddedCliBackend, expectCleanError, ok, runTrader, type Target, traderBin } from '../helpers/cli.ts';
+import {
+  freshTarget,
+  embeddedCliBackend,
+  expectCleanError,
+  ok,
+  runTrader,
+  type Target,
+  traderBin,
+} from '../helpers/cli.ts';
 
 /**
  * The real bin, once (each spawn costs a second or two): `serve token create` prints a
@@ -15,22 +22,27 @@ import { baseEnv, embeddedCliBackend, expectCleanError, ok, runTrader, type Targ
  * behaviour itself is tested in-process (serve-http, serve-runs).
  */
 describe.each(embeddedCliBackend)('trader serve through the bin (%s)', () => {
-  let home: string;
   let t: Target;
   beforeAll(async () => {
-    home = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-serve-'));
-    const db = await openDb({ env: { TRADER_HOME: home } });
+    t = await freshTarget('pglite');
+    const db = await openDb({ env: { TRADER_HOME: t.home } });
     await migrate(db);
     await db.close();
-    t = { kind: 'pglite', home, env: baseEnv({ TRADER_HOME: home }), clone: async () => t, dispose: async () => {} };
   }, 60_000);
-  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+  afterAll(async () => t.dispose());
 
   it('token create prints the token once (only its hash is stored); serve accepts it and stops on SIGTERM; bad input is clean', async () => {
-    const created = JSON.parse((await ok(t, 'serve', 'token', 'create', '--name', 'n8n', '--json')).stdout) as { ok: true; name: string; token: string };
+    const created = JSON.parse((await ok(t, 'serve', 'token', 'create', '--name', 'n8n', '--json')).stdout) as {
+      ok: true;
+      name: string;
+      token: string;
+    };
     expect(created).toMatchObject({ ok: true, name: 'n8n', token: expect.stringMatching(/^trd_[A-Za-z0-9_-]{43}$/) });
 
-    const child = spawn(process.execPath, [traderBin, 'serve', '--port', '0'], { env: t.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [traderBin, 'serve', '--port', '0'], {
+      env: t.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
@@ -55,11 +67,13 @@ describe.each(embeddedCliBackend)('trader serve through the bin (%s)', () => {
     expect(await exited, stderr).toBe(0);
     expect(stdout).toMatch(/trader serve: stopped\n$/);
     expect(stderr).not.toMatch(/^\s+at |Error:/m);
-    expect(fs.existsSync(path.join(home, 'trader.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(t.home!, 'trader.lock'))).toBe(false);
 
-    const db = await openDb({ env: { TRADER_HOME: home } });
+    const db = await openDb({ env: { TRADER_HOME: t.home } });
     try {
-      const rows = await db.query<{ name: string; token_hash: string; last_used_at: Date | null }>('select name, token_hash, last_used_at from http_tokens');
+      const rows = await db.query<{ name: string; token_hash: string; last_used_at: Date | null }>(
+        'select name, token_hash, last_used_at from http_tokens',
+      );
       expect(rows).toEqual([{ name: 'n8n', token_hash: hashToken(created.token), last_used_at: expect.any(Date) }]);
       const everything = JSON.stringify(await db.query('select * from audit_trail'));
       expect(everything).not.toContain(created.token);
@@ -67,7 +81,15 @@ describe.each(embeddedCliBackend)('trader serve through the bin (%s)', () => {
       await db.close();
     }
 
-    expectCleanError(await runTrader(['serve', 'token', 'create', '--name', 'my token!'], t.env), 2, /^trader: --name 'my token!' is not a token name: /);
-    expectCleanError(await runTrader(['serve', '--tls-cert', path.join(home, 'cert.pem')], t.env), 2, /^trader: Give both --tls-cert and --tls-key \(a PEM certificate and its private key\), or neither\.$/);
+    expectCleanError(
+      await runTrader(['serve', 'token', 'create', '--name', 'my token!'], t.env),
+      2,
+      /^trader: --name 'my token!' is not a token name: /,
+    );
+    expectCleanError(
+      await runTrader(['serve', '--tls-cert', path.join(t.home!, 'cert.pem')], t.env),
+      2,
+      /^trader: Give both --tls-cert and --tls-key \(a PEM certificate and its private key\), or neither\.$/,
+    );
   }, 90_000);
 });

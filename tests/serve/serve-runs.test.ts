@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setOperationalMode } from '../../trading/governance/operational-mode.ts';
 import { tradingScope } from '../../trading/scope.ts';
+import { deadPid } from '../helpers/cli.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { demoAsOf, demoDb } from '../helpers/pipeline.ts';
 import { demoRun, expectError, gatedDb, type Harness, serveOn } from './harness.ts';
@@ -14,7 +15,10 @@ const oneHourLater = new Date(demoAsOf.getTime() + 3_600_000);
 const post = (h: Harness, path: string, body: unknown) => h.call(path, { method: 'POST', body: JSON.stringify(body) });
 
 async function runRow(db: TestDb, runId: string) {
-  const [row] = await db.query<{ status: string; trigger: string; trigger_ref: string | null }>('select status, trigger, trigger_ref from pipeline_runs where run_id = $1', [runId]);
+  const [row] = await db.query<{ status: string; trigger: string; trigger_ref: string | null }>(
+    'select status, trigger, trigger_ref from pipeline_runs where run_id = $1',
+    [runId],
+  );
   return row;
 }
 
@@ -38,20 +42,36 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
   it('POST /runs with wait returns the run summary; GET /runs/:id returns the stored run with its trace', async () => {
     const r = await post(h, '/runs?wait=true', { ...demoRun, trigger_ref: 'n8n-exec-41' });
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    expect(r.body).toMatchObject({ schema_version: 1, ok: true, status: 'succeeded', trigger: 'http', as_of: '2024-03-05T02:00:00.000Z', pipeline_id: 'default', trigger_ref: 'n8n-exec-41' });
+    expect(r.body).toMatchObject({
+      schema_version: 1,
+      ok: true,
+      status: 'succeeded',
+      trigger: 'http',
+      as_of: '2024-03-05T02:00:00.000Z',
+      pipeline_id: 'default',
+      trigger_ref: 'n8n-exec-41',
+    });
     expect(r.body.symbols.map((s: { symbol: string; outcome: string }) => [s.symbol, s.outcome])).toEqual([
       ['BTC/USDT', 'trade_intent'],
       ['ETH/USDT', 'trade_intent'],
     ]);
     const shown = await h.call(`/runs/${r.body.run_id}`);
     expect(shown.status).toBe(200);
-    expect(shown.body.run).toMatchObject({ run_id: r.body.run_id, status: 'succeeded', trigger: 'http', trigger_ref: 'n8n-exec-41', symbols: demoRun.symbols });
+    expect(shown.body.run).toMatchObject({
+      run_id: r.body.run_id,
+      status: 'succeeded',
+      trigger: 'http',
+      trigger_ref: 'n8n-exec-41',
+      symbols: demoRun.symbols,
+    });
     expect(shown.body.run.summary.run_id).toBe(r.body.run_id);
     expect(shown.body.logs.filter((l: { event: string }) => l.event === 'decision')).toHaveLength(2);
     // The run an n8n execution started, found by its reference.
     const found = await h.call('/runs?trigger_ref=n8n-exec-41&limit=5');
     expect(found.status).toBe(200);
-    expect(found.body.runs.map((r: { run_id: string; trigger: string }) => [r.run_id, r.trigger])).toEqual([[r.body.run_id, 'http']]);
+    expect(found.body.runs.map((r: { run_id: string; trigger: string }) => [r.run_id, r.trigger])).toEqual([
+      [r.body.run_id, 'http'],
+    ]);
     expect((await h.call('/runs?trigger=cli')).body.runs).toEqual([]);
     expectError(await h.call('/runs?limit=0'), 400, 'BAD_INPUT', /query\.limit: limit is at least 1/);
     expectError(await h.call('/runs?run=1'), 400, 'BAD_INPUT', /query/);
@@ -60,10 +80,20 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
   it('POST /runs without wait answers 202 with the run id once the run holds its lock; the run finishes on its own', async () => {
     const r = await post(h, '/runs', { ...demoRun, symbols: 'BTC/USDT', trigger_ref: 'n8n-exec-42' });
     expect(r.status, JSON.stringify(r.body)).toBe(202);
-    expect(r.body).toEqual({ ok: true, run_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'running', run_url: `/runs/${r.body.run_id}` });
+    expect(r.body).toEqual({
+      ok: true,
+      run_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      status: 'running',
+      run_url: `/runs/${r.body.run_id}`,
+    });
     expect(r.headers.get('location')).toBe(`/runs/${r.body.run_id}`);
-    for (let i = 0; i < 200 && (await runRow(db, r.body.run_id))?.status === 'running'; i++) await new Promise((res) => setTimeout(res, 50));
-    expect(await runRow(db, r.body.run_id)).toEqual({ status: 'succeeded', trigger: 'http', trigger_ref: 'n8n-exec-42' });
+    for (let i = 0; i < 200 && (await runRow(db, r.body.run_id))?.status === 'running'; i++)
+      await new Promise((res) => setTimeout(res, 50));
+    expect(await runRow(db, r.body.run_id)).toEqual({
+      status: 'succeeded',
+      trigger: 'http',
+      trigger_ref: 'n8n-exec-42',
+    });
   });
 
   it('a plan problem is refused before anything runs (422); an unknown strategy names itself', async () => {
@@ -86,40 +116,90 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
       [holder, process.pid, os.hostname()],
     );
     try {
-      expectError(await post(h, '/runs', demoRun), 409, 'LOCKED', new RegExp(`already running \\(run ${holder}, process ${process.pid} `));
+      expectError(
+        await post(h, '/runs', demoRun),
+        409,
+        'LOCKED',
+        new RegExp(`already running \\(run ${holder}, process ${process.pid} `),
+      );
     } finally {
       await db.query("update pipeline_runs set status = 'crashed', finished_at = now() where run_id = $1", [holder]);
     }
+  });
+
+  it('a running row whose process is gone is shown as crashed by GET /runs and GET /runs/:id at once', async () => {
+    const killed = randomUUID();
+    await db.query(
+      `insert into pipeline_runs (run_id, pipeline_id, status, trigger, exchange, timeframe, symbols, as_of, pid, host)
+       values ($1, 'default', 'running', 'cli', 'binance', '1h', '{BTC/USDT}', now(), $2, $3)`,
+      [killed, await deadPid(), os.hostname()],
+    );
+    const listed = await h.call('/runs?limit=1000');
+    expect(listed.body.runs.find((r: { run_id: string }) => r.run_id === killed)).toMatchObject({
+      status: 'crashed',
+      error: expect.stringMatching(/^reaped: its process \d+ on .* is gone$/),
+    });
+    expect((await h.call(`/runs/${killed}`)).body.run.status).toBe('crashed');
   });
 
   it('Semi-Automatic over HTTP: a run proposes; GET /proposals lists them; approve fills, reject is final; both audited with the token', async () => {
     await setOperationalMode(db, scope, 'semi_auto', { confirm: async () => true });
     const run = await post(h, '/runs', { ...demoRun, wait: true });
     expect(run.status, JSON.stringify(run.body)).toBe(200);
-    const ids = run.body.symbols.map((s: { actions: { action: string; proposal_id: number }[] }) => s.actions[0]!.proposal_id);
-    expect(run.body.symbols.map((s: { actions: { action: string }[] }) => s.actions[0]!.action)).toEqual(['proposed', 'proposed']);
+    const ids = run.body.symbols.map(
+      (s: { actions: { action: string; proposal_id: number }[] }) => s.actions[0]!.proposal_id,
+    );
+    expect(run.body.symbols.map((s: { actions: { action: string }[] }) => s.actions[0]!.action)).toEqual([
+      'proposed',
+      'proposed',
+    ]);
 
     const list = await h.call('/proposals?status=pending&limit=10');
     expect(list.status).toBe(200);
     expect(list.body.mode).toBe('TEST');
-    expect(list.body.proposals.map((p: { proposal_id: number; symbol: string; side: string }) => [p.proposal_id, p.symbol, p.side])).toEqual([
+    expect(
+      list.body.proposals.map((p: { proposal_id: number; symbol: string; side: string }) => [
+        p.proposal_id,
+        p.symbol,
+        p.side,
+      ]),
+    ).toEqual([
       [ids[1], 'ETH/USDT', 'buy'],
       [ids[0], 'BTC/USDT', 'buy'],
     ]);
 
     const approved = await h.call(`/proposals/${ids[0]}/approve`, { method: 'POST' });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-    expect(approved.body).toMatchObject({ ok: true, status: 'approved', position_id: expect.any(Number), proposal: { proposal_id: ids[0], status: 'approved' } });
+    expect(approved.body).toMatchObject({
+      ok: true,
+      status: 'approved',
+      position_id: expect.any(Number),
+      proposal: { proposal_id: ids[0], status: 'approved' },
+    });
     const rejected = await post(h, `/proposals/${ids[1]}/reject`, { note: 'news risk' });
     expect(rejected.status).toBe(200);
-    expect(rejected.body).toMatchObject({ ok: true, status: 'rejected', proposal: { status: 'rejected', decision_note: 'news risk' } });
+    expect(rejected.body).toMatchObject({
+      ok: true,
+      status: 'rejected',
+      proposal: { status: 'rejected', decision_note: 'news risk' },
+    });
     expectError(await h.call(`/proposals/${ids[1]}/approve`, { method: 'POST' }), 400, 'BAD_INPUT', /already rejected/);
-    expectError(await post(h, `/proposals/${ids[1]}/reject`, { note: 'x', pin: '123456' }), 400, 'BAD_INPUT', /Unrecognized key: "pin"/);
+    expectError(
+      await post(h, `/proposals/${ids[1]}/reject`, { note: 'x', pin: '123456' }),
+      400,
+      'BAD_INPUT',
+      /^The request body is invalid: body has a field it does not know: pin\.$/,
+    );
     expectError(await h.call('/proposals/999/reject', { method: 'POST' }), 404, 'NOT_FOUND');
 
     const status = await h.call('/status');
     expect(status.body).toMatchObject({ operational_mode: 'semi_auto', open_positions: 1, pending_proposals: 0 });
-    const audit = await db.query<{ action_type: string; status: string; entity_id: string | null; details: Record<string, unknown> }>(
+    const audit = await db.query<{
+      action_type: string;
+      status: string;
+      entity_id: string | null;
+      details: Record<string, unknown>;
+    }>(
       "select action_type, status, entity_id, details from audit_trail where action_type like 'TRADE_PROPOSAL_REVIEW%' order by seq",
     );
     expect(audit.map((a) => `${a.entity_id ?? '-'} ${a.action_type} ${a.status}`)).toEqual([
@@ -131,7 +211,12 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
       `${ids[1]} TRADE_PROPOSAL_REVIEW_REFUSED FAILURE`,
       '999 TRADE_PROPOSAL_REVIEW_REFUSED FAILURE',
     ]);
-    expect(audit[0]!.details).toMatchObject({ verb: 'approve', proposal_id: ids[0], confirmation: 'http_request', client: expect.stringMatching(/^test-/) });
+    expect(audit[0]!.details).toMatchObject({
+      verb: 'approve',
+      proposal_id: ids[0],
+      confirmation: 'http_request',
+      client: expect.stringMatching(/^test-/),
+    });
     await setOperationalMode(db, scope, 'observe', { confirm: async () => true });
   });
 });
@@ -163,6 +248,10 @@ describe.each(backends)('trader serve: graceful shutdown (%s)', (kind) => {
     await closing;
     expect(closed).toBe(true);
     expect(h.server.runs.size).toBe(0);
-    expect(await runRow(db, r.body.run_id)).toEqual({ status: 'succeeded', trigger: 'http', trigger_ref: 'before-shutdown' });
+    expect(await runRow(db, r.body.run_id)).toEqual({
+      status: 'succeeded',
+      trigger: 'http',
+      trigger_ref: 'before-shutdown',
+    });
   });
 });

@@ -19,7 +19,29 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-tls-'));
 const file = (name: string) => path.join(dir, name);
 
 function selfSigned(name: string): void {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', file(`${name}.key`), '-out', file(`${name}.crt`)], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.crt`),
+    ],
+    { stdio: 'pipe' },
+  );
 }
 
 /** GET over HTTPS trusting only `ca`. */
@@ -57,10 +79,18 @@ describe('reading --tls-cert and --tls-key', () => {
     expect(readTlsFiles(undefined, undefined)).toBeUndefined();
     const files = readTlsFiles(file('server.crt'), file('server.key'));
     expect(files?.cert.toString()).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    expect(refusal(() => readTlsFiles(file('server.crt'), undefined))).toBe('Give both --tls-cert and --tls-key (a PEM certificate and its private key), or neither.');
-    expect(refusal(() => readTlsFiles(file('missing.crt'), file('server.key')))).toMatch(/^Cannot read the --tls-cert file .*missing\.crt \(.*ENOENT.*\); give the path of a PEM file\.$/);
-    expect(refusal(() => readTlsFiles(file('not-pem.crt'), file('server.key')))).toMatch(/not-pem\.crt and --tls-key .* are not a PEM certificate and its matching private key \(.+\)\.$/);
-    expect(refusal(() => readTlsFiles(file('server.crt'), file('other.key')))).toMatch(/are not a PEM certificate and its matching private key \(.*key values mismatch.*\)\.$/);
+    expect(refusal(() => readTlsFiles(file('server.crt'), undefined))).toBe(
+      'Give both --tls-cert and --tls-key (a PEM certificate and its private key), or neither.',
+    );
+    expect(refusal(() => readTlsFiles(file('missing.crt'), file('server.key')))).toMatch(
+      /^Cannot read the --tls-cert file .*missing\.crt \(.*ENOENT.*\); give the path of a PEM file\.$/,
+    );
+    expect(refusal(() => readTlsFiles(file('not-pem.crt'), file('server.key')))).toMatch(
+      /not-pem\.crt and --tls-key .* are not a PEM certificate and its matching private key \(.+\)\.$/,
+    );
+    expect(refusal(() => readTlsFiles(file('server.crt'), file('other.key')))).toMatch(
+      /are not a PEM certificate and its matching private key \(.*key values mismatch.*\)\.$/,
+    );
   });
 });
 
@@ -80,12 +110,20 @@ describe.each(backends)('trader serve over HTTPS (%s)', (kind) => {
 
   it('answers over TLS to a client that trusts the certificate, with the same auth; untrusted and plain-HTTP clients get nothing', async () => {
     expect(h.server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-    expect(await get(`${h.server.url}/health`, tls.cert)).toMatchObject({ status: 200, body: { ok: true, status: 'ok' } });
+    expect(await get(`${h.server.url}/health`, tls.cert)).toMatchObject({
+      status: 200,
+      body: { ok: true, status: 'ok' },
+    });
     expect((await get(`${h.server.url}/status`, tls.cert)).status).toBe(401);
-    expect(await get(`${h.server.url}/status`, tls.cert, { authorization: `Bearer ${h.token}` })).toMatchObject({ status: 200, body: { ok: true, system_mode: 'TEST' } });
+    expect(await get(`${h.server.url}/status`, tls.cert, { authorization: `Bearer ${h.token}` })).toMatchObject({
+      status: 200,
+      body: { ok: true, system_mode: 'TEST' },
+    });
     // A client with the default trust store refuses a self-signed certificate itself.
     await expect(fetch(`${h.server.url}/health`)).rejects.toThrow();
-    await expect(get(`${h.server.url}/health`, fs.readFileSync(file('other.crt')))).rejects.toThrow(/self.signed|certificate/i);
+    await expect(get(`${h.server.url}/health`, fs.readFileSync(file('other.crt')))).rejects.toThrow(
+      /self.signed|certificate/i,
+    );
     await expect(fetch(`${h.server.url.replace('https:', 'http:')}/health`)).rejects.toThrow();
   });
 });

@@ -8,7 +8,11 @@ import { acquireLockFile } from '../../store/lock-file.ts';
 
 function contender(lock: string, inside: string, ms: number): Promise<{ acquired: number; violations: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(packageRoot, 'tests/fixtures/scripts/lock-contender.ts'), lock, inside, String(ms)], { cwd: packageRoot });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(packageRoot, 'tests/fixtures/scripts/lock-contender.ts'), lock, inside, String(ms)],
+      { cwd: packageRoot },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`contender exited ${code}`))));
@@ -18,7 +22,9 @@ function contender(lock: string, inside: string, ms: number): Promise<{ acquired
 describe('the embedded data directory lock file', () => {
   it('never lets two processes hold it at once under contention', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-lock-'));
-    const results = await Promise.all([1, 2, 3, 4].map(() => contender(path.join(dir, 'trader.lock'), path.join(dir, 'inside'), 2500)));
+    const results = await Promise.all(
+      [1, 2, 3, 4].map(() => contender(path.join(dir, 'trader.lock'), path.join(dir, 'inside'), 2500)),
+    );
     expect(results.reduce((n, r) => n + r.violations, 0)).toBe(0);
     expect(results.reduce((n, r) => n + r.acquired, 0)).toBeGreaterThan(20);
     expect(fs.existsSync(path.join(dir, 'trader.lock'))).toBe(false);

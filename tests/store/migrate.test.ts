@@ -29,8 +29,18 @@ describe.each(backends)('migrations on %s', (kind) => {
       "select table_name from information_schema.tables where table_schema = 'public' order by 1",
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['module_registry', 'pipeline_config', 'strategy_config', 'asset_config', 'risk_config',
-        'pipeline_runs', 'pipeline_log', 'error_log', 'instruments', 'candles']),
+      expect.arrayContaining([
+        'module_registry',
+        'pipeline_config',
+        'strategy_config',
+        'asset_config',
+        'risk_config',
+        'pipeline_runs',
+        'pipeline_log',
+        'error_log',
+        'instruments',
+        'candles',
+      ]),
     );
   });
 
@@ -50,7 +60,9 @@ describe.each(backends)('migrations on %s', (kind) => {
     db = await freshDb(kind, { migrated: false });
     const dir = tempMigrations({ '20250101000000_one.sql': 'create table one (id int);\ncreate table uno (id int);' });
     await migrate(db, dir);
-    await db.query("update supabase_migrations.schema_migrations set statements = array['create table one (id int)', 'create table uno (id int)']");
+    await db.query(
+      "update supabase_migrations.schema_migrations set statements = array['create table one (id int)', 'create table uno (id int)']",
+    );
     expect((await migrationStatus(db, dir))[0]!.state).toBe('applied');
   });
 

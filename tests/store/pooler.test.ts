@@ -36,8 +36,11 @@ describe.skipIf(!pgbouncerBinary)('through a transaction-mode pooler (as Supabas
     expect(summary.symbols[0]!.outcome).toBe('trade_intent');
     // The role switch of the trading actions (set local role) holds inside one pooled transaction.
     expect(summary.symbols[0]!.actions?.map((a) => a.action)).toEqual(['observed']);
-    const [logs] = await db.query<{ n: number }>('select count(*)::int as n from pipeline_log where run_id = $1', [summary.run_id]);
-    expect(logs!.n).toBe(7); // five modules, the decision, what the system did with it
+    const [logs] = await db.query<{ n: number }>('select count(*)::int as n from pipeline_log where run_id = $1', [
+      summary.run_id,
+    ]);
+    // five modules, the history raised to the pipeline's recorded warm-up, the decision, what the system did with it
+    expect(logs!.n).toBe(8);
     // A failed transaction through the pooler leaves nothing behind.
     await expect(
       db.transaction(async (tx) => {

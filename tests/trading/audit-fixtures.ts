@@ -13,7 +13,12 @@ export function sampleEntry(i: number): AuditEntryInput {
     action_type: i % 4 === 0 ? 'ORDER_PLACED' : 'PROPOSAL_DECIDED',
     status: statuses[i % statuses.length]!,
     risk_profile: profiles[i % profiles.length]!,
-    details: { i, symbol: i % 2 === 0 ? 'BTC/USDT' : 'ETH/USDT', note: `row "${i}" – größe ✓ \\ \u001f`, nested: { z: 1, a: [i, null, true] } },
+    details: {
+      i,
+      symbol: i % 2 === 0 ? 'BTC/USDT' : 'ETH/USDT',
+      note: `row "${i}" – größe ✓ \\ \u001f`,
+      nested: { z: 1, a: [i, null, true] },
+    },
     entity_type: i % 5 === 0 ? null : 'order',
     entity_id: i % 5 === 0 ? null : `ord-${i}`,
   };

@@ -6,7 +6,9 @@ import { sampleEntry, writeSampleRows } from './audit-fixtures.ts';
 const seqsOf = async (db: TestDb, filter: AuditFilter) => (await searchAudit(db, filter)).map((r) => r.seq);
 /** The 1-based seqs of the 30 sample rows that satisfy `pick`, computed from the fixture itself. */
 const expected = (pick: (e: ReturnType<typeof sampleEntry>) => boolean) =>
-  Array.from({ length: 30 }, (_, i) => i).filter((i) => pick(sampleEntry(i))).map((i) => i + 1);
+  Array.from({ length: 30 }, (_, i) => i)
+    .filter((i) => pick(sampleEntry(i)))
+    .map((i) => i + 1);
 
 describe.each(backends)('audit trail search (%s)', (kind) => {
   let db: TestDb;
@@ -26,7 +28,12 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
   it('returns the newest rows, newest last, as typed rows', async () => {
     const rows = await searchAudit(db, { limit: 3 });
     expect(rows.map((r) => r.seq)).toEqual([28, 29, 30]);
-    expect(rows[2]).toMatchObject({ ...sampleEntry(29), seq: 30, ts: expect.any(Date), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(rows[2]).toMatchObject({
+      ...sampleEntry(29),
+      seq: 30,
+      ts: expect.any(Date),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('each filter narrows by its column', async () => {
@@ -34,11 +41,15 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
     expect(await seqsOf(db, { ...all, mode: 'LIVE' })).toEqual(expected((e) => e.mode === 'LIVE'));
     expect(await seqsOf(db, { ...all, actor: 'USER' })).toEqual(expected((e) => e.actor === 'USER'));
     expect(await seqsOf(db, { ...all, status: 'REJECTED' })).toEqual(expected((e) => e.status === 'REJECTED'));
-    expect(await seqsOf(db, { ...all, action: 'ORDER_PLACED' })).toEqual(expected((e) => e.action_type === 'ORDER_PLACED'));
+    expect(await seqsOf(db, { ...all, action: 'ORDER_PLACED' })).toEqual(
+      expected((e) => e.action_type === 'ORDER_PLACED'),
+    );
     expect(await seqsOf(db, { ...all, profile: 'high' })).toEqual(expected((e) => e.risk_profile === 'high'));
     expect(await seqsOf(db, { ...all, entity_type: 'order' })).toEqual(expected((e) => e.entity_type === 'order'));
     expect(await seqsOf(db, { ...all, entity_type: 'order', entity_id: 'ord-7' })).toEqual([8]);
-    expect(await seqsOf(db, { ...all, mode: 'TEST', actor: 'SYSTEM' })).toEqual(expected((e) => e.mode === 'TEST' && e.actor === 'SYSTEM'));
+    expect(await seqsOf(db, { ...all, mode: 'TEST', actor: 'SYSTEM' })).toEqual(
+      expected((e) => e.mode === 'TEST' && e.actor === 'SYSTEM'),
+    );
   });
 
   it('since is inclusive, until exclusive', async () => {
@@ -52,7 +63,9 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
   });
 
   it('text matches a substring of the details JSON, case-insensitively, with no wildcards', async () => {
-    expect(await seqsOf(db, { limit: 100, text: 'eth/usdt' })).toEqual(expected((e) => e.details!.symbol === 'ETH/USDT'));
+    expect(await seqsOf(db, { limit: 100, text: 'eth/usdt' })).toEqual(
+      expected((e) => e.details!.symbol === 'ETH/USDT'),
+    );
     expect(await seqsOf(db, { limit: 100, text: '"i": 7,' })).toEqual([8]);
     expect(await seqsOf(db, { limit: 100, text: 'größe ✓' })).toHaveLength(30);
     expect(await seqsOf(db, { limit: 100, text: '%' })).toEqual([]);
@@ -67,6 +80,8 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
 
   it('refuses an invalid filter', async () => {
     await expect(searchAudit(db, { limit: 0 })).rejects.toThrow();
-    await expect(searchAudit(db, { limit: 5, since: middleTs, until: middleTs })).rejects.toThrow(/since must be before until/);
+    await expect(searchAudit(db, { limit: 5, since: middleTs, until: middleTs })).rejects.toThrow(
+      /since must be before until/,
+    );
   });
 });

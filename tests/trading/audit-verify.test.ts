@@ -5,8 +5,10 @@ import { queryRows } from '../../store/db.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { tamper, writeSampleRows } from './audit-fixtures.ts';
 
-const problemsOf = async (db: TestDb, options = {}) => (await verifyAuditTrail(db, options)).problems.map((p) => [p.kind, p.seq]);
-const hashOf = async (db: TestDb, seq: number) => (await db.query<{ hash: string }>('select hash from audit_trail where seq = $1', [seq]))[0]!.hash;
+const problemsOf = async (db: TestDb, options = {}) =>
+  (await verifyAuditTrail(db, options)).problems.map((p) => [p.kind, p.seq]);
+const hashOf = async (db: TestDb, seq: number) =>
+  (await db.query<{ hash: string }>('select hash from audit_trail where seq = $1', [seq]))[0]!.hash;
 
 /** Re-links and re-hashes every row from `from` on with the database's own function, as a careful attacker would. */
 const rehashFrom = (from: number, firstPrevHash = `(select hash from audit_trail where seq = ${from - 1})`) => `do $$
@@ -42,14 +44,21 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
   it('an empty trail verifies with the genesis head', async () => {
     const empty = await freshDb(kind);
     try {
-      expect(await verifyAuditTrail(empty)).toEqual({ ok: true, rows_checked: 0, head: { seq: 0, hash: '0'.repeat(64) }, problems: [] });
+      expect(await verifyAuditTrail(empty)).toEqual({
+        ok: true,
+        rows_checked: 0,
+        head: { seq: 0, hash: '0'.repeat(64) },
+        problems: [],
+      });
     } finally {
       await empty.dispose();
     }
   });
 
   it('UPDATE, DELETE and TRUNCATE are rejected by the triggers', async () => {
-    await expect(db.query(`update audit_trail set status = 'SUCCESS' where seq = 3`)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(db.query(`update audit_trail set status = 'SUCCESS' where seq = 3`)).rejects.toThrow(
+      /append-only: UPDATE/,
+    );
     await expect(db.query('delete from audit_trail where seq = 3')).rejects.toThrow(/append-only: DELETE/);
     await expect(db.query('truncate audit_trail')).rejects.toThrow(/append-only: TRUNCATE/);
     await expect(db.query('delete from audit_chain_head')).rejects.toThrow(/append-only: DELETE/);
@@ -63,7 +72,10 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
   });
 
   it('an altered status', async () => {
-    await tamper(db, `update audit_trail set status = case when status = 'SUCCESS' then 'REJECTED' else 'SUCCESS' end where seq = 7`);
+    await tamper(
+      db,
+      `update audit_trail set status = case when status = 'SUCCESS' then 'REJECTED' else 'SUCCESS' end where seq = 7`,
+    );
     expect(await problemsOf(db)).toEqual([['altered', 7]]);
   });
 
@@ -72,7 +84,9 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
     const v = await verifyAuditTrail(db);
     expect(v.problems).toEqual([{ seq: 10, kind: 'missing', detail: 'row 10 is missing: deleted from the trail' }]);
     await tamper(db, 'delete from audit_trail where seq in (11, 12)');
-    expect((await verifyAuditTrail(db)).problems).toEqual([{ seq: 10, kind: 'missing', detail: 'rows 10 to 12 are missing: deleted from the trail' }]);
+    expect((await verifyAuditTrail(db)).problems).toEqual([
+      { seq: 10, kind: 'missing', detail: 'rows 10 to 12 are missing: deleted from the trail' },
+    ]);
   });
 
   it('a deleted first row', async () => {
@@ -84,7 +98,13 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
     await tamper(db, 'delete from audit_trail where seq = 20');
     const v = await verifyAuditTrail(db);
     expect(v.rows_checked).toBe(19);
-    expect(v.problems).toEqual([{ seq: 20, kind: 'head_mismatch', detail: 'the chain head records row 20 but the trail ends at row 19: rows were cut off the end' }]);
+    expect(v.problems).toEqual([
+      {
+        seq: 20,
+        kind: 'head_mismatch',
+        detail: 'the chain head records row 20 but the trail ends at row 19: rows were cut off the end',
+      },
+    ]);
   });
 
   it('two rows swapped with their hashes: both altered, and the links around them broken', async () => {
@@ -157,7 +177,11 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
   it('an anchor recorded earlier still verifies after more rows are written', async () => {
     const anchor = (await verifyAuditTrail(db)).head!.hash;
     await writeSampleRows(db, 5, 20);
-    expect(await verifyAuditTrail(db, { expectHead: anchor })).toMatchObject({ ok: true, rows_checked: 25, problems: [] });
+    expect(await verifyAuditTrail(db, { expectHead: anchor })).toMatchObject({
+      ok: true,
+      rows_checked: 25,
+      problems: [],
+    });
     // An anchor taken before the trail began (the genesis hash) also holds.
     expect((await verifyAuditTrail(db, { expectHead: '0'.repeat(64) })).ok).toBe(true);
   });
@@ -169,9 +193,13 @@ describe.each(backends)('audit trail verification (%s)', (kind) => {
   });
 
   it('a deleted chain head row', async () => {
-    await db.exec('alter table audit_chain_head disable trigger user; delete from audit_chain_head; alter table audit_chain_head enable trigger user');
+    await db.exec(
+      'alter table audit_chain_head disable trigger user; delete from audit_chain_head; alter table audit_chain_head enable trigger user',
+    );
     const v = await verifyAuditTrail(db);
     expect(v.head).toBeNull();
-    expect(v.problems).toEqual([{ seq: null, kind: 'head_mismatch', detail: 'the chain head row (audit_chain_head) is missing: it was deleted' }]);
+    expect(v.problems).toEqual([
+      { seq: null, kind: 'head_mismatch', detail: 'the chain head row (audit_chain_head) is missing: it was deleted' },
+    ]);
   });
 });

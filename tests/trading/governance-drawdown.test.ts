@@ -19,19 +19,43 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
   let db: TestDb;
   afterEach(async () => db?.dispose());
   const tx = <T>(fn: (t: Queryable) => Promise<T>) => tradingTx(db, scope, fn);
-  const audits = () => db.query<{ actor: string; action_type: string; status: string; details: Record<string, unknown>; entity_id: string | null }>(
-    'select actor, action_type, status, details, entity_id from audit_trail order by seq',
-  );
+  const audits = () =>
+    db.query<{
+      actor: string;
+      action_type: string;
+      status: string;
+      details: Record<string, unknown>;
+      entity_id: string | null;
+    }>('select actor, action_type, status, details, entity_id from audit_trail order by seq');
   const count = async (sql: string) => Number((await tx((t) => t.query<{ n: number }>(sql)))[0]!.n);
 
   /** The medium profile (limit 20%), a drawdown of `drawdown`%, two pending proposals and one open BTC position with a candle to price it. */
   async function setUp(action: HaltAction, drawdown: number): Promise<void> {
     db = await freshDb(kind);
-    await upsertCandles(db, { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' }, { ts: [T0], open: [100], high: [101], low: [95], close: [96], volume: [1] });
+    await upsertCandles(
+      db,
+      { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' },
+      { ts: [T0], open: [100], high: [101], low: [95], close: [96], volume: [1] },
+    );
     await tx(async (t) => {
       const opened = await paperBroker(scope).open(t, {
-        exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', category: 'major', side: 'buy', qty: 10, entry: 100, stop: 90, take_profits: [],
-        leverage: 1, risk_amount: 100, risk_pct: 1, strategy_id: null, source_module: null, run_id: null, proposal_id: null, as_of: new Date(T0),
+        exchange: 'binance',
+        symbol: 'BTC/USDT',
+        timeframe: '1h',
+        category: 'major',
+        side: 'buy',
+        qty: 10,
+        entry: 100,
+        stop: 90,
+        take_profits: [],
+        leverage: 1,
+        risk_amount: 100,
+        risk_pct: 1,
+        strategy_id: null,
+        source_module: null,
+        run_id: null,
+        proposal_id: null,
+        as_of: new Date(T0),
       });
       expect(opened.ok).toBe(true);
       for (const symbol of ['ETH/USDT', 'SOL/USDT']) {
@@ -41,8 +65,11 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
           [symbol],
         );
       }
-      await t.query(`update trading_test.state set equity = $1, peak_equity = 10000, drawdown_pct = $2, emergency_halt_action = $3,
-        close_all_acknowledged_at = case when $3 = 'MARKET_CLOSE_ALL_AND_HALT' then now() end`, [10_000 * (1 - drawdown / 100), drawdown, action]);
+      await t.query(
+        `update trading_test.state set equity = $1, peak_equity = 10000, drawdown_pct = $2, emergency_halt_action = $3,
+        close_all_acknowledged_at = case when $3 = 'MARKET_CLOSE_ALL_AND_HALT' then now() end`,
+        [10_000 * (1 - drawdown / 100), drawdown, action],
+      );
     });
   }
 
@@ -50,17 +77,37 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
 
   it('does nothing at or below the limit', async () => {
     await setUp('MARKET_CLOSE_ALL_AND_HALT', 20);
-    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({ triggered: false, action: 'MARKET_CLOSE_ALL_AND_HALT', drawdown_pct: 20, limit_pct: 20 });
+    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({
+      triggered: false,
+      action: 'MARKET_CLOSE_ALL_AND_HALT',
+      drawdown_pct: 20,
+      limit_pct: 20,
+    });
     expect((await tx((t) => loadState(t, scope))).halted).toBe(false);
     expect(await systemRows()).toEqual([]);
   });
 
   it('HALT_ONLY: halted, emergency, one CRITICAL audit row; proposals and positions untouched', async () => {
     await setUp('HALT_ONLY', 25);
-    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({ triggered: true, action: 'HALT_ONLY', drawdown_pct: 25, limit_pct: 20 });
-    expect(await tx((t) => loadState(t, scope))).toMatchObject({ halted: true, emergency: true, halt_reason: 'EMERGENCY_DRAWDOWN' });
+    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({
+      triggered: true,
+      action: 'HALT_ONLY',
+      drawdown_pct: 25,
+      limit_pct: 20,
+    });
+    expect(await tx((t) => loadState(t, scope))).toMatchObject({
+      halted: true,
+      emergency: true,
+      halt_reason: 'EMERGENCY_DRAWDOWN',
+    });
     expect(await systemRows()).toEqual([
-      { actor: 'SYSTEM', action_type: 'EMERGENCY_HALT_TRIGGERED', status: 'CRITICAL', entity_id: RUN, details: expect.objectContaining({ limit_pct: 20, drawdown_pct: 25, action: 'HALT_ONLY' }) },
+      {
+        actor: 'SYSTEM',
+        action_type: 'EMERGENCY_HALT_TRIGGERED',
+        status: 'CRITICAL',
+        entity_id: RUN,
+        details: expect.objectContaining({ limit_pct: 20, drawdown_pct: 25, action: 'HALT_ONLY' }),
+      },
     ]);
     expect(await count(`select count(*) as n from trading_test.proposals where status = 'pending'`)).toBe(2);
     expect(await count(`select count(*) as n from trading_test.positions where status = 'open'`)).toBe(1);
@@ -72,7 +119,11 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
   it('CANCEL_ORDERS_AND_HALT also expires every pending proposal', async () => {
     await setUp('CANCEL_ORDERS_AND_HALT', 30);
     expect((await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).triggered).toBe(true);
-    const proposals = await tx((t) => t.query<{ status: string; decision_note: string; decided_at: Date | null }>('select status, decision_note, decided_at from trading_test.proposals'));
+    const proposals = await tx((t) =>
+      t.query<{ status: string; decision_note: string; decided_at: Date | null }>(
+        'select status, decision_note, decided_at from trading_test.proposals',
+      ),
+    );
     expect(proposals).toEqual([
       { status: 'expired', decision_note: 'cancelled by emergency halt', decided_at: expect.any(Date) },
       { status: 'expired', decision_note: 'cancelled by emergency halt', decided_at: expect.any(Date) },
@@ -86,7 +137,13 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
 
   it('MARKET_CLOSE_ALL_AND_HALT also closes every open position at market, with a slippage warning', async () => {
     await setUp('MARKET_CLOSE_ALL_AND_HALT', 40);
-    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({ triggered: true, action: 'MARKET_CLOSE_ALL_AND_HALT', closed: 1, drawdown_pct: 40, limit_pct: 20 });
+    expect(await tx((t) => applyDrawdownHalt(t, scope, asOf, RUN))).toEqual({
+      triggered: true,
+      action: 'MARKET_CLOSE_ALL_AND_HALT',
+      closed: 1,
+      drawdown_pct: 40,
+      limit_pct: 20,
+    });
     expect(await count(`select count(*) as n from trading_test.positions where status = 'open'`)).toBe(0);
     expect(await count(`select count(*) as n from trading_test.trades where kind = 'emergency_close'`)).toBe(1);
     expect(await count(`select count(*) as n from trading_test.proposals where status = 'pending'`)).toBe(0);
@@ -97,6 +154,10 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
       ...rows.slice(2, -1).map((a) => [a.action_type, a.status]),
       ['EMERGENCY_CLOSE_ALL', 'WARNING'],
     ]);
-    expect(rows.at(-1)!.details).toMatchObject({ closed: 1, skipped_without_price: [], slippage_warning: expect.stringMatching(/slippage/) });
+    expect(rows.at(-1)!.details).toMatchObject({
+      closed: 1,
+      skipped_without_price: [],
+      slippage_warning: expect.stringMatching(/slippage/),
+    });
   });
 });

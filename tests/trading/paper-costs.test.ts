@@ -16,20 +16,43 @@ describe.each(backends)('paper costs on %s', (kind) => {
 
   it('shows the defaults, changes them for the next fill, audits the change; bad values change nothing', async () => {
     expect(await paperCosts(db, scope, {})).toEqual({ paper_fee_bps: 10, paper_slippage_bps: 5 });
-    expect(await paperCosts(db, scope, { paper_fee_bps: 7.5, paper_slippage_bps: 0 })).toEqual({ paper_fee_bps: 7.5, paper_slippage_bps: 0 });
+    expect(await paperCosts(db, scope, { paper_fee_bps: 7.5, paper_slippage_bps: 0 })).toEqual({
+      paper_fee_bps: 7.5,
+      paper_slippage_bps: 0,
+    });
     const opened = await tradingTx(db, scope, (tx) =>
       paperBroker(scope).open(tx, {
-        exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', category: 'major', side: 'buy', qty: 0.1, entry: 50_000, stop: 49_000,
-        take_profits: [], leverage: 1, risk_amount: 100, risk_pct: 1, strategy_id: null, source_module: null, run_id: null, proposal_id: null, as_of: new Date('2024-03-05T02:00:00Z'),
+        exchange: 'binance',
+        symbol: 'BTC/USDT',
+        timeframe: '1h',
+        category: 'major',
+        side: 'buy',
+        qty: 0.1,
+        entry: 50_000,
+        stop: 49_000,
+        take_profits: [],
+        leverage: 1,
+        risk_amount: 100,
+        risk_pct: 1,
+        strategy_id: null,
+        source_module: null,
+        run_id: null,
+        proposal_id: null,
+        as_of: new Date('2024-03-05T02:00:00Z'),
       }),
     );
     // No slippage: fills at 50,000; fee 7.5 bps of 5,000 = 3.75.
     expect(opened).toMatchObject({ ok: true, fill_price: 50_000, fee: 3.75 });
-    const [audit] = await db.query<{ details: unknown }>("select details from audit_trail where action_type = 'PAPER_COSTS_CHANGED'");
-    expect(audit!.details).toEqual({ old: { paper_fee_bps: 10, paper_slippage_bps: 5 }, new: { paper_fee_bps: 7.5, paper_slippage_bps: 0 } });
+    const [audit] = await db.query<{ details: unknown }>(
+      "select details from audit_trail where action_type = 'PAPER_COSTS_CHANGED'",
+    );
+    expect(audit!.details).toEqual({
+      old: { paper_fee_bps: 10, paper_slippage_bps: 5 },
+      new: { paper_fee_bps: 7.5, paper_slippage_bps: 0 },
+    });
 
     const e = await rejection(paperCosts(db, scope, { paper_fee_bps: 101 }));
-    expect([e.code, e.message]).toEqual(['BAD_INPUT', 'Paper costs out of bounds: paper_fee_bps Too big: expected number to be <=100.']);
+    expect([e.code, e.message]).toEqual(['BAD_INPUT', 'Paper costs out of bounds: paper_fee_bps must be at most 100.']);
     expect(await paperCosts(db, scope, {})).toEqual({ paper_fee_bps: 7.5, paper_slippage_bps: 0 });
     expect((await rejection(paperCosts(db, tradingScope('LIVE'), {}))).code).toBe('CONFIG_INVALID');
   });

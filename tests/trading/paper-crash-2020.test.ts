@@ -40,12 +40,34 @@ describe.each(backends)('a long through the March 2020 crash on %s', (kind) => {
 
   it('is stopped out at the stop in the 10:00 candle, losing the planned risk plus slippage and fees', async () => {
     db = await freshDb(kind);
-    await importCandleCsv(db, { file: path.join(sampleDataDir, 'binance_BTC-USDT_1h_2020-03.csv'), exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' });
+    await importCandleCsv(db, {
+      file: path.join(sampleDataDir, 'binance_BTC-USDT_1h_2020-03.csv'),
+      exchange: 'binance',
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+    });
     const opened = await tx((t) =>
       paperBroker(scope).open(t, {
-        exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h', category: 'major', side: 'buy', qty: QTY, entry: ENTRY, stop: STOP,
-        take_profits: [{ price: 8500, fraction: 0.5 }, { price: 9000, fraction: 0.5 }], leverage: 1, risk_amount: PLANNED_RISK, risk_pct: 1,
-        strategy_id: 'crash-test', source_module: null, run_id: null, proposal_id: null, as_of: AS_OF,
+        exchange: 'binance',
+        symbol: 'BTC/USDT',
+        timeframe: '1h',
+        category: 'major',
+        side: 'buy',
+        qty: QTY,
+        entry: ENTRY,
+        stop: STOP,
+        take_profits: [
+          { price: 8500, fraction: 0.5 },
+          { price: 9000, fraction: 0.5 },
+        ],
+        leverage: 1,
+        risk_amount: PLANNED_RISK,
+        risk_pct: 1,
+        strategy_id: 'crash-test',
+        source_module: null,
+        run_id: null,
+        proposal_id: null,
+        as_of: AS_OF,
       }),
     );
     if (!opened.ok) throw new Error(opened.message);
@@ -54,10 +76,17 @@ describe.each(backends)('a long through the March 2020 crash on %s', (kind) => {
 
     // Hour by hour, as a scheduled pipeline would run it: nothing fills until the 10:00 candle has closed.
     const fills = [];
-    for (let hour = 1; hour <= 14; hour++) fills.push(...(await tx((t) => monitorPositions(t, scope, new Date(AS_OF.getTime() + hour * H)))));
+    for (let hour = 1; hour <= 14; hour++)
+      fills.push(...(await tx((t) => monitorPositions(t, scope, new Date(AS_OF.getTime() + hour * H)))));
     expect(fills).toHaveLength(1);
     const [stop] = fills;
-    expect(stop).toMatchObject({ kind: 'stop_loss', side: 'sell', qty: QTY, closed: true, ts: new Date('2020-03-12T11:00:00Z') });
+    expect(stop).toMatchObject({
+      kind: 'stop_loss',
+      side: 'sell',
+      qty: QTY,
+      closed: true,
+      ts: new Date('2020-03-12T11:00:00Z'),
+    });
     expect(stop!.price).toBeCloseTo(EXIT_FILL, 8);
     expect(stop!.fee).toBeCloseTo(EXIT_FEE, 10);
     expect(stop!.realized_pnl).toBeCloseTo(PRICE_PNL, 8);

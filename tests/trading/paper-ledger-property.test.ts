@@ -35,7 +35,13 @@ const openStep = fc.record({
   notional: fc.double({ min: 10, max: 30_000, noNaN: true }),
   leverage: fc.integer({ min: 1, max: 5 }),
   stopPct: fc.double({ min: 0.005, max: 0.12, noNaN: true }),
-  ladder: fc.array(fc.record({ step: fc.double({ min: 0.002, max: 0.05, noNaN: true }), fraction: fc.double({ min: 0.05, max: 0.6, noNaN: true }) }), { maxLength: 3 }),
+  ladder: fc.array(
+    fc.record({
+      step: fc.double({ min: 0.002, max: 0.05, noNaN: true }),
+      fraction: fc.double({ min: 0.05, max: 0.6, noNaN: true }),
+    }),
+    { maxLength: 3 },
+  ),
 });
 const advanceStep = fc.record({
   kind: fc.constant('advance' as const),
@@ -46,7 +52,14 @@ const closeAllStep = fc.constant({ kind: 'closeAll' as const });
 const scenario = fc.record({
   feeBps: fc.integer({ min: 0, max: 50 }),
   slippageBps: fc.integer({ min: 0, max: 100 }),
-  steps: fc.array(fc.oneof({ arbitrary: openStep, weight: 3 }, { arbitrary: advanceStep, weight: 4 }, { arbitrary: closeAllStep, weight: 1 }), { minLength: 1, maxLength: 16 }),
+  steps: fc.array(
+    fc.oneof(
+      { arbitrary: openStep, weight: 3 },
+      { arbitrary: advanceStep, weight: 4 },
+      { arbitrary: closeAllStep, weight: 1 },
+    ),
+    { minLength: 1, maxLength: 16 },
+  ),
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
@@ -65,13 +78,16 @@ function replayViolation(pos: Position, trades: Trade[], feeRate: number): strin
     const released = closes ? margin : margin * (t.qty / open);
     const fee = t.qty * t.price * feeRate;
     const cash = Math.max(0, released + (t.price - entry.price) * t.qty * dir - fee);
-    if (!close(t.fee, fee) || !close(t.cash_delta, cash)) return `exit ${t.trade_id}: cash ${t.cash_delta} expected ${cash}`;
-    if (!close(t.cash_delta, released + t.realized_pnl - t.fee)) return `exit ${t.trade_id}: realized ${t.realized_pnl} breaks cash = released + pnl - fee`;
+    if (!close(t.fee, fee) || !close(t.cash_delta, cash))
+      return `exit ${t.trade_id}: cash ${t.cash_delta} expected ${cash}`;
+    if (!close(t.cash_delta, released + t.realized_pnl - t.fee))
+      return `exit ${t.trade_id}: realized ${t.realized_pnl} breaks cash = released + pnl - fee`;
     open -= t.qty;
     margin -= released;
     if (open < -1e-9 * entry.qty) return `position ${pos.position_id} sold more than it bought`;
   }
-  if (!close(open < 1e-9 * entry.qty ? 0 : open, pos.open_qty)) return `position ${pos.position_id} open_qty ${pos.open_qty}, trades leave ${open}`;
+  if (!close(open < 1e-9 * entry.qty ? 0 : open, pos.open_qty))
+    return `position ${pos.position_id} open_qty ${pos.open_qty}, trades leave ${open}`;
   return null;
 }
 
@@ -79,20 +95,31 @@ async function checkLedger(db: TestDb, feeRate: number): Promise<void> {
   const ledger = await tradingTx(db, scope, (tx) => walletLedgerCheck(tx, scope));
   expect(ledger.reconciles, `wallet ${ledger.balance} vs initial + Σcash ${ledger.expected}`).toBe(true);
   expect(ledger.balance).toBeGreaterThanOrEqual(0);
-  const positions = (await db.query('select * from trading_test.positions order by position_id')).map((r) => Position.parse(r));
+  const positions = (await db.query('select * from trading_test.positions order by position_id')).map((r) =>
+    Position.parse(r),
+  );
   const trades = (await db.query('select * from trading_test.trades order by trade_id')).map((r) => Trade.parse(r));
   for (const pos of positions) {
     expect(pos.open_qty).toBeGreaterThanOrEqual(0);
     if (pos.status === 'closed') expect([pos.open_qty, pos.margin]).toEqual([0, 0]);
     else expect(pos.open_qty).toBeGreaterThan(0);
-    expect(replayViolation(pos, trades.filter((t) => t.position_id === pos.position_id), feeRate)).toBeNull();
+    expect(
+      replayViolation(
+        pos,
+        trades.filter((t) => t.position_id === pos.position_id),
+        feeRate,
+      ),
+    ).toBeNull();
   }
 }
 
 async function reset(db: TestDb, s: Scenario): Promise<void> {
   await db.exec('truncate trading_test.positions, trading_test.trades, candles restart identity cascade');
   await db.query("update trading_test.wallets set balance = 10000 where asset = 'USDT'");
-  await db.query('update trading_test.state set initial_balance = 10000, paper_fee_bps = $1, paper_slippage_bps = $2', [s.feeBps, s.slippageBps]);
+  await db.query('update trading_test.state set initial_balance = 10000, paper_fee_bps = $1, paper_slippage_bps = $2', [
+    s.feeBps,
+    s.slippageBps,
+  ]);
 }
 
 /** What the random runs exercised, so a vacuous property (nothing ever filled) cannot pass unnoticed. */
@@ -112,11 +139,23 @@ async function runScenario(db: TestDb, s: Scenario): Promise<void> {
       const take_profits = step.ladder.map((r) => ({ price: (level *= 1 + dir * r.step), fraction: r.fraction }));
       const total = take_profits.reduce((a, r) => a + r.fraction, 0);
       const order: OpenOrder = {
-        exchange: 'binance', symbol: SYMBOLS[step.symbol]!, timeframe: '1h', category: step.symbol === 0 ? 'major' : 'alt', side: step.side,
-        qty: step.notional / entry, entry, stop: entry * (1 - dir * step.stopPct),
+        exchange: 'binance',
+        symbol: SYMBOLS[step.symbol]!,
+        timeframe: '1h',
+        category: step.symbol === 0 ? 'major' : 'alt',
+        side: step.side,
+        qty: step.notional / entry,
+        entry,
+        stop: entry * (1 - dir * step.stopPct),
         take_profits: take_profits.map((r) => ({ ...r, fraction: total > 1 ? r.fraction / total : r.fraction })),
-        leverage: step.leverage, risk_amount: step.notional * step.stopPct, risk_pct: 1, strategy_id: null, source_module: null, run_id: null,
-        proposal_id: null, as_of: new Date(clock),
+        leverage: step.leverage,
+        risk_amount: step.notional * step.stopPct,
+        risk_pct: 1,
+        strategy_id: null,
+        source_module: null,
+        run_id: null,
+        proposal_id: null,
+        as_of: new Date(clock),
       };
       const before = await db.query('select count(*)::int as n from trading_test.trades');
       const result = await tx((t) => broker.open(t, order));
@@ -124,7 +163,14 @@ async function runScenario(db: TestDb, s: Scenario): Promise<void> {
       seen.set(result.ok ? 'entry' : result.reason, (seen.get(result.ok ? 'entry' : result.reason) ?? 0) + 1);
     } else if (step.kind === 'advance') {
       for (const [i, symbol] of SYMBOLS.entries()) {
-        const rows = { ts: [] as number[], open: [] as number[], high: [] as number[], low: [] as number[], close: [] as number[], volume: [] as number[] };
+        const rows = {
+          ts: [] as number[],
+          open: [] as number[],
+          high: [] as number[],
+          low: [] as number[],
+          close: [] as number[],
+          volume: [] as number[],
+        };
         for (let b = 0; b < step.bars; b++) {
           const m = step.moves[i * BARS_PER_STEP + b]!;
           const open = price[i]! * (1 + m.gap);
@@ -146,7 +192,9 @@ async function runScenario(db: TestDb, s: Scenario): Promise<void> {
     }
     await checkLedger(db, s.feeBps / 1e4);
   }
-  for (const r of await db.query<{ kind: string; n: number }>('select kind, count(*)::int as n from trading_test.trades where kind <> \'entry\' group by kind')) {
+  for (const r of await db.query<{ kind: string; n: number }>(
+    "select kind, count(*)::int as n from trading_test.trades where kind <> 'entry' group by kind",
+  )) {
     seen.set(r.kind, (seen.get(r.kind) ?? 0) + r.n);
   }
 }
@@ -166,9 +214,13 @@ describe.each(backends)('paper ledger invariants under random trading on %s', (k
   afterAll(async () => db?.dispose());
 
   it('keeps wallet == initial + Σcash_delta, wallet >= 0, every fill per the model, no negative or dangling quantity', async () => {
-    await fc.assert(fc.asyncProperty(scenario, (s) => runScenario(db, s)), runsOn[kind]);
+    await fc.assert(
+      fc.asyncProperty(scenario, (s) => runScenario(db, s)),
+      runsOn[kind],
+    );
     if (kind === 'pglite') {
-      for (const k of ['entry', 'insufficient_funds', 'stop_loss', 'take_profit', 'emergency_close']) expect(seen.get(k) ?? 0, `no '${k}' in the seeded runs`).toBeGreaterThan(0);
+      for (const k of ['entry', 'insufficient_funds', 'stop_loss', 'take_profit', 'emergency_close'])
+        expect(seen.get(k) ?? 0, `no '${k}' in the seeded runs`).toBeGreaterThan(0);
     }
   }, 600_000);
 });

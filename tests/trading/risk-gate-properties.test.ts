@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkIntent, type GateInput, type GateRuleName } from '../../trading/risk-gate/gate.ts';
-import { profileBounds } from '../../trading/risk-profiles.ts';
-import type { RiskProfile, RiskProfileName } from '../../trading/state-repo.ts';
+import type { RiskProfile } from '../../trading/state-repo.ts';
+import { num, profileArb, profileNames } from '../helpers/risk-arbs.ts';
 
 /**
  * Properties of the risk gate over random profiles (within their bounds), states,
@@ -10,36 +10,27 @@ import type { RiskProfile, RiskProfileName } from '../../trading/state-repo.ts';
  * raw numbers, independently of the gate's own code.
  */
 
-const names: RiskProfileName[] = ['low', 'medium', 'high'];
+const names = profileNames;
 const symbols = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT', 'DOGE/USDT'];
 const categories = ['major', 'alt', 'meme'];
-const num = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 /** Mostly `usual`, sometimes `rare`: keeps enough inputs passing every rule for the property to bite. */
-const mostly = <T>(usual: T, rare: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(usual), weight: 4 }, { arbitrary: rare, weight: 1 });
+const mostly = <T>(usual: T, rare: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: fc.constant(usual), weight: 4 }, { arbitrary: rare, weight: 1 });
 
-const profileArb: fc.Arbitrary<RiskProfile> = fc.constantFrom(...names).chain((name) => {
-  const b = profileBounds[name];
-  return num(b.risk_per_trade_pct.min, b.risk_per_trade_pct.max).chain((risk) =>
-    fc.record({
-      profile: fc.constant(name),
-      risk_per_trade_pct: fc.constant(risk),
-      max_drawdown_pct: num(b.max_drawdown_pct.min, b.max_drawdown_pct.max),
-      max_open_positions: fc.integer(b.max_open_positions),
-      category_cap_pct: num(Math.max(risk, b.category_cap_pct.min), b.category_cap_pct.max),
-      allow_leverage: name === 'high' ? fc.boolean() : fc.constant(false),
-      max_leverage: num(b.max_leverage.min, b.max_leverage.max),
-    }),
-  );
+const openArb = fc.record({
+  symbol: fc.constantFrom(...symbols),
+  category: fc.constantFrom(...categories),
+  risk_share: num(0, 1),
 });
-
-const openArb = fc.record({ symbol: fc.constantFrom(...symbols), category: fc.constantFrom(...categories), risk_share: num(0, 1) });
 
 const scenarioArb: fc.Arbitrary<GateInput> = profileArb.chain((profile) =>
   fc
     .record({
       purpose: fc.constantFrom('observe', 'propose', 'execute') as fc.Arbitrary<GateInput['purpose']>,
       approved: fc.boolean(),
-      mode: fc.constantFrom('observe', 'semi_auto', 'full_auto') as fc.Arbitrary<GateInput['state']['operational_mode']>,
+      mode: fc.constantFrom('observe', 'semi_auto', 'full_auto') as fc.Arbitrary<
+        GateInput['state']['operational_mode']
+      >,
       activeProfile: mostly(profile.profile, fc.constantFrom(...names)),
       halted: mostly(false, fc.boolean()),
       emergency: mostly(false, fc.boolean()),
@@ -57,6 +48,7 @@ const scenarioArb: fc.Arbitrary<GateInput> = profileArb.chain((profile) =>
       open: fc.oneof(fc.array(openArb, { maxLength: 0 }), fc.array(openArb, { maxLength: 6 })),
       freeShare: mostly(20, num(0, 3)),
       feeRate: num(0, 0.002),
+      slippageRate: mostly(0, num(0, 0.01)),
     })
     .map((s): GateInput => {
       const stop = s.side === 'buy' ? s.entry * (1 - s.stopFraction) : s.entry * (1 + s.stopFraction);
@@ -77,13 +69,25 @@ const scenarioArb: fc.Arbitrary<GateInput> = profileArb.chain((profile) =>
           risk_amount: riskAmount,
           notional: qty * s.entry,
         },
-        state: { operational_mode: s.mode, risk_profile: s.activeProfile, halted: s.halted || s.emergency, emergency: s.emergency, leverage_enabled: s.leverageEnabled, drawdown_pct: s.drawdown },
+        state: {
+          operational_mode: s.mode,
+          risk_profile: s.activeProfile,
+          halted: s.halted || s.emergency,
+          emergency: s.emergency,
+          leverage_enabled: s.leverageEnabled,
+          drawdown_pct: s.drawdown,
+        },
         profile,
         equity: s.equity,
         free_balance: s.equity * s.freeShare,
         fee_rate: s.feeRate,
+        slippage_rate: s.slippageRate,
         category: s.category,
-        open_positions: s.open.map((p) => ({ symbol: p.symbol, category: p.category, risk_amount: (s.equity * profile.risk_per_trade_pct * p.risk_share) / 100 })),
+        open_positions: s.open.map((p) => ({
+          symbol: p.symbol,
+          category: p.category,
+          risk_amount: (s.equity * profile.risk_per_trade_pct * p.risk_share) / 100,
+        })),
       };
     }),
 );
@@ -99,7 +103,7 @@ describe('risk gate properties', () => {
         const v = checkIntent(input);
         expect(v.ok).toBe(v.checks.every((c) => c.ok));
         expect(v.reasons).toEqual(v.checks.filter((c) => !c.ok).map((c) => c.detail));
-        expect(v.checks).toHaveLength(12);
+        expect(v.checks).toHaveLength(13);
       }),
       { numRuns: 500 },
     );
@@ -113,7 +117,9 @@ describe('risk gate properties', () => {
         if (!checkIntent(input).ok) return;
         passed++;
         const { intent, state, profile, equity } = input;
-        expect(state.operational_mode === 'full_auto' || (state.operational_mode === 'semi_auto' && input.approved)).toBe(true);
+        expect(
+          state.operational_mode === 'full_auto' || (state.operational_mode === 'semi_auto' && input.approved),
+        ).toBe(true);
         expect(state.halted || state.emergency).toBe(false);
         expect(profile.profile).toBe(state.risk_profile);
         expect(intent.side === 'buy' ? intent.stop < intent.entry : intent.stop > intent.entry).toBe(true);
@@ -126,11 +132,15 @@ describe('risk gate properties', () => {
         } else expect(intent.leverage).toBe(1);
         expect(input.open_positions.length).toBeLessThan(profile.max_open_positions);
         expect(input.open_positions.map((p) => p.symbol)).not.toContain(intent.symbol);
-        const categoryRisk = input.open_positions.filter((p) => p.category === input.category).reduce((sum, p) => sum + p.risk_amount, 0) + riskOf(input);
+        const categoryRisk =
+          input.open_positions.filter((p) => p.category === input.category).reduce((sum, p) => sum + p.risk_amount, 0) +
+          riskOf(input);
         expect((categoryRisk / equity) * 100).toBeLessThanOrEqual(profile.category_cap_pct + tolerance);
         expect(state.drawdown_pct).toBeLessThan(profile.max_drawdown_pct);
-        const notional = intent.qty * intent.entry;
-        expect(notional / intent.leverage + notional * input.fee_rate).toBeLessThanOrEqual(input.free_balance + tolerance);
+        const worstNotional = intent.qty * intent.entry * (1 + input.slippage_rate);
+        expect(worstNotional / intent.leverage + worstNotional * input.fee_rate).toBeLessThanOrEqual(
+          input.free_balance + tolerance,
+        );
       }),
       { numRuns: 3000 },
     );
@@ -140,14 +150,38 @@ describe('risk gate properties', () => {
 
   /** For each rule: a way to break exactly its condition, starting from any scenario. */
   const violations: [GateRuleName, fc.Arbitrary<GateInput>][] = [
-    ['not_halted', fc.tuple(scenarioArb, fc.constantFrom('propose', 'execute') as fc.Arbitrary<GateInput['purpose']>, fc.boolean()).map(([i, purpose, emergency]) => ({ ...i, purpose, state: { ...i.state, halted: true, emergency } }))],
+    [
+      'not_halted',
+      fc
+        .tuple(scenarioArb, fc.constantFrom('propose', 'execute') as fc.Arbitrary<GateInput['purpose']>, fc.boolean())
+        .map(([i, purpose, emergency]) => ({ ...i, purpose, state: { ...i.state, halted: true, emergency } })),
+    ],
     [
       'mode_allows',
       fc
-        .tuple(scenarioArb, fc.constantFrom<[GateInput['purpose'], GateInput['state']['operational_mode'], boolean][]>(['execute', 'observe', true], ['execute', 'semi_auto', false], ['propose', 'observe', false], ['propose', 'full_auto', true]))
-        .map(([i, [purpose, mode, approved]]) => ({ ...i, purpose, approved, state: { ...i.state, operational_mode: mode } })),
+        .tuple(
+          scenarioArb,
+          fc.constantFrom<[GateInput['purpose'], GateInput['state']['operational_mode'], boolean][]>(
+            ['execute', 'observe', true],
+            ['execute', 'semi_auto', false],
+            ['propose', 'observe', false],
+            ['propose', 'full_auto', true],
+          ),
+        )
+        .map(([i, [purpose, mode, approved]]) => ({
+          ...i,
+          purpose,
+          approved,
+          state: { ...i.state, operational_mode: mode },
+        })),
     ],
-    ['profile_matches', fc.tuple(scenarioArb, fc.integer({ min: 1, max: 2 })).map(([i, k]) => ({ ...i, state: { ...i.state, risk_profile: names[(names.indexOf(i.profile.profile) + k) % 3]! } }))],
+    [
+      'profile_matches',
+      fc.tuple(scenarioArb, fc.integer({ min: 1, max: 2 })).map(([i, k]) => ({
+        ...i,
+        state: { ...i.state, risk_profile: names[(names.indexOf(i.profile.profile) + k) % 3]! },
+      })),
+    ],
     [
       'stop_protective',
       fc.tuple(scenarioArb, num(0, 0.5)).map(([i, f]) => {
@@ -160,7 +194,11 @@ describe('risk gate properties', () => {
       // Claims a harmless risk_pct; the real risk is above the limit.
       fc.tuple(scenarioArb, num(1.001, 10)).map(([i, over]) => ({
         ...i,
-        intent: { ...i.intent, qty: ((i.equity * i.profile.risk_per_trade_pct * over) / 100) / Math.abs(i.intent.entry - i.intent.stop), risk_pct: i.profile.risk_per_trade_pct / 2 },
+        intent: {
+          ...i.intent,
+          qty: (i.equity * i.profile.risk_per_trade_pct * over) / 100 / Math.abs(i.intent.entry - i.intent.stop),
+          risk_pct: i.profile.risk_per_trade_pct / 2,
+        },
       })),
     ],
     ['risk_per_trade', fc.tuple(scenarioArb, num(-1000, 0)).map(([i, equity]) => ({ ...i, equity }))],
@@ -168,24 +206,58 @@ describe('risk gate properties', () => {
       'max_open_positions',
       scenarioArb.map((i) => ({
         ...i,
-        open_positions: Array.from({ length: i.profile.max_open_positions }, (_, k) => ({ symbol: `X${k}/USDT`, category: 'other', risk_amount: 0 })),
+        open_positions: Array.from({ length: i.profile.max_open_positions }, (_, k) => ({
+          symbol: `X${k}/USDT`,
+          category: 'other',
+          risk_amount: 0,
+        })),
       })),
     ],
-    ['one_position_per_symbol', scenarioArb.map((i) => ({ ...i, open_positions: [...i.open_positions, { symbol: i.intent.symbol, category: 'other', risk_amount: 0 }] }))],
+    [
+      'one_position_per_symbol',
+      scenarioArb.map((i) => ({
+        ...i,
+        open_positions: [...i.open_positions, { symbol: i.intent.symbol, category: 'other', risk_amount: 0 }],
+      })),
+    ],
     [
       'category_cap',
       fc.tuple(scenarioArb, num(0, 1)).map(([i, extra]) => ({
         ...i,
-        open_positions: [...i.open_positions, { symbol: 'FILL/USDT', category: i.category, risk_amount: (i.equity * (i.profile.category_cap_pct + extra)) / 100 }],
+        open_positions: [
+          ...i.open_positions,
+          {
+            symbol: 'FILL/USDT',
+            category: i.category,
+            risk_amount: (i.equity * (i.profile.category_cap_pct + extra)) / 100,
+          },
+        ],
       })),
     ],
-    ['drawdown', fc.tuple(scenarioArb, num(0, 50)).map(([i, over]) => ({ ...i, state: { ...i.state, drawdown_pct: i.profile.max_drawdown_pct + over } }))],
+    [
+      'drawdown',
+      fc
+        .tuple(scenarioArb, num(0, 50))
+        .map(([i, over]) => ({ ...i, state: { ...i.state, drawdown_pct: i.profile.max_drawdown_pct + over } })),
+    ],
     [
       'leverage_permitted',
-      fc.tuple(scenarioArb, num(1.01, 10), fc.constantFrom('profile', 'allow', 'enabled', 'max')).map(([i, leverage, broken]) => {
-        const profile: RiskProfile = { ...i.profile, profile: broken === 'profile' ? 'medium' : 'high', allow_leverage: broken !== 'allow', max_leverage: broken === 'max' ? leverage / 1.01 : 10 };
-        return { ...i, profile, intent: { ...i.intent, leverage }, state: { ...i.state, leverage_enabled: broken !== 'enabled' } };
-      }),
+      fc
+        .tuple(scenarioArb, num(1.01, 10), fc.constantFrom('profile', 'allow', 'enabled', 'max'))
+        .map(([i, leverage, broken]) => {
+          const profile: RiskProfile = {
+            ...i.profile,
+            profile: broken === 'profile' ? 'medium' : 'high',
+            allow_leverage: broken !== 'allow',
+            max_leverage: broken === 'max' ? leverage / 1.01 : 10,
+          };
+          return {
+            ...i,
+            profile,
+            intent: { ...i.intent, leverage },
+            state: { ...i.state, leverage_enabled: broken !== 'enabled' },
+          };
+        }),
     ],
     [
       'liquidation_after_stop',
@@ -198,9 +270,22 @@ describe('risk gate properties', () => {
     [
       'margin',
       fc.tuple(scenarioArb, num(0.001, 1)).map(([i, short]) => {
-        const notional = i.intent.qty * i.intent.entry;
+        const notional = i.intent.qty * i.intent.entry * (1 + i.slippage_rate);
         return { ...i, free_balance: (notional / i.intent.leverage + notional * i.fee_rate) * (1 - short) };
       }),
+    ],
+    [
+      'live_notional_caps',
+      fc
+        .tuple(scenarioArb, fc.constantFrom('propose', 'execute') as fc.Arbitrary<GateInput['purpose']>, num(0.001, 1))
+        .map(([i, purpose, short]) => {
+          const notional = i.intent.qty * i.intent.entry;
+          return {
+            ...i,
+            purpose,
+            live_caps: { max_order_notional: notional * (1 - short), max_daily_notional: notional * 10, used_today: 0 },
+          };
+        }),
     ],
   ];
 

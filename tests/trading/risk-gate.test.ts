@@ -1,34 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntent, type GateInput, type GateRuleName } from '../../trading/risk-gate/gate.ts';
+import { passingGateInput } from '../helpers/risk-arbs.ts';
 
-/** A trade every rule accepts: medium profile, 10,000 equity, a BTC long risking 0.8% with its stop 2% away. */
-function base(): GateInput {
-  return {
-    purpose: 'execute',
-    approved: false,
-    intent: {
-      symbol: 'BTC/USDT',
-      side: 'buy',
-      qty: 0.08,
-      entry: 50_000,
-      stop: 49_000,
-      take_profits: [{ price: 53_000, fraction: 1 }],
-      leverage: 1,
-      risk_pct: 0.8,
-      risk_amount: 80,
-      notional: 4_000,
-    },
-    state: { operational_mode: 'full_auto', risk_profile: 'medium', halted: false, emergency: false, leverage_enabled: false, drawdown_pct: 5 },
-    profile: { profile: 'medium', risk_per_trade_pct: 1, max_drawdown_pct: 20, max_open_positions: 3, category_cap_pct: 3, allow_leverage: false, max_leverage: 1 },
-    equity: 10_000,
-    free_balance: 6_000,
-    fee_rate: 0.001,
-    category: 'major',
-    open_positions: [{ symbol: 'ETH/USDT', category: 'major', risk_amount: 100 }],
-  };
-}
+const base = passingGateInput;
 
-const failed = (input: GateInput): GateRuleName[] => checkIntent(input).checks.filter((c) => !c.ok).map((c) => c.rule);
+const failed = (input: GateInput): GateRuleName[] =>
+  checkIntent(input)
+    .checks.filter((c) => !c.ok)
+    .map((c) => c.rule);
 const detail = (input: GateInput, rule: GateRuleName) => checkIntent(input).checks.find((c) => c.rule === rule)!.detail;
 
 describe('risk gate', () => {
@@ -37,8 +16,19 @@ describe('risk gate', () => {
     expect(v.ok).toBe(true);
     expect(v.reasons).toEqual([]);
     expect(v.checks.map((c) => c.rule)).toEqual([
-      'not_halted', 'mode_allows', 'profile_matches', 'stop_protective', 'risk_per_trade', 'max_open_positions',
-      'one_position_per_symbol', 'category_cap', 'drawdown', 'leverage_permitted', 'liquidation_after_stop', 'margin',
+      'not_halted',
+      'mode_allows',
+      'profile_matches',
+      'stop_protective',
+      'risk_per_trade',
+      'max_open_positions',
+      'one_position_per_symbol',
+      'category_cap',
+      'drawdown',
+      'leverage_permitted',
+      'liquidation_after_stop',
+      'margin',
+      'live_notional_caps',
     ]);
     expect(detail(base(), 'risk_per_trade')).toBe('risk 0.80% of equity is within the medium profile limit of 1.00%');
     expect(detail(base(), 'margin')).toBe('margin and fees of 4004.00 fit the free balance of 6000.00');
@@ -50,7 +40,9 @@ describe('risk gate', () => {
     input.free_balance = 20_000;
     const v = checkIntent(input);
     expect(v.ok).toBe(false);
-    expect(v.reasons).toEqual(['risk 1.42% of equity (the intent claimed 0.50%) exceeds the medium profile limit of 1.00%']);
+    expect(v.reasons).toEqual([
+      'risk 1.42% of equity (the intent claimed 0.50%) exceeds the medium profile limit of 1.00%',
+    ]);
   });
 
   it('shows enough decimals that a refusal never reads "1.00% exceeds 1.00%"', () => {
@@ -70,7 +62,14 @@ describe('risk gate', () => {
     input.free_balance = 20_000;
     const v = checkIntent(input);
     expect(v.ok).toBe(false);
-    expect(failed(input)).toEqual(['not_halted', 'stop_protective', 'risk_per_trade', 'one_position_per_symbol', 'category_cap', 'drawdown']);
+    expect(failed(input)).toEqual([
+      'not_halted',
+      'stop_protective',
+      'risk_per_trade',
+      'one_position_per_symbol',
+      'category_cap',
+      'drawdown',
+    ]);
     expect(v.reasons).toEqual([
       'trading is halted: nothing may be executed until the halt is cleared',
       "a buy's stop 51000 must be below its entry 50000",
@@ -83,22 +82,31 @@ describe('risk gate', () => {
 
   it('the halt stops proposals and executions but not observation', () => {
     const input = { ...base(), state: { ...base().state, halted: true, emergency: true } };
-    expect(detail({ ...input, purpose: 'propose', state: { ...input.state, operational_mode: 'semi_auto' } }, 'not_halted')).toBe(
-      'an emergency halt is active: nothing may be proposed until the halt is cleared',
-    );
+    expect(
+      detail({ ...input, purpose: 'propose', state: { ...input.state, operational_mode: 'semi_auto' } }, 'not_halted'),
+    ).toBe('an emergency halt is active: nothing may be proposed until the halt is cleared');
     expect(failed({ ...input, purpose: 'observe' })).toEqual([]);
   });
 
   it('mode: execute in full_auto or approved semi_auto, propose only in semi_auto, observe always', () => {
     const run = (mode: GateInput['state']['operational_mode'], purpose: GateInput['purpose'], approved: boolean) =>
-      checkIntent({ ...base(), purpose, approved, state: { ...base().state, operational_mode: mode } }).checks.find((c) => c.rule === 'mode_allows')!;
+      checkIntent({ ...base(), purpose, approved, state: { ...base().state, operational_mode: mode } }).checks.find(
+        (c) => c.rule === 'mode_allows',
+      )!;
     expect(run('full_auto', 'execute', false).ok).toBe(true);
     expect(run('semi_auto', 'execute', true).ok).toBe(true);
-    expect(run('semi_auto', 'execute', false)).toMatchObject({ ok: false, detail: 'semi_auto mode only executes proposals a user approved' });
+    expect(run('semi_auto', 'execute', false)).toMatchObject({
+      ok: false,
+      detail: 'semi_auto mode only executes proposals a user approved',
+    });
     expect(run('observe', 'execute', true)).toMatchObject({ ok: false, detail: 'observe mode never executes trades' });
     expect(run('semi_auto', 'propose', false).ok).toBe(true);
-    expect(run('full_auto', 'propose', false)).toMatchObject({ ok: false, detail: 'proposals are only made in semi_auto mode, not in full_auto' });
-    for (const mode of ['observe', 'semi_auto', 'full_auto'] as const) expect(run(mode, 'observe', false).ok).toBe(true);
+    expect(run('full_auto', 'propose', false)).toMatchObject({
+      ok: false,
+      detail: 'proposals are only made in semi_auto mode, not in full_auto',
+    });
+    for (const mode of ['observe', 'semi_auto', 'full_auto'] as const)
+      expect(run(mode, 'observe', false).ok).toBe(true);
   });
 
   it('a sell needs its stop above the entry', () => {
@@ -111,7 +119,9 @@ describe('risk gate', () => {
 
   it('refuses the limits of a profile that is not the active one', () => {
     const input = { ...base(), state: { ...base().state, risk_profile: 'low' as const } };
-    expect(checkIntent(input).reasons).toEqual(["the limits given are the medium profile's but the active profile is low"]);
+    expect(checkIntent(input).reasons).toEqual([
+      "the limits given are the medium profile's but the active profile is low",
+    ]);
   });
 
   it('no equity, or a non-number anywhere, fails closed', () => {
@@ -119,15 +129,20 @@ describe('risk gate', () => {
     expect(failed({ ...base(), equity: Number.NaN })).toEqual(['risk_per_trade', 'category_cap']);
     expect(failed({ ...base(), free_balance: Number.NaN })).toEqual(['margin']);
     expect(failed({ ...base(), state: { ...base().state, drawdown_pct: Number.NaN } })).toEqual(['drawdown']);
-    expect(failed({ ...base(), intent: { ...base().intent, leverage: Number.NaN } })).toEqual(['leverage_permitted', 'liquidation_after_stop', 'margin']);
+    expect(failed({ ...base(), intent: { ...base().intent, leverage: Number.NaN } })).toEqual([
+      'leverage_permitted',
+      'liquidation_after_stop',
+      'margin',
+    ]);
   });
 
   it('the open-position count includes the new one', () => {
     const others = ['ETH/USDT', 'SOL/USDT'].map((symbol) => ({ symbol, category: 'alt', risk_amount: 10 }));
     expect(failed({ ...base(), open_positions: others })).toEqual([]);
-    expect(checkIntent({ ...base(), open_positions: [...others, { symbol: 'XRP/USDT', category: 'alt', risk_amount: 10 }] }).reasons).toEqual([
-      '4 open positions with this one exceeds the medium profile limit of 3',
-    ]);
+    expect(
+      checkIntent({ ...base(), open_positions: [...others, { symbol: 'XRP/USDT', category: 'alt', risk_amount: 10 }] })
+        .reasons,
+    ).toEqual(['4 open positions with this one exceeds the medium profile limit of 3']);
   });
 
   it('the category cap counts only the same category', () => {
@@ -141,7 +156,16 @@ describe('risk gate', () => {
       ...base(),
       intent: { ...base().intent, leverage: 3 },
       state: { ...base().state, risk_profile: 'high', leverage_enabled: enabled },
-      profile: { profile: 'high', risk_per_trade_pct: 2, max_drawdown_pct: 35, max_open_positions: 8, category_cap_pct: 6, allow_leverage: true, max_leverage: 5, ...over },
+      profile: {
+        profile: 'high',
+        risk_per_trade_pct: 2,
+        max_drawdown_pct: 35,
+        max_open_positions: 8,
+        category_cap_pct: 6,
+        allow_leverage: true,
+        max_leverage: 5,
+        ...over,
+      },
     });
 
     it('needs high, allow_leverage, activation and at most max_leverage; the detail names what is missing', () => {
@@ -158,15 +182,31 @@ describe('risk gate', () => {
 
     it('the stop must fill before the approximate isolated-margin liquidation (1/L - 0.5%)', () => {
       // 10x: liquidation about 9.5% away. A 9% stop fills first; a 9.5% stop does not.
-      const tenX = (stop: number) => ({ ...high({ max_leverage: 10 }), intent: { ...high().intent, leverage: 10, stop, qty: 0.02 } });
+      const tenX = (stop: number) => ({
+        ...high({ max_leverage: 10 }),
+        intent: { ...high().intent, leverage: 10, stop, qty: 0.02 },
+      });
       expect(failed(tenX(45_500))).toEqual([]);
-      expect(checkIntent(tenX(45_250)).reasons).toEqual(['the stop is 9.50% from entry but a 10x position is liquidated about 9.50% away, before the stop could fill']);
+      expect(checkIntent(tenX(45_250)).reasons).toEqual([
+        'the stop is 9.50% from entry but a 10x position is liquidated about 9.50% away, before the stop could fill',
+      ]);
     });
 
     it('margin is notional / leverage plus fees', () => {
       // 0.08 BTC at 50,000 = 4,000 notional: 1,333.33 margin at 3x plus 4 fees.
       expect(failed({ ...high(), free_balance: 1_337.34 })).toEqual([]);
-      expect(checkIntent({ ...high(), free_balance: 1_337.3 }).reasons).toEqual(['margin and fees of 1337.33 exceed the free balance of 1337.30']);
+      expect(checkIntent({ ...high(), free_balance: 1_337.3 }).reasons).toEqual([
+        'margin and fees of 1337.33 exceed the free balance of 1337.30',
+      ]);
+    });
+
+    it("margin and fees are counted at the worst-case slippage, the sizers' own measure (sdk entryCost)", () => {
+      // 4,000 notional filled up to 5 bps higher: 4,002 / 3 = 1,334 margin plus 4.002 fees = 1,338.002.
+      const slipped = { ...high(), slippage_rate: 0.0005 };
+      expect(failed({ ...slipped, free_balance: 1_338.01 })).toEqual([]);
+      expect(checkIntent({ ...slipped, free_balance: 1_337.34 }).reasons).toEqual([
+        'margin and fees of 1338.00 (at 5 bps worst-case slippage) exceed the free balance of 1337.34',
+      ]);
     });
   });
 });

@@ -1,12 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { confirmAbove, editableFields, isRaise, profileBounds, raiseWarning, validateProfileEdit } from '../../trading/risk-profiles.ts';
+import {
+  confirmAbove,
+  editableFields,
+  isRaise,
+  profileBounds,
+  raiseWarning,
+  validateProfileEdit,
+} from '../../trading/risk-profiles.ts';
 import type { RiskProfile } from '../../trading/state-repo.ts';
 
 /** The migration's seed rows (section 4 of the seed spec). */
 const seeded: Record<RiskProfile['profile'], RiskProfile> = {
-  low: { profile: 'low', risk_per_trade_pct: 0.5, max_drawdown_pct: 10, max_open_positions: 3, category_cap_pct: 1.5, allow_leverage: false, max_leverage: 1 },
-  medium: { profile: 'medium', risk_per_trade_pct: 1, max_drawdown_pct: 20, max_open_positions: 5, category_cap_pct: 3, allow_leverage: false, max_leverage: 1 },
-  high: { profile: 'high', risk_per_trade_pct: 2, max_drawdown_pct: 35, max_open_positions: 8, category_cap_pct: 6, allow_leverage: false, max_leverage: 3 },
+  low: {
+    profile: 'low',
+    risk_per_trade_pct: 0.5,
+    max_drawdown_pct: 10,
+    max_open_positions: 3,
+    category_cap_pct: 1.5,
+    allow_leverage: false,
+    max_leverage: 1,
+  },
+  medium: {
+    profile: 'medium',
+    risk_per_trade_pct: 1,
+    max_drawdown_pct: 20,
+    max_open_positions: 5,
+    category_cap_pct: 3,
+    allow_leverage: false,
+    max_leverage: 1,
+  },
+  high: {
+    profile: 'high',
+    risk_per_trade_pct: 2,
+    max_drawdown_pct: 35,
+    max_open_positions: 8,
+    category_cap_pct: 6,
+    allow_leverage: false,
+    max_leverage: 3,
+  },
 };
 
 function problemsOf(current: RiskProfile, patch: Record<string, unknown>): string[] {
@@ -23,9 +54,21 @@ function accepted(current: RiskProfile, patch: Record<string, unknown>) {
 
 describe('risk profile bounds', () => {
   it('match the seed: low 0.1-0.5 / 2-10 / 1-5, medium 0.5-1.5 / 10-25 / 1-10, high 1-3 / 20-50 / 1-20', () => {
-    expect(profileBounds.low).toMatchObject({ risk_per_trade_pct: { min: 0.1, max: 0.5 }, max_drawdown_pct: { min: 2, max: 10 }, max_open_positions: { min: 1, max: 5 } });
-    expect(profileBounds.medium).toMatchObject({ risk_per_trade_pct: { min: 0.5, max: 1.5 }, max_drawdown_pct: { min: 10, max: 25 }, max_open_positions: { min: 1, max: 10 } });
-    expect(profileBounds.high).toMatchObject({ risk_per_trade_pct: { min: 1, max: 3 }, max_drawdown_pct: { min: 20, max: 50 }, max_open_positions: { min: 1, max: 20 } });
+    expect(profileBounds.low).toMatchObject({
+      risk_per_trade_pct: { min: 0.1, max: 0.5 },
+      max_drawdown_pct: { min: 2, max: 10 },
+      max_open_positions: { min: 1, max: 5 },
+    });
+    expect(profileBounds.medium).toMatchObject({
+      risk_per_trade_pct: { min: 0.5, max: 1.5 },
+      max_drawdown_pct: { min: 10, max: 25 },
+      max_open_positions: { min: 1, max: 10 },
+    });
+    expect(profileBounds.high).toMatchObject({
+      risk_per_trade_pct: { min: 1, max: 3 },
+      max_drawdown_pct: { min: 20, max: 50 },
+      max_open_positions: { min: 1, max: 20 },
+    });
     for (const b of Object.values(profileBounds)) expect(b.category_cap_pct).toEqual({ min: 0.5, max: 25 });
     expect(profileBounds.high.max_leverage).toEqual({ min: 1, max: 10 });
     expect(profileBounds.low.max_leverage).toEqual({ min: 1, max: 1 });
@@ -33,7 +76,8 @@ describe('risk profile bounds', () => {
   });
 
   it('the seeded rows are inside their bounds (an empty edit is valid and changes nothing)', () => {
-    for (const p of Object.values(seeded)) expect(accepted(p, {})).toMatchObject({ changes: [], warnings: [], next: p });
+    for (const p of Object.values(seeded))
+      expect(accepted(p, {})).toMatchObject({ changes: [], warnings: [], next: p });
   });
 
   it('accepts both ends of every range and refuses just outside them', () => {
@@ -50,12 +94,22 @@ describe('risk profile bounds', () => {
       expect(problemsOf(p, { max_open_positions: b.max_open_positions.max + 1 })).toHaveLength(1);
       expect(problemsOf(p, { max_open_positions: 0 })).toHaveLength(1);
       accepted(p, { category_cap_pct: 25 });
-      expect(problemsOf(p, { category_cap_pct: 25.5 })).toEqual([`category_cap_pct must be between 0.5 and 25 in the ${p.profile} profile, not 25.5.`]);
+      expect(problemsOf(p, { category_cap_pct: 25.5 })).toEqual([
+        `category_cap_pct must be between 0.5 and 25 in the ${p.profile} profile, not 25.5.`,
+      ]);
     }
   });
 
   it('reports every problem at once, one sentence each starting with its field', () => {
-    const problems = problemsOf(seeded.high, { risk_per_trade_pct: 5, max_drawdown_pct: 60, max_open_positions: 2.5, category_cap_pct: 0.2, allow_leverage: 'yes', max_leverage: 11, bogus: 1 });
+    const problems = problemsOf(seeded.high, {
+      risk_per_trade_pct: 5,
+      max_drawdown_pct: 60,
+      max_open_positions: 2.5,
+      category_cap_pct: 0.2,
+      allow_leverage: 'yes',
+      max_leverage: 11,
+      bogus: 1,
+    });
     expect(problems).toEqual([
       'risk_per_trade_pct must be between 1 and 3 in the high profile, not 5.',
       'max_drawdown_pct must be between 20 and 50 in the high profile, not 60.',
@@ -69,13 +123,19 @@ describe('risk profile bounds', () => {
   });
 
   it('refuses text and non-finite numbers with the value shown', () => {
-    expect(problemsOf(seeded.medium, { risk_per_trade_pct: 'abc' })).toEqual(["risk_per_trade_pct must be a number, not 'abc'."]);
-    expect(problemsOf(seeded.medium, { max_drawdown_pct: Number.NaN })).toEqual(['max_drawdown_pct must be a number, not NaN.']);
+    expect(problemsOf(seeded.medium, { risk_per_trade_pct: 'abc' })).toEqual([
+      "risk_per_trade_pct must be a number, not 'abc'.",
+    ]);
+    expect(problemsOf(seeded.medium, { max_drawdown_pct: Number.NaN })).toEqual([
+      'max_drawdown_pct must be a number, not NaN.',
+    ]);
     expect(problemsOf(seeded.medium, { max_drawdown_pct: Number.POSITIVE_INFINITY })).toHaveLength(1);
   });
 
   it('the profile name itself cannot be edited', () => {
-    expect(problemsOf(seeded.low, { profile: 'high' })).toEqual([`profile is not an editable field; the editable fields are ${editableFields.join(', ')}.`]);
+    expect(problemsOf(seeded.low, { profile: 'high' })).toEqual([
+      `profile is not an editable field; the editable fields are ${editableFields.join(', ')}.`,
+    ]);
   });
 
   it('keeps the category cap at or above one trade of risk, also when only the risk is raised', () => {
@@ -93,7 +153,10 @@ describe('risk profile bounds', () => {
       ]);
       accepted(p, { allow_leverage: false, max_leverage: 1 });
     }
-    expect(accepted(seeded.high, { allow_leverage: true, max_leverage: 10 }).next).toMatchObject({ allow_leverage: true, max_leverage: 10 });
+    expect(accepted(seeded.high, { allow_leverage: true, max_leverage: 10 }).next).toMatchObject({
+      allow_leverage: true,
+      max_leverage: 10,
+    });
   });
 
   it('lists what changed with old and new values', () => {
@@ -138,8 +201,16 @@ describe('values that need an extra confirmation', () => {
 describe('isRaise and raiseWarning', () => {
   it('orders low < medium < high', () => {
     expect([isRaise('low', 'medium'), isRaise('low', 'high'), isRaise('medium', 'high')]).toEqual([true, true, true]);
-    expect([isRaise('high', 'medium'), isRaise('high', 'low'), isRaise('medium', 'low')]).toEqual([false, false, false]);
-    expect([isRaise('low', 'low'), isRaise('medium', 'medium'), isRaise('high', 'high')]).toEqual([false, false, false]);
+    expect([isRaise('high', 'medium'), isRaise('high', 'low'), isRaise('medium', 'low')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect([isRaise('low', 'low'), isRaise('medium', 'medium'), isRaise('high', 'high')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('says what the switch means for losses, with both profiles numbers', () => {
@@ -147,6 +218,8 @@ describe('isRaise and raiseWarning', () => {
       'Switching from medium to high lets each trade lose up to 2% of equity instead of 1%, allows 8 open positions instead of 5, ' +
         'and only halts trading after a 35% fall from peak instead of 20%: losses can come faster and grow larger.',
     );
-    expect(raiseWarning(seeded.medium, { ...seeded.high, allow_leverage: true })).toMatch(/Leverage up to 3x becomes possible once activated, which multiplies losses too\.$/);
+    expect(raiseWarning(seeded.medium, { ...seeded.high, allow_leverage: true })).toMatch(
+      /Leverage up to 3x becomes possible once activated, which multiplies losses too\.$/,
+    );
   });
 });

@@ -2,28 +2,39 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
 import { queryRows } from '../../store/db.ts';
-import { initPin, lockSeconds, verifyPin } from '../../trading/secrets/pin.ts';
+import { initPin, verifyPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { rejection } from '../helpers/errors.ts';
 
 const pin = 'correct horse 42';
 
-
-const Attempts = z.object({ failed_count: z.coerce.number(), locked_until: z.date().nullable(), lock_seconds: z.coerce.number().nullable() });
+const Attempts = z.object({
+  failed_count: z.coerce.number(),
+  locked_until: z.date().nullable(),
+  lock_seconds: z.coerce.number().nullable(),
+});
 const attempts = async (db: TestDb) =>
-  (await queryRows(db, Attempts, `select failed_count, locked_until, extract(epoch from locked_until - last_failed_at) as lock_seconds from pin_attempts where id = 1`))[0]!;
+  (
+    await queryRows(
+      db,
+      Attempts,
+      `select failed_count, locked_until, extract(epoch from locked_until - last_failed_at) as lock_seconds from pin_attempts where id = 1`,
+    )
+  )[0]!;
 
-const AuditRow = z.object({ mode: z.string(), actor: z.string(), action_type: z.string(), status: z.string(), details: z.record(z.string(), z.unknown()) });
-const auditRows = (db: TestDb) => queryRows(db, AuditRow, 'select mode, actor, action_type, status, details from audit_trail order by seq');
+const AuditRow = z.object({
+  mode: z.string(),
+  actor: z.string(),
+  action_type: z.string(),
+  status: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+const auditRows = (db: TestDb) =>
+  queryRows(db, AuditRow, 'select mode, actor, action_type, status, details from audit_trail order by seq');
 
 /** Moves past the current lock, as if its time had passed. */
-const expireLock = (db: TestDb) => db.query(`update pin_attempts set locked_until = now() - interval '1 second' where id = 1`);
-
-describe('lock durations', () => {
-  it('two misses are free, the third locks 30 s, each further miss doubles it up to an hour', () => {
-    expect([1, 2, 3, 4, 5, 6, 10, 11, 1000].map(lockSeconds)).toEqual([0, 0, 30, 60, 120, 240, 3600, 3600, 3600]);
-  });
-});
+const expireLock = (db: TestDb) =>
+  db.query(`update pin_attempts set locked_until = now() - interval '1 second' where id = 1`);
 
 describe.each(backends)('master PIN (%s)', (kind) => {
   let db: TestDb;
@@ -31,6 +42,15 @@ describe.each(backends)('master PIN (%s)', (kind) => {
     db = await freshDb(kind);
   });
   afterEach(async () => db?.dispose());
+
+  it('lock durations: two misses are free, the third locks 30 s, each further miss doubles it up to an hour', async () => {
+    const misses = [1, 2, 3, 4, 5, 6, 10, 11, 1000, 2 ** 31 - 1];
+    const [row] = await db.query<{ seconds: number[] }>(
+      'select array(select pin_lock_seconds(n) from unnest($1::int[]) as n) as seconds',
+      [misses],
+    );
+    expect(row!.seconds).toEqual([0, 0, 30, 60, 120, 240, 3600, 3600, 3600, 3600]);
+  });
 
   it('without a PIN, verification says to run secrets init', async () => {
     const e = await rejection(verifyPin(db, pin, 'test'));
@@ -89,7 +109,9 @@ describe.each(backends)('master PIN (%s)', (kind) => {
     }
     const third = await rejection(verifyPin(db, 'wrong-pin', 'trade'));
     expect(third.code).toBe('BAD_INPUT');
-    expect(third.message).toMatch(/^Wrong PIN; too many in a row, so try again after \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\.$/);
+    expect(third.message).toMatch(
+      /^Wrong PIN; too many in a row, so try again after \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\.$/,
+    );
     expect(await attempts(db)).toMatchObject({ failed_count: 3, lock_seconds: 30 });
 
     // Locked: the right PIN is refused without being checked, and the count does not move.
@@ -102,7 +124,10 @@ describe.each(backends)('master PIN (%s)', (kind) => {
     expect((await attempts(db)).failed_count).toBe(3);
 
     // Each miss after a lock has passed doubles the lock.
-    for (const [n, seconds] of [[4, 60], [5, 120]] as const) {
+    for (const [n, seconds] of [
+      [4, 60],
+      [5, 120],
+    ] as const) {
       await expireLock(db);
       await rejection(verifyPin(db, 'wrong-pin', 'trade'));
       expect(await attempts(db)).toMatchObject({ failed_count: n, lock_seconds: seconds });
@@ -130,12 +155,19 @@ describe.each(backends)('master PIN (%s)', (kind) => {
     await rejection(verifyPin(db, pin, 'clear halt'));
 
     const rows = await auditRows(db);
+    // Each attempt is audited PENDING when it is counted, then with its outcome; a locked attempt at once.
+    const check = expect.any(Number);
+    const pending = (purpose: string) => ['PIN_VERIFY', 'PENDING', { purpose, check }];
     expect(rows.map((r) => [r.action_type, r.status, r.details])).toEqual([
       ['MASTER_PIN_SET', 'SUCCESS', { kdf: 'scrypt:N=32768,r=8,p=1' }],
-      ['PIN_VERIFY', 'SUCCESS', { purpose: 'approve proposal' }],
-      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', failed_count: 1 }],
-      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', failed_count: 2 }],
-      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', failed_count: 3, locked_until: expect.any(String) }],
+      pending('approve proposal'),
+      ['PIN_VERIFY', 'SUCCESS', { purpose: 'approve proposal', check }],
+      pending('clear halt'),
+      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', check, failed_count: 1 }],
+      pending('clear halt'),
+      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', check, failed_count: 2 }],
+      pending('clear halt'),
+      ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', check, failed_count: 3, locked_until: expect.any(String) }],
       ['PIN_VERIFY', 'FAILURE', { purpose: 'clear halt', reason: 'locked' }],
     ]);
     for (const r of rows) expect([r.mode, r.actor]).toEqual(['SYSTEM', 'USER']);

@@ -8,7 +8,6 @@ const pin = 'vault pin 314159';
 const apiKey = 'AK-7f3c9e1b2d4a6f8e0c1b3d5a7f9e2c4b';
 const secret = 'SK-e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8';
 
-
 interface StoredRow {
   name: string;
   exchange: string;
@@ -19,7 +18,8 @@ interface StoredRow {
   auth_tag: string;
 }
 
-const storedRow = async (db: TestDb, name: string) => (await db.query<StoredRow>('select * from api_keys where name = $1', [name]))[0]!;
+const storedRow = async (db: TestDb, name: string) =>
+  (await db.query<StoredRow>('select * from api_keys where name = $1', [name]))[0]!;
 
 /** Flips one bit of a base64 column, the way a corrupted or edited row would look. */
 async function flipBit(db: TestDb, name: string, column: 'ciphertext' | 'auth_tag' | 'iv'): Promise<void> {
@@ -72,9 +72,15 @@ describe.each(backends)('API key vault (%s)', (kind) => {
 
   it('refuses malformed names and exchange ids', async () => {
     const name = await rejection(addApiKey(db, pin, { name: 'Bad Name', exchange: 'binance', apiKey, secret }));
-    expect([name.code, name.message]).toEqual(['BAD_INPUT', expect.stringMatching(/^'Bad Name' is not an API key name/)]);
+    expect([name.code, name.message]).toEqual([
+      'BAD_INPUT',
+      expect.stringMatching(/^'Bad Name' is not an API key name/),
+    ]);
     const exchange = await rejection(addApiKey(db, pin, { name: 'ok', exchange: 'Binance!', apiKey, secret }));
-    expect([exchange.code, exchange.message]).toEqual(['BAD_INPUT', expect.stringMatching(/^'Binance!' is not an exchange id/)]);
+    expect([exchange.code, exchange.message]).toEqual([
+      'BAD_INPUT',
+      expect.stringMatching(/^'Binance!' is not an exchange id/),
+    ]);
     expect(await listApiKeys(db)).toEqual([]);
   });
 
@@ -82,14 +88,20 @@ describe.each(backends)('API key vault (%s)', (kind) => {
     const e = await rejection(addApiKey(db, 'not the pin', { name: 'main', exchange: 'binance', apiKey, secret }));
     expect([e.code, e.message]).toEqual(['BAD_INPUT', 'Wrong PIN.']);
     expect(await listApiKeys(db)).toEqual([]);
-    expect((await db.query<{ failed_count: number }>('select failed_count from pin_attempts'))[0]!.failed_count).toBe(1);
+    expect((await db.query<{ failed_count: number }>('select failed_count from pin_attempts'))[0]!.failed_count).toBe(
+      1,
+    );
   });
 
   it('refuses a duplicate name and keeps the first key', async () => {
     await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
-    const e = await rejection(addApiKey(db, pin, { name: 'main', exchange: 'kraken', apiKey: 'other-key', secret: 'other-secret' }));
+    const e = await rejection(
+      addApiKey(db, pin, { name: 'main', exchange: 'kraken', apiKey: 'other-key', secret: 'other-secret' }),
+    );
     expect(e.code).toBe('CONFIG_INVALID');
-    expect(e.message).toBe("An API key named 'main' already exists; remove it first with `trader secrets remove main`.");
+    expect(e.message).toBe(
+      "An API key named 'main' already exists; remove it first with `trader secrets remove main`.",
+    );
     expect(await loadApiKey(db, pin, 'main')).toEqual({ exchange: 'binance', apiKey, secret });
   });
 
@@ -97,18 +109,23 @@ describe.each(backends)('API key vault (%s)', (kind) => {
     await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
     const e = await rejection(loadApiKey(db, `${pin}!`, 'main'));
     expect(e.code).toBe('CONFIG_INVALID');
-    expect(e.message).toBe("API key 'main' does not decrypt with this PIN (a wrong PIN or an altered row); if the PIN is right, remove the key and add it again.");
+    expect(e.message).toBe(
+      "API key 'main' does not decrypt with this PIN (a wrong PIN or an altered row); if the PIN is right, remove the key and add it again.",
+    );
   });
 
-  it.each(['ciphertext', 'auth_tag', 'iv'] as const)('a tampered %s fails with a clean error that carries nothing of the key', async (column) => {
-    await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
-    await flipBit(db, 'main', column);
-    const e = await rejection(loadApiKey(db, pin, 'main'));
-    expect(e.code).toBe('CONFIG_INVALID');
-    expect(e.message).toMatch(/^API key 'main' does not decrypt with this PIN/);
-    expect(e.details).toBeUndefined();
-    for (const m of keyMaterial) expect(`${e.message}${String(e.stack)}`).not.toContain(m);
-  });
+  it.each(['ciphertext', 'auth_tag', 'iv'] as const)(
+    'a tampered %s fails with a clean error that carries nothing of the key',
+    async (column) => {
+      await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
+      await flipBit(db, 'main', column);
+      const e = await rejection(loadApiKey(db, pin, 'main'));
+      expect(e.code).toBe('CONFIG_INVALID');
+      expect(e.message).toMatch(/^API key 'main' does not decrypt with this PIN/);
+      expect(e.details).toBeUndefined();
+      for (const m of keyMaterial) expect(`${e.message}${String(e.stack)}`).not.toContain(m);
+    },
+  );
 
   it('a key moved to another exchange, renamed or given unknown KDF parameters no longer decrypts', async () => {
     await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
@@ -126,8 +143,14 @@ describe.each(backends)('API key vault (%s)', (kind) => {
     await addApiKey(db, pin, { name: 'zeta', exchange: 'kraken', apiKey, secret });
     await addApiKey(db, pin, { name: 'alpha', exchange: 'binance', apiKey, secret });
     const listed = await listApiKeys(db);
-    expect(listed.map((k) => Object.keys(k).sort())).toEqual([['created_at', 'exchange', 'name'], ['created_at', 'exchange', 'name']]);
-    expect(listed.map((k) => [k.name, k.exchange])).toEqual([['alpha', 'binance'], ['zeta', 'kraken']]);
+    expect(listed.map((k) => Object.keys(k).sort())).toEqual([
+      ['created_at', 'exchange', 'name'],
+      ['created_at', 'exchange', 'name'],
+    ]);
+    expect(listed.map((k) => [k.name, k.exchange])).toEqual([
+      ['alpha', 'binance'],
+      ['zeta', 'kraken'],
+    ]);
 
     expect(await removeApiKey(db, 'zeta')).toMatchObject({ name: 'zeta', exchange: 'kraken' });
     expect((await listApiKeys(db)).map((k) => k.name)).toEqual(['alpha']);
@@ -143,14 +166,21 @@ describe.each(backends)('API key vault (%s)', (kind) => {
     await rejection(loadApiKey(db, 'wrong pin!', 'main'));
     await removeApiKey(db, 'main');
 
-    const rows = await db.query<{ mode: string; actor: string; action_type: string; status: string; details: unknown; entity_id: string | null }>(
+    const rows = await db.query<{
+      mode: string;
+      actor: string;
+      action_type: string;
+      status: string;
+      details: unknown;
+      entity_id: string | null;
+    }>(
       `select mode, actor, action_type, status, details, entity_id from audit_trail where action_type like 'API_KEY_%' order by seq`,
     );
     const keyDetails = { name: 'main', exchange: 'binance' };
     expect(rows.map((r) => [r.action_type, r.status, r.details, r.entity_id])).toEqual([
       ['API_KEY_ADDED', 'SUCCESS', keyDetails, 'main'],
-      ['API_KEY_DECRYPTED', 'SUCCESS', keyDetails, 'main'],
-      ['API_KEY_DECRYPTED', 'FAILURE', { ...keyDetails, reason: 'decryption_failed' }, 'main'],
+      ['API_KEY_DECRYPTED', 'SUCCESS', { ...keyDetails, via: 'pin' }, 'main'],
+      ['API_KEY_DECRYPTED', 'FAILURE', { ...keyDetails, via: 'pin', reason: 'decryption_failed' }, 'main'],
       ['API_KEY_REMOVED', 'SUCCESS', keyDetails, 'main'],
     ]);
     for (const r of rows) expect([r.mode, r.actor]).toEqual(['SYSTEM', 'USER']);

@@ -45,10 +45,27 @@ describe('a TEST process connected as a TEST-only login role (postgres)', () => 
     expect(summary.symbols[0]!.actions?.[0]?.action).toBe('executed');
 
     await expect(asTest.query('set role trader_live')).rejects.toThrow(/permission denied/);
-    await expect(tradingTx(asTest, tradingScope('LIVE'), (tx) => tx.query('select 1'))).rejects.toThrow(/permission denied/);
-    await expect(asTest.query("update trading_live.state set operational_mode = 'full_auto'")).rejects.toThrow(/permission denied/);
-    await expect(asTest.query("insert into audit_trail (mode, actor, action_type, status) values ('LIVE', 'SYSTEM', 'FORGED', 'INFO')")).rejects.toThrow(/row-level security/);
+    await expect(tradingTx(asTest, tradingScope('LIVE'), (tx) => tx.query('select 1'))).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(asTest.query("update trading_live.state set operational_mode = 'full_auto'")).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(
+      asTest.query(
+        "insert into audit_trail (mode, actor, action_type, status) values ('LIVE', 'SYSTEM', 'FORGED', 'INFO')",
+      ),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      asTest.query("select audit_append('LIVE', 'USER', 'FORGED', 'INFO', null, '{}', null, null)"),
+    ).rejects.toThrow(/may not append LIVE audit rows/);
     await expect(asTest.query('select * from api_keys')).rejects.toThrow(/permission denied/);
+    await expect(asTest.query('select * from trading_live.orders')).rejects.toThrow(/permission denied/);
+    await expect(
+      asTest.query(
+        "insert into trading_live.orders (client_order_id, exchange, symbol, side, type, role, qty) values ('t', 'binance', 'BTC/USDT', 'buy', 'market', 'entry', 1)",
+      ),
+    ).rejects.toThrow(/permission denied/);
     const [live] = await owner.query<{ operational_mode: string }>('select operational_mode from trading_live.state');
     expect(live!.operational_mode).toBe('observe');
   });

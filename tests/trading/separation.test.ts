@@ -5,7 +5,16 @@ import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 
 const test = tradingScope('TEST');
 const live = tradingScope('LIVE');
-const tables = ['state', 'risk_profiles', 'wallets', 'positions', 'trades', 'proposals'] as const;
+const tables = [
+  'state',
+  'risk_profiles',
+  'wallets',
+  'positions',
+  'trades',
+  'proposals',
+  'orders',
+  'order_fills',
+] as const;
 
 /**
  * TEST/LIVE separation is the database's job: each mode's transactions run as a role
@@ -19,7 +28,8 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
   });
   afterEach(async () => db.dispose());
 
-  const attempt = (scope: TradingScope, sql: string, params: unknown[] = []) => tradingTx(db, scope, (tx) => tx.query(sql, params));
+  const attempt = (scope: TradingScope, sql: string, params: unknown[] = []) =>
+    tradingTx(db, scope, (tx) => tx.query(sql, params));
 
   it.each([
     ['TEST', test, live],
@@ -29,17 +39,35 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
       await expect(attempt(own, `select * from ${other.table(t)} limit 1`)).rejects.toThrow(/permission denied/);
       await expect(attempt(own, `select * from ${own.table(t)} limit 1`)).resolves.toBeDefined();
     }
-    await expect(attempt(own, `insert into ${other.table('wallets')} (asset, balance) values ('BTC', 1)`)).rejects.toThrow(/permission denied/);
-    await expect(attempt(own, `update ${other.table('state')} set operational_mode = 'full_auto'`)).rejects.toThrow(/permission denied/);
-    const [state] = await db.query<{ operational_mode: string }>(`select operational_mode from ${other.table('state')}`);
+    await expect(
+      attempt(own, `insert into ${other.table('wallets')} (asset, balance) values ('BTC', 1)`),
+    ).rejects.toThrow(/permission denied/);
+    await expect(attempt(own, `update ${other.table('state')} set operational_mode = 'full_auto'`)).rejects.toThrow(
+      /permission denied/,
+    );
+    const [state] = await db.query<{ operational_mode: string }>(
+      `select operational_mode from ${other.table('state')}`,
+    );
     expect(state!.operational_mode).toBe('observe');
   });
 
-  it('audit rows: each mode writes its own mode only, and nobody rewrites the trail', async () => {
-    await tradingTx(db, test, (tx) => recordAudit(tx, { mode: 'TEST', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }));
-    await expect(tradingTx(db, test, (tx) => recordAudit(tx, { mode: 'LIVE', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }))).rejects.toThrow(/row-level security/);
-    await expect(tradingTx(db, live, (tx) => recordAudit(tx, { mode: 'TEST', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }))).rejects.toThrow(/row-level security/);
-    await expect(attempt(test, "update audit_trail set status = 'FAILURE'")).rejects.toThrow(/permission denied|append-only/);
+  it('audit rows: each mode appends its own mode only, and nobody rewrites the trail', async () => {
+    await tradingTx(db, test, (tx) =>
+      recordAudit(tx, { mode: 'TEST', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }),
+    );
+    await expect(
+      tradingTx(db, test, (tx) =>
+        recordAudit(tx, { mode: 'LIVE', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }),
+      ),
+    ).rejects.toThrow(/trader_test may not append LIVE audit rows/);
+    await expect(
+      tradingTx(db, live, (tx) =>
+        recordAudit(tx, { mode: 'TEST', actor: 'SYSTEM', action_type: 'PROBE', status: 'INFO' }),
+      ),
+    ).rejects.toThrow(/trader_live may not append TEST audit rows/);
+    await expect(attempt(test, "update audit_trail set status = 'FAILURE'")).rejects.toThrow(
+      /permission denied|append-only/,
+    );
     await expect(db.query('delete from audit_trail')).rejects.toThrow(/append-only/);
     await expect(attempt(test, 'update audit_chain_head set seq = 0')).rejects.toThrow(/permission denied/);
     await expect(db.query('update audit_chain_head set seq = 0')).rejects.toThrow(/moves only when a row is appended/);
@@ -51,13 +79,24 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
     await expect(attempt(test, 'select * from api_keys')).rejects.toThrow(/permission denied/);
     await expect(attempt(live, 'select * from api_keys')).resolves.toEqual([]);
     for (const scope of [test, live]) {
-      await expect(attempt(scope, "insert into master_pin (kdf, salt, hash) values ('x', 'y', 'z')")).rejects.toThrow(/permission denied/);
+      await expect(attempt(scope, "insert into master_pin (kdf, salt, hash) values ('x', 'y', 'z')")).rejects.toThrow(
+        /permission denied/,
+      );
     }
   });
 
   it('every public table is either shared with both modes or deliberately private', async () => {
     // What the TEST role may do on each private table; every other public table is shared.
-    const privateTables: Record<string, string> = { audit_trail: 'select,insert', audit_chain_head: 'select', master_pin: 'select', pin_attempts: 'select,update', api_keys: '', http_tokens: '' };
+    const privateTables: Record<string, string> = {
+      audit_trail: 'select',
+      audit_chain_head: 'select',
+      master_pin: '',
+      pin_attempts: '',
+      pin_checks: '',
+      api_keys: '',
+      http_tokens: '',
+      config_versions: 'select,insert',
+    };
     const rows = await db.query<{ table_name: string; test: string; live: string }>(
       `select table_name,
               (select coalesce(string_agg(p, ',' order by o), '') from unnest(array['select', 'insert', 'update', 'delete']) with ordinality as x(p, o)
@@ -66,8 +105,13 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
                 where has_table_privilege('trader_live', 'public.' || table_name, p)) as live
        from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
     );
-    const expected = Object.fromEntries(rows.map((r) => [r.table_name, privateTables[r.table_name] ?? 'select,insert,update,delete']));
-    expect(Object.fromEntries(rows.map((r) => [r.table_name, r.test])), 'grant new shared tables to trader_test and trader_live in their migration').toEqual(expected);
+    const expected = Object.fromEntries(
+      rows.map((r) => [r.table_name, privateTables[r.table_name] ?? 'select,insert,update,delete']),
+    );
+    expect(
+      Object.fromEntries(rows.map((r) => [r.table_name, r.test])),
+      'grant new shared tables to trader_test and trader_live in their migration',
+    ).toEqual(expected);
     const shared = rows.filter((r) => !(r.table_name in privateTables));
     expect(shared.filter((r) => r.live !== r.test).map((r) => r.table_name)).toEqual([]);
   });

@@ -3,7 +3,16 @@ import { RiskProfileName } from '../state-repo.ts';
 
 export const AuditMode = z.enum(['TEST', 'LIVE', 'SYSTEM']);
 export const AuditActor = z.enum(['SYSTEM', 'USER']);
-export const AuditStatus = z.enum(['SUCCESS', 'FAILURE', 'PENDING', 'INFO', 'WARNING', 'CRITICAL', 'APPROVED', 'REJECTED']);
+export const AuditStatus = z.enum([
+  'SUCCESS',
+  'FAILURE',
+  'PENDING',
+  'INFO',
+  'WARNING',
+  'CRITICAL',
+  'APPROVED',
+  'REJECTED',
+]);
 
 /** What a writer supplies; seq, time and hashes are set by the database. */
 export const AuditEntry = z.object({
@@ -24,5 +33,7 @@ export const AuditRow = AuditEntry.extend({
   ts: z.date(),
   prev_hash: z.string(),
   hash: z.string(),
+  /** The database role that appended the row (null on rows from before it was recorded). */
+  db_role: z.string().nullable(),
 });
 export type AuditRow = z.infer<typeof AuditRow>;

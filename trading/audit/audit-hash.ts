@@ -15,7 +15,7 @@ export const genesisHash = '0'.repeat(64);
 
 /** The select list that reads a row in the form auditRowHash needs; keep in step with audit_row_text(). */
 export const hashedColumns = `seq, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts_text,
-  mode, actor, action_type, status, risk_profile, details::text as details_text, entity_type, entity_id, prev_hash, hash`;
+  mode, actor, action_type, status, risk_profile, details::text as details_text, entity_type, entity_id, prev_hash, db_role, hash`;
 
 export const HashedRow = z.object({
   seq: z.number().int(),
@@ -29,11 +29,16 @@ export const HashedRow = z.object({
   entity_type: z.string().nullable(),
   entity_id: z.string().nullable(),
   prev_hash: z.string(),
+  /** The database role that appended the row; null on rows written before it was recorded. */
+  db_role: z.string().nullable(),
   hash: z.string(),
 });
 export type HashedRow = z.infer<typeof HashedRow>;
 
-/** The text the hash covers: the same fields, order, placeholders and separator (chr(31)) as audit_row_text(). */
+/**
+ * The text the hash covers: the same fields, order, placeholders and separator (chr(31)) as
+ * audit_row_text(), whose concat_ws leaves out a null db_role (rows from before it existed).
+ */
 export function auditRowText(row: HashedRow): string {
   return [
     String(row.seq),
@@ -47,6 +52,7 @@ export function auditRowText(row: HashedRow): string {
     row.entity_type ?? '-',
     row.entity_id ?? '-',
     row.prev_hash,
+    ...(row.db_role === null ? [] : [row.db_role]),
   ].join('\x1f');
 }
 

@@ -7,21 +7,23 @@ const secretField = /pin|secret|password|passphrase|api_?key|token|private/i;
 function scrub(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrub);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : scrub(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, secretField.test(k) ? '[redacted]' : scrub(v)]),
+    );
   }
   return value;
 }
 
 /**
- * The one way anything is written to the audit trail: an INSERT, nothing else. The
- * database stamps seq, time and the chain hash; fields that look like secrets are
- * replaced before they leave the process. Returns the new row's seq.
+ * The one way anything is written to the audit trail: audit_append(), the only door the
+ * mode roles have (they hold no INSERT on the table). The database stamps seq, time, the
+ * writing role and the chain hash; fields that look like secrets are replaced before they
+ * leave the process. Returns the new row's seq.
  */
 export async function recordAudit(q: Queryable, input: AuditEntryInput): Promise<number> {
   const e = AuditEntry.parse(input);
   const rows = await q.query<{ seq: number }>(
-    `insert into audit_trail (mode, actor, action_type, status, risk_profile, details, entity_type, entity_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) returning seq`,
+    'select audit_append($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text) as seq',
     [e.mode, e.actor, e.action_type, e.status, e.risk_profile, scrub(e.details), e.entity_type, e.entity_id],
   );
   return Number(rows[0]!.seq);

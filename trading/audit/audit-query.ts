@@ -60,7 +60,7 @@ export async function searchAudit(q: Queryable, filter: AuditFilter): Promise<Au
     q,
     AuditRow,
     `select * from (
-       select seq, ts, mode, actor, action_type, status, risk_profile, details, entity_type, entity_id, prev_hash, hash
+       select seq, ts, mode, actor, action_type, status, risk_profile, details, entity_type, entity_id, prev_hash, hash, db_role
        from audit_trail ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
        order by seq desc limit $${params.length}
      ) newest order by seq`,

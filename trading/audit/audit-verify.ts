@@ -34,13 +34,17 @@ const short = (hash: string) => hash.slice(0, 12);
  * each link and the chain head. Runs in one repeatable-read snapshot, so rows appended
  * by concurrent writers during the walk cannot look like a head mismatch.
  */
-export async function verifyAuditTrail(db: Pick<Db, 'transaction'>, options: VerifyOptions = {}): Promise<AuditVerification> {
+export async function verifyAuditTrail(
+  db: Pick<Db, 'transaction'>,
+  options: VerifyOptions = {},
+): Promise<AuditVerification> {
   const pageSize = options.pageSize ?? 2000;
   return db.transaction(async (tx) => {
     await tx.query('set transaction isolation level repeatable read, read only');
     const [head = null] = await queryRows(tx, AuditHead, 'select seq, hash from audit_chain_head where id = 1');
     const problems: AuditProblem[] = [];
-    const report = (seq: number | null, kind: AuditProblem['kind'], detail: string) => problems.push({ seq, kind, detail });
+    const report = (seq: number | null, kind: AuditProblem['kind'], detail: string) =>
+      problems.push({ seq, kind, detail });
 
     // Row 0 is the virtual start of the chain, whose hash the first row must link to.
     let prev: { seq: number; hash: string } = { seq: 0, hash: genesisHash };
@@ -50,16 +54,26 @@ export async function verifyAuditTrail(db: Pick<Db, 'transaction'>, options: Ver
     let anchorFound = options.expectHead === genesisHash;
 
     for (;;) {
-      const page = await queryRows(tx, HashedRow, `select ${hashedColumns} from audit_trail where seq > $1 order by seq limit $2`, [cursor, pageSize]);
+      const page = await queryRows(
+        tx,
+        HashedRow,
+        `select ${hashedColumns} from audit_trail where seq > $1 order by seq limit $2`,
+        [cursor, pageSize],
+      );
       for (const row of page) {
         rowsChecked++;
         cursor = row.seq;
         // Only a row numbered 0 or below can sort before the start; it is not part of the chain, so prev stays.
         const beforeStart = row.seq <= prev.seq;
         if (beforeStart) {
-          report(row.seq, 'inserted', `row ${row.seq} is numbered before the chain's first row: it was added without the trigger`);
+          report(
+            row.seq,
+            'inserted',
+            `row ${row.seq} is numbered before the chain's first row: it was added without the trigger`,
+          );
         } else if (row.seq > prev.seq + 1) {
-          const gap = row.seq - 1 === prev.seq + 1 ? `row ${prev.seq + 1} is` : `rows ${prev.seq + 1} to ${row.seq - 1} are`;
+          const gap =
+            row.seq - 1 === prev.seq + 1 ? `row ${prev.seq + 1} is` : `rows ${prev.seq + 1} to ${row.seq - 1} are`;
           report(prev.seq + 1, 'missing', `${gap} missing: deleted from the trail`);
         } else if (row.prev_hash !== prev.hash) {
           report(
@@ -70,8 +84,18 @@ export async function verifyAuditTrail(db: Pick<Db, 'transaction'>, options: Ver
               : `row ${row.seq} does not link to row ${prev.seq} (prev_hash ${short(row.prev_hash)}… is not ${short(prev.hash)}…): rows were reordered, or one was removed or inserted here`,
           );
         }
-        if (auditRowHash(row) !== row.hash) report(row.seq, 'altered', `row ${row.seq}'s content does not match its hash: it was changed after it was written`);
-        if (head && row.seq > head.seq) report(row.seq, 'inserted', `row ${row.seq} comes after the chain head (row ${head.seq}): it was added without the trigger`);
+        if (auditRowHash(row) !== row.hash)
+          report(
+            row.seq,
+            'altered',
+            `row ${row.seq}'s content does not match its hash: it was changed after it was written`,
+          );
+        if (head && row.seq > head.seq)
+          report(
+            row.seq,
+            'inserted',
+            `row ${row.seq} comes after the chain head (row ${head.seq}): it was added without the trigger`,
+          );
         if (head && row.seq === head.seq) headRowHash = row.hash;
         if (row.hash === options.expectHead) anchorFound = true;
         if (!beforeStart) prev = row;
@@ -90,10 +114,18 @@ export async function verifyAuditTrail(db: Pick<Db, 'transaction'>, options: Ver
           : `the chain head records row ${head.seq}, which is missing`,
       );
     } else if (headRowHash !== head.hash) {
-      report(head.seq, 'head_mismatch', `row ${head.seq}'s hash ${short(headRowHash)}… is not the ${short(head.hash)}… the chain head recorded: the chain was rewritten`);
+      report(
+        head.seq,
+        'head_mismatch',
+        `row ${head.seq}'s hash ${short(headRowHash)}… is not the ${short(head.hash)}… the chain head recorded: the chain was rewritten`,
+      );
     }
     if (options.expectHead !== undefined && !anchorFound) {
-      report(null, 'head_mismatch', `no row carries the expected head hash ${short(options.expectHead)}…: rows up to it were rewritten or removed`);
+      report(
+        null,
+        'head_mismatch',
+        `no row carries the expected head hash ${short(options.expectHead)}…: rows up to it were rewritten or removed`,
+      );
     }
     return { ok: problems.length === 0, rows_checked: rowsChecked, head, problems };
   });

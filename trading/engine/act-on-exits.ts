@@ -3,7 +3,7 @@ import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { brokerFor } from '../broker-for.ts';
-import { lastClosedPrice } from '../portfolio.ts';
+import { positionPrice } from '../portfolio.ts';
 import { listOpenPositions } from '../positions-repo.ts';
 import type { TradingScope } from '../scope.ts';
 import { loadState } from '../state-repo.ts';
@@ -11,7 +11,11 @@ import { loadState } from '../state-repo.ts';
 export const ExitAction = z.object({
   position_id: z.number().int(),
   symbol: z.string(),
-  action: z.enum(['closed', 'recorded', 'not_open']).describe('closed: filled by the broker (Full-Auto); recorded: left to you (Observe, Semi-Auto); not_open: nothing to close'),
+  action: z
+    .enum(['closed', 'recorded', 'not_open'])
+    .describe(
+      'closed: filled by the broker (Full-Auto, TEST); recorded: left to you (Observe, Semi-Auto, and LIVE); not_open: nothing to close',
+    ),
   reason: z.string(),
   fill_price: z.number().optional(),
 });
@@ -23,27 +27,51 @@ export type ExitAction = z.infer<typeof ExitAction>;
  * still a trade, so only Full-Auto executes it (at the newest close, with slippage). In
  * Observe and Semi-Auto the request is recorded for you to act on (`trader paper close`).
  */
-export async function actOnExits(tx: Queryable, scope: TradingScope, requests: readonly z.infer<typeof ExitRequest>[], src: { run_id: string; as_of: Date }): Promise<ExitAction[]> {
+export async function actOnExits(
+  tx: Queryable,
+  scope: TradingScope,
+  requests: readonly z.infer<typeof ExitRequest>[],
+  src: { run_id: string; as_of: Date },
+): Promise<ExitAction[]> {
   const state = await loadState(tx, scope);
   const open = await listOpenPositions(tx, scope);
   const actions: ExitAction[] = [];
   for (const r of requests) {
     const position = open.find((p) => p.position_id === r.position_id);
     const base = { position_id: r.position_id, symbol: r.symbol, reason: r.reason };
-    const last = position ? await lastClosedPrice(tx, position, src.as_of) : null;
+    const last = position ? await positionPrice(tx, position, src.as_of) : null;
     const audit = (action_type: string, status: 'SUCCESS' | 'INFO', details: Record<string, unknown>) =>
-      recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type, status, risk_profile: state.risk_profile, details: { ...details, reason: r.reason, source: r.source ?? null, run_id: src.run_id }, entity_type: 'position', entity_id: String(r.position_id) });
+      recordAudit(tx, {
+        mode: scope.mode,
+        actor: 'SYSTEM',
+        action_type,
+        status,
+        risk_profile: state.risk_profile,
+        details: { ...details, reason: r.reason, source: r.source ?? null, run_id: src.run_id },
+        entity_type: 'position',
+        entity_id: String(r.position_id),
+      });
     if (!position || !last) {
       actions.push({ ...base, action: 'not_open' });
       continue;
     }
-    if (state.operational_mode !== 'full_auto') {
+    // LIVE closes go through the live broker outside this transaction; not wired yet, so recorded.
+    if (state.operational_mode !== 'full_auto' || scope.mode === 'LIVE') {
       await audit('EXIT_REQUEST_RECORDED', 'INFO', { mode: state.operational_mode });
       actions.push({ ...base, action: 'recorded' });
       continue;
     }
-    const fill = await brokerFor(scope).close(tx, position.position_id, { price: last.price, ts: last.ts, kind: 'close', run_id: src.run_id });
-    await audit('EXIT_REQUEST_EXECUTED', 'SUCCESS', { fill_price: fill.price, qty: fill.qty, realized_pnl: fill.realized_pnl });
+    const fill = await brokerFor(scope).close(tx, position.position_id, {
+      price: last.price,
+      ts: last.ts,
+      kind: 'close',
+      run_id: src.run_id,
+    });
+    await audit('EXIT_REQUEST_EXECUTED', 'SUCCESS', {
+      fill_price: fill.price,
+      qty: fill.qty,
+      realized_pnl: fill.realized_pnl,
+    });
     actions.push({ ...base, action: 'closed', fill_price: fill.price });
   }
   return actions;

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../store/db.ts';
+import { loadLiveCaps } from '../live-account/live-account-repo.ts';
+import { costRates, paperCosts } from '../paper/fill-model.ts';
 import { portfolioSnapshot } from '../portfolio.ts';
 import type { ProposedOrder } from '../proposals/proposals-repo.ts';
 import { checkIntent, type GateVerdict } from '../risk-gate/gate.ts';
@@ -15,7 +17,17 @@ export function gatePurpose(mode: OperationalMode): 'observe' | 'propose' | 'exe
  * profile, halt, equity, free balance and open positions, whatever the modules computed.
  * `approved` marks a user's approval of a proposal, which executes in Semi-Auto.
  */
-export async function runGate(tx: Queryable, scope: TradingScope, order: ProposedOrder, o: { asOf: Date; approved: boolean }): Promise<{ state: TradingState; verdict: GateVerdict }> {
+export async function runGate(
+  tx: Queryable,
+  scope: TradingScope,
+  order: ProposedOrder,
+  o: {
+    asOf: Date;
+    approved: boolean;
+    /** LIVE just before a submit: the exchange's free balance (null: the recorded one) and costs, not the paper account's. */
+    live?: { free_balance: number | null; fee_rate: number; slippage_rate: number };
+  },
+): Promise<{ state: TradingState; verdict: GateVerdict }> {
   const state = await loadState(tx, scope);
   const profile = await loadRiskProfile(tx, scope, state.risk_profile);
   const snapshot = await portfolioSnapshot(tx, scope, o.asOf);
@@ -26,10 +38,15 @@ export async function runGate(tx: Queryable, scope: TradingScope, order: Propose
     state,
     profile,
     equity: snapshot.equity,
-    free_balance: snapshot.free_balance,
-    fee_rate: state.paper_fee_bps / 10_000,
+    free_balance: o.live?.free_balance ?? snapshot.free_balance,
+    ...(o.live ? { fee_rate: o.live.fee_rate, slippage_rate: o.live.slippage_rate } : costRates(paperCosts(state))),
     category: order.category,
-    open_positions: snapshot.positions.map((p) => ({ symbol: p.symbol, category: p.category, risk_amount: p.risk_amount })),
+    open_positions: snapshot.positions.map((p) => ({
+      symbol: p.symbol,
+      category: p.category,
+      risk_amount: p.risk_amount,
+    })),
+    ...(scope.mode === 'LIVE' ? { live_caps: (await loadLiveCaps(tx, o.asOf)) ?? null } : {}),
   });
   return { state, verdict };
 }

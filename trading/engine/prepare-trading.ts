@@ -34,10 +34,25 @@ export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, ru
     const halt = paper ? await applyDrawdownHalt(tx, scope, asOf, run_id) : { triggered: false };
     const state = await loadState(tx, scope);
     const profile = await loadRiskProfile(tx, scope, state.risk_profile);
-    if (fills.length > 0) logger.info({ run_id, mode: scope.mode, fills: fills.length }, 'stops and take-profits filled since the last run');
-    if (halt.triggered) logger.warn({ run_id, mode: scope.mode, drawdown_pct: state.drawdown_pct }, 'EMERGENCY HALT: drawdown beyond the risk profile limit');
+    if (fills.length > 0)
+      logger.info(
+        { run_id, mode: scope.mode, fills: fills.length },
+        'stops and take-profits filled since the last run',
+      );
+    if (halt.triggered)
+      logger.warn(
+        { run_id, mode: scope.mode, drawdown_pct: state.drawdown_pct },
+        'EMERGENCY HALT: drawdown beyond the risk profile limit',
+      );
     if (expired.length > 0) {
-      await recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'PROPOSALS_EXPIRED', status: 'INFO', risk_profile: state.risk_profile, details: { proposal_ids: expired, run_id } });
+      await recordAudit(tx, {
+        mode: scope.mode,
+        actor: 'SYSTEM',
+        action_type: 'PROPOSALS_EXPIRED',
+        status: 'INFO',
+        risk_profile: state.risk_profile,
+        details: { proposal_ids: expired, run_id },
+      });
     }
     return { state, profile, fills: fills.length, expired_proposals: expired.length, emergency_halt: halt.triggered };
   });

@@ -2,9 +2,17 @@ import { TraderError } from '../../core/errors.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import type { AuditEntryInput } from '../audit/audit-entry.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { isReconciliationHalt } from '../live/reconcile/halt-reason.ts';
 import { closeAllPositions } from '../paper/paper-broker.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
-import { type HaltAction, loadRiskProfile, loadState, type RiskProfileName, type TradingState, updateState } from '../state-repo.ts';
+import {
+  type HaltAction,
+  loadRiskProfile,
+  loadState,
+  type RiskProfileName,
+  type TradingState,
+  updateState,
+} from '../state-repo.ts';
 import { askVerifiedPin, auditUserAction, confirmOrRefuse, refuseUserAction, type Ask } from './user-action.ts';
 
 /**
@@ -18,21 +26,43 @@ export interface HaltChange {
   state: TradingState;
 }
 
-const emergencyNeedsPin = () => new TraderError('HALTED', 'An emergency halt needs `trader halt clear` with the master PIN.');
+const emergencyNeedsPin = () =>
+  new TraderError('HALTED', 'An emergency halt needs `trader halt clear` with the master PIN.');
+const reconciliationNeedsAccept = () =>
+  new TraderError(
+    'HALTED',
+    'LIVE is halted by an unexplained difference with the exchange; review it with `trader reconcile` and resolve it with `trader reconcile --accept` (master PIN).',
+  );
 
 /** Halts trading with halt_reason 'MANUAL: <reason>', after `ask.confirm`. An existing halt (of any kind) is left as it is. */
-export async function haltTrading(db: Db, scope: TradingScope, reason: string | undefined, ask: Pick<Ask, 'confirm'>): Promise<HaltChange> {
+export async function haltTrading(
+  db: Db,
+  scope: TradingScope,
+  reason: string | undefined,
+  ask: Pick<Ask, 'confirm'>,
+): Promise<HaltChange> {
   const text = reason?.trim() ? `MANUAL: ${reason.trim()}` : 'MANUAL';
   const before = await tradingTx(db, scope, (tx) => loadState(tx, scope));
   if (!before.halted) {
     const warning = `Halt trading in ${scope.mode}? No new trades or proposals until you run \`trader resume\`; open positions stay monitored.`;
     const declined = new TraderError('BAD_INPUT', 'You did not confirm the halt; trading continues.');
-    await confirmOrRefuse(db, scope, before.risk_profile, ask, warning, { action_type: 'TRADING_HALTED', details: { reason: text } }, declined);
+    await confirmOrRefuse(
+      db,
+      scope,
+      before.risk_profile,
+      ask,
+      warning,
+      { action_type: 'TRADING_HALTED', details: { reason: text } },
+      declined,
+    );
   }
   return tradingTx(db, scope, async (tx) => {
     const current = await loadState(tx, scope, { forUpdate: true });
     if (current.halted) {
-      await auditUserAction(tx, scope, current.risk_profile, 'TRADING_HALTED', 'INFO', { reason: text, already_halted: current.halt_reason });
+      await auditUserAction(tx, scope, current.risk_profile, 'TRADING_HALTED', 'INFO', {
+        reason: text,
+        already_halted: current.halt_reason,
+      });
       return { changed: false, state: current };
     }
     const state = await updateState(tx, scope, { halted: true, halt_reason: text, halted_at: new Date() });
@@ -45,21 +75,41 @@ export async function haltTrading(db: Db, scope: TradingScope, reason: string | 
 export async function resumeTrading(db: Db, scope: TradingScope, ask: Pick<Ask, 'confirm'>): Promise<HaltChange> {
   const before = await tradingTx(db, scope, (tx) => loadState(tx, scope));
   const audit = { action_type: 'TRADING_RESUMED', details: { halt_reason: before.halt_reason } };
-  if (before.emergency) await refuseUserAction(db, scope, before.risk_profile, { ...audit, status: 'FAILURE' }, emergencyNeedsPin());
+  if (before.emergency)
+    await refuseUserAction(db, scope, before.risk_profile, { ...audit, status: 'FAILURE' }, emergencyNeedsPin());
+  if (isReconciliationHalt(before.halt_reason))
+    await refuseUserAction(
+      db,
+      scope,
+      before.risk_profile,
+      { ...audit, status: 'FAILURE' },
+      reconciliationNeedsAccept(),
+    );
   if (before.halted) {
     const warning = `Resume trading in ${scope.mode}? The pipeline may act again in ${before.operational_mode} mode.`;
-    await confirmOrRefuse(db, scope, before.risk_profile, ask, warning, audit, new TraderError('BAD_INPUT', 'You did not confirm; trading stays halted.'));
+    await confirmOrRefuse(
+      db,
+      scope,
+      before.risk_profile,
+      ask,
+      warning,
+      audit,
+      new TraderError('BAD_INPUT', 'You did not confirm; trading stays halted.'),
+    );
   }
   return tradingTx(db, scope, async (tx) => {
     const current = await loadState(tx, scope, { forUpdate: true });
     // The drawdown halt may have fired while the user was reading the question.
     if (current.emergency) throw emergencyNeedsPin();
+    if (isReconciliationHalt(current.halt_reason)) throw reconciliationNeedsAccept();
     if (!current.halted) {
       await auditUserAction(tx, scope, current.risk_profile, 'TRADING_RESUMED', 'INFO', { already_running: true });
       return { changed: false, state: current };
     }
     const state = await updateState(tx, scope, { halted: false, halt_reason: null, halted_at: null });
-    await auditUserAction(tx, scope, current.risk_profile, 'TRADING_RESUMED', 'SUCCESS', { halt_reason: current.halt_reason });
+    await auditUserAction(tx, scope, current.risk_profile, 'TRADING_RESUMED', 'SUCCESS', {
+      halt_reason: current.halt_reason,
+    });
     return { changed: true, state };
   });
 }
@@ -72,7 +122,11 @@ export async function resumeTrading(db: Db, scope: TradingScope, ask: Pick<Ask, 
  */
 export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<Ask, 'pin'>): Promise<HaltChange> {
   const before = await tradingTx(db, scope, (tx) => loadState(tx, scope));
-  const audit = (details: Record<string, unknown>) => ({ action_type: 'EMERGENCY_HALT_CLEARED', status: 'FAILURE' as const, details });
+  const audit = (details: Record<string, unknown>) => ({
+    action_type: 'EMERGENCY_HALT_CLEARED',
+    status: 'FAILURE' as const,
+    details,
+  });
   if (!before.emergency) {
     const error = before.halted
       ? new TraderError('BAD_INPUT', 'Trading is halted manually, not by an emergency; lift it with `trader resume`.')
@@ -122,25 +176,61 @@ export interface DrawdownHaltResult {
 }
 
 /** Expires every pending proposal: a halted system must not leave orders waiting for approval. */
-async function cancelPendingProposals(tx: Queryable, scope: TradingScope, risk_profile: RiskProfileName, entity: Entity): Promise<void> {
+async function cancelPendingProposals(
+  tx: Queryable,
+  scope: TradingScope,
+  risk_profile: RiskProfileName,
+  entity: Entity,
+): Promise<void> {
   const rows = await tx.query<{ proposal_id: number }>(
     `update ${scope.table('proposals')} set status = 'expired', decided_at = now(), decision_note = 'cancelled by emergency halt'
      where status = 'pending' returning proposal_id`,
   );
   const ids = rows.map((r) => Number(r.proposal_id));
-  await recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'PROPOSALS_CANCELLED', status: 'SUCCESS', risk_profile, details: { count: ids.length, proposal_ids: ids }, ...entity });
+  await recordAudit(tx, {
+    mode: scope.mode,
+    actor: 'SYSTEM',
+    action_type: 'PROPOSALS_CANCELLED',
+    status: 'SUCCESS',
+    risk_profile,
+    details: { count: ids.length, proposal_ids: ids },
+    ...entity,
+  });
 }
 
-async function closeAllAtMarket(tx: Queryable, scope: TradingScope, risk_profile: RiskProfileName, asOf: Date, run_id: string | undefined, entity: Entity): Promise<number> {
+async function closeAllAtMarket(
+  tx: Queryable,
+  scope: TradingScope,
+  risk_profile: RiskProfileName,
+  asOf: Date,
+  run_id: string | undefined,
+  entity: Entity,
+): Promise<number> {
   const audit = (status: 'WARNING' | 'FAILURE', details: Record<string, unknown>) =>
-    recordAudit(tx, { mode: scope.mode, actor: 'SYSTEM', action_type: 'EMERGENCY_CLOSE_ALL', status, risk_profile, details, ...entity });
+    recordAudit(tx, {
+      mode: scope.mode,
+      actor: 'SYSTEM',
+      action_type: 'EMERGENCY_CLOSE_ALL',
+      status,
+      risk_profile,
+      details,
+      ...entity,
+    });
   // The paper broker only simulates; until the live broker exists, LIVE positions are the user's to close.
   if (scope.mode === 'LIVE') {
-    await audit('FAILURE', { closed: 0, reason: 'live order execution is not available yet; close open positions on the exchange yourself' });
+    await audit('FAILURE', {
+      closed: 0,
+      reason: 'live order execution is not available yet; close open positions on the exchange yourself',
+    });
     return 0;
   }
   const { closed, skipped } = await closeAllPositions(tx, scope, asOf, run_id);
-  await audit('WARNING', { closed, skipped_without_price: skipped, slippage_warning: 'closed at market during an emergency: fills can be far worse than the last price (severe slippage)' });
+  await audit('WARNING', {
+    closed,
+    skipped_without_price: skipped,
+    slippage_warning:
+      'closed at market during an emergency: fills can be far worse than the last price (severe slippage)',
+  });
   return closed;
 }
 
@@ -150,7 +240,12 @@ async function closeAllAtMarket(tx: Queryable, scope: TradingScope, risk_profile
  * active profile's limit, halts (emergency, reason EMERGENCY_DRAWDOWN, audited CRITICAL)
  * and then carries out the configured emergency_halt_action.
  */
-export async function applyDrawdownHalt(tx: Queryable, scope: TradingScope, asOf: Date, run_id?: string): Promise<DrawdownHaltResult> {
+export async function applyDrawdownHalt(
+  tx: Queryable,
+  scope: TradingScope,
+  asOf: Date,
+  run_id?: string,
+): Promise<DrawdownHaltResult> {
   const state = await loadState(tx, scope, { forUpdate: true });
   const profile = await loadRiskProfile(tx, scope, state.risk_profile);
   const action = state.emergency_halt_action;
@@ -158,18 +253,33 @@ export async function applyDrawdownHalt(tx: Queryable, scope: TradingScope, asOf
   if (state.halted || state.drawdown_pct <= profile.max_drawdown_pct) return result;
 
   const entity: Entity = run_id ? { entity_type: 'run', entity_id: run_id } : {};
-  await updateState(tx, scope, { halted: true, emergency: true, halt_reason: 'EMERGENCY_DRAWDOWN', halted_at: new Date() });
+  await updateState(tx, scope, {
+    halted: true,
+    emergency: true,
+    halt_reason: 'EMERGENCY_DRAWDOWN',
+    halted_at: new Date(),
+  });
   await recordAudit(tx, {
     mode: scope.mode,
     actor: 'SYSTEM',
     action_type: 'EMERGENCY_HALT_TRIGGERED',
     status: 'CRITICAL',
     risk_profile: state.risk_profile,
-    details: { reason: 'DrawdownLimitExceeded', limit_pct: result.limit_pct, drawdown_pct: result.drawdown_pct, action, as_of: asOf.toISOString() },
+    details: {
+      reason: 'DrawdownLimitExceeded',
+      limit_pct: result.limit_pct,
+      drawdown_pct: result.drawdown_pct,
+      action,
+      as_of: asOf.toISOString(),
+    },
     ...entity,
   });
   if (action === 'HALT_ONLY') return { ...result, triggered: true };
   await cancelPendingProposals(tx, scope, state.risk_profile, entity);
   if (action === 'CANCEL_ORDERS_AND_HALT') return { ...result, triggered: true };
-  return { ...result, triggered: true, closed: await closeAllAtMarket(tx, scope, state.risk_profile, asOf, run_id, entity) };
+  return {
+    ...result,
+    triggered: true,
+    closed: await closeAllAtMarket(tx, scope, state.risk_profile, asOf, run_id, entity),
+  };
 }

@@ -21,12 +21,27 @@ export function leverageWarning(maxLeverage: number): string {
 export type LeverageStage = 'profile' | 'allow_leverage' | 'phrase' | 'pin';
 
 /** The stages that depend only on configuration, checked before and again after the user is asked. */
-function configRefusal(state: TradingState, high: RiskProfile): { stage: LeverageStage; error: TraderError } | undefined {
+function configRefusal(
+  state: TradingState,
+  high: RiskProfile,
+): { stage: LeverageStage; error: TraderError } | undefined {
   if (state.risk_profile !== 'high') {
-    return { stage: 'profile', error: new TraderError('CONFIG_INVALID', `Leverage is only available in the high risk profile (active: ${state.risk_profile}); switch with \`trader risk set high\` first.`) };
+    return {
+      stage: 'profile',
+      error: new TraderError(
+        'CONFIG_INVALID',
+        `Leverage is only available in the high risk profile (active: ${state.risk_profile}); switch with \`trader risk set high\` first.`,
+      ),
+    };
   }
   if (!high.allow_leverage) {
-    return { stage: 'allow_leverage', error: new TraderError('CONFIG_INVALID', 'The high risk profile does not allow leverage; run `trader risk edit high --allow-leverage true` first.') };
+    return {
+      stage: 'allow_leverage',
+      error: new TraderError(
+        'CONFIG_INVALID',
+        'The high risk profile does not allow leverage; run `trader risk edit high --allow-leverage true` first.',
+      ),
+    };
   }
   return undefined;
 }
@@ -43,16 +58,32 @@ export interface LeverageChange {
  * CONFIRM LEVERAGE after the warning; the master PIN verifies. Each failed stage is
  * audited as LEVERAGE_ENABLE_ATTEMPT (FAILURE, with the stage) and throws one clear error.
  */
-export async function enableLeverage(db: Db, scope: TradingScope, ask: Pick<Ask, 'phrase' | 'pin'>): Promise<LeverageChange> {
-  const load = () => tradingTx(db, scope, async (tx) => ({ state: await loadState(tx, scope), high: await loadRiskProfile(tx, scope, 'high') }));
+export async function enableLeverage(
+  db: Db,
+  scope: TradingScope,
+  ask: Pick<Ask, 'phrase' | 'pin'>,
+): Promise<LeverageChange> {
+  const load = () =>
+    tradingTx(db, scope, async (tx) => ({
+      state: await loadState(tx, scope),
+      high: await loadRiskProfile(tx, scope, 'high'),
+    }));
   const { state, high } = await load();
   const fail = (stage: LeverageStage, error: TraderError) =>
-    refuseUserAction(db, scope, state.risk_profile, { action_type: 'LEVERAGE_ENABLE_ATTEMPT', status: 'FAILURE', details: { stage } }, error);
+    refuseUserAction(
+      db,
+      scope,
+      state.risk_profile,
+      { action_type: 'LEVERAGE_ENABLE_ATTEMPT', status: 'FAILURE', details: { stage } },
+      error,
+    );
 
   const refusal = configRefusal(state, high);
   if (refusal) await fail(refusal.stage, refusal.error);
   if (state.leverage_enabled) {
-    await tradingTx(db, scope, (tx) => auditUserAction(tx, scope, state.risk_profile, 'LEVERAGE_ENABLE_ATTEMPT', 'INFO', { already_enabled: true }));
+    await tradingTx(db, scope, (tx) =>
+      auditUserAction(tx, scope, state.risk_profile, 'LEVERAGE_ENABLE_ATTEMPT', 'INFO', { already_enabled: true }),
+    );
     return { changed: false, max_leverage: high.max_leverage, state };
   }
 
@@ -63,7 +94,10 @@ export async function enableLeverage(db: Db, scope: TradingScope, ask: Pick<Ask,
     ask,
     { warning: leverageWarning(high.max_leverage), phrase: leveragePhrase },
     { action_type: 'LEVERAGE_ENABLE_ATTEMPT', details: { stage: 'phrase' } },
-    new TraderError('BAD_INPUT', `The phrase did not match; type ${leveragePhrase} exactly to enable leverage. Leverage stays off.`),
+    new TraderError(
+      'BAD_INPUT',
+      `The phrase did not match; type ${leveragePhrase} exactly to enable leverage. Leverage stays off.`,
+    ),
   );
   try {
     await askVerifiedPin(db, ask, 'enable leverage');
@@ -79,7 +113,10 @@ export async function enableLeverage(db: Db, scope: TradingScope, ask: Pick<Ask,
     const late = configRefusal(current, profile);
     if (late) throw late.error;
     const next = await updateState(tx, scope, { leverage_enabled: true, leverage_enabled_at: new Date() });
-    await auditUserAction(tx, scope, current.risk_profile, 'LEVERAGE_ENABLED', 'SUCCESS', { max_leverage: profile.max_leverage, confirmation_text: leveragePhrase });
+    await auditUserAction(tx, scope, current.risk_profile, 'LEVERAGE_ENABLED', 'SUCCESS', {
+      max_leverage: profile.max_leverage,
+      confirmation_text: leveragePhrase,
+    });
     return { changed: true, max_leverage: profile.max_leverage, state: next };
   });
 }
@@ -89,8 +126,17 @@ export async function disableLeverage(db: Db, scope: TradingScope): Promise<Leve
   return tradingTx(db, scope, async (tx) => {
     const current = await loadState(tx, scope, { forUpdate: true });
     const { max_leverage } = await loadRiskProfile(tx, scope, 'high');
-    const state = current.leverage_enabled ? await updateState(tx, scope, { leverage_enabled: false, leverage_enabled_at: null }) : current;
-    await auditUserAction(tx, scope, current.risk_profile, 'LEVERAGE_DISABLED', current.leverage_enabled ? 'SUCCESS' : 'INFO', { was_enabled: current.leverage_enabled });
+    const state = current.leverage_enabled
+      ? await updateState(tx, scope, { leverage_enabled: false, leverage_enabled_at: null })
+      : current;
+    await auditUserAction(
+      tx,
+      scope,
+      current.risk_profile,
+      'LEVERAGE_DISABLED',
+      current.leverage_enabled ? 'SUCCESS' : 'INFO',
+      { was_enabled: current.leverage_enabled },
+    );
     return { changed: current.leverage_enabled, max_leverage, state };
   });
 }

@@ -3,6 +3,8 @@ import type { Db } from '../../store/db.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import { loadRiskProfile, loadState, OperationalMode, updateState, type TradingState } from '../state-repo.ts';
 import { auditUserAction, confirmOrRefuse, refuseUserAction, type Ask } from './user-action.ts';
+import { quote } from '../../core/quote.ts';
+import { loadLiveAccount } from '../live-account/live-account-repo.ts';
 
 /** Autonomy grows along this order; moving right needs the user's confirmation, moving left never does. */
 const autonomy: readonly OperationalMode[] = ['observe', 'semi_auto', 'full_auto'];
@@ -10,7 +12,8 @@ const autonomy: readonly OperationalMode[] = ['observe', 'semi_auto', 'full_auto
 /** Reads `semi_auto` and the `semi-auto` spelling (any case); anything else is bad input naming the valid values. */
 export function parseOperationalMode(text: string): OperationalMode {
   const parsed = OperationalMode.safeParse(text.trim().toLowerCase().replace(/-/g, '_'));
-  if (!parsed.success) throw new TraderError('BAD_INPUT', `Unknown mode '${text}'; use observe, semi_auto or full_auto.`);
+  if (!parsed.success)
+    throw new TraderError('BAD_INPUT', `Unknown mode ${quote(text)}; use observe, semi_auto or full_auto.`);
   return parsed.data;
 }
 
@@ -21,11 +24,17 @@ export interface ModeChange {
   state: TradingState;
 }
 
-/** Why a mode cannot be chosen in this scope at all, before anyone is asked anything. */
-function unavailable(scope: TradingScope, mode: OperationalMode): TraderError | undefined {
-  // A later issue adds the live broker; until then LIVE may only watch.
-  if (scope.mode === 'LIVE' && mode !== 'observe') {
-    return new TraderError('CONFIG_INVALID', 'Live order execution is not available yet; LIVE runs in observe mode only.');
+/**
+ * Why a mode cannot be chosen in this scope at all, before anyone is asked anything: LIVE
+ * may propose or execute only once a LIVE account exists (`trader live init`: keys, caps,
+ * the acknowledged risk).
+ */
+async function unavailable(db: Db, scope: TradingScope, mode: OperationalMode): Promise<TraderError | undefined> {
+  if (scope.mode === 'LIVE' && mode !== 'observe' && !(await tradingTx(db, scope, loadLiveAccount))) {
+    return new TraderError(
+      'CONFIG_INVALID',
+      `LIVE may only observe until a LIVE account exists; run \`trader live init\` before switching to ${mode}.`,
+    );
   }
   return undefined;
 }
@@ -47,16 +56,39 @@ async function raiseWarning(db: Db, scope: TradingScope, state: TradingState, to
  * is audited as MODE_CHANGE with actor USER: SUCCESS, REJECTED when the user declines,
  * FAILURE when the mode is not available.
  */
-export async function setOperationalMode(db: Db, scope: TradingScope, mode: OperationalMode, ask: Pick<Ask, 'confirm'>): Promise<ModeChange> {
+export async function setOperationalMode(
+  db: Db,
+  scope: TradingScope,
+  mode: OperationalMode,
+  ask: Pick<Ask, 'confirm'>,
+): Promise<ModeChange> {
   const before = await tradingTx(db, scope, (tx) => loadState(tx, scope));
   const details = { from: before.operational_mode, to: mode };
-  const refusal = unavailable(scope, mode);
-  if (refusal) await refuseUserAction(db, scope, before.risk_profile, { action_type: 'MODE_CHANGE', status: 'FAILURE', details }, refusal);
+  const refusal = await unavailable(db, scope, mode);
+  if (refusal)
+    await refuseUserAction(
+      db,
+      scope,
+      before.risk_profile,
+      { action_type: 'MODE_CHANGE', status: 'FAILURE', details },
+      refusal,
+    );
 
   const raising = autonomy.indexOf(mode) > autonomy.indexOf(before.operational_mode);
   if (raising) {
-    const declined = new TraderError('BAD_INPUT', `You did not confirm the switch to ${mode}; the mode stays ${before.operational_mode}.`);
-    await confirmOrRefuse(db, scope, before.risk_profile, ask, await raiseWarning(db, scope, before, mode), { action_type: 'MODE_CHANGE', details }, declined);
+    const declined = new TraderError(
+      'BAD_INPUT',
+      `You did not confirm the switch to ${mode}; the mode stays ${before.operational_mode}.`,
+    );
+    await confirmOrRefuse(
+      db,
+      scope,
+      before.risk_profile,
+      ask,
+      await raiseWarning(db, scope, before, mode),
+      { action_type: 'MODE_CHANGE', details },
+      declined,
+    );
   }
 
   return tradingTx(db, scope, async (tx) => {
@@ -68,7 +100,11 @@ export async function setOperationalMode(db: Db, scope: TradingScope, mode: Oper
     }
     const changed = from !== mode;
     const state = changed ? await updateState(tx, scope, { operational_mode: mode }) : current;
-    await auditUserAction(tx, scope, current.risk_profile, 'MODE_CHANGE', changed ? 'SUCCESS' : 'INFO', { from, to: mode, confirmed: raising });
+    await auditUserAction(tx, scope, current.risk_profile, 'MODE_CHANGE', changed ? 'SUCCESS' : 'INFO', {
+      from,
+      to: mode,
+      confirmed: raising,
+    });
     return { from, to: mode, changed, state };
   });
 }

@@ -56,7 +56,11 @@ export function loadTradingStatus(db: Db, scope: TradingScope): Promise<TradingS
       system_mode: scope.mode,
       operational_mode: state.operational_mode,
       risk_profile: profile,
-      leverage: { enabled: state.leverage_enabled, enabled_at: state.leverage_enabled_at, max_leverage: high.max_leverage },
+      leverage: {
+        enabled: state.leverage_enabled,
+        enabled_at: state.leverage_enabled_at,
+        max_leverage: high.max_leverage,
+      },
       halt: {
         halted: state.halted,
         emergency: state.emergency,

@@ -46,8 +46,32 @@ export async function refuseUserAction(
   audit: { action_type: string; status: Status; details: Record<string, unknown> },
   error: TraderError,
 ): Promise<never> {
-  await tradingTx(db, scope, (tx) => auditUserAction(tx, scope, riskProfile, audit.action_type, audit.status, { ...audit.details, error: error.message }));
+  await tradingTx(db, scope, (tx) =>
+    auditUserAction(tx, scope, riskProfile, audit.action_type, audit.status, {
+      ...audit.details,
+      error: error.message,
+    }),
+  );
   throw error;
+}
+
+/**
+ * Runs one step of a user action; a TraderError it throws (a question that could not be
+ * asked, a refused check) is audited FAILURE in a transaction of its own, then rethrown.
+ */
+export async function refusedOnError<T>(
+  db: Db,
+  scope: TradingScope,
+  riskProfile: RiskProfileName,
+  audit: { action_type: string; details: Record<string, unknown> },
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof TraderError) await refuseUserAction(db, scope, riskProfile, { ...audit, status: 'FAILURE' }, e);
+    throw e;
+  }
 }
 
 /**
@@ -64,14 +88,21 @@ export async function confirmOrRefuse(
   audit: { action_type: string; details: Record<string, unknown> },
   declined: TraderError,
 ): Promise<void> {
-  let confirmed: boolean;
-  try {
-    confirmed = await ask.confirm(warning);
-  } catch (e) {
-    if (e instanceof TraderError) await refuseUserAction(db, scope, riskProfile, { ...audit, status: 'FAILURE', details: { ...audit.details, confirmation: 'not_asked' } }, e);
-    throw e;
-  }
-  if (!confirmed) await refuseUserAction(db, scope, riskProfile, { ...audit, status: 'REJECTED', details: { ...audit.details, confirmation: 'declined' } }, declined);
+  const confirmed = await refusedOnError(
+    db,
+    scope,
+    riskProfile,
+    { ...audit, details: { ...audit.details, confirmation: 'not_asked' } },
+    () => ask.confirm(warning),
+  );
+  if (!confirmed)
+    await refuseUserAction(
+      db,
+      scope,
+      riskProfile,
+      { ...audit, status: 'REJECTED', details: { ...audit.details, confirmation: 'declined' } },
+      declined,
+    );
 }
 
 /**
@@ -87,14 +118,21 @@ export async function typedPhraseOrRefuse(
   audit: { action_type: string; details: Record<string, unknown> },
   mismatch: TraderError,
 ): Promise<void> {
-  let typed: string;
-  try {
-    typed = await ask.phrase(prompt.warning, prompt.phrase);
-  } catch (e) {
-    if (e instanceof TraderError) await refuseUserAction(db, scope, riskProfile, { ...audit, status: 'FAILURE', details: { ...audit.details, confirmation: 'not_asked' } }, e);
-    throw e;
-  }
-  if (typed !== prompt.phrase) await refuseUserAction(db, scope, riskProfile, { ...audit, status: 'FAILURE', details: { ...audit.details, confirmation: 'phrase_mismatch' } }, mismatch);
+  const typed = await refusedOnError(
+    db,
+    scope,
+    riskProfile,
+    { ...audit, details: { ...audit.details, confirmation: 'not_asked' } },
+    () => ask.phrase(prompt.warning, prompt.phrase),
+  );
+  if (typed !== prompt.phrase)
+    await refuseUserAction(
+      db,
+      scope,
+      riskProfile,
+      { ...audit, status: 'FAILURE', details: { ...audit.details, confirmation: 'phrase_mismatch' } },
+      mismatch,
+    );
 }
 
 /**
@@ -103,6 +141,7 @@ export async function typedPhraseOrRefuse(
  * it outside a trading transaction.
  */
 export async function askVerifiedPin(db: Db, ask: Pick<Ask, 'pin'>, purpose: string): Promise<void> {
-  if (!(await hasMasterPin(db))) throw new TraderError('CONFIG_INVALID', 'No master PIN is set; run `trader secrets init` first.');
+  if (!(await hasMasterPin(db)))
+    throw new TraderError('CONFIG_INVALID', 'No master PIN is set; run `trader secrets init` first.');
   await verifyPin(db, await ask.pin(), purpose);
 }

@@ -30,16 +30,34 @@ const auditAction: Record<FillEvent['kind'], string> = {
  * the audit trail change together in the caller's transaction. Returns the updated
  * position with the fill.
  */
-export async function applyExit(tx: Queryable, ctx: PaperContext, pos: Position, order: ExitOrder): Promise<{ position: Position; fill: FillEvent }> {
+export async function applyExit(
+  tx: Queryable,
+  ctx: PaperContext,
+  pos: Position,
+  order: ExitOrder,
+): Promise<{ position: Position; fill: FillEvent }> {
   const fill = exitFill(pos, order.qty, order.price, ctx.costs);
   // exitFill floors an exit's cash at zero, so this can only fail on a corrupted ledger.
   if ((await applyCash(tx, ctx, fill.cash_delta)) === null) {
-    throw new TraderError('INTERNAL', `The ${ctx.currency} wallet would go negative closing position ${pos.position_id}; run \`trader positions\` and report this ledger inconsistency.`);
+    throw new TraderError(
+      'INTERNAL',
+      `The ${ctx.currency} wallet would go negative closing position ${pos.position_id}; run \`trader positions\` and report this ledger inconsistency.`,
+    );
   }
   const side = exitOrderSide(pos.side);
   const trade = await insertTrade(tx, ctx, {
-    position_id: pos.position_id, ts: order.ts, exchange: pos.exchange, symbol: pos.symbol, side, kind: order.kind,
-    qty: fill.qty, price: fill.price, fee: fill.fee, cash_delta: fill.cash_delta, realized_pnl: fill.realized_pnl, run_id: order.run_id,
+    position_id: pos.position_id,
+    ts: order.ts,
+    exchange: pos.exchange,
+    symbol: pos.symbol,
+    side,
+    kind: order.kind,
+    qty: fill.qty,
+    price: fill.price,
+    fee: fill.fee,
+    cash_delta: fill.cash_delta,
+    realized_pnl: fill.realized_pnl,
+    run_id: order.run_id,
   });
   const filledAt = order.ts.toISOString();
   const position = await savePositionExit(tx, ctx.scope, pos.position_id, {
@@ -52,8 +70,18 @@ export async function applyExit(tx: Queryable, ctx: PaperContext, pos: Position,
     close_reason: fill.closes ? order.kind : null,
   });
   const event: FillEvent = {
-    position_id: pos.position_id, trade_id: trade.trade_id, symbol: pos.symbol, kind: order.kind, side, qty: fill.qty, price: fill.price,
-    fee: fill.fee, realized_pnl: fill.realized_pnl, cash_delta: fill.cash_delta, ts: order.ts, closed: fill.closes,
+    position_id: pos.position_id,
+    trade_id: trade.trade_id,
+    symbol: pos.symbol,
+    kind: order.kind,
+    side,
+    qty: fill.qty,
+    price: fill.price,
+    fee: fill.fee,
+    realized_pnl: fill.realized_pnl,
+    cash_delta: fill.cash_delta,
+    ts: order.ts,
+    closed: fill.closes,
   };
   await recordAudit(tx, {
     mode: ctx.scope.mode,
@@ -61,7 +89,14 @@ export async function applyExit(tx: Queryable, ctx: PaperContext, pos: Position,
     action_type: auditAction[order.kind],
     status: order.kind === 'emergency_close' ? 'WARNING' : 'SUCCESS',
     risk_profile: ctx.riskProfile,
-    details: { ...event, ts: filledAt, take_profit_rung: order.rung, open_qty_after: position.open_qty, currency: ctx.currency, run_id: order.run_id },
+    details: {
+      ...event,
+      ts: filledAt,
+      take_profit_rung: order.rung,
+      open_qty_after: position.open_qty,
+      currency: ctx.currency,
+      run_id: order.run_id,
+    },
     entity_type: 'position',
     entity_id: String(pos.position_id),
   });

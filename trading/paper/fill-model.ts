@@ -19,6 +19,8 @@
  *   state.initial_balance + sum(trades.cash_delta).
  */
 
+import type { CostRates } from '../../sdk/entry-costs.ts';
+
 export type OrderSide = 'buy' | 'sell';
 export type PositionSide = 'long' | 'short';
 
@@ -31,6 +33,11 @@ export interface PaperCosts {
 
 export function paperCosts(state: { paper_fee_bps: number; paper_slippage_bps: number }): PaperCosts {
   return { feeRate: state.paper_fee_bps / 1e4, slippage: state.paper_slippage_bps / 1e4 };
+}
+
+/** The same costs as the sizers and the risk gate name them (sdk/entry-costs.ts): the slippage is their worst case. */
+export function costRates(costs: PaperCosts): CostRates {
+  return { fee_rate: costs.feeRate, slippage_rate: costs.slippage };
 }
 
 export const direction = (side: PositionSide): 1 | -1 => (side === 'long' ? 1 : -1);
@@ -50,7 +57,13 @@ export interface EntryFill {
   cash_delta: number;
 }
 
-export function entryFill(side: OrderSide, qty: number, reference: number, leverage: number, costs: PaperCosts): EntryFill {
+export function entryFill(
+  side: OrderSide,
+  qty: number,
+  reference: number,
+  leverage: number,
+  costs: PaperCosts,
+): EntryFill {
   const price = slippedPrice(side, reference, costs.slippage);
   const notional = qty * price;
   const margin = notional / leverage;
@@ -88,6 +101,7 @@ export function exitFill(pos: OpenExposure, qty: number, price: number, costs: P
   const fee = q * price * costs.feeRate;
   const rawPnl = (price - pos.entry_price) * q * direction(pos.side);
   // Isolated margin: the loss on this quantity stops at the margin it carried.
-  if (released + rawPnl - fee < 0) return { qty: q, price, fee, released, realized_pnl: fee - released, cash_delta: 0, closes };
+  if (released + rawPnl - fee < 0)
+    return { qty: q, price, fee, released, realized_pnl: fee - released, cash_delta: 0, closes };
   return { qty: q, price, fee, released, realized_pnl: rawPnl, cash_delta: released + rawPnl - fee, closes };
 }

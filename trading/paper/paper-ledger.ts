@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
 import type { TakeProfitOrder } from '../broker.ts';
-import { Position, Trade, type TakeProfitRung } from '../positions-repo.ts';
+import { insertTradeRow, Position, type Trade, type TakeProfitRung, type TradeRow } from '../positions-repo.ts';
 import type { TradingScope } from '../scope.ts';
 import { loadState, type RiskProfileName } from '../state-repo.ts';
-import { paperCosts, type OrderSide, type PaperCosts, type PositionSide } from './fill-model.ts';
+import { paperCosts, type PaperCosts, type PositionSide } from './fill-model.ts';
 
 /**
  * The paper ledger's writes: positions rows, trades rows and the quote wallet. A fill
@@ -24,7 +24,10 @@ export interface PaperContext {
 /** Paper fills are simulated, so they may only ever land in the TEST tables. */
 export async function paperContext(tx: Queryable, scope: TradingScope): Promise<PaperContext> {
   if (scope.mode !== 'TEST') {
-    throw new TraderError('CONFIG_INVALID', 'The paper broker trades only in TEST mode; LIVE orders go to the exchange through the live broker.');
+    throw new TraderError(
+      'CONFIG_INVALID',
+      'The paper broker trades only in TEST mode; LIVE orders go to the exchange through the live broker.',
+    );
   }
   const state = await loadState(tx, scope);
   return { scope, currency: state.quote_currency, riskProfile: state.risk_profile, costs: paperCosts(state) };
@@ -73,7 +76,11 @@ export interface NewPosition {
 }
 
 export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewPosition): Promise<Position> {
-  const rungs: TakeProfitRung[] = p.take_profits.map((tp) => ({ price: tp.price, fraction: tp.fraction, filled_at: null }));
+  const rungs: TakeProfitRung[] = p.take_profits.map((tp) => ({
+    price: tp.price,
+    fraction: tp.fraction,
+    filled_at: null,
+  }));
   // Nothing processed yet: one ms before the decision time, so the candle opening AT it is the first one checked.
   const checkedThrough = new Date(p.opened_at.getTime() - 1);
   const [row] = await queryRows(
@@ -84,37 +91,36 @@ export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewP
      values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
      returning *`,
     [
-      p.exchange, p.symbol, p.timeframe, p.category, p.side, p.qty, p.entry_price, p.stop_price, JSON.stringify(rungs), p.leverage, p.margin,
-      p.risk_amount, p.risk_pct, p.fees_paid, p.opened_at, checkedThrough, p.strategy_id, p.source_module, p.run_id, p.proposal_id,
+      p.exchange,
+      p.symbol,
+      p.timeframe,
+      p.category,
+      p.side,
+      p.qty,
+      p.entry_price,
+      p.stop_price,
+      JSON.stringify(rungs),
+      p.leverage,
+      p.margin,
+      p.risk_amount,
+      p.risk_pct,
+      p.fees_paid,
+      p.opened_at,
+      checkedThrough,
+      p.strategy_id,
+      p.source_module,
+      p.run_id,
+      p.proposal_id,
     ],
   );
   return row!;
 }
 
-export interface NewTrade {
-  position_id: number;
-  ts: Date;
-  exchange: string;
-  symbol: string;
-  side: OrderSide;
-  kind: Trade['kind'];
-  qty: number;
-  price: number;
-  fee: number;
-  cash_delta: number;
-  realized_pnl: number;
-  run_id: string | null;
-}
+export type NewTrade = Omit<TradeRow, 'fee_asset' | 'exchange_trade_id'>;
 
 export async function insertTrade(tx: Queryable, ctx: PaperContext, t: NewTrade): Promise<Trade> {
-  const [row] = await queryRows(
-    tx,
-    Trade,
-    `insert into ${ctx.scope.table('trades')} (position_id, ts, exchange, symbol, side, kind, qty, price, fee, fee_asset, cash_delta, realized_pnl, run_id)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *`,
-    [t.position_id, t.ts, t.exchange, t.symbol, t.side, t.kind, t.qty, t.price, t.fee, ctx.currency, t.cash_delta, t.realized_pnl, t.run_id],
-  );
-  return row!;
+  // A paper trade has no exchange trade id, so nothing can conflict.
+  return (await insertTradeRow(tx, ctx.scope, { ...t, fee_asset: ctx.currency, exchange_trade_id: null }))!;
 }
 
 /** What one exit did to its position; the totals are updated in numeric arithmetic in SQL. */
@@ -129,7 +135,12 @@ export interface PositionExit {
   close_reason: string | null;
 }
 
-export async function savePositionExit(tx: Queryable, scope: TradingScope, positionId: number, e: PositionExit): Promise<Position> {
+export async function savePositionExit(
+  tx: Queryable,
+  scope: TradingScope,
+  positionId: number,
+  e: PositionExit,
+): Promise<Position> {
   const [row] = await queryRows(
     tx,
     Position,
@@ -145,6 +156,14 @@ export async function savePositionExit(tx: Queryable, scope: TradingScope, posit
 }
 
 /** Records that the monitor processed every candle of this position up to the one opening at `candleOpen`. */
-export async function setCheckedThrough(tx: Queryable, scope: TradingScope, positionId: number, candleOpen: Date): Promise<void> {
-  await tx.query(`update ${scope.table('positions')} set checked_through = $2 where position_id = $1`, [positionId, candleOpen]);
+export async function setCheckedThrough(
+  tx: Queryable,
+  scope: TradingScope,
+  positionId: number,
+  candleOpen: Date,
+): Promise<void> {
+  await tx.query(`update ${scope.table('positions')} set checked_through = $2 where position_id = $1`, [
+    positionId,
+    candleOpen,
+  ]);
 }

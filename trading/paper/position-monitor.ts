@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { soundCandleSql } from '../../market/candle-rules.ts';
 import { parseTimeframe } from '../../market/timeframes.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
 import type { FillEvent } from '../broker.ts';
@@ -13,7 +14,9 @@ const CandleRow = z.object({ ts: num, open: num, high: num, low: num, close: num
 
 /**
  * Candles of the position's market opening after `checked_through` and closed by `asOf`,
- * oldest first. Open times cross the driver boundary as ms numbers.
+ * oldest first. Open times cross the driver boundary as ms numbers. A candle with unsound
+ * values (stored before the table refused them) is passed over: a zero low would fill a
+ * stop that was never touched.
  */
 async function unprocessedCandles(tx: Queryable, pos: Position, stepMs: number, asOf: Date) {
   return queryRows(
@@ -22,12 +25,19 @@ async function unprocessedCandles(tx: Queryable, pos: Position, stepMs: number, 
     `select (extract(epoch from ts) * 1000)::int8 as ts, open, high, low, close from candles
      where exchange = $1 and symbol = $2 and timeframe = $3 and ts > $4::timestamptz
        and ts <= timestamptz 'epoch' + ($5::float8 - $6::float8) * interval '1 millisecond'
+       and ${soundCandleSql()}
      order by ts`,
     [pos.exchange, pos.symbol, pos.timeframe, pos.checked_through, asOf.getTime(), stepMs],
   );
 }
 
-async function monitorOne(tx: Queryable, ctx: PaperContext, start: Position, asOf: Date, runId: string | null): Promise<FillEvent[]> {
+async function monitorOne(
+  tx: Queryable,
+  ctx: PaperContext,
+  start: Position,
+  asOf: Date,
+  runId: string | null,
+): Promise<FillEvent[]> {
   const stepMs = parseTimeframe(start.timeframe);
   const fills: FillEvent[] = [];
   let pos = start;
@@ -54,7 +64,12 @@ async function monitorOne(tx: Queryable, ctx: PaperContext, start: Position, asO
  * candle is processed exactly once: checked_through moves to the last one processed,
  * so running the monitor again for the same `asOf` does nothing.
  */
-export async function monitorPositions(tx: Queryable, scope: TradingScope, asOf: Date, run_id: string | null = null): Promise<FillEvent[]> {
+export async function monitorPositions(
+  tx: Queryable,
+  scope: TradingScope,
+  asOf: Date,
+  run_id: string | null = null,
+): Promise<FillEvent[]> {
   const ctx = await paperContext(tx, scope);
   await lockWallet(tx, ctx);
   const fills: FillEvent[] = [];

@@ -1,3 +1,4 @@
+import { TraderError } from '../../core/errors.ts';
 import { z } from 'zod';
 import { queryRows, type Queryable } from '../../store/db.ts';
 import type { TradingScope } from '../scope.ts';
@@ -60,25 +61,82 @@ export interface NewProposal {
   as_of: Date;
 }
 
-export async function insertProposal(q: Queryable, scope: TradingScope, p: NewProposal): Promise<Proposal> {
+/**
+ * Creates a pending proposal, unless one is already pending for the same market and side:
+ * then nothing is written and that one is returned as `waiting`. The partial unique index
+ * (migration 20261203100100) decides, so two concurrent runs cannot create twins: the
+ * second insert waits for the first to commit and then finds its row. (Should that row be
+ * decided in between, the insert is simply tried again.)
+ */
+export async function insertProposal(
+  q: Queryable,
+  scope: TradingScope,
+  p: NewProposal,
+): Promise<{ created: Proposal } | { waiting: Proposal }> {
   const o = p.order;
-  const [row] = await queryRows(
-    q,
-    Proposal,
-    `insert into ${scope.table('proposals')} (expires_at, exchange, symbol, side, qty, entry, stop, risk_pct, leverage, notional, drawdown_pct, intent, strategy_id, source_module, run_id, as_of)
-     values (now() + make_interval(mins => $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) returning *`,
-    [p.ttl_minutes, o.exchange, o.symbol, o.side, o.qty, o.entry, o.stop, o.risk_pct, o.leverage, o.notional, p.drawdown_pct, o, p.strategy_id, p.source_module, p.run_id, p.as_of],
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [row] = await queryRows(
+      q,
+      Proposal,
+      `insert into ${scope.table('proposals')} (expires_at, exchange, symbol, side, qty, entry, stop, risk_pct, leverage, notional, drawdown_pct, intent, strategy_id, source_module, run_id, as_of)
+       values (now() + make_interval(mins => $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+       on conflict (exchange, symbol, side) where status = 'pending' do nothing
+       returning *`,
+      [
+        p.ttl_minutes,
+        o.exchange,
+        o.symbol,
+        o.side,
+        o.qty,
+        o.entry,
+        o.stop,
+        o.risk_pct,
+        o.leverage,
+        o.notional,
+        p.drawdown_pct,
+        o,
+        p.strategy_id,
+        p.source_module,
+        p.run_id,
+        p.as_of,
+      ],
+    );
+    if (row) return { created: row };
+    const [waiting] = await queryRows(
+      q,
+      Proposal,
+      `select * from ${scope.table('proposals')} where status = 'pending' and exchange = $1 and symbol = $2 and side = $3`,
+      [o.exchange, o.symbol, o.side],
+    );
+    if (waiting) return { waiting };
+  }
+  throw new TraderError(
+    'TRANSIENT',
+    `The pending proposal for ${o.side} ${o.symbol} kept changing while a new one was being made; run again.`,
   );
-  return row!;
 }
 
 /** `forUpdate` locks the row, so concurrent decisions on one proposal queue up and see each other's result. */
-export async function getProposal(q: Queryable, scope: TradingScope, id: number, options: { forUpdate?: boolean } = {}): Promise<Proposal | undefined> {
-  const [row] = await queryRows(q, Proposal, `select * from ${scope.table('proposals')} where proposal_id = $1${options.forUpdate ? ' for update' : ''}`, [id]);
+export async function getProposal(
+  q: Queryable,
+  scope: TradingScope,
+  id: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<Proposal | undefined> {
+  const [row] = await queryRows(
+    q,
+    Proposal,
+    `select * from ${scope.table('proposals')} where proposal_id = $1${options.forUpdate ? ' for update' : ''}`,
+    [id],
+  );
   return row;
 }
 
-export async function listProposals(q: Queryable, scope: TradingScope, filter: { status?: z.infer<typeof ProposalStatus>; limit: number }): Promise<Proposal[]> {
+export async function listProposals(
+  q: Queryable,
+  scope: TradingScope,
+  filter: { status?: z.infer<typeof ProposalStatus>; limit: number },
+): Promise<Proposal[]> {
   return queryRows(
     q,
     Proposal,

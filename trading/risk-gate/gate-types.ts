@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Intent } from '../../sdk/context-schemas.ts';
+import type { LiveCaps } from '../live-account/live-account-repo.ts';
 import type { RiskProfile, TradingState } from '../state-repo.ts';
 
 /** Why the gate is asked: to record an intent, to propose it to the user, or to trade it. */
@@ -18,16 +19,26 @@ export interface GateInput {
   /** A user approved this proposal (semi-auto execution). */
   approved: boolean;
   intent: z.infer<typeof Intent>;
-  state: Pick<TradingState, 'operational_mode' | 'risk_profile' | 'halted' | 'emergency' | 'leverage_enabled' | 'drawdown_pct'>;
+  state: Pick<
+    TradingState,
+    'operational_mode' | 'risk_profile' | 'halted' | 'emergency' | 'leverage_enabled' | 'drawdown_pct'
+  >;
   profile: RiskProfile;
   equity: number;
-  /** The quote wallet's free balance, which must cover margin and fees. */
+  /** The quote wallet's free balance, which must cover margin and fees at worst-case slippage (sdk entryCost). */
   free_balance: number;
   /** Taker fee as a fraction of notional (0.001 = 10 bps). */
   fee_rate: number;
+  /** Worst-case adverse move from the intent's entry to its fill, as a fraction (0.0005 = 5 bps). */
+  slippage_rate: number;
   /** The intent's instrument category (major, alt, ...), for the category cap. */
   category: string;
   open_positions: OpenPositionRisk[];
+  /**
+   * LIVE only: the account's notional caps and what today's entries used; null when LIVE
+   * has no account (`trader live init` not run), which refuses every LIVE order. Unset in TEST.
+   */
+  live_caps?: LiveCaps | null;
 }
 
 export type GateRuleName =
@@ -42,7 +53,8 @@ export type GateRuleName =
   | 'drawdown'
   | 'leverage_permitted'
   | 'liquidation_after_stop'
-  | 'margin';
+  | 'margin'
+  | 'live_notional_caps';
 
 export interface GateCheck {
   rule: GateRuleName;

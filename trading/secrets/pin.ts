@@ -1,40 +1,37 @@
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
 import { prompter } from '../../core/prompt.ts';
 import { type Db, type Queryable, queryRows } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { currentParams, deriveKey, formatKdf, newSalt, parseKdf } from './scrypt-kdf.ts';
+import { quote } from '../../core/quote.ts';
 
 /**
  * The master PIN: stored only as a salted scrypt hash, and throttled: from the third
  * wrong PIN in a row, PIN entry locks for 30 s, doubling with each further miss up to an
  * hour. Every attempt is audited (actor USER, mode SYSTEM: secrets belong to no trading mode).
+ *
+ * The mode roles can neither read the hash nor touch the counter (migration
+ * 20261203110000_least_privilege.sql): this process derives a candidate from the PIN with
+ * the stored salt, and database functions count it, throttle (pin_lock_seconds), compare
+ * and audit, in two transactions so that no rollback can take an attempt back.
  */
 
 const minLength = 6;
 const maxLength = 128;
-/** Misses allowed before the first lock. */
-const freeFailures = 2;
-const baseLockSeconds = 30;
-const maxLockSeconds = 3600;
 
-const PinRow = z.object({ kdf: z.string(), salt: z.string(), hash: z.string() });
-const AttemptsRow = z.object({ failed_count: z.coerce.number().int(), locked_until: z.date().nullable(), locked: z.boolean() });
-
-type Outcome = { kind: 'ok' } | { kind: 'locked'; until: Date } | { kind: 'wrong'; lockedUntil: Date | null };
+const PinParams = z.object({ kdf: z.string(), salt: z.string() });
+const Submitted = z.object({ check_id: z.number().int().nullable(), locked_until: z.date().nullable() });
+const Outcome = z.object({ outcome: z.enum(['ok', 'wrong']), locked_until: z.date().nullable() });
 
 function checkPinRules(pin: string): void {
   const length = [...pin].length;
   if (length < minLength || length > maxLength) {
-    throw new TraderError('BAD_INPUT', `The master PIN must be ${minLength} to ${maxLength} characters long; choose another.`);
+    throw new TraderError(
+      'BAD_INPUT',
+      `The master PIN must be ${minLength} to ${maxLength} characters long; choose another.`,
+    );
   }
-}
-
-/** Seconds PIN entry stays locked after `failures` misses in a row (0: not locked). */
-export function lockSeconds(failures: number): number {
-  if (failures <= freeFailures) return 0;
-  return Math.min(maxLockSeconds, baseLockSeconds * 2 ** (failures - freeFailures - 1));
 }
 
 /** A lock's end as a UTC time to the second, rounded up so "try again after" is never too early. */
@@ -42,12 +39,12 @@ function utcSecond(t: Date): string {
   return new Date(Math.ceil(t.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-async function readPin(q: Queryable): Promise<z.infer<typeof PinRow> | undefined> {
-  return (await queryRows(q, PinRow, 'select kdf, salt, hash from master_pin where id = 1'))[0];
+async function readPinParams(q: Queryable): Promise<z.infer<typeof PinParams> | undefined> {
+  return (await queryRows(q, PinParams, 'select kdf, salt from master_pin_params()'))[0];
 }
 
 export async function hasMasterPin(q: Queryable): Promise<boolean> {
-  return (await readPin(q)) !== undefined;
+  return (await readPinParams(q)) !== undefined;
 }
 
 function noPin(): TraderError {
@@ -55,7 +52,10 @@ function noPin(): TraderError {
 }
 
 export function pinAlreadySet(): TraderError {
-  return new TraderError('CONFIG_INVALID', 'A master PIN is already set; keep using it (`trader secrets init` only sets the first one).');
+  return new TraderError(
+    'CONFIG_INVALID',
+    'A master PIN is already set; keep using it (`trader secrets init` only sets the first one).',
+  );
 }
 
 /** Lets a command refuse before it asks for any secret. */
@@ -63,12 +63,15 @@ export async function assertPinSet(q: Queryable): Promise<void> {
   if (!(await hasMasterPin(q))) throw noPin();
 }
 
-async function pinMatches(pin: string, stored: z.infer<typeof PinRow>): Promise<boolean> {
+/** The PIN's scrypt hash under the stored salt and parameters, base64, as master_pin holds it when the PIN is right. */
+async function candidateHash(pin: string, stored: z.infer<typeof PinParams>): Promise<string> {
   const params = parseKdf(stored.kdf);
-  if (!params) throw new TraderError('CONFIG_INVALID', `The stored master PIN uses an unknown key derivation '${stored.kdf}'; the master_pin row was altered.`);
-  const expected = Buffer.from(stored.hash, 'base64');
-  const actual = await deriveKey(pin, Buffer.from(stored.salt, 'base64'), params);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (!params)
+    throw new TraderError(
+      'CONFIG_INVALID',
+      `The stored master PIN uses an unknown key derivation ${quote(stored.kdf)}; the master_pin row was altered.`,
+    );
+  return (await deriveKey(pin, Buffer.from(stored.salt, 'base64'), params)).toString('base64');
 }
 
 /** Sets the first master PIN; an existing PIN is never replaced (API keys are encrypted under it). */
@@ -84,59 +87,44 @@ export async function initPin(db: Db, pin: string): Promise<void> {
     );
     if (inserted.length === 0) throw pinAlreadySet();
     await tx.query('update pin_attempts set failed_count = 0, locked_until = null where id = 1');
-    await recordAudit(tx, { mode: 'SYSTEM', actor: 'USER', action_type: 'MASTER_PIN_SET', status: 'SUCCESS', details: { kdf } });
+    await recordAudit(tx, {
+      mode: 'SYSTEM',
+      actor: 'USER',
+      action_type: 'MASTER_PIN_SET',
+      status: 'SUCCESS',
+      details: { kdf },
+    });
   });
-}
-
-/** The attempt itself, under the pin_attempts row lock so concurrent guesses are counted one by one. */
-async function attempt(tx: Queryable, pin: string, purpose: string): Promise<Outcome> {
-  const stored = await readPin(tx);
-  if (!stored) throw noPin();
-  await tx.query('insert into pin_attempts (id) values (1) on conflict (id) do nothing');
-  const [row] = await queryRows(
-    tx,
-    AttemptsRow,
-    'select failed_count, locked_until, coalesce(locked_until > now(), false) as locked from pin_attempts where id = 1 for update',
-  );
-  const audit = (status: 'SUCCESS' | 'FAILURE', details: Record<string, unknown>) =>
-    recordAudit(tx, { mode: 'SYSTEM', actor: 'USER', action_type: 'PIN_VERIFY', status, details: { purpose, ...details } });
-
-  // While locked the PIN is not even checked: a lock that still tells right from wrong slows nothing down.
-  if (row!.locked) {
-    await audit('FAILURE', { reason: 'locked' });
-    return { kind: 'locked', until: row!.locked_until! };
-  }
-  if (await pinMatches(pin, stored)) {
-    await tx.query('update pin_attempts set failed_count = 0, locked_until = null where id = 1');
-    await audit('SUCCESS', {});
-    return { kind: 'ok' };
-  }
-  const failures = row!.failed_count + 1;
-  const seconds = lockSeconds(failures);
-  const [updated] = await queryRows(
-    tx,
-    z.object({ locked_until: z.date().nullable() }),
-    `update pin_attempts
-        set failed_count = $1, last_failed_at = now(),
-            locked_until = case when $2::int > 0 then now() + $2::int * interval '1 second' end
-      where id = 1 returning locked_until`,
-    [failures, seconds],
-  );
-  const lockedUntil = updated!.locked_until;
-  await audit('FAILURE', { failed_count: failures, ...(lockedUntil ? { locked_until: lockedUntil.toISOString() } : {}) });
-  return { kind: 'wrong', lockedUntil };
 }
 
 /**
  * Checks `pin` against the master PIN. `purpose` (what the PIN unlocks) goes into the
- * audit row. The bookkeeping of a failed attempt is committed before the error is thrown.
+ * audit rows. Two statements, each its own transaction, never inside one: the database
+ * answers only about an attempt whose count is already committed (master_pin_outcome).
  */
 export async function verifyPin(db: Db, pin: string, purpose: string): Promise<void> {
-  const outcome = await db.transaction((tx) => attempt(tx, pin, purpose));
-  if (outcome.kind === 'locked') throw new TraderError('LOCKED', `Too many wrong PINs; try again after ${utcSecond(outcome.until)}.`);
-  if (outcome.kind === 'wrong') {
-    throw new TraderError('BAD_INPUT', outcome.lockedUntil ? `Wrong PIN; too many in a row, so try again after ${utcSecond(outcome.lockedUntil)}.` : 'Wrong PIN.');
-  }
+  const stored = await readPinParams(db);
+  if (!stored) throw noPin();
+  const candidate = await candidateHash(pin, stored);
+  const [submitted] = await queryRows(
+    db,
+    Submitted,
+    'select check_id, locked_until from master_pin_submit($1::text, $2::text)',
+    [candidate, purpose],
+  );
+  if (submitted!.locked_until)
+    throw new TraderError('LOCKED', `Too many wrong PINs; try again after ${utcSecond(submitted!.locked_until)}.`);
+  if (submitted!.check_id === null) throw noPin();
+  const [outcome] = await queryRows(db, Outcome, 'select outcome, locked_until from master_pin_outcome($1::bigint)', [
+    submitted!.check_id,
+  ]);
+  if (outcome!.outcome === 'ok') return;
+  throw new TraderError(
+    'BAD_INPUT',
+    outcome!.locked_until
+      ? `Wrong PIN; too many in a row, so try again after ${utcSecond(outcome!.locked_until)}.`
+      : 'Wrong PIN.',
+  );
 }
 
 /** Asks for the master PIN and verifies it; returns it, since callers derive keys from it. */

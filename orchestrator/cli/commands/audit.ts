@@ -6,6 +6,8 @@ import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { searchAudit, type AuditFilter } from '../../../trading/audit/audit-query.ts';
 import { verifyAuditTrail, type AuditVerification } from '../../../trading/audit/audit-verify.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { quote } from '../../../core/quote.ts';
 
 interface SearchFlags extends JsonFlag {
   action?: string;
@@ -24,7 +26,8 @@ const maxRows = 10_000;
 
 function wholeNumber(flag: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > maxRows) throw badInput(`${flag} must be a whole number from 1 to ${maxRows}, not '${value}'.`);
+  if (!Number.isInteger(n) || n < 1 || n > maxRows)
+    throw badInput(`${flag} must be a whole number from 1 to ${maxRows}, not ${quote(value)}.`);
   return n;
 }
 
@@ -32,14 +35,17 @@ function wholeNumber(flag: string, value: string): number {
 function choice<V extends string>(flag: string, value: string | undefined, values: readonly V[]): V | undefined {
   if (value === undefined) return undefined;
   const match = values.find((v) => v.toLowerCase() === value.toLowerCase());
-  if (match === undefined) throw badInput(`${flag} must be one of ${values.join(', ')}, not '${value}'.`);
+  if (match === undefined) throw badInput(`${flag} must be one of ${values.join(', ')}, not ${quote(value)}.`);
   return match;
 }
 
 function actionType(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const upper = value.toUpperCase();
-  if (!AuditEntry.shape.action_type.safeParse(upper).success) throw badInput(`--action must be an action type like ORDER_PLACED (letters, digits, underscores), not '${value}'.`);
+  if (!AuditEntry.shape.action_type.safeParse(upper).success)
+    throw badInput(
+      `--action must be an action type like ORDER_PLACED (letters, digits, underscores), not ${quote(value)}.`,
+    );
   return upper;
 }
 
@@ -48,7 +54,7 @@ function entity(value: string | undefined): Pick<AuditFilter, 'entity_type' | 'e
   if (value === undefined) return {};
   const at = value.indexOf(':');
   const [type, id] = at < 0 ? [value, undefined] : [value.slice(0, at), value.slice(at + 1)];
-  if (type === '' || id === '') throw badInput(`--entity must be type or type:id, e.g. order:42, not '${value}'.`);
+  if (type === '' || id === '') throw badInput(`--entity must be type or type:id, e.g. order:42, not ${quote(value)}.`);
   return id === undefined ? { entity_type: type } : { entity_type: type, entity_id: id };
 }
 
@@ -74,15 +80,33 @@ function searchFilter(flags: SearchFlags): AuditFilter {
 const detailsWidth = 100;
 
 /** One line per row: seq, UTC time, mode, actor, action, status, profile, entity, compact details. */
-function renderRow(r: AuditRow): string {
-  const entityLabel = r.entity_type === null && r.entity_id === null ? '-' : `${r.entity_type ?? '-'}:${r.entity_id ?? '-'}`;
+function renderRow(r: AuditRow): string[] {
+  const entityLabel =
+    r.entity_type === null && r.entity_id === null ? '-' : `${r.entity_type ?? '-'}:${r.entity_id ?? '-'}`;
   const details = JSON.stringify(r.details);
   const compact = details.length > detailsWidth ? `${details.slice(0, detailsWidth - 1)}…` : details;
-  return [r.seq, r.ts.toISOString(), r.mode.padEnd(6), r.actor.padEnd(6), r.action_type, r.status, r.risk_profile ?? '-', entityLabel, compact].join('  ');
+  return [
+    String(r.seq),
+    r.ts.toISOString(),
+    r.mode,
+    r.actor,
+    r.action_type,
+    r.status,
+    r.risk_profile ?? '-',
+    entityLabel,
+    compact,
+  ];
 }
 
 function printRows(flags: JsonFlag, rows: AuditRow[], empty: string): void {
-  output(flags, { ok: true, rows }, () => (rows.length === 0 ? empty : rows.map(renderRow).join('\n')));
+  output(flags, { ok: true, rows }, () =>
+    rows.length === 0
+      ? empty
+      : table(
+          ['seq', 'time', 'mode', 'actor', 'action', 'status', 'profile', 'entity', 'details'],
+          rows.map(renderRow),
+        ),
+  );
 }
 
 /** Prints the verdict; a broken chain lists every problem on stdout and one sentence on stderr. */
@@ -108,7 +132,10 @@ export function registerAuditCommands(program: Command): void {
 
   withJson(audit.command('verify'))
     .description("recompute the trail's hash chain: every row's hash, every link, and the chain head")
-    .option('--expect-head <hash>', 'a head hash recorded earlier (from `trader audit verify --json`): a row must still carry it')
+    .option(
+      '--expect-head <hash>',
+      'a head hash recorded earlier (from `trader audit verify --json`): a row must still carry it',
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ trader audit verify --expect-head 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n\nExit codes: 0 intact, 5 a row was altered, removed, inserted or reordered, 2 bad input.',
@@ -116,8 +143,11 @@ export function registerAuditCommands(program: Command): void {
     .action(
       action(async (flags: JsonFlag & { expectHead?: string }) => {
         const expectHead = flags.expectHead?.toLowerCase();
-        if (expectHead !== undefined && !/^[0-9a-f]{64}$/.test(expectHead)) throw badInput(`--expect-head must be a full 64-character hex hash, not '${flags.expectHead}'.`);
-        const result = await withDb('audit verify', (db) => verifyAuditTrail(db, expectHead === undefined ? {} : { expectHead }));
+        if (expectHead !== undefined && !/^[0-9a-f]{64}$/.test(expectHead))
+          throw badInput(`--expect-head must be a full 64-character hex hash, not ${quote(flags.expectHead)}.`);
+        const result = await withDb('audit verify', (db) =>
+          verifyAuditTrail(db, expectHead === undefined ? {} : { expectHead }),
+        );
         return printVerification(flags, result);
       }),
     );
@@ -129,7 +159,10 @@ export function registerAuditCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader audit tail -n 50 --mode LIVE')
     .action(
       action(async (flags: JsonFlag & { lines: string; mode?: string }) => {
-        const filter: AuditFilter = { mode: choice('--mode', flags.mode, AuditMode.options), limit: wholeNumber('--lines', flags.lines) };
+        const filter: AuditFilter = {
+          mode: choice('--mode', flags.mode, AuditMode.options),
+          limit: wholeNumber('--lines', flags.lines),
+        };
         const rows = await withDb('audit tail', (db) => searchAudit(db, filter));
         printRows(flags, rows, 'The audit trail has no rows yet.');
       }),
@@ -147,7 +180,10 @@ export function registerAuditCommands(program: Command): void {
     .option('--until <iso>', 'rows before this UTC time')
     .option('--text <substring>', 'a substring of the details JSON (case-insensitive)')
     .option('--limit <n>', 'how many rows at most', '50')
-    .addHelpText('after', '\nExample:\n  $ trader audit search --actor USER --status REJECTED --since 2026-01-01 --text BTC/USDT')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader audit search --actor USER --status REJECTED --since 2026-01-01 --text BTC/USDT',
+    )
     .action(
       action(async (flags: SearchFlags) => {
         const filter = searchFilter(flags);

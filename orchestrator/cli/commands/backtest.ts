@@ -1,3 +1,5 @@
+import { bounds } from '../../../core/bounds.ts';
+import { assertWritableFile } from '../../../core/usable-dir.ts';
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { parseUtcTime } from '../../../core/time.ts';
@@ -6,7 +8,20 @@ import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { listBacktests, loadBacktest } from '../../../backtest/backtest-repo.ts';
 import { renderReport } from '../../../backtest/render-report.ts';
 import { runBacktest } from '../../../backtest/run-backtest.ts';
-import { action, badInput, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import {
+  action,
+  badInput,
+  moneyAmount,
+  output,
+  splitList,
+  wholeNumber,
+  withDb,
+  withJson,
+  type JsonFlag,
+} from '../command-kit.ts';
+import { stoppableAction } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { quote } from '../../../core/quote.ts';
 
 interface BacktestFlags extends JsonFlag {
   symbols: string;
@@ -28,7 +43,8 @@ interface BacktestFlags extends JsonFlag {
 
 function amount(value: string, flag: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw badInput(`${flag} must be a non-negative number, not '${value}'.`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw badInput(`${flag} must be a non-negative number, not ${quote(value)}.`);
   return n;
 }
 
@@ -38,14 +54,18 @@ function progressBar(enabled: boolean): ((done: number, total: number) => void) 
   return (done, total) => {
     const width = 30;
     const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} bars${done === total ? '\n' : ''}`);
+    process.stderr.write(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} bars${done === total ? '\n' : ''}`,
+    );
   };
 }
 
 export function registerBacktestCommands(program: Command): void {
   // Positional options: `backtest show <id> --json` is the subcommand's --json, not the replay's.
   const backtest = withJson(program.command('backtest').enablePositionalOptions())
-    .description('replay history through the registered pipeline on a simulated clock; fills, metrics, ratings, stored with the run')
+    .description(
+      'replay history through the registered pipeline on a simulated clock; fills, metrics, ratings, stored with the run',
+    )
     .option('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
     .option('--from <date>', 'first bar (UTC), e.g. 2023-01-01')
     .option('--to <date>', 'end (UTC, exclusive), e.g. 2024-01-01')
@@ -56,9 +76,16 @@ export function registerBacktestCommands(program: Command): void {
     .option('--equity <amount>', 'starting equity in the quote currency', '10000')
     .option('--fee-bps <n>', 'fee per fill in basis points (10 = the highest Binance spot taker tier, 0.1%)', '10')
     .option('--slippage-bps <n>', 'adverse slippage per fill in basis points', '5')
-    .option('--history <bars>', 'bars of history before --from that modules see at the first decision, as `trader run --history`', '500')
-    .option('--risk-profile <name>', 'low, medium or high (default: the TEST account\'s active profile)')
-    .option('--check-lookahead [samples]', 're-decide this many sampled bars per symbol (50 when no number is given) on candles cut at the bar and report any difference')
+    .option(
+      '--history <bars>',
+      "bars of history before --from that modules see at the first decision, as `trader run --history` (raised to the plan's recorded warm-up)",
+      '500',
+    )
+    .option('--risk-profile <name>', "low, medium or high (default: the TEST account's active profile)")
+    .option(
+      '--check-lookahead [samples]',
+      're-decide this many sampled bars per symbol (50 when no number is given) on candles cut at the bar and report any difference',
+    )
     .option('--trades <n>', 'list the last n trades in the report', '0')
     .option('--out <file>', 'also write the report, trades and equity curves to this JSON file')
     .addHelpText(
@@ -66,21 +93,52 @@ export function registerBacktestCommands(program: Command): void {
       '\nExamples:\n  $ trader backtest --symbols BTC/USDT,ETH/USDT --from 2024-01-01 --to 2024-07-01 --strategy breakout\n  $ trader backtest --symbols BTC/USDT --from 2024-03-01 --to 2024-04-01 --check-lookahead 100\n  $ trader backtest show <id> --trades 20\n\nExit codes: 0 done, 1 the look-ahead check failed, 2 bad input or config.',
     )
     .action(
-      action(async (flags: BacktestFlags) => {
-        if (!flags.symbols || !flags.from || !flags.to) throw badInput('Give --symbols, --from and --to, e.g. trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01.');
+      stoppableAction(async (flags: BacktestFlags) => {
+        if (!flags.symbols || !flags.from || !flags.to)
+          throw badInput(
+            'Give --symbols, --from and --to, e.g. trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01.',
+          );
         const profile = flags.riskProfile === undefined ? undefined : RiskProfileName.safeParse(flags.riskProfile);
-        if (profile && !profile.success) throw badInput(`--risk-profile must be low, medium or high, not '${flags.riskProfile}'.`);
-        const samples = flags.checkLookahead === undefined ? 0 : flags.checkLookahead === true ? 50 : wholeNumber(flags.checkLookahead, '--check-lookahead', 1);
-        const showTrades = wholeNumber(flags.trades, '--trades', 0);
+        if (profile && !profile.success)
+          throw badInput(`--risk-profile must be low, medium or high, not ${quote(flags.riskProfile)}.`);
+        const samples =
+          flags.checkLookahead === undefined
+            ? 0
+            : flags.checkLookahead === true
+              ? 50
+              : wholeNumber(flags.checkLookahead, '--check-lookahead', 1, bounds.lookaheadSamples);
+        const showTrades = wholeNumber(flags.trades, '--trades', 0, bounds.listRows);
         const options = {
-          symbols: splitList(flags.symbols), exchange: flags.exchange, timeframe: flags.timeframe, from: parseUtcTime(flags.from, '--from'), to: parseUtcTime(flags.to, '--to'),
-          pipelineId: flags.pipeline, strategyId: flags.strategy ?? null, initialEquity: amount(flags.equity, '--equity'), feeBps: amount(flags.feeBps, '--fee-bps'),
-          slippageBps: amount(flags.slippageBps, '--slippage-bps'), historyBars: wholeNumber(flags.history, '--history', 1), riskProfile: profile?.data,
+          symbols: splitList(flags.symbols),
+          exchange: flags.exchange,
+          timeframe: flags.timeframe,
+          from: parseUtcTime(flags.from, '--from'),
+          to: parseUtcTime(flags.to, '--to'),
+          pipelineId: flags.pipeline,
+          strategyId: flags.strategy ?? null,
+          initialEquity: moneyAmount(flags.equity, '--equity'),
+          feeBps: amount(flags.feeBps, '--fee-bps'),
+          slippageBps: amount(flags.slippageBps, '--slippage-bps'),
+          historyBars: wholeNumber(flags.history, '--history', 1, bounds.historyBars),
+          riskProfile: profile?.data,
         };
-        const result = await withDb('backtest', (db) => runBacktest(db, options, { onProgress: progressBar(!flags.json && process.stderr.isTTY === true), lookaheadSamples: samples }));
+        // Checked before the replay: a report that cannot be written must not cost a backtest and a stored row.
+        if (flags.out) assertWritableFile(flags.out, '--out');
+        const result = await withDb('backtest', (db) =>
+          runBacktest(db, options, {
+            onProgress: progressBar(!flags.json && process.stderr.isTTY === true),
+            lookaheadSamples: samples,
+          }),
+        );
         const lookahead = result.report.lookahead;
-        if (flags.out) fs.writeFileSync(flags.out, `${JSON.stringify({ report: result.report, trades: result.trades, curves: Object.fromEntries(result.curves), lookahead }, null, 2)}\n`);
-        output(flags, { ok: true, report: result.report }, () => renderReport(result.report, result.trades, showTrades));
+        if (flags.out)
+          fs.writeFileSync(
+            flags.out,
+            `${JSON.stringify({ report: result.report, trades: result.trades, curves: Object.fromEntries(result.curves), lookahead }, null, 2)}\n`,
+          );
+        output(flags, { ok: true, report: result.report }, () =>
+          renderReport(result.report, result.trades, showTrades),
+        );
         return lookahead && lookahead.differences + lookahead.peeks > 0 ? 1 : 0;
       }),
     );
@@ -90,9 +148,11 @@ export function registerBacktestCommands(program: Command): void {
     .option('--trades <n>', 'also list the last n trades', '0')
     .action(
       action(async (id: string, opts: JsonFlag & { trades: string }) => {
-        const n = wholeNumber(opts.trades, '--trades', 0);
+        const n = wholeNumber(opts.trades, '--trades', 0, bounds.listRows);
         const stored = await withDb('backtest show', (db) => loadBacktest(db, id));
-        output(opts, { ok: true, report: stored.report, trades: stored.trades }, () => renderReport(stored.report, stored.trades, n));
+        output(opts, { ok: true, report: stored.report, trades: stored.trades }, () =>
+          renderReport(stored.report, stored.trades, n),
+        );
       }),
     );
 
@@ -101,11 +161,26 @@ export function registerBacktestCommands(program: Command): void {
     .option('--limit <n>', 'how many', '20')
     .action(
       action(async (opts: JsonFlag & { limit: string }) => {
-        const rows = await withDb('backtest list', (db) => listBacktests(db, wholeNumber(opts.limit, '--limit', 1)));
+        const rows = await withDb('backtest list', (db) =>
+          listBacktests(db, wholeNumber(opts.limit, '--limit', 1, bounds.listRows)),
+        );
         output(opts, { ok: true, backtests: rows }, () =>
           rows.length === 0
             ? 'No backtests yet; run one with `trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01`.'
-            : rows.map((r) => `${r.backtest_id}  ${r.created_at.toISOString().slice(0, 16)}  ${r.symbols.join(',')} ${r.timeframe} ${r.from.slice(0, 10)}..${r.to.slice(0, 10)}  ${r.strategy_id ?? 'pipeline'}  ${r.trades} trades  ${r.total_return_pct.toFixed(2)}%  max DD ${r.max_drawdown_pct.toFixed(2)}%`).join('\n'),
+            : table(
+                ['id', 'created', 'symbols', 'timeframe', 'period', 'strategy', 'trades', 'return', 'max DD'],
+                rows.map((r) => [
+                  String(r.backtest_id),
+                  r.created_at.toISOString().slice(0, 16),
+                  r.symbols.join(','),
+                  r.timeframe,
+                  `${r.from.slice(0, 10)}..${r.to.slice(0, 10)}`,
+                  r.strategy_id ?? 'pipeline',
+                  String(r.trades),
+                  `${r.total_return_pct.toFixed(2)}%`,
+                  `${r.max_drawdown_pct.toFixed(2)}%`,
+                ]),
+              ),
         );
       }),
     );

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { candleCoverage } from '../../../market/candles-repo.ts';
 import { importCandleCsv } from '../../../market/import-csv.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { registerDataCheckCommand } from './data-check.ts';
 import { registerExchangeDataCommands } from './data-exchange.ts';
 
 interface ImportFlags extends JsonFlag {
@@ -13,10 +15,17 @@ interface ImportFlags extends JsonFlag {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export function registerDataCommands(program: Command): void {
-  const data = program.command('data').description('market data: fetch from exchanges, import candle CSV files, list stored history');
+  const data = program
+    .command('data')
+    .description('market data: fetch from exchanges, import candle CSV files, list stored history');
   registerExchangeDataCommands(data);
+  registerDataCheckCommand(data);
 
-  withJson(data.command('import').argument('<file>', 'CSV with header timestamp,open,high,low,close,volume (open time, ms UTC)'))
+  withJson(
+    data
+      .command('import')
+      .argument('<file>', 'CSV with header timestamp,open,high,low,close,volume (open time, ms UTC)'),
+  )
     .description('validate a candle CSV and upsert it into the candles table in one transaction')
     .option('--exchange <id>', 'lowercase ccxt exchange id', 'binance')
     .requiredOption('--symbol <symbol>', 'market symbol, like BTC/USDT')
@@ -30,9 +39,12 @@ export function registerDataCommands(program: Command): void {
         withDb('data import', async (conn) => {
           const { exchange, symbol, timeframe } = opts;
           const result = await importCandleCsv(conn, { file, exchange, symbol, timeframe });
-          output(opts, { ok: true, file, exchange, symbol, timeframe, ...result }, () =>
-            `Imported ${result.rows} ${timeframe} candles of ${symbol} on ${exchange} ` +
-            `(${iso(result.first_ts)} .. ${iso(result.last_ts)}); ${result.inserted_or_updated} rows inserted or updated.`,
+          output(
+            opts,
+            { ok: true, file, exchange, symbol, timeframe, ...result },
+            () =>
+              `Imported ${result.rows} ${timeframe} candles of ${symbol} on ${exchange} ` +
+              `(${iso(result.first_ts)} .. ${iso(result.last_ts)}); ${result.inserted_or_updated} rows inserted or updated.`,
           );
         }),
       ),
@@ -48,9 +60,15 @@ export function registerDataCommands(program: Command): void {
           output(opts, { ok: true, coverage }, () => {
             if (coverage.length === 0) return 'No candles stored yet: import some with trader data import.';
             const header = ['exchange', 'symbol', 'timeframe', 'first', 'last', 'rows'];
-            const rows = coverage.map((c) => [c.exchange, c.symbol, c.timeframe, iso(c.first_ts), iso(c.last_ts), String(c.rows)]);
-            const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-            return [header, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+            const rows = coverage.map((c) => [
+              c.exchange,
+              c.symbol,
+              c.timeframe,
+              iso(c.first_ts),
+              iso(c.last_ts),
+              String(c.rows),
+            ]);
+            return table(header, rows);
           });
         }),
       ),

@@ -2,23 +2,34 @@ import type { Command } from 'commander';
 import { migrate, migrationStatus } from '../../../store/migrate.ts';
 import { seedDefaults } from '../../seed.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { registerDbRolesCommand } from './db-roles.ts';
+import { registerDbSqlCommands } from './db-sql.ts';
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description('database schema: migrations and status');
+  const db = program
+    .command('db')
+    .description(
+      'the database: migrations and status, seed data, login roles, SQL (db sql) and a psql shell (db shell)',
+    );
 
   withJson(db.command('migrate'))
     .description('apply pending migrations from supabase/migrations, each in its own transaction')
     .addHelpText('after', '\nExample:\n  $ trader db migrate')
     .action(
       action(async (opts: JsonFlag) =>
-        withDb('db migrate', async (conn) => {
-          const applied = await migrate(conn);
-          output(opts, { ok: true, database: conn.location, applied }, () =>
-            applied.length === 0
-              ? `Database ${conn.location} is up to date.`
-              : applied.map((m) => `applied ${m.version}_${m.name}`).join('\n'),
-          );
-        }, { migrated: false }),
+        withDb(
+          'db migrate',
+          async (conn) => {
+            const applied = await migrate(conn);
+            output(opts, { ok: true, database: conn.location, applied }, () =>
+              applied.length === 0
+                ? `Database ${conn.location} is up to date.`
+                : applied.map((m) => `applied ${m.version}_${m.name}`).join('\n'),
+            );
+          },
+          { migrated: false },
+        ),
       ),
     );
 
@@ -27,13 +38,23 @@ export function registerDbCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader db status --json')
     .action(
       action(async (opts: JsonFlag) =>
-        withDb('db status', async (conn) => {
-          const status = await migrationStatus(conn);
-          output(opts, { ok: true, database: conn.location, migrations: status }, () =>
-            [`database: ${conn.location}`, ...status.map((s) => `${s.state.padEnd(12)} ${s.version}_${s.name}`)].join('\n'),
-          );
-          return status.some((s) => s.state === 'edited') ? 2 : 0;
-        }, { migrated: false }),
+        withDb(
+          'db status',
+          async (conn) => {
+            const status = await migrationStatus(conn);
+            output(opts, { ok: true, database: conn.location, migrations: status }, () =>
+              [
+                `database: ${conn.location}`,
+                table(
+                  ['state', 'migration'],
+                  status.map((s) => [s.state, `${s.version}_${s.name}`]),
+                ),
+              ].join('\n'),
+            );
+            return status.some((s) => s.state === 'edited') ? 2 : 0;
+          },
+          { migrated: false },
+        ),
       ),
     );
 
@@ -44,10 +65,16 @@ export function registerDbCommands(program: Command): void {
       action(async (opts: JsonFlag) =>
         withDb('db seed', async (conn) => {
           const seeded = await seedDefaults(conn);
-          output(opts, { ok: true, ...seeded }, () =>
-            `registered and activated ${seeded.modules.length} modules; ${seeded.pipeline_rows_added} default pipeline row(s) and ${seeded.strategy_rows_added} strategy row(s) added (strategies: ${seeded.strategies.join(', ')})`,
+          output(
+            opts,
+            { ok: true, ...seeded },
+            () =>
+              `registered and activated ${seeded.modules.length} modules; ${seeded.pipeline_rows_added} default pipeline row(s) and ${seeded.strategy_rows_added} strategy row(s) added (strategies: ${seeded.strategies.join(', ')})${seeded.kept.length ? `; kept your replacement of ${seeded.kept.map((k) => `${k.module_id} (${k.script_path})`).join(', ')}` : ''}`,
           );
         }),
       ),
     );
+
+  registerDbRolesCommand(db);
+  registerDbSqlCommands(db);
 }

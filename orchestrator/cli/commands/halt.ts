@@ -11,7 +11,11 @@ interface YesFlag extends JsonFlag {
   yes?: boolean;
 }
 
-const haltDoc = (mode: string, s: { halted: boolean; emergency: boolean; halt_reason: string | null }, changed: boolean) => ({
+const haltDoc = (
+  mode: string,
+  s: { halted: boolean; emergency: boolean; halt_reason: string | null },
+  changed: boolean,
+) => ({
   ok: true,
   mode,
   changed,
@@ -43,14 +47,21 @@ export function registerHaltCommands(program: Command): void {
         const scope = tradingScope(systemModeFromEnv());
         const r = await withDb('halt', (db) => haltTrading(db, scope, opts.reason, askOnTerminal({ yes: opts.yes })));
         output(opts, haltDoc(scope.mode, r.state, r.changed), () =>
-          r.changed ? `HALTED (${scope.mode}): ${r.state.halt_reason}; lift it with \`trader resume\`` : `trading was already halted (${r.state.halt_reason})`,
+          r.changed
+            ? `HALTED (${scope.mode}): ${r.state.halt_reason}; lift it with \`trader resume\``
+            : `trading was already halted (${r.state.halt_reason})`,
         );
       }),
     );
 
   withJson(halt.command('clear'))
-    .description('clear an emergency (drawdown) halt after your review: asks for the master PIN, then sets the mode to observe')
-    .addHelpText('after', '\nExample:\n  $ trader halt clear\n  $ trader mode set semi_auto    # afterwards: choose the mode again')
+    .description(
+      'clear an emergency (drawdown) halt after your review: asks for the master PIN, then sets the mode to observe',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader halt clear\n  $ trader mode set semi_auto    # afterwards: choose the mode again',
+    )
     .action(
       withHaltOptions(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
@@ -64,16 +75,33 @@ export function registerHaltCommands(program: Command): void {
     );
 
   withJson(halt.command('action <action>'))
-    .description('what an emergency halt does: HALT_ONLY (default), CANCEL_ORDERS_AND_HALT (also cancels pending proposals), MARKET_CLOSE_ALL_AND_HALT (also closes every position at market)')
-    .option('--acknowledge <phrase>', `for MARKET_CLOSE_ALL_AND_HALT: the phrase '${closeAllPhrase}' instead of typing it`)
-    .addHelpText('after', `\nExample:\n  $ trader halt action CANCEL_ORDERS_AND_HALT\n  $ trader halt action MARKET_CLOSE_ALL_AND_HALT --acknowledge '${closeAllPhrase}'`)
+    .description(
+      'what an emergency halt does: HALT_ONLY (default), CANCEL_ORDERS_AND_HALT (also cancels pending proposals), MARKET_CLOSE_ALL_AND_HALT (also closes every position at market)',
+    )
+    .option(
+      '--acknowledge <phrase>',
+      `for MARKET_CLOSE_ALL_AND_HALT: the phrase '${closeAllPhrase}' instead of typing it`,
+    )
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader halt action CANCEL_ORDERS_AND_HALT\n  $ trader halt action MARKET_CLOSE_ALL_AND_HALT --acknowledge '${closeAllPhrase}'`,
+    )
     .action(
       withHaltOptions(async (opts: JsonFlag & { acknowledge?: string }, raw: string) => {
         const target = parseHaltAction(raw);
         const scope = tradingScope(systemModeFromEnv());
-        const state = await withDb('halt action', (db) => setHaltAction(db, scope, target, askOnTerminal({ phrase: opts.acknowledge })));
-        output(opts, { ok: true, mode: scope.mode, emergency_halt_action: state.emergency_halt_action, close_all_acknowledged_at: state.close_all_acknowledged_at }, () =>
-          `emergency halt action is now ${state.emergency_halt_action} (${scope.mode})`,
+        const state = await withDb('halt action', (db) =>
+          setHaltAction(db, scope, target, askOnTerminal({ phrase: opts.acknowledge })),
+        );
+        output(
+          opts,
+          {
+            ok: true,
+            mode: scope.mode,
+            emergency_halt_action: state.emergency_halt_action,
+            close_all_acknowledged_at: state.close_all_acknowledged_at,
+          },
+          () => `emergency halt action is now ${state.emergency_halt_action} (${scope.mode})`,
         );
       }),
     );
@@ -86,7 +114,9 @@ export function registerHaltCommands(program: Command): void {
       action(async (opts: YesFlag) => {
         const scope = tradingScope(systemModeFromEnv());
         const r = await withDb('resume', (db) => resumeTrading(db, scope, askOnTerminal({ yes: opts.yes })));
-        output(opts, haltDoc(scope.mode, r.state, r.changed), () => (r.changed ? `trading resumed (${scope.mode}, ${r.state.operational_mode} mode)` : 'trading was not halted'));
+        output(opts, haltDoc(scope.mode, r.state, r.changed), () =>
+          r.changed ? `trading resumed (${scope.mode}, ${r.state.operational_mode} mode)` : 'trading was not halted',
+        );
       }),
     );
 }

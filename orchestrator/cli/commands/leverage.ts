@@ -5,10 +5,14 @@ import { systemModeFromEnv, tradingScope } from '../../../trading/scope.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 export function registerLeverageCommands(program: Command): void {
-  const leverage = program.command('leverage').description('leverage (high risk profile only): multi-stage activation, one-step deactivation');
+  const leverage = program
+    .command('leverage')
+    .description('leverage (high risk profile only): multi-stage activation, one-step deactivation');
 
   withJson(leverage.command('enable'))
-    .description('enable leverage: needs the high profile with allow_leverage, the typed phrase CONFIRM LEVERAGE after the risk warning, and the master PIN')
+    .description(
+      'enable leverage: needs the high profile with allow_leverage, the typed phrase CONFIRM LEVERAGE after the risk warning, and the master PIN',
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ trader leverage enable\n\nPiped, stdin gives one line per question, in order: the phrase, then the PIN:\n  $ printf "CONFIRM LEVERAGE\\n%s\\n" "$PIN" | trader leverage enable',
@@ -17,8 +21,13 @@ export function registerLeverageCommands(program: Command): void {
       action(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
         const r = await withDb('leverage enable', (db) => enableLeverage(db, scope, askOnTerminal()));
-        output(opts, { ok: true, mode: scope.mode, leverage_enabled: true, changed: r.changed, max_leverage: r.max_leverage }, () =>
-          r.changed ? `!!! LEVERAGE ACTIVE (max ${r.max_leverage}x) !!! (${scope.mode}); turn it off with \`trader leverage disable\`` : `leverage was already enabled (max ${r.max_leverage}x)`,
+        output(
+          opts,
+          { ok: true, mode: scope.mode, leverage_enabled: true, changed: r.changed, max_leverage: r.max_leverage },
+          () =>
+            r.changed
+              ? `!!! LEVERAGE ACTIVE (max ${r.max_leverage}x) !!! (${scope.mode}); turn it off with \`trader leverage disable\``
+              : `leverage was already enabled (max ${r.max_leverage}x)`,
         );
       }),
     );
@@ -30,7 +39,9 @@ export function registerLeverageCommands(program: Command): void {
       action(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
         const r = await withDb('leverage disable', (db) => disableLeverage(db, scope));
-        output(opts, { ok: true, mode: scope.mode, leverage_enabled: false, changed: r.changed }, () => (r.changed ? `leverage disabled (${scope.mode})` : 'leverage was not enabled'));
+        output(opts, { ok: true, mode: scope.mode, leverage_enabled: false, changed: r.changed }, () =>
+          r.changed ? `leverage disabled (${scope.mode})` : 'leverage was not enabled',
+        );
       }),
     );
 }

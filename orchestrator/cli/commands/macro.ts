@@ -1,29 +1,41 @@
+import { bounds } from '../../../core/bounds.ts';
 import type { Command } from 'commander';
-import { parseUtcTime } from '../../../core/time.ts';
+import { decisionTime } from '../../../core/time.ts';
 import { buildMacroContext } from '../../../market/macro/build-macro-context.ts';
-import { coingeckoBaseUrl, defaultCoingeckoTimeoutMs, recordGlobalSnapshot } from '../../../market/macro/coingecko-global.ts';
+import {
+  coingeckoBaseUrl,
+  defaultCoingeckoTimeoutMs,
+  recordGlobalSnapshot,
+} from '../../../market/macro/coingecko-global.ts';
 import { importMacroCsv, macroCsvFormats } from '../../../market/macro/import-macro-csv.ts';
 import { macroCoverage } from '../../../market/macro/macro-repo.ts';
 import { type Macro, macroMetricNames } from '../../../sdk/macro-schema.ts';
 import { action, badInput, output, splitList, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { quote } from '../../../core/quote.ts';
 
 /** `trader macro ...`: import, fetch and inspect the macro series (TOTAL, BTC.D, USDT.D, ...). */
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const parseAsOf = (value: string | undefined) => (value === undefined ? new Date() : parseUtcTime(value, '--as-of'));
+const parseAsOf = (value: string | undefined) => decisionTime(value, '--as-of', new Date());
 
 function parseLookbacks(value: string): number[] {
   const items = splitList(value).map(Number);
-  if (items.length === 0 || items.some((n) => !Number.isSafeInteger(n) || n < 1)) {
-    throw badInput(`--lookbacks '${value}' must be whole numbers of days separated by commas, like 7,30.`);
+  if (items.length === 0 || items.some((n) => !Number.isSafeInteger(n) || n < 1 || n > bounds.lookbackDays)) {
+    throw badInput(
+      `--lookbacks ${quote(value)} must be whole numbers of days from 1 to ${bounds.lookbackDays} separated by commas, like 7,30.`,
+    );
   }
   return items;
 }
 
 function parseTimeout(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw badInput(`--timeout-ms '${value}' must be a positive whole number of milliseconds.`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > bounds.timeoutMs)
+    throw badInput(
+      `--timeout-ms ${quote(value)} must be a whole number of milliseconds from 1 to ${bounds.timeoutMs}.`,
+    );
   return n;
 }
 
@@ -43,10 +55,8 @@ function renderMacro(m: Macro): string {
         return t ? `${t.change_pct >= 0 ? '+' : ''}${t.change_pct.toFixed(2)}% ${t.direction}` : '-';
       }),
     ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const table = [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
   const staleNote = m.stale ? ` STALE (${m.age_hours.toFixed(0)} h old)` : '';
-  return `Macro from ${m.source} as of ${m.as_of} (usable since ${m.visible_at})${staleNote}\n${table}`;
+  return `Macro from ${m.source} as of ${m.as_of} (usable since ${m.visible_at})${staleNote}\n${table(header, rows)}`;
 }
 
 interface ImportFlags extends JsonFlag {
@@ -63,9 +73,15 @@ interface ShowFlags extends JsonFlag {
 }
 
 export function registerMacroCommands(program: Command): void {
-  const macro = program.command('macro').description('macro data: total market cap and dominance (BTC.D, USDT.D), their trends');
+  const macro = program
+    .command('macro')
+    .description('macro data: total market cap and dominance (BTC.D, USDT.D), their trends');
 
-  withJson(macro.command('import').argument('<file>', 'daily macro CSV (CoinGecko or TradingView layout of the shared data set)'))
+  withJson(
+    macro
+      .command('import')
+      .argument('<file>', 'daily macro CSV (CoinGecko or TradingView layout of the shared data set)'),
+  )
     .description('validate a daily macro CSV and upsert it into macro_series in one transaction')
     .option('--source <id>', `coingecko_csv or tradingview_csv (default: recognised from the header)`)
     .addHelpText(
@@ -77,9 +93,12 @@ export function registerMacroCommands(program: Command): void {
       action(async (file: string, opts: ImportFlags) =>
         withDb('macro import', async (db) => {
           const result = await importMacroCsv(db, { file, source: opts.source });
-          output(opts, { ok: true, file, ...result }, () =>
-            `Imported ${result.rows} daily rows from ${file} as ${result.source} ` +
-            `(${iso(result.first_ts)} .. ${iso(result.last_ts)}); ${result.points_written} points inserted or updated.`,
+          output(
+            opts,
+            { ok: true, file, ...result },
+            () =>
+              `Imported ${result.rows} daily rows from ${file} as ${result.source} ` +
+              `(${iso(result.first_ts)} .. ${iso(result.last_ts)}); ${result.points_written} points inserted or updated.`,
           );
         }),
       ),
@@ -89,16 +108,33 @@ export function registerMacroCommands(program: Command): void {
     .description('fetch one market snapshot from CoinGecko /api/v3/global and store it (source coingecko_global)')
     .option('--url <base>', 'CoinGecko base URL (default: $TRADER_COINGECKO_URL or https://api.coingecko.com)')
     .option('--timeout-ms <ms>', 'give up after this many milliseconds', String(defaultCoingeckoTimeoutMs))
-    .addHelpText('after', '\nExample:\n  $ trader macro fetch --json\n\nExit codes: 0 stored, 1 CoinGecko unreachable, failing or timing out, 2 bad input.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader macro fetch --json\n\nExit codes: 0 stored, 1 CoinGecko unreachable, failing or timing out, 2 bad input.',
+    )
     .action(
       action(async (opts: FetchFlags) => {
         const timeoutMs = parseTimeout(opts.timeoutMs);
         const baseUrl = opts.url ?? coingeckoBaseUrl();
         return withDb('macro fetch', async (db) => {
           const snap = await recordGlobalSnapshot(db, baseUrl, { timeoutMs });
-          output(opts, { ok: true, source: 'coingecko_global', updated_at: snap.updated_at.toISOString(), points: snap.points, points_written: snap.points_written }, () =>
-            `Stored CoinGecko snapshot of ${snap.updated_at.toISOString()}: ` +
-            snap.points.map((p) => `${p.metric}=${p.metric.endsWith('.D') ? `${p.value.toFixed(3)}%` : p.value.toExponential(4)}`).join(', ') + '.',
+          output(
+            opts,
+            {
+              ok: true,
+              source: 'coingecko_global',
+              updated_at: snap.updated_at.toISOString(),
+              points: snap.points,
+              points_written: snap.points_written,
+            },
+            () =>
+              `Stored CoinGecko snapshot of ${snap.updated_at.toISOString()}: ` +
+              snap.points
+                .map(
+                  (p) => `${p.metric}=${p.metric.endsWith('.D') ? `${p.value.toFixed(3)}%` : p.value.toExponential(4)}`,
+                )
+                .join(', ') +
+              '.',
           );
         });
       }),
@@ -119,14 +155,18 @@ export function registerMacroCommands(program: Command): void {
           const coverage = m ? [] : await macroCoverage(db);
           output(opts, { ok: true, as_of: asOf.toISOString(), macro: m }, () => {
             if (m) return renderMacro(m);
-            if (coverage.length === 0) return 'No macro data stored yet: import some with trader macro import or trader macro fetch.';
-            return `No macro data is visible at ${asOf.toISOString()}${opts.source ? ` for source ${opts.source}` : ''}; stored: ` +
+            if (coverage.length === 0)
+              return 'No macro data stored yet: import some with trader macro import or trader macro fetch.';
+            return (
+              `No macro data is visible at ${asOf.toISOString()}${opts.source ? ` for source ${opts.source}` : ''}; stored: ` +
               [...new Set(coverage.map((c) => c.source))]
                 .map((s) => {
                   const rows = coverage.filter((c) => c.source === s);
                   return `${s} ${iso(Math.min(...rows.map((c) => c.first_ts)))}..${iso(Math.max(...rows.map((c) => c.last_ts)))}`;
                 })
-                .join('; ') + '.';
+                .join('; ') +
+              '.'
+            );
           });
         });
       }),

@@ -5,10 +5,19 @@ import { paperCosts } from '../../../trading/paper/paper-costs.ts';
 import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { portfolioSnapshot, type PortfolioSnapshot } from '../../../trading/portfolio.ts';
-import { initPaperAccount, listClosedPositions, listTrades, type Position, type Trade } from '../../../trading/positions-repo.ts';
+import {
+  initPaperAccount,
+  listClosedPositions,
+  listTrades,
+  type Position,
+  type Trade,
+} from '../../../trading/positions-repo.ts';
 import { systemModeFromEnv, tradingScope, tradingTx } from '../../../trading/scope.ts';
 import { loadState } from '../../../trading/state-repo.ts';
-import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { action, badInput, moneyAmount, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { checkSymbols } from '../../run/check-symbols.ts';
+import { table } from '../table.ts';
+import { quote } from '../../../core/quote.ts';
 
 /** `trader positions`, `trader trades` and `trader paper init`: the paper (or reconciled live) book, read-only except the paper reset. */
 
@@ -19,38 +28,74 @@ const iso = (d: Date) => d.toISOString().replace(':00.000Z', 'Z');
 
 function parseLimit(raw: string): number {
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badInput(`--limit must be a whole number from 1 to 1000, not '${raw}'.`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw badInput(`--limit must be a whole number from 1 to 1000, not ${quote(raw)}.`);
   return limit;
 }
 
 function renderOpen(mode: string, s: PortfolioSnapshot): string {
   const head = `${mode} book at ${iso(s.as_of)}: equity ${money(s.equity)} ${s.currency}, free ${money(s.free_balance)}`;
   if (s.positions.length === 0) return `${head}\nNo open positions.`;
-  const rows = s.positions.map((p) => {
-    const mark = p.last_price === null ? 'no candle cached' : `last ${price(p.last_price)} (${iso(p.price_as_of!)})`;
-    return `  #${p.position_id}  ${p.symbol} ${p.side} ${price(p.open_qty)} @ ${price(p.entry_price)}  stop ${price(p.stop_price)}  ${mark}  uP&L ${signed(p.unrealized_pnl)}  margin ${money(p.margin)}  x${p.leverage}`;
-  });
-  return [head, 'Open positions:', ...rows].join('\n');
+  const rows = s.positions.map((p) => [
+    `#${p.position_id}`,
+    p.symbol,
+    p.side,
+    price(p.open_qty),
+    price(p.entry_price),
+    price(p.stop_price),
+    p.last_price === null ? 'no candle cached' : price(p.last_price),
+    p.price_as_of ? iso(p.price_as_of) : '-',
+    signed(p.unrealized_pnl),
+    money(p.margin),
+    `x${p.leverage}`,
+  ]);
+  const header = ['id', 'symbol', 'side', 'qty', 'entry', 'stop', 'last', 'last at', 'uP&L', 'margin', 'leverage'];
+  return [head, 'Open positions:', table(header, rows)].join('\n');
 }
 
 function renderClosed(closed: Position[]): string {
   if (closed.length === 0) return 'No closed positions.';
-  const rows = closed.map(
-    (p) => `  #${p.position_id}  ${p.symbol} ${p.side} ${price(p.qty)} @ ${price(p.entry_price)}  ${p.close_reason} ${iso(p.closed_at!)}  realised ${signed(p.realized_pnl)}  fees ${money(p.fees_paid)}  net ${signed(p.realized_pnl - p.fees_paid)}`,
-  );
-  return ['Closed positions (newest first):', ...rows].join('\n');
+  const rows = closed.map((p) => [
+    `#${p.position_id}`,
+    p.symbol,
+    p.side,
+    price(p.qty),
+    price(p.entry_price),
+    p.close_reason ?? '-',
+    iso(p.closed_at!),
+    signed(p.realized_pnl),
+    money(p.fees_paid),
+    signed(p.realized_pnl - p.fees_paid),
+  ]);
+  const header = ['id', 'symbol', 'side', 'qty', 'entry', 'closed by', 'closed at', 'realised', 'fees', 'net'];
+  return ['Closed positions (newest first):', table(header, rows)].join('\n');
 }
 
 function renderTrades(trades: Trade[]): string {
   if (trades.length === 0) return 'No trades yet.';
-  return trades
-    .map((t) => `${iso(t.ts)}  #${t.position_id}  ${t.symbol} ${t.kind.padEnd(15)} ${t.side.padEnd(4)} ${price(t.qty)} @ ${price(t.price)}  fee ${money(t.fee)}  P&L ${signed(t.realized_pnl)}  cash ${signed(t.cash_delta)} ${t.fee_asset}`)
-    .join('\n');
+  return table(
+    ['time', 'position', 'symbol', 'kind', 'side', 'qty', 'price', 'fee', 'P&L', 'cash', 'asset'],
+    trades.map((t) => [
+      iso(t.ts),
+      `#${t.position_id}`,
+      t.symbol,
+      t.kind,
+      t.side,
+      price(t.qty),
+      price(t.price),
+      money(t.fee),
+      signed(t.realized_pnl),
+      signed(t.cash_delta),
+      t.fee_asset,
+    ]),
+  );
 }
 
 export function registerPositionsCommands(program: Command): void {
   withJson(program.command('positions'))
-    .description('open positions with unrealised P&L at the newest cached candle; --all adds closed ones with realised P&L and fees')
+    .description(
+      'open positions with unrealised P&L at the newest cached candle; --all adds closed ones with realised P&L and fees',
+    )
     .option('--all', 'also list closed positions')
     .option('--limit <n>', 'how many closed positions with --all', '50')
     .addHelpText('after', '\nExample:\n  $ trader positions\n  $ trader positions --all --json')
@@ -78,8 +123,11 @@ export function registerPositionsCommands(program: Command): void {
     .action(
       action(async (opts: JsonFlag & { symbol?: string; limit: string }) => {
         const limit = parseLimit(opts.limit);
+        if (opts.symbol !== undefined) checkSymbols([opts.symbol]);
         const scope = tradingScope(systemModeFromEnv());
-        const trades = await withDb('trades', (db) => tradingTx(db, scope, (tx) => listTrades(tx, scope, { symbol: opts.symbol, limit })));
+        const trades = await withDb('trades', (db) =>
+          tradingTx(db, scope, (tx) => listTrades(tx, scope, { symbol: opts.symbol, limit })),
+        );
         output(opts, { ok: true, mode: scope.mode, trades }, () => renderTrades(trades));
       }),
     );
@@ -92,42 +140,65 @@ export function registerPositionsCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader paper init --balance 25000 --yes')
     .action(
       action(async (opts: JsonFlag & { balance: string; yes?: boolean }) => {
-        const balance = Number(opts.balance);
-        if (!Number.isFinite(balance) || balance <= 0) throw badInput(`--balance must be a positive amount, like 10000, not '${opts.balance}'.`);
+        const balance = moneyAmount(opts.balance, '--balance');
         const scope = tradingScope(systemModeFromEnv());
-        if (scope.mode !== 'TEST') throw new TraderError('CONFIG_INVALID', 'paper init works only in TEST mode; LIVE balances come from the exchange.');
+        if (scope.mode !== 'TEST')
+          throw new TraderError(
+            'CONFIG_INVALID',
+            'paper init works only in TEST mode; LIVE balances come from the exchange.',
+          );
         const account = await withDb('paper init', async (db) => {
           const state = await tradingTx(db, scope, (tx) => loadState(tx, scope));
           await confirmOrRefuse(
-            db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }),
+            db,
+            scope,
+            state.risk_profile,
+            askOnTerminal({ yes: opts.yes }),
             `Start the TEST paper account over with ${balance} ${state.quote_currency}?`,
             { action_type: 'PAPER_ACCOUNT_INITIALISED', details: { balance, currency: state.quote_currency } },
             new TraderError('BAD_INPUT', 'You did not confirm; the paper account is unchanged.'),
           );
           return initPaperAccount(db, scope, balance);
         });
-        output(opts, { ok: true, mode: scope.mode, ...account }, () => `TEST paper account: ${money(account.balance)} ${account.currency}`);
+        output(
+          opts,
+          { ok: true, mode: scope.mode, ...account },
+          () => `TEST paper account: ${money(account.balance)} ${account.currency}`,
+        );
       }),
     );
 
   withJson(paper.command('close <position_id>'))
-    .description('close an open paper position now, at the newest cached close (stops and targets already hit fill first)')
+    .description(
+      'close an open paper position now, at the newest cached close (stops and targets already hit fill first)',
+    )
     .option('--yes', 'confirm without asking (for scripts)')
     .addHelpText('after', '\nExample:\n  $ trader paper close 7 --yes')
     .action(
       action(async (raw: string, opts: JsonFlag & { yes?: boolean }) => {
         const id = Number(raw);
-        if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1) throw badInput(`A position id is a positive whole number, not '${raw}'.`);
+        if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1)
+          throw badInput(`A position id is a positive whole number, not ${quote(raw)}.`);
         const scope = tradingScope(systemModeFromEnv());
         const fill = await withDb('paper close', async (db) => {
           const state = await tradingTx(db, scope, (tx) => loadState(tx, scope));
           await confirmOrRefuse(
-            db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }), `Close position ${id} at the market now?`,
-            { action_type: 'POSITION_CLOSE_REQUEST', details: { position_id: id } }, new TraderError('BAD_INPUT', `You did not confirm; position ${id} stays open.`),
+            db,
+            scope,
+            state.risk_profile,
+            askOnTerminal({ yes: opts.yes }),
+            `Close position ${id} at the market now?`,
+            { action_type: 'POSITION_CLOSE_REQUEST', details: { position_id: id } },
+            new TraderError('BAD_INPUT', `You did not confirm; position ${id} stays open.`),
           );
           return closeByUser(db, scope, id);
         });
-        output(opts, { ok: true, mode: scope.mode, fill }, () => `Closed position ${id}: ${fill.side} ${price(fill.qty)} ${fill.symbol} at ${price(fill.price)}, P&L ${signed(fill.realized_pnl)}.`);
+        output(
+          opts,
+          { ok: true, mode: scope.mode, fill },
+          () =>
+            `Closed position ${id}: ${fill.side} ${price(fill.qty)} ${fill.symbol} at ${price(fill.price)}, P&L ${signed(fill.realized_pnl)}.`,
+        );
       }),
     );
 
@@ -141,13 +212,21 @@ export function registerPositionsCommands(program: Command): void {
         const bps = (raw: string | undefined, flag: string) => {
           if (raw === undefined) return undefined;
           const n = Number(raw);
-          if (raw.trim() === '' || !Number.isFinite(n)) throw badInput(`${flag} must be a number of basis points, not '${raw}'.`);
+          if (raw.trim() === '' || !Number.isFinite(n))
+            throw badInput(`${flag} must be a number of basis points, not ${quote(raw)}.`);
           return n;
         };
-        const change = { paper_fee_bps: bps(opts.feeBps, '--fee-bps'), paper_slippage_bps: bps(opts.slippageBps, '--slippage-bps') };
+        const change = {
+          paper_fee_bps: bps(opts.feeBps, '--fee-bps'),
+          paper_slippage_bps: bps(opts.slippageBps, '--slippage-bps'),
+        };
         const scope = tradingScope(systemModeFromEnv());
         const costs = await withDb('paper costs', (db) => paperCosts(db, scope, change));
-        output(opts, { ok: true, mode: scope.mode, ...costs }, () => `paper fee ${costs.paper_fee_bps} bps, slippage ${costs.paper_slippage_bps} bps per fill`);
+        output(
+          opts,
+          { ok: true, mode: scope.mode, ...costs },
+          () => `paper fee ${costs.paper_fee_bps} bps, slippage ${costs.paper_slippage_bps} bps per fill`,
+        );
       }),
     );
 }

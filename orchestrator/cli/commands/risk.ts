@@ -4,10 +4,22 @@ import type { Db } from '../../../store/db.ts';
 import { recordAudit } from '../../../trading/audit/audit-log.ts';
 import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
-import { confirmAbove, editableFields, editRefused, editRiskProfile, isRaise, profileBounds, raiseWarning, setActiveProfile, validateProfileEdit, type Range } from '../../../trading/risk-profiles.ts';
+import {
+  confirmAbove,
+  editableFields,
+  editRefused,
+  editRiskProfile,
+  isRaise,
+  profileBounds,
+  raiseWarning,
+  setActiveProfile,
+  validateProfileEdit,
+  type Range,
+} from '../../../trading/risk-profiles.ts';
 import { systemModeFromEnv, tradingScope, tradingTx, type TradingScope } from '../../../trading/scope.ts';
 import { loadRiskProfiles, loadState, type RiskProfile, RiskProfileName } from '../../../trading/state-repo.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { quote } from '../../../core/quote.ts';
 
 /**
  * `trader risk`: the three risk profiles. Raising risk asks for confirmation with what it
@@ -20,23 +32,35 @@ interface YesFlag extends JsonFlag {
 
 function parseProfile(text: string): RiskProfileName {
   const parsed = RiskProfileName.safeParse(text.trim().toLowerCase());
-  if (!parsed.success) throw new TraderError('BAD_INPUT', `Unknown risk profile '${text}'; choose low, medium or high.`);
+  if (!parsed.success)
+    throw new TraderError('BAD_INPUT', `Unknown risk profile ${quote(text)}; choose low, medium or high.`);
   return parsed.data;
 }
 
 async function readProfiles(db: Db, scope: TradingScope) {
-  return tradingTx(db, scope, async (tx) => ({ state: await loadState(tx, scope), profiles: await loadRiskProfiles(tx, scope) }));
+  return tradingTx(db, scope, async (tx) => ({
+    state: await loadState(tx, scope),
+    profiles: await loadRiskProfiles(tx, scope),
+  }));
 }
 
 const byName = (profiles: RiskProfile[], name: RiskProfileName) => profiles.find((p) => p.profile === name)!;
 
-const range = (r: Range, unit = '') => (r.min === r.max ? `fixed at ${r.min}${unit}` : `allowed ${r.min}-${r.max}${unit}`);
+const range = (r: Range, unit = '') =>
+  r.min === r.max ? `fixed at ${r.min}${unit}` : `allowed ${r.min}-${r.max}${unit}`;
 
 function describeProfile(p: RiskProfile, active: boolean): string {
   const b = profileBounds[p.profile];
   const leverage =
-    p.profile !== 'high' ? 'never (only the high profile may use leverage)' : p.allow_leverage ? `allowed up to ${p.max_leverage}x (${range(b.max_leverage, 'x')})` : `not allowed (max_leverage ${p.max_leverage}x, ${range(b.max_leverage, 'x')})`;
-  const confirm = p.profile === 'high' ? `; above ${confirmAbove.risk_per_trade_pct}% / ${confirmAbove.max_drawdown_pct}% needs confirmation` : '';
+    p.profile !== 'high'
+      ? 'never (only the high profile may use leverage)'
+      : p.allow_leverage
+        ? `allowed up to ${p.max_leverage}x (${range(b.max_leverage, 'x')})`
+        : `not allowed (max_leverage ${p.max_leverage}x, ${range(b.max_leverage, 'x')})`;
+  const confirm =
+    p.profile === 'high'
+      ? `; above ${confirmAbove.risk_per_trade_pct}% / ${confirmAbove.max_drawdown_pct}% needs confirmation`
+      : '';
   return [
     `${active ? '*' : ' '} ${p.profile}${active ? ' (active)' : ''}`,
     `    risk per trade   ${`${p.risk_per_trade_pct}%`.padEnd(8)} ${range(b.risk_per_trade_pct, '%')}${confirm}`,
@@ -67,15 +91,22 @@ function typed(text: string): unknown {
 }
 
 function patchFromFlags(opts: EditFlags): Record<string, unknown> {
-  const patch = Object.fromEntries(editFlags.filter(([flag]) => opts[flag] !== undefined).map(([flag, field]) => [field, typed(opts[flag]!)]));
+  const patch = Object.fromEntries(
+    editFlags.filter(([flag]) => opts[flag] !== undefined).map(([flag, field]) => [field, typed(opts[flag]!)]),
+  );
   if (Object.keys(patch).length === 0) {
-    throw new TraderError('BAD_INPUT', 'Nothing to edit; pass at least one of --risk-per-trade, --max-drawdown, --max-positions, --category-cap, --max-leverage, --allow-leverage.');
+    throw new TraderError(
+      'BAD_INPUT',
+      'Nothing to edit; pass at least one of --risk-per-trade, --max-drawdown, --max-positions, --category-cap, --max-leverage, --allow-leverage.',
+    );
   }
   return patch;
 }
 
 export function registerRiskCommands(program: Command): void {
-  const risk = program.command('risk').description('risk profiles: show them, switch the active one, edit their limits');
+  const risk = program
+    .command('risk')
+    .description('risk profiles: show them, switch the active one, edit their limits');
 
   withJson(risk.command('show'))
     .description('the three risk profiles with their allowed ranges; the active one is marked *')
@@ -90,7 +121,11 @@ export function registerRiskCommands(program: Command): void {
           active: state.risk_profile,
           leverage_enabled: state.leverage_enabled,
           confirm_above: confirmAbove,
-          profiles: profiles.map((p) => ({ ...p, active: p.profile === state.risk_profile, bounds: profileBounds[p.profile] })),
+          profiles: profiles.map((p) => ({
+            ...p,
+            active: p.profile === state.risk_profile,
+            bounds: profileBounds[p.profile],
+          })),
         };
         output(opts, doc, () =>
           [
@@ -104,7 +139,10 @@ export function registerRiskCommands(program: Command): void {
   withJson(risk.command('set <profile>'))
     .description('make low, medium or high the active profile; raising it asks for confirmation')
     .option('--yes', 'confirm without asking (for scripts)')
-    .addHelpText('after', '\nExample:\n  $ trader risk set low\n  $ trader risk set high --yes\n\nLeaving high also switches leverage off.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader risk set low\n  $ trader risk set high --yes\n\nLeaving high also switches leverage off.',
+    )
     .action(
       action(async (text: string, opts: YesFlag) => {
         const to = parseProfile(text);
@@ -116,13 +154,23 @@ export function registerRiskCommands(program: Command): void {
           if (raise) {
             const warning = raiseWarning(byName(profiles, from), byName(profiles, to));
             const details = { from, to, warning };
-            await confirmOrRefuse(db, scope, from, askOnTerminal({ yes: opts.yes }), `${warning}\nSwitch to the ${to} profile?`, { action_type: 'RISK_PROFILE_CHANGE', details }, new TraderError('BAD_INPUT', `You did not confirm; the ${from} profile stays active.`));
+            await confirmOrRefuse(
+              db,
+              scope,
+              from,
+              askOnTerminal({ yes: opts.yes }),
+              `${warning}\nSwitch to the ${to} profile?`,
+              { action_type: 'RISK_PROFILE_CHANGE', details },
+              new TraderError('BAD_INPUT', `You did not confirm; the ${from} profile stays active.`),
+            );
           }
           return setActiveProfile(db, scope, to, { confirmed: raise });
         });
         output(opts, { ok: true, ...result }, () =>
           [
-            result.changed ? `The ${result.to} profile is now active (was ${result.from}).` : `The ${result.to} profile is already active; nothing changed.`,
+            result.changed
+              ? `The ${result.to} profile is now active (was ${result.from}).`
+              : `The ${result.to} profile is already active; nothing changed.`,
             ...(result.leverage_disabled ? ['Leverage was switched off: only the high profile may use it.'] : []),
           ].join('\n'),
         );
@@ -138,7 +186,10 @@ export function registerRiskCommands(program: Command): void {
     .option('--max-leverage <x>', 'max_leverage (high only)')
     .option('--allow-leverage <true|false>', 'allow_leverage (high only)')
     .option('--yes', 'confirm high-risk values without asking (for scripts)')
-    .addHelpText('after', '\nExample:\n  $ trader risk edit medium --risk-per-trade 0.75 --max-positions 4\n\nOut-of-range values are refused, all of them named, and nothing is written.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader risk edit medium --risk-per-trade 0.75 --max-positions 4\n\nOut-of-range values are refused, all of them named, and nothing is written.',
+    )
     .action(
       action(async (text: string, opts: EditFlags) => {
         const profile = parseProfile(text);
@@ -146,16 +197,36 @@ export function registerRiskCommands(program: Command): void {
         const scope = tradingScope(systemModeFromEnv());
         const result = await withDb('risk edit', async (db) => {
           const { state, profiles } = await readProfiles(db, scope);
-          const audit = { action_type: 'RISK_PROFILE_EDIT', risk_profile: state.risk_profile, details: { profile, patch } };
+          const audit = {
+            action_type: 'RISK_PROFILE_EDIT',
+            risk_profile: state.risk_profile,
+            details: { profile, patch },
+          };
           const check = validateProfileEdit(byName(profiles, profile), patch);
           if (!check.ok) {
-            await tradingTx(db, scope, (tx) => recordAudit(tx, { ...audit, mode: scope.mode, actor: 'USER', status: 'FAILURE', details: { ...audit.details, problems: check.problems } }));
+            await tradingTx(db, scope, (tx) =>
+              recordAudit(tx, {
+                ...audit,
+                mode: scope.mode,
+                actor: 'USER',
+                status: 'FAILURE',
+                details: { ...audit.details, problems: check.problems },
+              }),
+            );
             throw editRefused(profile, check.problems);
           }
           const needsConfirmation = check.warnings.length > 0;
           if (needsConfirmation) {
             const question = `${check.warnings.join('\n')}\nApply this edit to the ${profile} profile?`;
-            await confirmOrRefuse(db, scope, state.risk_profile, askOnTerminal({ yes: opts.yes }), question, { action_type: audit.action_type, details: { ...audit.details, warnings: check.warnings } }, new TraderError('BAD_INPUT', `You did not confirm; the ${profile} profile is unchanged.`));
+            await confirmOrRefuse(
+              db,
+              scope,
+              state.risk_profile,
+              askOnTerminal({ yes: opts.yes }),
+              question,
+              { action_type: audit.action_type, details: { ...audit.details, warnings: check.warnings } },
+              new TraderError('BAD_INPUT', `You did not confirm; the ${profile} profile is unchanged.`),
+            );
           }
           return editRiskProfile(db, scope, profile, patch, { confirmed: needsConfirmation });
         });

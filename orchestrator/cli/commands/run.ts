@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
-import { parseUtcTime } from '../../../core/time.ts';
+import { bounds } from '../../../core/bounds.ts';
+import { decisionTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { runPipeline } from '../../run/run-pipeline.ts';
+import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
+import { unlockIfLive } from '../../../trading/live-account/unlock.ts';
+import { systemModeFromEnv } from '../../../trading/scope.ts';
 import { runExitCode } from '../../run/run-summary.ts';
 import { getRunTrace } from '../../run/runs-repo.ts';
-import { action, output, splitList, wholeNumber, withDb, withJson } from '../command-kit.ts';
+import { output, splitList, wholeNumber, withDb, withJson, stoppableAction } from '../command-kit.ts';
 import { renderTrace } from '../render-trace.ts';
 
 interface RunFlags {
@@ -31,24 +35,33 @@ export function registerRunCommand(program: Command): void {
     .option('--exchange <id>', 'exchange whose cached candles to use', 'binance')
     .option('--timeframe <tf>', 'candle timeframe', '1h')
     .option('--as-of <iso>', 'decide as of this UTC time (default: now)')
-    .option('--history <bars>', 'closed candles handed to modules', '500')
+    .option('--history <bars>', "closed candles handed to modules (raised to the plan's recorded warm-up)", '500')
     .option('--trigger <name>', 'who started the run (cli, n8n, schedule, http)', 'cli')
     .option('--trigger-ref <ref>', 'caller reference, e.g. an n8n execution id')
     .option('--offline', 'decide on cached candles only; by default missing newest candles are fetched first')
-    .option('--max-age-bars <n>', 'bars the cache may lag the newest closed candle before it is fetched (and before data counts as stale)', '0')
-    .addHelpText('after', '\nExample:\n  $ trader run --symbols BTC/USDT,ETH/USDT --as-of 2024-06-30T12:00:00Z\n\nExit codes: 0 decided, 1 a symbol or the run failed, 2 bad input or config, 3 halted by policy, 4 another run holds the lock.')
+    .option(
+      '--max-age-bars <n>',
+      'bars the cache may lag the newest closed candle before it is fetched (and before data counts as stale)',
+      '0',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader run --symbols BTC/USDT,ETH/USDT --as-of 2024-06-30T12:00:00Z\n\nExit codes: 0 decided, 1 a symbol or the run failed, 2 bad input or config, 3 halted by policy, 4 another run holds the lock.',
+    )
     .action(
-      action(async (flags: RunFlags) => {
-        const history = wholeNumber(flags.history, '--history', 1);
-        const maxAgeBars = wholeNumber(flags.maxAgeBars, '--max-age-bars', 0);
+      stoppableAction(async (flags: RunFlags) => {
+        const history = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
+        const maxAgeBars = wholeNumber(flags.maxAgeBars, '--max-age-bars', 0, bounds.maxAgeBars);
         const summary = await withDb('run', async (db) => {
+          // LIVE trades through the account's keys: the master PIN opens them for this process.
+          await unlockIfLive(db, systemModeFromEnv(), askOnTerminal());
           const result = await runPipeline(db, {
             symbols: splitList(flags.symbols),
             pipelineId: flags.pipeline,
             strategyId: flags.strategy ?? null,
             exchange: flags.exchange,
             timeframe: flags.timeframe,
-            asOf: flags.asOf ? parseUtcTime(flags.asOf, '--as-of') : new Date(),
+            asOf: decisionTime(flags.asOf, '--as-of', new Date()),
             trigger: flags.trigger,
             triggerRef: flags.triggerRef ?? null,
             historyBars: history,

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { getRunTrace, listRuns, RunFilter } from '../../run/runs-repo.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
+import { issueProblem } from '../../../core/schema-problems.ts';
 import { renderTrace } from '../render-trace.ts';
+import { quote } from '../../../core/quote.ts';
 
 export function registerRunsCommands(program: Command): void {
   const runs = program.command('runs').description('recorded pipeline runs and their decision traces');
@@ -10,15 +13,19 @@ export function registerRunsCommands(program: Command): void {
     .description('list recent runs, newest first, with who started them')
     .option('--limit <n>', 'how many runs', '20')
     .option('--trigger <name>', 'only runs started by this trigger (cli, http, schedule, n8n)')
-    .option('--trigger-ref <ref>', "only runs with this caller reference, e.g. n8n:<execution id>")
-    .addHelpText('after', '\nExamples:\n  $ trader runs list --limit 5\n  $ trader runs list --trigger-ref n8n:1234    # the run n8n execution 1234 started')
+    .option('--trigger-ref <ref>', 'only runs with this caller reference, e.g. n8n:<execution id>')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ trader runs list --limit 5\n  $ trader runs list --trigger-ref n8n:1234    # the run n8n execution 1234 started',
+    )
     .action(
       action(async (opts: JsonFlag & { limit: string; trigger?: string; triggerRef?: string }) => {
         const filter = RunFilter.safeParse({ limit: opts.limit, trigger: opts.trigger, trigger_ref: opts.triggerRef });
         if (!filter.success) {
           const issue = filter.error.issues[0]!;
-          if (issue.path[0] === 'limit') throw badInput(`--limit must be a whole number from 1 to 1000, not '${opts.limit}'.`);
-          throw badInput(`--${String(issue.path[0]).replace('_', '-')} is not usable: ${issue.message}.`);
+          if (issue.path[0] === 'limit')
+            throw badInput(`--limit must be a whole number from 1 to 1000, not ${quote(opts.limit)}.`);
+          throw badInput(`--${String(issue.path[0]).replace('_', '-')} is not usable: it ${issueProblem(issue)}.`);
         }
         const rows = await withDb('runs list', (db) => listRuns(db, filter.data));
         output(opts, { ok: true, runs: rows }, () =>
@@ -26,9 +33,18 @@ export function registerRunsCommands(program: Command): void {
             ? opts.trigger || opts.triggerRef
               ? 'No run matches.'
               : 'No runs yet; start one with `trader run --symbols BTC/USDT`.'
-            : rows
-                .map((r) => `${r.run_id}  ${r.started_at.toISOString()}  ${r.status.padEnd(9)}  ${r.pipeline_id}${r.strategy_id ? `/${r.strategy_id}` : ''}  ${r.symbols.join(',')}  ${r.trigger}${r.trigger_ref ? ` ${r.trigger_ref}` : ''}`)
-                .join('\n'),
+            : table(
+                ['run_id', 'started', 'status', 'pipeline', 'symbols', 'trigger', 'ref'],
+                rows.map((r) => [
+                  r.run_id,
+                  r.started_at.toISOString(),
+                  r.status,
+                  `${r.pipeline_id}${r.strategy_id ? `/${r.strategy_id}` : ''}`,
+                  r.symbols.join(','),
+                  r.trigger,
+                  r.trigger_ref ?? '',
+                ]),
+              ),
         );
       }),
     );

@@ -1,3 +1,4 @@
+import { bounds } from '../../../core/bounds.ts';
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
 import { logger } from '../../../core/logger.ts';
@@ -12,8 +13,12 @@ import { addSchedule, removeSchedule } from '../../schedule/schedule-admin.ts';
 import { type ScheduleRow, scheduleLabel } from '../../schedule/schedule-row.ts';
 import { localTime, listScheduleViews, type ScheduleListing } from '../../schedule/schedule-view.ts';
 import { runScheduler } from '../../schedule/scheduler-loop.ts';
+import { liveServiceReconciler } from '../../live-reconciliation.ts';
+import { unlockForService } from '../../../trading/live-account/unlock.ts';
 import { findSchedule } from '../../schedule/schedules-repo.ts';
 import { action, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { requestStop } from '../../../sandbox/stop.ts';
+import { table } from '../table.ts';
 
 /** `trader schedule`: the built-in scheduler (cron schedules of pipeline runs) for users without n8n. */
 
@@ -34,26 +39,38 @@ function what(s: ScheduleRow): string {
   return `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''} ${s.symbols.join(',')} ${s.timeframe}${s.offline ? ' offline' : ''}`;
 }
 
-function describeListing(s: ScheduleListing): string {
-  const last = s.last_tick ? `${s.last_tick.tick} ${s.last_tick.status}${s.last_tick.missed > 1 ? ` (${s.last_tick.missed} ticks)` : ''}` : 'never';
-  return [
-    `${scheduleLabel(s)}  '${s.cron}' in ${s.timezone}  ${s.system_mode}  grace ${Math.round(s.grace_seconds / 60)} min`,
-    `  runs   ${what(s)}`,
-    `  next   ${s.next_tick} (${localTime(new Date(s.next_tick), s.timezone)})`,
-    `  last   ${last}`,
-  ].join('\n');
+/** `schedule list` for a human: one row per schedule under named columns. */
+function scheduleTable(rows: ScheduleListing[]): string {
+  return table(
+    ['id', 'name', 'cron', 'timezone', 'mode', 'grace', 'runs', 'next tick', 'last tick'],
+    rows.map((s) => [
+      String(s.schedule_id),
+      s.name ?? '',
+      s.cron,
+      s.timezone,
+      s.system_mode,
+      `${Math.round(s.grace_seconds / 60)} min`,
+      what(s),
+      `${s.next_tick} (${localTime(new Date(s.next_tick), s.timezone)})`,
+      s.last_tick
+        ? `${s.last_tick.tick} ${s.last_tick.status}${s.last_tick.missed > 1 ? ` (${s.last_tick.missed} ticks)` : ''}`
+        : 'never',
+    ]),
+  );
 }
 
 function describeTick(r: TickResult): string {
   const who = r.name ? `${r.schedule_id} (${r.name})` : String(r.schedule_id);
-  if (r.outcome === 'skipped') return `${r.tick}  schedule ${who}  skipped ${r.missed} missed tick${r.missed === 1 ? '' : 's'} since ${r.first_missed}`;
-  if (r.outcome === 'ran') return `${r.tick}  schedule ${who}  ${r.status}${r.run_id ? `  run ${r.run_id}` : ''}${r.error ? `  ${r.error}` : ''}`;
+  if (r.outcome === 'skipped')
+    return `${r.tick}  schedule ${who}  skipped ${r.missed} missed tick${r.missed === 1 ? '' : 's'} since ${r.first_missed}`;
+  if (r.outcome === 'ran')
+    return `${r.tick}  schedule ${who}  ${r.status}${r.run_id ? `  run ${r.run_id}` : ''}${r.error ? `  ${r.error}` : ''}`;
   return `${r.tick}  schedule ${who}  not run here: ${r.outcome === 'taken' ? 'another scheduler claimed this tick' : 'its previous tick is still running'}`;
 }
 
 /** Opens the database for one scheduler wake, refusing an unmigrated one as every command does. */
-async function openForWake(): Promise<Db> {
-  const db = await openDb({ command: 'trader schedule run' });
+async function openForWake(held: Db | null): Promise<Db> {
+  const db = held ? { ...held, close: async () => {} } : await openDb({ command: 'trader schedule run' });
   try {
     await assertMigrated(db);
     return db;
@@ -63,8 +80,23 @@ async function openForWake(): Promise<Db> {
   }
 }
 
+/**
+ * The embedded database is held, and shared on its socket, for the scheduler's whole life when
+ * no one else holds it; otherwise (Postgres, or another holder's socket) each wake opens it anew,
+ * so a holder that stops between wakes is simply not needed at the next one.
+ */
+async function holdForLife(): Promise<Db | null> {
+  if (process.env.DATABASE_URL) return null;
+  const db = await openDb({ command: 'trader schedule run', share: true });
+  if ('pglite' in db) return db;
+  await db.close();
+  return null;
+}
+
 export function registerScheduleCommands(program: Command): void {
-  const schedule = program.command('schedule').description('the built-in scheduler: cron schedules of pipeline runs (for use without n8n)');
+  const schedule = program
+    .command('schedule')
+    .description('the built-in scheduler: cron schedules of pipeline runs (for use without n8n)');
 
   withJson(schedule.command('add <cron>'))
     .description('add a schedule: run the pipeline for the symbols at every tick of a cron expression (quote it)')
@@ -78,21 +110,41 @@ export function registerScheduleCommands(program: Command): void {
     .option('--history <bars>', 'closed candles handed to modules', '500')
     .option('--offline', 'decide on cached candles only (no fetch before each run)')
     .option('--grace-minutes <n>', 'a tick found later than this (scheduler down or busy) is skipped, not run', '10')
-    .addHelpText('after', "\nExample:\n  $ trader schedule add \"5 * * * *\" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n\nFive fields: minute hour day-of-month month day-of-week. Exit codes: 0 added, 2 invalid cron expression, time zone, symbol or name, or unknown pipeline/strategy.")
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader schedule add "5 * * * *" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n\nFive fields: minute hour day-of-month month day-of-week. Exit codes: 0 added, 2 invalid cron expression, time zone, symbol or name, or unknown pipeline/strategy.',
+    )
     .action(
       action(async (cron: string, flags: AddFlags) => {
-        const historyBars = wholeNumber(flags.history, '--history', 1);
-        const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0);
+        const historyBars = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
+        const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0, bounds.graceMinutes);
         const now = new Date();
         const row = await withDb('schedule add', (db) =>
-          addSchedule(db, {
-            cron, timezone: flags.timezone, symbols: splitList(flags.symbols), name: flags.name ?? null, pipelineId: flags.pipeline, strategyId: flags.strategy ?? null,
-            exchange: flags.exchange, timeframe: flags.timeframe, historyBars, offline: flags.offline ?? false, graceSeconds: graceMinutes * 60,
-          }, { now }),
+          addSchedule(
+            db,
+            {
+              cron,
+              timezone: flags.timezone,
+              symbols: splitList(flags.symbols),
+              name: flags.name ?? null,
+              pipelineId: flags.pipeline,
+              strategyId: flags.strategy ?? null,
+              exchange: flags.exchange,
+              timeframe: flags.timeframe,
+              historyBars,
+              offline: flags.offline ?? false,
+              graceSeconds: graceMinutes * 60,
+            },
+            { now },
+          ),
         );
         const upcoming = nextTicks(row.cron, row.timezone, now, 3);
         output(flags, { ok: true, schedule: row, next_ticks: upcoming.map((t) => t.toISOString()) }, () =>
-          [`added ${scheduleLabel(row)}: '${row.cron}' in ${row.timezone} (${row.system_mode}), runs ${what(row)}`, ...upcoming.map((t) => `  next  ${t.toISOString()}  (${localTime(t, row.timezone)})`), 'Start `trader schedule run` to run it.'].join('\n'),
+          [
+            `added ${scheduleLabel(row)}: '${row.cron}' in ${row.timezone} (${row.system_mode}), runs ${what(row)}`,
+            ...upcoming.map((t) => `  next  ${t.toISOString()}  (${localTime(t, row.timezone)})`),
+            'Start `trader schedule run` to run it.',
+          ].join('\n'),
         );
       }),
     );
@@ -103,19 +155,33 @@ export function registerScheduleCommands(program: Command): void {
     .action(
       action(async (opts: JsonFlag) => {
         const rows = await withDb('schedule list', (db) => listScheduleViews(db, new Date()));
-        output(opts, { ok: true, schedules: rows }, () => (rows.length === 0 ? 'No schedules; add one with `trader schedule add "0 * * * *" --symbols BTC/USDT`.' : rows.map(describeListing).join('\n')));
+        output(opts, { ok: true, schedules: rows }, () =>
+          rows.length === 0
+            ? 'No schedules; add one with `trader schedule add "0 * * * *" --symbols BTC/USDT`.'
+            : scheduleTable(rows),
+        );
       }),
     );
 
   withJson(schedule.command('remove <id_or_name>'))
-    .description('remove a schedule and its tick history (a run in progress finishes; the audit trail keeps the record)')
+    .description(
+      'remove a schedule and its tick history (a run in progress finishes; the audit trail keeps the record)',
+    )
     .option('--yes', 'skip the confirmation question')
-    .addHelpText('after', '\nExample:\n  $ trader schedule remove hourly --yes\n\nExit codes: 0 removed, 2 unknown schedule or declined confirmation.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader schedule remove hourly --yes\n\nExit codes: 0 removed, 2 unknown schedule or declined confirmation.',
+    )
     .action(
       action(async (ref: string, opts: JsonFlag & { yes?: boolean }) => {
         const removed = await withDb('schedule remove', async (db) => {
           const row = await findSchedule(db, ref);
-          if (!(await prompter.confirm(`Remove ${scheduleLabel(row)} ('${row.cron}' in ${row.timezone}, ${what(row)})?`, opts.yes))) {
+          if (
+            !(await prompter.confirm(
+              `Remove ${scheduleLabel(row)} ('${row.cron}' in ${row.timezone}, ${what(row)})?`,
+              opts.yes,
+            ))
+          ) {
             throw new TraderError('BAD_INPUT', `${scheduleLabel(row)} was not removed: the confirmation was declined.`);
           }
           return removeSchedule(db, String(row.schedule_id));
@@ -125,11 +191,13 @@ export function registerScheduleCommands(program: Command): void {
     );
 
   withJson(schedule.command('run'))
-    .description("run the schedules of this system mode: wake at each due tick, run the pipeline, until SIGINT/SIGTERM (a running run finishes first)")
+    .description(
+      'run the schedules of this system mode: wake at each due tick, run the pipeline, until SIGINT/SIGTERM (a running run is interrupted and closed as failed)',
+    )
     .option('--once', 'run the ticks due now (applying the missed-run policy) and exit')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it after the run in progress\n  $ trader schedule run --once --json\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
+      '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it within 5 s (a run in progress is closed as failed)\n  $ trader schedule run --once --json\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
     )
     .action(
       action(async (opts: JsonFlag & { once?: boolean }) => {
@@ -139,8 +207,11 @@ export function registerScheduleCommands(program: Command): void {
         const onSignal = (sig: NodeJS.Signals) => {
           signals++;
           if (signals === 1) {
-            logger.warn(`${sig}: the scheduler stops after the run in progress (send it again to stop at once)`);
+            logger.warn(
+              `${sig}: the scheduler stops, interrupting the run in progress (send it again to stop at once)`,
+            );
             controller.abort();
+            requestStop(sig);
           } else {
             process.stderr.write('trader: stopped at once; a run that was in progress will be reaped as crashed.\n');
             process.exit(130);
@@ -149,16 +220,39 @@ export function registerScheduleCommands(program: Command): void {
         process.on('SIGINT', onSignal);
         process.on('SIGTERM', onSignal);
         logger.info({ mode, once: opts.once ?? false }, 'scheduler started');
+        const held = await holdForLife();
         try {
-          const report = await runScheduler({ openDb: openForWake, signal: controller.signal, once: opts.once ?? false, onTick: opts.json ? undefined : (r) => process.stdout.write(`${describeTick(r)}\n`) });
+          const first = await openForWake(held);
+          // LIVE: the audit trail is verified and the account reconciled before the first tick runs.
+          const reconciler = await unlockForService(first, mode)
+            .then((keys) => liveServiceReconciler(first, keys))
+            .finally(() => first.close());
+          const report = await runScheduler({
+            openDb: () => openForWake(held),
+            ...(reconciler
+              ? {
+                  pollMs: Math.min(60_000, reconciler.intervalMs),
+                  beforeTicks: async (db: Db) => void (await reconciler.ifDue(db)),
+                }
+              : {}),
+            signal: controller.signal,
+            once: opts.once ?? false,
+            onTick: opts.json ? undefined : (r) => process.stdout.write(`${describeTick(r)}\n`),
+          });
           const bad = report.ticks.filter((t) => t.outcome === 'ran' && t.status !== 'succeeded');
           const ok = !opts.once || bad.length === 0;
-          if (opts.json) output(opts, { ok, mode, stopped_by: opts.once ? 'once' : 'signal', wakes: report.wakes, ticks: report.ticks }, () => '');
+          if (opts.json)
+            output(
+              opts,
+              { ok, mode, stopped_by: opts.once ? 'once' : 'signal', wakes: report.wakes, ticks: report.ticks },
+              () => '',
+            );
           else if (opts.once && report.ticks.length === 0) process.stdout.write('No tick due.\n');
           return ok ? 0 : 1;
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
+          await held?.close();
         }
       }),
     );

@@ -23,7 +23,10 @@ export function registerSchemaCommands(program: Command): void {
   withJson(schema.command('docs'))
     .description(`write ${generatedDocs.map((d) => d.relPath).join(' and ')} from the code (or check they are current)`)
     .option('--check', 'write nothing; exit 1 when a checked-in file differs from what the code renders')
-    .addHelpText('after', '\nExamples:\n  $ trader schema docs\n  $ trader schema docs --check   # in CI: exit 1 when stale')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ trader schema docs\n  $ trader schema docs --check   # in CI: exit 1 when stale',
+    )
     .action(
       action(async (opts: DocsOpts) => {
         const docs: ((typeof generatedDocs)[number] & { rendered: string; missing: boolean; upToDate: boolean })[] = [];

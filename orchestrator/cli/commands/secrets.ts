@@ -2,9 +2,20 @@ import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
 import { prompter } from '../../../core/prompt.ts';
 import type { Db } from '../../../store/db.ts';
-import { addApiKey, alreadyExists, type ApiKeyListing, checkExchange, findApiKey, listApiKeys, loadApiKey, notFound, removeApiKey } from '../../../trading/secrets/key-vault.ts';
+import {
+  addApiKey,
+  alreadyExists,
+  type ApiKeyListing,
+  checkExchange,
+  findApiKey,
+  listApiKeys,
+  loadApiKey,
+  notFound,
+  removeApiKey,
+} from '../../../trading/secrets/key-vault.ts';
 import { assertPinSet, hasMasterPin, initPin, pinAlreadySet, requirePin } from '../../../trading/secrets/pin.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { table } from '../table.ts';
 
 /**
  * `trader secrets`: the master PIN and the encrypted exchange API keys. Every secret is
@@ -21,8 +32,11 @@ async function existingKey(db: Db, name: string): Promise<ApiKeyListing> {
   return row;
 }
 
-function describeKey(k: ApiKeyListing): string {
-  return `${k.name.padEnd(24)} ${k.exchange.padEnd(16)} added ${k.created_at.toISOString()}`;
+function keyTable(keys: ApiKeyListing[]): string {
+  return table(
+    ['name', 'exchange', 'added'],
+    keys.map((k) => [k.name, k.exchange, k.created_at.toISOString()]),
+  );
 }
 
 export function registerSecretsCommands(program: Command): void {
@@ -30,24 +44,40 @@ export function registerSecretsCommands(program: Command): void {
 
   withJson(secrets.command('init'))
     .description('set the master PIN (6 to 128 characters); asked twice, never shown')
-    .addHelpText('after', `\nExample:\n  $ trader secrets init\n  New master PIN: \n  Repeat master PIN: \n${pipedNote}`)
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader secrets init\n  New master PIN: \n  Repeat master PIN: \n${pipedNote}`,
+    )
     .action(
       action(async (opts: JsonFlag) => {
         await withDb('secrets init', async (db) => {
           if (await hasMasterPin(db)) throw pinAlreadySet();
           const pin = await prompter.secret('New master PIN');
           const repeated = await prompter.secret('Repeat master PIN');
-          if (pin !== repeated) throw new TraderError('BAD_INPUT', 'The two PINs differ; run `trader secrets init` again and type the same PIN twice.');
+          if (pin !== repeated)
+            throw new TraderError(
+              'BAD_INPUT',
+              'The two PINs differ; run `trader secrets init` again and type the same PIN twice.',
+            );
           await initPin(db, pin);
         });
-        output(opts, { ok: true }, () => 'Master PIN set. Keep it safe: API keys are encrypted under it and nothing can recover it.');
+        output(
+          opts,
+          { ok: true },
+          () => 'Master PIN set. Keep it safe: API keys are encrypted under it and nothing can recover it.',
+        );
       }),
     );
 
   withJson(secrets.command('add <name>'))
-    .description('store an exchange API key and secret, encrypted under the master PIN (asks the PIN, the key, the secret)')
+    .description(
+      'store an exchange API key and secret, encrypted under the master PIN (asks the PIN, the key, the secret)',
+    )
     .requiredOption('--exchange <id>', 'ccxt exchange id the key belongs to')
-    .addHelpText('after', `\nExample:\n  $ trader secrets add binance-main --exchange binance\n  Master PIN: \n  API key: \n  API secret: \n${pipedNote}\nThe key and secret are never accepted as arguments or environment variables.`)
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader secrets add binance-main --exchange binance\n  Master PIN: \n  API key: \n  API secret: \n${pipedNote}\nThe key and secret are never accepted as arguments or environment variables.`,
+    )
     .action(
       action(async (name: string, opts: JsonFlag & { exchange: string }) => {
         const row = await withDb('secrets add', async (db) => {
@@ -59,7 +89,11 @@ export function registerSecretsCommands(program: Command): void {
           const secret = await prompter.secret('API secret');
           return addApiKey(db, pin, { name, exchange: opts.exchange, apiKey, secret });
         });
-        output(opts, { ok: true, key: row }, () => `Stored API key '${row.name}' for ${row.exchange}, encrypted under the master PIN.`);
+        output(
+          opts,
+          { ok: true, key: row },
+          () => `Stored API key '${row.name}' for ${row.exchange}, encrypted under the master PIN.`,
+        );
       }),
     );
 
@@ -69,7 +103,11 @@ export function registerSecretsCommands(program: Command): void {
     .action(
       action(async (opts: JsonFlag) => {
         const keys = await withDb('secrets list', (db) => listApiKeys(db));
-        output(opts, { ok: true, keys }, () => (keys.length === 0 ? 'No API keys stored; add one with `trader secrets add <name> --exchange <id>`.' : keys.map(describeKey).join('\n')));
+        output(opts, { ok: true, keys }, () =>
+          keys.length === 0
+            ? 'No API keys stored; add one with `trader secrets add <name> --exchange <id>`.'
+            : keyTable(keys),
+        );
       }),
     );
 
@@ -85,13 +123,18 @@ export function registerSecretsCommands(program: Command): void {
           await requirePin(db, `remove API key ${name}`);
           return removeApiKey(db, name);
         });
-        output(opts, { ok: true, removed: removed ?? null }, () => (removed ? `Removed API key '${removed.name}' (${removed.exchange}).` : 'Nothing removed.'));
+        output(opts, { ok: true, removed: removed ?? null }, () =>
+          removed ? `Removed API key '${removed.name}' (${removed.exchange}).` : 'Nothing removed.',
+        );
       }),
     );
 
   withJson(secrets.command('check <name>'))
     .description('check that a stored API key decrypts with the master PIN (prints nothing of the key)')
-    .addHelpText('after', `\nExample:\n  $ trader secrets check binance-main\n  Master PIN: \n${pipedNote}\nExit codes: 0 it decrypts, 2 wrong PIN / unknown name / it does not decrypt, 4 PIN entry locked after repeated wrong PINs.`)
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader secrets check binance-main\n  Master PIN: \n${pipedNote}\nExit codes: 0 it decrypts, 2 wrong PIN / unknown name / it does not decrypt, 4 PIN entry locked after repeated wrong PINs.`,
+    )
     .action(
       action(async (name: string, opts: JsonFlag) => {
         const key = await withDb('secrets check', async (db) => {
@@ -100,7 +143,11 @@ export function registerSecretsCommands(program: Command): void {
           await loadApiKey(db, pin, name);
           return row;
         });
-        output(opts, { ok: true, key, decrypts: true }, () => `API key '${key.name}' (${key.exchange}) decrypts with the master PIN.`);
+        output(
+          opts,
+          { ok: true, key, decrypts: true },
+          () => `API key '${key.name}' (${key.exchange}) decrypts with the master PIN.`,
+        );
       }),
     );
 }

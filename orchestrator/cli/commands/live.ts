@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { prompter } from '../../../core/prompt.ts';
+import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
+import { describeInit, initLiveAccount, liveRiskPhrase } from '../../../trading/live-account/live-init.ts';
+import { createKeyFile } from '../../../trading/live-account/unlock.ts';
+import { action, moneyAmount, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+
+/**
+ * `trader live`: going live deliberately. The use cases are in trading/live-account/; this
+ * adapter parses flags and answers their questions from the terminal, or one stdin line
+ * each when piped. The API key and secret are never taken from argv or the environment.
+ */
+
+interface InitFlags extends JsonFlag {
+  exchange: string;
+  sandbox?: boolean;
+  maxOrderNotional: string;
+  maxDailyNotional: string;
+  replace?: boolean;
+}
+
+export function registerLiveCommands(program: Command): void {
+  const live = program
+    .command('live')
+    .description('the LIVE account: initialise it (keys, caps), the unattended key file');
+
+  withJson(live.command('init'))
+    .description(
+      `create the LIVE account: the typed phrase ${liveRiskPhrase}, the master PIN, the API key and secret (checked read-only against the exchange, stored encrypted), and notional caps per order and per UTC day`,
+    )
+    .option('--exchange <id>', 'ccxt exchange id', 'binance')
+    .option('--sandbox', "use the exchange's testnet through ccxt")
+    .requiredOption('--max-order-notional <amount>', 'the most one LIVE order may be worth, in the quote currency')
+    .requiredOption(
+      '--max-daily-notional <amount>',
+      'the most LIVE entries may be worth per UTC day, in the quote currency',
+    )
+    .option(
+      '--replace',
+      'replace an existing LIVE account: new keys and caps; every pipeline needs a first approval again',
+    )
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader live init --max-order-notional 100 --max-daily-notional 500\n  Type ${liveRiskPhrase}: \n  Master PIN: \n  API key: \n  API secret: \n\nPiped, stdin gives one line per question, in that order.\nExit codes: 0 initialised, 2 bad flag, wrong phrase, wrong PIN, refused key or an account that exists (use --replace), 1 the exchange could not be reached, 4 PIN entry locked.`,
+    )
+    .action(
+      action(async (flags: InitFlags) => {
+        const input = {
+          exchange: flags.exchange,
+          sandbox: flags.sandbox ?? false,
+          max_order_notional: moneyAmount(flags.maxOrderNotional, '--max-order-notional', '100'),
+          max_daily_notional: moneyAmount(flags.maxDailyNotional, '--max-daily-notional', '500'),
+          replace: flags.replace ?? false,
+        };
+        const terminal = askOnTerminal();
+        const r = await withDb('live init', (db) =>
+          initLiveAccount(db, input, { phrase: terminal.phrase, pin: terminal.pin, secret: (l) => prompter.secret(l) }),
+        );
+        output(
+          flags,
+          { ok: true, account: r.account, replaced: r.replaced, assets: r.balances.map((b) => b.asset) },
+          () => describeInit(r),
+        );
+      }),
+    );
+
+  withJson(live.command('key-file'))
+    .description(
+      'write the unattended key file (TRADER_LIVE_KEY_FILE, else TRADER_HOME/live.key, mode 0600) that lets serve and schedule run open the LIVE key without the PIN',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader live key-file\n  Master PIN: \n\nThe file opens the LIVE API key only (never the PIN); keep it 0600 and owned by you, or it is refused.',
+    )
+    .action(
+      action(async (opts: JsonFlag) => {
+        const r = await withDb('live key-file', (db) => createKeyFile(db, askOnTerminal()));
+        output(
+          opts,
+          { ok: true, file: r.file, exchange: r.account.exchange },
+          () =>
+            `Wrote ${r.file} (0600): trader serve and trader schedule run in LIVE open the ${r.account.exchange} key with it. Anyone who can read it can trade with that key.`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,175 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { z } from 'zod';
+import type { healthIndex } from '../backtest/health-index.ts';
+import { importUnsandboxed, type LoadedModule, type ModuleFn } from '../orchestrator/loader/module-loader.ts';
+import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import type { AsOfCandles } from '../orchestrator/run/as-of-view.ts';
+import type { CandleSeries } from '../sdk/context-schemas.ts';
+import { warmModuleImports } from '../core/ts-loader.ts';
+import { CallClock } from './call-clock.ts';
+import { DEFAULT_CALL_LIMIT_MS, LOAD_LIMIT_MS } from './limits.ts';
+import type { ModuleRef, PlanRef, Replies, Reply, Request } from './protocol.ts';
+
+/**
+ * The sandbox's worker thread: the only place module code runs. It imports modules from
+ * their pinned files and runs whole passes (a symbol's pipeline, a backtest bar, a
+ * module's registration gates) so one message crosses the thread boundary per pass, not
+ * per module call. Around every call it marks the shared clock; the main thread's
+ * watchdog terminates this thread when a call outlives its limit.
+ */
+
+type Series = z.infer<typeof CandleSeries>;
+const clock = new CallClock(workerData.clock as SharedArrayBuffer);
+
+/** The engine, imported on the first pass: a worker that only probes imports starts light. */
+const engine = async () => {
+  const [bar, health, gates, view, cache, initial, runner] = await Promise.all([
+    import('../backtest/decide-bar.ts'),
+    import('../backtest/health-index.ts'),
+    import('../orchestrator/gates/module-gates.ts'),
+    import('../orchestrator/run/as-of-view.ts'),
+    import('../orchestrator/run/indicator-cache.ts'),
+    import('../orchestrator/run/initial-context.ts'),
+    import('../orchestrator/run/symbol-runner.ts'),
+  ]);
+  return { ...bar, ...health, ...gates, ...view, ...cache, ...initial, ...runner };
+};
+let e!: Awaited<ReturnType<typeof engine>>;
+
+const loaded = new Map<string, LoadedModule>();
+
+/** Imports a module once per file content and entry function (a second plan reuses it). */
+async function load(ref: ModuleRef): Promise<LoadedModule> {
+  const key = `${ref.file}|${ref.sha256}|${ref.row.function_name}`;
+  const known = loaded.get(key);
+  if (known) return { ...known, row: ref.row, graph: ref.graph };
+  await warmModuleImports();
+  clock.begin(ref.id, LOAD_LIMIT_MS, true);
+  const imported = await importUnsandboxed(ref.file, ref.sha256, ref.row.script_path);
+  clock.end();
+  if (!imported.ok) throw new Error(imported.problems.join('; '));
+  const run = imported.exports[ref.row.function_name] as ModuleFn;
+  const m = {
+    row: ref.row,
+    manifest: imported.manifest,
+    run,
+    file: ref.file,
+    sha256: ref.sha256,
+    graph: ref.graph,
+    pinned: false,
+  };
+  loaded.set(key, m);
+  return m;
+}
+
+/** The module with its run marked on the clock: label `id`, `limitMs` per call. */
+async function timed(ref: ModuleRef, limitMs: number): Promise<LoadedModule> {
+  const m = await load(ref);
+  const inner = m.run;
+  const run: ModuleFn = (view, params, s) => {
+    clock.begin(ref.id, limitMs);
+    try {
+      return inner(view, params, s);
+    } finally {
+      clock.end();
+    }
+  };
+  return { ...m, run };
+}
+
+async function planOf(ref: PlanRef): Promise<Plan> {
+  const slots = [];
+  for (const s of ref.slots) slots.push({ ...s, module: await timed(s.module, s.limit_ms ?? DEFAULT_CALL_LIMIT_MS) });
+  return { ...ref, slots };
+}
+
+interface Market {
+  plan: Plan;
+  full: Series;
+  cursor: AsOfCandles;
+  flaws: ReturnType<typeof healthIndex>;
+}
+const markets = new Map<number, Market>();
+
+function cut(full: Series, end: number): Series {
+  const c = (a: number[]) => a.slice(0, end);
+  return {
+    ...full,
+    ts: c(full.ts),
+    open: c(full.open),
+    high: c(full.high),
+    low: c(full.low),
+    close: c(full.close),
+    volume: c(full.volume),
+  };
+}
+
+/** The context keys the pass wrote: the main thread already has the core values it sent. */
+function written(context: Record<string, unknown>, core: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(context).filter(([k]) => !(k in core)));
+}
+
+const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Promise<Replies[K]> | Replies[K] } = {
+  async load(r) {
+    await warmModuleImports();
+    clock.begin(r.id, LOAD_LIMIT_MS, true);
+    const imported = await importUnsandboxed(r.file, r.sha256, r.label);
+    clock.end();
+    return { problems: imported.ok ? [] : imported.problems };
+  },
+  async symbol(r) {
+    e ??= await engine();
+    const plan = await planOf(r.plan);
+    const initial = e.coreContext({ ...r.values, candles: e.fixedCandles(r.values.candles) }, []);
+    const run = e.runSymbol(plan, r.symbol, initial, { indicators: e.cachedIndicators });
+    return { ...run, context: written(run.context, initial) };
+  },
+  async market(r) {
+    e ??= await engine();
+    const plan = await planOf(r.plan);
+    const cursor = e.asOfCandles(r.full, 0, 0);
+    markets.set(r.index, { plan, full: r.full, cursor, flaws: e.healthIndex(r.full, r.timeframeMs) });
+    return null;
+  },
+  bar(r) {
+    const m = markets.get(r.index)!;
+    m.cursor.advanceTo(r.k + 1);
+    const decision = e.decideBar(m.plan, { ...r.inputs, candles: m.cursor.view, flaws: m.flaws });
+    return { decision, tampered: m.cursor.tampered(true) };
+  },
+  cut(r) {
+    const m = markets.get(r.index)!;
+    return e.decideBar(m.plan, { ...r.inputs, candles: e.fixedCandles(cut(m.full, r.end)) });
+  },
+  replay_end() {
+    for (const m of markets.values()) {
+      const tampered = m.cursor.tampered(false) ?? e.indicatorsTampered(m.full);
+      if (tampered) return { symbol: m.full.symbol, tampered };
+    }
+    return null;
+  },
+  async gate(r) {
+    e ??= await engine();
+    const target = await timed(r.target, DEFAULT_CALL_LIMIT_MS);
+    const available = [];
+    for (const ref of r.available) available.push(await timed(ref, DEFAULT_CALL_LIMIT_MS));
+    return e.runModuleGates(target, available);
+  },
+};
+
+// One request at a time, in order: the clock marks one call, and a pass sees no other pass's state.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (msg: { id: number; request: Request }) => {
+  queue = queue.then(async () => {
+    let reply: Reply;
+    try {
+      const handler = handlers[msg.request.op] as (r: Request) => unknown;
+      reply = { id: msg.id, ok: true, value: await handler(msg.request) };
+    } catch (thrown) {
+      clock.end();
+      const err = thrown instanceof Error ? thrown : new Error(String(thrown));
+      reply = { id: msg.id, ok: false, message: err.message, code: (err as { code?: string }).code };
+    }
+    parentPort!.postMessage(reply);
+  });
+});

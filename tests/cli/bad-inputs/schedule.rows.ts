@@ -1,0 +1,49 @@
+import type { BadInput } from './row.ts';
+
+/** `trader schedule add`: what it schedules must exist, and its numbers fit their columns. */
+const add = (...flags: string[]) => ['schedule', 'add', '0 * * * *', '--symbols', 'BTC/USDT', ...flags];
+
+export const rows: BadInput[] = [
+  {
+    what: 'a schedule for a pipeline that does not exist',
+    args: add('--pipeline', 'nosuch'),
+    exit: 2,
+    message: /^trader: No pipeline 'nosuch' in pipeline_config; run `trader db seed` or give an existing --pipeline\.$/,
+  },
+  {
+    what: 'a schedule for a strategy that does not exist',
+    args: add('--strategy', 'nosuch'),
+    exit: 2,
+    message: /^trader: No strategy 'nosuch' for pipeline 'default' in strategy_config/,
+  },
+  {
+    what: '--grace-minutes 2^31 (reached Postgres as a raw error)',
+    args: add('--grace-minutes', '2147483648'),
+    exit: 2,
+    message: /^trader: --grace-minutes must be at most 10080, not '2147483648'\.$/,
+  },
+  {
+    what: '--history 2^31 (reached Postgres as a raw error)',
+    args: add('--history', '2147483648'),
+    exit: 2,
+    message: /^trader: --history must be at most 100000, not '2147483648'\.$/,
+  },
+  {
+    what: 'a 500-character --name is cut short in the message',
+    args: add('--name', 'x'.repeat(500)),
+    exit: 2,
+    message: /^trader: --name 'x{60}…' \(500 characters\) is not a valid schedule name/,
+  },
+  {
+    what: 'a time zone that does not exist',
+    args: add('--timezone', 'Mars/Phobos'),
+    exit: 2,
+    message: /^trader: Unknown time zone 'Mars\/Phobos'/,
+  },
+  {
+    what: 'removing a schedule that does not exist',
+    args: ['schedule', 'remove', 'nosuch', '--yes'],
+    exit: 2,
+    message: /^trader: No schedule named 'nosuch'; see `trader schedule list`\.$/,
+  },
+];
