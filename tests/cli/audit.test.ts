@@ -3,7 +3,7 @@ import { openDb } from '../../store/open.ts';
 import type { Queryable } from '../../store/db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import {
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -72,7 +72,7 @@ const badArgs: [string, string[], RegExp][] = [
   ],
 ];
 
-describe.each(embeddedCliBackend)('trader audit (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader audit (%s)', (kind: CliBackend) => {
   /** 12 sample rows and one with long details; the last test tampers with it. */
   let t: Target;
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CliBackend,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -25,7 +25,7 @@ interface ReportDoc {
 }
 
 /** `trader backtest` as a user runs it, on the demo's database (embedded: its database work is tested on both backends in-process). */
-describe.each(embeddedCliBackend)('trader backtest (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader backtest (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget(kind);

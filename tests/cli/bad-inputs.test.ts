@@ -106,7 +106,7 @@ async function withTargetDb<T>(t: Target, fn: (q: Queryable) => Promise<T>): Pro
   }
 }
 
-const backendsOf = (row: BadInput): CliBackend[] => row.backends ?? ['pglite'];
+const backendsOf = (row: BadInput): CliBackend[] => row.backends ?? ['postgres'];
 
 describe.each(['pglite', 'postgres'] as CliBackend[])('the bad-input table through the real bin (%s)', (kind) => {
   const mine = rows.filter((r) => backendsOf(r).includes(kind));

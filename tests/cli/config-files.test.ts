@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddedCliBackend, freshTarget, ok, onTerminal, type Target } from '../helpers/cli.ts';
+import { adapterCliBackend, freshTarget, ok, onTerminal, type Target } from '../helpers/cli.ts';
 import { prepareDemo } from '../helpers/demo-template.ts';
 
 /**
@@ -10,7 +10,7 @@ import { prepareDemo } from '../helpers/demo-template.ts';
  * it back (nothing to apply), apply a change with --yes, and config.example.yaml as shipped.
  * The use cases are tested on both backends in tests/orchestrator/{pipeline-files,system-config}.test.ts.
  */
-describe.each(embeddedCliBackend)('pipeline, strategy and config files through the bin (%s)', (kind) => {
+describe.each(adapterCliBackend)('pipeline, strategy and config files through the bin (%s)', (kind) => {
   let t: Target;
   let dir: string;
   beforeAll(async () => {

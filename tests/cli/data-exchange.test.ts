@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   type CliBackend,
   type CliResult,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -50,7 +50,7 @@ interface FetchDoc {
 const json = <T>(r: CliResult): T => JSON.parse(r.stdout) as T;
 
 // The bin on the embedded default only: fetching and storing through ccxt is tested in-process on both backends in tests/exchange/.
-describe.each(embeddedCliBackend)(
+describe.each(adapterCliBackend)(
   'trader data fetch / data markets against the Binance stand-in (%s)',
   (kind: CliBackend) => {
     let standIn: BinanceStandIn;

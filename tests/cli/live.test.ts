@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CliBackend,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectWarnedError,
   freshTarget,
   ok,
@@ -20,7 +20,7 @@ const phrase = 'I ACCEPT THE RISK OF LIVE TRADING';
 const caps = ['--max-order-notional', '100', '--max-daily-notional', '500'];
 const warning = /!!! LIVE TRADING ON BINANCE !!![\s\S]*real money[\s\S]*first order of every pipeline waits/;
 
-describe.each(embeddedCliBackend)('trader live init (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader live init (%s)', (kind: CliBackend) => {
   let t: Target;
   let exchange: LiveExchange;
   const init = (answers: string[], ...extra: string[]) =>

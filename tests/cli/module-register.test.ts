@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CliBackend,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -41,7 +41,7 @@ async function registeredIds(t: Target, env = t.env): Promise<string[]> {
 }
 
 // The bin on the embedded default only: registration (confinement, pinning, replace) is tested in-process on both backends in tests/orchestrator/.
-describe.each(embeddedCliBackend)('trader module register / show through the real bin (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader module register / show through the real bin (%s)', (kind: CliBackend) => {
   /** Migrated, nothing registered. Tests that register something work on a clone. */
   let t: Target;
   /** A temp modules root inside the repo, and a loadable module file next to it (outside it). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliBackend, embeddedCliBackend, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { type CliBackend, adapterCliBackend, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
 import { liveTestKeys, type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
 
 /**
@@ -10,7 +10,7 @@ import { liveTestKeys, type LiveExchange, startLiveExchange } from '../helpers/l
 const pin = 'cli-reconcile-pin-1414';
 const phrase = 'I ACCEPT THE RISK OF LIVE TRADING';
 
-describe.each(embeddedCliBackend)('trader reconcile (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader reconcile (%s)', (kind: CliBackend) => {
   let t: Target;
   let exchange: LiveExchange;
   let env: NodeJS.ProcessEnv;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CliBackend,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -53,7 +53,7 @@ async function auditRows(t: Target): Promise<AuditRow[]> {
 
 const summary = (rows: AuditRow[]) => rows.map((r) => `${r.actor} ${r.action_type} ${r.status}`);
 
-describe.each(embeddedCliBackend)('trader risk (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader risk (%s)', (kind: CliBackend) => {
   let migrated: Target;
   let t: Target;
   beforeAll(async () => {

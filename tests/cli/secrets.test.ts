@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CliBackend,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -29,7 +29,7 @@ describe('secrets help', () => {
   }, 120_000);
 });
 
-describe.each(embeddedCliBackend)('trader secrets (%s)', (kind: CliBackend) => {
+describe.each(adapterCliBackend)('trader secrets (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget(kind);

@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
-import { embeddedCliBackend, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { adapterCliBackend, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
 
 /**
  * `trader schedule add / list / remove` through the real bin, once: what is behind them
  * (validation, the tick claims, the missed-run policy, audit rows) is tested in-process
  * on both backends in scheduler.test.ts. Every spawn costs a second or two.
  */
-describe.each(embeddedCliBackend)('trader schedule through the real bin (%s)', (kind) => {
+describe.each(adapterCliBackend)('trader schedule through the real bin (%s)', (kind) => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget(kind);

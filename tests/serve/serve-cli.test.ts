@@ -7,7 +7,7 @@ import { migrate } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
 import {
   freshTarget,
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   ok,
   runTrader,
@@ -21,7 +21,7 @@ import {
  * releases the embedded database, and a bad token name is one clean sentence. The HTTP
  * behaviour itself is tested in-process (serve-http, serve-runs).
  */
-describe.each(embeddedCliBackend)('trader serve through the bin (%s)', () => {
+describe.each(adapterCliBackend)('trader serve through the bin (%s)', () => {
   let t: Target;
   beforeAll(async () => {
     t = await freshTarget('pglite');

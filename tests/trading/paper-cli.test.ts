@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  embeddedCliBackend,
+  adapterCliBackend,
   expectCleanError,
   expectJsonError,
   freshTarget,
@@ -11,7 +11,7 @@ import {
 
 /** `trader paper init`, `trader positions` and `trader trades` through the real bin, on both backends. */
 
-describe.each(embeddedCliBackend)('paper account commands on %s', (kind) => {
+describe.each(adapterCliBackend)('paper account commands on %s', (kind) => {
   let t: Target;
   afterEach(async () => t?.dispose());
 

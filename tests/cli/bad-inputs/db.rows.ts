@@ -79,6 +79,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'embedded data directory that is a file',
+    backends: ['pglite'],
     args: ['runs', 'list'],
     env: { TRADER_HOME: '{tmp}/home' },
     setup: (tmp) => {
@@ -90,6 +91,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'embedded data directory with garbage files in it',
+    backends: ['pglite'],
     args: ['db', 'sql', 'select 1'],
     env: { TRADER_HOME: '{tmp}/home' },
     setup: (tmp) => {
@@ -103,6 +105,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'embedded data directory whose control file is damaged',
+    backends: ['pglite'],
     args: ['status'],
     env: { TRADER_HOME: '{tmp}/home' },
     setup: (tmp) => {

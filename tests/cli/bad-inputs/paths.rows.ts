@@ -14,6 +14,7 @@ const aFile = (tmp: string) => fs.writeFileSync(path.join(tmp, 'file'), 'not a f
 export const rows: BadInput[] = [
   {
     what: 'TRADER_HOME names a file',
+    backends: ['pglite'],
     args: status,
     env: { TRADER_HOME: '{tmp}/file' },
     setup: aFile,
@@ -22,6 +23,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'TRADER_HOME under a file',
+    backends: ['pglite'],
     args: status,
     env: { TRADER_HOME: '{tmp}/file/home' },
     setup: aFile,
@@ -30,6 +32,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'TRADER_HOME=/proc',
+    backends: ['pglite'],
     args: status,
     env: { TRADER_HOME: '/proc' },
     exit: 2,
@@ -37,6 +40,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'TRADER_HOME a missing folder under /proc (hung)',
+    backends: ['pglite'],
     args: status,
     env: { TRADER_HOME: '/proc/trader' },
     exit: 2,
@@ -44,6 +48,7 @@ export const rows: BadInput[] = [
   },
   {
     what: 'TRADER_HOME under /sys',
+    backends: ['pglite'],
     args: ['runs', 'list'],
     env: { TRADER_HOME: '/sys/trader' },
     exit: 2,

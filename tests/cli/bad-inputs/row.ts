@@ -25,8 +25,9 @@ export interface BadInput {
   /** Lines after the first that the answer may carry (e.g. a list of problems). */
   extraLines?: RegExp;
   /**
-   * Which database the command runs against: the prepared embedded one (default), a
-   * prepared Postgres database, or both.
+   * Which database the command runs against: a prepared Postgres database (default: a
+   * spawn costs far less CPU there), the prepared embedded one (for what only the
+   * embedded default does: its data directory, TRADER_HOME), or both.
    */
   backends?: ('pglite' | 'postgres')[];
 }

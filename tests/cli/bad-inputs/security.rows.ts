@@ -4,6 +4,7 @@ import type { BadInput } from './row.ts';
 export const rows: BadInput[] = [
   {
     what: 'db roles on the embedded database',
+    backends: ['pglite'],
     args: ['db', 'roles'],
     exit: 2,
     message:
