@@ -14,6 +14,9 @@ export const RiskProfileName = RunInfo.shape.risk_profile;
 export type RiskProfileName = z.infer<typeof RiskProfileName>;
 export const HaltAction = z.enum(['HALT_ONLY', 'CANCEL_ORDERS_AND_HALT', 'MARKET_CLOSE_ALL_AND_HALT']);
 export type HaltAction = z.infer<typeof HaltAction>;
+/** The halt actions that do something on the exchange (LIVE carries them out after the halt commits). */
+export const ExchangeHaltAction = HaltAction.exclude(['HALT_ONLY']);
+export type ExchangeHaltAction = z.infer<typeof ExchangeHaltAction>;
 
 /** One system mode's operating state (the single row of `<schema>.state`). */
 export const TradingState = z.object({
@@ -27,6 +30,10 @@ export const TradingState = z.object({
   halted_at: z.date().nullable(),
   emergency_halt_action: HaltAction,
   close_all_acknowledged_at: z.date().nullable(),
+  /** LIVE: the emergency halt's exchange action not carried out yet (halt-on-exchange.ts). */
+  halt_action_pending: ExchangeHaltAction.nullable(),
+  /** Why the last attempt at it did not finish. */
+  halt_action_problem: z.string().nullable(),
   quote_currency: z.string(),
   initial_balance: num,
   equity: num,
@@ -109,6 +116,8 @@ const patchableKeys = [
   'halted_at',
   'emergency_halt_action',
   'close_all_acknowledged_at',
+  'halt_action_pending',
+  'halt_action_problem',
   'equity',
   'peak_equity',
   'drawdown_pct',

@@ -1,4 +1,5 @@
 import { logger } from '../../core/logger.ts';
+import { carryOutHaltAction } from '../../trading/governance/halt-exchange-action.ts';
 import type { Db } from '../../store/db.ts';
 import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { heldLiveKeys } from '../../trading/live-account/unlock.ts';
@@ -6,14 +7,15 @@ import { loadLiveAccount } from '../../trading/live-account/live-account-repo.ts
 import { isExchangeFault } from '../../trading/live/exchange-port.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import { tradingTx, type TradingScope } from '../../trading/scope.ts';
-import type { TradingState } from '../../trading/state-repo.ts';
+import { currentState, type TradingState } from '../../trading/state-repo.ts';
 import type { SymbolOutcome } from './run-types.ts';
 
 /**
  * The LIVE side of a run. Before anything is decided, the broker looks up orders left
  * unsettled (recover) and what the exchange did to open positions (supervise: stops and
- * targets hit, gapped stops, unprotected quantity). Entries decided in Full-Auto are
- * recorded in the symbol's transaction and sent here once it committed.
+ * targets hit, gapped stops, unprotected quantity), and carries out an emergency halt's
+ * exchange action still owed. Entries decided in Full-Auto are recorded in the symbol's
+ * transaction and sent here once it committed.
  */
 
 /**
@@ -53,6 +55,42 @@ export async function superviseBeforeRun(db: Db, broker: LiveBroker, o: { now: D
     if (!isExchangeFault(e)) throw e;
     logger.warn({ run_id: o.run_id, error: e.message }, 'LIVE supervision skipped: the exchange could not be reached');
   }
+}
+
+/**
+ * After the run's prelude committed (it may have just triggered the emergency halt): the
+ * halt's exchange action still owed, carried out by the broker (governance/halt-exchange-
+ * action.ts). Without a broker (LIVE keys locked) it waits for a run that has one, loudly.
+ */
+export async function haltActionAfterPrelude(
+  db: Db,
+  scope: TradingScope,
+  broker: LiveBroker | undefined,
+  o: { now: Date; run_id: string },
+): Promise<void> {
+  if (!broker) {
+    const { halt_action_pending } = await currentState(db, scope);
+    if (halt_action_pending)
+      logger.error(
+        { run_id: o.run_id, action: halt_action_pending },
+        'EMERGENCY HALT: its exchange action waits for a LIVE run with the keys unlocked',
+      );
+    return;
+  }
+  const outcome = await carryOutHaltAction(db, scope, broker, o);
+  if (outcome)
+    logger[outcome.done ? 'warn' : 'error'](
+      {
+        run_id: o.run_id,
+        action: outcome.action,
+        cancelled: outcome.cancelled.length,
+        closed: outcome.closed.length,
+        problems: outcome.problems,
+      },
+      outcome.done
+        ? 'EMERGENCY HALT: exchange action carried out'
+        : 'EMERGENCY HALT: exchange action not finished; the next LIVE run carries on',
+    );
 }
 
 /** Sends the entries the symbol's transaction recorded; each action becomes executed or rejected. */

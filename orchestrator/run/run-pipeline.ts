@@ -19,7 +19,7 @@ import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
 import { actOnDecision } from './act-on-decision.ts';
-import { liveRunBroker, sendRecordedEntries, superviseBeforeRun } from './live-run.ts';
+import { haltActionAfterPrelude, liveRunBroker, sendRecordedEntries, superviseBeforeRun } from './live-run.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { z } from 'zod';
@@ -118,6 +118,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
     // LIVE: what else the exchange did since the last look (trades by hand, balances) is adopted before deciding.
     if (scope.mode === 'LIVE') await reconcileBeforeRun(db, o.env);
     prelude = await prepareTrading(db, scope, o.asOf, run_id);
+    if (scope.mode === 'LIVE') await haltActionAfterPrelude(db, scope, liveBroker, { now: new Date(), run_id });
   } catch (e) {
     await closeRun(db, run_id, 'failed', null, errorMessage(e)).catch(() => {});
     throw e;

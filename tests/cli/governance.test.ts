@@ -95,6 +95,8 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
         halted_at: null,
         action: 'HALT_ONLY',
         close_all_acknowledged_at: null,
+        action_pending: null,
+        action_problem: null,
       },
       equity: {
         quote_currency: 'USDT',

@@ -2,7 +2,11 @@ import type { RetryPolicy } from '../../market/exchange/retry.ts';
 import { openCcxtSpotPort } from '../../trading/live/ccxt-spot-port.ts';
 import type { ExchangePort } from '../../trading/live/exchange-port.ts';
 import type { MarketFilters } from '../../trading/live/market-filters.ts';
-import { type BinanceSimulator, startBinanceSimulator } from '../../simulator/binance-simulator.ts';
+import {
+  type BinanceSimulator,
+  type SimMarketConfig,
+  startBinanceSimulator,
+} from '../../simulator/binance-simulator.ts';
 
 /** Reads retried at once, a few times: tests wait on faults, never on backoff. */
 export const fastPolicy: RetryPolicy = { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0, totalBudgetMs: 60_000 };
@@ -50,11 +54,11 @@ export const liveStateSql = `insert into trading_live.account (exchange, api_key
   insert into trading_live.wallets (asset, balance) values ('USDT', 10000);
   update trading_live.state set operational_mode = 'full_auto', initial_balance = 10000, equity = 10000, peak_equity = 10000`;
 
-/** A simulator with one BTC/USDT market at 60 000 and 10 000 USDT; `skewMs` moves its clock. */
-export async function startSim(options: { balances?: Record<string, number> } = {}) {
+/** A simulator with one BTC/USDT market at 60 000 (or `markets`) and 10 000 USDT; `skewMs` moves its clock. */
+export async function startSim(options: { balances?: Record<string, number>; markets?: SimMarketConfig[] } = {}) {
   const clock = { skewMs: 0 };
   const sim = await startBinanceSimulator({
-    markets: [btcMarket],
+    markets: options.markets ?? [btcMarket],
     balances: options.balances ?? { USDT: 10_000 },
     now: () => Date.now() + clock.skewMs,
   });

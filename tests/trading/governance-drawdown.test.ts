@@ -159,5 +159,10 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
       skipped_without_price: [],
       slippage_warning: expect.stringMatching(/slippage/),
     });
+    // Paper closes inside the halt's transaction: nothing is left pending for an exchange.
+    expect(await tx((t) => loadState(t, scope))).toMatchObject({
+      halt_action_pending: null,
+      halt_action_problem: null,
+    });
   });
 });

@@ -21,17 +21,18 @@ export interface TradingPrelude {
  * What happens to the account before a run decides anything, in one transaction as the
  * mode's role: expire stale proposals, let open positions meet their stops and targets
  * on the candles closed since they were last checked, mark the account to market, and
- * trigger the emergency halt if the drawdown passed the profile's limit.
+ * trigger the emergency halt if the drawdown passed the profile's limit. In LIVE the
+ * exchange did the fills and the run's reconciliation, committed just before, computed
+ * equity and drawdown from the exchange's balances: the halt judges that figure, and its
+ * exchange action follows once this commits (orchestrator/run/live-run.ts).
  */
 export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, run_id: string): Promise<TradingPrelude> {
   return tradingTx(db, scope, async (tx) => {
     const expired = await expireDueProposals(tx, scope);
-    // LIVE balances and fills come from reconciliation with the exchange, which arrives
-    // with the live broker; until then LIVE has no equity to mark or drawdown to watch.
     const paper = scope.mode === 'TEST';
     const fills = paper ? await monitorPositions(tx, scope, asOf, run_id) : [];
     if (paper) await markToMarket(tx, scope, asOf);
-    const halt = paper ? await applyDrawdownHalt(tx, scope, asOf, run_id) : { triggered: false };
+    const halt = await applyDrawdownHalt(tx, scope, asOf, run_id);
     const state = await loadState(tx, scope);
     const profile = await loadRiskProfile(tx, scope, state.risk_profile);
     if (fills.length > 0)

@@ -2,6 +2,7 @@ import { TraderError } from '../../core/errors.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import type { AuditEntryInput } from '../audit/audit-entry.ts';
 import { recordAudit } from '../audit/audit-log.ts';
+import { cancelUnsentOrders } from '../live/halt-on-exchange.ts';
 import { isReconciliationHalt } from '../live/reconcile/halt-reason.ts';
 import { closeAllPositions } from '../paper/paper-broker.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
@@ -152,8 +153,12 @@ export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<
       operational_mode: 'observe',
       peak_equity: peak,
       drawdown_pct: current.equity > 0 ? 0 : current.drawdown_pct,
+      // The user reviewed the account: an exchange action still owed is theirs to decide now.
+      halt_action_pending: null,
+      halt_action_problem: null,
     });
     await auditUserAction(tx, scope, current.risk_profile, 'EMERGENCY_HALT_CLEARED', 'SUCCESS', {
+      ...(current.halt_action_pending ? { dropped_halt_action: current.halt_action_pending } : {}),
       previous_mode: current.operational_mode,
       drawdown_pct: current.drawdown_pct,
       previous_peak_equity: current.peak_equity,
@@ -169,7 +174,7 @@ type Entity = Pick<AuditEntryInput, 'entity_type' | 'entity_id'>;
 export interface DrawdownHaltResult {
   triggered: boolean;
   action: HaltAction;
-  /** Positions closed at market (MARKET_CLOSE_ALL_AND_HALT in TEST only). */
+  /** Positions closed at market (MARKET_CLOSE_ALL_AND_HALT in TEST only: LIVE closes after the commit). */
   closed?: number;
   drawdown_pct: number;
   limit_pct: number;
@@ -198,6 +203,10 @@ async function cancelPendingProposals(
   });
 }
 
+export const closeAllSlippageWarning =
+  'closed at market during an emergency: fills can be far worse than the last price (severe slippage)';
+
+/** The paper account's positions, closed at the last close in the halt's transaction. */
 async function closeAllAtMarket(
   tx: Queryable,
   scope: TradingScope,
@@ -206,39 +215,29 @@ async function closeAllAtMarket(
   run_id: string | undefined,
   entity: Entity,
 ): Promise<number> {
-  const audit = (status: 'WARNING' | 'FAILURE', details: Record<string, unknown>) =>
-    recordAudit(tx, {
-      mode: scope.mode,
-      actor: 'SYSTEM',
-      action_type: 'EMERGENCY_CLOSE_ALL',
-      status,
-      risk_profile,
-      details,
-      ...entity,
-    });
-  // The paper broker only simulates; until the live broker exists, LIVE positions are the user's to close.
-  if (scope.mode === 'LIVE') {
-    await audit('FAILURE', {
-      closed: 0,
-      reason: 'live order execution is not available yet; close open positions on the exchange yourself',
-    });
-    return 0;
-  }
   const { closed, skipped } = await closeAllPositions(tx, scope, asOf, run_id);
-  await audit('WARNING', {
-    closed,
-    skipped_without_price: skipped,
-    slippage_warning:
-      'closed at market during an emergency: fills can be far worse than the last price (severe slippage)',
+  await recordAudit(tx, {
+    mode: scope.mode,
+    actor: 'SYSTEM',
+    action_type: 'EMERGENCY_CLOSE_ALL',
+    status: 'WARNING',
+    risk_profile,
+    details: { closed, skipped_without_price: skipped, slippage_warning: closeAllSlippageWarning },
+    ...entity,
   });
   return closed;
 }
 
 /**
  * The portfolio emergency halt. Called by the run loop inside its trading transaction,
- * after mark-to-market: when trading is not halted yet and the drawdown exceeds the
- * active profile's limit, halts (emergency, reason EMERGENCY_DRAWDOWN, audited CRITICAL)
- * and then carries out the configured emergency_halt_action.
+ * after mark-to-market (TEST) or after reconciliation recomputed equity and drawdown from
+ * the exchange's balances (LIVE: no drawdown is judged before a reconciled one exists):
+ * when trading is not halted yet and the drawdown exceeds the active profile's limit,
+ * halts (emergency, reason EMERGENCY_DRAWDOWN, audited CRITICAL) and then carries out the
+ * configured emergency_halt_action. TEST does it all here, on paper. LIVE, in this same
+ * transaction, cancels the entries recorded but never sent (nothing in flight may leave
+ * after a halt) and records the exchange action as pending (halt_action_pending); the
+ * live broker carries it out once this commits (halt-exchange-action.ts).
  */
 export async function applyDrawdownHalt(
   tx: Queryable,
@@ -250,6 +249,8 @@ export async function applyDrawdownHalt(
   const profile = await loadRiskProfile(tx, scope, state.risk_profile);
   const action = state.emergency_halt_action;
   const result = { triggered: false, action, drawdown_pct: state.drawdown_pct, limit_pct: profile.max_drawdown_pct };
+  const live = scope.mode === 'LIVE';
+  if (live && state.equity_as_of === null) return result;
   if (state.halted || state.drawdown_pct <= profile.max_drawdown_pct) return result;
 
   const entity: Entity = run_id ? { entity_type: 'run', entity_id: run_id } : {};
@@ -258,6 +259,7 @@ export async function applyDrawdownHalt(
     emergency: true,
     halt_reason: 'EMERGENCY_DRAWDOWN',
     halted_at: new Date(),
+    ...(live && action !== 'HALT_ONLY' ? { halt_action_pending: action, halt_action_problem: null } : {}),
   });
   await recordAudit(tx, {
     mode: scope.mode,
@@ -274,9 +276,10 @@ export async function applyDrawdownHalt(
     },
     ...entity,
   });
+  if (live) await cancelUnsentOrders(tx, scope, ['entry'], 'cancelled by the emergency halt before it was sent');
   if (action === 'HALT_ONLY') return { ...result, triggered: true };
   await cancelPendingProposals(tx, scope, state.risk_profile, entity);
-  if (action === 'CANCEL_ORDERS_AND_HALT') return { ...result, triggered: true };
+  if (live || action === 'CANCEL_ORDERS_AND_HALT') return { ...result, triggered: true };
   return {
     ...result,
     triggered: true,

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { type Db, queryRows } from '../../store/db.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
-import { HaltAction, loadRiskProfile, loadState, OperationalMode, RiskProfile } from '../state-repo.ts';
+import {
+  ExchangeHaltAction,
+  HaltAction,
+  loadRiskProfile,
+  loadState,
+  OperationalMode,
+  RiskProfile,
+} from '../state-repo.ts';
 
 /** Everything `trader status` shows, read in one transaction so the numbers agree with each other. */
 export const TradingStatus = z.object({
@@ -16,6 +23,9 @@ export const TradingStatus = z.object({
     halted_at: z.date().nullable(),
     action: HaltAction,
     close_all_acknowledged_at: z.date().nullable(),
+    /** LIVE: the emergency halt's exchange action not carried out yet, and why the last attempt stopped. */
+    action_pending: ExchangeHaltAction.nullable(),
+    action_problem: z.string().nullable(),
   }),
   equity: z.object({
     quote_currency: z.string(),
@@ -68,6 +78,8 @@ export function loadTradingStatus(db: Db, scope: TradingScope): Promise<TradingS
         halted_at: state.halted_at,
         action: state.emergency_halt_action,
         close_all_acknowledged_at: state.close_all_acknowledged_at,
+        action_pending: state.halt_action_pending,
+        action_problem: state.halt_action_problem,
       },
       equity: {
         quote_currency: state.quote_currency,

@@ -26,6 +26,8 @@ export interface LiveCloseResult {
   booked: BookedFill[];
   /** One sentence when the close could not be completed (the position stays open). */
   problem: string | null;
+  /** Set when what is left is below the market's minimums: nobody can sell it, it stays as dust. */
+  dust?: true;
 }
 
 export interface LiveCloseRequest {
@@ -106,6 +108,7 @@ export async function closeLivePosition(
       position,
       booked,
       problem: `${position.open_qty} ${position.symbol} is below the market's minimums and cannot be sold.`,
+      dust: true,
     };
   }
   const id = clientOrderId({

@@ -3,10 +3,12 @@ import type { OpenOrder, OpenRefusal } from '../broker.ts';
 import { pipelineOfRun } from '../live-account/first-order.ts';
 import { hasOpenPosition } from '../positions-repo.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
+import type { ExchangeHaltAction } from '../state-repo.ts';
 import { clientOrderId } from './client-order-id.ts';
 import { closeLivePosition, type LiveCloseRequest, type LiveCloseResult } from './close-live-position.ts';
 import { type ExchangePort, isExchangeFault } from './exchange-port.ts';
 import { runJitChecks } from './jit-check-run.ts';
+import { haltOnExchange, type HaltOnExchangeReport } from './halt-on-exchange.ts';
 import { fitOrder } from './market-filters.ts';
 import { auditOrder } from './order-audit.ts';
 import { findOrder, insertPendingOrder, type LiveOrder, setOrderState } from './orders-repo.ts';
@@ -31,6 +33,7 @@ import { superviseLivePositions, type SupervisedPosition } from './supervise-pos
  * - close(db, id, request): cancel the protection, sell what is left at market, book.
  * - supervise(db, ...): book what the exchange did to open positions, the gapped-stop
  *   fallback, protection for anything unprotected (supervise-positions.ts).
+ * - haltAction(db, action, ...): an emergency halt's cancels or closes (halt-on-exchange.ts).
  * Spot only: an entry buys; a sell intent (a short) is refused as not supported.
  */
 
@@ -52,6 +55,12 @@ export interface LiveBroker {
   supervise(db: Db, o: { now: Date; run_id: string | null }): Promise<SupervisedPosition[]>;
   /** recoverOrders() (run at every start), then the fills it adopted booked and new positions protected. */
   recover(db: Db): Promise<RecoveredOrder[]>;
+  /** The emergency halt's action on the exchange (halt-on-exchange.ts), after recover(): nothing is guessed. */
+  haltAction(
+    db: Db,
+    action: ExchangeHaltAction,
+    o: { now: Date; run_id: string | null },
+  ): Promise<HaltOnExchangeReport>;
 }
 
 async function unsettledEntry(tx: Queryable, scope: TradingScope, exchange: string, symbol: string) {
@@ -212,5 +221,9 @@ export function liveBroker(scope: TradingScope, port: ExchangePort): LiveBroker 
     close: (db, positionId, request) => closeLivePosition(db, scope, port, positionId, request),
     supervise: (db, o) => superviseLivePositions(db, scope, port, o),
     recover: (db) => recover(db, scope, port),
+    haltAction: async (db, action, o) => {
+      await recover(db, scope, port);
+      return haltOnExchange(db, scope, port, action, o);
+    },
   };
 }

@@ -4,13 +4,21 @@ import type { TradingScope } from '../scope.ts';
 import type { LiveOrder } from './orders-repo.ts';
 
 /** What happened to an order, audited in the transaction that records it. */
-export type OrderEvent = 'ORDER_SUBMITTED' | 'ORDER_REJECTED' | 'ORDER_OUTCOME_UNKNOWN' | 'ORDER_RECOVERED';
+export type OrderEvent =
+  | 'ORDER_SUBMITTED'
+  | 'ORDER_REJECTED'
+  | 'ORDER_OUTCOME_UNKNOWN'
+  | 'ORDER_RECOVERED'
+  | 'ORDER_CANCELLED'
+  | 'ORDER_CANCEL_FAILED';
 
 const statusOf = {
   ORDER_SUBMITTED: 'SUCCESS',
   ORDER_REJECTED: 'FAILURE',
   ORDER_OUTCOME_UNKNOWN: 'WARNING',
   ORDER_RECOVERED: 'INFO',
+  ORDER_CANCELLED: 'SUCCESS',
+  ORDER_CANCEL_FAILED: 'FAILURE',
 } as const;
 
 export async function auditOrder(

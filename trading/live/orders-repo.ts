@@ -153,12 +153,17 @@ export function unresolvedOrders(q: Queryable, scope: TradingScope, exchange: st
   );
 }
 
-/** One more request is about to leave for this order. */
-export async function countAttempt(q: Queryable, scope: TradingScope, clientOrderId: string): Promise<void> {
-  await q.query(
-    `update ${scope.table('orders')} set attempts = attempts + 1, updated_at = now() where client_order_id = $1`,
+/**
+ * One more request is about to leave for this order. False when the order no longer waits
+ * to be sent (cancelled meanwhile, e.g. by an emergency halt): then no request may leave.
+ */
+export async function countAttempt(q: Queryable, scope: TradingScope, clientOrderId: string): Promise<boolean> {
+  const rows = await q.query(
+    `update ${scope.table('orders')} set attempts = attempts + 1, updated_at = now()
+     where client_order_id = $1 and state = 'PENDING_SUBMIT' returning client_order_id`,
     [clientOrderId],
   );
+  return rows.length > 0;
 }
 
 export async function setOrderState(

@@ -5,6 +5,7 @@ import { auditOrder } from './order-audit.ts';
 import {
   countAttempt,
   finalStates,
+  findOrder,
   insertPendingOrder,
   type LiveOrder,
   type NewOrder,
@@ -123,7 +124,12 @@ export async function sendRecorded(
       }
     }
     if (sends >= maxSends) return leaveUnknown(db, scope, order, `no answer after ${sends} requests`);
-    await tradingTx(db, scope, (tx) => countAttempt(tx, scope, order.client_order_id));
+    // Counted in the same statement that checks the order still waits: a halt that cancelled it first wins.
+    const current = await tradingTx(db, scope, async (tx) =>
+      (await countAttempt(tx, scope, order.client_order_id)) ? null : findOrder(tx, scope, order.client_order_id),
+    );
+    if (current)
+      return { order: current, reason: `${order.client_order_id} was not sent: it is ${current.state} now.` };
     sends++;
     try {
       const { order: answer, fills } = await port.submit({

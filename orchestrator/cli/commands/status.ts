@@ -27,6 +27,11 @@ function alarms(s: TradingStatus, barrier: ModeBarrier, embedded: boolean): stri
       '!!! HALTED: EMERGENCY HALT - DRAWDOWN LIMIT REACHED - MANUAL REVIEW REQUIRED !!!',
       '    review the account, then clear it with `trader halt clear` (master PIN)',
     );
+    if (s.halt.action_pending)
+      lines.push(
+        `!!! ${s.halt.action_pending} NOT CARRIED OUT ON THE EXCHANGE YET: the next LIVE run with the keys carries on !!!`,
+        ...(s.halt.action_problem ? [`    last attempt: ${s.halt.action_problem}`] : []),
+      );
   } else if (s.halt.halted) {
     const lift = isReconciliationHalt(s.halt.reason)
       ? 'resolve it with `trader reconcile --accept` (master PIN)'
