@@ -30,7 +30,7 @@ const filters = {
   'ETH/USDT': { tickSize: 0.01, stepSize: 0.0001, minQty: 0.0001, minNotional: 5 },
 };
 const funding = { USDT: 50_000 };
-const caps = ['--max-order-notional', '25000', '--max-daily-notional', '100000'];
+const caps = ['--max-order-notional', '20000', '--max-daily-notional', '100000'];
 /** The run flags of every decision: the simulator's klines end at the decision bar, so an hour that turns during the demo is not stale data. */
 const runFlags = ['--max-age-bars', '1'];
 const withPin = { input: `${pin}\n`, shown: 'the master PIN' };
@@ -77,9 +77,11 @@ async function session(sim: BinanceSimulator) {
     input: `${liveRiskPhrase}\n${pin}\n${keys.apiKey}\n${keys.secret}\n`,
     shown: 'the risk phrase, the PIN, the API key and secret',
   });
+  // A first LIVE account starts small: 0.5 % of equity at risk per trade.
+  await cli.run(['risk', 'set', 'low', '--yes']);
 
   say('2. Semi-Auto: the decision becomes a proposal; approving it (PIN) sends the entry, then its stop and target.');
-  await cli.run(['mode', 'set', 'semi_auto', '--yes'], withPin);
+  await cli.run(['mode', 'set', 'semi_auto', '--yes']);
   const proposed = await run('BTC/USDT');
   const proposal = proposed.proposals.find((p) => p.symbol === 'BTC/USDT');
   if (!proposal) throw new DemoStepFailed('the Semi-Auto run made no BTC/USDT proposal; see the run above.');
@@ -87,7 +89,7 @@ async function session(sim: BinanceSimulator) {
   say(`    BTC/USDT on the exchange: ${describeOrders(sim, 'BTC/USDT')}`);
 
   say("3. Full-Auto: the pipeline's first order was approved, so the next entries go out on their own.");
-  await cli.run(['mode', 'set', 'full_auto', '--yes'], withPin);
+  await cli.run(['mode', 'set', 'full_auto', '--yes']);
   await run('BTC/USDT,ETH/USDT');
   say(`    ETH/USDT on the exchange: ${describeOrders(sim, 'ETH/USDT')}`);
 
