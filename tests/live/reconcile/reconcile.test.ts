@@ -94,6 +94,8 @@ describe.each(backends)('reconciling the LIVE account with the exchange (%s)', (
     const r = await reconcileAccount(w.db, w.port);
     expect(r).toMatchObject({ outcome: 'reconciled', unexplained: 0 });
     expect(r.differences.map((d) => d.kind)).toEqual(['fill_adopted', 'dust']);
+    // Exactly, in the exchange's decimals (float subtraction gave 0.0000899999999999998).
+    expect(r.differences[1]!.local_value).toBe(0.00009);
     expect(await positionOf(w, position.position_id)).toMatchObject({ status: 'closed' });
     // 0.01 bought, 0.00001 paid as fee, 0.0099 sold by the stop: 0.00009 BTC stays on the account.
     await expectWalletsMatch(w);
@@ -101,7 +103,7 @@ describe.each(backends)('reconciling the LIVE account with the exchange (%s)', (
     const status = await loadLiveStatus(w.db, { now: new Date() });
     expect(status.reconciliation.dust).toHaveLength(1);
     expect(status.reconciliation.dust[0]).toMatchObject({ exchange: 'binance', asset: 'BTC' });
-    expect(status.reconciliation.dust[0]!.qty).toBeCloseTo(0.00009, 8);
+    expect(status.reconciliation.dust[0]!.qty).toBe(0.00009);
   });
 
   it('a deposit nothing explains halts LIVE (loud in status, resume refused) until accepted with the PIN', async () => {

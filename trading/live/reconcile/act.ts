@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../../../store/db.ts';
 import { loadState, updateState } from '../../state-repo.ts';
 import { assetsOf, bookFill } from '../book-fill.ts';
+import { exactSum } from '../decimal-steps.ts';
 import type { ExchangeTrade } from '../exchange-port.ts';
 import { findOrder, type LiveOrder } from '../orders-repo.ts';
 import { balanceMismatches, fillEffects, isDust, sameAmount } from './compare.ts';
@@ -95,7 +96,8 @@ async function adopt(
   if (!booked?.closed || !before) return null;
   const { base } = assetsOf(a.trade.symbol);
   const baseFee = a.trade.fee_asset === base ? a.trade.fee : 0;
-  const rest = Number(before.open_qty) - a.trade.qty - baseFee;
+  // In the exchange's decimals: 0.21440538 - 0.1072 - 0.1072 is 0.00000538, not 0.000005379999999999274.
+  const rest = exactSum(Number(before.open_qty), -a.trade.qty, -baseFee);
   if (!(rest > 0) || !isDust(rest, market)) return null;
   await upsertDust(tx, { exchange, asset: base, qty: rest, position_id: booked.position.position_id });
   return {
