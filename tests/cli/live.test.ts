@@ -96,7 +96,7 @@ describe.each(adapterCliBackend)('trader live init (%s)', (kind: CliBackend) => 
       /^trader: A LIVE account on binance exists since .*; run `trader live init --replace`/,
     );
     const status = await runTrader(['status'], { ...t.env, TRADER_SYSTEM_MODE: 'LIVE' });
-    expect(status.stdout).toMatch(/^live caps {10}100 per order; 0 of 500 used today \(UTC\)$/m);
+    expect(status.stdout).toMatch(/^live caps {10}100 per order; 0\.00 of 500 used today \(UTC\)$/m);
     expect(status.stdout).toMatch(/^live key file {6}missing at .*live\.key; never unlocked$/m);
   }, 120_000);
 });

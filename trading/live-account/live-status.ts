@@ -112,7 +112,7 @@ export function describeLiveStatus(s: LiveStatus): string[] {
     : 'never unlocked';
   return [
     `live account       ${s.exchange}${s.sandbox ? ' (testnet)' : ''}; first order approved for: ${s.approved_pipelines.join(', ') || 'no pipeline yet'}`,
-    `live caps          ${s.max_order_notional} per order; ${s.used_today} of ${s.max_daily_notional} used today (UTC)`,
+    `live caps          ${s.max_order_notional} per order; ${s.used_today.toFixed(2)} of ${s.max_daily_notional} used today (UTC)`,
     `live key file      ${s.key_file.state} at ${s.key_file.path}; ${unlock}`,
     `reconciliation     ${describeReconciliation(s.reconciliation)}`,
   ];
