@@ -3,6 +3,7 @@ import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
 import type { ExchangePort } from '../../trading/live/exchange-port.ts';
 import { runJitChecks, type JitRequest } from '../../trading/live/jit-check-run.ts';
 import { JitCheckName } from '../../trading/live/jit-checks.ts';
+import { describeLiveStatus, loadLiveStatus } from '../../trading/live-account/live-status.ts';
 import { tradingScope } from '../../trading/scope.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { btcIntent, liveStateSql, simPort, startSim } from './live-fixtures.ts';
@@ -58,6 +59,19 @@ describe.each(backends)('just-in-time checks before a live order (%s)', (kind) =
     );
     const [row] = await audits();
     expect(row).toMatchObject({ action_type: 'JIT_CHECK_INSUFFICIENT_FUNDS', details: { reason: v.reason } });
+    // trader status in LIVE shows the refusal: counted today, the newest one with its reason.
+    const status = await loadLiveStatus(db, { now: new Date() });
+    expect(status.jit_refusals).toMatchObject({
+      today: 1,
+      last: { action_type: 'JIT_CHECK_INSUFFICIENT_FUNDS', symbol: 'BTC/USDT', reason: v.reason },
+    });
+    const tomorrow = await loadLiveStatus(db, { now: new Date(Date.now() + 86_400_000) });
+    expect(tomorrow.jit_refusals).toMatchObject({ today: 0, last: { reason: v.reason } });
+    expect(describeLiveStatus({ ...status, initialised: true })).toContainEqual(
+      expect.stringMatching(
+        /^just-in-time {7}1 order\(s\) refused today \(UTC\); last \S+ BTC\/USDT JIT_CHECK_INSUFFICIENT_FUNDS: The buy order/,
+      ),
+    );
   });
 
   it('a price that ran away from the decision: JIT_CHECK_FAILURE', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Db, queryRows } from '../../store/db.ts';
+import { type Db, type Queryable, queryRows } from '../../store/db.ts';
 import { tradingScope, tradingTx } from '../scope.ts';
 import {
   haltedMarkets,
@@ -27,6 +27,13 @@ export const LiveStatus = z.object({
     state: z.enum(['ready', 'missing', 'permissions', 'malformed']),
   }),
   last_unlock: z.object({ at: z.date(), via: z.string() }).nullable(),
+  /** Orders the just-in-time checks refused since 00:00 UTC, and the newest refusal ever (audited JIT_CHECK_*). */
+  jit_refusals: z.object({
+    today: z.number().int(),
+    last: z
+      .object({ at: z.date(), action_type: z.string(), symbol: z.string().nullable(), reason: z.string().nullable() })
+      .nullable(),
+  }),
   /** Reconciliation with the exchange (trading/live/reconcile/). */
   reconciliation: z.object({
     last_checked_at: z.date().nullable(),
@@ -42,6 +49,29 @@ export const LiveStatus = z.object({
 export type LiveStatus = z.infer<typeof LiveStatus>;
 
 const LastUnlock = z.object({ ts: z.date(), via: z.string() });
+const JitRefusal = z.object({
+  at: z.date(),
+  action_type: z.string(),
+  symbol: z.string().nullable(),
+  reason: z.string().nullable(),
+  today: z.coerce.number().int(),
+});
+
+/** The newest JIT refusal, with the count of those since 00:00 UTC of `now`, in one query. */
+async function jitRefusals(tx: Queryable, now: Date): Promise<LiveStatus['jit_refusals']> {
+  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const [row] = await queryRows(
+    tx,
+    JitRefusal,
+    `select ts as at, action_type, details->>'symbol' as symbol, details->>'reason' as reason,
+            count(*) filter (where ts >= $1) over () as today
+       from audit_trail where mode = 'LIVE' and action_type like 'JIT_CHECK_%' order by seq desc limit 1`,
+    [dayStart],
+  );
+  return row
+    ? { today: row.today, last: { at: row.at, action_type: row.action_type, symbol: row.symbol, reason: row.reason } }
+    : { today: 0, last: null };
+}
 
 export function loadLiveStatus(db: Db, o: { now: Date; env?: NodeJS.ProcessEnv }): Promise<LiveStatus> {
   const file = keyFilePath(o.env);
@@ -64,6 +94,7 @@ export function loadLiveStatus(db: Db, o: { now: Date; env?: NodeJS.ProcessEnv }
       approved_pipelines: await approvedPipelines(tx),
       key_file: { path: file, state: read.ok ? 'ready' : read.reason },
       last_unlock: unlock ? { at: unlock.ts, via: unlock.via } : null,
+      jit_refusals: await jitRefusals(tx, o.now),
       reconciliation: {
         last_checked_at:
           (await loadMarketRows(tx)).find((m) => m.symbol === wholeExchange && m.failures === 0)?.last_checked_at ??
@@ -104,7 +135,12 @@ export function reconciliationAlarms(s: LiveStatus): string[] {
   return lines;
 }
 
-/** Four lines at most: the account, its caps and today's use, the key file and last unlock, reconciliation. */
+function describeJitRefusals({ today, last }: LiveStatus['jit_refusals']): string {
+  if (!last) return 'no order refused yet';
+  return `${today} order(s) refused today (UTC); last ${last.at.toISOString()}${last.symbol ? ` ${last.symbol}` : ''} ${last.action_type}: ${last.reason ?? 'no reason recorded'}`;
+}
+
+/** Five lines at most: the account, its caps and today's use, the key file and last unlock, JIT refusals, reconciliation. */
 export function describeLiveStatus(s: LiveStatus): string[] {
   if (!s.initialised) return ['live account       none: LIVE cannot trade; run `trader live init`'];
   const unlock = s.last_unlock
@@ -114,6 +150,7 @@ export function describeLiveStatus(s: LiveStatus): string[] {
     `live account       ${s.exchange}${s.sandbox ? ' (testnet)' : ''}; first order approved for: ${s.approved_pipelines.join(', ') || 'no pipeline yet'}`,
     `live caps          ${s.max_order_notional} per order; ${s.used_today.toFixed(2)} of ${s.max_daily_notional} used today (UTC)`,
     `live key file      ${s.key_file.state} at ${s.key_file.path}; ${unlock}`,
+    `just-in-time       ${describeJitRefusals(s.jit_refusals)}`,
     `reconciliation     ${describeReconciliation(s.reconciliation)}`,
   ];
 }
