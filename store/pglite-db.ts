@@ -38,8 +38,18 @@ const resetSession = 'reset all; reset role; reset session authorization; deallo
  */
 v8.setFlagsFromString('--wasm-tiering-budget=100000000');
 
+/**
+ * Postgres' default 128 MB of shared buffers are set up at every start, which is most of
+ * what opening an embedded database costs: measured, 0.80 s of CPU per open with 128 MB,
+ * 0.43 s with 32 MB, 0.34 s with 16 MB. The data files are still cached by the operating
+ * system below, and the embedded database holds a user's candles and records, not a
+ * warehouse, so 16 MB leaves its queries as fast while every command starts sooner.
+ */
+const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+
 export async function openPgliteDb(options: PgliteOptions = {}): Promise<PgliteDb> {
   const pglite = await PGlite.create({
+    startParams,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
