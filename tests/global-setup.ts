@@ -33,7 +33,7 @@ export default function setup(project: TestProject): () => Promise<void> {
     try {
       for (const ref of refs) {
         if (ref.home) fs.rmSync(ref.home, { recursive: true, force: true });
-        if (ref.dump) fs.rmSync(ref.dump, { force: true });
+        if (ref.dataDir) fs.rmSync(ref.dataDir, { recursive: true, force: true });
         if (ref.database) await admin.unsafe(`drop database if exists ${ref.database} with (force)`);
       }
     } finally {

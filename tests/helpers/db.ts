@@ -4,6 +4,7 @@ import type { BackendKind, Db } from '../../store/db.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
+import { openTemplateCopy, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
 
 /** Integration tests run on both backends. */
 export const backends: BackendKind[] = ['pglite', 'postgres'];
@@ -14,6 +15,8 @@ export const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@12
 export interface TestDb extends Db {
   /** For Postgres, the URL of this test's own database (CLI tests pass it as DATABASE_URL). */
   url?: string;
+  /** For PGlite, this test's own data directory (a copy of the migrated template). */
+  dataDir?: string;
   dispose(): Promise<void>;
 }
 
@@ -42,25 +45,26 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-let migratedTemplate: Promise<Blob> | undefined;
-
-/** PGlite's initdb takes seconds, so each worker migrates one database and clones its dump. */
-function pgliteTemplate(): Promise<Blob> {
-  migratedTemplate ??= (async () => {
-    const db = await openPgliteDb();
+/**
+ * PGlite's initdb and the migrations cost about ten seconds of CPU, and every test file runs
+ * in a process of its own: one migrated data directory per test run, copied by each test.
+ */
+function pgliteTemplate(): Promise<TemplateRef> {
+  return sharedTemplate('pglite-migrated', async () => {
+    const dataDir = templateFile('pglite-migrated');
+    const db = await openPgliteDb({ dataDir });
     await migrate(db);
-    const dump = await db.pglite.dumpDataDir('none');
     await db.close();
-    return dump;
-  })();
-  return migratedTemplate;
+    return { dataDir };
+  });
 }
 
 /** A fresh database of the given kind, migrated unless `migrated: false`. */
 export async function freshDb(kind: BackendKind, options: { migrated?: boolean } = {}): Promise<TestDb> {
   const migrated = options.migrated ?? true;
   if (kind === 'pglite') {
-    const db = migrated ? await openPgliteDb({ loadDataDir: await pgliteTemplate() }) : await openPgliteDb();
+    if (migrated) return openTemplateCopy(await pgliteTemplate());
+    const db = await openPgliteDb();
     return { ...db, dispose: () => db.close() };
   }
   const { url, drop } = await createPostgresDatabase();

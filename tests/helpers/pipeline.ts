@@ -9,7 +9,6 @@ import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { freshDb, type TestDb } from './db.ts';
 import { openTemplateCopy, sharedTemplate, templateFile } from './templates.ts';
-import type { PgliteDb } from '../../store/pglite-db.ts';
 
 /** Test modules (throwing, contract-breaking, blocking...) live in their own modules root. */
 export const fixturesRoot = path.join(packageRoot, 'tests', 'fixtures', 'modules');
@@ -79,13 +78,11 @@ export async function demoDb(kind: BackendKind): Promise<TestDb> {
       await db.close();
       return { database: new URL(db.url!).pathname.slice(1) };
     }
-    const dump = templateFile('demo-db-pglite.tar');
-    fs.writeFileSync(
-      dump,
-      Buffer.from(await (await (db as unknown as PgliteDb).pglite.dumpDataDir('none')).arrayBuffer()),
-    );
-    await db.dispose();
-    return { dump };
+    await db.close();
+    const dataDir = templateFile('demo-db-pglite');
+    fs.cpSync(db.dataDir!, dataDir, { recursive: true });
+    fs.rmSync(db.dataDir!, { recursive: true, force: true });
+    return { dataDir };
   });
   return openTemplateCopy(ref);
 }

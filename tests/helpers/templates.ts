@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
@@ -14,10 +15,10 @@ declare module 'vitest' {
   }
 }
 
-/** Where a template database lives: an embedded home, a PGlite dump file, or a Postgres database's name. */
+/** Where a template database lives: an embedded home (CLI), an embedded data directory (in process), or a Postgres database's name. */
 export interface TemplateRef {
   home?: string;
-  dump?: string;
+  dataDir?: string;
   database?: string;
 }
 
@@ -77,11 +78,23 @@ export async function cloneDatabase(template: string, copy: string): Promise<voi
   }
 }
 
-/** A database of its own, copied from a template: a PGlite dump loaded in memory, or `create database ... template`. */
+/**
+ * A database of its own, copied from a template: an embedded data directory copied and
+ * opened (half the CPU of loading a dump into memory, measured), or `create database ... template`.
+ */
 export async function openTemplateCopy(ref: TemplateRef): Promise<TestDb> {
-  if (ref.dump) {
-    const db = await openPgliteDb({ loadDataDir: new Blob([fs.readFileSync(ref.dump)]) });
-    return { ...db, dispose: () => db.close() };
+  if (ref.dataDir) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-db-'));
+    fs.cpSync(ref.dataDir, dataDir, { recursive: true });
+    const db = await openPgliteDb({ dataDir });
+    return {
+      ...db,
+      dataDir,
+      dispose: async () => {
+        await db.close();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `trader_t_${randomBytes(6).toString('hex')}`;
   await cloneDatabase(ref.database!, name);
