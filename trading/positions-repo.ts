@@ -150,6 +150,18 @@ export async function recentClosedPositions(
 }
 
 /** An open position, locked for this transaction; NOT_FOUND when it does not exist or is already closed. */
+/** One position of the scope, open or closed, or undefined when there is none with that id. */
+export async function getPosition(
+  q: Queryable,
+  scope: TradingScope,
+  positionId: number,
+): Promise<Position | undefined> {
+  const [row] = await queryRows(q, Position, `select * from ${scope.table('positions')} where position_id = $1`, [
+    positionId,
+  ]);
+  return row;
+}
+
 export async function lockOpenPosition(q: Queryable, scope: TradingScope, positionId: number): Promise<Position> {
   const [row] = await queryRows(
     q,

@@ -101,6 +101,14 @@ export function wholeNumber(value: string, flag: string, min: number, max = Numb
   return n;
 }
 
+/** A position id argument (`paper close`, `live close`), else one clear sentence. */
+export function positionId(raw: string): number {
+  const id = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1)
+    throw badInput(`A position id is a positive whole number, not ${quote(raw)}.`);
+  return id;
+}
+
 /** An amount of money (plain decimal notation) within `bounds.minAmount`..`bounds.maxAmount`. */
 export function moneyAmount(value: string, flag: string, example = '10000'): number {
   const n = Number(value);

@@ -69,7 +69,7 @@ export async function closeLivePosition(
       return {
         position: start,
         booked,
-        problem: `The protective order ${order.client_order_id} could not be cancelled (${e.message}); the position stays open and protected.`,
+        problem: `The protective order ${order.client_order_id} could not be cancelled (${e.message}); nothing was sold.`,
       };
     }
     const settled = await settleOrder(db, scope, port, order, market, price);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { queryRows, type Db, type Queryable } from '../../store/db.ts';
-import { Position } from '../positions-repo.ts';
+import { getPosition, type Position } from '../positions-repo.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import { clientOrderId } from './client-order-id.ts';
 import { type ExchangePort, isExchangeFault } from './exchange-port.ts';
@@ -39,13 +39,6 @@ export function activeProtection(q: Queryable, scope: TradingScope, positionId: 
        and state = any($2::text[]) order by created_at, client_order_id`,
     [positionId, live],
   );
-}
-
-async function loadPosition(q: Queryable, scope: TradingScope, positionId: number): Promise<Position | undefined> {
-  const [row] = await queryRows(q, Position, `select * from ${scope.table('positions')} where position_id = $1`, [
-    positionId,
-  ]);
-  return row;
 }
 
 /** Client ids of one protection round: distinct per position and round, stable within it. */
@@ -157,7 +150,7 @@ export async function protectPosition(
 ): Promise<ProtectionReport> {
   const report: ProtectionReport = { position_id: positionId, orders: [], dust: 0, problems: [] };
   const { position, active, round } = await tradingTx(db, scope, async (tx) => ({
-    position: await loadPosition(tx, scope, positionId),
+    position: await getPosition(tx, scope, positionId),
     active: await activeProtection(tx, scope, positionId),
     round: (
       await queryRows(

@@ -2,11 +2,16 @@ import type { Command } from 'commander';
 import { prompter } from '../../../core/prompt.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { describeInit, initLiveAccount, liveRiskPhrase } from '../../../trading/live-account/live-init.ts';
-import { createKeyFile } from '../../../trading/live-account/unlock.ts';
-import { action, moneyAmount, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { createKeyFile, unlockWithPin } from '../../../trading/live-account/unlock.ts';
+import { closeLiveByUser, describeUserClose } from '../../../trading/live/close-by-user-live.ts';
+import { liveBrokerFor } from '../../../trading/broker-for.ts';
+import { systemModeFromEnv } from '../../../trading/scope.ts';
+import { TraderError } from '../../../core/errors.ts';
+import { action, moneyAmount, output, positionId, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
 /**
- * `trader live`: going live deliberately. The use cases are in trading/live-account/; this
+ * `trader live`: going live deliberately, and closing a LIVE position by hand. The use cases
+ * are in trading/live-account/ and trading/live/close-by-user-live.ts; this
  * adapter parses flags and answers their questions from the terminal, or one stdin line
  * each when piped. The API key and secret are never taken from argv or the environment.
  */
@@ -22,7 +27,7 @@ interface InitFlags extends JsonFlag {
 export function registerLiveCommands(program: Command): void {
   const live = program
     .command('live')
-    .description('the LIVE account: initialise it (keys, caps), the unattended key file');
+    .description('the LIVE account: initialise it (keys, caps), the unattended key file, close a position by hand');
 
   withJson(live.command('init'))
     .description(
@@ -81,6 +86,37 @@ export function registerLiveCommands(program: Command): void {
           () =>
             `Wrote ${r.file} (0600): trader serve and trader schedule run in LIVE open the ${r.account.exchange} key with it. Anyone who can read it can trade with that key.`,
         );
+      }),
+    );
+
+  withJson(live.command('close <position_id>'))
+    .description(
+      'close one open LIVE position now, at market on the exchange: its stop and targets are cancelled, what is left is sold, the real fills and fees booked (master PIN)',
+    )
+    .option('--yes', 'close without asking (the master PIN is still asked)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ TRADER_SYSTEM_MODE=LIVE trader live close 7\n  Master PIN: \n\nExit codes: 0 closed (or only unsellable dust left), 2 not in LIVE (TEST: `trader paper close`), no LIVE account, a bad, unknown or closed position, a declined confirmation or a wrong PIN, 1 the exchange could not be reached or did not complete the sale (the position stays open; the sentence says whether its stop is still on the exchange), 4 PIN entry locked.',
+    )
+    .action(
+      action(async (raw: string, flags: JsonFlag & { yes?: boolean }) => {
+        const id = positionId(raw);
+        if (systemModeFromEnv() !== 'LIVE')
+          throw new TraderError(
+            'BAD_INPUT',
+            'A LIVE position is closed on the exchange with TRADER_SYSTEM_MODE=LIVE; in TEST close a paper position with `trader paper close`.',
+          );
+        const r = await withDb('live close', (db) =>
+          closeLiveByUser(db, id, {
+            ask: askOnTerminal({ yes: flags.yes }),
+            // A LIVE order always needs the master PIN: it opens the account's keys for this process.
+            openBroker: async () => {
+              await unlockWithPin(db, askOnTerminal());
+              return liveBrokerFor(db);
+            },
+          }),
+        );
+        output(flags, { ok: true, ...r }, () => describeUserClose(r));
       }),
     );
 }

@@ -14,7 +14,7 @@ import {
 } from '../../../trading/positions-repo.ts';
 import { systemModeFromEnv, tradingScope, tradingTx } from '../../../trading/scope.ts';
 import { loadState } from '../../../trading/state-repo.ts';
-import { action, badInput, moneyAmount, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { action, badInput, moneyAmount, output, positionId, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { checkSymbols } from '../../run/check-symbols.ts';
 import { table } from '../table.ts';
 import { quote } from '../../../core/quote.ts';
@@ -176,9 +176,7 @@ export function registerPositionsCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  $ trader paper close 7 --yes')
     .action(
       action(async (raw: string, opts: JsonFlag & { yes?: boolean }) => {
-        const id = Number(raw);
-        if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id) || id < 1)
-          throw badInput(`A position id is a positive whole number, not ${quote(raw)}.`);
+        const id = positionId(raw);
         const scope = tradingScope(systemModeFromEnv());
         const fill = await withDb('paper close', async (db) => {
           const state = await tradingTx(db, scope, (tx) => loadState(tx, scope));

@@ -55,4 +55,25 @@ export const rows: BadInput[] = [
     exit: 2,
     message: /^trader: There is no LIVE account yet; run `trader live init` first\.$/,
   },
+  {
+    what: 'live close with a position id that is no number',
+    args: ['live', 'close', 'BTC'],
+    env: { TRADER_SYSTEM_MODE: 'LIVE' },
+    exit: 2,
+    message: /^trader: A position id is a positive whole number, not 'BTC'\.$/,
+  },
+  {
+    what: 'live close with position id 0',
+    args: ['live', 'close', '0', '--yes'],
+    env: { TRADER_SYSTEM_MODE: 'LIVE' },
+    exit: 2,
+    message: /^trader: A position id is a positive whole number, not '0'\.$/,
+  },
+  {
+    what: 'live close before live init',
+    args: ['live', 'close', '1', '--yes'],
+    env: { TRADER_SYSTEM_MODE: 'LIVE' },
+    exit: 2,
+    message: /^trader: There is no LIVE account yet; run `trader live init` first\.$/,
+  },
 ];
