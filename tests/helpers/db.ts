@@ -17,6 +17,8 @@ export interface TestDb extends Db {
   url?: string;
   /** For PGlite, this test's own data directory (a copy of the migrated template). */
   dataDir?: string;
+  /** For PGlite, closes without removing the data directory, to make a template of it. */
+  closeKeepingFiles?: () => Promise<void>;
   dispose(): Promise<void>;
 }
 

@@ -78,10 +78,9 @@ export async function demoDb(kind: BackendKind): Promise<TestDb> {
       await db.close();
       return { database: new URL(db.url!).pathname.slice(1) };
     }
-    await db.close();
+    await db.closeKeepingFiles!();
     const dataDir = templateFile('demo-db-pglite');
-    fs.cpSync(db.dataDir!, dataDir, { recursive: true });
-    fs.rmSync(db.dataDir!, { recursive: true, force: true });
+    fs.renameSync(db.dataDir!, dataDir);
     return { dataDir };
   });
   return openTemplateCopy(ref);
