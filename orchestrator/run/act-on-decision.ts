@@ -10,8 +10,10 @@ import type { LogEntry, SymbolOutcome } from './run-types.ts';
 
 function describeExit(e: ExitAction): string {
   if (e.action === 'closed') return `CLOSED position ${e.position_id} at ${e.fill_price}: ${e.reason}`;
+  if (e.action === 'sent') return `CLOSING position ${e.position_id} at market on the exchange: ${e.reason}`;
+  if (e.action === 'failed') return `CLOSE of position ${e.position_id} not completed: ${e.problem ?? e.reason}`;
   if (e.action === 'recorded')
-    return `EXIT REQUESTED for position ${e.position_id} (not executed outside full_auto; \`trader paper close ${e.position_id}\`): ${e.reason}`;
+    return `EXIT REQUESTED for position ${e.position_id} (not executed here; \`trader paper close ${e.position_id}\` in TEST, \`trader live close ${e.position_id}\` in LIVE): ${e.reason}`;
   return `exit request for position ${e.position_id} ignored: it is not open`;
 }
 
@@ -43,7 +45,11 @@ export async function actOnDecision(
   });
   const logs: LogEntry[] = [];
   if (exits.length > 0) {
-    outcome.exits = await actOnExits(tx, scope, exits, { run_id: o.run_id, as_of: o.source.as_of });
+    outcome.exits = await actOnExits(tx, scope, exits, {
+      run_id: o.run_id,
+      as_of: o.source.as_of,
+      live: o.source.live_broker !== undefined,
+    });
     logs.push(...outcome.exits.map((e) => log(describeExit(e), { exit: e })));
   }
   if (outcome.intents.length > 0) {

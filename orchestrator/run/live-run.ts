@@ -111,3 +111,47 @@ export async function sendRecordedEntries(db: Db, broker: LiveBroker, outcome: S
     );
   }
 }
+
+/**
+ * Closes at market, through the live broker, the positions whose exit requests the
+ * symbol's transaction marked `sent` (LIVE Full-Auto); each becomes closed (at the average
+ * price of the close's fills) or failed with the reason, the position then still open.
+ * The close's client id comes from the position and the decision time, so a retry after a
+ * crash finds the order instead of selling twice.
+ */
+export async function sendExitCloses(
+  db: Db,
+  broker: LiveBroker,
+  outcome: SymbolOutcome,
+  o: { run_id: string; as_of: Date },
+) {
+  for (const exit of outcome.exits ?? []) {
+    if (exit.action !== 'sent') continue;
+    let problem: string | null;
+    try {
+      const r = await broker.close(db, exit.position_id, {
+        reason: `exit request: ${exit.reason}`,
+        ts: o.as_of,
+        run_id: o.run_id,
+      });
+      const sold = r.booked.filter((b) => b.trade.kind === 'close');
+      const qty = sold.reduce((sum, b) => sum + b.trade.qty, 0);
+      // One fill: its own price, exactly; several: their volume-weighted average.
+      if (r.position === null && qty > 0)
+        exit.fill_price =
+          sold.length === 1
+            ? sold[0]!.trade.price
+            : sold.reduce((sum, b) => sum + b.trade.qty * b.trade.price, 0) / qty;
+      problem = r.position === null ? null : (r.problem ?? 'the position is still open');
+    } catch (e) {
+      if (!isExchangeFault(e)) throw e;
+      problem = `the exchange could not be reached (${e.message}); the position stays open`;
+    }
+    exit.action = problem === null ? 'closed' : 'failed';
+    if (problem !== null) exit.problem = problem;
+    logger.info(
+      { run_id: o.run_id, symbol: outcome.symbol, position_id: exit.position_id, action: exit.action },
+      problem ?? 'LIVE position closed on an exit request',
+    );
+  }
+}

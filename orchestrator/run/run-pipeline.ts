@@ -19,7 +19,13 @@ import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
 import { actOnDecision } from './act-on-decision.ts';
-import { haltActionAfterPrelude, liveRunBroker, sendRecordedEntries, superviseBeforeRun } from './live-run.ts';
+import {
+  haltActionAfterPrelude,
+  liveRunBroker,
+  sendExitCloses,
+  sendRecordedEntries,
+  superviseBeforeRun,
+} from './live-run.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { z } from 'zod';
@@ -245,7 +251,10 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
           },
         });
       });
-      if (liveBroker) await sendRecordedEntries(db, liveBroker, outcome, run_id);
+      if (liveBroker) {
+        await sendExitCloses(db, liveBroker, outcome, { run_id, as_of: o.asOf });
+        await sendRecordedEntries(db, liveBroker, outcome, run_id);
+      }
       if (result.stoppedBy?.policy === 'halt_run') halted = true;
     }
   } catch (e) {

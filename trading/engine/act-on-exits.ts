@@ -12,26 +12,30 @@ export const ExitAction = z.object({
   position_id: z.number().int(),
   symbol: z.string(),
   action: z
-    .enum(['closed', 'recorded', 'not_open'])
+    .enum(['closed', 'sent', 'failed', 'recorded', 'not_open'])
     .describe(
-      'closed: filled by the broker (Full-Auto, TEST); recorded: left to you (Observe, Semi-Auto, and LIVE); not_open: nothing to close',
+      'closed: filled by the broker (Full-Auto); sent: LIVE Full-Auto, a market close goes to the exchange once the decision committed (then closed or failed); failed: the exchange did not complete it (the position stays open); recorded: left to you (Observe, Semi-Auto, LIVE with its keys locked); not_open: nothing to close',
     ),
   reason: z.string(),
   fill_price: z.number().optional(),
+  /** Why a LIVE close did not complete, one sentence. */
+  problem: z.string().optional(),
 });
 export type ExitAction = z.infer<typeof ExitAction>;
 
 /**
  * What the system does with a module's requests to close an invalidated trade. Closing
  * only ever lowers risk, so it needs no risk check and is allowed while halted; but it is
- * still a trade, so only Full-Auto executes it (at the newest close, with slippage). In
- * Observe and Semi-Auto the request is recorded for you to act on (`trader paper close`).
+ * still a trade, so only Full-Auto executes it: on paper at the newest close, with
+ * slippage; in LIVE it is marked `sent` here and closed at market on the exchange by the
+ * live broker once this transaction committed (sendExitCloses). In Observe and Semi-Auto
+ * the request is recorded for you to act on (`trader paper close`, `trader live close`).
  */
 export async function actOnExits(
   tx: Queryable,
   scope: TradingScope,
   requests: readonly z.infer<typeof ExitRequest>[],
-  src: { run_id: string; as_of: Date },
+  src: { run_id: string; as_of: Date; live: boolean },
 ): Promise<ExitAction[]> {
   const state = await loadState(tx, scope);
   const open = await listOpenPositions(tx, scope);
@@ -51,19 +55,24 @@ export async function actOnExits(
         entity_type: 'position',
         entity_id: String(r.position_id),
       });
-    if (!position || !last) {
+    // A LIVE close sells at the exchange's price; a paper one needs a cached close.
+    if (!position || (!last && scope.mode !== 'LIVE')) {
       actions.push({ ...base, action: 'not_open' });
       continue;
     }
-    // LIVE closes go through the live broker outside this transaction; not wired yet, so recorded.
-    if (state.operational_mode !== 'full_auto' || scope.mode === 'LIVE') {
+    if (state.operational_mode !== 'full_auto' || (scope.mode === 'LIVE' && !src.live)) {
       await audit('EXIT_REQUEST_RECORDED', 'INFO', { mode: state.operational_mode });
       actions.push({ ...base, action: 'recorded' });
       continue;
     }
+    if (scope.mode === 'LIVE') {
+      await audit('EXIT_REQUEST_SENT', 'INFO', { mode: state.operational_mode });
+      actions.push({ ...base, action: 'sent' });
+      continue;
+    }
     const fill = await brokerFor(scope).close(tx, position.position_id, {
-      price: last.price,
-      ts: last.ts,
+      price: last!.price,
+      ts: last!.ts,
       kind: 'close',
       run_id: src.run_id,
     });
