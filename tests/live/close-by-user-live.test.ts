@@ -5,8 +5,8 @@ import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { closeLiveByUser, describeUserClose } from '../../trading/live/close-by-user-live.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { btcIntent, liveStateSql, simPort, startSim } from './live-fixtures.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { liveDb, liveOrder, simPort, startSim } from './live-fixtures.ts';
 
 const scope = tradingScope('LIVE');
 const run_id = '00000000-0000-4000-8000-0000000000c7';
@@ -47,25 +47,14 @@ describe.each(backends)('a LIVE position closed by the user (%s)', (kind) => {
   const marketSells = () => sim.orders().filter((o) => o.type === 'MARKET' && o.side === 'SELL');
 
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await db.exec(`${liveStateSql};
-      insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
-        values ('${run_id}', 'trend', 'running', 'binance', '1h', '{BTC/USDT}', now())`);
+    db = await liveDb(kind, run_id);
     ({ sim } = await startSim());
     broker = await liveBrokerFor(db, { port: await simPort(sim) });
     opened = 0;
     confirmed = true;
     // Bought 0.01 BTC at 60 000 (fee 0.00001 BTC), an OCO (target 62 000, stop 59 000) on 0.00999.
-    const { notional: _notional, ...intent } = btcIntent;
     const queued = await tradingTx(db, scope, (tx) =>
-      broker.open(tx, {
-        ...intent,
-        strategy_id: 'trend',
-        source_module: 'test_v1',
-        run_id,
-        proposal_id: null,
-        as_of: new Date(Date.UTC(2026, 11, 3, 16)),
-      }),
+      broker.open(tx, liveOrder(run_id, { as_of: new Date(Date.UTC(2026, 11, 3, 16)) })),
     );
     if (!queued.ok) throw new Error(queued.message);
     expect((await broker.send(db, queued.client_order_id)).protection).not.toBeNull();

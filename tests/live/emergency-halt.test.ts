@@ -13,25 +13,15 @@ import { reconcileAccount } from '../../trading/live/reconcile/reconcile.ts';
 import { sendRecorded } from '../../trading/live/submit-order.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { currentState } from '../../trading/state-repo.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { btcIntent, btcMarket, liveStateSql, simPort, startSim } from './live-fixtures.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { btcMarket, liveDb, liveOrder, simPort, startSim } from './live-fixtures.ts';
 
 const scope = tradingScope('LIVE');
 const run_id = '00000000-0000-4000-8000-0000000000c1';
 const ethMarket = { ...btcMarket, symbol: 'ETH/USDT', price: 3_000 };
 
-function order(over: Partial<OpenOrder> = {}): OpenOrder {
-  const { notional: _notional, ...intent } = btcIntent;
-  return {
-    ...intent,
-    strategy_id: 'trend',
-    source_module: 'test_v1',
-    run_id,
-    proposal_id: null,
-    as_of: new Date(Date.UTC(2026, 11, 3, 16)),
-    ...over,
-  };
-}
+const order = (over: Partial<OpenOrder> = {}): OpenOrder =>
+  liveOrder(run_id, { as_of: new Date(Date.UTC(2026, 11, 3, 16)), ...over });
 const ethOrder = () =>
   order({ symbol: 'ETH/USDT', qty: 0.1, entry: 3_000, stop: 2_900, take_profits: [{ price: 3_200, fraction: 1 }] });
 
@@ -47,10 +37,7 @@ describe.each(backends)('the LIVE emergency halt on the exchange (%s)', (kind) =
   let port: ExchangePort;
   let broker: LiveBroker;
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await db.exec(`${liveStateSql};
-      insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
-        values ('${run_id}', 'trend', 'running', 'binance', '1h', '{BTC/USDT,ETH/USDT}', now())`);
+    db = await liveDb(kind, run_id, ['BTC/USDT', 'ETH/USDT']);
     ({ sim } = await startSim({ markets: [btcMarket, ethMarket] }));
     port = await simPort(sim);
     broker = await liveBrokerFor(db, { port });

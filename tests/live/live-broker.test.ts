@@ -11,25 +11,14 @@ import { findOrder, recordExchangeAnswer } from '../../trading/live/orders-repo.
 import { approveProposal } from '../../trading/proposals/review-proposal.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { sendRecordedEntries } from '../../orchestrator/run/live-run.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { btcIntent, liveStateSql, simPort, startSim } from './live-fixtures.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { btcIntent, liveDb, liveOrder, simPort, startSim } from './live-fixtures.ts';
 
 const scope = tradingScope('LIVE');
 const H = 3_600_000;
 const run_id = '00000000-0000-4000-8000-0000000000b1';
 
-function order(over: Partial<OpenOrder> = {}): OpenOrder {
-  const { notional: _notional, ...intent } = btcIntent;
-  return {
-    ...intent,
-    strategy_id: 'trend',
-    source_module: 'test_v1',
-    run_id,
-    proposal_id: null,
-    as_of: new Date(Date.UTC(2026, 11, 3, 15)),
-    ...over,
-  };
-}
+const order = (over: Partial<OpenOrder> = {}): OpenOrder => liveOrder(run_id, over);
 
 /**
  * The live broker against the Binance simulator through the real ccxt, on both backends:
@@ -41,11 +30,8 @@ describe.each(backends)('the live broker (%s)', (kind) => {
   let sim: BinanceSimulator;
   let broker: LiveBroker;
   beforeEach(async () => {
-    db = await freshDb(kind);
     // The LIVE account as `trader live init` leaves it (10 000 USDT), in Full-Auto.
-    await db.exec(`${liveStateSql};
-      insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
-        values ('${run_id}', 'trend', 'running', 'binance', '1h', '{BTC/USDT}', now())`);
+    db = await liveDb(kind, run_id);
     ({ sim } = await startSim());
     broker = await liveBrokerFor(db, { port: await simPort(sim) });
   });

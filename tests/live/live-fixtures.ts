@@ -1,4 +1,7 @@
 import type { RetryPolicy } from '../../market/exchange/retry.ts';
+import type { BackendKind } from '../../store/db.ts';
+import type { OpenOrder } from '../../trading/broker.ts';
+import { freshDb, type TestDb } from '../helpers/db.ts';
 import { openCcxtSpotPort } from '../../trading/live/ccxt-spot-port.ts';
 import type { ExchangePort } from '../../trading/live/exchange-port.ts';
 import type { MarketFilters } from '../../trading/live/market-filters.ts';
@@ -73,4 +76,27 @@ export function simPort(sim: BinanceSimulator, timeoutMs = 1500): Promise<Exchan
     policy: fastPolicy,
     timeoutMs,
   });
+}
+
+/** The BTC entry of btcIntent as a run of `run_id` hands it to the broker, decided at `as_of` (15:00 UTC, 3 Dec 2026). */
+export function liveOrder(run_id: string, over: Partial<OpenOrder> = {}): OpenOrder {
+  const { notional: _notional, ...intent } = btcIntent;
+  return {
+    ...intent,
+    strategy_id: 'trend',
+    source_module: 'test_v1',
+    run_id,
+    proposal_id: null,
+    as_of: new Date(Date.UTC(2026, 11, 3, 15)),
+    ...over,
+  };
+}
+
+/** A database of its own with the LIVE account as `trader live init` leaves it (liveStateSql) and a running run of pipeline 'trend'. */
+export async function liveDb(kind: BackendKind, run_id: string, symbols = ['BTC/USDT']): Promise<TestDb> {
+  const db = await freshDb(kind);
+  await db.exec(`${liveStateSql};
+    insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
+      values ('${run_id}', 'trend', 'running', 'binance', '1h', '{${symbols.join(',')}}', now())`);
+  return db;
 }
