@@ -109,6 +109,11 @@ export async function portfolioSnapshot(tx: Queryable, scope: TradingScope, asOf
   return { as_of: asOf, currency, free_balance: balance, equity, positions, open_risk_by_category };
 }
 
+/** Percent below the peak, 0 to 100; 0 while no peak is known (a LIVE account never reconciled with equity). */
+export function drawdownPct(peak: number, equity: number): number {
+  return peak > 0 ? Math.min(100, Math.max(0, ((peak - equity) / peak) * 100)) : 0;
+}
+
 /**
  * Values the portfolio at `asOf` and records equity, peak equity and drawdown in the
  * state row. They only move forward in time: a mark older than the recorded one (a run
@@ -123,7 +128,7 @@ export async function markToMarket(
   const snapshot = await portfolioSnapshot(tx, scope, asOf);
   if (before.equity_as_of !== null && asOf < before.equity_as_of) return { snapshot, state: before };
   const peak = Math.max(before.peak_equity, snapshot.equity);
-  const drawdown = Math.min(100, Math.max(0, ((peak - snapshot.equity) / peak) * 100));
+  const drawdown = drawdownPct(peak, snapshot.equity);
   const state = await updateState(tx, scope, {
     equity: snapshot.equity,
     peak_equity: peak,

@@ -39,25 +39,6 @@ export async function liveRunBroker(
 }
 
 /**
- * Before the run decides: recovery of unsettled orders, then supervision of open positions.
- * An exchange that cannot be reached does not stop the run (its entries then fail their
- * just-in-time checks); it is logged loudly and asked again at the next run.
- */
-export async function superviseBeforeRun(db: Db, broker: LiveBroker, o: { now: Date; run_id: string }): Promise<void> {
-  try {
-    const recovered = await broker.recover(db);
-    const supervised = await broker.supervise(db, o);
-    logger.info(
-      { run_id: o.run_id, recovered: recovered.length, positions: supervised.length },
-      'LIVE orders recovered and positions supervised',
-    );
-  } catch (e) {
-    if (!isExchangeFault(e)) throw e;
-    logger.warn({ run_id: o.run_id, error: e.message }, 'LIVE supervision skipped: the exchange could not be reached');
-  }
-}
-
-/**
  * After the run's prelude committed (it may have just triggered the emergency halt): the
  * halt's exchange action still owed, carried out by the broker (governance/halt-exchange-
  * action.ts). Without a broker (LIVE keys locked) it waits for a run that has one, loudly.

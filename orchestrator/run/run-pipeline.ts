@@ -19,20 +19,16 @@ import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
 import { actOnDecision } from './act-on-decision.ts';
-import {
-  haltActionAfterPrelude,
-  liveRunBroker,
-  sendExitCloses,
-  sendRecordedEntries,
-  superviseBeforeRun,
-} from './live-run.ts';
+import { haltActionAfterPrelude, liveRunBroker, sendExitCloses, sendRecordedEntries } from './live-run.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import type { z } from 'zod';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { reconcileBeforeRun } from '../../trading/live/reconcile/reconcile-service.ts';
+import { recoverAndSupervise } from '../../trading/live/recover-and-supervise.ts';
+import { withLiveExchange } from '../../trading/live/exchange-section.ts';
 import { accountView } from '../../trading/engine/account-view.ts';
-import { systemModeFromEnv, tradingScope, tradingTx } from '../../trading/scope.ts';
+import { systemModeFromEnv, tradingScope, tradingTx, type TradingScope } from '../../trading/scope.ts';
 import { currentState, usableLeverage } from '../../trading/state-repo.ts';
 import { costRates, paperCosts } from '../../trading/paper/fill-model.ts';
 import { bounds } from '../../core/bounds.ts';
@@ -69,11 +65,17 @@ function checkRequest(o: RunOptions): void {
 /**
  * One pipeline run: plan (every problem reported before anything runs), take the run
  * lock, decide each symbol in turn with its logs written in one transaction, close the run.
+ * A LIVE run holds the process's exchange section (exchange-section.ts) from start to end,
+ * so serve's supervision between runs never talks to the exchange at the same time.
  */
 export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
+  const scope = tradingScope(systemModeFromEnv(o.env));
+  return scope.mode === 'LIVE' ? withLiveExchange(() => runInScope(db, scope, o)) : runInScope(db, scope, o);
+}
+
+async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<RunSummary> {
   checkRequest(o);
   const started = performance.now();
-  const scope = tradingScope(systemModeFromEnv(o.env));
   const { risk_profile } = await currentState(db, scope);
   const prepared = await preparePlans(db, {
     pipelineId: o.pipelineId,
@@ -120,7 +122,7 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   let liveBroker: LiveBroker | undefined;
   try {
     liveBroker = await liveRunBroker(db, scope, await currentState(db, scope), o.liveBroker);
-    if (liveBroker) await superviseBeforeRun(db, liveBroker, { now: o.asOf, run_id });
+    if (liveBroker) await recoverAndSupervise(db, liveBroker, { now: o.asOf, run_id });
     // LIVE: what else the exchange did since the last look (trades by hand, balances) is adopted before deciding.
     if (scope.mode === 'LIVE') await reconcileBeforeRun(db, o.env);
     prelude = await prepareTrading(db, scope, o.asOf, run_id);

@@ -74,6 +74,17 @@ describe.each(adapterCliBackend)('trader live close (%s)', (kind: CliBackend) =>
     expect(audited.map((a) => a.status)).toEqual(['FAILURE']);
   }, 60_000);
 
+  it('trader positions in LIVE names the equity reconciled with the exchange, and that no candle has closed since the entry', async () => {
+    const r = await runTrader(['positions'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^LIVE book at \S+: not reconciled with the exchange yet \(`trader reconcile`\)\nMarked at the cached candles: equity /,
+    );
+    expect(r.stdout).toMatch(new RegExp(`#${id} +BTC/USDT +long .* none since entry `));
+    const json = JSON.parse((await runTrader(['positions', '--json'], env)).stdout);
+    expect(json).toMatchObject({ mode: 'LIVE', reconciled: { equity: 0, as_of: null } });
+  }, 60_000);
+
   it('with the PIN piped on stdin: sold at market on the exchange, the fills in --json', async () => {
     const r = await runTrader(['live', 'close', id, '--yes', '--json'], env, undefined, `${pin}\n`);
     expect(r.code, r.stderr).toBe(0);

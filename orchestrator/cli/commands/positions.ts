@@ -33,8 +33,20 @@ function parseLimit(raw: string): number {
   return limit;
 }
 
-function renderOpen(mode: string, s: PortfolioSnapshot): string {
-  const head = `${mode} book at ${iso(s.as_of)}: equity ${money(s.equity)} ${s.currency}, free ${money(s.free_balance)}`;
+/** LIVE's equity as the last reconciliation valued the exchange's balances: what status and the drawdown use. */
+type Reconciled = { equity: number; as_of: Date | null };
+
+function bookHead(mode: string, s: PortfolioSnapshot, reconciled: Reconciled | null): string {
+  const marked = `equity ${money(s.equity)} ${s.currency}, free ${money(s.free_balance)}`;
+  if (!reconciled) return `${mode} book at ${iso(s.as_of)}: ${marked}`;
+  const exchange = reconciled.as_of
+    ? `equity ${money(reconciled.equity)} ${s.currency} as reconciled with the exchange at ${iso(reconciled.as_of)} (what status and the drawdown use)`
+    : 'not reconciled with the exchange yet (`trader reconcile`)';
+  return `${mode} book at ${iso(s.as_of)}: ${exchange}\nMarked at the cached candles: ${marked}`;
+}
+
+function renderOpen(mode: string, s: PortfolioSnapshot, reconciled: Reconciled | null): string {
+  const head = bookHead(mode, s, reconciled);
   if (s.positions.length === 0) return `${head}\nNo open positions.`;
   const rows = s.positions.map((p) => [
     `#${p.position_id}`,
@@ -43,7 +55,7 @@ function renderOpen(mode: string, s: PortfolioSnapshot): string {
     price(p.open_qty),
     price(p.entry_price),
     price(p.stop_price),
-    p.last_price === null ? 'no candle cached' : price(p.last_price),
+    p.last_price === null ? 'none since entry' : price(p.last_price),
     p.price_as_of ? iso(p.price_as_of) : '-',
     signed(p.unrealized_pnl),
     money(p.margin),
@@ -94,7 +106,7 @@ function renderTrades(trades: Trade[]): string {
 export function registerPositionsCommands(program: Command): void {
   withJson(program.command('positions'))
     .description(
-      'open positions with unrealised P&L at the newest cached candle; --all adds closed ones with realised P&L and fees',
+      'open positions with unrealised P&L at the newest cached candle (LIVE: and the equity reconciled with the exchange); --all adds closed ones with realised P&L and fees',
     )
     .option('--all', 'also list closed positions')
     .option('--limit <n>', 'how many closed positions with --all', '50')
@@ -103,14 +115,25 @@ export function registerPositionsCommands(program: Command): void {
       action(async (opts: JsonFlag & { all?: boolean; limit: string }) => {
         const limit = parseLimit(opts.limit);
         const scope = tradingScope(systemModeFromEnv());
-        const { snapshot, closed } = await withDb('positions', (db) =>
+        const { snapshot, closed, state } = await withDb('positions', (db) =>
           tradingTx(db, scope, async (tx) => ({
             snapshot: await portfolioSnapshot(tx, scope, new Date()),
             closed: opts.all ? await listClosedPositions(tx, scope, limit) : [],
+            state: await loadState(tx, scope),
           })),
         );
-        output(opts, { ok: true, mode: scope.mode, ...snapshot, ...(opts.all ? { closed } : {}) }, () =>
-          [renderOpen(scope.mode, snapshot), ...(opts.all ? [renderClosed(closed)] : [])].join('\n\n'),
+        const reconciled = scope.mode === 'LIVE' ? { equity: state.equity, as_of: state.equity_as_of } : null;
+        output(
+          opts,
+          {
+            ok: true,
+            mode: scope.mode,
+            ...snapshot,
+            ...(reconciled ? { reconciled } : {}),
+            ...(opts.all ? { closed } : {}),
+          },
+          () =>
+            [renderOpen(scope.mode, snapshot, reconciled), ...(opts.all ? [renderClosed(closed)] : [])].join('\n\n'),
         );
       }),
     );

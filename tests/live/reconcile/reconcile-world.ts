@@ -36,10 +36,11 @@ export interface World {
 export async function startWorld(
   kind: 'pglite' | 'postgres',
   market: { stepSize?: number; minQty?: number } = {},
+  balances: Record<string, number> = { USDT: 10_000 },
 ): Promise<World> {
   const sim = await startBinanceSimulator({
     markets: [{ ...btcMarket, ...market }],
-    balances: { USDT: 10_000 },
+    balances,
     ...liveTestKeys,
   });
   const db = await freshDb(kind);

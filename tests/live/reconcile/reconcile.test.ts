@@ -106,6 +106,19 @@ describe.each(backends)('reconciling the LIVE account with the exchange (%s)', (
     expect(status.reconciliation.dust[0]!.qty).toBe(0.00009);
   });
 
+  it('an empty account reconciled at 0 equity has no drawdown yet: its first equity becomes the peak', async () => {
+    w = await startWorld(kind, {}, {});
+    expect(await reconcileAccount(w.db, w.port)).toMatchObject({ outcome: 'reconciled', equity: 0 });
+    const empty = await tradingTx(w.db, live, (tx) => loadState(tx, live));
+    // Not a 100 % drawdown against a placeholder peak: no emergency halt for an account not funded yet.
+    expect(empty).toMatchObject({ equity: 0, peak_equity: 0, drawdown_pct: 0, halted: false });
+    w.sim.setBalance('USDT', 800);
+    await acceptReconciliation(w.db, w.port, { keys: w.keys, ask: { confirm: async () => true } });
+    expect(await reconcileAccount(w.db, w.port)).toMatchObject({ outcome: 'reconciled', equity: 800 });
+    const funded = await tradingTx(w.db, live, (tx) => loadState(tx, live));
+    expect(funded).toMatchObject({ equity: 800, peak_equity: 800, drawdown_pct: 0, halted: false });
+  });
+
   it('a deposit nothing explains halts LIVE (loud in status, resume refused) until accepted with the PIN', async () => {
     w = await startWorld(kind);
     w.sim.setBalance('USDT', 10_500);

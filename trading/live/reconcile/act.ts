@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../../store/db.ts';
+import { drawdownPct } from '../../portfolio.ts';
 import { loadState, updateState } from '../../state-repo.ts';
 import { assetsOf, bookFill } from '../book-fill.ts';
 import { exactSum } from '../decimal-steps.ts';
@@ -147,7 +148,7 @@ async function recomputeEquity(tx: Queryable, cycleId: string, book: ExchangeBoo
   const before = await loadState(tx, live, { forUpdate: true });
   const equity = equityOf(book, before.quote_currency);
   const peak = Math.max(before.peak_equity, equity);
-  const drawdown = Math.min(100, Math.max(0, ((peak - equity) / peak) * 100));
+  const drawdown = drawdownPct(peak, equity);
   await updateState(tx, live, { equity, peak_equity: peak, drawdown_pct: drawdown, equity_as_of: now });
   const changes = {
     equity: [before.equity, equity],

@@ -6,7 +6,10 @@ import { verifyAuditTrail } from '../../audit/audit-verify.ts';
 import { heldLiveKeys, type LiveKeys } from '../../live-account/unlock.ts';
 import { tradingTx } from '../../scope.ts';
 import type { ExchangePort } from '../exchange-port.ts';
+import { withLiveExchange } from '../exchange-section.ts';
+import { liveBroker } from '../live-broker.ts';
 import { openLivePort } from '../live-port.ts';
+import { recoverAndSupervise } from '../recover-and-supervise.ts';
 import { finalStates } from '../orders-repo.ts';
 import { reconcileAccount, type ReconcileReport } from './reconcile.ts';
 import { live } from './reconcile-repo.ts';
@@ -16,8 +19,13 @@ import { live } from './reconcile-repo.ts';
  * at run start: one exchange port per process, signed with the keys it unlocked.
  * - `startupCheck`: before the process accepts work, the audit trail is verified (a broken
  *   chain refuses to start, exit 5) and one cycle runs;
- * - `ifDue`: a cycle every `intervalMs` (TRADER_RECONCILE_SECONDS, 60 by default) while
- *   LIVE holds an open position or an order not settled yet; nothing otherwise.
+ * - `ifDue` (serve and schedule run between runs): every `intervalMs` (TRADER_RECONCILE_SECONDS,
+ *   60 by default) while LIVE holds an open position or an order not settled yet, what a
+ *   run does before deciding: unsettled orders recovered, open positions supervised (a stop
+ *   hit booked, a gapped stop closed at market, an unprotected position protected), then a
+ *   cycle. Skipped while a LIVE run is in progress (the run does the same at its start): in
+ *   this process the exchange section orders them, and a run of another process is seen
+ *   by its running row.
  * A cycle that fails is logged, never thrown: the market halts carry the consequence.
  */
 
@@ -39,19 +47,30 @@ export async function holdsOpenLive(db: Db, exchange: string): Promise<boolean> 
   return row!.open;
 }
 
+/** Is a pipeline run of any process in progress (running, with a heartbeat within the stale limit)? */
+async function runInProgress(db: Db, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const [row] = await db.query<{ running: boolean }>(
+    `select exists (select 1 from pipeline_runs where status = 'running'
+       and heartbeat_at > now() - make_interval(secs => $1)) as running`,
+    [traderEnv(env).TRADER_RUN_STALE_SECONDS],
+  );
+  return row!.running;
+}
+
 export function liveReconciler(o: {
-  keys: LiveKeys;
+  exchange: string;
   intervalMs: number;
+  /** Opens the exchange port once, when first needed. */
+  openPort: () => Promise<ExchangePort>;
   env?: NodeJS.ProcessEnv;
-  /** The port to use (tests); opened from the keys otherwise. */
-  port?: ExchangePort;
 }): LiveReconciler {
-  let port: Promise<ExchangePort> | undefined = o.port ? Promise.resolve(o.port) : undefined;
+  let port: Promise<ExchangePort> | undefined;
+  const portOnce = () => (port ??= o.openPort());
   let last = 0;
   const cycle = async (db: Db) => {
-    port ??= openLivePort(o.keys, o.env);
     try {
-      const report = await reconcileAccount(db, await port);
+      const opened = await portOnce();
+      const report = await reconcileAccount(db, opened);
       if (report.outcome !== 'reconciled')
         logger.warn(
           { cycle_id: report.cycle_id, outcome: report.outcome, unexplained: report.unexplained },
@@ -70,8 +89,16 @@ export function liveReconciler(o: {
     cycle,
     async ifDue(db, now = new Date()) {
       if (now.getTime() - last < o.intervalMs) return null;
-      if (!(await holdsOpenLive(db, o.keys.account.exchange))) return null;
-      return cycle(db);
+      if (!(await holdsOpenLive(db, o.exchange))) return null;
+      return withLiveExchange(async () => {
+        if (await runInProgress(db, o.env ?? process.env)) return null;
+        try {
+          await recoverAndSupervise(db, liveBroker(live, await portOnce()), { now, run_id: null });
+        } catch (e) {
+          logger.error({ err: errorMessage(e) }, 'LIVE supervision between runs failed');
+        }
+        return cycle(db);
+      });
     },
   };
 }
@@ -83,7 +110,12 @@ export function processReconciler(keys: LiveKeys, env: NodeJS.ProcessEnv = proce
   if (shared?.keys !== keys)
     shared = {
       keys,
-      reconciler: liveReconciler({ keys, intervalMs: traderEnv(env).TRADER_RECONCILE_SECONDS * 1000, env }),
+      reconciler: liveReconciler({
+        exchange: keys.account.exchange,
+        intervalMs: traderEnv(env).TRADER_RECONCILE_SECONDS * 1000,
+        openPort: () => openLivePort(keys, env),
+        env,
+      }),
     };
   return shared.reconciler;
 }
