@@ -43,6 +43,8 @@ export const TradingState = z.object({
   paper_fee_bps: num,
   paper_slippage_bps: num,
   proposal_ttl_minutes: z.number().int(),
+  /** LIVE: false skips the free-balance query of the just-in-time checks (never the risk gate). */
+  require_jit_checks: z.boolean(),
   updated_at: z.date(),
 });
 export type TradingState = z.infer<typeof TradingState>;
@@ -125,6 +127,7 @@ const patchableKeys = [
   'paper_fee_bps',
   'paper_slippage_bps',
   'proposal_ttl_minutes',
+  'require_jit_checks',
   'initial_balance',
 ] as const satisfies readonly (keyof TradingState)[];
 export type StatePatch = Partial<Pick<TradingState, (typeof patchableKeys)[number]>>;

@@ -38,6 +38,8 @@ export const SystemFile = z.strictObject({
       operational_mode: OperationalMode,
       risk_profile: RiskProfileName,
       emergency_halt_action: HaltAction,
+      /** LIVE: false skips the free-balance query before an entry (the risk gate always runs). */
+      require_jit_checks: z.boolean(),
     })
     .partial()
     .optional(),
@@ -90,6 +92,7 @@ export async function readSystemDoc(q: Queryable, scope: TradingScope): Promise<
       operational_mode: state.operational_mode,
       risk_profile: state.risk_profile,
       emergency_halt_action: state.emergency_halt_action,
+      require_jit_checks: state.require_jit_checks,
     },
     risk_profiles: Object.fromEntries(profiles.map(({ profile, ...p }) => [profile, p])) as SystemDoc['risk_profiles'],
     leverage: { active: state.leverage_enabled },

@@ -127,6 +127,7 @@ async function writeSettings(tx: Queryable, scope: TradingScope, next: SystemDoc
     operational_mode: next.system.operational_mode,
     risk_profile: next.system.risk_profile,
     emergency_halt_action: next.system.emergency_halt_action,
+    require_jit_checks: next.system.require_jit_checks,
     proposal_ttl_minutes: next.proposals.ttl_minutes,
     ...(leverageOff ? { leverage_enabled: false, leverage_enabled_at: null } : {}),
     ...(leavesCloseAll ? { close_all_acknowledged_at: null } : {}),

@@ -109,6 +109,14 @@ describe.each(backends)('the live broker (%s)', (kind) => {
     await expectBalancesMatch();
   });
 
+  it('with require_jit_checks off (the LIVE settings) the entry goes without a balance query', async () => {
+    await q('update trading_live.state set require_jit_checks = false');
+    const sent = await enter();
+    expect(sent).toMatchObject({ reason: null, order: { state: 'FILLED' } });
+    // On (the default), the just-in-time checks ask /api/v3/account once before the entry.
+    expect(sim.requests.filter((r) => r.path === '/api/v3/account')).toEqual([]);
+  });
+
   it('a fill booked twice is booked once (the exchange trade id)', async () => {
     await enter();
     // Recovery looks the resting stop and target up; supervision asks again: nothing new to book.

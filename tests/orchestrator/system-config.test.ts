@@ -110,10 +110,10 @@ describe.each(backends)('the configuration file on %s', (kind) => {
     expect(typed.message).toBe(
       'The configuration file is invalid, nothing was changed: risk_profiles.high.allow_leverage: Invalid input: expected boolean, received string.',
     );
-    const unknown = await refusal({ system: { require_jit_checks: true }, backup: { enabled: true } });
+    const unknown = await refusal({ system: { require_strategy_approval: true }, backup: { enabled: true } });
     expect(unknown.code).toBe('BAD_INPUT');
     expect(unknown.message).toMatch(/the file has unknown key 'backup'/);
-    expect(unknown.message).toMatch(/system has unknown key 'require_jit_checks'/);
+    expect(unknown.message).toMatch(/system has unknown key 'require_strategy_approval'/);
     const plans = await refusal({
       markets: {
         'BTC/USDT': { strategy: 'nope' },
@@ -140,6 +140,17 @@ describe.each(backends)('the configuration file on %s', (kind) => {
       (x: unknown) => x,
     )) as TraderError;
     expect(e.message).toContain('paper: the paper account exists in TEST only; leave the section out');
+    // The just-in-time balance query is a LIVE setting of the system section (on by default).
+    expect(text).toContain('require_jit_checks: true');
+    const off = await applyDocument(
+      db,
+      live,
+      { system: { require_jit_checks: false } },
+      { ask: answering(true), show: quiet },
+    );
+    expect(off.changed).toBe(true);
+    const [state] = await db.query('select require_jit_checks from trading_live.state');
+    expect(state).toEqual({ require_jit_checks: false });
   });
 
   it('lowers the mode and switches leverage off, as lowering risk never needs more than a yes', async () => {

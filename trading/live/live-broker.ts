@@ -3,7 +3,7 @@ import type { OpenOrder, OpenRefusal } from '../broker.ts';
 import { pipelineOfRun } from '../live-account/first-order.ts';
 import { hasOpenPosition } from '../positions-repo.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
-import type { ExchangeHaltAction } from '../state-repo.ts';
+import { type ExchangeHaltAction, loadState } from '../state-repo.ts';
 import { clientOrderId } from './client-order-id.ts';
 import { closeLivePosition, type LiveCloseRequest, type LiveCloseResult } from './close-live-position.ts';
 import { type ExchangePort, isExchangeFault } from './exchange-port.ts';
@@ -163,6 +163,7 @@ async function sendEntry(
       decision_price: plan.intent.entry,
       intent: plan.intent,
       approved: o.approved ?? false,
+      require_jit_checks: (await tradingTx(db, scope, (tx) => loadState(tx, scope))).require_jit_checks,
     });
     if (!verdict.ok)
       return refuseEntry(db, scope, order, verdict.reason ?? 'The just-in-time checks refused the entry.');

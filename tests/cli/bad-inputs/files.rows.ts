@@ -176,12 +176,12 @@ export const rows: BadInput[] = [
     message: /^trader: Cannot write .*: it is a directory; name a file\.$/,
   },
   {
-    what: 'config file with a setting trader does not have (require_jit_checks)',
+    what: 'config file with a setting trader does not have (require_strategy_approval)',
     args: ['config', 'apply', '{tmp}/c.yaml'],
-    setup: file('c.yaml', 'system:\n  require_jit_checks: true\n'),
+    setup: file('c.yaml', 'system:\n  require_strategy_approval: true\n'),
     exit: 2,
     message:
-      /^trader: The configuration file is invalid, nothing was changed: system has unknown key 'require_jit_checks'\.$/,
+      /^trader: The configuration file is invalid, nothing was changed: system has unknown key 'require_strategy_approval'\.$/,
   },
   {
     what: 'config file with an unknown emergency halt action',
