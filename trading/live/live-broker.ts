@@ -122,6 +122,8 @@ async function queueEntry(
         risk_amount: order.risk_amount,
         risk_pct: order.risk_pct,
         notional: fit.order.qty * order.entry,
+        breakeven_after_tp: order.breakeven_after_tp ?? null,
+        time_stop_bars: order.time_stop_bars ?? null,
       },
       strategy_id: order.strategy_id,
       source_module: order.source_module,
