@@ -1,8 +1,8 @@
-import type { Queryable } from '../../store/db.ts';
+import { queryRows, type Queryable } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuditEntryInput } from '../audit/audit-entry.ts';
 import { breakevenReason, breakevenStop } from '../exit-rules.ts';
-import type { Position } from '../positions-repo.ts';
+import { Position } from '../positions-repo.ts';
 import type { TradingScope } from '../scope.ts';
 import { saveStop } from './paper-ledger.ts';
 
@@ -40,4 +40,20 @@ export async function moveStopToBreakeven(
     entity_id: String(pos.position_id),
   });
   return moved;
+}
+
+/** The same for a position known by its id, locked, when it is still open (a LIVE one may have closed meanwhile); null otherwise. */
+export async function moveOpenStopToBreakeven(
+  tx: Queryable,
+  scope: TradingScope,
+  positionId: number,
+  o: { ts: Date; run_id: string | null },
+): Promise<Position | null> {
+  const [pos] = await queryRows(
+    tx,
+    Position,
+    `select * from ${scope.table('positions')} where position_id = $1 and status = 'open' for update`,
+    [positionId],
+  );
+  return pos ? moveStopToBreakeven(tx, scope, pos, { ...o, risk_profile: null }) : null;
 }
