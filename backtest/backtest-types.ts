@@ -6,7 +6,15 @@ import { z } from 'zod';
  * that was written.
  */
 
-export const ExitReason = z.enum(['stop_loss', 'take_profit', 'exit_request', 'emergency_close', 'end_of_test']);
+/** time_stop: the exit plan's time stop closed it at a bar's close (trading/exit-rules.ts). */
+export const ExitReason = z.enum([
+  'stop_loss',
+  'take_profit',
+  'exit_request',
+  'emergency_close',
+  'end_of_test',
+  'time_stop',
+]);
 
 /** One round trip: entry fill to the last exit fill of a position. */
 export const BacktestTrade = z.object({

@@ -12,6 +12,7 @@ import { keysRead } from './decide-bar.ts';
 import type { FinerBars } from './finer-bars.ts';
 import { freeCash, gateIntent } from './gate-intent.ts';
 import { SimAccount, type PendingEntry } from './sim-account.ts';
+import { timeStopDue } from '../trading/exit-rules.ts';
 import { ReplayTally } from './replay-tally.ts';
 import { planRef } from '../sandbox/refs.ts';
 import { Sandbox, SandboxError } from '../sandbox/sandbox.ts';
@@ -77,15 +78,18 @@ const pendingEntries = (markets: readonly Market[]) => markets.map((x) => x.pend
 /**
  * One market's bar, in time order: exit requests and the entry decided at the previous
  * close fill at this bar's open (an entry whose open already gapped beyond its stop is
- * skipped), then the bar's high and low trigger stops and targets.
+ * skipped), then the bar's high and low trigger stops and targets, with the exit plan's rules
+ * as the paper monitor applies them: the stop moved to breakeven before the bar, the time
+ * stop closing at the bar's close.
  */
 async function playBar(
   account: SimAccount,
   m: Market,
   tally: ReplayTally,
-  slippage: number,
+  o: { slippage: number; tf: number },
   lastClose: Map<string, number>,
 ): Promise<void> {
+  const { slippage, tf } = o;
   const k = m.next;
   const t = m.full.ts[k]!;
   const bar = { ts: t, open: m.full.open[k]!, high: m.full.high[k]!, low: m.full.low[k]!, close: m.full.close[k]! };
@@ -103,16 +107,19 @@ async function playBar(
     if ('refused' in opened) tally.skipped(symbolOf(m), opened.refused);
   }
   for (const pos of account.open.filter((p) => p.order.symbol === symbolOf(m))) {
-    const monitored = {
-      side: pos.side,
-      qty: pos.order.qty,
-      open_qty: pos.open_qty,
-      stop_price: pos.order.stop,
-      take_profits: pos.take_profits,
-    };
-    const { exits, resolved } = await exitsForBar(monitored, bar, slippage, () => m.finer(t));
+    account.moveStopToBreakeven(pos);
+    const { exits, resolved } = await exitsForBar(SimAccount.ruled(pos), bar, slippage, () => m.finer(t));
     if (resolved !== 'bar') tally.sameBar(resolved);
     for (const e of exits) if (pos.open_qty > 0) account.exit(pos, e.kind, e.qty, e.price, e.ts, k, e.rung);
+    if (pos.open_qty > 0 && timeStopDue(SimAccount.ruled(pos), { openedMs: pos.opened_ts, barOpenMs: t, stepMs: tf }))
+      account.exit(
+        pos,
+        'time_stop',
+        pos.open_qty,
+        slippedPrice(exitOrderSide(pos.side), bar.close, slippage),
+        t + tf,
+        k,
+      );
   }
   lastClose.set(symbolOf(m), bar.close);
 }
@@ -213,7 +220,7 @@ async function replayIn(setup: ReplaySetup, sandbox: Sandbox): Promise<ReplayRes
   for (const [step, t] of times.entries()) {
     throwIfStopping();
     const active = markets.filter((m) => m.full.ts[m.next] === t);
-    for (const m of active) await playBar(account, m, tally, costs.slippage, lastClose);
+    for (const m of active) await playBar(account, m, tally, { slippage: costs.slippage, tf }, lastClose);
     const closeTs = t + tf;
     const equity = account.equity(lastClose);
     peak = Math.max(peak, equity);

@@ -12,6 +12,7 @@ import {
   type PositionSide,
 } from '../trading/paper/fill-model.ts';
 import type { LadderRung } from '../trading/paper/candle-exits.ts';
+import { breakevenStop, type ExitRules } from '../trading/exit-rules.ts';
 import type { BacktestTrade } from './backtest-types.ts';
 
 /**
@@ -21,7 +22,7 @@ import type { BacktestTrade } from './backtest-types.ts';
  */
 
 /** An order the risk gate passed at a bar close, waiting for the next bar's open. */
-export interface PendingEntry {
+export interface PendingEntry extends ExitRules {
   symbol: string;
   category: string;
   side: 'buy' | 'sell';
@@ -44,6 +45,8 @@ export interface SimPosition {
   entry_price: number;
   opened_ts: number;
   entry_bar: number;
+  /** The stop now: the order's, until the exit plan's breakeven rule moves it (moveStopToBreakeven). */
+  stop: number;
   open_qty: number;
   margin: number;
   fees: number;
@@ -112,6 +115,7 @@ export class SimAccount {
       entry_price: fill.price,
       opened_ts: ts,
       entry_bar: bar,
+      stop: order.stop,
       open_qty: order.qty,
       margin: fill.margin,
       fees: fill.fee,
@@ -134,6 +138,29 @@ export class SimAccount {
     );
     if (qty === 0) return null;
     return { order: { ...order, qty, risk_amount: (order.risk_amount * qty) / order.qty }, fill: fillOf(qty) };
+  }
+
+  /** The paper monitor's breakeven move (paper/follow-exit-plan.ts), before a bar: the stop to the entry once enough rungs filled. */
+  moveStopToBreakeven(pos: SimPosition): void {
+    const stop = breakevenStop(SimAccount.ruled(pos));
+    if (stop === null) return;
+    pos.stop = stop;
+    // Modules see the moved stop in their positions view, as a live run's account view shows it.
+    this.version++;
+  }
+
+  /** A position as the exit rules and the bar's exits read it (trading/exit-rules.ts, paper/candle-exits.ts). */
+  static ruled(pos: SimPosition) {
+    return {
+      side: pos.side,
+      qty: pos.order.qty,
+      open_qty: pos.open_qty,
+      entry_price: pos.entry_price,
+      stop_price: pos.stop,
+      take_profits: pos.take_profits,
+      breakeven_after_tp: pos.order.breakeven_after_tp,
+      time_stop_bars: pos.order.time_stop_bars,
+    };
   }
 
   /** Exits `qty` of a position at an already slipped price; records the round trip when it closes. */
@@ -235,7 +262,7 @@ export class SimAccount {
         side: p.side,
         qty: p.open_qty,
         entry: p.entry_price,
-        stop: p.order.stop,
+        stop: p.stop,
         leverage: p.order.leverage,
         opened_at: iso(p.opened_ts),
         take_profits_left: p.take_profits.filter((t) => t.filled_at === null).length,
@@ -252,4 +279,5 @@ const closeReason: Record<ExitKind, string> = {
   exit_request: 'close',
   emergency_close: 'emergency_close',
   end_of_test: 'close',
+  time_stop: 'close',
 };

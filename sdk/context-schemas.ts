@@ -194,6 +194,20 @@ export const Idea = z.object({
   confirmations: z.array(z.string()).describe('module_ids of the agreeing signals'),
 });
 
+/** The exit plan's position rules, carried from the exit plan through the intent to the position. */
+const breakevenAfterTp = z
+  .number()
+  .int()
+  .min(0)
+  .nullable()
+  .describe('move the stop to entry after this many take-profits fill (0 = from the start); null = never');
+const timeStopBars = z
+  .number()
+  .int()
+  .positive()
+  .nullable()
+  .describe('close the trade after this many bars if no target was hit; null = none');
+
 export const Intent = z.object({
   source: z.string().optional().describe('module_id, stamped by the orchestrator'),
   symbol: z.string(),
@@ -206,6 +220,8 @@ export const Intent = z.object({
   risk_pct: z.number().positive().describe('percent of equity lost if the stop fills'),
   risk_amount: z.number().positive(),
   notional: z.number().positive(),
+  breakeven_after_tp: breakevenAfterTp.optional().describe("the exit plan's breakeven rule; absent or null = off"),
+  time_stop_bars: timeStopBars.optional().describe("the exit plan's time stop, in bars; absent or null = off"),
 });
 
 export const Rationale = z.object({
@@ -284,16 +300,6 @@ export const ExitPlan = z.object({
     .array(z.object({ price, fraction: z.number().positive().max(1) }))
     .min(1)
     .describe('scale-out ladder; fractions sum to 1'),
-  breakeven_after_tp: z
-    .number()
-    .int()
-    .min(0)
-    .nullable()
-    .describe('move the stop to entry after this many take-profits fill; null = never'),
-  time_stop_bars: z
-    .number()
-    .int()
-    .positive()
-    .nullable()
-    .describe('close the trade after this many bars if no target was hit; null = none'),
+  breakeven_after_tp: breakevenAfterTp,
+  time_stop_bars: timeStopBars,
 });

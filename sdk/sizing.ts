@@ -204,6 +204,8 @@ export function spotIntent(a: {
   takeProfits: { price: number; fraction: number }[];
   /** 1 (the default) for spot; see leverageFor. */
   leverage?: number;
+  /** The exit plan's breakeven and time-stop rules, when an exit plan set the targets. */
+  exitRules?: { breakeven_after_tp: number | null; time_stop_bars: number | null };
 }): ContextValue<'intents'>[number] {
   const riskAmount = a.qty * a.dist;
   return {
@@ -217,6 +219,7 @@ export function spotIntent(a: {
     risk_pct: (riskAmount / a.equity) * 100,
     risk_amount: riskAmount,
     notional: a.qty * a.entry,
+    ...a.exitRules,
   };
 }
 

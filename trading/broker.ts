@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../store/db.ts';
+import { exitRuleFields } from './exit-rules.ts';
 
 /**
  * What executes orders for one system mode. The paper broker (trading/paper/) simulates
@@ -34,6 +35,7 @@ export const OpenOrder = z.object({
   leverage: z.number().finite().gte(1),
   risk_amount: z.number().finite().nonnegative(),
   risk_pct: z.number().finite().nonnegative(),
+  ...exitRuleFields,
   strategy_id: z.string().nullable(),
   source_module: z.string().nullable(),
   run_id: z.string().uuid().nullable(),

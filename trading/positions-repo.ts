@@ -27,6 +27,9 @@ export const Position = z.object({
   entry_price: num,
   stop_price: num,
   take_profits: z.array(TakeProfitRung),
+  /** The exit plan's rules (trading/exit-rules.ts); null = off. stop_price is the current stop, moved by the breakeven rule. */
+  breakeven_after_tp: z.number().int().nullable(),
+  time_stop_bars: z.number().int().nullable(),
   leverage: num,
   /** Margin still locked by the open quantity. */
   margin: num,

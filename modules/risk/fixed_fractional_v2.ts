@@ -29,7 +29,8 @@ import {
  *   rules that set it;
  * - stop = stop_plan.stop, which must be for the best idea (same direction and entry), then
  *   rounded away from entry to the tick size (when known) - this only widens it;
- * - take_profits = exit_plan.take_profits, each of which must lie beyond the entry.
+ * - take_profits = exit_plan.take_profits, each of which must lie beyond the entry; the exit
+ *   plan's breakeven_after_tp and time_stop_bars travel with the intent to the position.
  *
  * qty = equity x risk % / 100 / |entry - stop|, capped so notional <= max_notional_pct of equity
  * (times portfolio.max_leverage when the account may use leverage), floored to the amount step (amount_precision, else
@@ -43,7 +44,7 @@ import {
  */
 export const manifest = defineManifest({
   module_id: 'fixed_fractional_v2',
-  version: '2.2.0',
+  version: '2.3.0',
   logic_type: 'risk',
   description:
     "Sizes the best idea so that the stop plan's stop loses the allocator's risk per trade, with the exit plan's take-profits, the market step, minimums, a notional cap and what the free balance pays (fee and slippage included).",
@@ -150,6 +151,10 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     equity,
     takeProfits,
     leverage: lev.leverage,
+    exitRules: {
+      breakeven_after_tp: view.exit_plan.breakeven_after_tp,
+      time_stop_bars: view.exit_plan.time_stop_bars,
+    },
   });
   return {
     outputs: { intents: [intent] },

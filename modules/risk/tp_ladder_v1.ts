@@ -7,7 +7,9 @@ import { bestIdea, defineManifest, fixed as f, type ModuleRun, px, z } from '../
  * (entry - r_multiples[i] x R for a short) and closes fractions[i] of the position.
  * r_multiples are strictly increasing, fractions sum to 1 and have one entry per rung.
  * breakeven_after_tp: the stop moves to entry after that many rungs fill (null = never);
- * time_stop_bars: close after that many bars without a target (null = none).
+ * time_stop_bars: close after that many bars without a target (null = none). The sizer
+ * (fixed_fractional_v2) carries both into the intent; the paper monitor, the backtest and the
+ * live broker enforce them (trading/exit-rules.ts).
  * The stop plan must belong to the best-scored idea (ties: higher rr, then the first): same
  * direction and entry, else no exit plan. No exit plan either when a short's rung would not be
  * a positive price.

@@ -3,17 +3,18 @@
  * are sells at price x 0.9995, a short's are buys at price x 1.0005.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { exitsForBar } from '../../backtest/bar-exits.ts';
-import type { MonitoredPosition, PriceCandle } from '../../trading/paper/candle-exits.ts';
+import { exitsForBar, type RuledPosition } from '../../backtest/bar-exits.ts';
+import type { PriceCandle } from '../../trading/paper/candle-exits.ts';
 
 const S = 0.0005;
 const T = Date.UTC(2024, 0, 1, 10);
 const M15 = 15 * 60_000;
 const D = 10;
 
-/** Long 1, stop 95, targets 110 (half) and 120 (rest). */
-const long = (): MonitoredPosition => ({
+/** Long 1 entered at 100, stop 95, targets 110 (half) and 120 (rest). */
+const long = (): RuledPosition => ({
   side: 'long',
+  entry_price: 100,
   qty: 1,
   open_qty: 1,
   stop_price: 95,
@@ -22,9 +23,10 @@ const long = (): MonitoredPosition => ({
     { price: 120, fraction: 0.5, filled_at: null },
   ],
 });
-/** Short 2, stop 105, targets 90 (half) and 80 (rest). */
-const short = (): MonitoredPosition => ({
+/** Short 2 entered at 100, stop 105, targets 90 (half) and 80 (rest). */
+const short = (): RuledPosition => ({
   side: 'short',
+  entry_price: 100,
   qty: 2,
   open_qty: 2,
   stop_price: 105,
@@ -89,6 +91,24 @@ describe('exitsForBar', () => {
     expect(r.exits[1]!.price).toBeCloseTo(94.9525, D);
     // The walk works on a copy: the caller's position is changed only by the fills it applies.
     expect(pos).toEqual(long());
+  });
+
+  it('breakeven after the first target: between finer candles the stop moves to the entry, which takes the rest', async () => {
+    const pos = { ...long(), breakeven_after_tp: 1 };
+    const r = await exitsForBar(pos, bar(100, 111, 94, 95), S, async () =>
+      quarters(
+        [100, 111, 99, 106], // TP1 110: 0.5 at 109.945; the stop moves to 100 for the next quarter
+        [106, 107, 99, 99.5], // low 99 <= 100: the rest at 100 x 0.9995 = 99.95, not at the old stop 95
+        [99, 99, 94, 95],
+        [95, 96, 94, 95],
+      ),
+    );
+    expect(r.exits.map((e) => [e.kind, e.qty, e.rung, e.ts])).toEqual([
+      ['take_profit', 0.5, 0, T],
+      ['stop_loss', 0.5, null, T + M15],
+    ]);
+    expect(r.exits[1]!.price).toBeCloseTo(99.95, D);
+    expect(pos.stop_price).toBe(95); // the walk's copy moved, not the caller's position
   });
 
   it('finer candles where the target comes first and the stop is never hit: the target only', async () => {

@@ -148,6 +148,7 @@ describe('replay invariants over random paths and intents', () => {
   it('the wallet reconciles, nothing fills before the next open, stops fill at or beyond the stop, no intent over the profile is traded', async () => {
     const seen = {
       runsWithTrades: 0,
+      time_stop: 0,
       stop_loss: 0,
       take_profit: 0,
       end_of_test: 0,

@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/paths.ts';
 import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
-import type { Db } from '../../store/db.ts';
-import { migrate } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
 import { clientOrderId } from '../../trading/live/client-order-id.ts';
 import { fillsOf, findOrder, type NewOrder } from '../../trading/live/orders-repo.ts';
 import { recoverOrders } from '../../trading/live/recover-orders.ts';
 import { submitOrder } from '../../trading/live/submit-order.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { cliBackends, freshTarget, type Target } from '../helpers/cli.ts';
-import { simPort, startSim } from './live-fixtures.ts';
+import { cliBackends, type Target } from '../helpers/cli.ts';
+import { killChildAt, killSuite } from './kill-child.ts';
+import { simPort } from './live-fixtures.ts';
 
 const scope = tradingScope('LIVE');
 const child = path.join(packageRoot, 'tests/fixtures/scripts/submit-order-child.ts');
@@ -27,26 +25,9 @@ const order = (type: 'market' | 'limit'): Omit<NewOrder, 'exchange'> => ({
   ...(type === 'limit' ? { price: 59_500 } : {}),
 });
 
-/** Runs the child until it reports `stopAt`, then SIGKILLs it: no timing, the step is its own signal. */
-async function killAt(t: Target, sim: BinanceSimulator, o: object, stopAt: string): Promise<void> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, sim.url, JSON.stringify(o), stopAt], {
-    env: t.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const closed = new Promise<number | null>((resolve) => proc.once('close', resolve));
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.split('\n').includes(stopAt)) resolve();
-    });
-    proc.once('close', () => reject(new Error(`the child ended before ${stopAt}: ${out} ${err}`)));
-  });
-  proc.kill('SIGKILL');
-  expect(await closed).toBeNull();
-}
+/** Runs the child until it reports `stopAt`, then SIGKILLs it. */
+const killAt = (s: { t: Target; sim: BinanceSimulator }, o: object, stopAt: string) =>
+  killChildAt(child, [s.sim.url, JSON.stringify(o)], s.t.env, stopAt);
 
 /**
  * kill -9 at every step of an order's life cycle, then a restart: recovery, and the same
@@ -54,30 +35,11 @@ async function killAt(t: Target, sim: BinanceSimulator, o: object, stopAt: strin
  * orders on the exchange for one decision, and every fill the exchange made is recorded.
  */
 describe.each(cliBackends)('kill -9 during a live order, then restart (%s)', (kind) => {
-  let template: Target;
-  let t: Target;
-  let sim: BinanceSimulator;
-  let db: Db | undefined;
-  beforeAll(async () => {
-    template = await freshTarget(kind);
-    const setup = await openDb({ env: template.env });
-    await migrate(setup);
-    await setup.close();
-  }, 60_000);
-  afterAll(async () => template?.dispose());
-  beforeEach(async () => {
-    t = await template.clone();
-    ({ sim } = await startSim());
-  }, 60_000);
-  afterEach(async () => {
-    await db?.close();
-    db = undefined;
-    await sim.close();
-    await t.dispose();
-  });
+  const s = killSuite(kind);
 
   async function restart(o: Omit<NewOrder, 'exchange'>) {
-    db = await openDb({ env: t.env });
+    const db = (s.db = await openDb({ env: s.t.env }));
+    const sim = s.sim;
     const port = await simPort(sim);
     const recovered = await recoverOrders(db, scope, port);
     const again = await submitOrder(db, scope, port, o);
@@ -88,12 +50,12 @@ describe.each(cliBackends)('kill -9 during a live order, then restart (%s)', (ki
     const trades = sim.trades().filter((x) => onExchange.some((e) => e.orderId === x.orderId));
     const fills = await tradingTx(db, scope, (tx) => fillsOf(tx, scope, id));
     expect(fills.map((f) => f.exchange_trade_id)).toEqual(trades.map((x) => String(x.id)));
-    const row = await tradingTx(db!, scope, (tx) => findOrder(tx, scope, id));
+    const row = await tradingTx(db, scope, (tx) => findOrder(tx, scope, id));
     return { recovered, again, row: row!, onExchange };
   }
 
   it('before the order is recorded: nothing anywhere, and the restarted decision is sent once', async () => {
-    await killAt(t, sim, order('market'), 'start');
+    await killAt(s, order('market'), 'start');
     const r = await restart(order('market'));
     expect(r.recovered).toEqual([]);
     expect(r.row.state).toBe('FILLED');
@@ -101,7 +63,7 @@ describe.each(cliBackends)('kill -9 during a live order, then restart (%s)', (ki
   }, 60_000);
 
   it('after it is recorded, before it leaves: the stale entry is not sent (RECONCILED_UNKNOWN)', async () => {
-    await killAt(t, sim, order('market'), 'recorded');
+    await killAt(s, order('market'), 'recorded');
     const r = await restart(order('market'));
     expect(r.recovered.map((x) => x.outcome)).toEqual(['reconciled_unknown']);
     expect(r.row.state).toBe('RECONCILED_UNKNOWN');
@@ -109,16 +71,16 @@ describe.each(cliBackends)('kill -9 during a live order, then restart (%s)', (ki
   }, 60_000);
 
   it('after the exchange filled it, before the answer is recorded: adopted with its fill, not sent again', async () => {
-    await killAt(t, sim, order('market'), 'answered');
-    expect(sim.orders()).toHaveLength(1);
+    await killAt(s, order('market'), 'answered');
+    expect(s.sim.orders()).toHaveLength(1);
     const r = await restart(order('market'));
     expect(r.recovered.map((x) => [x.outcome, x.state])).toEqual([['adopted', 'FILLED']]);
     expect(r.row).toMatchObject({ state: 'FILLED', filled_qty: 0.01 });
   }, 60_000);
 
   it('a resting order recorded, then filled on the exchange while the process was dead: the fill is adopted', async () => {
-    await killAt(t, sim, order('limit'), 'settled');
-    expect(sim.setPrice('BTC/USDT', 59_400)).toHaveLength(1);
+    await killAt(s, order('limit'), 'settled');
+    expect(s.sim.setPrice('BTC/USDT', 59_400)).toHaveLength(1);
     const r = await restart(order('limit'));
     expect(r.recovered.map((x) => [x.outcome, x.state])).toEqual([['adopted', 'FILLED']]);
     expect(r.row).toMatchObject({ state: 'FILLED', filled_qty: 0.01 });

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { upsertCandles } from '../../market/candles-repo.ts';
 import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
 import type { OpenOrder } from '../../trading/broker.ts';
-import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { actOnIntents, type IntentSource } from '../../trading/engine/act-on-intents.ts';
 import { recordFirstLiveApproval } from '../../trading/live-account/first-order.ts';
 import type { LiveBroker } from '../../trading/live/live-broker.ts';
@@ -12,7 +11,7 @@ import { approveProposal } from '../../trading/proposals/review-proposal.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { sendRecordedEntries } from '../../orchestrator/run/live-run.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
-import { btcIntent, liveDb, liveOrder, simPort, startSim } from './live-fixtures.ts';
+import { btcIntent, liveBrokerOnSim, liveOrder } from './live-fixtures.ts';
 
 const scope = tradingScope('LIVE');
 const H = 3_600_000;
@@ -29,16 +28,12 @@ describe.each(backends)('the live broker (%s)', (kind) => {
   let db: TestDb;
   let sim: BinanceSimulator;
   let broker: LiveBroker;
+  let close: () => Promise<void>;
   beforeEach(async () => {
     // The LIVE account as `trader live init` leaves it (10 000 USDT), in Full-Auto.
-    db = await liveDb(kind, run_id);
-    ({ sim } = await startSim());
-    broker = await liveBrokerFor(db, { port: await simPort(sim) });
+    ({ db, sim, broker, close } = await liveBrokerOnSim(kind, run_id));
   });
-  afterEach(async () => {
-    await sim.close();
-    await db.dispose();
-  });
+  afterEach(() => close());
 
   const q = <T>(sql: string, params: unknown[] = []) => db.query<T>(sql, params);
   const position = async () =>

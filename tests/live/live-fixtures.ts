@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../../market/exchange/retry.ts';
 import type { BackendKind } from '../../store/db.ts';
 import type { OpenOrder } from '../../trading/broker.ts';
+import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { openCcxtSpotPort } from '../../trading/live/ccxt-spot-port.ts';
 import type { ExchangePort } from '../../trading/live/exchange-port.ts';
@@ -92,11 +93,22 @@ export function liveOrder(run_id: string, over: Partial<OpenOrder> = {}): OpenOr
   };
 }
 
-/** A database of its own with the LIVE account as `trader live init` leaves it (liveStateSql) and a running run of pipeline 'trend'. */
+/** The LIVE account as `trader live init` leaves it (liveStateSql) and a running run of pipeline 'trend'. */
+export const liveSetupSql = (run_id: string, symbols = ['BTC/USDT']) => `${liveStateSql};
+    insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
+      values ('${run_id}', 'trend', 'running', 'binance', '1h', '{${symbols.join(',')}}', now())`;
+
+/** A database of its own set up by liveSetupSql. */
 export async function liveDb(kind: BackendKind, run_id: string, symbols = ['BTC/USDT']): Promise<TestDb> {
   const db = await freshDb(kind);
-  await db.exec(`${liveStateSql};
-    insert into pipeline_runs (run_id, pipeline_id, status, exchange, timeframe, symbols, as_of)
-      values ('${run_id}', 'trend', 'running', 'binance', '1h', '{${symbols.join(',')}}', now())`);
+  await db.exec(liveSetupSql(run_id, symbols));
   return db;
+}
+
+/** What each test of a live-broker suite gets: its own database (liveDb), simulator (startSim) and broker on them. */
+export async function liveBrokerOnSim(kind: BackendKind, run_id: string) {
+  const db = await liveDb(kind, run_id);
+  const { sim } = await startSim();
+  const broker = await liveBrokerFor(db, { port: await simPort(sim) });
+  return { db, sim, broker, close: async () => (await sim.close(), await db.dispose()) };
 }

@@ -71,7 +71,7 @@ function intents(view: View, p = params) {
 }
 
 describe('fixed_fractional_v2', () => {
-  it('exact maths: 1000 x 1% / (100 - 95) = 2 units; stop from stop_plan, take-profits from exit_plan', () => {
+  it('exact maths: 1000 x 1% / (100 - 95) = 2 units; stop from stop_plan, take-profits and exit rules from exit_plan', () => {
     const { list, rationale } = intents(base);
     expect(list).toEqual([
       {
@@ -88,6 +88,8 @@ describe('fixed_fractional_v2', () => {
         risk_pct: 1,
         risk_amount: 10,
         notional: 200,
+        breakeven_after_tp: 1,
+        time_stop_bars: 48,
       },
     ]);
     expect(rationale).toContain('equity 1000.00 USDT x 1% (risk_params, no rule) = 10.00 at risk / 5.00 per unit');
@@ -239,7 +241,7 @@ describe('fixed_fractional_v2', () => {
     expect(manifest.params.safeParse({ max_risk_pct: 0 }).success).toBe(false);
     expect(manifest.params.safeParse({ max_notional_pct: 101 }).success).toBe(false);
     expect(manifest.params.safeParse({ risk_pct: 1 }).success).toBe(false);
-    expect(manifest.version).toBe('2.2.0');
+    expect(manifest.version).toBe('2.3.0');
   });
 
   it('chains with risk_allocator_v1, atr_stop_v1 and tp_ladder_v1', () => {

@@ -124,7 +124,8 @@ describe.each(backends)('least privilege of the mode roles (%s)', (kind) => {
       for (const sql of [
         `update ${t('trades')} set price = 1`,
         `delete from ${t('trades')}`,
-        `update ${t('positions')} set stop_price = 1`,
+        `update ${t('positions')} set risk_amount = 1`,
+        `update ${t('positions')} set breakeven_after_tp = null, time_stop_bars = null`,
         `update ${t('positions')} set opened_at = now()`,
         `delete from ${t('positions')}`,
         `update ${t('proposals')} set qty = 1`,
@@ -140,6 +141,8 @@ describe.each(backends)('least privilege of the mode roles (%s)', (kind) => {
       // What the code does change stays possible.
       await expect(asScope(`update ${t('state')} set operational_mode = 'semi_auto'`)).resolves.toBeDefined();
       await expect(asScope(`update ${t('positions')} set checked_through = now()`)).resolves.toBeDefined();
+      // The exit plan's breakeven rule moves the stop (the old one stays in the STOP_MOVED audit row).
+      await expect(asScope(`update ${t('positions')} set stop_price = stop_price`)).resolves.toBeDefined();
       // Partial LIVE entry fills accumulate into the quantity and the average entry price.
       await expect(asScope(`update ${t('positions')} set qty = qty, entry_price = entry_price`)).resolves.toBeDefined();
       await expect(

@@ -158,6 +158,8 @@ export function orderFromIntent(
     risk_amount: i.risk_amount,
     risk_pct: i.risk_pct,
     notional: i.notional,
+    breakeven_after_tp: i.breakeven_after_tp ?? null,
+    time_stop_bars: i.time_stop_bars ?? null,
   };
 }
 

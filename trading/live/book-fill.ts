@@ -182,6 +182,8 @@ async function bookEntry(
       source_module: plan.source_module,
       run_id: order.run_id,
       proposal_id: plan.proposal_id,
+      breakeven_after_tp: plan.intent.breakeven_after_tp,
+      time_stop_bars: plan.intent.time_stop_bars,
     });
     await tx.query(`update ${scope.table('orders')} set position_id = $2 where client_order_id = $1`, [
       order.client_order_id,

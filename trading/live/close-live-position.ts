@@ -6,11 +6,9 @@ import { tradingTx, type TradingScope } from '../scope.ts';
 import type { BookedFill } from './book-fill.ts';
 import { clientOrderId } from './client-order-id.ts';
 import { roundToStep } from './decimal-steps.ts';
-import { type ExchangePort, isExchangeFault } from './exchange-port.ts';
-import { auditOrder } from './order-audit.ts';
-import { setOrderState } from './orders-repo.ts';
-import { activeProtection } from './protect-position.ts';
-import { bookRecorded, dustQty, settleOrder } from './settle-orders.ts';
+import { cancelProtection } from './cancel-protection.ts';
+import type { ExchangePort } from './exchange-port.ts';
+import { bookRecorded, dustQty } from './settle-orders.ts';
 import { submitOrder } from './submit-order.ts';
 
 /**
@@ -60,33 +58,13 @@ export async function closeLivePosition(
   if (!start) return { position: null, booked, problem: null };
   const market = await port.market(start.symbol);
   const price = await port.price(start.symbol);
-  for (const order of await tradingTx(db, scope, (tx) => activeProtection(tx, scope, positionId))) {
-    try {
-      if (order.state !== 'PENDING_SUBMIT' || order.attempts > 0)
-        await port.cancel(order.symbol, order.client_order_id);
-    } catch (e) {
-      if (!isExchangeFault(e)) throw e;
-      return {
-        position: start,
-        booked,
-        problem: `The protective order ${order.client_order_id} could not be cancelled (${e.message}); nothing was sold.`,
-      };
-    }
-    const settled = await settleOrder(db, scope, port, order, market, price);
-    booked.push(...settled.booked);
-    // Never sent, or unknown to the exchange: it must not be sent later by recovery.
-    if (settled.order.state === 'PENDING_SUBMIT')
-      await tradingTx(db, scope, async (tx) => {
-        const row = await setOrderState(
-          tx,
-          scope,
-          order.client_order_id,
-          'CANCELED',
-          'not on the exchange when its position was closed',
-        );
-        await auditOrder(tx, scope, 'ORDER_REJECTED', row);
-      });
-  }
+  const cancelled = await cancelProtection(db, scope, port, positionId, {
+    market,
+    price,
+    why: 'not on the exchange when its position was closed',
+  });
+  booked.push(...cancelled.booked);
+  if (cancelled.problem) return { position: start, booked, problem: `${cancelled.problem}; nothing was sold.` };
   const position = await openPosition(db, scope, positionId);
   if (!position) return { position: null, booked, problem: null };
   const qty = roundToStep(position.open_qty, market.step_size, 'down');

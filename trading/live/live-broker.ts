@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../store/db.ts';
 import type { OpenOrder, OpenRefusal } from '../broker.ts';
 import { pipelineOfRun } from '../live-account/first-order.ts';
+import { moveOpenStopToBreakeven } from '../paper/follow-exit-plan.ts';
 import { hasOpenPosition } from '../positions-repo.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import { type ExchangeHaltAction, loadState } from '../state-repo.ts';
@@ -122,6 +123,8 @@ async function queueEntry(
         risk_amount: order.risk_amount,
         risk_pct: order.risk_pct,
         notional: fit.order.qty * order.entry,
+        breakeven_after_tp: order.breakeven_after_tp ?? null,
+        time_stop_bars: order.time_stop_bars ?? null,
       },
       strategy_id: order.strategy_id,
       source_module: order.source_module,
@@ -195,6 +198,10 @@ async function bookAndProtect(db: Db, scope: TradingScope, port: ExchangePort, o
   const position_id = settled.position_id;
   if (position_id === null)
     return { order: settled, position_id, reason: settled.last_error ?? 'The entry did not fill.', protection: null };
+  // An exit plan at breakeven from the start (0 rungs) is protected at the entry from the first order on.
+  await tradingTx(db, scope, (tx) =>
+    moveOpenStopToBreakeven(tx, scope, position_id, { ts: settled.updated_at, run_id: order.run_id }),
+  );
   try {
     const protection = await protectPosition(db, scope, port, position_id, order.run_id);
     return { order: settled, position_id, reason: null, protection };

@@ -40,6 +40,11 @@ export interface ProtectionInput {
   oco: boolean;
 }
 
+/** A sell stop's trigger on the tick, rounded up: it fires no later than the position's stop. */
+export function stopTriggerOf(stop: number, tick: number): number {
+  return roundToStep(stop, tick, 'up');
+}
+
 export function stopLimitOf(stop: number): number {
   return stop * (1 - STOP_LIMIT_OFFSET_PCT / 100);
 }
@@ -64,7 +69,7 @@ export function protectionLegs(p: ProtectionInput): { legs: ProtectionLeg[]; dus
   const tick = p.filters.tick_size;
   // Prices on the tick, never worse for us: the trigger up (it fires no later), the stop's
   // limit down (the offset never shrinks), a target up.
-  const stop_price = roundToStep(p.stop_price, tick, 'up');
+  const stop_price = stopTriggerOf(p.stop_price, tick);
   const stop_limit = roundToStep(stopLimitOf(stop_price), tick, 'down');
   // Quantities are counted in whole steps, so sums and differences stay exact.
   const stepsOf = (x: number) => Math.round(roundToStep(x, step, 'down') / step);

@@ -4,6 +4,7 @@ import { listOpenPositions } from '../positions-repo.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import { closeLivePosition } from './close-live-position.ts';
 import type { ExchangePort } from './exchange-port.ts';
+import { type ExitPlanStep, followExitPlanLive } from './follow-exit-plan-live.ts';
 import type { LiveOrder } from './orders-repo.ts';
 import { activeProtection, protectPosition } from './protect-position.ts';
 import { settleOrder } from './settle-orders.ts';
@@ -17,15 +18,26 @@ import { settleOrder } from './settle-orders.ts';
  *    limit (the last price is at or below the trigger AND below the limit), is the gapped-
  *    stop case: the documented fallback cancels it (with its OCO partner) and sells what is
  *    left at market (close-live-position.ts), audited as LIVE_STOP_GAPPED;
- * 3. an open position with no live protection (a partial entry, a crash between the entry
- *    and its stop, a target refused) is protected again.
+ * 3. the exit plan's rules (follow-exit-plan-live.ts): the time stop closes at market; the
+ *    breakeven rule moves the stop, its old protection cancelled;
+ * 4. an open position with no live protection (a partial entry, a crash between the entry
+ *    and its stop, a target refused, a stop just moved) is protected again, at its stop as
+ *    the database holds it now.
  */
 
 export interface SupervisedPosition {
   position_id: number;
   symbol: string;
   fills_booked: number;
-  action: 'watched' | 'closed_by_exchange' | 'gapped_stop_closed' | 'protected' | 'problem';
+  action:
+    | 'watched'
+    | 'closed_by_exchange'
+    | 'gapped_stop_closed'
+    | 'time_stop_closed'
+    | 'breakeven_closed'
+    | 'stop_moved'
+    | 'protected'
+    | 'problem';
   detail: string | null;
 }
 
@@ -43,7 +55,7 @@ export async function superviseLivePositions(
   db: Db,
   scope: TradingScope,
   port: ExchangePort,
-  o: { now: Date; run_id: string | null },
+  o: { now: Date; run_id: string | null; onStep?: (step: ExitPlanStep) => void | Promise<void> },
 ): Promise<SupervisedPosition[]> {
   const positions = await tradingTx(db, scope, (tx) => listOpenPositions(tx, scope));
   const out: SupervisedPosition[] = [];
@@ -101,10 +113,16 @@ export async function superviseLivePositions(
       report.detail = closedNow.problem;
       continue;
     }
+    const plan = await followExitPlanLive(db, scope, port, position.position_id, { ...o, market, price });
+    report.fills_booked += plan.booked.length;
+    if (plan.action !== 'none') report.action = plan.action;
+    report.detail = plan.detail;
+    if (plan.action !== 'none' && plan.action !== 'stop_moved') continue;
     stillOpen = await tradingTx(db, scope, (tx) => activeProtection(tx, scope, position.position_id));
     if (stillOpen.length === 0) {
       const protectedNow = await protectPosition(db, scope, port, position.position_id, o.run_id);
-      report.action = protectedNow.problems.length > 0 ? 'problem' : 'protected';
+      if (protectedNow.problems.length > 0 || plan.action === 'none')
+        report.action = protectedNow.problems.length > 0 ? 'problem' : 'protected';
       report.detail = protectedNow.problems.join(' ') || null;
     }
   }

@@ -16,6 +16,8 @@ export interface ExitOrder {
   rung: number | null;
   ts: Date;
   run_id: string | null;
+  /** Why a close was made, for the audit trail (the exit plan's time stop). */
+  reason?: string;
 }
 
 const auditAction: Record<FillEvent['kind'], string> = {
@@ -96,6 +98,7 @@ export async function applyExit(
       open_qty_after: position.open_qty,
       currency: ctx.currency,
       run_id: order.run_id,
+      ...(order.reason ? { reason: order.reason } : {}),
     },
     entity_type: 'position',
     entity_id: String(pos.position_id),

@@ -92,6 +92,8 @@ async function openPosition(tx: Queryable, scope: TradingScope, input: OpenOrder
     source_module: order.source_module,
     run_id: order.run_id,
     proposal_id: order.proposal_id,
+    breakeven_after_tp: order.breakeven_after_tp,
+    time_stop_bars: order.time_stop_bars,
   });
   const trade = await insertTrade(tx, ctx, {
     position_id: position.position_id,

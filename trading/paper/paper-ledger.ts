@@ -73,6 +73,8 @@ export interface NewPosition {
   source_module: string | null;
   run_id: string | null;
   proposal_id: number | null;
+  breakeven_after_tp?: number | null;
+  time_stop_bars?: number | null;
 }
 
 export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewPosition): Promise<Position> {
@@ -87,8 +89,9 @@ export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewP
     tx,
     Position,
     `insert into ${scope.table('positions')} (exchange, symbol, timeframe, category, side, qty, open_qty, entry_price, stop_price,
-       take_profits, leverage, margin, risk_amount, risk_pct, fees_paid, opened_at, checked_through, strategy_id, source_module, run_id, proposal_id)
-     values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+       take_profits, leverage, margin, risk_amount, risk_pct, fees_paid, opened_at, checked_through, strategy_id, source_module, run_id, proposal_id,
+       breakeven_after_tp, time_stop_bars)
+     values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
      returning *`,
     [
       p.exchange,
@@ -111,6 +114,8 @@ export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewP
       p.source_module,
       p.run_id,
       p.proposal_id,
+      p.breakeven_after_tp ?? null,
+      p.time_stop_bars ?? null,
     ],
   );
   return row!;
@@ -151,6 +156,22 @@ export async function savePositionExit(
          status = case when $7::timestamptz is null then 'open' else 'closed' end, closed_at = $7, close_reason = $8
      where position_id = $1 returning *`,
     [positionId, e.qty, e.released, e.realized_pnl, e.fee, JSON.stringify(e.take_profits), e.closed_at, e.close_reason],
+  );
+  return row!;
+}
+
+/** Sets the position's stop (the breakeven rule moved it). */
+export async function saveStop(
+  tx: Queryable,
+  scope: TradingScope,
+  positionId: number,
+  stop: number,
+): Promise<Position> {
+  const [row] = await queryRows(
+    tx,
+    Position,
+    `update ${scope.table('positions')} set stop_price = $2 where position_id = $1 returning *`,
+    [positionId, stop],
   );
   return row!;
 }

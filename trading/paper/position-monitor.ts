@@ -5,8 +5,11 @@ import { queryRows, type Queryable } from '../../store/db.ts';
 import type { FillEvent } from '../broker.ts';
 import { listOpenPositions, type Position } from '../positions-repo.ts';
 import type { TradingScope } from '../scope.ts';
+import { TIME_STOP_REASON, timeStopDue } from '../exit-rules.ts';
 import { applyExit } from './apply-exit.ts';
 import { candleExits } from './candle-exits.ts';
+import { exitOrderSide, slippedPrice } from './fill-model.ts';
+import { moveStopToBreakeven } from './follow-exit-plan.ts';
 import { lockWallet, paperContext, setCheckedThrough, type PaperContext } from './paper-ledger.ts';
 
 const num = z.coerce.number();
@@ -46,6 +49,12 @@ async function monitorOne(
     lastOpen = candle.ts;
     // A fill inside a candle happened at an unknown moment; its close time is the earliest we know it by.
     const ts = new Date(candle.ts + stepMs);
+    // The breakeven rule acts from the candle after the rung that triggered it (0: from the first).
+    pos = await moveStopToBreakeven(tx, ctx.scope, pos, {
+      ts: new Date(candle.ts),
+      run_id: runId,
+      risk_profile: ctx.riskProfile,
+    });
     for (const exit of candleExits(pos, candle, ctx.costs.slippage)) {
       const done = await applyExit(tx, ctx, pos, { ...exit, ts, run_id: runId });
       pos = done.position;
@@ -53,6 +62,13 @@ async function monitorOne(
       if (pos.status === 'closed') break;
     }
     if (pos.status === 'closed') break;
+    if (timeStopDue(pos, { openedMs: pos.opened_at.getTime(), barOpenMs: candle.ts, stepMs })) {
+      const price = slippedPrice(exitOrderSide(pos.side), candle.close, ctx.costs.slippage);
+      const order = { kind: 'close' as const, qty: pos.open_qty, price, rung: null, reason: TIME_STOP_REASON };
+      const done = await applyExit(tx, ctx, pos, { ...order, ts, run_id: runId });
+      fills.push(done.fill);
+      break;
+    }
   }
   if (lastOpen !== null) await setCheckedThrough(tx, ctx.scope, pos.position_id, new Date(lastOpen));
   return fills;
@@ -60,7 +76,9 @@ async function monitorOne(
 
 /**
  * Fills the stops and take-profits of every open TEST position against the candles
- * closed since it was last checked, in time order (rules in candle-exits.ts). Each
+ * closed since it was last checked, in time order (rules in candle-exits.ts), and applies
+ * the exit plan's rules (exit-rules.ts): the stop moved to breakeven before a candle, the
+ * time stop closing at a candle's close. Each
  * candle is processed exactly once: checked_through moves to the last one processed,
  * so running the monitor again for the same `asOf` does nothing.
  */

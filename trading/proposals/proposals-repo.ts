@@ -1,6 +1,7 @@
 import { TraderError } from '../../core/errors.ts';
 import { z } from 'zod';
 import { queryRows, type Queryable } from '../../store/db.ts';
+import { exitRuleFields } from '../exit-rules.ts';
 import type { TradingScope } from '../scope.ts';
 
 const num = z.coerce.number();
@@ -20,6 +21,7 @@ export const ProposedOrder = z.object({
   risk_amount: z.number().nonnegative(),
   risk_pct: z.number().nonnegative(),
   notional: z.number().positive(),
+  ...exitRuleFields,
 });
 export type ProposedOrder = z.infer<typeof ProposedOrder>;
 
