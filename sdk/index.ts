@@ -39,3 +39,5 @@ export {
   notEnoughData,
 } from './signal-helpers.ts';
 export { barsSince, barsText } from './bars.ts';
+export { column, columnOf } from './prepared.ts';
+export type { SeriesColumns, PreparedColumns, PreparedView, ModulePrepare } from './prepared.ts';
