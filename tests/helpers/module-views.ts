@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import * as trendVolatility from '../../modules/context/trend_volatility_v1.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { cgRows, DAY, type CgRow } from '../macro/sample-macro.ts';
 import { sampleCandles } from './sample-candles.ts';
@@ -12,10 +13,16 @@ import { sampleCandles } from './sample-candles.ts';
 /** The SDK handed to modules under test. */
 export const sdk = { indicators };
 
+/** The real context module's outputs on these candles, its columns prepared over them as a live run prepares them. */
+export function trendContext(candles: ReturnType<typeof sampleCandles>) {
+  const p = trendVolatility.manifest.params.parse({});
+  return trendVolatility.run({ candles }, p, sdk, preparedOver(trendVolatility.prepare, candles, p)).outputs;
+}
+
 /** Candles up to and including `last` (300 of them), with the real context module's outputs. */
 export function realView(last: number) {
   const candles = sampleCandles({ from: last - 299, to: last + 1 });
-  const ctx = trendVolatility.run({ candles }, trendVolatility.manifest.params.parse({}), sdk).outputs;
+  const ctx = trendContext(candles);
   return { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
 }
 
