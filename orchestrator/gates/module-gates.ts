@@ -130,7 +130,7 @@ export function runModuleGates(target: LoadedModule, available: readonly LoadedM
     }
   }
   if (target.prepare) {
-    const at = (i: number) => `bar ${i} (${new Date(s.ts[i]!).toISOString()})`;
+    const at = (i: number) => new Date(s.ts[i]!).toISOString();
     const problem = causalityProblem(target.prepare, h.target.params, s, at);
     if (problem) {
       lookaheadFree = false;
