@@ -36,6 +36,8 @@ export interface BarInputs {
   flaws?: (from: number, to: number) => WindowFlaws;
   /** Set when corrupt candles block this decision before any module, as in a live run (corrupt-candles.ts). */
   blocked?: string | null;
+  /** Prepare modules' columns over the view at every bar instead of once per replay: the parity reference. */
+  preparePerBar?: boolean;
 }
 
 export interface BarDecision {
@@ -118,7 +120,10 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   if (needs.has('positions')) values.positions = inputs.account.positions;
   // Checked elsewhere, once: positions when the account rebuilds them (sim-account.ts), the run when the replay starts (only as_of changes per bar).
   const initial = coreContext(values, ['portfolio']);
-  const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, { trace: false });
+  const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, {
+    trace: false,
+    preparePerBar: inputs.preparePerBar,
+  });
   const outcome = decide(inputs.instrument.symbol, result);
   const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
   const errors = result.errors.map((e) => ({

@@ -50,6 +50,8 @@ export interface ReplaySetup {
   record?: (symbol: string, barIndex: number) => boolean;
   /** Where the modules run (the caller's, to re-decide bars after the replay); without it the replay opens its own. */
   sandbox?: Sandbox;
+  /** Prepare modules' columns over the view at every bar, as a live run does, not once: the parity reference (slow). */
+  preparePerBar?: boolean;
 }
 
 /** A decision kept for the lookahead check: its inputs (without candles) and what it decided. */
@@ -166,15 +168,20 @@ function timeline(markets: Market[]): number[] {
  * decide at the close with candles up to it, exactly as a live run at that time would.
  */
 /** Each market's plan and candles cross to the worker once; a bar then sends only what changes. */
-export async function sendMarkets(sandbox: Sandbox, symbols: readonly ReplaySymbol[], timeframeMs: number) {
+export async function sendMarkets(
+  sandbox: Sandbox,
+  symbols: readonly ReplaySymbol[],
+  timeframeMs: number,
+  preparePerBar = false,
+) {
   for (const [index, s] of symbols.entries())
-    await sandbox.request({ op: 'market', index, plan: planRef(s.plan), full: s.full, timeframeMs });
+    await sandbox.request({ op: 'market', index, plan: planRef(s.plan), full: s.full, timeframeMs, preparePerBar });
 }
 
 export async function replay(setup: ReplaySetup): Promise<ReplayResult> {
   const sandbox = setup.sandbox ?? new Sandbox();
   try {
-    await sendMarkets(sandbox, setup.symbols, setup.timeframeMs);
+    await sendMarkets(sandbox, setup.symbols, setup.timeframeMs, setup.preparePerBar);
     return await replayIn(setup, sandbox);
   } catch (e) {
     if (e instanceof SandboxError && e.code !== 'INTERRUPTED')

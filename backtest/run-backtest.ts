@@ -39,6 +39,8 @@ export async function runBacktest(
     lookaheadSamples?: number;
     /** Keep the decision inputs of these bars (tests; the lookahead check samples its own). */
     record?: (symbol: string, barIndex: number) => boolean;
+    /** Prepare modules' columns at every bar, not once per replay: the parity reference (tests; slow). */
+    preparePerBar?: boolean;
   } = {},
 ): Promise<BacktestResult> {
   const started = performance.now();
@@ -77,6 +79,7 @@ export async function runBacktest(
     onProgress: hooks.onProgress,
     record,
     sandbox,
+    preparePerBar: hooks.preparePerBar,
   }).catch(async (e: unknown) => {
     await closeSandbox();
     throw e;

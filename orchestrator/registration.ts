@@ -9,7 +9,7 @@ import type { Queryable } from '../store/db.ts';
 import { confineScriptPath, scriptPathFor } from './loader/confine-path.ts';
 import { sha256File } from './loader/file-hash.ts';
 import { computeImportGraph } from './loader/import-graph.ts';
-import { importModuleFile } from './loader/module-loader.ts';
+import { importModuleFile, prepareProblems } from './loader/module-loader.ts';
 import { gateModule } from './gates/gate-module.ts';
 import { pathText } from '../core/quote.ts';
 
@@ -43,6 +43,12 @@ export async function readModuleFile(file: string, env: NodeJS.ProcessEnv = proc
     throw new TraderError('BAD_INPUT', `Cannot register ${pathText(file)}: ${imported.problems.join('; ')}.`);
   if (typeof imported.exports.run !== 'function')
     throw new TraderError('BAD_INPUT', `Cannot register ${pathText(file)}: it does not export a function named 'run'.`);
+  const prepare = prepareProblems(imported.exports, imported.manifest, script_path);
+  if (prepare.length > 0)
+    throw new TraderError(
+      'BAD_INPUT',
+      `Cannot register ${pathText(file)}: ${prepare[0]!.replace(/^module file \S+ /, 'it ')}.`,
+    );
   const defaults = imported.manifest.params.safeParse({});
   if (!defaults.success) {
     const issue = defaults.error.issues[0]!;

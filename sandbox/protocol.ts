@@ -28,12 +28,12 @@ export type PlanRef = Omit<Plan, 'slots'> & { slots: SlotRef[] };
 type Series = z.infer<typeof CandleSeries>;
 
 /** Bar inputs without what the worker keeps itself (the candle view and the health index). */
-export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws'>;
+export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws' | 'preparePerBar'>;
 
 export type Request =
   | { op: 'load'; file: string; sha256: string; label: string; id: number }
   | { op: 'symbol'; plan: PlanRef; symbol: string; values: Record<string, unknown> & { candles: Series } }
-  | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number }
+  | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
   | { op: 'bar'; index: number; k: number; inputs: BarRequestInputs }
   | { op: 'cut'; index: number; end: number; inputs: BarRequestInputs }
   | { op: 'replay_end' }

@@ -1,7 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { healthIndex } from '../backtest/health-index.ts';
-import { importUnsandboxed, type LoadedModule, type ModuleFn } from '../orchestrator/loader/module-loader.ts';
+import {
+  importUnsandboxed,
+  preparedExport,
+  type LoadedModule,
+  type ModuleFn,
+} from '../orchestrator/loader/module-loader.ts';
+import type { PrepareFn } from '../orchestrator/run/prepared-columns.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import type { AsOfCandles } from '../orchestrator/run/as-of-view.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
@@ -53,6 +59,7 @@ async function load(ref: ModuleRef): Promise<LoadedModule> {
     row: ref.row,
     manifest: imported.manifest,
     run,
+    ...preparedExport(imported.exports),
     file: ref.file,
     sha256: ref.sha256,
     graph: ref.graph,
@@ -62,19 +69,24 @@ async function load(ref: ModuleRef): Promise<LoadedModule> {
   return m;
 }
 
-/** The module with its run marked on the clock: label `id`, `limitMs` per call. */
-async function timed(ref: ModuleRef, limitMs: number): Promise<LoadedModule> {
-  const m = await load(ref);
-  const inner = m.run;
-  const run: ModuleFn = (view, params, s) => {
-    clock.begin(ref.id, limitMs);
+/** `fn` marked on the clock around every call: label `id`, `limitMs` per call. */
+function onClock<F extends (...args: never[]) => unknown>(fn: F, id: number, limitMs: number): F {
+  return ((...args: Parameters<F>) => {
+    clock.begin(id, limitMs);
     try {
-      return inner(view, params, s);
+      return fn(...args);
     } finally {
       clock.end();
     }
-  };
-  return { ...m, run };
+  }) as F;
+}
+
+/** The module with its run (and its prepare, once per replay) marked on the clock. */
+async function timed(ref: ModuleRef, limitMs: number): Promise<LoadedModule> {
+  const m = await load(ref);
+  const run: ModuleFn = onClock(m.run, ref.id, limitMs);
+  const prepare: PrepareFn | undefined = m.prepare && onClock(m.prepare, ref.id, limitMs);
+  return { ...m, run, ...(prepare ? { prepare } : {}) };
 }
 
 async function planOf(ref: PlanRef): Promise<Plan> {
@@ -88,6 +100,7 @@ interface Market {
   full: Series;
   cursor: AsOfCandles;
   flaws: ReturnType<typeof healthIndex>;
+  preparePerBar: boolean;
 }
 const markets = new Map<number, Market>();
 
@@ -128,13 +141,19 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
     e ??= await engine();
     const plan = await planOf(r.plan);
     const cursor = e.asOfCandles(r.full, 0, 0);
-    markets.set(r.index, { plan, full: r.full, cursor, flaws: e.healthIndex(r.full, r.timeframeMs) });
+    const flaws = e.healthIndex(r.full, r.timeframeMs);
+    markets.set(r.index, { plan, full: r.full, cursor, flaws, preparePerBar: r.preparePerBar ?? false });
     return null;
   },
   bar(r) {
     const m = markets.get(r.index)!;
     m.cursor.advanceTo(r.k + 1);
-    const decision = e.decideBar(m.plan, { ...r.inputs, candles: m.cursor.view, flaws: m.flaws });
+    const decision = e.decideBar(m.plan, {
+      ...r.inputs,
+      candles: m.cursor.view,
+      flaws: m.flaws,
+      preparePerBar: m.preparePerBar,
+    });
     return { decision, tampered: m.cursor.tampered(true) };
   },
   cut(r) {

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ContextValue, KeyName } from './context-keys.ts';
 import type { Indicators } from './indicators.ts';
 import type { LogicType } from './stages.ts';
+import type { ColumnsOf, PreparedView } from './prepared.ts';
 
 type DeepReadonly<T> = T extends (infer I)[]
   ? readonly DeepReadonly<I>[]
@@ -42,9 +43,20 @@ export interface ModuleSdk {
   indicators: Indicators;
 }
 
-export type ModuleRun<M> =
+/**
+ * A module's per-bar step. With `Prepare` (the type of the module's `prepare` export) it also
+ * gets the prepared columns at the decision bar (sdk/prepared.ts).
+ */
+export type ModuleRun<M, Prepare = never> =
   M extends ModuleManifest<infer In, infer Out, infer P>
-    ? (view: ModuleView<In>, params: z.output<P>, sdk: ModuleSdk) => ModuleResult<Out>
+    ? [Prepare] extends [never]
+      ? (view: ModuleView<In>, params: z.output<P>, sdk: ModuleSdk) => ModuleResult<Out>
+      : (
+          view: ModuleView<In>,
+          params: z.output<P>,
+          sdk: ModuleSdk,
+          prepared: PreparedView<ColumnsOf<Prepare>>,
+        ) => ModuleResult<Out>
     : never;
 
 /** Identity at runtime; at compile time it pins the key names so `ModuleRun` can type the view. */

@@ -3,6 +3,7 @@ export { z } from 'zod';
 export { defineManifest } from './define-module.ts';
 export type { ModuleManifest, ModuleRun, ModuleResult, ModuleSdk, ModuleView, ModuleOutputs } from './define-module.ts';
 export { indicators, floorToStep, stepFromPrecision } from './indicators.ts';
+export type { Values } from './indicators.ts';
 export { contextKeys } from './context-keys.ts';
 export type { KeyName, ContextValue } from './context-keys.ts';
 export type { LogicType } from './stages.ts';
@@ -39,3 +40,5 @@ export {
   notEnoughData,
 } from './signal-helpers.ts';
 export { barsSince, barsText } from './bars.ts';
+export { column, columnOf } from './prepared.ts';
+export type { SeriesColumns, PreparedColumns, PreparedView, ModulePrepare } from './prepared.ts';

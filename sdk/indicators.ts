@@ -18,10 +18,13 @@ function alignRight(values: number[], length: number): number[] {
   return out.concat(values);
 }
 
+/** A series of numbers: a candle column, an indicator's output, or a prepared typed column. */
+export type Values = readonly number[] | Float64Array;
+
 interface Hlc {
-  readonly high: readonly number[];
-  readonly low: readonly number[];
-  readonly close: readonly number[];
+  readonly high: Values;
+  readonly low: Values;
+  readonly close: Values;
 }
 
 /**
@@ -30,7 +33,7 @@ interface Hlc {
  * 200-bar SMA take a few tens of milliseconds (bench/indicator-windows.ts), once per series
  * through the run's indicator cache.
  */
-function sma(values: readonly number[], period: number): number[] {
+function sma(values: Values, period: number): number[] {
   if (!(Number.isInteger(period) && period >= 1))
     throw new Error(`sma period must be a whole number >= 1, not ${period}`);
   const n = values.length;
@@ -47,8 +50,8 @@ export const indicators = {
   /** Simple moving average (finite window: independent of where the series starts). */
   sma,
   /** Exponential moving average seeded with the SMA of the first `period` values (recursive: depends on its seed). */
-  ema: (values: readonly number[], period: number) => alignRight(ema({ period, values: [...values] }), values.length),
-  rsi: (values: readonly number[], period: number) => alignRight(rsi({ period, values: [...values] }), values.length),
+  ema: (values: Values, period: number) => alignRight(ema({ period, values: [...values] }), values.length),
+  rsi: (values: Values, period: number) => alignRight(rsi({ period, values: [...values] }), values.length),
   /** Wilder's average true range. */
   atr: (c: Hlc, period: number) =>
     alignRight(atr({ period, high: [...c.high], low: [...c.low], close: [...c.close] }), c.close.length),
@@ -59,9 +62,9 @@ export const indicators = {
       c.close.length,
     ),
   /** Highest value of `values[from..to)` (indexes as `slice` reads them). */
-  highest: (values: readonly number[], from: number, to: number) => extreme(values, from, to, Math.max, -Infinity),
+  highest: (values: Values, from: number, to: number) => extreme(values, from, to, Math.max, -Infinity),
   /** Lowest value of `values[from..to)` (indexes as `slice` reads them). */
-  lowest: (values: readonly number[], from: number, to: number) => extreme(values, from, to, Math.min, Infinity),
+  lowest: (values: Values, from: number, to: number) => extreme(values, from, to, Math.min, Infinity),
 };
 
 /** `slice`'s reading of an index: negative counts from the end, clamped to [0, length]. */
@@ -76,7 +79,7 @@ function sliceIndex(i: number, length: number): number {
  * gives -Infinity / Infinity, exactly as Math.max(...[]) does.
  */
 function extreme(
-  values: readonly number[],
+  values: Values,
   from: number,
   to: number,
   pick: (a: number, b: number) => number,

@@ -1,12 +1,17 @@
 import {
   blendHalves,
+  column,
+  columnOf,
   defineManifest,
+  indicators,
+  type ModulePrepare,
   fixed as f,
   type ModuleRun,
   noSignal as none,
   notEnoughData,
   px,
   riskAndTargetsValid,
+  type Values,
   z,
 } from '../../sdk/index.ts';
 
@@ -92,15 +97,12 @@ export const manifest = defineManifest({
 });
 
 /** Bollinger Bands of the last `period` values: SMA middle, population standard deviation. */
-export function bollinger(
-  values: readonly number[],
-  period: number,
-  k: number,
-  sma: (v: readonly number[], p: number) => number[],
-) {
+export function bollinger(values: Values, period: number, k: number, sma: (v: Values, p: number) => number[]) {
   const window = values.slice(values.length - period);
   const middle = sma(window, period).at(-1)!;
-  const sd = Math.sqrt(window.reduce((s, x) => s + (x - middle) ** 2, 0) / period);
+  let squares = 0;
+  for (let i = 0; i < window.length; i++) squares += (window[i]! - middle) ** 2;
+  const sd = Math.sqrt(squares / period);
   return { middle, sd, upper: middle + k * sd, lower: middle - k * sd };
 }
 
@@ -113,7 +115,21 @@ export function requiredCandles(p: {
   return Math.max(p.bb_period, p.rsi_period + 1, p.stop_mode === 'atr' ? p.atr_period + 1 : 0);
 }
 
-export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
+/** The bands' middle and width, the RSI and the ATR at every bar, prepared once over the series. */
+export const prepare: ModulePrepare<typeof manifest, 'bb_middle' | 'bb_sd' | 'rsi' | 'atr'> = (series, params) => {
+  const p = params.bb_period;
+  const bands = (i: number) =>
+    i >= p - 1 ? bollinger(series.close.subarray(i - p + 1, i + 1), p, params.bb_std, indicators.sma) : null;
+  const all = Array.from({ length: series.length }, (_, i) => bands(i));
+  return {
+    bb_middle: columnOf(series.length, (i) => all[i]?.middle ?? Number.NaN),
+    bb_sd: columnOf(series.length, (i) => all[i]?.sd ?? Number.NaN),
+    rsi: column(indicators.rsi(series.close, params.rsi_period)),
+    atr: column(indicators.atr(series, params.atr_period)),
+  };
+};
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, _sdk, prepared) => {
   const { high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
@@ -127,8 +143,10 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     );
   const last = n - 1;
   const c = close[last]!;
-  const bb = bollinger(close, params.bb_period, params.bb_std, sdk.indicators.sma);
-  const rsi = sdk.indicators.rsi(close, params.rsi_period).at(-1)!;
+  const middle = prepared.at('bb_middle');
+  const sd = prepared.at('bb_sd');
+  const bb = { middle, sd, upper: middle + params.bb_std * sd, lower: middle - params.bb_std * sd };
+  const rsi = prepared.at('rsi');
   const bands = `BB(${params.bb_period}, ${params.bb_std}) ${px(bb.lower)} / ${px(bb.middle)} / ${px(bb.upper)} (sd ${px(bb.sd)})`;
   if (!Number.isFinite(rsi) || !Number.isFinite(bb.sd))
     return none(`RSI ${rsi} or band width ${bb.sd} is not a number`);
@@ -159,7 +177,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   let stop: number;
   let how: string;
   if (params.stop_mode === 'atr') {
-    const atr = sdk.indicators.atr(view.candles, params.atr_period).at(-1)!;
+    const atr = prepared.at('atr');
     if (!(atr > 0)) return none(`${seen}, but ATR(${params.atr_period}) is ${atr}, so no ATR stop can be placed`);
     stop = extreme - sign * params.stop_atr_mult * atr;
     how = `${long ? 'low' : 'high'} ${px(extreme)} ${long ? '-' : '+'} ${params.stop_atr_mult} x ATR(${params.atr_period}) ${px(atr)}`;

@@ -2,7 +2,10 @@ import {
   adxScore,
   agentParams,
   blendHalves,
+  column,
   defineManifest,
+  indicators,
+  type ModulePrepare,
   fixed as f,
   type ModuleRun,
   noSignal as none,
@@ -92,7 +95,13 @@ export function requiredCandles(p: { ema_period: number; rsi_period: number; pul
   return Math.max(p.ema_period, p.rsi_period + 1) + p.pullback_bars - 1;
 }
 
-export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
+/** The EMA and the RSI at every bar, prepared once over the series. */
+export const prepare: ModulePrepare<typeof manifest, 'ema' | 'rsi'> = (series, params) => ({
+  ema: column(indicators.ema(series.close, params.ema_period)),
+  rsi: column(indicators.rsi(series.close, params.rsi_period)),
+});
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, sdk, prepared) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
@@ -115,30 +124,33 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   const sign = long ? 1 : -1;
   const last = n - 1;
   const from = n - params.pullback_bars;
-  const ema = sdk.indicators.ema(close, params.ema_period);
-  const rsi = sdk.indicators.rsi(close, params.rsi_period);
+  const ema = (i: number) => prepared.at('ema', last - i);
   const tol = params.touch_tolerance_atr * atr;
   const edge = long ? low : high;
   // closest approach of the low (high for shorts) to the EMA in the window
   let best = Number.POSITIVE_INFINITY;
   let bestAt = -1;
   for (let i = from; i <= last; i++) {
-    const d = Math.abs(edge[i]! - ema[i]!);
+    const d = Math.abs(edge[i]! - ema(i));
     if (d < best) {
       best = d;
       bestAt = i;
     }
   }
-  const rsiWindow = rsi.slice(from);
-  const rsiExtreme = long ? Math.min(...rsiWindow) : Math.max(...rsiWindow);
+  // Math.min / Math.max over the window, one value at a time (NaN anywhere gives NaN, as the spread form does).
+  let rsiExtreme = long ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  for (let i = from; i <= last; i++)
+    rsiExtreme = long
+      ? Math.min(rsiExtreme, prepared.at('rsi', last - i))
+      : Math.max(rsiExtreme, prepared.at('rsi', last - i));
   const c = close[last]!;
   const o = open[last]!;
-  const emaLast = ema[last]!;
+  const emaLast = ema(last);
   if (!Number.isFinite(best) || !Number.isFinite(rsiExtreme) || !Number.isFinite(emaLast))
     return none('EMA or RSI is not a number');
   const bars = `the last ${params.pullback_bars} candle${params.pullback_bars === 1 ? '' : 's'}`;
   const what = long ? 'low' : 'high';
-  const seen = `trend ${trend}, closest ${what} ${px(edge[bestAt]!)} was ${px(best)} (${f(best / atr)} ATR) from EMA(${params.ema_period}) ${px(ema[bestAt]!)} ${last - bestAt} candle${last - bestAt === 1 ? '' : 's'} ago`;
+  const seen = `trend ${trend}, closest ${what} ${px(edge[bestAt]!)} was ${px(best)} (${f(best / atr)} ATR) from EMA(${params.ema_period}) ${px(ema(bestAt))} ${last - bestAt} candle${last - bestAt === 1 ? '' : 's'} ago`;
   if (best > tol)
     return none(
       `${seen}, more than the ${params.touch_tolerance_atr} ATR touch tolerance in ${bars} (no pullback to the EMA)`,

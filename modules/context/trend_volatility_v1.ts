@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { column, defineManifest, indicators, z, type ModulePrepare, type ModuleRun } from '../../sdk/index.ts';
 
 /**
  * Trend and volatility context from the run timeframe's closed candles.
@@ -10,6 +10,9 @@ import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
  *   down the mirror, anything else is flat). The regime is `volatile` when ATR% >=
  *   `volatile_atr_pct` (checked first: extreme volatility matters more than direction for
  *   risk), else `trending` when ADX >= `trending_adx`, else `ranging`.
+ *
+ * The EMAs, ATR and ADX are prepared once over the series (`prepare`); `run` reads them at the
+ * decision bar.
  *
  * Too little history throws "not enough data: need N candles, have M": a context module must
  * write both its value keys, so the orchestrator's on_error policy (skip_symbol by default)
@@ -77,7 +80,14 @@ export function requiredCandles(p: {
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
 
-export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
+export const prepare: ModulePrepare<typeof manifest, 'ema_fast' | 'ema_slow' | 'atr' | 'adx'> = (series, params) => ({
+  ema_fast: column(indicators.ema(series.close, params.ema_fast)),
+  ema_slow: column(indicators.ema(series.close, params.ema_slow)),
+  atr: column(indicators.atr(series, params.atr_period)),
+  adx: column(indicators.adx(series, params.adx_period)),
+});
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, _sdk, prepared) => {
   const c = view.candles;
   const n = c.close.length;
   const need = requiredCandles(params);
@@ -88,13 +98,12 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   }
   const last = n - 1;
   const close = c.close[last]!;
-  const emaFast = sdk.indicators.ema(c.close, params.ema_fast)[last]!;
-  const emaSlowSeries = sdk.indicators.ema(c.close, params.ema_slow);
-  const emaSlow = emaSlowSeries[last]!;
-  const emaSlowThen = emaSlowSeries[last - params.slope_lookback]!;
-  const atr = sdk.indicators.atr(c, params.atr_period)[last]!;
+  const emaFast = prepared.at('ema_fast');
+  const emaSlow = prepared.at('ema_slow');
+  const emaSlowThen = prepared.at('ema_slow', params.slope_lookback);
+  const atr = prepared.at('atr');
   // ADX is 0/0 (NaN) when price never moves: no directional movement means no trend strength.
-  const adxRaw = sdk.indicators.adx(c, params.adx_period)[last]!;
+  const adxRaw = prepared.at('adx');
   const adx = Number.isFinite(adxRaw) ? adxRaw : 0;
 
   const slopePct = ((emaSlow - emaSlowThen) / emaSlowThen) * 100;

@@ -11,6 +11,7 @@ import type { CandleSeries } from '../../sdk/context-schemas.ts';
 import type { Macro } from '../../sdk/macro-schema.ts';
 import type { LoadedModule } from '../loader/module-loader.ts';
 import { asOfCandles, fixedCandles } from '../run/as-of-view.ts';
+import { causalityProblem } from './causality-gate.ts';
 import { sameResult } from './compare-results.ts';
 import { contractBreaches, type ContractBreach } from './contract-gate.ts';
 import { buildHarness, evaluate, gateSample, type Evaluation, type Harness } from './gate-harness.ts';
@@ -24,6 +25,7 @@ import { buildHarness, evaluate, gateSample, type Evaluation, type Harness } fro
  * - be deterministic: two runs on the same input give the same output and rationale;
  * - be free of look-ahead: it reads nothing past the decision time, and its output on a
  *   growing replay view equals its output on candles cut at the bar;
+ * - when it has a `prepare`, prepare causal columns (causality-gate.ts);
  * - have a bounded warm-up: the history it needs before its result stops depending on
  *   older data (compare-results.ts), at least as far back as it reads (read-depth.ts),
  *   within the ladder.
@@ -125,6 +127,14 @@ export function runModuleGates(target: LoadedModule, available: readonly LoadedM
       reasons.push(
         `looks ahead: ${peek ?? `at ${at} its output on the replay view differs from its output on candles cut at the bar`}`,
       );
+    }
+  }
+  if (target.prepare) {
+    const at = (i: number) => new Date(s.ts[i]!).toISOString();
+    const problem = causalityProblem(target.prepare, h.target.params, s, at);
+    if (problem) {
+      lookaheadFree = false;
+      reasons.push(problem);
     }
   }
   const depths = bars.map((b) => b.full.readDepth);

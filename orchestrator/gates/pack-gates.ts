@@ -7,7 +7,7 @@ import { packFiles } from '../../registry/default-pack.ts';
 import type { RegistryRow } from '../../registry/rows.ts';
 import { sha256File } from '../loader/file-hash.ts';
 import { computeImportGraph } from '../loader/import-graph.ts';
-import { importModuleFile, type LoadedModule, type ModuleFn } from '../loader/module-loader.ts';
+import { importModuleFile, preparedExport, type LoadedModule, type ModuleFn } from '../loader/module-loader.ts';
 import { buildHarness, type Harness } from './gate-harness.ts';
 import { runGatesIsolated } from '../../sandbox/isolated-gates.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
@@ -74,7 +74,16 @@ export async function gateableModule(root: string, rel: string): Promise<LoadedM
     script_path: `${path.basename(root)}/${rel}`,
     function_name: 'run',
   } as unknown as RegistryRow;
-  return { row, manifest: m, run: imported.exports.run as ModuleFn, file, sha256, graph: graph.graph, pinned: false };
+  return {
+    row,
+    manifest: m,
+    run: imported.exports.run as ModuleFn,
+    ...preparedExport(imported.exports),
+    file,
+    sha256,
+    graph: graph.graph,
+    pinned: false,
+  };
 }
 
 /** Judges the pack as `db seed` registers it on an empty registry: in pack order, each with the modules registered before it. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CandleSeries } from '../../sdk/context-schemas.ts';
-import type { Indicators } from '../../sdk/indicators.ts';
+import type { Indicators, Values } from '../../sdk/indicators.ts';
+import type { PreparedView } from '../../sdk/prepared.ts';
 import { cachedIndicators } from '../run/indicator-cache.ts';
 
 /**
@@ -72,7 +73,7 @@ export function watchedCandles(candles: Series, log: ReadLog): Series {
   return Object.freeze({ ...candles, ...cols }) as Series;
 }
 
-const raw = (values: readonly number[]) => sources.get(values)?.raw ?? values;
+const raw = (values: Values) => sources.get(values)?.raw ?? values;
 
 /**
  * The SDK's indicators for a module under watch: the same values (computed on the raw
@@ -80,14 +81,13 @@ const raw = (values: readonly number[]) => sources.get(values)?.raw ?? values;
  * bars one value depends on, null for the recursive indicators.
  */
 export function watchedIndicators(log: ReadLog): Indicators {
-  const wrap = (out: number[], input: readonly number[], window: number | null): number[] => {
+  const wrap = (out: number[], input: Values, window: number | null): number[] => {
     const source = sources.get(input);
     if (!source) return out; // the module's own array: its reads of the candles were recorded as it built it
     return watched(out, log, (j) => source.dependsOn(window === null ? 0 : Math.max(0, j - window + 1)), true);
   };
   const series =
-    (name: 'sma' | 'ema' | 'rsi', window: (period: number) => number | null) =>
-    (values: readonly number[], period: number) =>
+    (name: 'sma' | 'ema' | 'rsi', window: (period: number) => number | null) => (values: Values, period: number) =>
       wrap(cachedIndicators[name](raw(values), period), values, window(period));
   const hlc = (name: 'atr' | 'adx') => (c: Parameters<Indicators['atr']>[0], period: number) =>
     wrap(cachedIndicators[name]({ high: raw(c.high), low: raw(c.low), close: raw(c.close) }, period), c.close, null);
@@ -100,5 +100,28 @@ export function watchedIndicators(log: ReadLog): Indicators {
     // These read their input directly, so a watched input records its own reads.
     highest: cachedIndicators.highest,
     lowest: cachedIndicators.lowest,
+  };
+}
+
+/**
+ * A module's prepared columns under watch: each value read is recorded like a recursive SDK
+ * indicator's (it may rest on every bar before it, so the module reads from the first bar,
+ * and the values must have converged for the warm-up). Conservative: a longer warm-up only
+ * makes a live run load more history.
+ */
+export function watchedPrepared(prepared: PreparedView, log: ReadLog): PreparedView {
+  return {
+    get newest() {
+      return prepared.newest;
+    },
+    at(name, back = 0) {
+      const value = prepared.at(name, back);
+      const j = prepared.newest - back;
+      if (Number.isInteger(j) && j >= 0) {
+        log.record(0);
+        log.recordIndicator(j, value);
+      }
+      return value;
+    },
   };
 }

@@ -4,7 +4,8 @@ import { isKeyName } from '../../sdk/context-keys.ts';
 import type { CandleSeries } from '../../sdk/context-schemas.ts';
 import type { PlannedSlot } from '../plan/plan-types.ts';
 import { buildView, checkOutput } from '../run/execute-slot.ts';
-import { ReadLog, watchedCandles, watchedIndicators } from './read-depth.ts';
+import { preparedFor } from '../run/prepared-columns.ts';
+import { ReadLog, watchedCandles, watchedIndicators, watchedPrepared } from './read-depth.ts';
 
 /**
  * The module under gate called as a run calls it (its declared keys, the SDK), but
@@ -55,7 +56,8 @@ export function runWatched(slot: PlannedSlot, context: Readonly<Record<string, u
   let result: unknown;
   try {
     const spy = spyOn(view, slot.module.manifest.input_keys, found);
-    result = slot.module.run(spy, slot.params, { indicators: watchedIndicators(log) });
+    const prepared = slot.module.prepare && candles ? watchedPrepared(preparedFor(slot, candles)!, log) : undefined;
+    result = slot.module.run(spy, slot.params, { indicators: watchedIndicators(log) }, prepared);
   } catch (e) {
     return { status: 'error', error: e instanceof Error ? e : new Error(errorMessage(e)), ...watch() };
   }

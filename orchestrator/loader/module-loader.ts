@@ -4,6 +4,8 @@ import type { ImportGraph } from '../../registry/import-graph.ts';
 import { ManifestShape, rowManifestMismatches } from '../../registry/manifest-check.ts';
 import type { RegistryRow } from '../../registry/rows.ts';
 import type { ModuleSdk } from '../../sdk/define-module.ts';
+import type { PreparedView } from '../../sdk/prepared.ts';
+import type { PrepareFn } from '../run/prepared-columns.ts';
 import { confineScriptPath } from './confine-path.ts';
 import { sha256File } from './file-hash.ts';
 import { computeImportGraph, pinnedGraphProblems } from './import-graph.ts';
@@ -12,12 +14,14 @@ import { quote } from '../../core/quote.ts';
 import { importTypeScript } from '../../core/ts-loader.ts';
 import { issueText } from '../../core/schema-problems.ts';
 
-export type ModuleFn = (view: unknown, params: unknown, sdk: ModuleSdk) => unknown;
+export type ModuleFn = (view: unknown, params: unknown, sdk: ModuleSdk, prepared?: PreparedView) => unknown;
 
 export interface LoadedModule {
   row: RegistryRow;
   manifest: ManifestShape;
   run: ModuleFn;
+  /** Its `prepare` export (sdk/prepared.ts), when it has one. */
+  prepare?: PrepareFn;
   /** The module file's absolute path: the sandbox's worker imports it from there. */
   file: string;
   sha256: string;
@@ -124,10 +128,36 @@ export async function loadModule(row: RegistryRow, root: string): Promise<LoadRe
   const run = exports[row.function_name];
   if (typeof run !== 'function')
     problems.push(`module file ${row.script_path} does not export a function named ${quote(row.function_name)}`);
+  problems.push(...prepareProblems(exports, manifest, row.script_path));
   if (problems.length > 0) return { ok: false, problems };
   const pinned = row.sha256 === null || row.import_graph === null;
   return {
     ok: true,
-    module: { row, manifest, run: run as ModuleFn, file: where.file, sha256: sha, graph: graph.graph, pinned },
+    module: {
+      row,
+      manifest,
+      run: run as ModuleFn,
+      ...preparedExport(exports),
+      file: where.file,
+      sha256: sha,
+      graph: graph.graph,
+      pinned,
+    },
   };
+}
+
+/** The module's `prepare`, as a LoadedModule field (absent when it exports none). */
+export function preparedExport(exports: Record<string, unknown>): { prepare?: PrepareFn } {
+  return typeof exports.prepare === 'function' ? { prepare: exports.prepare as PrepareFn } : {};
+}
+
+/** A `prepare` export that is not a function, or that reads candles the manifest does not declare. */
+export function prepareProblems(exports: Record<string, unknown>, manifest: ManifestShape, label: string): string[] {
+  if (exports.prepare === undefined) return [];
+  if (typeof exports.prepare !== 'function') return [`module file ${label} exports a prepare that is not a function`];
+  return manifest.input_keys.includes('candles')
+    ? []
+    : [
+        `module file ${label} exports prepare, which reads the candles, but its manifest does not declare 'candles' in input_keys`,
+      ];
 }

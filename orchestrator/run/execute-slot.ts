@@ -1,9 +1,12 @@
+import type { z } from 'zod';
 import { contextKeys, isKeyName } from '../../sdk/context-keys.ts';
 import type { ModuleSdk } from '../../sdk/define-module.ts';
 import { evaluateCondition } from '../plan/conditions.ts';
 import type { PlannedSlot } from '../plan/plan-types.ts';
 import { quote } from '../../core/quote.ts';
 import { issueText } from '../../core/schema-problems.ts';
+import type { CandleSeries } from '../../sdk/context-schemas.ts';
+import { preparedFor } from './prepared-columns.ts';
 
 /** What running one slot produced; the symbol runner decides what to merge and log. */
 export type SlotResult =
@@ -92,15 +95,26 @@ export function checkOutput(
   return violations.length > 0 ? { violations, rationale: why } : { outputs: parsed, rationale: why! };
 }
 
-/** Runs one slot against the context. Never throws: failures come back as results. */
-export function executeSlot(slot: PlannedSlot, context: Readonly<Record<string, unknown>>, sdk: ModuleSdk): SlotResult {
+/**
+ * Runs one slot against the context. Never throws: failures come back as results (a failing
+ * prepare is the module's failure). `preparePerBar`: see preparedFor.
+ */
+export function executeSlot(
+  slot: PlannedSlot,
+  context: Readonly<Record<string, unknown>>,
+  sdk: ModuleSdk,
+  preparePerBar = false,
+): SlotResult {
   if (slot.when && !evaluateCondition(slot.when, context)) return { status: 'skipped_when' };
   const { view, missing } = buildView(slot, context);
   if (missing.length > 0) return { status: 'missing_input', missing };
   const started = performance.now();
   let result: unknown;
   try {
-    result = slot.module.run(view, slot.params, sdk);
+    const prepared = slot.module.prepare
+      ? preparedFor(slot, context.candles as z.infer<typeof CandleSeries>, preparePerBar)
+      : undefined;
+    result = slot.module.run(view, slot.params, sdk, prepared);
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     return { status: 'error', error, duration_ms: performance.now() - started, view };

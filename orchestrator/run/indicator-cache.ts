@@ -1,4 +1,4 @@
-import { indicators as computed, type Indicators } from '../../sdk/indicators.ts';
+import { indicators as computed, type Indicators, type Values } from '../../sdk/indicators.ts';
 import { guardedArray, guardedCopy, viewSources, type ViewSource } from './as-of-view.ts';
 
 /**
@@ -59,7 +59,7 @@ export function indicatorsTampered(full: object): string | null {
 }
 
 /** The source of a view column, or undefined for any other array. */
-function sourceOf(values: readonly number[], column: string): ViewSource | undefined {
+function sourceOf(values: Values, column: string): ViewSource | undefined {
   const s = viewSources.get(values);
   return s && s.column === column ? s : undefined;
 }
@@ -86,7 +86,7 @@ function hlcSource(c: Hlc): ViewSource | undefined {
 
 const closeSeries =
   (name: 'sma' | 'ema' | 'rsi') =>
-  (values: readonly number[], period: number): number[] => {
+  (values: Values, period: number): number[] => {
     const source = viewSources.get(values);
     if (!source || source.column === 'ts') return computed[name](values, period);
     const column = source.column;

@@ -43,20 +43,21 @@ const slotEntry = (symbol: string, slot: PlannedSlot) => ({
  * `run_when`, run on the read-only view, enforce the contract, merge (unless shadow),
  * log with rationale and duration; a blocking filter or a failing module's policy
  * stops the symbol. `trace: false` (a backtest's bars) skips the per-slot log entries
- * and their snapshots; errors and blocks are still recorded.
+ * and their snapshots; errors and blocks are still recorded. `preparePerBar`: see
+ * preparedFor (prepared-columns.ts).
  */
 export function runSymbol(
   plan: Plan,
   symbol: string,
   initial: Record<string, unknown>,
   sdk: ModuleSdk,
-  options: { trace?: boolean } = {},
+  options: { trace?: boolean; preparePerBar?: boolean } = {},
 ): SymbolRun {
   const trace = options.trace ?? true;
   const context: Record<string, unknown> = { ...initial };
   const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
   for (const slot of plan.slots) {
-    const result = executeSlot(slot, context, sdk);
+    const result = executeSlot(slot, context, sdk, options.preparePerBar);
     const base = slotEntry(symbol, slot);
     if (!trace && (result.status === 'skipped_when' || result.status === 'missing_input')) continue;
     if (result.status === 'skipped_when') {

@@ -5,17 +5,24 @@
  */
 import fc from 'fast-check';
 import * as trendVolatility from '../../modules/context/trend_volatility_v1.ts';
-import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { contextKeys, indicators, type ContextValue, type SeriesColumns } from '../../sdk/index.ts';
 import { cgRows, DAY, type CgRow } from '../macro/sample-macro.ts';
 import { sampleCandles } from './sample-candles.ts';
 
 /** The SDK handed to modules under test. */
 export const sdk = { indicators };
 
+/** The real context module's outputs on these candles, its columns prepared over them as a live run prepares them. */
+export function trendContext(candles: ReturnType<typeof sampleCandles>) {
+  const p = trendVolatility.manifest.params.parse({});
+  return trendVolatility.run({ candles }, p, sdk, preparedOver(trendVolatility.prepare, candles, p)).outputs;
+}
+
 /** Candles up to and including `last` (300 of them), with the real context module's outputs. */
 export function realView(last: number) {
   const candles = sampleCandles({ from: last - 299, to: last + 1 });
-  const ctx = trendVolatility.run({ candles }, trendVolatility.manifest.params.parse({}), sdk).outputs;
+  const ctx = trendContext(candles);
   return { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
 }
 
@@ -23,12 +30,22 @@ type AgentRun = (
   view: never,
   params: never,
   s: typeof sdk,
+  prepared: never,
 ) => { outputs: { signals?: readonly unknown[] }; rationale: string };
 
-/** Runs an agent (with `defaults` unless params are given) and parses every signal against the context schema. */
-export function signalRunner<R extends AgentRun>(run: R, defaults: Parameters<R>[1]) {
+/**
+ * Runs an agent (with `defaults` unless params are given) and parses every signal against the
+ * context schema; an agent with `prepare` gets its columns prepared over the view's candles.
+ */
+export function signalRunner<R extends AgentRun>(
+  run: R,
+  defaults: Parameters<R>[1],
+  prepare?: (series: SeriesColumns, params: never) => unknown,
+) {
   return (view: Parameters<R>[0], p: Parameters<R>[1] = defaults) => {
-    const out = run(view as never, p as never, sdk);
+    const candles = (view as { candles: Parameters<typeof preparedOver>[1] }).candles;
+    const prepared = prepare ? preparedOver(prepare, candles, p as never) : undefined;
+    const out = run(view as never, p as never, sdk, prepared as never);
     const list = out.outputs.signals ?? [];
     return { list: list.map((s) => contextKeys.signals.schema.parse(s)), rationale: out.rationale };
   };

@@ -20,6 +20,8 @@ import { contextKeys, type KeyName } from '../../sdk/context-keys.ts';
 import { indicators } from '../../sdk/indicators.ts';
 import { btcInstrument } from '../helpers/module-views.ts';
 import { packFiles } from '../../registry/default-pack.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import type { SeriesColumns } from '../../sdk/index.ts';
 import * as trend_volatility_v1 from '../../modules/context/trend_volatility_v1.ts';
 import * as session_timing_v1 from '../../modules/context/session_timing_v1.ts';
 import * as instrument_intelligence_v1 from '../../modules/context/instrument_intelligence_v1.ts';
@@ -51,7 +53,9 @@ type Mod = {
     output_keys: readonly string[];
     params: { parse: (x: unknown) => unknown };
   };
-  run: (v: never, p: never, s: typeof sdk) => { outputs: Record<string, unknown>; rationale: string };
+  /** Prepared over the bar's candles, as a live run prepares them (sdk/prepared.ts). */
+  prepare?: (series: SeriesColumns, p: never) => unknown;
+  run: (v: never, p: never, s: typeof sdk, prepared: never) => { outputs: Record<string, unknown>; rationale: string };
 };
 
 const CONTEXT = ['trend_volatility_v1', 'session_timing_v1', 'instrument_intelligence_v1', 'key_levels_v1'];
@@ -207,7 +211,8 @@ function walk(mods: Record<string, Mod>, file: string, monthStart: string, month
         if (ctx[k] === undefined) throw new Error(`${id} at ${asOf}: input ${k} missing`);
       let res: ReturnType<Mod['run']>;
       try {
-        res = m.run(view as never, params[id] as never, sdk);
+        const prepared = m.prepare && preparedOver(m.prepare, candles, params[id] as never);
+        res = m.run(view as never, params[id] as never, sdk, prepared as never);
       } catch (e) {
         const msg = (e as Error).message;
         if (!msg.startsWith('not enough data')) throw new Error(`${id} threw at ${asOf}: ${msg}`, { cause: e });

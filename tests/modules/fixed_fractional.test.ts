@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as breakout from '../../modules/agents/breakout_v1.ts';
 import * as confluence from '../../modules/confluence/n_of_m_v1.ts';
-import * as context from '../../modules/context/trend_volatility_v1.ts';
 import { manifest, run } from '../../modules/risk/fixed_fractional_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles } from '../helpers/sample-candles.ts';
-import { isMultiple, portfolio, sizingCaseArbs } from '../helpers/module-views.ts';
+import { isMultiple, portfolio, sizingCaseArbs, trendContext } from '../helpers/module-views.ts';
 
 type Idea = ContextValue<'ideas'>[number];
 type View = Parameters<typeof run>[0];
@@ -47,7 +46,7 @@ function intents(view: View, p = params) {
 /** The full chain on real candles up to 2024-01-26 10:00 UTC, where breakout_v1 fires long. */
 function realIdea() {
   const candles = sampleCandles({ from: 311, to: 611 });
-  const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
+  const ctx = trendContext(candles);
   const signals = breakout.run(
     { candles, market_state: ctx.market_state!, volatility: ctx.volatility! },
     breakout.manifest.params.parse({}),

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { latestOpenGap, manifest, run } from '../../modules/agents/fvg_v1.ts';
-import * as context from '../../modules/context/trend_volatility_v1.ts';
 import { contextKeys, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
-import { sdk, signalRunner } from '../helpers/module-views.ts';
+import { sdk, signalRunner, trendContext } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
 
 /** Candles up to and including `last` (300 of them), with the real context module's volatility. */
 function realView(last: number) {
   const candles = sampleCandles({ from: last - 299, to: last + 1 });
-  const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
+  const ctx = trendContext(candles);
   return { candles, volatility: ctx.volatility! };
 }
 

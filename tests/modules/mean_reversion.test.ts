@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { bollinger, manifest, run } from '../../modules/agents/mean_reversion_v1.ts';
-import * as context from '../../modules/context/trend_volatility_v1.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { bollinger, manifest, prepare, run } from '../../modules/agents/mean_reversion_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
-import { sdk, signalRunner } from '../helpers/module-views.ts';
+import { sdk, signalRunner, trendContext } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
 
 /** Candles up to and including `last` (300 of them), with the real context module's market_state. */
 function realView(last: number) {
   const candles = sampleCandles({ from: last - 299, to: last + 1 });
-  const ctx = context.run({ candles }, context.manifest.params.parse({}), sdk).outputs;
+  const ctx = trendContext(candles);
   return { candles, market_state: ctx.market_state! };
 }
 
-const signals = signalRunner(run, params);
+const signals = signalRunner(run, params, prepare);
 
 const rangingState: ContextValue<'market_state'> = {
   trend: 'flat',
@@ -183,7 +183,8 @@ describe('mean_reversion_v1 edge cases', () => {
 
   it('flat market: zero band width is no signal, no NaN/Infinity, schema-valid', () => {
     const candles = syntheticCandles(new Array(60).fill(100));
-    const out = run({ candles, market_state: rangingState }, { ...params, allow_short: true }, sdk);
+    const p = { ...params, allow_short: true };
+    const out = run({ candles, market_state: rangingState }, p, sdk, preparedOver(prepare, candles, p));
     expect(out.outputs.signals).toEqual([]);
     expect(out.rationale).toBe(
       'No signal: close 100.00 is inside BB(20, 2) 100.00 / 100.00 / 100.00 (sd 0.00), RSI(14) 100.00.',
@@ -194,7 +195,8 @@ describe('mean_reversion_v1 edge cases', () => {
   it('is deterministic and does not mutate its input', () => {
     const view = realView(508);
     const before = JSON.stringify(view);
-    expect(run(view, params, sdk)).toEqual(run(view, params, sdk));
+    const prepared = () => preparedOver(prepare, view.candles, params);
+    expect(run(view, params, sdk, prepared())).toEqual(run(view, params, sdk, prepared()));
     expect(JSON.stringify(view)).toBe(before);
   });
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, run } from '../../modules/agents/trend_pullback_v1.ts';
+import { manifest, prepare, run } from '../../modules/agents/trend_pullback_v1.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 import { realView, sdk, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const signals = signalRunner(run, params);
+const signals = signalRunner(run, params, prepare);
 
 const upState: ContextValue<'market_state'> = {
   trend: 'up',
@@ -180,10 +181,12 @@ describe('trend_pullback_v1 edge cases', () => {
   it('flat market: no signal, no NaN/Infinity, schema-valid', () => {
     const candles = syntheticCandles(new Array(60).fill(100));
     for (const atr of [0, 1]) {
+      const p = { ...params, allow_short: true };
       const out = run(
         { candles, market_state: upState, volatility: { atr, atr_pct: atr, band: 'low' } },
-        { ...params, allow_short: true },
+        p,
         sdk,
+        preparedOver(prepare, candles, p),
       );
       expect(out.outputs.signals).toEqual([]);
       expect(out.rationale).not.toMatch(/NaN|Infinity/);
@@ -194,7 +197,8 @@ describe('trend_pullback_v1 edge cases', () => {
   it('is deterministic and does not mutate its input', () => {
     const view = realView(379);
     const before = JSON.stringify(view);
-    expect(run(view, params, sdk)).toEqual(run(view, params, sdk));
+    const prepared = () => preparedOver(prepare, view.candles, params);
+    expect(run(view, params, sdk, prepared())).toEqual(run(view, params, sdk, prepared()));
     expect(JSON.stringify(view)).toBe(before);
   });
 

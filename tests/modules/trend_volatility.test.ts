@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, requiredCandles, run } from '../../modules/context/trend_volatility_v1.ts';
+import { manifest, prepare, requiredCandles, run } from '../../modules/context/trend_volatility_v1.ts';
+import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
 import { contextKeys, indicators } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 
 const params = manifest.params.parse({});
 const sdk = { indicators };
 
+/** The module as a live run calls it: its columns prepared over the view's candles, then run at the newest. */
+const runTv = (view: { candles: ReturnType<typeof sampleCandles> }, p: typeof params) =>
+  run(view, p, sdk, preparedOver(prepare, view.candles, p));
+
 function runOn(candles: ReturnType<typeof sampleCandles>, p = params) {
-  const out = run({ candles }, p, sdk);
+  const out = runTv({ candles }, p);
   const ms = contextKeys.market_state.schema.parse(out.outputs.market_state);
   const vol = contextKeys.volatility.schema.parse(out.outputs.volatility);
   return { ms, vol, rationale: out.rationale };
@@ -95,7 +100,7 @@ describe('trend_volatility_v1 on real BTC/USDT 1h candles', () => {
 
   it('is deterministic: same view, same output', () => {
     const candles = sampleCandles({ from: 2000, to: 2300 });
-    expect(run({ candles }, params, sdk)).toEqual(run({ candles }, params, sdk));
+    expect(runTv({ candles }, params)).toEqual(runTv({ candles }, params));
   });
 });
 
@@ -103,11 +108,11 @@ describe('trend_volatility_v1 edge cases', () => {
   it('throws a clear not-enough-data error one candle short, and works at exactly the minimum', () => {
     const need = requiredCandles(params);
     expect(need).toBe(60); // EMA 50 + slope lookback 10 dominates ADX 2x14 and ATR 14+1
-    expect(() => run({ candles: sampleCandles({ to: need - 1 }) }, params, sdk)).toThrow(
+    expect(() => runTv({ candles: sampleCandles({ to: need - 1 }) }, params)).toThrow(
       'not enough data: need 60 candles, have 59',
     );
     expect(() => runOn(sampleCandles({ to: need }))).not.toThrow();
-    expect(() => run({ candles: sampleCandles({ to: 0 }) }, params, sdk)).toThrow(/need 60 candles, have 0/);
+    expect(() => runTv({ candles: sampleCandles({ to: 0 }) }, params)).toThrow(/need 60 candles, have 0/);
   });
 
   it('a flat market (constant prices) is a flat, ranging, low-volatility market with ADX 0', () => {
