@@ -16,7 +16,7 @@ import { monitorPositions } from '../../trading/paper/position-monitor.ts';
 import { listTrades } from '../../trading/positions-repo.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { addSlots, fixtureEnv, registerFixtures } from '../helpers/pipeline.ts';
+import { addSlots, fixtureBacktestOptions, registerFixtures } from '../helpers/pipeline.ts';
 
 const D = 10;
 const H = 3_600_000;
@@ -61,20 +61,10 @@ async function bothWays(kind: BackendKind, rules: { breakeven_after_tp?: number;
   await registerFixtures(db, ['risk/scripted_trades_v1.ts']);
   const entry = { at: new Date(T0 + 11 * H).toISOString(), side: 'buy', qty: 2, stop: 95, take_profits, ...rules };
   await addSlots(db, [{ stage: 'risk', module_id: 'scripted_trades_v1', params: { entries: [entry] } }]);
-  const r = await runBacktest(db, {
-    symbols: [SYMBOL],
-    exchange: 'binance',
-    timeframe: '1h',
-    from: new Date(T0 + 4 * H),
-    to: new Date(T0 + N * H),
-    pipelineId: 'default',
-    strategyId: null,
-    initialEquity: 10_000,
-    feeBps: 10,
-    slippageBps: 5,
-    historyBars: 5,
-    env: fixtureEnv,
-  });
+  const r = await runBacktest(
+    db,
+    fixtureBacktestOptions({ symbols: [SYMBOL], from: new Date(T0 + 4 * H), to: new Date(T0 + N * H) }),
+  );
   // The paper broker: the same order filled at bar 11's open, then monitored to the end.
   const paper = await tradingTx(db, scope, async (tx) => {
     const opened = await paperBroker(scope).open(tx, {

@@ -18,7 +18,7 @@ import { upsertCandles } from '../../market/candles-repo.ts';
 import { ensureInstrument } from '../../market/instruments-repo.ts';
 import type { BackendKind } from '../../store/db.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { addSlots, fixtureEnv, registerFixtures } from '../helpers/pipeline.ts';
+import { addSlots, fixtureBacktestOptions, registerFixtures } from '../helpers/pipeline.ts';
 
 const D = 10;
 const H = 3_600_000;
@@ -116,21 +116,8 @@ async function setUp(db: TestDb, s: Scenario): Promise<void> {
   ]);
 }
 
-const options = (o: Partial<BacktestOptions> = {}): BacktestOptions => ({
-  symbols: [SYMBOL],
-  exchange: 'binance',
-  timeframe: '1h',
-  from: new Date(T0 + FIRST * H),
-  to: new Date(T0 + N * H),
-  pipelineId: 'default',
-  strategyId: null,
-  initialEquity: 10_000,
-  feeBps: 10,
-  slippageBps: 5,
-  historyBars: 5,
-  env: fixtureEnv,
-  ...o,
-});
+const options = (o: Partial<BacktestOptions> = {}): BacktestOptions =>
+  fixtureBacktestOptions({ symbols: [SYMBOL], from: new Date(T0 + FIRST * H), to: new Date(T0 + N * H), ...o });
 
 async function scenario(
   kind: BackendKind,

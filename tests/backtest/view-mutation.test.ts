@@ -15,7 +15,7 @@ import { upsertCandles } from '../../market/candles-repo.ts';
 import { ensureInstrument } from '../../market/instruments-repo.ts';
 import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
-import { addSlots, fixtureEnv, forceActive, registerFixtures, runOptions } from '../helpers/pipeline.ts';
+import { addSlots, fixtureBacktestOptions, forceActive, registerFixtures, runOptions } from '../helpers/pipeline.ts';
 import { expectTraderError } from '../helpers/errors.ts';
 
 const H = 3_600_000;
@@ -70,20 +70,7 @@ describe('a module writing into the candle view', () => {
     ]);
     expect(live.symbols[0]!.intents[0]!.entry).toBe(120);
 
-    const backtest = runBacktest(db, {
-      symbols: ['BTC/USDT'],
-      exchange: 'binance',
-      timeframe: '1h',
-      from: new Date(T0 + 4 * H),
-      to: new Date(T0 + N * H),
-      pipelineId: 'default',
-      strategyId: null,
-      initialEquity: 10_000,
-      feeBps: 10,
-      slippageBps: 5,
-      historyBars: 5,
-      env: fixtureEnv,
-    });
+    const backtest = runBacktest(db, fixtureBacktestOptions({ from: new Date(T0 + 4 * H), to: new Date(T0 + N * H) }));
     await expectTraderError(
       backtest,
       'MODULE_FAILED',

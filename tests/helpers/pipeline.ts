@@ -1,3 +1,4 @@
+import type { BacktestOptions } from '../../backtest/backtest-setup.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
@@ -104,6 +105,25 @@ export function runOptions(overrides: Partial<RunOptions> = {}): RunOptions {
     offline: true,
     env: fixtureEnv,
     ...overrides,
+  };
+}
+
+/** A backtest of the fixture modules on BTC/USDT 1h over `from`..`to`: 10 000 equity, 10 bps fee, 5 bps slippage, 5 bars of history. */
+export function fixtureBacktestOptions(
+  o: Pick<BacktestOptions, 'from' | 'to'> & Partial<BacktestOptions>,
+): BacktestOptions {
+  return {
+    symbols: ['BTC/USDT'],
+    exchange: 'binance',
+    timeframe: '1h',
+    pipelineId: 'default',
+    strategyId: null,
+    initialEquity: 10_000,
+    feeBps: 10,
+    slippageBps: 5,
+    historyBars: 5,
+    env: fixtureEnv,
+    ...o,
   };
 }
 
