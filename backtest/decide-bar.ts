@@ -38,6 +38,8 @@ export interface BarInputs {
   blocked?: string | null;
   /** Prepare modules' columns over the view at every bar instead of once per replay: the parity reference. */
   preparePerBar?: boolean;
+  /** Compute the decision's fingerprint (the lookahead check compares them; other bars skip the cost). */
+  fingerprint?: boolean;
 }
 
 export interface BarDecision {
@@ -47,8 +49,8 @@ export interface BarDecision {
   contributors: BacktestTrade['contributors'];
   /** Module failures at this bar; lookahead marks a read past the decision time. */
   errors: { module_id: string; message: string; lookahead: boolean }[];
-  /** Canonical text of what was decided, for comparing two replays of the same bar. */
-  fingerprint: string;
+  /** Canonical text of what was decided, for comparing two replays of the same bar; only when asked for. */
+  fingerprint?: string;
 }
 
 /** Modules whose items led to the intent: filters that passed, agents of signals in its direction, the confluence idea, the sizer. */
@@ -96,7 +98,13 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   const { run, candles } = inputs;
   if (inputs.blocked) {
     const outcome = coreOutcome(inputs.instrument.symbol, 'blocked', inputs.blocked);
-    return { outcome, exits: [], contributors: [], errors: [], fingerprint: fingerprintOf(outcome, [], {}) };
+    return {
+      outcome,
+      exits: [],
+      contributors: [],
+      errors: [],
+      ...(inputs.fingerprint ? { fingerprint: fingerprintOf(outcome, [], {}) } : {}),
+    };
   }
   const n = candles.ts.length;
   const needs = keysRead(plan);
@@ -132,8 +140,13 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
     lookahead: e.code === 'LOOKAHEAD',
   }));
   const ctx = result.context;
-  const fingerprint = fingerprintOf(outcome, exits, ctx);
-  return { outcome, exits, contributors: contributorsOf(plan, ctx, outcome), errors, fingerprint };
+  return {
+    outcome,
+    exits,
+    contributors: contributorsOf(plan, ctx, outcome),
+    errors,
+    ...(inputs.fingerprint ? { fingerprint: fingerprintOf(outcome, exits, ctx) } : {}),
+  };
 }
 
 function fingerprintOf(outcome: SymbolOutcome, exits: unknown[], ctx: Record<string, unknown>): string {

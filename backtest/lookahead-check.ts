@@ -75,7 +75,7 @@ export async function checkLookahead(
         symbol,
         at: rec.inputs.run.as_of,
         kind: 'differs',
-        detail: `full-data replay: ${summary(rec.fingerprint)}; candles cut at the bar: ${summary(d.fingerprint)}`,
+        detail: `full-data replay: ${summary(rec.fingerprint)}; candles cut at the bar: ${summary(d.fingerprint!)}`,
       });
     }
   }

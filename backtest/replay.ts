@@ -1,24 +1,15 @@
 import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
+import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
-import { RunInfo, type CandleSeries, type Instrument } from '../sdk/context-schemas.ts';
-import { stepFromPrecision } from '../sdk/indicators.ts';
-import type { Macro } from '../sdk/macro-schema.ts';
-import { costRates, exitOrderSide, slippedPrice, type PaperCosts } from '../trading/paper/fill-model.ts';
-import type { HaltAction, RiskProfile } from '../trading/state-repo.ts';
-import type { EquityCurve } from './backtest-types.ts';
-import { exitsForBar } from './bar-exits.ts';
-import { keysRead } from './decide-bar.ts';
-import type { FinerBars } from './finer-bars.ts';
-import { freeCash, gateIntent } from './gate-intent.ts';
-import { SimAccount, type PendingEntry } from './sim-account.ts';
-import { timeStopDue } from '../trading/exit-rules.ts';
-import { ReplayTally } from './replay-tally.ts';
+import type { CandleSeries, Instrument } from '../sdk/context-schemas.ts';
 import { planRef } from '../sandbox/refs.ts';
 import { Sandbox, SandboxError } from '../sandbox/sandbox.ts';
-import type { BarRequestInputs } from '../sandbox/protocol.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../sandbox/limits.ts';
-import { throwIfStopping } from '../sandbox/stop.ts';
+import type { FinerBars } from './finer-bars.ts';
+import type { ReplayOutcome, ReplaySettings } from './replay-loop.ts';
+
+export type { RecordedBar } from './replay-loop.ts';
 
 /** One market in the replay: its plan, instrument, the candles loaded (warm-up first) and where deciding starts. */
 export interface ReplaySymbol {
@@ -32,18 +23,10 @@ export interface ReplaySymbol {
   finer: FinerBars;
 }
 
-export interface ReplaySetup {
+export interface ReplaySetup extends ReplaySettings {
   symbols: ReplaySymbol[];
-  run: Omit<z.infer<typeof RunInfo>, 'as_of' | 'strategy_id'>;
-  macroAt: (asOf: Date) => Macro | null;
-  profile: RiskProfile;
-  leverage: number;
-  haltAction: HaltAction;
-  costs: PaperCosts;
-  initialEquity: number;
-  timeframeMs: number;
-  historyBars: number;
-  minBars: number;
+  /** The macro points the bars' macro values derive from (macro-timeline.ts); null: no macro. */
+  macro: MacroTimelineSource | null;
   /** Called every few hundred bars with bars done and total. */
   onProgress?: (done: number, total: number) => void;
   /** Bars whose decision inputs are kept for the lookahead check. */
@@ -54,120 +37,7 @@ export interface ReplaySetup {
   preparePerBar?: boolean;
 }
 
-/** A decision kept for the lookahead check: its inputs (without candles) and what it decided. */
-export interface RecordedBar {
-  symbolIndex: number;
-  barIndex: number;
-  inputs: BarRequestInputs;
-  fingerprint: string;
-}
-
-interface Market extends ReplaySymbol {
-  next: number;
-  pendingEntry: PendingEntry | null;
-  pendingExits: Set<number>;
-  curve: EquityCurve;
-  exposed: number;
-}
-
-const symbolOf = (m: Market) => m.instrument.symbol;
-/** The market's amount step, 0 when its precision is unknown (a fill cut to the wallet is then not rounded). */
-const amountStepOf = (i: z.infer<typeof Instrument>) =>
-  i.amount_precision === null ? 0 : stepFromPrecision(i.amount_precision);
-/** Entries decided at this close and not filled yet, one slot per market. */
-const pendingEntries = (markets: readonly Market[]) => markets.map((x) => x.pendingEntry);
-
-/**
- * One market's bar, in time order: exit requests and the entry decided at the previous
- * close fill at this bar's open (an entry whose open already gapped beyond its stop is
- * skipped), then the bar's high and low trigger stops and targets, with the exit plan's rules
- * as the paper monitor applies them: the stop moved to breakeven before the bar, the time
- * stop closing at the bar's close.
- */
-async function playBar(
-  account: SimAccount,
-  m: Market,
-  tally: ReplayTally,
-  o: { slippage: number; tf: number },
-  lastClose: Map<string, number>,
-): Promise<void> {
-  const { slippage, tf } = o;
-  const k = m.next;
-  const t = m.full.ts[k]!;
-  const bar = { ts: t, open: m.full.open[k]!, high: m.full.high[k]!, low: m.full.low[k]!, close: m.full.close[k]! };
-  for (const pos of account.open.filter((p) => m.pendingExits.has(p.id))) {
-    account.exit(pos, 'exit_request', pos.open_qty, slippedPrice(exitOrderSide(pos.side), bar.open, slippage), t, k);
-  }
-  m.pendingExits.clear();
-  const order = m.pendingEntry;
-  m.pendingEntry = null;
-  if (order) {
-    const gapped = order.side === 'buy' ? bar.open <= order.stop : bar.open >= order.stop;
-    const opened = gapped
-      ? { refused: `the next open ${bar.open} is already beyond the stop ${order.stop}` }
-      : account.openAt(order, bar.open, t, k, amountStepOf(m.instrument));
-    if ('refused' in opened) tally.skipped(symbolOf(m), opened.refused);
-  }
-  for (const pos of account.open.filter((p) => p.order.symbol === symbolOf(m))) {
-    account.moveStopToBreakeven(pos);
-    const { exits, resolved } = await exitsForBar(SimAccount.ruled(pos), bar, slippage, () => m.finer(t));
-    if (resolved !== 'bar') tally.sameBar(resolved);
-    for (const e of exits) if (pos.open_qty > 0) account.exit(pos, e.kind, e.qty, e.price, e.ts, k, e.rung);
-    if (pos.open_qty > 0 && timeStopDue(SimAccount.ruled(pos), { openedMs: pos.opened_ts, barOpenMs: t, stepMs: tf }))
-      account.exit(
-        pos,
-        'time_stop',
-        pos.open_qty,
-        slippedPrice(exitOrderSide(pos.side), bar.close, slippage),
-        t + tf,
-        k,
-      );
-  }
-  lastClose.set(symbolOf(m), bar.close);
-}
-
-/** The market's own curve: initial equity plus its net realised and unrealised P&L. */
-function recordSymbolPoint(
-  account: SimAccount,
-  m: Market,
-  closeTs: number,
-  initial: number,
-  lastClose: ReadonlyMap<string, number>,
-): void {
-  let unrealized = 0;
-  let exposed = false;
-  for (const p of account.open) {
-    if (p.order.symbol !== symbolOf(m)) continue;
-    unrealized += SimAccount.unrealized(p, lastClose.get(symbolOf(m))!);
-    exposed = true;
-  }
-  if (exposed) m.exposed++;
-  m.curve.ts.push(closeTs);
-  m.curve.equity.push(initial + (account.realizedBySymbol.get(symbolOf(m)) ?? 0) + unrealized);
-}
-
-/** A module wrote into its read-only view: every later decision would rest on altered candles. */
-function viewWritten(symbol: string, when: string, what: string): TraderError {
-  return new TraderError(
-    'MODULE_FAILED',
-    `A module of the plan wrote into its read-only view of ${symbol}: the candles or an indicator shared between modules (found at ${when}: ${what}); the backtest stopped because its results would be wrong. Modules must treat their view as read-only (a live run refuses the write and the module fails); \`trader pipeline validate\` lists the plan's modules.`,
-  );
-}
-
-/** Bar open times of all markets together, oldest first, from each market's first decision bar. */
-function timeline(markets: Market[]): number[] {
-  const all = new Set<number>();
-  for (const m of markets) for (let i = m.firstDecision; i < m.full.ts.length; i++) all.add(m.full.ts[i]!);
-  return [...all].sort((a, b) => a - b);
-}
-
-/**
- * The replay loop, one bar at a time across all markets, on a simulated clock. At each
- * bar: fill what was decided at the previous close (at this bar's open), apply stops and
- * targets inside the bar, mark to market at the close, check the drawdown halt, then
- * decide at the close with candles up to it, exactly as a live run at that time would.
- */
-/** Each market's plan and candles cross to the worker once; a bar then sends only what changes. */
+/** Each market's plan and candles cross to the worker once (the lookahead check re-decides bars on them). */
 export async function sendMarkets(
   sandbox: Sandbox,
   symbols: readonly ReplaySymbol[],
@@ -178,172 +48,55 @@ export async function sendMarkets(
     await sandbox.request({ op: 'market', index, plan: planRef(s.plan), full: s.full, timeframeMs, preparePerBar });
 }
 
-export async function replay(setup: ReplaySetup): Promise<ReplayResult> {
-  const sandbox = setup.sandbox ?? new Sandbox();
+/** Bars whose decision corrupt rows block, with the reason: data the worker can hold. */
+function blockedBars(s: ReplaySymbol): Map<number, string> | null {
+  if (!s.blockedAt) return null;
+  const out = new Map<number, string>();
+  for (let k = s.firstDecision; k < s.full.ts.length; k++) {
+    const why = s.blockedAt(k);
+    if (why) out.set(k, why);
+  }
+  return out;
+}
+
+/** Bars the `record` predicate keeps, by index. */
+function recordedBars(s: ReplaySymbol, record: ReplaySetup['record']): number[] {
+  const out: number[] = [];
+  if (record) for (let k = s.firstDecision; k < s.full.ts.length; k++) if (record(s.instrument.symbol, k)) out.push(k);
+  return out;
+}
+
+/**
+ * Replays history through the plans: the markets and settings cross to the sandbox's
+ * worker once, the whole loop runs there (replay-loop.ts), and only a bar that needs
+ * finer candles (its stop and target both touched) asks this thread, which reads them
+ * from the database. A module's failure ends the replay with one sentence; nothing is saved.
+ */
+export async function replay(setup: ReplaySetup): Promise<ReplayOutcome> {
+  const { symbols, macro, onProgress, record, preparePerBar, sandbox: given, ...settings } = setup;
+  const sandbox = given ?? new Sandbox();
   try {
-    await sendMarkets(sandbox, setup.symbols, setup.timeframeMs, setup.preparePerBar);
-    return await replayIn(setup, sandbox);
+    await sendMarkets(sandbox, symbols, setup.timeframeMs, preparePerBar);
+    const markets = symbols.map((s) => ({
+      firstDecision: s.firstDecision,
+      instrument: s.instrument,
+      blocked: blockedBars(s),
+      record: recordedBars(s, record),
+    }));
+    // A bar is a run at its close, with the run's module budget.
+    return await sandbox.request(
+      { op: 'replay', settings, markets, macro },
+      { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0, perPass: true },
+      {
+        progress: onProgress,
+        finer: (index, barTs) => symbols[index]!.finer(barTs),
+      },
+    );
   } catch (e) {
     if (e instanceof SandboxError && e.code !== 'INTERRUPTED')
       throw new TraderError(e.code, `${e.message}; the backtest stopped and saved nothing.`);
     throw e;
   } finally {
-    if (!setup.sandbox) await sandbox.close();
+    if (!given) await sandbox.close();
   }
-}
-
-interface ReplayResult {
-  tally: ReplayTally;
-  account: SimAccount;
-  curve: EquityCurve;
-  markets: Market[];
-  recorded: RecordedBar[];
-}
-
-async function replayIn(setup: ReplaySetup, sandbox: Sandbox): Promise<ReplayResult> {
-  const markets: Market[] = setup.symbols.map((s) => ({
-    ...s,
-    next: s.firstDecision,
-    pendingEntry: null,
-    pendingExits: new Set(),
-    curve: { ts: [], equity: [] },
-    exposed: 0,
-  }));
-  // A bar's run value differs from this only in as_of, which toISOString always writes validly.
-  for (const m of markets)
-    RunInfo.parse({ ...setup.run, strategy_id: m.plan.strategy_id, as_of: new Date(0).toISOString() });
-  const account = new SimAccount(setup.initialEquity, setup.costs);
-  const tally = new ReplayTally();
-  const curve: EquityCurve = { ts: [], equity: [] };
-  const recorded: RecordedBar[] = [];
-  const lastClose = new Map<string, number>();
-  const times = timeline(markets);
-  const { timeframeMs: tf, costs } = setup;
-  const rates = costRates(costs);
-  let peak = setup.initialEquity;
-  let halted = false;
-  const needsMacro = markets.some((m) => keysRead(m.plan).has('macro'));
-
-  for (const [step, t] of times.entries()) {
-    throwIfStopping();
-    const active = markets.filter((m) => m.full.ts[m.next] === t);
-    for (const m of active) await playBar(account, m, tally, { slippage: costs.slippage, tf }, lastClose);
-    const closeTs = t + tf;
-    const equity = account.equity(lastClose);
-    peak = Math.max(peak, equity);
-    const drawdownPct = peak > 0 ? ((peak - equity) / peak) * 100 : 0;
-    curve.ts.push(closeTs);
-    curve.equity.push(equity);
-    if (account.open.length > 0) tally.exposedBars++;
-    for (const m of markets) recordSymbolPoint(account, m, closeTs, setup.initialEquity, lastClose);
-    if (!halted && drawdownPct > setup.profile.max_drawdown_pct) {
-      halted = true;
-      tally.halt = { at: closeTs, drawdown_pct: drawdownPct, action: setup.haltAction };
-      for (const m of markets) m.pendingEntry = null;
-      if (setup.haltAction === 'MARKET_CLOSE_ALL_AND_HALT') {
-        for (const pos of [...account.open]) {
-          const k = markets.find((m) => symbolOf(m) === pos.order.symbol)!.next;
-          account.exit(
-            pos,
-            'emergency_close',
-            pos.open_qty,
-            slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage),
-            closeTs,
-            k,
-          );
-        }
-        curve.equity[curve.equity.length - 1] = account.equity(lastClose);
-      }
-    }
-
-    const asOf = new Date(closeTs);
-    const as_of = asOf.toISOString();
-    const macro = needsMacro ? setup.macroAt(asOf) : null;
-    for (const [i, m] of markets.entries()) {
-      if (!active.includes(m)) continue;
-      const k = m.next++;
-      const equityNow = account.equity(lastClose);
-      const inputs: BarRequestInputs = {
-        run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of },
-        instrument: m.instrument,
-        macro,
-        account: {
-          equity: equityNow,
-          free_balance: freeCash(account, pendingEntries(markets), costs),
-          positions: account.positionsView(symbolOf(m)),
-        },
-        maxRiskPct: setup.profile.risk_per_trade_pct,
-        maxLeverage: setup.leverage,
-        costs: rates,
-        historyBars: setup.historyBars,
-        minBars: setup.minBars,
-        timeframeMs: tf,
-        blocked: m.blockedAt?.(k) ?? null,
-      };
-      // The bar's whole pipeline, in one message: a bar is a run at its close, with the run's module budget.
-      const { decision: d, tampered } = await sandbox.request(
-        { op: 'bar', index: i, k, inputs },
-        { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 },
-      );
-      if (tampered) throw viewWritten(symbolOf(m), as_of, tampered);
-      tally.decision(symbolOf(m), d);
-      if (setup.record?.(symbolOf(m), k))
-        recorded.push({
-          symbolIndex: i,
-          barIndex: k,
-          inputs,
-          fingerprint: d.fingerprint,
-        });
-      // An exit fills at the next open of the position's own market (a module may ask to close any open position).
-      for (const x of d.exits) {
-        const pos = account.open.find((p) => p.id === x.position_id);
-        if (pos) markets.find((o) => symbolOf(o) === pos.order.symbol)!.pendingExits.add(pos.id);
-      }
-      for (const intent of d.outcome.intents) {
-        const verdict = gateIntent({
-          intent,
-          category: m.instrument.category,
-          profile: setup.profile,
-          halted,
-          leverage: setup.leverage,
-          drawdownPct,
-          equity: equityNow,
-          account,
-          pending: pendingEntries(markets),
-          costs,
-        });
-        if (!verdict.ok) tally.refused(symbolOf(m), verdict.reasons);
-        else
-          m.pendingEntry ??= {
-            ...intent,
-            category: m.instrument.category,
-            decided_at: closeTs,
-            source_module: intent.source ?? null,
-            contributors: d.contributors,
-          };
-      }
-    }
-    if (step % 500 === 0 || step === times.length - 1) setup.onProgress?.(step + 1, times.length);
-  }
-
-  const written = await sandbox.request({ op: 'replay_end' });
-  if (written) throw viewWritten(written.symbol, 'the end of the replay', written.tampered);
-  // Positions still open at the end are closed at the last close, costs included, so every trade is counted.
-  for (const pos of [...account.open]) {
-    const m = markets.find((x) => symbolOf(x) === pos.order.symbol)!;
-    account.exit(
-      pos,
-      'end_of_test',
-      pos.open_qty,
-      slippedPrice(exitOrderSide(pos.side), lastClose.get(pos.order.symbol)!, costs.slippage),
-      curve.ts.at(-1)!,
-      m.next - 1,
-    );
-  }
-  if (curve.equity.length > 0) curve.equity[curve.equity.length - 1] = account.cash;
-  for (const m of markets)
-    if (m.curve.equity.length > 0)
-      m.curve.equity[m.curve.equity.length - 1] =
-        setup.initialEquity + (account.realizedBySymbol.get(symbolOf(m)) ?? 0);
-  return { tally, account, curve, markets, recorded };
 }

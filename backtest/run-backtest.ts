@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Sandbox } from '../sandbox/sandbox.ts';
 import { logger } from '../core/logger.ts';
-import { macroTimeline } from '../market/macro/macro-timeline.ts';
+import { loadMacroTimeline } from '../market/macro/macro-timeline.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
 import type { Db } from '../store/db.ts';
 import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
@@ -48,7 +48,7 @@ export async function runBacktest(
   const record = hooks.lookaheadSamples ? sampleBars(prepared.markets, hooks.lookaheadSamples) : hooks.record;
   const { request, profile, markets } = prepared;
   const timeframeMs = parseTimeframe(request.timeframe);
-  const macroAt = await macroTimeline(db, { from: options.from, to: options.to });
+  const macro = await loadMacroTimeline(db, { from: options.from, to: options.to });
   const backtest_id = randomUUID();
   const replayStarted = performance.now();
   // One sandbox (module worker) for the replay and the lookahead check, which re-decides bars on the candles it holds.
@@ -67,7 +67,7 @@ export async function runBacktest(
       timeframe: request.timeframe,
       trigger: 'backtest',
     },
-    macroAt,
+    macro,
     profile,
     leverage: request.leverage,
     haltAction: request.halt_action,
@@ -85,8 +85,7 @@ export async function runBacktest(
     throw e;
   });
   const replay_ms = Math.round(performance.now() - replayStarted);
-  const { tally, account, curve } = result;
-  const trades = account.trades;
+  const { tally, trades, curve } = result;
   const metricsOf = (c: EquityCurve, t: readonly BacktestTrade[], exposed: number) =>
     computeMetrics({
       initial_equity: request.initial_equity,
@@ -115,8 +114,8 @@ export async function runBacktest(
     initial_equity: request.initial_equity,
     final_equity: curve.equity.at(-1) ?? request.initial_equity,
     total: metricsOf(curve, trades, tally.exposedBars),
-    symbols: result.markets.map((m) => {
-      const sym = m.instrument.symbol;
+    symbols: result.markets.map((m, i) => {
+      const sym = markets[i]!.instrument.symbol;
       const t = tally.symbols.get(sym);
       return {
         symbol: sym,
@@ -157,7 +156,7 @@ export async function runBacktest(
   };
   const curves = new Map<string, EquityCurve>([
     ['*', curve],
-    ...result.markets.map((m): [string, EquityCurve] => [m.instrument.symbol, m.curve]),
+    ...result.markets.map((m, i): [string, EquityCurve] => [markets[i]!.instrument.symbol, m.curve]),
   ]);
   await saveBacktest(db, report, trades, curves);
   logger.info({ backtest_id, trades: trades.length, bars: tally.barsEvaluated, duration_ms }, 'backtest finished');

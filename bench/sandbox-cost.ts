@@ -1,23 +1,19 @@
 import type { z } from 'zod';
-import { decideBar, type BarInputs } from '../backtest/decide-bar.ts';
-import { asOfCandles, fixedCandles } from '../orchestrator/run/as-of-view.ts';
+import { fixedCandles } from '../orchestrator/run/as-of-view.ts';
 import { cachedIndicators } from '../orchestrator/run/indicator-cache.ts';
 import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
-import { sendMarkets } from '../backtest/replay.ts';
-import type { ReplaySymbol } from '../backtest/replay.ts';
 import { planRef } from '../sandbox/refs.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
-import type { CandleSeries, Instrument, RunInfo } from '../sdk/context-schemas.ts';
+import type { CandleSeries } from '../sdk/context-schemas.ts';
 import type { Db } from '../store/db.ts';
-import { benchAccount, benchCosts } from './fixtures.ts';
 import { benchPass } from './overhead.ts';
 import { fmt, median, type Row, spread } from './stats.ts';
 
 /**
  * Figure 9, the cost of the module sandbox: the same work in-process and through the
- * worker, on figure 1's plan and context. A symbol's pass and a backtest bar each cross
- * the thread boundary once (one message there, one back); the round trip of an empty
- * message shows what one message per module call would have cost instead.
+ * worker, on figure 1's plan and context. A symbol's pass crosses the thread boundary
+ * once (one message there, one back); a backtest crosses it once for the whole replay,
+ * which runs in the worker (backtest/replay-loop.ts), so its bars pay nothing.
  */
 
 type Series = z.infer<typeof CandleSeries>;
@@ -82,57 +78,6 @@ export async function measureSandboxCost(
       range: spread(isolated, 0),
       reps: `${o.passes} passes of ${plan.slots.length} modules`,
       notes: `in-process ${fmt(median(direct), 0)} µs (${spread(direct, 0)}): isolation adds ${fmt(extra, 0)} µs per symbol (${fmt(extra / plan.slots.length, 1)} µs per module call); target < 1000 µs per symbol`,
-    });
-    const trip = await timed(o.passes, () => sandbox.request({ op: 'replay_end' }));
-    rows.push({
-      figure: '9. sandbox: empty message round trip',
-      backend: 'in-process',
-      median: `${fmt(median(trip), 0)} µs`,
-      range: spread(trip, 0),
-      reps: `${o.passes} round trips`,
-      notes: `a message per module call would add ~${fmt(median(trip) * plan.slots.length, 0)} µs per pass of ${plan.slots.length} modules; one message per pass (or bar) is why it does not`,
-    });
-
-    // A backtest's bars: the worker holds the candles; a bar sends only the inputs that change.
-    const full = plain(initial.candles as Series);
-    const n = full.ts.length;
-    const inputs = (k: number): Omit<BarInputs, 'candles' | 'flaws'> => ({
-      run: { ...(initial.run as z.infer<typeof RunInfo>), as_of: new Date(full.ts[k]! + 3_600_000).toISOString() },
-      instrument: initial.instrument as z.infer<typeof Instrument>,
-      macro: null,
-      account: benchAccount,
-      maxRiskPct: 1,
-      maxLeverage: 1,
-      costs: benchCosts,
-      historyBars: 500,
-      minBars: 100,
-      timeframeMs: 3_600_000,
-    });
-    const bars = n - o.barsFrom;
-    const directBars: number[] = [];
-    const isolatedBars: number[] = [];
-    for (let r = 0; r < o.reps; r++) {
-      const cursor = asOfCandles(full, 0, 0);
-      let t0 = performance.now();
-      for (let k = o.barsFrom; k < n; k++) {
-        cursor.advanceTo(k + 1);
-        decideBar(plan, { ...inputs(k), candles: cursor.view });
-      }
-      directBars.push(((performance.now() - t0) * 1000) / bars);
-      const market = { plan, full } as unknown as ReplaySymbol;
-      await sendMarkets(sandbox, [market], 3_600_000);
-      t0 = performance.now();
-      for (let k = o.barsFrom; k < n; k++) await sandbox.request({ op: 'bar', index: 0, k, inputs: inputs(k) });
-      isolatedBars.push(((performance.now() - t0) * 1000) / bars);
-    }
-    const barExtra = median(isolatedBars) - median(directBars);
-    rows.push({
-      figure: '9. sandbox: one backtest bar',
-      backend: 'in-process',
-      median: `${fmt(median(isolatedBars), 1)} µs`,
-      range: spread(isolatedBars, 1),
-      reps: `${o.reps} x ${bars} bars`,
-      notes: `in-process ${fmt(median(directBars), 1)} µs/bar (${spread(directBars, 1)}): isolation adds ${fmt(barExtra, 1)} µs per bar; target < 100 µs per bar`,
     });
   } finally {
     await sandbox.close();

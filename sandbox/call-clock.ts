@@ -7,9 +7,9 @@ export class CallClock {
   private readonly flags: Int32Array;
   private readonly times: Float64Array;
 
-  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(32)) {
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(40)) {
     this.flags = new Int32Array(buffer, 0, 2);
-    this.times = new Float64Array(buffer, 8, 3);
+    this.times = new Float64Array(buffer, 8, 4);
   }
 
   /** Worker side: a call (or, `loading`, the import) of the module known as `moduleId` (a label index) starts, with `limitMs` to finish. */
@@ -23,6 +23,17 @@ export class CallClock {
 
   end(): void {
     Atomics.store(this.flags, 0, 0);
+  }
+
+  /** Worker side: a pass (a backtest bar, its module calls together) starts now. */
+  pass(): void {
+    this.times[3] = Date.now();
+  }
+
+  /** Main side: how long the current pass has been running (0 before the first). */
+  passElapsed(now: number): number {
+    const started = this.times[3]!;
+    return started > 0 ? now - started : 0;
   }
 
   /** Main side: the call in progress and how long it has been running, or null between calls. */

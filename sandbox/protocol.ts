@@ -1,7 +1,9 @@
 import type { ImportGraph } from '../registry/import-graph.ts';
 import type { RegistryRow } from '../registry/rows.ts';
 import type { BarInputs, BarDecision } from '../backtest/decide-bar.ts';
-import type { CandleSeries } from '../sdk/context-schemas.ts';
+import type { CandleSeries, Instrument } from '../sdk/context-schemas.ts';
+import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
+import type { ReplayOutcome, ReplaySettings } from '../backtest/replay-loop.ts';
 import type { GateReport } from '../registry/gate-report.ts';
 import type { Plan, PlannedSlot } from '../orchestrator/plan/plan-types.ts';
 import type { SymbolRun } from '../orchestrator/run/symbol-runner.ts';
@@ -28,26 +30,43 @@ export type PlanRef = Omit<Plan, 'slots'> & { slots: SlotRef[] };
 type Series = z.infer<typeof CandleSeries>;
 
 /** Bar inputs without what the worker keeps itself (the candle view and the health index). */
-export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws' | 'preparePerBar'>;
+export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws' | 'preparePerBar' | 'fingerprint'>;
 
 export type Request =
   | { op: 'load'; file: string; sha256: string; label: string; id: number }
   | { op: 'symbol'; plan: PlanRef; symbol: string; values: Record<string, unknown> & { candles: Series } }
   | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
-  | { op: 'bar'; index: number; k: number; inputs: BarRequestInputs }
+  | { op: 'replay'; settings: ReplaySettings; markets: ReplayMarket[]; macro: MacroTimelineSource | null }
   | { op: 'cut'; index: number; end: number; inputs: BarRequestInputs }
-  | { op: 'replay_end' }
   | { op: 'gate'; target: ModuleRef; available: ModuleRef[] };
 
 export interface Replies {
   load: { problems: string[] };
   symbol: SymbolRun;
   market: null;
-  bar: { decision: BarDecision; tampered: string | null };
+  replay: ReplayOutcome;
   cut: BarDecision;
-  replay_end: { symbol: string; tampered: string } | null;
   gate: GateReport;
+}
+
+/** A market of a replay, beyond what its `market` request sent: where deciding starts, blocked and recorded bars. */
+export interface ReplayMarket {
+  firstDecision: number;
+  instrument: z.infer<typeof Instrument>;
+  blocked: Map<number, string> | null;
+  record: number[];
 }
 
 export type Reply =
   { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; code?: string };
+
+/**
+ * What the worker asks the main thread while a request runs: a progress report, or data
+ * only the main thread can read (a replay's finer candles, from the database); `ask`
+ * numbers the question, the answer comes back as `Answer`.
+ */
+export type WorkerNote =
+  | { id: number; progress: [done: number, total: number] }
+  | { id: number; ask: number; finer: [index: number, barTs: number] };
+
+export type Answer = { answer: number; ok: true; value: unknown } | { answer: number; ok: false; message: string };

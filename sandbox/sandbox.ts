@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { TraderError, type ErrorCode } from '../core/errors.ts';
+import { TraderError, errorCodes, type ErrorCode } from '../core/errors.ts';
 import { CallClock } from './call-clock.ts';
 import { callLimitSentence, runLimitSentence, seconds } from './limits.ts';
-import type { Replies, Reply, Request } from './protocol.ts';
+import type { Answer, Replies, Reply, Request, WorkerNote } from './protocol.ts';
 
 /**
  * The main thread's side of the module sandbox: one worker thread (worker.ts) per
@@ -34,19 +34,34 @@ export class SandboxError extends TraderError {
   }
 }
 
-/** Module time the calls of one run may take together; `usedMs` grows with each request. */
+/**
+ * Module time the calls of one run may take together; `usedMs` grows with each request.
+ * `perPass`: the limit applies to each pass the worker marks on the clock (a replay's bars), not to the request.
+ */
 export interface RunBudget {
   limitMs: number;
   usedMs: number;
+  perPass?: boolean;
+}
+
+/** What a request's worker may ask of this thread while it runs (see WorkerNote). */
+export interface HostPorts {
+  progress?: (done: number, total: number) => void;
+  finer?: (index: number, barTs: number) => Promise<unknown>;
 }
 
 interface InFlight {
   id: number;
   started: number;
   budget: RunBudget | undefined;
+  host: HostPorts;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
 }
+
+/** The code a worker's TraderError carried, when it is one of ours. */
+const knownCode = (code: string | undefined): ErrorCode | undefined =>
+  code !== undefined && code in errorCodes ? (code as ErrorCode) : undefined;
 
 const live = new Set<Sandbox>();
 /** Set once the process is asked to stop: every later request fails at once with it. */
@@ -63,10 +78,14 @@ export class Sandbox {
   workersStarted = 0;
 
   /** Sends one request; requests run one after another. */
-  request<K extends Request['op']>(request: Extract<Request, { op: K }>, budget?: RunBudget): Promise<Replies[K]> {
+  request<K extends Request['op']>(
+    request: Extract<Request, { op: K }>,
+    budget?: RunBudget,
+    host: HostPorts = {},
+  ): Promise<Replies[K]> {
     const run = this.tail.then(
-      () => this.send(request, budget),
-      () => this.send(request, budget),
+      () => this.send(request, budget, host),
+      () => this.send(request, budget, host),
     );
     this.tail = run.catch(() => undefined);
     return run as Promise<Replies[K]>;
@@ -85,7 +104,7 @@ export class Sandbox {
     this.clock = new CallClock();
     const w = new Worker(entry, { workerData: { clock: this.clock.buffer } });
     this.workersStarted++;
-    w.on('message', (reply: Reply) => this.settle(reply));
+    w.on('message', (msg: Reply | WorkerNote) => ('ok' in msg ? this.settle(msg) : this.note(w, msg)));
     w.on('error', (e) => this.fail(w, 'MODULE_FAILED', `module code failed outside a call: ${e.message}`));
     w.on('exit', (code) => {
       const c = this.clock.current(Date.now());
@@ -102,14 +121,14 @@ export class Sandbox {
     return w;
   }
 
-  private send(request: Request, budget: RunBudget | undefined): Promise<unknown> {
+  private send(request: Request, budget: RunBudget | undefined, host: HostPorts): Promise<unknown> {
     // A stop that came between two requests (no call in flight to kill) still ends the
     // work: the next call could be the one that loops.
     if (interrupted) return Promise.reject(new SandboxError('INTERRUPTED', interrupted, null));
     const w = (this.worker ??= this.start());
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.inFlight = { id, started: Date.now(), budget, resolve, reject };
+      this.inFlight = { id, started: Date.now(), budget, host, resolve, reject };
       w.ref();
       this.timer ??= setInterval(() => this.watch(), WATCH_EVERY_MS).unref();
       w.postMessage({ id, request });
@@ -121,7 +140,28 @@ export class Sandbox {
     if (!f || f.id !== reply.id) return;
     this.finish(f);
     if (reply.ok) f.resolve(reply.value);
-    else f.reject(new TraderError('MODULE_FAILED', reply.message));
+    else f.reject(new TraderError(knownCode(reply.code) ?? 'MODULE_FAILED', reply.message));
+  }
+
+  /** A progress report, or a question the worker waits on: answered from the request's host ports. */
+  private note(w: Worker, msg: WorkerNote): void {
+    const f = this.inFlight;
+    if (!f || f.id !== msg.id) return;
+    if ('progress' in msg) {
+      f.host.progress?.(...msg.progress);
+      return;
+    }
+    const asked = f.host.finer
+      ? f.host.finer(...msg.finer)
+      : Promise.reject(new Error('this request cannot read finer candles'));
+    void asked
+      .then(
+        (value) => ({ answer: msg.ask, ok: true, value }) as Answer,
+        (e: unknown) => ({ answer: msg.ask, ok: false, message: e instanceof Error ? e.message : String(e) }) as Answer,
+      )
+      .then((a) => {
+        if (this.worker === w) w.postMessage(a);
+      });
   }
 
   private finish(f: InFlight): void {
@@ -153,9 +193,13 @@ export class Sandbox {
         ? `module file ${label} did not finish loading within its ${seconds(c.limitMs)} limit (its top level loops, or awaits something that never settles)`
         : callLimitSentence(label!, c.limitMs);
       this.kill('TIMEOUT', sentence, label);
-    } else if (f.budget && f.budget.usedMs + (now - f.started) > f.budget.limitMs) {
+    } else if (f.budget && this.budgetUsed(f.budget, now - f.started, now) > f.budget.limitMs) {
       this.kill('TIMEOUT', runLimitSentence(label, f.budget.limitMs), label);
     }
+  }
+
+  private budgetUsed(b: RunBudget, requestMs: number, now: number): number {
+    return b.perPass ? this.clock.passElapsed(now) : b.usedMs + requestMs;
   }
 
   /** Terminates the worker and fails the request in flight with `message`. */

@@ -11,10 +11,12 @@ import type { PrepareFn } from '../orchestrator/run/prepared-columns.ts';
 import type { Plan } from '../orchestrator/plan/plan-types.ts';
 import type { AsOfCandles } from '../orchestrator/run/as-of-view.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
+import type { BarRequestInputs } from './protocol.ts';
 import { warmModuleImports } from '../core/ts-loader.ts';
 import { CallClock } from './call-clock.ts';
 import { DEFAULT_CALL_LIMIT_MS, LOAD_LIMIT_MS } from './limits.ts';
-import type { ModuleRef, PlanRef, Replies, Reply, Request } from './protocol.ts';
+import type { Answer, ModuleRef, PlanRef, Replies, Reply, Request, WorkerNote } from './protocol.ts';
+import type { PriceCandle } from '../trading/paper/candle-exits.ts';
 
 /**
  * The sandbox's worker thread: the only place module code runs. It imports modules from
@@ -29,8 +31,10 @@ const clock = new CallClock(workerData.clock as SharedArrayBuffer);
 
 /** The engine, imported on the first pass: a worker that only probes imports starts light. */
 const engine = async () => {
-  const [bar, health, gates, view, cache, initial, runner] = await Promise.all([
+  const [bar, loop, macro, health, gates, view, cache, initial, runner] = await Promise.all([
     import('../backtest/decide-bar.ts'),
+    import('../backtest/replay-loop.ts'),
+    import('../market/macro/macro-timeline.ts'),
     import('../backtest/health-index.ts'),
     import('../orchestrator/gates/module-gates.ts'),
     import('../orchestrator/run/as-of-view.ts'),
@@ -38,7 +42,7 @@ const engine = async () => {
     import('../orchestrator/run/initial-context.ts'),
     import('../orchestrator/run/symbol-runner.ts'),
   ]);
-  return { ...bar, ...health, ...gates, ...view, ...cache, ...initial, ...runner };
+  return { ...bar, ...loop, ...macro, ...health, ...gates, ...view, ...cache, ...initial, ...runner };
 };
 let e!: Awaited<ReturnType<typeof engine>>;
 
@@ -145,27 +149,41 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
     markets.set(r.index, { plan, full: r.full, cursor, flaws, preparePerBar: r.preparePerBar ?? false });
     return null;
   },
-  bar(r) {
-    const m = markets.get(r.index)!;
-    m.cursor.advanceTo(r.k + 1);
-    const decision = e.decideBar(m.plan, {
-      ...r.inputs,
-      candles: m.cursor.view,
-      flaws: m.flaws,
-      preparePerBar: m.preparePerBar,
+  async replay(r) {
+    const ports = {
+      decide: (index: number, k: number, inputs: BarRequestInputs, fingerprint: boolean) => {
+        const m = markets.get(index)!;
+        clock.pass();
+        m.cursor.advanceTo(k + 1);
+        const d = e.decideBar(m.plan, {
+          ...inputs,
+          candles: m.cursor.view,
+          flaws: m.flaws,
+          fingerprint,
+          preparePerBar: m.preparePerBar,
+        });
+        const tampered = m.cursor.tampered(true);
+        if (tampered) throw e.viewWritten(m.full.symbol, inputs.run.as_of, tampered);
+        return d;
+      },
+      finer: (index: number, barTs: number) => ask<PriceCandle[] | null>({ finer: [index, barTs] }),
+      macroAt: r.macro ? e.macroTimelineOf(r.macro) : null,
+      progress: (done: number, total: number) => note({ progress: [done, total] }),
+    };
+    const loopMarkets = r.markets.map((x, index) => {
+      const m = markets.get(index)!;
+      return { ...x, plan: m.plan, full: m.full, record: new Set(x.record) };
     });
-    return { decision, tampered: m.cursor.tampered(true) };
+    const outcome = await e.replayLoop(r.settings, loopMarkets, ports);
+    for (const m of markets.values()) {
+      const tampered = m.cursor.tampered(false) ?? e.indicatorsTampered(m.full);
+      if (tampered) throw e.viewWritten(m.full.symbol, 'the end of the replay', tampered);
+    }
+    return outcome;
   },
   cut(r) {
     const m = markets.get(r.index)!;
-    return e.decideBar(m.plan, { ...r.inputs, candles: e.fixedCandles(cut(m.full, r.end)) });
-  },
-  replay_end() {
-    for (const m of markets.values()) {
-      const tampered = m.cursor.tampered(false) ?? e.indicatorsTampered(m.full);
-      if (tampered) return { symbol: m.full.symbol, tampered };
-    }
-    return null;
+    return e.decideBar(m.plan, { ...r.inputs, candles: e.fixedCandles(cut(m.full, r.end)), fingerprint: true });
   },
   async gate(r) {
     e ??= await engine();
@@ -176,10 +194,35 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
   },
 };
 
+/** The request being handled: notes and questions to the main thread carry its id. */
+let current = 0;
+const note = (n: Omit<Extract<WorkerNote, { progress: unknown }>, 'id'>) =>
+  parentPort!.postMessage({ id: current, ...n });
+
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let asked = 0;
+/** Asks the main thread (see WorkerNote) and waits for its answer. */
+function ask<T>(q: Omit<Extract<WorkerNote, { ask: number }>, 'id' | 'ask'>): Promise<T> {
+  const n = ++asked;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(n, { resolve: resolve as (v: unknown) => void, reject });
+    parentPort!.postMessage({ id: current, ask: n, ...q });
+  });
+}
+
+function answered(a: Answer): void {
+  const w = waiting.get(a.answer);
+  waiting.delete(a.answer);
+  if (a.ok) w?.resolve(a.value);
+  else w?.reject(new Error(a.message));
+}
+
 // One request at a time, in order: the clock marks one call, and a pass sees no other pass's state.
 let queue: Promise<void> = Promise.resolve();
-parentPort!.on('message', (msg: { id: number; request: Request }) => {
+parentPort!.on('message', (msg: { id: number; request: Request } | Answer) => {
+  if ('answer' in msg) return answered(msg);
   queue = queue.then(async () => {
+    current = msg.id;
     let reply: Reply;
     try {
       const handler = handlers[msg.request.op] as (r: Request) => unknown;

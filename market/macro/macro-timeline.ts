@@ -33,11 +33,20 @@ function freezeTrends(m: Macro): Macro {
 
 export type MacroTimeline = (asOf: Date) => Macro | null;
 
-export async function macroTimeline(
+/** What a timeline is built from: the points one query loaded, plain data a worker thread can receive. */
+export interface MacroTimelineSource {
+  fromMs: number;
+  toMs: number;
+  points: Awaited<ReturnType<typeof loadMacroPoints>>;
+  options: BuildMacroOptions;
+}
+
+/** Checks the range and options and loads every point any asOf in `range` may see (one query). */
+export async function loadMacroTimeline(
   q: Queryable,
   range: { from: Date; to: Date },
   options: BuildMacroOptions = {},
-): Promise<MacroTimeline> {
+): Promise<MacroTimelineSource> {
   const fromMs = checkAsOf(range.from, 'start of the macro range');
   const toMs = checkAsOf(range.to, 'end of the macro range');
   if (fromMs > toMs)
@@ -45,10 +54,26 @@ export async function macroTimeline(
       'BAD_INPUT',
       `The macro range starts (${range.from.toISOString()}) after it ends (${range.to.toISOString()}).`,
     );
-  const { derive, lookbackDays } = resolveMacroOptions(options);
+  const { lookbackDays } = resolveMacroOptions(options);
   checkLookbackDays(lookbackDays);
-  const index = indexMacroPoints(await loadMacroPoints(q, { fromMs, toMs }, lookbackDays, options.source));
+  return { fromMs, toMs, points: await loadMacroPoints(q, { fromMs, toMs }, lookbackDays, options.source), options };
+}
+
+export async function macroTimeline(
+  q: Queryable,
+  range: { from: Date; to: Date },
+  options: BuildMacroOptions = {},
+): Promise<MacroTimeline> {
+  return macroTimelineOf(await loadMacroTimeline(q, range, options));
+}
+
+/** The timeline over loaded points: selects and derives in memory, no query. */
+export function macroTimelineOf(source: MacroTimelineSource): MacroTimeline {
+  const { fromMs, toMs, options } = source;
+  const { derive, lookbackDays } = resolveMacroOptions(options);
+  const index = indexMacroPoints(source.points);
   const cache = new Map<string, Macro>();
+  const iso = (ms: number) => new Date(ms).toISOString();
 
   return (asOf) => {
     const asOfMs = checkAsOf(asOf);
@@ -56,7 +81,7 @@ export async function macroTimeline(
     if (asOfMs < fromMs || asOfMs > toMs) {
       throw new TraderError(
         'BAD_INPUT',
-        `As-of ${asOf.toISOString()} is outside the macro timeline's range ${range.from.toISOString()}..${range.to.toISOString()}.`,
+        `As-of ${asOf.toISOString()} is outside the macro timeline's range ${iso(fromMs)}..${iso(toMs)}.`,
       );
     }
     const pick = pickMacroSource(index, asOfMs, options.source);

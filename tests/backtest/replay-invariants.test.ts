@@ -124,7 +124,7 @@ function setup(full: ReturnType<typeof candles>, entries: unknown[]): ReplaySetu
       timeframe: '1h',
       trigger: 'backtest',
     },
-    macroAt: () => null,
+    macro: null,
     profile: {
       profile: 'medium',
       risk_per_trade_pct: 1,
@@ -171,13 +171,12 @@ describe('replay invariants over random paths and intents', () => {
             take_profits: [{ price: target, fraction: 1 }],
           };
         });
-        const { account, curve } = await replay(setup(full, entries));
-        expect(account.open).toEqual([]);
-        const net = account.trades.reduce((s, t) => s + t.pnl, 0);
-        expect(account.cash).toBeCloseTo(10_000 + net, 6);
-        expect(curve.equity.at(-1)).toBeCloseTo(account.cash, 6);
+        const { trades, cash, curve } = await replay(setup(full, entries));
+        const net = trades.reduce((s, t) => s + t.pnl, 0);
+        expect(cash).toBeCloseTo(10_000 + net, 6);
+        expect(curve.equity.at(-1)).toBeCloseTo(cash, 6);
         expect(curve.ts).toHaveLength(N - WARM);
-        for (const t of account.trades) {
+        for (const t of trades) {
           // The next bar opens exactly at the decision close: the earliest possible fill.
           expect(t.entry_ts).toBe(t.decided_at);
           expect(t.exit_ts).toBeGreaterThanOrEqual(t.entry_ts);
@@ -190,9 +189,9 @@ describe('replay invariants over random paths and intents', () => {
           const decisionClose = full.close[bar - 1]!;
           expect(t.qty * Math.abs(decisionClose - t.stop)).toBeLessThanOrEqual(100 * (1 + 1e-9));
         }
-        expect(account.trades.length).toBeLessThanOrEqual(entries.length);
-        if (account.trades.length > 0) seen.runsWithTrades++;
-        for (const t of account.trades) seen[t.exit_reason]++;
+        expect(trades.length).toBeLessThanOrEqual(entries.length);
+        if (trades.length > 0) seen.runsWithTrades++;
+        for (const t of trades) seen[t.exit_reason]++;
       }),
       { numRuns: 150 },
     );

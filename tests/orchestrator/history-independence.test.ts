@@ -125,8 +125,8 @@ describe('decisions do not depend on where the history starts (real BTC/USDT 1h 
         name: strategyId ? `strategy ${strategyId}` : 'the default pipeline',
         warmup: planWarmup(plan)!.bars,
         decide: (candles, end) => {
-          const d = decideBar(plan, barInputs(plan, candles, end, macro(end)));
-          return { fingerprint: JSON.parse(d.fingerprint) as unknown, errors: d.errors };
+          const d = decideBar(plan, { ...barInputs(plan, candles, end, macro(end)), fingerprint: true });
+          return { fingerprint: JSON.parse(d.fingerprint!) as unknown, errors: d.errors };
         },
       });
     }
