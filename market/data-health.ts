@@ -60,7 +60,7 @@ export const noFlaws: Readonly<WindowFlaws> = Object.freeze({
 type CandleColumns = Pick<z.infer<typeof CandleSeries>, 'open' | 'high' | 'low' | 'close' | 'volume'>;
 
 /** What is wrong with candle `i` on its own: values the store refuses, a high/low that does not contain them, or nothing. */
-function candleProblem(s: CandleColumns, i: number): 'values' | 'ohlc' | null {
+export function candleProblem(s: CandleColumns, i: number): 'values' | 'ohlc' | null {
   const c = { open: s.open[i]!, high: s.high[i]!, low: s.low[i]!, close: s.close[i]!, volume: s.volume[i]! };
   if (!valuesSound(c)) return 'values';
   return rangeSound(c) ? null : 'ohlc';
@@ -69,15 +69,6 @@ function candleProblem(s: CandleColumns, i: number): 'values' | 'ohlc' | null {
 /** Whether candle `i` is corrupt: values the store refuses, a broken range, or an open time off the grid. */
 export function candleCorrupt(s: HealthSeries, i: number, onGrid: (ts: number) => boolean): boolean {
   return !onGrid(s.ts[i]!) || (hasPrices(s) && candleProblem(s, i) !== null);
-}
-
-/**
- * Whether candle `i` is flawed by itself (corrupt, or zero volume): a window without such
- * candles and without uneven steps has no flaws, which is what lets a backtest skip the
- * scan (backtest/health-index.ts).
- */
-export function candleFlawed(s: HealthSeries, i: number, onGrid: (ts: number) => boolean): boolean {
-  return candleCorrupt(s, i, onGrid) || (hasPrices(s) && s.volume[i] === 0);
 }
 
 const hasPrices = (s: HealthSeries): s is HealthSeries & CandleColumns =>
@@ -109,7 +100,7 @@ export function scanFlaws(series: HealthSeries, from: number, timeframeMs: numbe
     duplicates,
     largest,
     ...countCorrupt(series, from, gridOfStep(timeframeMs)),
-    zeroStreak: longestZeroVolumeStreak(series.volume, from),
+    zeroStreak: longestZeroVolumeStreak(series.volume, from, series.volume?.length ?? 0),
   };
 }
 
@@ -228,10 +219,11 @@ export function checkDataHealth(
   };
 }
 
-function longestZeroVolumeStreak(volume: readonly number[] | undefined, from: number): number {
+/** The longest run of zero-volume candles among indexes [from, to). */
+export function longestZeroVolumeStreak(volume: readonly number[] | undefined, from: number, to: number): number {
   let longest = 0;
   let run = 0;
-  for (let i = from; i < (volume?.length ?? 0); i++) {
+  for (let i = from; i < to; i++) {
     run = volume![i] === 0 ? run + 1 : 0;
     longest = Math.max(longest, run);
   }

@@ -4,6 +4,7 @@ import { contextDocsRelPath, renderContextDocs } from './context-docs.ts';
 import { moduleDocsRelPath, renderModuleDocs } from './module-docs.ts';
 import { packGatesRelPath, renderPackGates } from './gates/pack-gates.ts';
 import { renderRunJsonDocs, runJsonDocsRelPath } from './run-json-docs.ts';
+import { commandOverviewRelPath, renderCommandOverview } from './cli/command-overview.ts';
 
 /** Every document generated from code: written by `trader schema docs`, checked by tests. */
 export const generatedDocs: { relPath: string; absPath: string; render: () => Promise<string> }[] = [
@@ -19,4 +20,9 @@ export const generatedDocs: { relPath: string; absPath: string; render: () => Pr
     render: async () => renderRunJsonDocs(),
   },
   { relPath: packGatesRelPath, absPath: path.join(packageRoot, packGatesRelPath), render: renderPackGates },
+  {
+    relPath: commandOverviewRelPath,
+    absPath: path.join(packageRoot, commandOverviewRelPath),
+    render: renderCommandOverview,
+  },
 ];

@@ -1,14 +1,13 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { errorMessage } from '../../core/errors.ts';
 import { addLogFile, setLogFormat } from '../../core/logger.ts';
-import { packageRoot } from '../../core/paths.ts';
 import { reportError } from './command-kit.ts';
 import { checkStartupEnv } from './startup-env.ts';
-import { groupsFor } from './commands/index.ts';
+import { commandWord, groupsFor } from './commands/index.ts';
+import { registerOverview } from './command-overview.ts';
+import { newProgram, usageError } from './program.ts';
 import { takeLogFormat } from './log-format-flag.ts';
-import { quote } from '../../core/quote.ts';
 
 // Every environment variable is checked once, before any command: a bad one is one sentence and exit 2.
 let config: ReturnType<typeof checkStartupEnv>;
@@ -32,31 +31,11 @@ try {
   process.exit(2);
 }
 
-/** Commander's usage error as one line: what it quotes of the arguments (an unknown command or option) shortened. */
-function usageError(text: string): string {
-  return text
-    .trimEnd()
-    .replace(/^error: /, '')
-    .replace(/'([^']*)'/g, (_, inner: string) => quote(inner));
-}
-
-/** The `trader` CLI: each command lives in its own file under `commands/` and registers itself here. */
-const program = new Command('trader')
-  .description('Registry-driven crypto trading decision support: every decision explained and recorded.')
-  .version((JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version)
-  .showHelpAfterError('(run with --help for usage)')
-  // A group with options of its own and subcommands (`backtest --json`, `backtest show <id> --json`) needs options read where they stand.
-  .enablePositionalOptions()
-  // Read (and removed from the arguments) before parsing, wherever it stands; declared here for --help.
-  .option(
-    '--log-format <format>',
-    'log lines on stderr: auto (terminal: warnings only, as text; else JSON), human, json',
-    'auto',
-  )
-  .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(`trader: ${usageError(str)}\n`) });
-
-for (const group of groupsFor(argv.slice(2))) (await group.load())(program);
+const program = newProgram();
+const commandLine = argv.slice(2);
+// `trader --help` and `trader --version` name no command: the overview lists them without loading any group.
+if (commandWord(commandLine) === undefined) registerOverview(program);
+else for (const group of groupsFor(commandLine)) (await group.load())(program);
 
 try {
   await program.parseAsync(argv);

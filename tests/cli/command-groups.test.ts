@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { commandGroups, groupsFor } from '../../orchestrator/cli/commands/index.ts';
+import { commandGroups, commandWord, groupsFor } from '../../orchestrator/cli/commands/index.ts';
+import { registerOverview } from '../../orchestrator/cli/command-overview.ts';
+import { newProgram } from '../../orchestrator/cli/program.ts';
 
-/** main.ts loads only the command group a command line names, so each group's `names` must be exactly what it registers. */
+/** main.ts loads only the command group a command line names (none for --help), so each group's `names` must be exactly what it registers. */
 describe('CLI command groups', () => {
   it('each group registers exactly the top-level commands it lists, and no two groups share one', async () => {
     const seen = new Set<string>();
@@ -23,5 +25,17 @@ describe('CLI command groups', () => {
     expect(groupsFor(['halt', 'clear']).map((g) => g.names)).toEqual([['halt', 'resume']]);
     for (const argv of [[], ['--help'], ['--version'], ['bogus'], ['help', 'run']])
       expect(groupsFor(argv)).toBe(commandGroups);
+  });
+});
+
+describe('trader --help', () => {
+  it('lists, from the generated overview, exactly what loading every group lists', async () => {
+    const full = newProgram();
+    for (const group of commandGroups) (await group.load())(full);
+    const overview = newProgram();
+    registerOverview(overview);
+    expect(overview.helpInformation()).toBe(full.helpInformation());
+    expect(commandWord(['--help'])).toBeUndefined();
+    expect(commandWord(['--version'])).toBeUndefined();
   });
 });

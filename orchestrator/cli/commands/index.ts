@@ -5,8 +5,8 @@ type Register = (program: Command) => void;
 /**
  * Every CLI command group, in the order `trader --help` lists them: the top-level names
  * each file registers, and how to load it. main.ts loads only the group a command line
- * names (a process that runs `trader status` never loads the pipeline or ccxt), and all
- * of them for `--help` or an unknown command.
+ * names (a process that runs `trader status` never loads the pipeline or ccxt), none for
+ * `--help` (command-overview.ts), and all of them for an unknown command.
  */
 export const commandGroups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['run'], load: async () => (await import('./run.ts')).registerRunCommand },
@@ -38,9 +38,12 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
 
+/** The command a command line names: its first word that is not an option. */
+export const commandWord = (argv: readonly string[]) => argv.find((a) => !a.startsWith('-'));
+
 /** The groups to load for a command line: the one its first word names, else all. */
 export function groupsFor(argv: readonly string[]): typeof commandGroups {
-  const word = argv.find((a) => !a.startsWith('-'));
+  const word = commandWord(argv);
   const named = commandGroups.filter((g) => word !== undefined && g.names.includes(word));
   return named.length > 0 ? named : commandGroups;
 }
