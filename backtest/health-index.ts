@@ -1,19 +1,8 @@
 import type { z } from 'zod';
+import { countBefore } from '../core/sorted.ts';
 import { gridOfStep } from '../market/candle-rules.ts';
 import { candleProblem, longestZeroVolumeStreak, noFlaws, type WindowFlaws } from '../market/data-health.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
-
-/** Index of the first element of the ascending `xs` that is >= `x` (xs.length when none is). */
-function firstAtLeast(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (xs[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Data health for every bar of a replay without rescanning the window each bar: one pass
@@ -73,12 +62,12 @@ export function healthIndex(
     if (gaps + unordered + duplicates + badValues + ohlcErrors + offGrid + zeros === 0) return noFlaws;
     // The largest gap: the first of the biggest, as a scan in time order finds it.
     let largest = { bars: 0, after: 0 };
-    for (let g = firstAtLeast(gapSteps, from + 1); g < gapSteps.length && gapSteps[g]! < to; g++) {
+    for (let g = countBefore(gapSteps, from + 1); g < gapSteps.length && gapSteps[g]! < to; g++) {
       const i = gapSteps[g]!;
       const missing = Math.round((ts[i]! - ts[i - 1]!) / timeframeMs) - 1;
       if (missing > largest.bars) largest = { bars: missing, after: ts[i - 1]! };
     }
-    const c = firstAtLeast(corrupt, from);
+    const c = countBefore(corrupt, from);
     return {
       gaps,
       missingBars: steps(missingUpTo),

@@ -12,6 +12,8 @@ export interface ChildCase {
   from: string;
   to: string;
   historyBars: number;
+  /** Each symbol its own backtest (own account), this many at once on worker threads (backtest/run-many.ts). */
+  workers?: number;
 }
 
 export interface ChildResult {
@@ -37,46 +39,57 @@ const t0 = performance.now();
 const c = JSON.parse(process.argv[2] ?? '') as ChildCase;
 const { openDb } = await import('../store/open.ts');
 const { runBacktest } = await import('../backtest/run-backtest.ts');
+const { runBacktests } = await import('../backtest/run-many.ts');
 const db = await openDb({ command: 'bench backtest' });
 let rssAtFirstBar = 0;
 try {
-  const r = await runBacktest(
-    db,
-    {
-      symbols: c.symbols,
-      exchange: 'binance',
-      timeframe: '1h',
-      from: new Date(c.from),
-      to: new Date(c.to),
-      pipelineId: c.pipelineId,
-      strategyId: c.strategyId,
-      initialEquity: 10_000,
-      feeBps: 10,
-      slippageBps: 5,
-      historyBars: c.historyBars,
-    },
-    {
-      onProgress: (done) => {
-        if (done === 1) rssAtFirstBar = process.memoryUsage().rss;
-      },
-    },
-  );
+  const options = {
+    symbols: c.symbols,
+    exchange: 'binance',
+    timeframe: '1h',
+    from: new Date(c.from),
+    to: new Date(c.to),
+    pipelineId: c.pipelineId,
+    strategyId: c.strategyId,
+    initialEquity: 10_000,
+    feeBps: 10,
+    slippageBps: 5,
+    historyBars: c.historyBars,
+  };
+  const started = performance.now();
+  const results = c.workers
+    ? await runBacktests(
+        db,
+        c.symbols.map((s) => ({ ...options, symbols: [s] })),
+        { workers: c.workers },
+      )
+    : [
+        await runBacktest(db, options, {
+          onProgress: (done) => {
+            if (done === 1) rssAtFirstBar = process.memoryUsage().rss;
+          },
+        }),
+      ];
+  const wall = performance.now() - started;
+  const reports = results.map((r) => r.report);
   const decisions: Record<string, number> = {};
-  for (const s of r.report.symbols)
+  for (const s of reports.flatMap((r) => r.symbols))
     for (const [k, v] of Object.entries(s.decisions)) decisions[k] = (decisions[k] ?? 0) + v;
+  const errors = reports.flatMap((r) => r.module_errors);
   const out: ChildResult = {
-    bars_evaluated: r.report.bars_evaluated,
-    replay_ms: r.report.replay_ms,
-    duration_ms: r.report.duration_ms,
+    bars_evaluated: reports.reduce((n, r) => n + r.bars_evaluated, 0),
+    // Several backtests at once: their wall time, which is what parallel runs save.
+    replay_ms: c.workers ? wall : reports[0]!.replay_ms,
+    duration_ms: c.workers ? wall : reports[0]!.duration_ms,
     max_rss_kb: process.resourceUsage().maxRSS,
     rss_at_first_bar: rssAtFirstBar,
     wall_ms: performance.now() - t0,
-    trades: r.trades.length,
+    trades: results.reduce((n, r) => n + r.trades.length, 0),
     decisions,
-    module_errors: r.report.module_errors.reduce((n, e) => n + e.count, 0),
-    error_kinds: r.report.module_errors.map((e) => `${e.module_id} x${e.count}: ${e.first}`),
+    module_errors: errors.reduce((n, e) => n + e.count, 0),
+    error_kinds: errors.map((e) => `${e.module_id} x${e.count}: ${e.first}`),
     per_symbol_bars: Object.fromEntries(
-      r.report.symbols.map((s) => [s.symbol, Object.values(s.decisions).reduce((a, b) => a + b, 0)]),
+      reports.flatMap((r) => r.symbols).map((s) => [s.symbol, Object.values(s.decisions).reduce((a, b) => a + b, 0)]),
     ),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

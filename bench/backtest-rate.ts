@@ -40,6 +40,8 @@ interface Case {
   figure: string;
   reps: number;
   run: ChildCase;
+  /** The performance issue's targets for this case, when it sets them. */
+  target?: { rate: number; rssMb?: number };
 }
 
 interface Setup {
@@ -213,7 +215,7 @@ export interface TimeBreakdown {
 
 /**
  * Aggregates a .cpuprofile: the self time of each sample whose stack holds function
- * `replay` (backtest/replay.ts), by the category of its frame's source file. A frame with
+ * `replayLoop` (backtest/replay-loop.ts, in the module worker thread), by the category of its frame's source file. A frame with
  * no source URL (a V8 builtin such as Array.prototype.push, or code zod generates with
  * `new Function`) counts toward its nearest caller that has one. GC samples carry no
  * stack; those between the first and last replay sample are counted as GC.
@@ -223,7 +225,7 @@ export function replayTimeBreakdown(profile: CpuProfile): TimeBreakdown {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const isReplay = (n: CpuProfileNode) =>
-    n.callFrame.functionName === 'replay' && n.callFrame.url.split('?')[0]!.endsWith('/backtest/replay.ts');
+    n.callFrame.functionName === 'replayLoop' && n.callFrame.url.split('?')[0]!.endsWith('/backtest/replay-loop.ts');
 
   // Per node: whether replay is on its stack, and the source its self time is charged to.
   const info = new Map<number, { underReplay: boolean; source: string }>();
@@ -297,15 +299,52 @@ function profileCase(env: NodeJS.ProcessEnv, c: ChildCase): { result: ChildResul
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-bench-prof-'));
   try {
     const result = runChild(env, c, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250']);
-    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
-    return {
-      result,
-      breakdown: replayTimeBreakdown(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile),
-    };
+    // One profile per thread: the replay runs in the module worker's.
+    const breakdowns = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => replayTimeBreakdown(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as CpuProfile));
+    const breakdown = breakdowns.sort((a, b) => b.samples - a.samples)[0];
+    if (!breakdown?.samples) throw new Error(`node --cpu-prof wrote no profile of the replay into ${dir}`);
+    return { result, breakdown };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// ---- several backtests at once ----
+
+/**
+ * Every symbol as its own backtest (own account) of the default pipeline, run by
+ * runBacktests with 1 worker and then with one per core, each in one child process: the
+ * wall time of the whole set, and the speed-up.
+ */
+function parallelRows(
+  env: NodeJS.ProcessEnv,
+  symbols: string[],
+  span: Omit<ChildCase, 'symbols' | 'pipelineId' | 'strategyId'>,
+): Row[] {
+  const cores = os.availableParallelism();
+  const counts = [...new Set([1, 2, cores])].filter((w) => w <= Math.max(cores, 1));
+  const walls = new Map<number, ChildResult>();
+  for (const workers of counts) {
+    log(`figure 8: ${symbols.length} backtests, ${workers} worker(s)`);
+    walls.set(workers, runChild(env, { symbols, pipelineId: 'default', strategyId: null, ...span, workers }));
+  }
+  const one = walls.get(1)!;
+  return counts.map((w) => {
+    const r = walls.get(w)!;
+    return {
+      figure: `8. ${symbols.length} backtests (one per symbol), ${w} worker${w === 1 ? '' : 's'}, wall time`,
+      backend: 'PGlite, child process',
+      median: `${fmt(r.replay_ms / 1000, 1)} s`,
+      range: '-',
+      reps: '1 process',
+      notes:
+        `${r.bars_evaluated} bars in all, ${fmt(r.bars_evaluated / (r.replay_ms / 1000), 0)} bars/s together; speed-up over 1 worker ${fmt(one.replay_ms / r.replay_ms, 2)}x on ${cores} core(s) (target: near-linear); ` +
+        `reading candles and saving results stay on the main thread; peak RSS ${fmt(r.max_rss_kb / 1024)} MB`,
+    };
+  });
 }
 
 // ---- the figure ----
@@ -356,6 +395,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         figure: `8. backtest, default pipeline, ${btc}`,
         reps: 3,
         run: { symbols: [btc], pipelineId: 'default', strategyId: null, ...span },
+        target: { rate: 1_200_000, rssMb: 250 },
       },
       {
         figure: `8. backtest, default pipeline, ${setup.symbols.length} symbols`,
@@ -371,6 +411,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         figure: `8. backtest, strategy ${heavyStrategy}, ${btc}`,
         reps: 1,
         run: { symbols: [btc], pipelineId: 'default', strategyId: heavyStrategy, ...span },
+        target: { rate: 1_000_000 },
       },
     ];
     const rows: Row[] = [];
@@ -399,7 +440,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         range: spread(rates, 0),
         reps: `${c.reps} process${c.reps === 1 ? '' : 'es'}`,
         notes:
-          `${fmt(1e6 / median(rates), 1)} µs/bar; ${last.bars_evaluated} bars evaluated in ${results.map((r) => fmt(r.replay_ms / 1000, 2)).join(', ')} s of replay (report replay_ms; runBacktest ${fmt(median(results.map((r) => r.duration_ms)) / 1000, 2)} s, child ${fmt(median(results.map((r) => r.wall_ms)) / 1000, 1)} s); ` +
+          `${c.target ? `target >= ${fmt(c.target.rate, 0)} bars/s (${fmt(c.target.rate / median(rates), 0)}x away); ` : ''}${fmt(1e6 / median(rates), 1)} µs/bar; ${last.bars_evaluated} bars evaluated in ${results.map((r) => fmt(r.replay_ms / 1000, 2)).join(', ')} s of replay (report replay_ms; runBacktest ${fmt(median(results.map((r) => r.duration_ms)) / 1000, 2)} s, child ${fmt(median(results.map((r) => r.wall_ms)) / 1000, 1)} s); ` +
           `${outcomes(last.decisions)}; ${last.trades} trades${last.module_errors ? `, ${last.module_errors} module errors` : ''}`,
       });
       rows.push({
@@ -408,7 +449,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         median: `${fmt(median(rss))} MB`,
         range: spread(rss),
         reps: `${c.reps} process${c.reps === 1 ? '' : 'es'}`,
-        notes: `process.resourceUsage().maxRSS at the child's end (PGlite's WASM heap included); RSS at the first bar ${fmt(median(results.map((r) => r.rss_at_first_bar)) / 2 ** 20)} MB`,
+        notes: `${c.target?.rssMb ? `target <= ${c.target.rssMb} MB; ` : ''}process.resourceUsage().maxRSS at the child's end (PGlite's WASM heap included); RSS at the first bar ${fmt(median(results.map((r) => r.rss_at_first_bar)) / 2 ** 20)} MB`,
       });
       if (c.run.symbols.length > 1)
         notes.push(
@@ -442,6 +483,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
     notes.push(
       "figure 8, profile attribution: frames without a source URL (V8 builtins, zod's generated parsers) are charged to their nearest caller that has one; the profiled children run slower than the timed ones (sampling overhead), the shares are what matter",
     );
+    rows.push(...parallelRows(env, setup.symbols, span));
     const perCore = rateOf.get(cases[2]!)!;
     notes.push(
       `figure 8: a replay is one single-threaded loop (no database query during it here: only 1h candles are imported, so a bar hitting stop and target never loads finer bars), so bars/s is per core; the 1-slot ${simplePipelineId} pipeline, the engine's per-bar floor, reaches ${fmt(perCore / 1e6, 3)} M bars/s (${fmt(1e6 / perCore, 1)} µs/bar) ` +

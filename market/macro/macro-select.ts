@@ -1,4 +1,5 @@
 import { TraderError } from '../../core/errors.ts';
+import { countAtOrBefore, countBefore } from '../../core/sorted.ts';
 import { DAY_MS, lagOf, sourcePreference, type RawMacroSeries } from './derive.ts';
 
 /**
@@ -61,30 +62,6 @@ export function indexMacroPoints(points: readonly MacroPoint[]): MacroPointIndex
     });
   }
   return { sources };
-}
-
-/** Number of elements of ascending `ts` that are <= `limit` (so the last such is at result − 1). */
-function countAtOrBefore(ts: readonly number[], limit: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! <= limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Number of elements of ascending `ts` that are < `limit`: the first index with ts >= limit. */
-function countBefore(ts: readonly number[], limit: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 const rank = (s: string) => (sourcePreference.includes(s) ? sourcePreference.indexOf(s) : sourcePreference.length);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../backtest/run-backtest.ts';
 import { packStrategies } from '../../registry/default-pack.ts';
 import type { TestDb } from '../helpers/db.ts';
-import { demoDb } from '../helpers/pipeline.ts';
+import { demoDb, fixtureBacktestOptions } from '../helpers/pipeline.ts';
 
 describe('backtests of the shipped plans trade what their sizers sized', () => {
   let db: TestDb;
@@ -24,20 +24,17 @@ describe('backtests of the shipped plans trade what their sizers sized', () => {
   it.each([null, ...packStrategies.map((s) => s.id)])(
     'strategy %s: no refusal for the free balance, no entry skipped for cash',
     async (strategyId) => {
-      const { report } = await runBacktest(db, {
-        symbols: ['BTC/USDT', 'ETH/USDT'],
-        exchange: 'binance',
-        timeframe: '1h',
-        from: new Date('2024-01-01T00:00:00Z'),
-        to: new Date('2024-03-01T00:00:00Z'),
-        pipelineId: 'default',
-        strategyId,
-        initialEquity: 10_000,
-        feeBps: 10,
-        slippageBps: 5,
-        historyBars: 500,
-        env: process.env,
-      });
+      const { report } = await runBacktest(
+        db,
+        fixtureBacktestOptions({
+          symbols: ['BTC/USDT', 'ETH/USDT'],
+          from: new Date('2024-01-01T00:00:00Z'),
+          to: new Date('2024-03-01T00:00:00Z'),
+          strategyId,
+          historyBars: 500,
+          env: process.env,
+        }),
+      );
       expect(report.total.trades).toBeGreaterThan(0);
       expect(report.gate_refusals.filter((r) => /free balance/.test(r.reason))).toEqual([]);
       expect(report.skipped_entries.filter((r) => /wallet/.test(r.reason))).toEqual([]);
