@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Sandbox } from '../sandbox/sandbox.ts';
+import { warmSandbox } from '../sandbox/probe.ts';
 import { logger } from '../core/logger.ts';
 import { loadMacroTimeline } from '../market/macro/macro-timeline.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
@@ -52,7 +52,7 @@ export async function runBacktest(
   const backtest_id = randomUUID();
   const replayStarted = performance.now();
   // One sandbox (module worker) for the replay and the lookahead check, which re-decides bars on the candles it holds.
-  const sandbox = new Sandbox();
+  const sandbox = warmSandbox();
   const closeSandbox = () => sandbox.close();
   logger.info({ backtest_id, symbols: markets.length }, 'backtest replay started');
   const result = await replay({

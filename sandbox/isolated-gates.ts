@@ -4,7 +4,8 @@ import type { LoadedModule } from '../orchestrator/loader/module-loader.ts';
 import { gateSampleName } from '../orchestrator/gates/module-gates.ts';
 import { GATE_LIMIT_MS } from './limits.ts';
 import { moduleRef } from './refs.ts';
-import { Sandbox } from './sandbox.ts';
+import type { Sandbox } from './sandbox.ts';
+import { warmSandbox } from './probe.ts';
 
 /**
  * The registration gates (orchestrator/gates/module-gates.ts, with their watched-call
@@ -16,7 +17,7 @@ export async function runGatesIsolated(
   available: readonly LoadedModule[],
   shared?: Sandbox,
 ): Promise<GateReport> {
-  const sandbox = shared ?? new Sandbox();
+  const sandbox = shared ?? warmSandbox();
   try {
     return await sandbox.request(
       { op: 'gate', target: moduleRef(target), available: available.map(moduleRef) },

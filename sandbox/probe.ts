@@ -27,6 +27,27 @@ export async function probeModuleImport(file: string, sha256: string, label: str
   return problems;
 }
 
+/**
+ * Starts the loader's worker now and has it load the TypeScript loader, the module SDK
+ * and the engine, while this thread opens the database: a command that will run modules
+ * (run, backtest) starts them on two cores instead of one after the other.
+ */
+export function prewarmSandbox(): void {
+  loader ??= new Sandbox();
+  loader.request({ op: 'warm' }).catch(() => undefined); // a broken worker fails the first real request, with its sentence
+}
+
+/**
+ * A sandbox for a run, backtest or gate: the loader itself when it has one (handed over
+ * once), whose worker already registered the TypeScript loader and imported the files
+ * just probed, so the run does not pay for both again; else a new one.
+ */
+export function warmSandbox(): Sandbox {
+  const warm = loader ?? new Sandbox();
+  loader = undefined;
+  return warm;
+}
+
 /** Ends the loader's worker (tests; a command's process ends it by exiting). */
 export async function closeProbe(): Promise<void> {
   await loader?.close();

@@ -33,6 +33,7 @@ type Series = z.infer<typeof CandleSeries>;
 export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws' | 'preparePerBar' | 'fingerprint'>;
 
 export type Request =
+  | { op: 'warm' }
   | { op: 'load'; file: string; sha256: string; label: string; id: number }
   | { op: 'symbol'; plan: PlanRef; symbol: string; values: Record<string, unknown> & { candles: Series } }
   | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
@@ -41,6 +42,7 @@ export type Request =
   | { op: 'gate'; target: ModuleRef; available: ModuleRef[] };
 
 export interface Replies {
+  warm: null;
   load: { problems: string[] };
   symbol: SymbolRun;
   market: null;

@@ -127,6 +127,11 @@ function written(context: Record<string, unknown>, core: Record<string, unknown>
 }
 
 const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Promise<Replies[K]> | Replies[K] } = {
+  async warm() {
+    await warmModuleImports();
+    e ??= await engine();
+    return null;
+  },
   async load(r) {
     await warmModuleImports();
     clock.begin(r.id, LOAD_LIMIT_MS, true);

@@ -14,7 +14,7 @@ import { historyFor } from '../plan/plan-warmup.ts';
 import { writeSymbolLogs } from './run-log.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { runSymbolIsolated } from '../../sandbox/isolated-symbol.ts';
-import { Sandbox } from '../../sandbox/sandbox.ts';
+import { warmSandbox } from '../../sandbox/probe.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
@@ -137,7 +137,7 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
   let halted = false;
   const fetcher = ccxtCandleFetcher(db, o.timeframe, o.env);
   // Module code runs in the sandbox's worker, within a call limit and this run's budget.
-  const sandbox = new Sandbox();
+  const sandbox = warmSandbox();
   const budget = { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 };
   try {
     for (const symbol of o.symbols) {

@@ -1,6 +1,7 @@
 import { bounds } from '../../../core/bounds.ts';
 import { assertWritableFile } from '../../../core/usable-dir.ts';
 import fs from 'node:fs';
+import { prewarmSandbox } from '../../../sandbox/probe.ts';
 import type { Command } from 'commander';
 import { parseUtcTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
@@ -124,6 +125,7 @@ export function registerBacktestCommands(program: Command): void {
         };
         // Checked before the replay: a report that cannot be written must not cost a backtest and a stored row.
         if (flags.out) assertWritableFile(flags.out, '--out');
+        prewarmSandbox();
         const result = await withDb('backtest', (db) =>
           runBacktest(db, options, {
             onProgress: progressBar(!flags.json && process.stderr.isTTY === true),

@@ -8,6 +8,7 @@ import { unlockIfLive } from '../../../trading/live-account/unlock.ts';
 import { systemModeFromEnv } from '../../../trading/scope.ts';
 import { runExitCode } from '../../run/run-summary.ts';
 import { getRunTrace } from '../../run/runs-repo.ts';
+import { prewarmSandbox } from '../../../sandbox/probe.ts';
 import { output, splitList, wholeNumber, withDb, withJson, stoppableAction } from '../command-kit.ts';
 import { renderTrace } from '../render-trace.ts';
 
@@ -52,6 +53,7 @@ export function registerRunCommand(program: Command): void {
       stoppableAction(async (flags: RunFlags) => {
         const history = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
         const maxAgeBars = wholeNumber(flags.maxAgeBars, '--max-age-bars', 0, bounds.maxAgeBars);
+        prewarmSandbox();
         const summary = await withDb('run', async (db) => {
           // LIVE trades through the account's keys: the master PIN opens them for this process.
           await unlockIfLive(db, systemModeFromEnv(), askOnTerminal());
