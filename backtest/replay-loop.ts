@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
-import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import type { Plan } from '../engine/plan/plan-types.ts';
 import { RunInfo, type CandleSeries, type Instrument } from '../sdk/context-schemas.ts';
 import { stepFromPrecision } from '../sdk/indicators.ts';
 import type { Macro } from '../sdk/macro-schema.ts';

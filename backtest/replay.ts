@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
-import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import type { Plan } from '../engine/plan/plan-types.ts';
 import type { CandleSeries, Instrument } from '../sdk/context-schemas.ts';
 import { planRef } from '../sandbox/refs.ts';
 import { Sandbox, SandboxError } from '../sandbox/sandbox.ts';

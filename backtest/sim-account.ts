@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Positions, type ClosedPositionView } from '../sdk/context-schemas.ts';
-import { deepFreeze } from '../orchestrator/run/freeze.ts';
+import { deepFreeze } from '../engine/run/freeze.ts';
 import { flooredToFit } from '../sdk/sizing.ts';
 import {
   direction,

@@ -172,7 +172,7 @@ export const timeCategories = [
   'modules/ (module code)',
   'zod (contract checks)',
   'technicalindicators (indicators)',
-  'orchestrator/run/ (context, slots, freezing)',
+  'engine/run/ (context, slots, freezing)',
   'backtest/ (replay loop, fills, account)',
   'market/ (data health, macro)',
   'garbage collector',
@@ -194,7 +194,7 @@ function categoryOf(source: string, functionName: string): Category {
   if (source.startsWith('node_modules/zod/')) return 'zod (contract checks)';
   if (source.startsWith('node_modules/technicalindicators/')) return 'technicalindicators (indicators)';
   if (source.startsWith('modules/')) return 'modules/ (module code)';
-  if (source.startsWith('orchestrator/run/')) return 'orchestrator/run/ (context, slots, freezing)';
+  if (source.startsWith('engine/run/')) return 'engine/run/ (context, slots, freezing)';
   if (source.startsWith('backtest/')) return 'backtest/ (replay loop, fills, account)';
   if (source.startsWith('market/')) return 'market/ (data health, macro)';
   return 'other';

@@ -1,6 +1,6 @@
 import { defaultPipelineId } from '../registry/default-pack.ts';
-import { runPipeline } from '../orchestrator/run/run-pipeline.ts';
-import type { RunSummary } from '../orchestrator/run/run-summary.ts';
+import { runPipeline } from '../engine/run/run-pipeline.ts';
+import type { RunSummary } from '../engine/run/run-summary.ts';
 import type { Db } from '../store/db.ts';
 import { asOf, benchEnv, exchange, timeframe } from './fixtures.ts';
 import { timeRepeated } from './stats.ts';

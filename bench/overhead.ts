@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { assertNoProblems, preparePlans } from '../orchestrator/plan/prepare.ts';
-import { buildInitialContext } from '../orchestrator/run/initial-context.ts';
-import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
+import { assertNoProblems, preparePlans } from '../engine/plan/prepare.ts';
+import { buildInitialContext } from '../engine/run/initial-context.ts';
+import { runSymbol } from '../engine/run/symbol-runner.ts';
 import { indicators } from '../sdk/indicators.ts';
 import type { Db } from '../store/db.ts';
 import {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { fixedCandles } from '../orchestrator/run/as-of-view.ts';
-import { cachedIndicators } from '../orchestrator/run/indicator-cache.ts';
-import { runSymbol } from '../orchestrator/run/symbol-runner.ts';
+import { fixedCandles } from '../engine/run/as-of-view.ts';
+import { cachedIndicators } from '../engine/run/indicator-cache.ts';
+import { runSymbol } from '../engine/run/symbol-runner.ts';
 import { planRef } from '../sandbox/refs.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';

@@ -6,7 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** The folders tsconfig.build.json compiles. */
-const SOURCES = ['backtest', 'core', 'market', 'orchestrator', 'registry', 'sandbox', 'sdk', 'store', 'trading'];
+const SOURCES = [
+  'backtest',
+  'core',
+  'engine',
+  'market',
+  'orchestrator',
+  'registry',
+  'sandbox',
+  'sdk',
+  'store',
+  'trading',
+];
 
 export const distStamp = (root) => path.join(root, 'dist', '.built-from');
 

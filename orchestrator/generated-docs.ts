@@ -2,7 +2,7 @@ import path from 'node:path';
 import { packageRoot } from '../core/paths.ts';
 import { contextDocsRelPath, renderContextDocs } from './context-docs.ts';
 import { moduleDocsRelPath, renderModuleDocs } from './module-docs.ts';
-import { packGatesRelPath, renderPackGates } from './gates/pack-gates.ts';
+import { packGatesRelPath, renderPackGates } from '../engine/gates/pack-gates.ts';
 import { renderRunJsonDocs, runJsonDocsRelPath } from './run-json-docs.ts';
 import { commandOverviewRelPath, renderCommandOverview } from './cli/command-overview.ts';
 

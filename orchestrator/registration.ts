@@ -6,11 +6,11 @@ import type { ManifestShape } from '../registry/manifest-check.ts';
 import { findModule, upsertModule } from '../registry/registry-repo.ts';
 import type { RegistryRow } from '../registry/rows.ts';
 import type { Queryable } from '../store/db.ts';
-import { confineScriptPath, scriptPathFor } from './loader/confine-path.ts';
-import { sha256File } from './loader/file-hash.ts';
-import { computeImportGraph } from './loader/import-graph.ts';
-import { importModuleFile, prepareProblems } from './loader/module-loader.ts';
-import { gateModule } from './gates/gate-module.ts';
+import { confineScriptPath, scriptPathFor } from '../engine/loader/confine-path.ts';
+import { sha256File } from '../engine/loader/file-hash.ts';
+import { computeImportGraph } from '../engine/loader/import-graph.ts';
+import { importModuleFile, prepareProblems } from '../engine/loader/module-loader.ts';
+import { gateModule } from '../engine/gates/gate-module.ts';
 import { pathText } from '../core/quote.ts';
 
 /** A module file as read for registration. */
@@ -78,7 +78,7 @@ export type OnClaimed = 'refuse' | 'replace' | 'keep';
 
 /**
  * Registers (or re-registers, re-pinning its hashes) a module file from its own manifest,
- * then runs the registration gates (orchestrator/gates/): a module that fails them is
+ * then runs the registration gates (engine/gates/): a module that fails them is
  * recorded inactive with the reason. A module_id that belongs to another file is never
  * silently taken over: `onClaimed` decides.
  */

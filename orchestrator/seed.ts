@@ -8,7 +8,7 @@ import {
   type PackSlot,
 } from '../registry/default-pack.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { scriptPathFor } from './loader/confine-path.ts';
+import { scriptPathFor } from '../engine/loader/confine-path.ts';
 import { registerModuleFile } from './registration.ts';
 
 /** Inserts slot rows, positions in steps of 10 per stage; rows that exist (maybe changed by the user) are kept. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What the registration gates found about a module (orchestrator/gates/), kept in `module_registry.gate`. */
+/** What the registration gates found about a module (engine/gates/), kept in `module_registry.gate`. */
 export const GateReport = z.object({
   status: z.enum(['passed', 'failed']),
   checked_at: z.string(),

@@ -10,7 +10,7 @@ export const allowedPackages: readonly string[] = ['zod'];
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /**
- * A module's local import graph as pinned at registration (orchestrator/loader/import-graph.ts):
+ * A module's local import graph as pinned at registration (engine/loader/import-graph.ts):
  * the module file first, then every file of its own folder it imports, transitively, each
  * with its sha256 and what it imports. Kept in `module_registry.import_graph`; the loader
  * refuses the module when any of these files changed.

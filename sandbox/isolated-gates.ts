@@ -1,14 +1,14 @@
 import { isTraderError } from '../core/errors.ts';
 import type { GateReport } from '../registry/gate-report.ts';
-import type { LoadedModule } from '../orchestrator/loader/module-loader.ts';
-import { gateSampleName } from '../orchestrator/gates/module-gates.ts';
+import type { LoadedModule } from '../engine/loader/module-loader.ts';
+import { gateSampleName } from '../engine/gates/module-gates.ts';
 import { GATE_LIMIT_MS } from './limits.ts';
 import { moduleRef } from './refs.ts';
 import type { Sandbox } from './sandbox.ts';
 import { warmSandbox } from './probe.ts';
 
 /**
- * The registration gates (orchestrator/gates/module-gates.ts, with their watched-call
+ * The registration gates (engine/gates/module-gates.ts, with their watched-call
  * Proxies) run whole in a sandbox: every call within the call limit, all of them within
  * GATE_LIMIT_MS. A module the watchdog stops fails its gate with the sandbox's sentence.
  */

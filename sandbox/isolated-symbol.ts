@@ -1,6 +1,6 @@
 import { isTraderError } from '../core/errors.ts';
-import type { Plan } from '../orchestrator/plan/plan-types.ts';
-import type { SymbolRun } from '../orchestrator/run/symbol-runner.ts';
+import type { Plan } from '../engine/plan/plan-types.ts';
+import type { SymbolRun } from '../engine/run/symbol-runner.ts';
 import { planRef } from './refs.ts';
 import { type RunBudget, type Sandbox, SandboxError } from './sandbox.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';

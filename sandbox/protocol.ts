@@ -5,8 +5,8 @@ import type { CandleSeries, Instrument } from '../sdk/context-schemas.ts';
 import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
 import type { ReplayOutcome, ReplaySettings } from '../backtest/replay-loop.ts';
 import type { GateReport } from '../registry/gate-report.ts';
-import type { Plan, PlannedSlot } from '../orchestrator/plan/plan-types.ts';
-import type { SymbolRun } from '../orchestrator/run/symbol-runner.ts';
+import type { Plan, PlannedSlot } from '../engine/plan/plan-types.ts';
+import type { SymbolRun } from '../engine/run/symbol-runner.ts';
 import type { z } from 'zod';
 
 /**

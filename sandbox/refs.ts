@@ -1,5 +1,5 @@
-import type { LoadedModule } from '../orchestrator/loader/module-loader.ts';
-import type { Plan } from '../orchestrator/plan/plan-types.ts';
+import type { LoadedModule } from '../engine/loader/module-loader.ts';
+import type { Plan } from '../engine/plan/plan-types.ts';
 import type { ModuleRef, PlanRef } from './protocol.ts';
 import { labelId } from './sandbox.ts';
 

@@ -1,15 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { z } from 'zod';
 import type { healthIndex } from '../backtest/health-index.ts';
-import {
-  importUnsandboxed,
-  preparedExport,
-  type LoadedModule,
-  type ModuleFn,
-} from '../orchestrator/loader/module-loader.ts';
-import type { PrepareFn } from '../orchestrator/run/prepared-columns.ts';
-import type { Plan } from '../orchestrator/plan/plan-types.ts';
-import type { AsOfCandles } from '../orchestrator/run/as-of-view.ts';
+import { importUnsandboxed, preparedExport, type LoadedModule, type ModuleFn } from '../engine/loader/module-loader.ts';
+import type { PrepareFn } from '../engine/run/prepared-columns.ts';
+import type { Plan } from '../engine/plan/plan-types.ts';
+import type { AsOfCandles } from '../engine/run/as-of-view.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
 import type { BarRequestInputs } from './protocol.ts';
 import { warmModuleImports } from '../core/ts-loader.ts';
@@ -36,11 +31,11 @@ const engine = async () => {
     import('../backtest/replay-loop.ts'),
     import('../market/macro/macro-timeline.ts'),
     import('../backtest/health-index.ts'),
-    import('../orchestrator/gates/module-gates.ts'),
-    import('../orchestrator/run/as-of-view.ts'),
-    import('../orchestrator/run/indicator-cache.ts'),
-    import('../orchestrator/run/initial-context.ts'),
-    import('../orchestrator/run/symbol-runner.ts'),
+    import('../engine/gates/module-gates.ts'),
+    import('../engine/run/as-of-view.ts'),
+    import('../engine/run/indicator-cache.ts'),
+    import('../engine/run/initial-context.ts'),
+    import('../engine/run/symbol-runner.ts'),
   ]);
   return { ...bar, ...loop, ...macro, ...health, ...gates, ...view, ...cache, ...initial, ...runner };
 };

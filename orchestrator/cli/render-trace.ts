@@ -1,4 +1,4 @@
-import type { LogRow, RunRow } from '../run/runs-repo.ts';
+import type { LogRow, RunRow } from '../../engine/run/runs-repo.ts';
 
 function logLine(log: LogRow): string {
   if (log.event === 'decision') return `  => ${log.message.toUpperCase()}: ${log.rationale ?? ''}`;

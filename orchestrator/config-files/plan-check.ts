@@ -1,8 +1,8 @@
 import { modulesRoot } from '../../core/paths.ts';
 import type { ConfigSnapshot } from '../../registry/rows.ts';
-import { buildPlan } from '../plan/planner.ts';
-import type { PlanScope } from '../plan/plan-types.ts';
-import { loadReferenced } from '../plan/prepare.ts';
+import { buildPlan } from '../../engine/plan/planner.ts';
+import type { PlanScope } from '../../engine/plan/plan-types.ts';
+import { loadReferenced } from '../../engine/plan/prepare.ts';
 
 const profiles: PlanScope['riskProfile'][] = ['low', 'medium', 'high'];
 

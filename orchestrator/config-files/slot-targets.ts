@@ -3,7 +3,7 @@ import { readConfig } from '../../registry/config-repo.ts';
 import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { type ConfigSnapshot, PipelineRow, type SlotRow, StrategyRow } from '../../registry/rows.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
-import type { PlanScope } from '../plan/plan-types.ts';
+import type { PlanScope } from '../../engine/plan/plan-types.ts';
 import type { DocumentTarget } from './apply-document.ts';
 import { canonical } from './canonical.ts';
 import { planningProblems } from './plan-check.ts';

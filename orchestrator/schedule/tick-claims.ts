@@ -4,7 +4,7 @@ import { logger } from '../../core/logger.ts';
 import type { Db, Queryable } from '../../store/db.ts';
 import { queryRows } from '../../store/db.ts';
 import { isAlive } from '../../store/lock-file.ts';
-import { staleAfterSeconds } from '../run/run-lock.ts';
+import { staleAfterSeconds } from '../../engine/run/run-lock.ts';
 import type { Skipped } from './due-ticks.ts';
 import { auditTick } from './tick-audit.ts';
 import { type ScheduleRow, triggerRef } from './schedule-row.ts';

@@ -4,8 +4,8 @@ import { TraderError, toTraderError } from '../../core/errors.ts';
 import { decisionTime, parseUtcTime } from '../../core/time.ts';
 import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
-import { getRunTrace, listRuns, RunFilter } from '../run/runs-repo.ts';
-import type { RunOptions } from '../run/run-summary.ts';
+import { getRunTrace, listRuns, RunFilter } from '../../engine/run/runs-repo.ts';
+import type { RunOptions } from '../../engine/run/run-summary.ts';
 import { readJson, readQuery } from './body.ts';
 import { ok, type Reply, type RequestContext, type Route, type ServerDeps } from './route-types.ts';
 

@@ -1,8 +1,8 @@
 import { errorMessage, TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
-import { runPipeline } from '../run/run-pipeline.ts';
-import type { RunOptions, RunSummary } from '../run/run-summary.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
+import type { RunOptions, RunSummary } from '../../engine/run/run-summary.ts';
 import { quote } from '../../core/quote.ts';
 
 export interface StartedRun {

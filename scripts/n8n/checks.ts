@@ -1,4 +1,4 @@
-import { RunSummary } from '../../orchestrator/run/run-summary.ts';
+import { RunSummary } from '../../engine/run/run-summary.ts';
 import { type Execution, nodeItems } from './n8n-cli.ts';
 import { request } from './processes.ts';
 

@@ -12,8 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../backtest/run-backtest.ts';
 import { loadCandleSeries } from '../../market/candles-repo.ts';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
-import type { SymbolOutcome } from '../../orchestrator/run/run-types.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
+import type { SymbolOutcome } from '../../engine/run/run-types.ts';
 import type { TestDb } from '../helpers/db.ts';
 import { demoDb, runOptions } from '../helpers/pipeline.ts';
 

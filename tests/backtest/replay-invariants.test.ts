@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sandbox } from '../../sandbox/sandbox.ts';
 import { replay, type ReplaySetup } from '../../backtest/replay.ts';
-import type { LoadedModule } from '../../orchestrator/loader/module-loader.ts';
-import type { PlannedSlot } from '../../orchestrator/plan/plan-types.ts';
+import type { LoadedModule } from '../../engine/loader/module-loader.ts';
+import type { PlannedSlot } from '../../engine/plan/plan-types.ts';
 import * as scripted from '../fixtures/modules/risk/scripted_trades_v1.ts';
 
 const H = 3_600_000;

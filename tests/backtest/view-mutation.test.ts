@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../backtest/run-backtest.ts';
 import { upsertCandles } from '../../market/candles-repo.ts';
 import { ensureInstrument } from '../../market/instruments-repo.ts';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';
 import { addSlots, fixtureBacktestOptions, forceActive, registerFixtures, runOptions } from '../helpers/pipeline.ts';
 import { expectTraderError } from '../helpers/errors.ts';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import * as trendVolatility from '../../modules/context/trend_volatility_v1.ts';
-import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue, type SeriesColumns } from '../../sdk/index.ts';
 import { cgRows, DAY, type CgRow } from '../macro/sample-macro.ts';
 import { sampleCandles } from './sample-candles.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
 import { importCandleCsv } from '../../market/import-csv.ts';
 import { registerModuleFile } from '../../orchestrator/registration.ts';
-import type { RunOptions } from '../../orchestrator/run/run-summary.ts';
+import type { RunOptions } from '../../engine/run/run-summary.ts';
 import type { BackendKind, Db, Queryable } from '../../store/db.ts';
 import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';

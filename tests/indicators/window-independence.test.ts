@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bollinger } from '../../modules/agents/mean_reversion_v1.ts';
-import { asOfCandles, fixedCandles } from '../../orchestrator/run/as-of-view.ts';
-import { cachedIndicators } from '../../orchestrator/run/indicator-cache.ts';
+import { asOfCandles, fixedCandles } from '../../engine/run/as-of-view.ts';
+import { cachedIndicators } from '../../engine/run/indicator-cache.ts';
 import { indicators } from '../../sdk/indicators.ts';
 import { sampleCandles } from '../helpers/sample-candles.ts';
 

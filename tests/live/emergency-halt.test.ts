@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
-import { haltActionAfterPrelude } from '../../orchestrator/run/live-run.ts';
+import { haltActionAfterPrelude } from '../../engine/run/live-run.ts';
 import type { OpenOrder } from '../../trading/broker.ts';
 import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';

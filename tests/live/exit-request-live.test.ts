@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sendExitCloses } from '../../orchestrator/run/live-run.ts';
-import type { SymbolOutcome } from '../../orchestrator/run/run-types.ts';
+import { sendExitCloses } from '../../engine/run/live-run.ts';
+import type { SymbolOutcome } from '../../engine/run/run-types.ts';
 import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
 import { liveBrokerFor } from '../../trading/broker-for.ts';
 import { actOnExits } from '../../trading/engine/act-on-exits.ts';

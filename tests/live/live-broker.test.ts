@@ -9,7 +9,7 @@ import { STOP_LIMIT_OFFSET_PCT } from '../../trading/live/protection-plan.ts';
 import { findOrder, recordExchangeAnswer } from '../../trading/live/orders-repo.ts';
 import { approveProposal } from '../../trading/proposals/review-proposal.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { sendRecordedEntries } from '../../orchestrator/run/live-run.ts';
+import { sendRecordedEntries } from '../../engine/run/live-run.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { btcIntent, liveBrokerOnSim, liveOrder } from './live-fixtures.ts';
 

@@ -20,7 +20,7 @@ import { contextKeys, type KeyName } from '../../sdk/context-keys.ts';
 import { indicators } from '../../sdk/indicators.ts';
 import { btcInstrument } from '../helpers/module-views.ts';
 import { packFiles } from '../../registry/default-pack.ts';
-import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import type { SeriesColumns } from '../../sdk/index.ts';
 import * as trend_volatility_v1 from '../../modules/context/trend_volatility_v1.ts';
 import * as session_timing_v1 from '../../modules/context/session_timing_v1.ts';

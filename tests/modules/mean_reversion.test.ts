@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { bollinger, manifest, prepare, run } from '../../modules/agents/mean_reversion_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manifest, prepare, run } from '../../modules/agents/trend_pullback_v1.ts';
-import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 import { realView, sdk, signalRunner } from '../helpers/module-views.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { manifest, prepare, requiredCandles, run } from '../../modules/context/trend_volatility_v1.ts';
-import { preparedOver } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../backtest/run-backtest.ts';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { spoilCandle, withOldCandles } from '../helpers/old-candles.ts';
 import { demoAsOf, demoDb, runOptions } from '../helpers/pipeline.ts';

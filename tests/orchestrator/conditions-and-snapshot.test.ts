@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Condition, conditionKeys, describeCondition, evaluateCondition } from '../../orchestrator/plan/conditions.ts';
-import { boundedSnapshot } from '../../orchestrator/run/snapshot.ts';
+import { Condition, conditionKeys, describeCondition, evaluateCondition } from '../../engine/plan/conditions.ts';
+import { boundedSnapshot } from '../../engine/run/snapshot.ts';
 
 const context = { market_state: { trend: 'up', regime: 'trending', adx: 31.5 }, symbol: 'BTC/USDT', signals: [] };
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { warmupTolerance } from '../../orchestrator/gates/compare-results.ts';
-import { gateSample } from '../../orchestrator/gates/gate-harness.ts';
-import { runModuleGates } from '../../orchestrator/gates/module-gates.ts';
-import { gateableModule } from '../../orchestrator/gates/pack-gates.ts';
-import type { LoadedModule } from '../../orchestrator/loader/module-loader.ts';
-import { asOfCandles, fixedCandles } from '../../orchestrator/run/as-of-view.ts';
-import { cachedIndicators } from '../../orchestrator/run/indicator-cache.ts';
+import { warmupTolerance } from '../../engine/gates/compare-results.ts';
+import { gateSample } from '../../engine/gates/gate-harness.ts';
+import { runModuleGates } from '../../engine/gates/module-gates.ts';
+import { gateableModule } from '../../engine/gates/pack-gates.ts';
+import type { LoadedModule } from '../../engine/loader/module-loader.ts';
+import { asOfCandles, fixedCandles } from '../../engine/run/as-of-view.ts';
+import { cachedIndicators } from '../../engine/run/indicator-cache.ts';
 import { indicators } from '../../sdk/indicators.ts';
 import { fixturesRoot } from '../helpers/pipeline.ts';
 

@@ -3,7 +3,7 @@ import { Sandbox } from '../../sandbox/sandbox.ts';
 import { sendMarkets } from '../../backtest/replay.ts';
 import { checkLookahead } from '../../backtest/lookahead-check.ts';
 import { runBacktest } from '../../backtest/run-backtest.ts';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { getModule, listModules } from '../../registry/registry-repo.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../core/paths.ts';
-import { preparePlans } from '../../orchestrator/plan/prepare.ts';
+import { preparePlans } from '../../engine/plan/prepare.ts';
 import { registerModuleFile } from '../../orchestrator/registration.ts';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { getModule } from '../../registry/registry-repo.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import {

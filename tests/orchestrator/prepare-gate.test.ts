@@ -1,14 +1,14 @@
 /**
- * The causality gate of `prepare` (orchestrator/gates/causality-gate.ts): a module whose
+ * The causality gate of `prepare` (engine/gates/causality-gate.ts): a module whose
  * prepared columns over a cut series differ from the prefix of the whole series' columns is
  * refused at registration with one sentence naming the column and the first differing bar;
  * an honest one passes with the same warm-up as the same module written with SDK indicators.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { causalityProblem, cutPoints } from '../../orchestrator/gates/causality-gate.ts';
-import { gateSample } from '../../orchestrator/gates/gate-harness.ts';
+import { causalityProblem, cutPoints } from '../../engine/gates/causality-gate.ts';
+import { gateSample } from '../../engine/gates/gate-harness.ts';
 import { registerModuleFile } from '../../orchestrator/registration.ts';
-import { preparedOver, type PrepareFn } from '../../orchestrator/run/prepared-columns.ts';
+import { preparedOver, type PrepareFn } from '../../engine/run/prepared-columns.ts';
 import { getModule } from '../../registry/registry-repo.ts';
 import { column, indicators, type SeriesColumns } from '../../sdk/index.ts';
 import { freshDb, type TestDb } from '../helpers/db.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
-import { getRunTrace } from '../../orchestrator/run/runs-repo.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
+import { getRunTrace } from '../../engine/run/runs-repo.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { addSlots, forceActive, importSample, registerFixtures, runOptions } from '../helpers/pipeline.ts';

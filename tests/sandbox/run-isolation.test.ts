@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { getModule } from '../../registry/registry-repo.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { addSlots, importSample, registerFixtures, runOptions } from '../helpers/pipeline.ts';

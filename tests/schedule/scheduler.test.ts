@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { TraderError } from '../../core/errors.ts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { runDueTicks } from '../../orchestrator/schedule/run-due.ts';
 import { addSchedule, removeSchedule, type ScheduleInput } from '../../orchestrator/schedule/schedule-admin.ts';
 import { listScheduleViews } from '../../orchestrator/schedule/schedule-view.ts';

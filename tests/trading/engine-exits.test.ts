@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { closeByUser } from '../../trading/engine/close-by-user.ts';
 import { paperBroker } from '../../trading/paper/paper-broker.ts';
 import { walletLedgerCheck } from '../../trading/positions-repo.ts';

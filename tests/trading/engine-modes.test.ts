@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { walletLedgerCheck } from '../../trading/positions-repo.ts';
 import { listProposals } from '../../trading/proposals/proposals-repo.ts';
 import { approveProposal, rejectProposal } from '../../trading/proposals/review-proposal.ts';

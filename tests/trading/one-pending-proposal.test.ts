@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { readMigrationFiles } from '../../store/migrate.ts';
 import { actOnIntents } from '../../trading/engine/act-on-intents.ts';
 import { rejectProposal } from '../../trading/proposals/review-proposal.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipeline } from '../../orchestrator/run/run-pipeline.ts';
+import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
 import type { Db } from '../../store/db.ts';

@@ -24,7 +24,7 @@ export interface TradingPrelude {
  * trigger the emergency halt if the drawdown passed the profile's limit. In LIVE the
  * exchange did the fills and the run's reconciliation, committed just before, computed
  * equity and drawdown from the exchange's balances: the halt judges that figure, and its
- * exchange action follows once this commits (orchestrator/run/live-run.ts).
+ * exchange action follows once this commits (engine/run/live-run.ts).
  */
 export async function prepareTrading(db: Db, scope: TradingScope, asOf: Date, run_id: string): Promise<TradingPrelude> {
   return tradingTx(db, scope, async (tx) => {

@@ -5,7 +5,7 @@ import { modulesRoot } from '../../../core/paths.ts';
 import { getModule, listModules, setModuleActive } from '../../../registry/registry-repo.ts';
 import type { RegistryRow } from '../../../registry/rows.ts';
 import type { Queryable } from '../../../store/db.ts';
-import { loadModule } from '../../loader/module-loader.ts';
+import { loadModule } from '../../../engine/loader/module-loader.ts';
 import { auditRegistryChange, registerAudited } from '../../audited-registration.ts';
 import { readModuleFile } from '../../registration.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';

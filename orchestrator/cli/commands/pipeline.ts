@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
-import { describeCondition } from '../../plan/conditions.ts';
-import type { Plan } from '../../plan/plan-types.ts';
-import { preparePlans } from '../../plan/prepare.ts';
+import { describeCondition } from '../../../engine/plan/conditions.ts';
+import type { Plan } from '../../../engine/plan/plan-types.ts';
+import { preparePlans } from '../../../engine/plan/prepare.ts';
 import { systemModeFromEnv, tradingScope } from '../../../trading/scope.ts';
 import { currentState } from '../../../trading/state-repo.ts';
 import { pipelineTarget } from '../../config-files/slot-targets.ts';
 import { action, output, splitList, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { registerDocumentCommands } from './document-commands.ts';
-import { checkSymbols } from '../../run/check-symbols.ts';
+import { checkSymbols } from '../../../engine/run/check-symbols.ts';
 
 function renderPlan(name: string, plan: Plan): string {
   const head = `${name}: pipeline ${plan.pipeline_id}${plan.strategy_id ? `, strategy ${plan.strategy_id}` : ''}`;

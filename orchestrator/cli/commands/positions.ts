@@ -15,7 +15,7 @@ import {
 import { systemModeFromEnv, tradingScope, tradingTx } from '../../../trading/scope.ts';
 import { loadState } from '../../../trading/state-repo.ts';
 import { action, badInput, moneyAmount, output, positionId, withDb, withJson, type JsonFlag } from '../command-kit.ts';
-import { checkSymbols } from '../../run/check-symbols.ts';
+import { checkSymbols } from '../../../engine/run/check-symbols.ts';
 import { table } from '../table.ts';
 import { quote } from '../../../core/quote.ts';
 

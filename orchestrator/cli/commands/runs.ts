@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { getRunTrace, listRuns, RunFilter } from '../../run/runs-repo.ts';
+import { getRunTrace, listRuns, RunFilter } from '../../../engine/run/runs-repo.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { table } from '../table.ts';
 import { issueProblem } from '../../../core/schema-problems.ts';
