@@ -1,0 +1,138 @@
+import type { z } from 'zod';
+import { isTraderError } from '../../core/errors.ts';
+import type { ExitRequest } from '../../sdk/context-schemas.ts';
+import { runSymbolIsolated } from '../../sandbox/isolated-symbol.ts';
+import { accountView } from '../../trading/engine/account-view.ts';
+import { costRates, paperCosts } from '../../trading/paper/fill-model.ts';
+import { tradingTx } from '../../trading/scope.ts';
+import { usableLeverage } from '../../trading/state-repo.ts';
+import { historyFor } from '../plan/plan-warmup.ts';
+import type { IntentSource } from '../../trading/engine/act-on-intents.ts';
+import { actOnDecision } from './act-on-decision.ts';
+import { recordCoreOutcome } from './core-outcome.ts';
+import { decide } from './decision.ts';
+import { buildInitialContext, type InitialContext } from './initial-context.ts';
+import { sendExitCloses, sendRecordedEntries } from './live-run.ts';
+import { heartbeat } from './run-lock.ts';
+import type { RunContext } from './run-context.ts';
+import { writeSymbolLogs } from './run-log.ts';
+import type { RunSummary } from './run-summary.ts';
+import type { SymbolOutcome } from './run-types.ts';
+import { historyLogs, topUpLogs, topUpSymbol } from './top-up.ts';
+
+/** One symbol's step of a run: its outcome, its module errors, and whether its policy halts the run. */
+export interface SymbolStep {
+  outcome: SymbolOutcome;
+  errors: RunSummary['errors'];
+  haltRun: boolean;
+}
+
+/**
+ * Decides one symbol: tops up its candles (unless offline), builds its initial context
+ * (the equity as of now: an earlier symbol may have paid margin and fees), runs its plan
+ * in the sandbox, then writes the logs and does what the decision asks in one
+ * transaction, all or nothing; a LIVE run then sends what was recorded.
+ */
+export async function decideSymbol(run: RunContext, symbol: string): Promise<SymbolStep> {
+  const { db, scope, o, run_id, prelude } = run;
+  const plan = run.prepared.plans.get(symbol)!;
+  const runInfo = {
+    run_id,
+    pipeline_id: o.pipelineId,
+    strategy_id: plan.strategy_id,
+    system_mode: run.state.system_mode,
+    operational_mode: run.state.operational_mode,
+    risk_profile: run.state.risk_profile,
+    exchange: o.exchange,
+    timeframe: o.timeframe,
+    as_of: run.asOfIso,
+    trigger: o.trigger,
+  };
+  const history = historyFor(plan, o.historyBars);
+  const topUp = o.offline
+    ? null
+    : await topUpSymbol(
+        db,
+        {
+          exchange: o.exchange,
+          symbol,
+          timeframe: o.timeframe,
+          asOf: o.asOf,
+          historyBars: history.bars,
+          maxAgeBars: o.maxAgeBars ?? 0,
+        },
+        run.fetcher,
+      );
+  const dataLogs = [...historyLogs(symbol, history.raised), ...topUpLogs(symbol, topUp)];
+  let built: InitialContext;
+  try {
+    const account = await tradingTx(db, scope, (tx) =>
+      accountView(tx, scope, { exchange: o.exchange, symbol, asOf: o.asOf }),
+    );
+    built = await buildInitialContext(db, {
+      run: runInfo,
+      symbol,
+      candleSource: topUp?.source ?? o.exchange,
+      historyBars: history.bars,
+      minBars: o.minBars,
+      maxAgeBars: o.maxAgeBars ?? 0,
+      account,
+      maxRiskPct: prelude.profile.risk_per_trade_pct,
+      maxLeverage: usableLeverage(prelude.state, prelude.profile),
+      costs: costRates(paperCosts(prelude.state)),
+    });
+  } catch (e) {
+    if (!isTraderError(e)) throw e;
+    const outcome = await recordCoreOutcome(db, run_id, symbol, dataLogs, {
+      kind: 'error',
+      message: e.message,
+      code: e.code,
+    });
+    return { outcome, errors: [{ symbol, module_id: null, message: e.message }], haltRun: false };
+  }
+  if ('blocked' in built) {
+    const verdict = { kind: 'blocked', message: built.blocked, data_health: built.data_health } as const;
+    return { outcome: await recordCoreOutcome(db, run_id, symbol, dataLogs, verdict), errors: [], haltRun: false };
+  }
+  const initial = built.context;
+  const result = await runSymbolIsolated(run.sandbox, plan, symbol, initial, run.budget);
+  const outcome = decide(symbol, result);
+  const decisionLog = {
+    symbol,
+    stage: null,
+    module_id: null,
+    module_version: null,
+    level: 'info' as const,
+    event: 'decision',
+    message: outcome.outcome,
+    rationale: outcome.reason,
+    outputs: outcome.intents.length ? { intents: outcome.intents } : null,
+    context_snapshot: null,
+    duration_ms: null,
+  };
+  const category = (initial.instrument as { category: string }).category;
+  const source: IntentSource = {
+    exchange: o.exchange,
+    timeframe: o.timeframe,
+    category,
+    run_id,
+    strategy_id: plan.strategy_id,
+    as_of: o.asOf,
+    ...(run.liveBroker ? { live_broker: run.liveBroker } : {}),
+  };
+  await db.transaction(async (tx) => {
+    await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
+    await heartbeat(tx, run_id);
+    const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
+    await actOnDecision(tx, scope, { run_id, outcome, exits, source });
+  });
+  if (run.liveBroker) {
+    await sendExitCloses(db, run.liveBroker, outcome, { run_id, as_of: o.asOf });
+    await sendRecordedEntries(db, run.liveBroker, outcome, run_id);
+  }
+  return {
+    outcome,
+    errors: result.errors.map((err) => ({ symbol, module_id: err.module_id, message: err.error_message })),
+    haltRun: result.stoppedBy?.policy === 'halt_run',
+  };
+}
