@@ -16,12 +16,10 @@ import type { BacktestTrade } from './backtest-types.ts';
 
 const sdk = { indicators: cachedIndicators };
 
-/** Everything one decision at one bar close reads; the lookahead check replays it on truncated candles. */
+/** Everything one decision at one bar close reads but its candles; the lookahead check replays it on truncated candles. */
 export interface BarInputs {
   run: z.infer<typeof RunInfo>;
   instrument: z.infer<typeof Instrument>;
-  /** The as-of view: candles closed by run.as_of, nothing later. */
-  candles: z.infer<typeof CandleSeries>;
   macro: Macro | null;
   account: AccountView;
   maxRiskPct: number;
@@ -32,10 +30,16 @@ export interface BarInputs {
   historyBars: number;
   minBars: number;
   timeframeMs: number;
-  /** The flaws of a window of the full series, indexed once (health-index.ts); without it the window is scanned. */
-  flaws?: (from: number, to: number) => WindowFlaws;
   /** Set when corrupt candles block this decision before any module, as in a live run (corrupt-candles.ts). */
   blocked?: string | null;
+}
+
+/** The candles a decision sees, and how it is made (kept apart from the inputs: a replay's worker holds them). */
+export interface BarView {
+  /** The as-of view: candles closed by run.as_of, nothing later. */
+  candles: z.infer<typeof CandleSeries>;
+  /** The flaws of a window of the full series, indexed once (health-index.ts); without it the window is scanned. */
+  flaws?: (from: number, to: number) => WindowFlaws;
   /** Prepare modules' columns over the view at every bar instead of once per replay: the parity reference. */
   preparePerBar?: boolean;
   /** Compute the decision's fingerprint (the lookahead check compares them; other bars skip the cost). */
@@ -94,8 +98,9 @@ export function keysRead(plan: Plan): Set<string> {
  * minus the core values no slot of this plan reads (which nothing could observe): a
  * pipeline without macro modules does not pay for macro every bar.
  */
-export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
-  const { run, candles } = inputs;
+export function decideBar(plan: Plan, inputs: BarInputs, view: BarView): BarDecision {
+  const { run } = inputs;
+  const { candles } = view;
   if (inputs.blocked) {
     const outcome = coreOutcome(inputs.instrument.symbol, 'blocked', inputs.blocked);
     return {
@@ -103,7 +108,7 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
       exits: [],
       contributors: [],
       errors: [],
-      ...(inputs.fingerprint ? { fingerprint: fingerprintOf(outcome, [], {}) } : {}),
+      ...(view.fingerprint ? { fingerprint: fingerprintOf(outcome, [], {}) } : {}),
     };
   }
   const n = candles.ts.length;
@@ -120,7 +125,7 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
     values.data_health = checkDataHealth(
       candles,
       { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: from },
-      inputs.flaws?.(from, n),
+      view.flaws?.(from, n),
     );
   }
   if (needs.has('macro')) values.macro = inputs.macro;
@@ -130,7 +135,7 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
   const initial = coreContext(values, ['portfolio']);
   const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, {
     trace: false,
-    preparePerBar: inputs.preparePerBar,
+    preparePerBar: view.preparePerBar,
   });
   const outcome = decide(inputs.instrument.symbol, result);
   const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
@@ -145,7 +150,7 @@ export function decideBar(plan: Plan, inputs: BarInputs): BarDecision {
     exits,
     contributors: contributorsOf(plan, ctx, outcome),
     errors,
-    ...(inputs.fingerprint ? { fingerprint: fingerprintOf(outcome, exits, ctx) } : {}),
+    ...(view.fingerprint ? { fingerprint: fingerprintOf(outcome, exits, ctx) } : {}),
   };
 }
 

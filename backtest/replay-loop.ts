@@ -8,10 +8,10 @@ import { costRates, exitOrderSide, slippedPrice, type PaperCosts } from '../trad
 import type { PriceCandle } from '../trading/paper/candle-exits.ts';
 import type { HaltAction, RiskProfile } from '../trading/state-repo.ts';
 import { timeStopDue } from '../trading/exit-rules.ts';
-import type { BarRequestInputs } from '../sandbox/protocol.ts';
+
 import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
 import { exitsForBar } from './bar-exits.ts';
-import { keysRead, type BarDecision } from './decide-bar.ts';
+import { keysRead, type BarDecision, type BarInputs } from './decide-bar.ts';
 import { freeCash, gateIntent } from './gate-intent.ts';
 import { ReplayTally } from './replay-tally.ts';
 import { SimAccount, type PendingEntry } from './sim-account.ts';
@@ -54,13 +54,13 @@ export interface LoopMarket {
 export interface RecordedBar {
   symbolIndex: number;
   barIndex: number;
-  inputs: BarRequestInputs;
+  inputs: BarInputs;
   fingerprint: string;
 }
 
 /** What the loop needs from its host: the bar's decision, finer candles, progress. */
 export interface LoopPorts {
-  decide(index: number, k: number, inputs: BarRequestInputs, fingerprint: boolean): BarDecision;
+  decide(index: number, k: number, inputs: BarInputs, fingerprint: boolean): BarDecision;
   finer(index: number, barTs: number): Promise<PriceCandle[] | null>;
   macroAt: ((asOf: Date) => Macro | null) | null;
   progress(done: number, total: number): void;
@@ -245,7 +245,7 @@ export async function replayLoop(
     for (const m of active) {
       const k = m.next++;
       const equityNow = account.equity(lastClose);
-      const inputs: BarRequestInputs = {
+      const inputs: BarInputs = {
         run: { ...setup.run, strategy_id: m.plan.strategy_id, as_of },
         instrument: m.instrument,
         macro,

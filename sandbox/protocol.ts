@@ -29,16 +29,13 @@ export type PlanRef = Omit<Plan, 'slots'> & { slots: SlotRef[] };
 
 type Series = z.infer<typeof CandleSeries>;
 
-/** Bar inputs without what the worker keeps itself (the candle view and the health index). */
-export type BarRequestInputs = Omit<BarInputs, 'candles' | 'flaws' | 'preparePerBar' | 'fingerprint'>;
-
 export type Request =
   | { op: 'warm' }
   | { op: 'load'; file: string; sha256: string; label: string; id: number }
   | { op: 'symbol'; plan: PlanRef; symbol: string; values: Record<string, unknown> & { candles: Series } }
   | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
   | { op: 'replay'; settings: ReplaySettings; markets: ReplayMarket[]; macro: MacroTimelineSource | null }
-  | { op: 'cut'; index: number; end: number; inputs: BarRequestInputs }
+  | { op: 'cut'; index: number; end: number; inputs: BarInputs }
   | { op: 'gate'; target: ModuleRef; available: ModuleRef[] };
 
 export interface Replies {

@@ -6,7 +6,7 @@ import type { PrepareFn } from '../engine/run/prepared-columns.ts';
 import type { Plan } from '../engine/plan/plan-types.ts';
 import type { AsOfCandles } from '../engine/run/as-of-view.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
-import type { BarRequestInputs } from './protocol.ts';
+import type { BarInputs } from '../backtest/decide-bar.ts';
 import { warmModuleImports } from '../core/ts-loader.ts';
 import { CallClock } from './call-clock.ts';
 import { DEFAULT_CALL_LIMIT_MS, LOAD_LIMIT_MS } from './limits.ts';
@@ -151,12 +151,11 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
   },
   async replay(r) {
     const ports = {
-      decide: (index: number, k: number, inputs: BarRequestInputs, fingerprint: boolean) => {
+      decide: (index: number, k: number, inputs: BarInputs, fingerprint: boolean) => {
         const m = markets.get(index)!;
         clock.pass();
         m.cursor.advanceTo(k + 1);
-        const d = e.decideBar(m.plan, {
-          ...inputs,
+        const d = e.decideBar(m.plan, inputs, {
           candles: m.cursor.view,
           flaws: m.flaws,
           fingerprint,
@@ -183,7 +182,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
   },
   cut(r) {
     const m = markets.get(r.index)!;
-    return e.decideBar(m.plan, { ...r.inputs, candles: e.fixedCandles(cut(m.full, r.end)), fingerprint: true });
+    return e.decideBar(m.plan, r.inputs, { candles: e.fixedCandles(cut(m.full, r.end)), fingerprint: true });
   },
   async gate(r) {
     e ??= await engine();

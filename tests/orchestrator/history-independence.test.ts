@@ -125,7 +125,7 @@ describe('decisions do not depend on where the history starts (real BTC/USDT 1h 
         name: strategyId ? `strategy ${strategyId}` : 'the default pipeline',
         warmup: planWarmup(plan)!.bars,
         decide: (candles, end) => {
-          const d = decideBar(plan, { ...barInputs(plan, candles, end, macro(end)), fingerprint: true });
+          const d = decideBar(plan, barInputs(plan, end, macro(end)), { candles, fingerprint: true });
           return { fingerprint: JSON.parse(d.fingerprint!) as unknown, errors: d.errors };
         },
       });
@@ -179,7 +179,7 @@ describe('decisions do not depend on where the history starts (real BTC/USDT 1h 
 });
 
 /** What a bar close hands a plan: a fresh 10,000 USDT paper account with the paper's default costs. */
-function barInputs(plan: Plan, candles: Series, end: number, macro: Macro | null): BarInputs {
+function barInputs(plan: Plan, end: number, macro: Macro | null): BarInputs {
   return {
     run: {
       run_id: '00000000-0000-4000-8000-000000000000',
@@ -194,7 +194,6 @@ function barInputs(plan: Plan, candles: Series, end: number, macro: Macro | null
       trigger: 'test',
     },
     instrument: btcInstrument(),
-    candles,
     macro,
     account: { equity: 10_000, free_balance: 10_000, positions: { open: [], recent_closed: [] } },
     maxRiskPct: 1,
