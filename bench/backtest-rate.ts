@@ -8,6 +8,7 @@ import { parseCandleCsv } from '../market/csv-candles.ts';
 import { importCandleCsv } from '../market/import-csv.ts';
 import { importMacroCsv } from '../market/macro/import-macro-csv.ts';
 import { registerModuleFile } from '../orchestrator/registration.ts';
+import { smaAt } from './modules/agents/sma_cross_v1.ts';
 import { packFiles, packStrategies } from '../registry/default-pack.ts';
 import type { Db } from '../store/db.ts';
 import type { ChildCase, ChildResult } from './backtest-rate-child.ts';
@@ -32,6 +33,9 @@ const HISTORY = 500;
 /** One child may take this long before it is killed (the whole figure aims at under 3 minutes). */
 const CHILD_TIMEOUT_MS = 120_000;
 export const simplePipelineId = 'bench_simple';
+/** The user-written SMA 10/30 cross (bench/modules/agents/sma_cross_v1.ts) alone: the issue's user-module figure. */
+const smaPipelineId = 'bench_sma';
+const smaModuleFile = path.join(packageRoot, 'bench', 'modules', 'agents', 'sma_cross_v1.ts');
 const simpleModule = 'trend_volatility_v1';
 const heavyStrategy = 'trend_following';
 const btc = 'BTC/USDT';
@@ -71,12 +75,17 @@ async function registerExtras(db: Db): Promise<void> {
         [strategy.id, 'default', strategy.description, slot.stage, position, slot.module_id, slot.params ?? {}],
       );
     }
-    await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [
-      simplePipelineId,
-      'context',
-      10,
-      simpleModule,
-    ]);
+    await registerModuleFile(tx, smaModuleFile, { activate: true, env: benchEnv });
+    for (const [pipeline, stage, module] of [
+      [simplePipelineId, 'context', simpleModule],
+      [smaPipelineId, 'agent', 'sma_cross_v1'],
+    ])
+      await tx.query('insert into pipeline_config (pipeline_id, stage, position, module_id) values ($1, $2, $3, $4)', [
+        pipeline,
+        stage,
+        10,
+        module,
+      ]);
   });
 }
 
@@ -312,6 +321,50 @@ function profileCase(env: NodeJS.ProcessEnv, c: ChildCase): { result: ChildResul
   }
 }
 
+// ---- the limit: the same rule as a hand-written typed-array loop ----
+
+/**
+ * The SMA 10/30 cross of bench_sma written by hand over typed arrays, on BTC/USDT's closes
+ * from the same first decision bar: both averages with the module's own `smaAt`, then one
+ * pass that finds the crosses. What a machine does with no engine at all; the engine's
+ * figure is shown as a multiple of it.
+ */
+function handWrittenRow(from: Date, engineRate: number): Row {
+  const file = path.join(marketDir, 'binance_BTC-USDT_1h.csv');
+  const series = parseCandleCsv(fs.readFileSync(file, 'utf8'), { timeframe, file });
+  const close = Float64Array.from(series.close);
+  const first = series.ts.findIndex((t) => t >= from.getTime());
+  const once = () => {
+    const fast = new Float64Array(close.length);
+    const slow = new Float64Array(close.length);
+    for (let i = 0; i < close.length; i++) {
+      fast[i] = smaAt(close, 10, i);
+      slow[i] = smaAt(close, 30, i);
+    }
+    let crosses = 0;
+    for (let i = Math.max(first, 1); i < close.length; i++)
+      if (fast[i - 1]! <= slow[i - 1]! && fast[i]! > slow[i]!) crosses++;
+    return crosses;
+  };
+  once();
+  const rates: number[] = [];
+  let crosses = 0;
+  for (let r = 0; r < 20; r++) {
+    const t0 = performance.now();
+    crosses = once();
+    rates.push((close.length - first) / ((performance.now() - t0) / 1000));
+  }
+  const rate = median(rates);
+  return {
+    figure: '8. the same SMA 10/30 cross, hand-written typed-array loop, BTC/USDT',
+    backend: 'in-process',
+    median: `${fmt(rate, 0)} bars/s`,
+    range: spread(rates, 0),
+    reps: '20 passes',
+    notes: `the limit for figure 8's user-module row: ${crosses} crosses up over ${close.length - first} bars, both SMAs computed with the module's smaAt; the engine runs the same rule ${fmt(rate / engineRate, 0)}x slower (target: at most 20x)`,
+  };
+}
+
 // ---- several backtests at once ----
 
 /**
@@ -408,6 +461,12 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
         run: { symbols: [btc], pipelineId: simplePipelineId, strategyId: null, ...span },
       },
       {
+        figure: `8. backtest, SMA 10/30 cross as a user module with prepare, ${btc}`,
+        reps: 3,
+        run: { symbols: [btc], pipelineId: smaPipelineId, strategyId: null, ...span },
+        target: { rate: 10_000_000 },
+      },
+      {
         figure: `8. backtest, strategy ${heavyStrategy}, ${btc}`,
         reps: 1,
         run: { symbols: [btc], pipelineId: 'default', strategyId: heavyStrategy, ...span },
@@ -483,6 +542,7 @@ export async function measureBacktestRate(open?: Set<BenchDb>): Promise<Backtest
     notes.push(
       "figure 8, profile attribution: frames without a source URL (V8 builtins, zod's generated parsers) are charged to their nearest caller that has one; the profiled children run slower than the timed ones (sampling overhead), the shares are what matter",
     );
+    rows.push(handWrittenRow(setup.from, rateOf.get(cases[3]!)!));
     rows.push(...parallelRows(env, setup.symbols, span));
     const perCore = rateOf.get(cases[2]!)!;
     notes.push(
