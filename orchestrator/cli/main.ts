@@ -9,6 +9,13 @@ import { registerOverview } from './command-overview.ts';
 import { newProgram, usageError } from './program.ts';
 import { takeLogFormat } from './log-format-flag.ts';
 
+// A reader that stops reading (`trader trades | head`) must not crash a command mid-work:
+// what it would still print is dropped, the work finishes, the exit code stays the command's.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+
 // Every environment variable is checked once, before any command: a bad one is one sentence and exit 2.
 let config: ReturnType<typeof checkStartupEnv>;
 try {

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { Command } from 'commander';
+import { packageRoot } from '../../core/paths.ts';
 import { describe, expect, it } from 'vitest';
 import { commandGroups, commandWord, groupsFor } from '../../orchestrator/cli/commands/index.ts';
 import { registerOverview } from '../../orchestrator/cli/command-overview.ts';
@@ -38,4 +41,19 @@ describe('trader --help', () => {
     expect(commandWord(['--help'])).toBeUndefined();
     expect(commandWord(['--version'])).toBeUndefined();
   });
+});
+
+describe('a reader that stops reading', () => {
+  it('costs the command its output, not a crash: exit 0, no stack trace', async () => {
+    const child = spawn(process.execPath, [path.join(packageRoot, 'bin', 'trader.js'), 'backtest', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Closed long before the command starts writing (it takes a tenth of a second to start): its first write meets EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  }, 30_000);
 });
