@@ -8,7 +8,7 @@ import { parseCandleCsv } from '../market/csv-candles.ts';
 import { importCandleCsv } from '../market/import-csv.ts';
 import { importMacroCsv } from '../market/macro/import-macro-csv.ts';
 import { registerModuleFile } from '../orchestrator/registration.ts';
-import { smaAt } from './modules/agents/sma_cross_v1.ts';
+import { smaAt } from './user-modules/agents/sma_cross_v1.ts';
 import { packFiles, packStrategies } from '../registry/default-pack.ts';
 import type { Db } from '../store/db.ts';
 import type { ChildCase, ChildResult } from './backtest-rate-child.ts';
@@ -33,9 +33,9 @@ const HISTORY = 500;
 /** One child may take this long before it is killed (the whole figure aims at under 3 minutes). */
 const CHILD_TIMEOUT_MS = 120_000;
 export const simplePipelineId = 'bench_simple';
-/** The user-written SMA 10/30 cross (bench/modules/agents/sma_cross_v1.ts) alone: the user-module figure. */
+/** The user-written SMA 10/30 cross (bench/user-modules/agents/sma_cross_v1.ts) alone: the user-module figure. */
 const smaPipelineId = 'bench_sma';
-const smaModuleFile = path.join(packageRoot, 'bench', 'modules', 'agents', 'sma_cross_v1.ts');
+const smaModuleFile = path.join(packageRoot, 'bench', 'user-modules', 'agents', 'sma_cross_v1.ts');
 const simpleModule = 'trend_volatility_v1';
 const heavyStrategy = 'trend_following';
 const btc = 'BTC/USDT';
