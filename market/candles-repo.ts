@@ -149,14 +149,29 @@ export async function loadCandleRange(
   toMs: number,
   options: { soundOnly?: boolean } = {},
 ): Promise<z.infer<typeof CandleSeries>> {
-  const rows = await q.query<CandleRow>(
-    `select ${tsToMs('ts')} as ts, open, high, low, close, volume from candles
+  // One row of six arrays, not a row per candle: a backtest loads years of candles, and the
+  // embedded database parses one array about three times faster than as many rows.
+  const agg = (column: string) => `array_agg(${column} order by ts)`;
+  const [row] = await q.query<Partial<Record<'ts' | 'open' | 'high' | 'low' | 'close' | 'volume', number[] | null>>>(
+    `select ${agg('(extract(epoch from ts) * 1000)::float8')} as ts, ${agg('open')} as open, ${agg('high')} as high,
+            ${agg('low')} as low, ${agg('close')} as close, ${agg('volume')} as volume
+     from candles
      where exchange = $1 and symbol = $2 and timeframe = $3 and ts >= ${msToTs('$4::float8')} and ts < ${msToTs('$5::float8')}
-       ${options.soundOnly ? `and ${soundCandleSql()}` : ''}
-     order by ts`,
+       ${options.soundOnly ? `and ${soundCandleSql()}` : ''}`,
     [key.exchange, key.symbol, key.timeframe, fromMs, toMs],
   );
-  return toColumns(key, rows);
+  const col = (c: 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume') => row?.[c] ?? [];
+  return {
+    exchange: key.exchange,
+    symbol: key.symbol,
+    timeframe: key.timeframe,
+    ts: col('ts'),
+    open: col('open'),
+    high: col('high'),
+    low: col('low'),
+    close: col('close'),
+    volume: col('volume'),
+  };
 }
 
 export const CandleCoverage = z.object({
