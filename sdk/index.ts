@@ -40,5 +40,5 @@ export {
   notEnoughData,
 } from './signal-helpers.ts';
 export { barsSince, barsText } from './bars.ts';
-export { column, columnOf } from './prepared.ts';
+export { column, columnOf, priorHighest, priorLowest, windowMean } from './prepared.ts';
 export type { SeriesColumns, PreparedColumns, PreparedView, ModulePrepare } from './prepared.ts';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { KeyName } from './context-keys.ts';
 import type { ModuleManifest } from './define-module.ts';
+import { indicators, type Values } from './indicators.ts';
 
 /**
  * Prepared columns: a module may export `prepare(series, params)` next to `run`. It computes
@@ -55,4 +56,26 @@ export function columnOf(length: number, at: (i: number) => number): Float64Arra
   const out = new Float64Array(length);
   for (let i = 0; i < length; i++) out[i] = at(i);
   return out;
+}
+
+/** The highest of `values` over the `period` bars before bar i (bar i excluded: a channel to break); NaN for the first `period` bars. */
+export const priorHighest = (values: Values, period: number): Float64Array =>
+  columnOf(values.length, (i) => (i < period ? Number.NaN : indicators.highest(values, i - period, i)));
+
+/** The lowest of `values` over the `period` bars before bar i (bar i excluded); NaN for the first `period` bars. */
+export const priorLowest = (values: Values, period: number): Float64Array =>
+  columnOf(values.length, (i) => (i < period ? Number.NaN : indicators.lowest(values, i - period, i)));
+
+/**
+ * The mean of `at(j)` over the `period` bars ending at bar i, summed oldest first afresh at
+ * every bar (the order a per-bar loop over the window uses, so both agree to the last bit);
+ * NaN for the first `period - 1` bars.
+ */
+export function windowMean(length: number, period: number, at: (j: number) => number): Float64Array {
+  return columnOf(length, (i) => {
+    if (i < period - 1) return Number.NaN;
+    let sum = 0;
+    for (let j = i - period + 1; j <= i; j++) sum += at(j);
+    return sum / period;
+  });
 }

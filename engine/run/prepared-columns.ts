@@ -17,10 +17,12 @@ import { LookaheadError, viewSources } from './as-of-view.ts';
  */
 
 type Series = z.infer<typeof CandleSeries>;
+/** The candle columns prepare reads, as any holder of candles has them (frozen or not). */
+type CandleColumns = { readonly [K in 'ts' | 'open' | 'high' | 'low' | 'close' | 'volume']: readonly number[] };
 export type PrepareFn = (series: SeriesColumns, params: unknown) => unknown;
 
 /** Typed columns of bars [start, end) of a series. */
-export function seriesColumns(s: Series, start = 0, end = s.ts.length): SeriesColumns {
+export function seriesColumns(s: CandleColumns, start = 0, end = s.ts.length): SeriesColumns {
   const col = (a: readonly number[]) => Float64Array.from(a.slice(start, end));
   return {
     length: Math.max(0, end - start),
@@ -98,7 +100,7 @@ function cursorAt(cols: Record<string, Float64Array>, newest: number): PreparedV
 /** `prepare` run over exactly these candles, at their newest bar: what a live run hands `run`. */
 export function preparedOver<P>(
   prepare: (series: SeriesColumns, params: P) => unknown,
-  candles: Series,
+  candles: CandleColumns,
   params: P,
 ): PreparedView {
   return cursorAt(runPrepare(prepare as PrepareFn, seriesColumns(candles), params), candles.ts.length - 1);

@@ -4,9 +4,12 @@ import {
   blendHalves,
   defineManifest,
   fixed as f,
+  type ModulePrepare,
   type ModuleRun,
   noSignal,
   notEnoughData,
+  priorHighest,
+  priorLowest,
   px,
   riskAndTargetsValid,
   rMultiplesText,
@@ -33,6 +36,9 @@ import {
  *
  * confidence = 0.5 x min(1, ADX / full_adx) + 0.5 x (1 - |retest low - level| / (tolerance x ATR)),
  * i.e. half trend strength, half how precisely the retest tagged the level. Clamped to 0..1.
+ *
+ * The channel before every candle is prepared once over the series (`prepare`); `run` reads it
+ * at the candles of the breakout window.
  */
 export const manifest = defineManifest({
   module_id: 'breakout_retest_v1',
@@ -99,7 +105,13 @@ export function requiredCandles(p: { lookback: number; max_bars_since_breakout: 
   return p.lookback + p.max_bars_since_breakout + 1;
 }
 
-export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
+/** The channel high and low before every candle (its `lookback` predecessors), prepared once over the series. */
+export const prepare: ModulePrepare<typeof manifest, 'channel_high' | 'channel_low'> = (series, params) => ({
+  channel_high: priorHighest(series.high, params.lookback),
+  channel_low: priorLowest(series.low, params.lookback),
+});
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, sdk, prepared) => {
   const { open, high, low, close } = view.candles;
   const n = close.length;
   const need = requiredCandles(params);
@@ -129,10 +141,7 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
     let b = -1;
     let level = Number.NaN;
     for (let i = last - 1; i >= last - params.max_bars_since_breakout; i--) {
-      const lv =
-        direction === 'long'
-          ? sdk.indicators.highest(high, i - params.lookback, i)
-          : sdk.indicators.lowest(low, i - params.lookback, i);
+      const lv = prepared.at(direction === 'long' ? 'channel_high' : 'channel_low', last - i);
       if (direction === 'long' ? close[i]! > lv : close[i]! < lv) {
         b = i;
         level = lv;

@@ -4,7 +4,10 @@ import {
   blendHalves,
   defineManifest,
   fixed as f,
+  type ModulePrepare,
   type ModuleRun,
+  priorHighest,
+  priorLowest,
   px,
   rMultiplesText,
   rTargets,
@@ -28,6 +31,8 @@ import {
  *
  * confidence = 0.5 x min(1, breakout_atr / full_strength_atr) + 0.5 x min(1, ADX / full_adx),
  * where breakout_atr is how far the close is beyond the channel, in ATRs. Clamped to 0..1.
+ *
+ * The channel is prepared once over the series (`prepare`); `run` reads it at the decision bar.
  */
 export const manifest = defineManifest({
   module_id: 'breakout_v1',
@@ -67,8 +72,14 @@ export const manifest = defineManifest({
     .strict(),
 });
 
-export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
-  const { high, low, close } = view.candles;
+/** The channel high and low (the `lookback` candles before each bar), prepared once over the series. */
+export const prepare: ModulePrepare<typeof manifest, 'channel_high' | 'channel_low'> = (series, params) => ({
+  channel_high: priorHighest(series.high, params.lookback),
+  channel_low: priorLowest(series.low, params.lookback),
+});
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, _sdk, prepared) => {
+  const { close } = view.candles;
   const n = close.length;
   const lookback = params.lookback;
   if (n < lookback + 1) {
@@ -79,8 +90,8 @@ export const run: ModuleRun<typeof manifest> = (view, params, sdk) => {
   }
   const last = n - 1;
   const price = close[last]!;
-  const chHigh = sdk.indicators.highest(high, last - lookback, last);
-  const chLow = sdk.indicators.lowest(low, last - lookback, last);
+  const chHigh = prepared.at('channel_high');
+  const chLow = prepared.at('channel_low');
   const atr = view.volatility.atr;
   const { trend, adx } = view.market_state;
   const channel = `${lookback}-candle channel ${px(chLow)}-${px(chHigh)}`;

@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { columnOf, defineManifest, z, type ModulePrepare, type ModuleRun } from '../../sdk/index.ts';
 
 /**
  * Key price levels from the closed candles, relative to the run's decision time.
@@ -22,6 +22,9 @@ import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
  *
  * Zero candles throw "not enough data"; fewer than 2k+1 candles give no swings, and the
  * rationale says so.
+ *
+ * Which candles are confirmed swings is prepared once over the series (`prepare`); `run` reads
+ * it for the candidates. The prior day and week depend on the run's time, so `run` finds them.
  */
 export const manifest = defineManifest({
   module_id: 'key_levels_v1',
@@ -67,7 +70,26 @@ function timeframeMs(tf: string): number | null {
 const iso = (t: number) => new Date(t).toISOString().replace(':00.000Z', 'Z');
 const px = (x: number | null) => (x === null ? 'null' : String(x));
 
-export const run: ModuleRun<typeof manifest> = (view, params) => {
+/**
+ * 1 at bar t when candle t - k is a swing high (low), judged against the k candles on each
+ * side, so confirmed at t; 0 otherwise, and for the first 2k bars.
+ */
+export const prepare: ModulePrepare<typeof manifest, 'swing_high' | 'swing_low'> = (series, params) => {
+  const k = params.swing_k;
+  const fractal = (values: Float64Array, beats: (other: number, own: number) => boolean) =>
+    columnOf(series.length, (t) => {
+      const i = t - k;
+      if (i - k < 0) return 0;
+      for (let j = i - k; j <= t; j++) if (j !== i && beats(values[j]!, values[i]!)) return 0;
+      return 1;
+    });
+  return {
+    swing_high: fractal(series.high, (other, own) => other >= own),
+    swing_low: fractal(series.low, (other, own) => other <= own),
+  };
+};
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, _sdk, prepared) => {
   const c = view.candles;
   const n = c.close.length;
   if (n === 0) throw new Error('not enough data: need 1 candles, have 0');
@@ -80,16 +102,12 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
   const highs: number[] = [];
   const lows: number[] = [];
   const scanFrom = Math.max(k, n - params.swing_lookback);
-  for (let i = n - 1 - k; i >= scanFrom; i--) {
-    let isHigh = highs.length < params.max_swings;
-    let isLow = lows.length < params.max_swings;
-    for (let j = i - k; j <= i + k && (isHigh || isLow); j++) {
-      if (j === i) continue;
-      if (c.high[j]! >= c.high[i]!) isHigh = false;
-      if (c.low[j]! <= c.low[i]!) isLow = false;
-    }
-    if (isHigh) highs.push(c.high[i]!);
-    if (isLow) lows.push(c.low[i]!);
+  const max = params.max_swings;
+  for (let i = n - 1 - k; i >= scanFrom && (highs.length < max || lows.length < max); i--) {
+    // Candle i's swing is confirmed k candles later: n - 1 - k - i bars before the newest.
+    const back = n - 1 - k - i;
+    if (highs.length < max && prepared.at('swing_high', back) === 1) highs.push(c.high[i]!);
+    if (lows.length < max && prepared.at('swing_low', back) === 1) lows.push(c.low[i]!);
   }
 
   // Prior UTC day and prior ISO week.

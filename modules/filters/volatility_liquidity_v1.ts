@@ -1,4 +1,4 @@
-import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
+import { defineManifest, windowMean, z, type ModulePrepare, type ModuleRun } from '../../sdk/index.ts';
 
 /**
  * One verdict per symbol. Blocks when the candles are unhealthy (data_health.ok false), when
@@ -6,6 +6,9 @@ import { defineManifest, z, type ModuleRun } from '../../sdk/index.ts';
  * or when the mean quote volume (close x volume) of the last `volume_lookback` candles is below
  * `min_avg_quote_volume`, or there are fewer candles than that to judge it. Every failed check
  * is named in the one reason; otherwise the verdict allows and states the figures.
+ *
+ * The mean quote volume is prepared once over the series (`prepare`); `run` reads it at the
+ * decision bar.
  */
 export const manifest = defineManifest({
   module_id: 'volatility_liquidity_v1',
@@ -52,7 +55,12 @@ export const manifest = defineManifest({
 /** 1234567.8 -> '1,234,568' (no locale APIs: the output must not depend on the runtime's ICU data). */
 const money = (x: number) => String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
-export const run: ModuleRun<typeof manifest> = (view, params) => {
+/** The mean quote volume (close x volume) of the `volume_lookback` candles ending at every bar. */
+export const prepare: ModulePrepare<typeof manifest, 'avg_quote_volume'> = (series, params) => ({
+  avg_quote_volume: windowMean(series.length, params.volume_lookback, (j) => series.close[j]! * series.volume[j]!),
+});
+
+export const run: ModuleRun<typeof manifest, typeof prepare> = (view, params, _sdk, prepared) => {
   const problems: string[] = [];
   const figures: string[] = [];
   const health = view.data_health;
@@ -69,15 +77,12 @@ export const run: ModuleRun<typeof manifest> = (view, params) => {
     figures.push(`ATR ${atrPct.toFixed(3)}% within ${atrRange}`);
   }
 
-  const { close, volume } = view.candles;
-  const n = close.length;
+  const n = view.candles.close.length;
   const lookback = params.volume_lookback;
   if (n < lookback) {
     problems.push(`only ${n} candles, need ${lookback} to judge average quote volume`);
   } else {
-    let sum = 0;
-    for (let i = n - lookback; i < n; i++) sum += close[i]! * volume[i]!;
-    const avg = sum / lookback;
+    const avg = prepared.at('avg_quote_volume');
     const text = `average quote volume ${money(avg)} over the last ${lookback} candles`;
     if (avg < params.min_avg_quote_volume) problems.push(`${text} below minimum ${money(params.min_avg_quote_volume)}`);
     else figures.push(`${text} >= minimum ${money(params.min_avg_quote_volume)}`);

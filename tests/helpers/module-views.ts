@@ -4,6 +4,7 @@
  * analyzers read. Shared so every test builds its inputs the same way.
  */
 import fc from 'fast-check';
+import * as breakout from '../../modules/agents/breakout_v1.ts';
 import * as trendVolatility from '../../modules/context/trend_volatility_v1.ts';
 import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue, type SeriesColumns } from '../../sdk/index.ts';
@@ -24,6 +25,19 @@ export function realView(last: number) {
   const candles = sampleCandles({ from: last - 299, to: last + 1 });
   const ctx = trendContext(candles);
   return { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
+}
+
+/**
+ * The real 2024-01-26 10:00 UTC breakout: the candles up to it, their context, and the
+ * signals breakout_v1 (defaults) gives there, its columns prepared as a live run prepares them.
+ */
+export function realBreakout() {
+  const candles = sampleCandles({ from: 311, to: 611 });
+  const ctx = trendContext(candles);
+  const p = breakout.manifest.params.parse({});
+  const view = { candles, market_state: ctx.market_state!, volatility: ctx.volatility! };
+  const signals = breakout.run(view, p, sdk, preparedOver(breakout.prepare, candles, p)).outputs.signals!;
+  return { candles, volatility: ctx.volatility!, signals };
 }
 
 type AgentRun = (

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, run } from '../../modules/agents/breakout_v1.ts';
+import { manifest, prepare, run } from '../../modules/agents/breakout_v1.ts';
 import type { ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
 import { realView, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const signals = signalRunner(run, params);
+const signals = signalRunner(run, params, prepare);
 
 const flatState: ContextValue<'market_state'> = {
   trend: 'up',

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, run } from '../../modules/agents/breakout_retest_v1.ts';
+import { manifest, prepare, run } from '../../modules/agents/breakout_retest_v1.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 import { realView, sdk, signalRunner } from '../helpers/module-views.ts';
 
 const params = manifest.params.parse({});
-const signals = signalRunner(run, params);
+const signals = signalRunner(run, params, prepare);
 
 const upState: ContextValue<'market_state'> = {
   trend: 'up',
@@ -217,6 +218,7 @@ describe('breakout_retest_v1 edge cases', () => {
         { candles, market_state: { ...upState, trend: 'flat' }, volatility: { atr, atr_pct: atr, band: 'low' } },
         { ...params, allow_short: true, with_trend_only: false },
         sdk,
+        preparedOver(prepare, candles, params),
       );
       expect(out.outputs.signals).toEqual([]);
       expect(out.rationale).not.toMatch(/NaN|Infinity/);
@@ -227,8 +229,8 @@ describe('breakout_retest_v1 edge cases', () => {
   it('is deterministic and does not mutate its input', () => {
     const view = realView(645);
     const before = JSON.stringify(view);
-    const a = run(view, params, sdk);
-    const b = run(view, params, sdk);
+    const a = run(view, params, sdk, preparedOver(prepare, view.candles, params));
+    const b = run(view, params, sdk, preparedOver(prepare, view.candles, params));
     expect(b).toEqual(a);
     expect(JSON.stringify(view)).toBe(before);
   });

@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as breakout from '../../modules/agents/breakout_v1.ts';
 import * as confluence from '../../modules/confluence/n_of_m_v1.ts';
 import { manifest, run } from '../../modules/risk/fixed_fractional_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
-import { sampleCandles } from '../helpers/sample-candles.ts';
-import { isMultiple, portfolio, sizingCaseArbs, trendContext } from '../helpers/module-views.ts';
+import { isMultiple, portfolio, realBreakout, sizingCaseArbs } from '../helpers/module-views.ts';
 
 type Idea = ContextValue<'ideas'>[number];
 type View = Parameters<typeof run>[0];
@@ -45,16 +43,10 @@ function intents(view: View, p = params) {
 
 /** The full chain on real candles up to 2024-01-26 10:00 UTC, where breakout_v1 fires long. */
 function realIdea() {
-  const candles = sampleCandles({ from: 311, to: 611 });
-  const ctx = trendContext(candles);
-  const signals = breakout.run(
-    { candles, market_state: ctx.market_state!, volatility: ctx.volatility! },
-    breakout.manifest.params.parse({}),
-    sdk,
-  ).outputs.signals!;
+  const { signals, volatility } = realBreakout();
   const ideas = confluence.run({ signals }, confluence.manifest.params.parse({}), sdk).outputs.ideas!;
   expect(ideas).toHaveLength(1);
-  return { idea: ideas[0]!, volatility: ctx.volatility! };
+  return { idea: ideas[0]!, volatility };
 }
 
 describe('fixed_fractional_v1 on the real 2024-01-26 breakout', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, run } from '../../modules/context/key_levels_v1.ts';
+import { manifest, prepare, run } from '../../modules/context/key_levels_v1.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, sliceCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
 
@@ -23,8 +24,11 @@ function runInfo(as_of: string): ContextValue<'run'> {
   });
 }
 
+/** The module as a live run calls it: its columns prepared over the view's candles, then run at the newest. */
+const runKl = (view: Parameters<typeof run>[0], p = params) => run(view, p, sdk, preparedOver(prepare, view.candles, p));
+
 function runOn(candles: Candles, as_of: string, p = params) {
-  const out = run({ candles, run: runInfo(as_of) }, p, sdk);
+  const out = runKl({ candles, run: runInfo(as_of) }, p);
   return { kl: contextKeys.key_levels.schema.parse(out.outputs.key_levels), rationale: out.rationale };
 }
 
@@ -192,7 +196,7 @@ describe('key_levels_v1 on real BTC/USDT 1h candles', () => {
   it('is deterministic: same view, same output', () => {
     const c = closedBy('2024-09-01T10:00:00Z');
     const view = { candles: c, run: runInfo('2024-09-01T10:00:00Z') };
-    expect(run(view, params, sdk)).toEqual(run(view, params, sdk));
+    expect(runKl(view)).toEqual(runKl(view));
   });
 });
 
@@ -316,7 +320,9 @@ describe('key_levels_v1 per-call work is bounded by what it reads, not by the hi
     expect(compared).toBeGreaterThanOrEqual(200);
   });
 
-  it('reads as many candle values with 8,700 candles of history as with 1,000 (and sees the same levels)', () => {
+  // run's own reads: the columns are prepared once per series (once per replay in a backtest),
+  // so what must not grow with the history is what run reads at each decision.
+  it('run reads as many candle values with 8,700 candles of history as with 1,000 (and sees the same levels)', () => {
     const end = 8700;
     const asOf = iso(all.ts[end - 1]! + H);
     const reads = (c: Candles) => {
@@ -328,18 +334,17 @@ describe('key_levels_v1 per-call work is bounded by what it reads, not by the hi
             return Reflect.get(target, prop, receiver);
           },
         });
-      const out = runOn(
-        {
-          ...c,
-          ts: spy(c.ts),
-          open: spy(c.open),
-          high: spy(c.high),
-          low: spy(c.low),
-          close: spy(c.close),
-          volume: spy(c.volume),
-        },
-        asOf,
-      );
+      const prepared = preparedOver(prepare, c, params);
+      const candles = {
+        ...c,
+        ts: spy(c.ts),
+        open: spy(c.open),
+        high: spy(c.high),
+        low: spy(c.low),
+        close: spy(c.close),
+        volume: spy(c.volume),
+      };
+      const out = run({ candles, run: runInfo(asOf) }, params, sdk, prepared).outputs;
       return { out, count };
     };
     const long = reads(sliceCandles(all, 0, end));

@@ -1,9 +1,7 @@
-import { trendContext } from '../helpers/module-views.ts';
+import { realBreakout } from '../helpers/module-views.ts';
 import { describe, expect, it } from 'vitest';
-import * as breakout from '../../modules/agents/breakout_v1.ts';
 import { manifest, run } from '../../modules/confluence/n_of_m_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
-import { sampleCandles } from '../helpers/sample-candles.ts';
 
 type Signal = ContextValue<'signals'>[number];
 const params = manifest.params.parse({});
@@ -28,13 +26,7 @@ const long = (over: Partial<Signal> = {}): Signal => ({
 
 describe('n_of_m_v1', () => {
   it('turns the real 2024-01-26 10:00 breakout signal into an idea with the same levels', () => {
-    const candles = sampleCandles({ from: 311, to: 611 });
-    const ctx = trendContext(candles);
-    const sig = breakout.run(
-      { candles, market_state: ctx.market_state!, volatility: ctx.volatility! },
-      breakout.manifest.params.parse({}),
-      sdk,
-    ).outputs.signals!;
+    const sig = realBreakout().signals;
     expect(sig).toHaveLength(1);
     const { list } = ideas([{ ...sig[0]!, source: 'breakout_v1' }]);
     expect(list).toHaveLength(1);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as keyLevels from '../../modules/context/key_levels_v1.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { manifest, run } from '../../modules/risk/trade_invalidation_v1.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, sliceCandles, syntheticCandles, type Candles } from '../helpers/sample-candles.ts';
@@ -364,8 +365,9 @@ describe('trade_invalidation_v1 on real BTC/USDT 1h candles', () => {
   const at = (asOf: string) => {
     const to = (Date.parse(asOf) - T0) / H; // the sample has one candle per hour from T0: candles closed by asOf
     const candles = sampleCandles({ from: to - 300, to });
-    const kl = keyLevels.run({ candles, run: runInfo(asOf) }, keyLevels.manifest.params.parse({}), sdk).outputs
-      .key_levels!;
+    const klParams = keyLevels.manifest.params.parse({});
+    const prepared = preparedOver(keyLevels.prepare, candles, klParams);
+    const kl = keyLevels.run({ candles, run: runInfo(asOf) }, klParams, sdk, prepared).outputs.key_levels!;
     return { candles, kl };
   };
   const opened = '2024-02-22T11:00:00.000Z';

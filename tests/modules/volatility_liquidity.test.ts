@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { manifest, run } from '../../modules/filters/volatility_liquidity_v1.ts';
+import { manifest, prepare, run } from '../../modules/filters/volatility_liquidity_v1.ts';
+import { preparedOver } from '../../engine/run/prepared-columns.ts';
 import { contextKeys, indicators, type ContextValue } from '../../sdk/index.ts';
 import { sampleCandles, syntheticCandles } from '../helpers/sample-candles.ts';
 
@@ -22,8 +23,9 @@ const healthy: ContextValue<'data_health'> = {
 };
 const normalVol: ContextValue<'volatility'> = { atr: 300, atr_pct: 0.7, band: 'normal' };
 
+/** The module as a live run calls it: its column prepared over the view's candles, then run at the newest. */
 function verdict(view: Parameters<typeof run>[0], p = params) {
-  const out = run(view, p, sdk);
+  const out = run(view, p, sdk, preparedOver(prepare, view.candles, p));
   expect(out.outputs.filter_verdicts).toHaveLength(1);
   const v = contextKeys.filter_verdicts.schema.parse(out.outputs.filter_verdicts![0]);
   expect(v.source).toBeUndefined();

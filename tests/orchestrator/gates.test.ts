@@ -41,8 +41,12 @@ describe.each(backends)('registration gates on %s', (kind) => {
     // EMA 50 and ADX 14 converge to 1e-9 only after several hundred bars; a session clock needs no history at all.
     expect(warmup.trend_volatility_v1).toBeGreaterThanOrEqual(500);
     expect(warmup.session_timing_v1).toBe(25);
-    // A 20-bar channel before the last bar: it reads 21 bars back, and its warm-up covers them.
-    expect((await getModule(db, 'breakout_v1')).gate!.read_depth_bars).toBe(21);
+    // Gaps among the 30 candles before the last, with their two leading candles: fvg reads 33 bars back.
+    expect((await getModule(db, 'fvg_v1')).gate!.read_depth_bars).toBe(33);
+    expect(warmup.fvg_v1).toBeGreaterThanOrEqual(33);
+    // A prepared column may rest on every bar before it (null: from the first), so the warm-up is
+    // measured, and covers breakout's 20-bar channel before the last bar.
+    expect((await getModule(db, 'breakout_v1')).gate!.read_depth_bars).toBeNull();
     expect(warmup.breakout_v1).toBeGreaterThanOrEqual(21);
     expect(rows.every((r) => r.gate!.contract_kept)).toBe(true);
     // Modules fed by trend_volatility_v1 are judged with it run before them.
