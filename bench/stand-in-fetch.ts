@@ -106,6 +106,7 @@ function timedDb(db: Db, spent: { ms: number }): Db {
     location: db.location,
     query: (text, params) => timed(() => db.query(text, params)),
     exec: (sql) => timed(() => db.exec(sql)),
+    copyFrom: (table, columns, rows) => timed(() => db.copyFrom(table, columns, rows)),
     transaction: (fn) => timed(() => db.transaction(fn)),
     close: () => db.close(),
   };

@@ -9,7 +9,7 @@ import { exchange } from './fixtures.ts';
 
 /**
  * Figure 4: candles upserted per second. A fresh (migrated, empty) database receives
- * `target` real candles through `upsertCandles` (which batches 5,000 rows per statement):
+ * `target` real candles through `upsertCandles` (each span new, so it writes by binary COPY):
  * whole real series, each under its own synthetic symbol U001/USDT, U002/USDT, ..., cycling
  * through the sources until `target` rows, the last one cut short. One transaction per
  * symbol (ensureInstrument + upsertCandles), as `trader data import` does per file.

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { TraderError } from '../core/errors.ts';
 import type { CandleSeries } from '../sdk/context-schemas.ts';
+import { binaryCopyRows } from '../store/binary-copy.ts';
 import { queryRows, type Queryable } from '../store/db.ts';
-import { soundCandleSql } from './candle-rules.ts';
+import { rangeSound, soundCandleSql, valuesSound } from './candle-rules.ts';
 import type { CandleColumns } from './csv-candles.ts';
 import { parseTimeframe } from './timeframes.ts';
 
@@ -37,13 +38,33 @@ const upsertSql = `
   )
   select count(*)::int8 as n from upserted`;
 
+/** Rows per binary COPY statement: about 5 MB of rows, so a long import does not hold one huge buffer. */
+const COPY_ROWS = 50_000;
+
+const copyColumns = ['exchange', 'symbol', 'timeframe', 'ts', 'open', 'high', 'low', 'close', 'volume'] as const;
+
 /**
- * Inserts or overwrites candles in batches; returns how many rows were written.
+ * Inserts or overwrites candles; returns how many rows were written. Sound candles in
+ * ascending order for a span the table holds none of (a first import, a fetch of new
+ * candles) go in by binary COPY, about twice as fast as an upsert (`npm run bench`, figure
+ * 4); anything else takes the upsert in 5,000-row statements, whose errors name the row.
+ * Writers of one market are serialised by an advisory lock held to the end of the caller's
+ * transaction, so two imports cannot both find the span empty.
  * Not itself a transaction: pass a transaction's `tx` to make a whole import atomic.
  */
 export async function upsertCandles(q: Queryable, key: CandleKey, columns: CandleColumns): Promise<number> {
+  const n = columns.ts.length;
+  if (n === 0) return 0;
+  await q.query('select pg_advisory_xact_lock(hashtext($1))', [
+    `candles ${key.exchange} ${key.symbol} ${key.timeframe}`,
+  ]);
+  // A connection that cannot COPY says so on the first call, having written nothing.
+  if (copyable(columns) && (await spanIsEmpty(q, key, columns.ts)) && (await copyCandles(q, key, columns, 0))) {
+    for (let start = COPY_ROWS; start < n; start += COPY_ROWS) await copyCandles(q, key, columns, start);
+    return n;
+  }
   let written = 0;
-  for (let start = 0; start < columns.ts.length; start += BATCH_ROWS) {
+  for (let start = 0; start < n; start += BATCH_ROWS) {
     const end = start + BATCH_ROWS;
     const [row] = await queryRows(q, z.object({ n: z.number() }), upsertSql, [
       key.exchange,
@@ -59,6 +80,45 @@ export async function upsertCandles(q: Queryable, key: CandleKey, columns: Candl
     written += row?.n ?? 0;
   }
   return written;
+}
+
+/** Open times strictly ascending and every candle sound: rows the table's constraints accept, none twice. */
+function copyable(c: CandleColumns): boolean {
+  for (let i = 0; i < c.ts.length; i++) {
+    const candle = { open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
+    if (!(valuesSound(candle) && rangeSound(candle)) || (i > 0 && !(c.ts[i]! > c.ts[i - 1]!))) return false;
+  }
+  return true;
+}
+
+/** True when the table holds no candle of this market between the earliest and the latest of `ts`. */
+async function spanIsEmpty(q: Queryable, key: CandleKey, ts: readonly number[]): Promise<boolean> {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const t of ts) {
+    if (t < first) first = t;
+    if (t > last) last = t;
+  }
+  const rows = await q.query(
+    `select 1 from candles where exchange = $1 and symbol = $2 and timeframe = $3
+       and ts between ${msToTs('$4::float8')} and ${msToTs('$5::float8')} limit 1`,
+    [key.exchange, key.symbol, key.timeframe, first, last],
+  );
+  return rows.length === 0;
+}
+
+/** Candles start.. (at most COPY_ROWS of them) by COPY; false when the connection cannot COPY. */
+function copyCandles(q: Queryable, key: CandleKey, c: CandleColumns, start: number): Promise<boolean> {
+  const end = Math.min(c.ts.length, start + COPY_ROWS);
+  const part = (values: readonly number[]) => values.slice(start, end);
+  const rows = binaryCopyRows(end - start, [
+    { kind: 'text', value: key.exchange },
+    { kind: 'text', value: key.symbol },
+    { kind: 'text', value: key.timeframe },
+    { kind: 'timestamptz', ms: part(c.ts) },
+    ...[c.open, c.high, c.low, c.close, c.volume].map((values) => ({ kind: 'float8' as const, values: part(values) })),
+  ]);
+  return q.copyFrom('candles', copyColumns, rows);
 }
 
 export interface LoadCandlesOptions extends CandleKey {

@@ -13,6 +13,12 @@ export interface Queryable {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * `COPY table (columns)` from rows in binary COPY format (store/binary-copy.ts), for bulk
+   * inserts. False, having written nothing, where the connection cannot COPY: a client of the
+   * embedded database's socket (pglite-socket does not speak COPY), which then inserts instead.
+   */
+  copyFrom(table: string, columns: readonly string[], rows: Uint8Array<ArrayBuffer>): Promise<boolean>;
 }
 
 export type BackendKind = 'pglite' | 'postgres';

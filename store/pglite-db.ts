@@ -1,5 +1,6 @@
 import v8 from 'node:v8';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { copyStatement } from './binary-copy.ts';
 import type { Db, Queryable } from './db.ts';
 import { SessionGate } from './session-gate.ts';
 
@@ -11,6 +12,10 @@ function wrap(pg: PGlite | Transaction): Queryable {
     },
     async exec(text: string) {
       await pg.exec(text);
+    },
+    async copyFrom(table, columns, rows) {
+      await pg.query(copyStatement(table, columns, "'/dev/blob'"), [], { blob: new Blob([rows]) });
+      return true;
     },
   };
 }
@@ -69,6 +74,7 @@ export async function openPgliteDb(options: PgliteOptions = {}): Promise<PgliteD
     gate,
     query: (text, params) => gated(() => base.query(text, params)),
     exec: (text) => gated(() => base.exec(text)),
+    copyFrom: (table, columns, rows) => gated(() => base.copyFrom(table, columns, rows)),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       return gated(() => pglite.transaction((tx) => fn(wrap(tx))));
     },

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { TraderError, errorMessage } from '../core/errors.ts';
+import { copyStatement } from './binary-copy.ts';
 import type { BackendKind, Db, Queryable } from './db.ts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -7,7 +8,8 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 /** postgres.js reads `simple` at run time; its types leave it out. */
 const extended = { simple: false } as unknown as postgres.UnsafeQueryOptions;
 
-function wrap(sql: Sql): Queryable {
+/** `copies`: false on a client of the embedded database's socket, which cannot COPY (see Queryable). */
+function wrap(sql: Sql, copies: boolean): Queryable {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
       // Always the extended protocol, as PGlite's query(): one statement, never a script that
@@ -18,7 +20,50 @@ function wrap(sql: Sql): Queryable {
     async exec(text: string) {
       await sql.unsafe(text);
     },
+    async copyFrom(table, columns, rows) {
+      if (!copies) return false;
+      // In a transaction of its own when the caller has none: the check below needs one connection.
+      if ('begin' in sql) await sql.begin((tx) => copyIn(tx, table, columns, rows));
+      else await copyIn(sql, table, columns, rows);
+      return true;
+    },
   };
+}
+
+/**
+ * COPY through postgres.js's writable stream. Version 3.4 loses an error the server reports
+ * after the last row was sent: the stream never finishes and the error goes to the query's
+ * reject, already spent on handing out the stream. So the reject is watched (an internal of
+ * 3.4; tests/market/candles-repo.test.ts fails if that changes), and a query queued behind
+ * the COPY on the same connection tells when it settled: it succeeds only if the COPY did
+ * (a failed COPY aborts the transaction), and a lost connection fails it too.
+ */
+async function copyIn(tx: postgres.TransactionSql, table: string, columns: readonly string[], rows: Uint8Array) {
+  const query = tx.unsafe(copyStatement(table, columns, 'stdin')) as unknown as Promise<never> & {
+    reject: (e: unknown) => void;
+    writable: () => Promise<import('node:stream').Writable>;
+  };
+  let failure: unknown = null;
+  const reject = query.reject;
+  query.reject = (e) => ((failure ??= e), reject(e));
+  const stream = await query.writable();
+  const finished = new Promise<void>((resolve) => {
+    stream.on('error', (e) => ((failure ??= e), resolve()));
+    stream.on('finish', resolve);
+  });
+  // The rows flushed, then end() runs the stream's final (CopyDone) on the next tick; only after
+  // it does postgres.js accept another query on the connection.
+  await new Promise<void>((resolve) =>
+    stream.write(Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength), () => resolve()),
+  );
+  stream.end();
+  await new Promise((resolve) => setImmediate(resolve));
+  const after = await tx.unsafe('select 1').then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (after === null && failure === null) return finished;
+  throw failure ?? after;
 }
 
 /** The URL without its password, for messages and logs. */
@@ -79,13 +124,14 @@ export async function connectPostgres(url: string | undefined, o: ConnectOptions
     throw o.unreachable(errorMessage(e));
   }
   const conn = sql;
-  const base = wrap(conn);
+  const copies = o.kind === 'postgres';
+  const base = wrap(conn, copies);
   return {
     kind: o.kind,
     location: o.location,
     ...base,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return (await conn.begin((tx) => fn(wrap(tx)))) as T;
+      return (await conn.begin((tx) => fn(wrap(tx, copies)))) as T;
     },
     async close() {
       await conn.end({ timeout: 5 });

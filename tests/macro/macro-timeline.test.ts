@@ -31,6 +31,7 @@ async function expectSameAsLive(db: Queryable, c: Case) {
   const counted: Queryable = {
     query: (text, params) => (queries++, db.query(text, params)),
     exec: (sql) => db.exec(sql),
+    copyFrom: (table, columns, rows) => db.copyFrom(table, columns, rows),
   };
   const timeline = await macroTimeline(counted, { from: new Date(from), to: new Date(to) }, c.options);
   const got = times.map((ms) => timeline(new Date(ms)));

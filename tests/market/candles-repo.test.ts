@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { candleCoverage, loadCandleSeries, upsertCandles } from '../../market/candles-repo.ts';
 import { parseCandleCsv, type CandleColumns } from '../../market/csv-candles.ts';
 import { CandleSeries } from '../../sdk/context-schemas.ts';
+import type { Queryable } from '../../store/db.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { HOUR, SAMPLE_FIRST_TS, SAMPLE_ROWS, sampleText } from './sample.ts';
 
@@ -88,6 +89,59 @@ describe.each(backends)('candles repository on %s', (kind) => {
     bad.low[6500] = bad.high[6500]! + 1; // breaks the table's high >= low check, in the second batch
     await expect(db.transaction((tx) => upsertCandles(tx, btc, bad))).rejects.toThrow();
     expect(await candleCoverage(db)).toEqual([]);
+  });
+
+  it('writes a span the table does not hold by COPY and anything else by upsert, to the same values', async () => {
+    db = await freshDb(kind);
+    const calls = { copy: 0, upsert: 0 };
+    const counting: Queryable = {
+      ...db,
+      query: (text, params) => (/insert into candles/.test(text) && calls.upsert++, db.query(text, params)),
+      copyFrom: (table, columns, rows) => (calls.copy++, db.copyFrom(table, columns, rows)),
+    };
+    const write = async (c: CandleColumns) => {
+      const before = { ...calls };
+      expect(await upsertCandles(counting, btc, c)).toBe(c.ts.length);
+      return { copy: calls.copy - before.copy, upsert: calls.upsert - before.upsert };
+    };
+    expect(await write(slice(sample, 0, 3000))).toEqual({ copy: 1, upsert: 0 }); // empty table
+    expect(await write(slice(sample, 5000, 6000))).toEqual({ copy: 1, upsert: 0 }); // after a hole
+    expect(await write(slice(sample, 2000, 5000))).toEqual({ copy: 0, upsert: 1 }); // overlaps the first
+    const gap = slice(sample, 6500, 6510);
+    gap.low[3] = gap.high[3]! + 1; // unsound: the upsert's error names it, COPY's would not
+    await expect(write(gap)).rejects.toThrow(/candles_check|violates check constraint/);
+    const shuffled = slice(sample, 7000, 7003);
+    shuffled.ts.reverse(); // out of order: the upsert
+    expect(await write(shuffled)).toEqual({ copy: 0, upsert: 1 });
+    const stored = await loadCandleSeries(db, { ...btc, asOf: new Date('2030-01-01T00:00:00Z'), limit: 100_000 });
+    expect(stored.ts.length).toBe(6003);
+    expect(stored.close.slice(0, 6000)).toEqual(sample.close.slice(0, 6000));
+    expect(stored.volume.slice(0, 6000)).toEqual(sample.volume.slice(0, 6000));
+  });
+
+  it('a COPY the database refuses fails with its reason (no hang) and writes nothing', async () => {
+    db = await freshDb(kind);
+    const { binaryCopyRows } = await import('../../store/binary-copy.ts');
+    const columns = ['exchange', 'symbol', 'timeframe', 'ts', 'open', 'high', 'low', 'close', 'volume'];
+    const rows = (low: number) =>
+      binaryCopyRows(2, [
+        { kind: 'text', value: 'binance' },
+        { kind: 'text', value: 'BTC/USDT' },
+        { kind: 'text', value: '1h' },
+        { kind: 'timestamptz', ms: [SAMPLE_FIRST_TS, SAMPLE_FIRST_TS + HOUR] },
+        ...[
+          [100, 100],
+          [110, 110],
+          [low, 90],
+          [105, 105],
+          [1, 1],
+        ].map((values) => ({ kind: 'float8' as const, values })),
+      ]);
+    await expect(db.transaction((tx) => tx.copyFrom('candles', columns, rows(120)))).rejects.toThrow(/check/);
+    await expect(db.copyFrom('candles', columns, rows(120))).rejects.toThrow(/check/);
+    expect(await candleCoverage(db)).toEqual([]);
+    await db.copyFrom('candles', columns, rows(90));
+    expect((await candleCoverage(db)).map((c) => c.rows)).toEqual([2]);
   });
 
   it('lists coverage per series, optionally filtered', async () => {

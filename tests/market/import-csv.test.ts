@@ -94,9 +94,10 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
     expect(await counts(db)).toEqual({ candles: SAMPLE_ROWS, instruments: 1 });
   });
 
-  it('rolls back the instrument and every batch when the database fails part-way', async () => {
+  it('rolls back the instrument and every candle when the database fails part-way, by COPY or by upsert', async () => {
     db = await freshDb(kind);
-    // The sample needs two upsert batches; the second one fails.
+    // A fresh import goes in by COPY, a re-import by 5,000-row upserts (the sample needs two):
+    // the COPY fails, then the second upsert.
     let upserts = 0;
     const failing: Db = {
       ...db,
@@ -104,6 +105,9 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
         db.transaction((tx) =>
           fn({
             ...tx,
+            copyFrom: async () => {
+              throw new Error('connection lost');
+            },
             query: async (text, params) => {
               if (text.includes('insert into candles') && ++upserts === 2) throw new Error('connection lost');
               return tx.query(text, params);
@@ -112,8 +116,15 @@ describe.each(backends)('importCandleCsv on %s', (kind) => {
         ),
     };
     await expect(importCandleCsv(failing, { file: sampleFile, ...btc })).rejects.toThrow('connection lost');
-    expect(upserts).toBe(2);
     expect(await counts(db)).toEqual({ candles: 0, instruments: 0 });
+
+    await importCandleCsv(db, { file: sampleFile, ...btc });
+    await db.query("update candles set volume = 7 where ts = '2024-01-01T00:00:00Z'");
+    await expect(importCandleCsv(failing, { file: sampleFile, ...btc })).rejects.toThrow('connection lost');
+    expect(upserts).toBe(2);
+    expect(await counts(db)).toEqual({ candles: SAMPLE_ROWS, instruments: 1 });
+    const [last] = await db.query<{ volume: number }>("select volume from candles where ts = '2024-01-01T00:00:00Z'");
+    expect(last!.volume).toBe(7); // the first upsert batch was rolled back too
   });
 
   it('rejects a bad symbol, exchange or timeframe and a missing file before touching the database', async () => {

@@ -25,7 +25,8 @@ function runInfo(as_of: string): ContextValue<'run'> {
 }
 
 /** The module as a live run calls it: its columns prepared over the view's candles, then run at the newest. */
-const runKl = (view: Parameters<typeof run>[0], p = params) => run(view, p, sdk, preparedOver(prepare, view.candles, p));
+const runKl = (view: Parameters<typeof run>[0], p = params) =>
+  run(view, p, sdk, preparedOver(prepare, view.candles, p));
 
 function runOn(candles: Candles, as_of: string, p = params) {
   const out = runKl({ candles, run: runInfo(as_of) }, p);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { packageRoot } from '../../core/paths.ts';
 import { openDb } from '../../store/open.ts';
 import type { PgliteDb } from '../../store/pglite-db.ts';
 import { socketDir, socketFile } from '../../store/socket-path.ts';
@@ -64,14 +65,18 @@ describe('the embedded database shared on a socket by its holder', () => {
       expect(sock.isSocket()).toBe(true);
       expect(sock.mode & 0o777).toBe(0o600);
 
-      const [status, revoke, list, run, sql] = await Promise.all([
+      // The import writes a new market's candles by binary COPY, through the socket too.
+      const csv = path.join(packageRoot, 'data/sample/binance_ETH-USDT_1h_2024.csv');
+      const [status, revoke, list, run, sql, imported] = await Promise.all([
         runTrader(['status', '--json'], t.env),
         runTrader(['serve', 'token', 'revoke', 'n8n'], t.env),
         runTrader(['runs', 'list', '--json'], t.env),
         runTrader(['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', demoAsOfIso, '--offline', '--json'], t.env),
         runTrader(['db', 'sql', 'select count(*)::int as n from module_registry', '--json'], t.env),
+        runTrader(['data', 'import', csv, '--symbol', 'XRP/USDT', '--timeframe', '1h', '--json'], t.env),
       ]);
-      for (const r of [status, revoke, list, run, sql]) expect(r.code, r.stderr).toBe(0);
+      for (const r of [status, revoke, list, run, sql, imported]) expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ rows: 8784, inserted_or_updated: 8784 });
       expect(revoke.stdout).toMatch(/Token 'n8n' revoked/);
       expect(JSON.parse(run.stdout)).toMatchObject({ status: 'succeeded' });
       expect((JSON.parse(sql.stdout) as { rows: { n: number }[] }).rows[0]!.n).toBeGreaterThan(0);
