@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { warmSandbox } from '../sandbox/probe.ts';
+import { releaseSandbox, warmSandbox } from '../sandbox/probe.ts';
 import { logger } from '../core/logger.ts';
 import { loadMacroTimeline } from '../market/macro/macro-timeline.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
@@ -53,7 +53,8 @@ export async function runBacktest(
   const replayStarted = performance.now();
   // One sandbox (module worker) for the replay and the lookahead check, which re-decides bars on the candles it holds.
   const sandbox = warmSandbox();
-  const closeSandbox = () => sandbox.close();
+  let released: Promise<void> | undefined;
+  const closeSandbox = () => (released ??= releaseSandbox(sandbox));
   logger.info({ backtest_id, symbols: markets.length }, 'backtest replay started');
   const result = await replay({
     symbols: markets,

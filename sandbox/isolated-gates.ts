@@ -5,7 +5,7 @@ import { gateSampleName } from '../engine/gates/module-gates.ts';
 import { GATE_LIMIT_MS } from './limits.ts';
 import { moduleRef } from './refs.ts';
 import type { Sandbox } from './sandbox.ts';
-import { warmSandbox } from './probe.ts';
+import { releaseSandbox, warmSandbox } from './probe.ts';
 
 /**
  * The registration gates (engine/gates/module-gates.ts, with their watched-call
@@ -27,7 +27,7 @@ export async function runGatesIsolated(
     if (!isTraderError(e) || e.code === 'INTERRUPTED') throw e;
     return stoppedGate(e.message);
   } finally {
-    if (!shared) await sandbox.close();
+    if (!shared) await releaseSandbox(sandbox);
   }
 }
 

@@ -48,6 +48,29 @@ export function warmSandbox(): Sandbox {
   return warm;
 }
 
+/**
+ * Hands a run's, backtest's or gate's sandbox back when it is done: a healthy worker
+ * becomes the next one's warm sandbox (its TypeScript loader, engine and module imports
+ * already loaded: a served or scheduled run then costs its decisions, not a worker's
+ * start), else it is ended. Modules are pure functions of their view (the registration
+ * gates check determinism), and a backtest's whole replay already runs in one worker, so
+ * a module sees nothing new in a worker that served an earlier run.
+ */
+export async function releaseSandbox(sandbox: Sandbox): Promise<void> {
+  if (loader === undefined && sandbox.reusable) {
+    try {
+      await sandbox.request({ op: 'forget' });
+      if (loader === undefined && sandbox.reusable) {
+        loader = sandbox;
+        return;
+      }
+    } catch {
+      // a worker that cannot forget is not reused
+    }
+  }
+  await sandbox.close();
+}
+
 /** Ends the loader's worker (tests; a command's process ends it by exiting). */
 export async function closeProbe(): Promise<void> {
   await loader?.close();

@@ -36,7 +36,8 @@ export type Request =
   | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
   | { op: 'replay'; settings: ReplaySettings; markets: ReplayMarket[]; macro: MacroTimelineSource | null }
   | { op: 'cut'; index: number; end: number; inputs: BarInputs }
-  | { op: 'gate'; target: ModuleRef; available: ModuleRef[] };
+  | { op: 'gate'; target: ModuleRef; available: ModuleRef[] }
+  | { op: 'forget' };
 
 export interface Replies {
   warm: null;
@@ -46,6 +47,7 @@ export interface Replies {
   replay: ReplayOutcome;
   cut: BarDecision;
   gate: GateReport;
+  forget: null;
 }
 
 /** A market of a replay, beyond what its `market` request sent: where deciding starts, blocked and recorded bars. */

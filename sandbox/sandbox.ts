@@ -15,6 +15,8 @@ import type { Answer, Replies, Reply, Request, WorkerNote } from './protocol.ts'
 const entry = new URL('./worker-entry.js', import.meta.url);
 /** How often the watchdog looks at the clock while a request is in flight. */
 const WATCH_EVERY_MS = 50;
+/** Requests one worker serves before a fresh one replaces it (see `reusable`). */
+const MAX_REQUESTS = 10_000;
 
 /** Labels (module_id@version, or a file being imported) by index: the clock holds the index. */
 const labels: string[] = [];
@@ -89,6 +91,21 @@ export class Sandbox {
     );
     this.tail = run.catch(() => undefined);
     return run as Promise<Replies[K]>;
+  }
+
+  /**
+   * True when the worker may serve another run: the first one this sandbox started (no
+   * runaway module was stopped in it), alive, idle, and short of MAX_REQUESTS (a
+   * long-lived server still renews it now and then, so nothing it imported lives forever).
+   */
+  get reusable(): boolean {
+    return (
+      this.worker !== null &&
+      this.inFlight === null &&
+      this.workersStarted === 1 &&
+      interrupted === null &&
+      this.nextId <= MAX_REQUESTS
+    );
   }
 
   /** Ends the worker (idempotent); a later request starts a new one. */

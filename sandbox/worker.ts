@@ -191,6 +191,11 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
     for (const ref of r.available) available.push(await timed(ref, DEFAULT_CALL_LIMIT_MS));
     return e.runModuleGates(target, available);
   },
+  // A worker kept warm for the next run or backtest must not hold the last replay's candles.
+  forget() {
+    markets.clear();
+    return null;
+  },
 };
 
 /** The request being handled: notes and questions to the main thread carry its id. */

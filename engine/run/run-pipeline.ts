@@ -7,7 +7,7 @@ import { assertNoProblems, preparePlans } from '../plan/prepare.ts';
 import { ccxtCandleFetcher } from './candle-fetcher.ts';
 import { closeRun, openRun } from './run-lock.ts';
 import { writeSymbolLogs } from './run-log.ts';
-import { warmSandbox } from '../../sandbox/probe.ts';
+import { releaseSandbox, warmSandbox } from '../../sandbox/probe.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
@@ -84,7 +84,7 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
     budget: { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 },
     fetcher: ccxtCandleFetcher(db, o.timeframe, o.env),
   };
-  const steps = await failingRun(db, run_id, () => decideSymbols(run)).finally(() => sandbox.close());
+  const steps = await failingRun(db, run_id, () => decideSymbols(run)).finally(() => releaseSandbox(sandbox));
   return finishRun(run, steps, started);
 }
 
