@@ -18,7 +18,8 @@ export const cliArgs = [
 const timeBin = '/usr/bin/time';
 export const haveTimeBin = fs.existsSync(timeBin);
 
-function childEnv(dbEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** The environment of a `trader` child on the bench database: the bench's modules, warn logs, no inherited flags. */
+export function cliChildEnv(dbEnv: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...benchEnv, ...dbEnv, TRADER_LOG_LEVEL: 'warn' };
   if (!dbEnv.DATABASE_URL) delete env.DATABASE_URL;
   delete env.NODE_OPTIONS; // a plain `node bin/trader.js`, not tsx's or the caller's flags
@@ -32,7 +33,7 @@ export interface ColdStartResult {
 }
 
 export function measureColdStart(dbEnv: NodeJS.ProcessEnv, reps: number): ColdStartResult {
-  const env = childEnv(dbEnv);
+  const env = cliChildEnv(dbEnv);
   const ms: number[] = [];
   const rssMb: number[] = [];
   for (let i = 0; i < reps; i++) {
@@ -62,7 +63,7 @@ export function probeLoadedModules(dbEnv: NodeJS.ProcessEnv): ProbeResult {
     const probe = pathToFileURL(path.join(packageRoot, 'bench', 'load-probe.mjs')).href;
     const r = spawnSync(process.execPath, ['--import', probe, ...cliArgs], {
       cwd: packageRoot,
-      env: { ...childEnv(dbEnv), BENCH_PROBE_OUT: out },
+      env: { ...cliChildEnv(dbEnv), BENCH_PROBE_OUT: out },
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`probed trader run exited ${r.status}: ${r.stderr.slice(-800)}`);

@@ -23,9 +23,15 @@ export type PrepareFn = (series: SeriesColumns, params: unknown) => unknown;
 
 /** Typed columns of bars [start, end) of a series. */
 export function seriesColumns(s: CandleColumns, start = 0, end = s.ts.length): SeriesColumns {
-  const col = (a: readonly number[]) => Float64Array.from(a.slice(start, end));
+  const length = Math.max(0, end - start);
+  // An indexed copy: slice + Float64Array.from would walk a guarded view through its prototype and an iterator.
+  const col = (a: readonly number[]) => {
+    const out = new Float64Array(length);
+    for (let i = 0; i < length; i++) out[i] = a[start + i]!;
+    return out;
+  };
   return {
-    length: Math.max(0, end - start),
+    length,
     ts: col(s.ts),
     open: col(s.open),
     high: col(s.high),
