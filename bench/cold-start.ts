@@ -32,16 +32,17 @@ export interface ColdStartResult {
   rssMb: number[];
 }
 
-export function measureColdStart(dbEnv: NodeJS.ProcessEnv, reps: number): ColdStartResult {
+export function measureColdStart(dbEnv: NodeJS.ProcessEnv, reps: number, args: string[] = cliArgs): ColdStartResult {
   const env = cliChildEnv(dbEnv);
   const ms: number[] = [];
   const rssMb: number[] = [];
   for (let i = 0; i < reps; i++) {
-    const [cmd, args] = haveTimeBin ? [timeBin, ['-v', process.execPath, ...cliArgs]] : [process.execPath, cliArgs];
+    const [cmd, argv] = haveTimeBin ? [timeBin, ['-v', process.execPath, ...args]] : [process.execPath, args];
     const t0 = performance.now();
-    const r = spawnSync(cmd, args, { cwd: packageRoot, env, encoding: 'utf8' });
+    const r = spawnSync(cmd, argv, { cwd: packageRoot, env, encoding: 'utf8' });
     ms.push(performance.now() - t0);
-    if (r.status !== 0) throw new Error(`trader run exited ${r.status}: ${r.stderr.slice(-800)}`);
+    if (r.status !== 0)
+      throw new Error(`trader ${args.slice(1).join(' ')} exited ${r.status}: ${r.stderr.slice(-800)}`);
     const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
     if (rss) rssMb.push(Number(rss[1]) / 1024);
   }

@@ -135,6 +135,17 @@ export async function main(): Promise<number> {
         reps: `${rss.length} process${rss.length === 1 ? '' : 'es'}`,
         notes: `${kind === 'postgres' ? 'target <= 120 MB; ' : ''}${cold.rssMb.length > 0 ? 'max resident set size from /usr/bin/time -v' : 'process.resourceUsage().maxRSS in a preloaded probe'}`,
       });
+      if (kind === 'postgres') {
+        const help = measureColdStart(b.cliEnv, COLD.reps, ['bin/trader.js', '--help']);
+        rows.push({
+          figure: '3. CLI cold start, trader --help',
+          backend: 'no database',
+          median: `${fmt(median(help.ms), 0)} ms`,
+          range: spread(help.ms, 0),
+          reps: `${COLD.reps} processes`,
+          notes: `target <= 300 ms; spawn to exit of \`node bin/trader.js --help\`${help.rssMb.length > 0 ? `, peak RSS ${fmt(median(help.rssMb))} MB` : ''}`,
+        });
+      }
       log(`${label}: warm runs through trader serve`);
       const served = await measureServedRun(b.cliEnv, SERVED.reps, SERVED.warmup);
       rows.push({
