@@ -11,6 +11,7 @@ const SOURCES = [
   'core',
   'engine',
   'market',
+  'optimise',
   'orchestrator',
   'registry',
   'sandbox',
