@@ -1,4 +1,5 @@
 import type { Rng } from './rng.ts';
+import { normalCdf } from './normal.ts';
 import { encode, type Dimension } from './space.ts';
 
 /**
@@ -17,20 +18,7 @@ export interface Parzen {
   logDensity(u: number): number;
 }
 
-const SQRT2 = Math.SQRT2;
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7): ample for kernel weights. */
-function erf(x: number): number {
-  const s = Math.sign(x);
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
-  const y =
-    1 -
-    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-a * a);
-  return s * y;
-}
-const cdf = (z: number) => 0.5 * (1 + erf(z / SQRT2));
 
 export function parzen(d: Dimension, values: readonly (string | number | boolean)[]): Parzen {
   if (d.kind === 'choice')
@@ -73,7 +61,7 @@ function mixture(points: readonly number[]): Parzen {
     sigmas[idx] = Math.min(1, Math.max(minSigma, left, right));
   });
   // Each kernel's mass inside [0, 1], to renormalise the truncated normal.
-  const mass = mus.map((mu, i) => Math.max(1e-12, cdf((1 - mu) / sigmas[i]!) - cdf(-mu / sigmas[i]!)));
+  const mass = mus.map((mu, i) => Math.max(1e-12, normalCdf((1 - mu) / sigmas[i]!) - normalCdf(-mu / sigmas[i]!)));
   const w = 1 / mus.length;
   return {
     sample(rng) {

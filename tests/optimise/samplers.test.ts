@@ -151,16 +151,24 @@ describe('the search space from module manifests', () => {
     const { dimensions } = moduleDimensions('breakout_v1', breakout.params);
     const narrowed = narrowSpace(dimensions, { 'breakout_v1.lookback': { low: 10, high: 60 } });
     expect([...narrowed.entries()]).toEqual([['breakout_v1.lookback', { kind: 'int', low: 10, high: 60, log: false }]]);
-    const refused = (n: Parameters<typeof narrowSpace>[1]) =>
+    const refused = (n: Parameters<typeof narrowSpace>[1], message: RegExp) =>
       expectTraderError(
         Promise.resolve().then(() => narrowSpace(dimensions, n)),
         'BAD_INPUT',
+        message,
       );
-    await refused({ 'breakout_v1.lookback': { low: 1, high: 60 } });
-    await refused({ 'breakout_v1.lookback': { low: 60, high: 10 } });
-    await refused({ 'breakout_v1.lookback': { low: 10.5, high: 60 } });
-    await refused({ 'breakout_v1.nope': { low: 1, high: 2 } });
-    await refused({ 'breakout_v1.allow_short': { values: ['maybe'] } });
+    const within = /^The study's range for 'breakout_v1\.lookback' must lie within 5\.\.500/;
+    await refused({ 'breakout_v1.lookback': { low: 1, high: 60 } }, within);
+    await refused({ 'breakout_v1.lookback': { low: 60, high: 10 } }, within);
+    await refused(
+      { 'breakout_v1.lookback': { low: 10.5, high: 60 } },
+      /and be whole numbers \(low <= high\); it says 10\.5\.\.60\.$/,
+    );
+    await refused(
+      { 'breakout_v1.nope': { low: 1, high: 2 } },
+      /names 'breakout_v1\.nope', which is not a searchable parameter/,
+    );
+    await refused({ 'breakout_v1.allow_short': { values: ['maybe'] } }, /must be a non-empty subset of \[false,true\]/);
   });
 
   it('decode and encode are inverse on every integer and choice, and integers get equal shares', () => {
