@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { releaseSandbox, warmSandbox } from '../sandbox/probe.ts';
 import { logger } from '../core/logger.ts';
 import { loadMacroTimeline } from '../market/macro/macro-timeline.ts';
-import { parseTimeframe } from '../market/timeframes.ts';
 import type { Db } from '../store/db.ts';
 import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
 import { prepareBacktest, type BacktestOptions, type PreparedBacktest } from './backtest-setup.ts';
-import { computeMetrics } from './metrics.ts';
+import { replayMetrics, replaySettings } from './replay-settings.ts';
 import { rateModules } from './ratings.ts';
 import { replay, type RecordedBar } from './replay.ts';
 import { checkLookahead, sampleBars } from './lookahead-check.ts';
@@ -46,8 +45,7 @@ export async function runBacktest(
   const started = performance.now();
   const prepared = await prepareBacktest(db, options);
   const record = hooks.lookaheadSamples ? sampleBars(prepared.markets, hooks.lookaheadSamples) : hooks.record;
-  const { request, profile, markets } = prepared;
-  const timeframeMs = parseTimeframe(request.timeframe);
+  const { request, markets } = prepared;
   const macro = await loadMacroTimeline(db, { from: options.from, to: options.to });
   const backtest_id = randomUUID();
   const replayStarted = performance.now();
@@ -57,26 +55,9 @@ export async function runBacktest(
   const closeSandbox = () => (released ??= releaseSandbox(sandbox));
   logger.info({ backtest_id, symbols: markets.length }, 'backtest replay started');
   const result = await replay({
+    ...replaySettings(prepared, backtest_id),
     symbols: markets,
-    run: {
-      run_id: backtest_id,
-      pipeline_id: request.pipeline_id,
-      system_mode: 'TEST',
-      operational_mode: 'full_auto',
-      risk_profile: profile.profile,
-      exchange: request.exchange,
-      timeframe: request.timeframe,
-      trigger: 'backtest',
-    },
     macro,
-    profile,
-    leverage: request.leverage,
-    haltAction: request.halt_action,
-    costs: { feeRate: request.fee_bps / 1e4, slippage: request.slippage_bps / 1e4 },
-    initialEquity: request.initial_equity,
-    timeframeMs,
-    historyBars: request.history_bars,
-    minBars: Math.min(request.history_bars, 100),
     onProgress: hooks.onProgress,
     record,
     sandbox,
@@ -87,14 +68,7 @@ export async function runBacktest(
   });
   const replay_ms = Math.round(performance.now() - replayStarted);
   const { tally, trades, curve } = result;
-  const metricsOf = (c: EquityCurve, t: readonly BacktestTrade[], exposed: number) =>
-    computeMetrics({
-      initial_equity: request.initial_equity,
-      curve: c,
-      trades: t,
-      timeframe_ms: timeframeMs,
-      exposed_bars: exposed,
-    });
+  const metricsOf = replayMetrics(prepared);
   const module_errors = [...tally.moduleErrors.values()];
   const lookahead = hooks.lookaheadSamples
     ? await checkLookahead(sandbox, markets, result.recorded, module_errors).finally(closeSandbox)

@@ -9,10 +9,14 @@ import { quote } from '../core/quote.ts';
  * them. The samplers work in a unit cube: every dimension maps [0, 1] onto its values, so
  * one sampler serves periods, multipliers and switches alike.
  */
-export type Dimension =
-  | { kind: 'int'; low: number; high: number; log: boolean }
-  | { kind: 'float'; low: number; high: number; log: boolean }
-  | { kind: 'choice'; values: readonly (string | number | boolean)[] };
+const Value = z.union([z.string(), z.number(), z.boolean()]);
+
+export const Dimension = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('int'), low: z.number().int(), high: z.number().int(), log: z.boolean() }),
+  z.object({ kind: z.literal('float'), low: z.number(), high: z.number(), log: z.boolean() }),
+  z.object({ kind: z.literal('choice'), values: z.array(Value).min(1).readonly() }),
+]);
+export type Dimension = z.infer<typeof Dimension>;
 
 export type Space = ReadonlyMap<string, Dimension>;
 /** One point: a value per dimension name. */

@@ -7,9 +7,17 @@ import { quote } from '../core/quote.ts';
 export const SystemMode = z.enum(['TEST', 'LIVE']);
 export type SystemMode = z.infer<typeof SystemMode>;
 
-/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql). */
+/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql, 20261204170000_strategy_optimiser.sql). */
 export type TradingTable =
-  'state' | 'risk_profiles' | 'wallets' | 'positions' | 'trades' | 'proposals' | 'orders' | 'order_fills';
+  | 'state'
+  | 'risk_profiles'
+  | 'wallets'
+  | 'positions'
+  | 'trades'
+  | 'proposals'
+  | 'orders'
+  | 'order_fills'
+  | 'strategy_status';
 
 /**
  * Where one system mode's state lives and the database role that may touch it. The

@@ -45,6 +45,10 @@ export const TradingState = z.object({
   proposal_ttl_minutes: z.number().int(),
   /** LIVE: false skips the free-balance query of the just-in-time checks (never the risk gate). */
   require_jit_checks: z.boolean(),
+  /** An optimiser's winner waits for approval (PROPOSED) instead of trading at once (ACTIVE). */
+  require_strategy_approval: z.boolean(),
+  /** How much recent live (in TEST: paper) performance weighs in a strategy's final score, 0..1. */
+  live_performance_feedback_weight: num,
   updated_at: z.date(),
 });
 export type TradingState = z.infer<typeof TradingState>;

@@ -2,6 +2,7 @@ import type { LoadedModule, LoadResult } from '../loader/module-loader.ts';
 import type { AssetRow, ConfigSnapshot, RegistryRow, SlotRow } from '../../registry/rows.ts';
 import type { LogicType, OnError } from '../../sdk/stages.ts';
 import type { Condition } from './conditions.ts';
+import type { ActiveVersion } from '../../trading/strategies/strategy-versions.ts';
 
 /** A problem the planner found: where (pipeline/strategy/asset/slot) and what, in one sentence. */
 export interface PlanProblem {
@@ -26,6 +27,8 @@ export interface PlannedSlot {
 export interface Plan {
   pipeline_id: string;
   strategy_id: string | null;
+  /** The strategy's active version whose parameters the plan carries; absent: the strategy's rows as configured. */
+  strategy_version?: number;
   /** Set when asset_config changed the plan for this symbol. */
   symbol: string | null;
   slots: PlannedSlot[];
@@ -45,6 +48,8 @@ export interface PlanScope {
   strategyId: string | null;
   asset: AssetRow | undefined;
   riskProfile: 'low' | 'medium' | 'high';
+  /** The strategy's active version in this system mode, if it has one. */
+  strategyVersion?: ActiveVersion;
 }
 
 export interface PlanInput {

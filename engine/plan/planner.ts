@@ -38,7 +38,13 @@ export function buildPlan(input: PlanInput): { plan: Plan | null; problems: Plan
     };
   });
   return {
-    plan: { pipeline_id: scope.pipelineId, strategy_id: scope.strategyId, symbol: scope.asset?.symbol ?? null, slots },
+    plan: {
+      pipeline_id: scope.pipelineId,
+      strategy_id: scope.strategyId,
+      ...(scope.strategyVersion ? { strategy_version: scope.strategyVersion.version } : {}),
+      symbol: scope.asset?.symbol ?? null,
+      slots,
+    },
     problems: [],
   };
 }

@@ -10,6 +10,8 @@ import { buildPlan } from './planner.ts';
 import { gateModule } from '../gates/gate-module.ts';
 import type { Plan, PlanProblem, PlanScope } from './plan-types.ts';
 import { quote } from '../../core/quote.ts';
+import { activeVersions } from '../../trading/strategies/strategy-versions.ts';
+import { systemModeFromEnv, tradingScope } from '../../trading/scope.ts';
 
 export interface PrepareOptions {
   pipelineId: string;
@@ -73,12 +75,20 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
       : [['*', undefined], ...config.assets.map((a): [string, PlanScope['asset']] => [a.symbol, a])];
   const plans = new Map<string, Plan>();
   const problems = new Map<string, PlanProblem>();
+  const versions = await activeVersions(db, tradingScope(systemModeFromEnv(options.env)));
   for (const [symbol, asset] of targets) {
     const strategyId = options.strategyId ?? asset?.strategy_id ?? null;
+    const strategyVersion = strategyId === null ? undefined : versions.get(strategyId);
     const result = buildPlan({
       config,
       loaded,
-      scope: { pipelineId: options.pipelineId, strategyId, asset, riskProfile: options.riskProfile },
+      scope: {
+        pipelineId: options.pipelineId,
+        strategyId,
+        asset,
+        riskProfile: options.riskProfile,
+        ...(strategyVersion ? { strategyVersion } : {}),
+      },
     });
     if (result.plan) plans.set(symbol, result.plan);
     for (const p of result.problems) problems.set(`${p.where}|${p.message}`, p);

@@ -22,6 +22,7 @@ import {
 } from '../command-kit.ts';
 import { stoppableAction } from '../command-kit.ts';
 import { table } from '../table.ts';
+import { progressBar } from '../progress-bar.ts';
 import { quote } from '../../../core/quote.ts';
 
 interface BacktestFlags extends JsonFlag {
@@ -47,18 +48,6 @@ function amount(value: string, flag: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n < 0)
     throw badInput(`${flag} must be a non-negative number, not ${quote(value)}.`);
   return n;
-}
-
-/** A progress bar on stderr, only on a terminal: machines reading stdout get nothing extra. */
-function progressBar(enabled: boolean): ((done: number, total: number) => void) | undefined {
-  if (!enabled) return undefined;
-  return (done, total) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor((done / total) * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} bars${done === total ? '\n' : ''}`,
-    );
-  };
 }
 
 export function registerBacktestCommands(program: Command): void {
@@ -128,7 +117,7 @@ export function registerBacktestCommands(program: Command): void {
         prewarmSandbox();
         const result = await withDb('backtest', (db) =>
           runBacktest(db, options, {
-            onProgress: progressBar(!flags.json && process.stderr.isTTY === true),
+            onProgress: progressBar(!flags.json && process.stderr.isTTY === true, 'bars'),
             lookaheadSamples: samples,
           }),
         );

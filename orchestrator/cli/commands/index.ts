@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 export const commandGroups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['run'], load: async () => (await import('./run.ts')).registerRunCommand },
   { names: ['backtest'], load: async () => (await import('./backtest.ts')).registerBacktestCommands },
+  { names: ['optimise'], load: async () => (await import('./optimise.ts')).registerOptimiseCommands },
   { names: ['runs'], load: async () => (await import('./runs.ts')).registerRunsCommands },
   { names: ['pipeline'], load: async () => (await import('./pipeline.ts')).registerPipelineCommands },
   { names: ['strategy'], load: async () => (await import('./strategy.ts')).registerStrategyCommands },

@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import { strategyTarget } from '../../config-files/slot-targets.ts';
 import { registerDocumentCommands } from './document-commands.ts';
+import { registerStrategyProposalCommands } from './strategy-proposals.ts';
 
 export function registerStrategyCommands(program: Command): void {
-  const strategy = program.command('strategy').description('strategies as files: show, export, apply');
+  const strategy = program
+    .command('strategy')
+    .description('strategies as files (show, export, apply), their versions and the proposals of optimiser studies');
   registerDocumentCommands(strategy, {
     group: 'strategy',
     noun: 'strategy',
@@ -15,4 +18,5 @@ export function registerStrategyCommands(program: Command): void {
       apply: 'trader strategy apply breakout.yaml',
     },
   });
+  registerStrategyProposalCommands(strategy);
 }

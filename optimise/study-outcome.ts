@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { StrategyReport } from './study-report.ts';
+import { StudyRequest } from './study-request.ts';
+
+/** What became of a strategy's winner: a version PROPOSED or ACTIVE with the reason, or none. */
+export const Proposal = z.object({
+  strategy_id: z.string(),
+  version: z.number().int().nullable(),
+  status: z.enum(['ACTIVE', 'PROPOSED']).nullable(),
+  reason: z.string(),
+});
+export type Proposal = z.infer<typeof Proposal>;
+
+/** A finished study as stored (optimiser_studies.report) and printed by `--json`. */
+export const StudyReport = z.object({
+  schema_version: z.literal(1),
+  study_id: z.string(),
+  request: StudyRequest,
+  strategies: z.array(StrategyReport),
+  /** Strategies by out-of-sample score, best first (null: infeasible out of sample). */
+  ranking: z.array(z.object({ strategy_id: z.string(), score: z.number().nullable() })),
+  proposals: z.array(Proposal),
+  leverage: z.string(),
+  duration_ms: z.number().int(),
+});
+export type StudyReport = z.infer<typeof StudyReport>;

@@ -1,0 +1,241 @@
+/**
+ * `trader optimise` end to end on the demo's candles (BTC/USDT, Q1 2024), both backends:
+ * determinism by seed, resume without repeating a trial, non-negotiable constraints, the
+ * outcome as a governed strategy version, and the planner trading what was approved.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TraderError } from '../../core/errors.ts';
+import { preparePlans } from '../../engine/plan/prepare.ts';
+import { optimise } from '../../optimise/optimise.ts';
+import type { StudyOptions } from '../../optimise/plan-study.ts';
+import { loadStudy, loadTrials, type TrialRow } from '../../optimise/study-repo.ts';
+import type { Ask } from '../../trading/governance/user-action.ts';
+import { tradingScope } from '../../trading/scope.ts';
+import { initPin } from '../../trading/secrets/pin.ts';
+import { reviewStrategyVersion } from '../../trading/strategies/review-strategy-version.ts';
+import {
+  insertVersion,
+  listVersions,
+  setVersionStatus,
+  suitableProfiles,
+} from '../../trading/strategies/strategy-versions.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { expectTraderError } from '../helpers/errors.ts';
+import { demoDb } from '../helpers/pipeline.ts';
+
+const options = (o: Partial<StudyOptions> = {}): StudyOptions => ({
+  strategies: ['breakout'],
+  symbols: ['BTC/USDT'],
+  from: new Date('2024-01-01T00:00:00Z'),
+  to: new Date('2024-04-01T00:00:00Z'),
+  timeframe: '1h',
+  exchange: 'binance',
+  pipelineId: 'default',
+  trials: 8,
+  method: 'tpe',
+  gridLevels: 3,
+  windows: 2,
+  mode: 'rolling',
+  objective: 'sortino',
+  minTrades: 1,
+  seed: 7,
+  workers: 2,
+  initialEquity: 10_000,
+  feeBps: 10,
+  slippageBps: 5,
+  historyBars: 300,
+  env: process.env,
+  ...o,
+});
+
+/** What a trial found, without its wall-clock time. */
+const found = (rows: TrialRow[]) => rows.map(({ duration_ms: _ms, ...t }) => t);
+const yes: Ask = { confirm: async () => true, phrase: async () => '', pin: async () => 'pin123456' };
+
+describe.each(backends)('optimiser studies on %s', (kind) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await demoDb(kind);
+  }, 300_000);
+  afterAll(async () => db?.dispose());
+
+  const audits = async (study: string) =>
+    (
+      await db.query<{ action_type: string; status: string }>(
+        `select action_type, status from audit_trail where entity_id = $1 order by seq`,
+        [study],
+      )
+    ).map((a) => `${a.action_type} ${a.status}`);
+
+  it('gives the same study for the same seed and workers, trial for trial; resumes a stopped one without repeating a trial', async () => {
+    const first = await optimise(db, { options: options() });
+    const second = await optimise(db, { options: options() });
+    const a = await loadTrials(db, first.study_id);
+    expect(a).toHaveLength(8);
+    expect(found(await loadTrials(db, second.study_id))).toEqual(found(a));
+    expect(second.strategies).toEqual(first.strategies);
+    expect(await audits(first.study_id)).toEqual(['OPTIMIZATION_RUN PENDING', 'OPTIMIZATION_RUN SUCCESS']);
+
+    // Stopped after three trials (as SIGTERM stops it): the study stays resumable, its trials kept.
+    let started = '';
+    let seen = 0;
+    await expect(
+      optimise(
+        db,
+        { options: options() },
+        {
+          onStart: (id) => (started = id),
+          onProgress: () => {
+            if (++seen === 3) throw new TraderError('INTERRUPTED', 'stopped by the test');
+          },
+        },
+      ),
+    ).rejects.toThrow('stopped by the test');
+    const kept = await loadTrials(db, started);
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThan(8);
+    expect((await loadStudy(db, started)).status).toBe('running');
+
+    const resumed = await optimise(db, { resume: started });
+    const all = await loadTrials(db, started);
+    // A trial run twice would break optimiser_trials' primary key; the kept ones are the same rows.
+    expect(found(all)).toEqual(found(a));
+    expect(
+      found(all.filter((t) => kept.some((k) => k.window_index === t.window_index && k.trial_no === t.trial_no))),
+    ).toEqual(found(kept));
+    expect(resumed.strategies).toEqual(first.strategies);
+    await expectTraderError(optimise(db, { resume: started }), 'BAD_INPUT', /has finished/);
+  }, 300_000);
+
+  it('never lets a trial past the drawdown limit or short of trades win; nothing is proposed when none is feasible', async () => {
+    await db.query(
+      `update trading_test.risk_profiles set optimizer_max_strategy_drawdown_pct = 1.5 where profile = 'medium'`,
+    );
+    try {
+      const report = await optimise(db, { options: options({ minTrades: 3, seed: 3 }) });
+      const trials = await loadTrials(db, report.study_id);
+      for (const t of trials) {
+        const breaks = t.metrics === null || t.metrics.max_drawdown_pct > 1.5 || t.metrics.trades < 3;
+        if (breaks) expect(t.score).toBeNull();
+        expect(t.score === null).toBe(t.infeasible !== null);
+      }
+      expect(report.strategies[0]!.windows.some((w) => w.in_sample !== null)).toBe(true);
+      for (const w of report.strategies[0]!.windows) {
+        if (w.in_sample === null) continue;
+        expect(w.in_sample.max_drawdown_pct).toBeLessThanOrEqual(1.5);
+        expect(w.in_sample.trades).toBeGreaterThanOrEqual(3);
+      }
+      expect(trials.some((t) => t.infeasible?.includes("passes the profile's limit of 1.5 %"))).toBe(true);
+
+      await db.query(
+        `update trading_test.risk_profiles set optimizer_max_strategy_drawdown_pct = 0.001 where profile = 'medium'`,
+      );
+      const none = await optimise(db, { options: options({ trials: 4 }) });
+      expect(none.strategies[0]!.best).toBeNull();
+      expect(none.proposals).toEqual([
+        { strategy_id: 'breakout', version: null, status: null, reason: 'no feasible trial in the last window' },
+      ]);
+    } finally {
+      await db.query(
+        `update trading_test.risk_profiles set optimizer_max_strategy_drawdown_pct = 20 where profile = 'medium'`,
+      );
+    }
+  }, 300_000);
+
+  it('proposes the winner for approval by default; approval makes the planner trade it, rejection keeps what trades', async () => {
+    const scope = tradingScope('TEST');
+    const report = await optimise(db, { options: options({ seed: 11 }) });
+    const [proposal] = report.proposals;
+    expect(proposal).toMatchObject({ strategy_id: 'breakout', status: 'PROPOSED' });
+    const version = proposal!.version!;
+    expect(await audits(`breakout@${version}`)).toEqual(['STRATEGY_PROPOSED SUCCESS']);
+
+    const plansNow = async () =>
+      (
+        await preparePlans(db, {
+          pipelineId: 'default',
+          strategyId: 'breakout',
+          symbols: ['BTC/USDT'],
+          riskProfile: 'medium',
+        })
+      ).plans.get('BTC/USDT')!;
+    expect((await plansNow()).strategy_version).toBeUndefined();
+
+    await reviewStrategyVersion(db, scope, { strategyId: 'breakout', verb: 'approve', note: null, by: 'test' }, yes);
+    const plan = await plansNow();
+    expect(plan.strategy_version).toBe(version);
+    const best = report.strategies[0]!.best!.params;
+    for (const [name, value] of Object.entries(best)) {
+      const [module, param] = name.split('.') as [string, string];
+      expect(plan.slots.find((s) => s.module_id === module)!.params[param]).toEqual(value);
+    }
+
+    const next = await optimise(db, { options: options({ seed: 12 }) });
+    const rejected = next.proposals[0]!.version!;
+    await reviewStrategyVersion(
+      db,
+      scope,
+      { strategyId: 'breakout', verb: 'reject', note: 'not convinced', by: 'test' },
+      yes,
+    );
+    const versions = await listVersions(db, scope, { strategyId: 'breakout' });
+    expect(versions.find((v) => v.version === rejected)).toMatchObject({ status: 'REJECTED', note: 'not convinced' });
+    expect(versions.find((v) => v.version === version)).toMatchObject({ status: 'ACTIVE' });
+    expect((await plansNow()).strategy_version).toBe(version);
+    await expectTraderError(
+      reviewStrategyVersion(db, scope, { strategyId: 'breakout', verb: 'approve', note: null, by: 'test' }, yes),
+      'NOT_FOUND',
+      /no pending proposal in TEST/,
+    );
+
+    // Without required approval a winner trades at once, but only on a positive out-of-sample record.
+    await db.query('update trading_test.state set require_strategy_approval = false');
+    try {
+      const auto = await optimise(db, { options: options({ seed: 13 }) });
+      const p = auto.proposals[0]!;
+      const s = auto.strategies[0]!;
+      if (s.out_of_sample.total_return_pct > 0 && s.out_of_sample.max_drawdown_pct <= 20)
+        expect(p.status).toBe('ACTIVE');
+      else expect(p).toMatchObject({ status: 'PROPOSED', reason: expect.stringMatching(/not positive|drawdown/) });
+    } finally {
+      await db.query('update trading_test.state set require_strategy_approval = true');
+    }
+  }, 300_000);
+
+  it('asks for the master PIN before a LIVE strategy version trades, and audits the refusal', async () => {
+    const live = tradingScope('LIVE');
+    const version = await insertVersion(db, {
+      strategy_id: 'mean_reversion',
+      params: { mean_reversion_v1: { bb_period: 30 } },
+      suitable_risk_profiles: suitableProfiles('low'),
+      study_id: null,
+      report: null,
+    });
+    await setVersionStatus(db, live, {
+      strategy_id: 'mean_reversion',
+      version,
+      status: 'PROPOSED',
+      by: 'test',
+      note: null,
+    });
+    await expectTraderError(
+      reviewStrategyVersion(db, live, { strategyId: 'mean_reversion', verb: 'approve', note: null, by: 'test' }, yes),
+      'CONFIG_INVALID',
+      /No master PIN is set/,
+    );
+    const [refusal] = await db.query<{ status: string; details: { error: string } }>(
+      `select status, details from audit_trail where mode = 'LIVE' and action_type = 'STRATEGY_PROPOSAL_REVIEWED' order by seq desc limit 1`,
+    );
+    expect(refusal).toMatchObject({ status: 'FAILURE', details: { error: expect.stringMatching(/No master PIN/) } });
+    await initPin(db, 'pin123456');
+    await reviewStrategyVersion(
+      db,
+      live,
+      { strategyId: 'mean_reversion', verb: 'approve', note: null, by: 'test' },
+      yes,
+    );
+    expect((await listVersions(db, live, { strategyId: 'mean_reversion' }))[0]).toMatchObject({ status: 'ACTIVE' });
+    // TEST is untouched by a LIVE approval.
+    expect((await listVersions(db, tradingScope('TEST'), { strategyId: 'mean_reversion' }))[0]!.status).toBeNull();
+  }, 120_000);
+});
