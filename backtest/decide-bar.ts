@@ -7,7 +7,7 @@ import { decide } from '../engine/run/decision.ts';
 import { cachedIndicators } from '../engine/run/indicator-cache.ts';
 import { coreContext, portfolioOf } from '../engine/run/initial-context.ts';
 import type { SymbolOutcome } from '../engine/run/run-types.ts';
-import { runSymbol } from '../engine/run/symbol-runner.ts';
+import { runSymbol, type PrefixMemo } from '../engine/run/symbol-runner.ts';
 import type { CandleSeries, ExitRequest, Instrument, RunInfo } from '../sdk/context-schemas.ts';
 import type { Macro } from '../sdk/macro-schema.ts';
 import type { CostRates } from '../sdk/entry-costs.ts';
@@ -44,6 +44,8 @@ export interface BarView {
   preparePerBar?: boolean;
   /** Compute the decision's fingerprint (the lookahead check compares them; other bars skip the cost). */
   fingerprint?: boolean;
+  /** An optimiser trial's shared slots at this bar (prefix-memo.ts). */
+  memo?: PrefixMemo;
 }
 
 export interface BarDecision {
@@ -136,6 +138,7 @@ export function decideBar(plan: Plan, inputs: BarInputs, view: BarView): BarDeci
   const result = runSymbol(plan, inputs.instrument.symbol, initial, sdk, {
     trace: false,
     preparePerBar: view.preparePerBar,
+    ...(view.memo ? { memo: view.memo } : {}),
   });
   const outcome = decide(inputs.instrument.symbol, result);
   const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];

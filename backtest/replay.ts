@@ -8,6 +8,7 @@ import { Sandbox, SandboxError } from '../sandbox/sandbox.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../sandbox/limits.ts';
 import type { FinerBars } from './finer-bars.ts';
 import type { ReplayOutcome, ReplaySettings } from './replay-loop.ts';
+import type { MemoRequest } from './prefix-memo.ts';
 
 export type { RecordedBar } from './replay-loop.ts';
 
@@ -35,6 +36,8 @@ export interface ReplaySetup extends ReplaySettings {
   sandbox?: Sandbox;
   /** Prepare modules' columns over the view at every bar, as a live run does, not once: the parity reference (slow). */
   preparePerBar?: boolean;
+  /** An optimiser trial: share the untuned leading slots' work with the window's other trials (prefix-memo.ts). */
+  memo?: MemoRequest;
 }
 
 /** Each market's plan and candles cross to the worker once (the lookahead check re-decides bars on them). */
@@ -73,7 +76,7 @@ function recordedBars(s: ReplaySymbol, record: ReplaySetup['record']): number[] 
  * from the database. A module's failure ends the replay with one sentence; nothing is saved.
  */
 export async function replay(setup: ReplaySetup): Promise<ReplayOutcome> {
-  const { symbols, macro, onProgress, record, preparePerBar, sandbox: given, ...settings } = setup;
+  const { symbols, macro, onProgress, record, preparePerBar, memo, sandbox: given, ...settings } = setup;
   const sandbox = given ?? new Sandbox();
   try {
     await sendMarkets(sandbox, symbols, setup.timeframeMs, preparePerBar);
@@ -85,7 +88,7 @@ export async function replay(setup: ReplaySetup): Promise<ReplayOutcome> {
     }));
     // A bar is a run at its close, with the run's module budget.
     return await sandbox.request(
-      { op: 'replay', settings, markets, macro },
+      { op: 'replay', settings, markets, macro, ...(memo ? { memo } : {}) },
       { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0, perPass: true },
       {
         progress: onProgress,

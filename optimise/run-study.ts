@@ -109,6 +109,9 @@ export async function runStudy(
       const data: StudyData = { prepared, macro, runId: studyId };
       const base = new Map(prepared.markets.map((m) => [m.instrument.symbol, m.plan]));
       const space = r.spaces[strategyId]!;
+      const tuned = [
+        ...new Set([...space.dimensions.map(([n]) => n), ...Object.keys(space.fixed)].map((n) => n.split('.')[0]!)),
+      ];
       const evaluateOn =
         (w: Window): EvaluatePoint =>
         async (point, sandbox) => {
@@ -123,7 +126,10 @@ export async function runStudy(
           if (typeof plans === 'string') return row({ metrics: null, score: null, infeasible: plans });
           let outcome: TrialOutcome;
           try {
-            outcome = await replayTrial(sandbox, data, plans, w.fit);
+            outcome = await replayTrial(sandbox, data, plans, w.fit, {
+              id: `${studyId}|${strategyId}|${w.index}`,
+              tuned,
+            });
           } catch (e) {
             if (isTraderError(e) && trialFaults.has(e.code))
               return row({ metrics: null, score: null, infeasible: e.message });

@@ -5,6 +5,7 @@ import { replayMetrics, replaySettings } from '../backtest/replay-settings.ts';
 import type { Plan } from '../engine/plan/plan-types.ts';
 import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { MemoRequest } from '../backtest/prefix-memo.ts';
 import type { Span } from './walk-forward.ts';
 
 /** A study's data, read once: every market's candles over the whole span (warm-up first), plans and macro. */
@@ -67,13 +68,15 @@ export function marketInSpan(m: ReplaySymbol, span: Span, historyBars: number): 
 /**
  * Replays one trial's plans over a span on `sandbox` (a module worker of its own) with the
  * backtest's settings; nothing is stored. The figures are those `trader backtest` would
- * report for the same plans and span.
+ * report for the same plans and span. `memo`: the window's trials share the work of their
+ * untuned leading modules (backtest/prefix-memo.ts).
  */
 export async function replayTrial(
   sandbox: Sandbox,
   data: StudyData,
   plans: ReadonlyMap<string, Plan>,
   span: Span,
+  memo?: MemoRequest,
 ): Promise<TrialOutcome> {
   const { prepared } = data;
   const symbols = prepared.markets.map((m) => ({
@@ -85,6 +88,7 @@ export async function replayTrial(
     symbols,
     macro: data.macro,
     sandbox,
+    ...(memo ? { memo } : {}),
   });
   return {
     metrics: replayMetrics(prepared)(outcome.curve, outcome.trades, outcome.tally.exposedBars),

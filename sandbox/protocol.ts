@@ -4,6 +4,7 @@ import type { BarInputs, BarDecision } from '../backtest/decide-bar.ts';
 import type { CandleSeries, Instrument } from '../sdk/context-schemas.ts';
 import type { MacroTimelineSource } from '../market/macro/macro-timeline.ts';
 import type { ReplayOutcome, ReplaySettings } from '../backtest/replay-loop.ts';
+import type { MemoRequest } from '../backtest/prefix-memo.ts';
 import type { GateReport } from '../registry/gate-report.ts';
 import type { Plan, PlannedSlot } from '../engine/plan/plan-types.ts';
 import type { SymbolRun } from '../engine/run/symbol-runner.ts';
@@ -34,7 +35,13 @@ export type Request =
   | { op: 'load'; file: string; sha256: string; label: string; id: number }
   | { op: 'symbol'; plan: PlanRef; symbol: string; values: Record<string, unknown> & { candles: Series } }
   | { op: 'market'; index: number; plan: PlanRef; full: Series; timeframeMs: number; preparePerBar?: boolean }
-  | { op: 'replay'; settings: ReplaySettings; markets: ReplayMarket[]; macro: MacroTimelineSource | null }
+  | {
+      op: 'replay';
+      settings: ReplaySettings;
+      markets: ReplayMarket[];
+      macro: MacroTimelineSource | null;
+      memo?: MemoRequest;
+    }
   | { op: 'cut'; index: number; end: number; inputs: BarInputs }
   | { op: 'gate'; target: ModuleRef; available: ModuleRef[] }
   | { op: 'forget' };

@@ -9,6 +9,7 @@ import type { CandleSeries } from '../sdk/context-schemas.ts';
 import type { BarInputs } from '../backtest/decide-bar.ts';
 import { warmModuleImports } from '../core/ts-loader.ts';
 import { CallClock } from './call-clock.ts';
+import { PrefixMemoStore } from '../backtest/prefix-memo.ts';
 import { DEFAULT_CALL_LIMIT_MS, LOAD_LIMIT_MS } from './limits.ts';
 import type { Answer, ModuleRef, PlanRef, Replies, Reply, Request, WorkerNote } from './protocol.ts';
 import type { PriceCandle } from '../trading/paper/candle-exits.ts';
@@ -102,6 +103,8 @@ interface Market {
   preparePerBar: boolean;
 }
 const markets = new Map<number, Market>();
+/** An optimiser study's shared slots, kept across the trials of one window (prefix-memo.ts). */
+const memos = new PrefixMemoStore();
 
 function cut(full: Series, end: number): Series {
   const c = (a: number[]) => a.slice(0, end);
@@ -155,11 +158,13 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
         const m = markets.get(index)!;
         clock.pass();
         m.cursor.advanceTo(k + 1);
+        const memo = r.memo && memos.memoFor(r.memo, m.plan, m.full.symbol, inputs.run.as_of);
         const d = e.decideBar(m.plan, inputs, {
           candles: m.cursor.view,
           flaws: m.flaws,
           fingerprint,
           preparePerBar: m.preparePerBar,
+          ...(memo ? { memo } : {}),
         });
         const tampered = m.cursor.tampered(true);
         if (tampered) throw e.viewWritten(m.full.symbol, inputs.run.as_of, tampered);
@@ -194,6 +199,7 @@ const handlers: { [K in Request['op']]: (r: Extract<Request, { op: K }>) => Prom
   // A worker kept warm for the next run or backtest must not hold the last replay's candles.
   forget() {
     markets.clear();
+    memos.clear();
     return null;
   },
 };

@@ -20,6 +20,26 @@ export interface SymbolRun {
   modulesRun: number;
 }
 
+/**
+ * What the first `length` slots of a plan left behind at one bar: the context keys they
+ * wrote (frozen, so sharing them is safe), their log entries, the count of modules run and
+ * a filter's block. An optimiser's trials at the same bar restore it instead of running
+ * those slots again when none of them is tuned and none reads the account (prefix-memo.ts).
+ */
+export interface PrefixState {
+  written: Record<string, unknown>;
+  logs: LogEntry[];
+  modulesRun: number;
+  blockedBy: SymbolRun['blockedBy'];
+}
+
+export interface PrefixMemo {
+  /** How many leading slots the memo stands for. */
+  length: number;
+  get(): PrefixState | undefined;
+  set(state: PrefixState): void;
+}
+
 function merge(context: Record<string, unknown>, outputs: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(outputs)) {
     const isList = isKeyName(key) && contextKeys[key].kind === 'list';
@@ -44,19 +64,37 @@ const slotEntry = (symbol: string, slot: PlannedSlot) => ({
  * log with rationale and duration; a blocking filter or a failing module's policy
  * stops the symbol. `trace: false` (a backtest's bars) skips the per-slot log entries
  * and their snapshots; errors and blocks are still recorded. `preparePerBar`: see
- * preparedFor (prepared-columns.ts).
+ * preparedFor (prepared-columns.ts). `memo`: the first slots' work at this bar, kept by an
+ * earlier trial of an optimiser study (PrefixState).
  */
 export function runSymbol(
   plan: Plan,
   symbol: string,
   initial: Record<string, unknown>,
   sdk: ModuleSdk,
-  options: { trace?: boolean; preparePerBar?: boolean } = {},
+  options: { trace?: boolean; preparePerBar?: boolean; memo?: PrefixMemo } = {},
 ): SymbolRun {
   const trace = options.trace ?? true;
   const context: Record<string, unknown> = { ...initial };
   const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
-  for (const slot of plan.slots) {
+  const { memo } = options;
+  const hit = memo?.get();
+  if (hit) {
+    Object.assign(context, hit.written);
+    run.logs.push(...hit.logs);
+    run.modulesRun = hit.modulesRun;
+    run.blockedBy = hit.blockedBy;
+    if (hit.blockedBy) return run;
+  }
+  // The prefix is remembered once its last slot is done (or a filter in it blocked), unless a module failed in it.
+  const remember = () => {
+    if (!memo || hit || run.errors.length > 0) return;
+    const written = Object.fromEntries(Object.entries(context).filter(([k, v]) => initial[k] !== v));
+    memo.set({ written, logs: [...run.logs], modulesRun: run.modulesRun, blockedBy: run.blockedBy });
+  };
+  for (let i = hit ? memo!.length : 0; i < plan.slots.length; i++) {
+    if (i === memo?.length) remember();
+    const slot = plan.slots[i]!;
     const result = executeSlot(slot, context, sdk, options.preparePerBar);
     const base = slotEntry(symbol, slot);
     if (!trace && (result.status === 'skipped_when' || result.status === 'missing_input')) continue;
@@ -89,7 +127,7 @@ export function runSymbol(
     }
     run.modulesRun++;
     if (result.status !== 'ok') {
-      if (applyFailure(run, slot, result, symbol)) break;
+      if (applyFailure(run, slot, result, symbol)) return run;
       continue;
     }
     const outputs = result.outputs;
@@ -133,9 +171,11 @@ export function runSymbol(
         context_snapshot: null,
         duration_ms: null,
       });
-      break;
+      if (memo && i < memo.length) remember();
+      return run;
     }
   }
+  if (memo?.length === plan.slots.length) remember();
   return run;
 }
 

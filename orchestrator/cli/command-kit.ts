@@ -62,13 +62,15 @@ export function reportError(e: unknown, json: boolean): void {
  * Opens the configured database for the duration of `fn`, always closing it. Unless
  * `migrated: false` (the db commands themselves), a database with pending migrations is
  * refused with the command that fixes it, instead of a raw "relation does not exist".
+ * `share`: a long command (an optimiser study) serves the embedded database on its socket,
+ * so other commands work while it runs (store/open.ts).
  */
 export async function withDb<T>(
   command: string,
   fn: (db: Db) => Promise<T>,
-  options: { migrated?: boolean } = {},
+  options: { migrated?: boolean; share?: boolean } = {},
 ): Promise<T> {
-  const db = await openDb({ command: `trader ${command}` });
+  const db = await openDb({ command: `trader ${command}`, ...(options.share ? { share: true } : {}) });
   try {
     if (options.migrated ?? true) await assertMigrated(db);
     return await fn(db);

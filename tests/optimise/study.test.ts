@@ -21,7 +21,9 @@ import {
 } from '../../trading/strategies/strategy-versions.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { expectTraderError } from '../helpers/errors.ts';
-import { demoDb } from '../helpers/pipeline.ts';
+import { demoDb, fixtureBacktestOptions } from '../helpers/pipeline.ts';
+import { runBacktest } from '../../backtest/run-backtest.ts';
+import { pointParams } from '../../optimise/trial-plan.ts';
 
 const options = (o: Partial<StudyOptions> = {}): StudyOptions => ({
   strategies: ['breakout'],
@@ -105,6 +107,52 @@ describe.each(backends)('optimiser studies on %s', (kind) => {
     ).toEqual(found(kept));
     expect(resumed.strategies).toEqual(first.strategies);
     await expectTraderError(optimise(db, { resume: started }), 'BAD_INPUT', /has finished/);
+  }, 300_000);
+
+  it('gives a trial exactly the figures `trader backtest` reports for its parameters, memo of the shared modules and all', async () => {
+    const report = await optimise(db, {
+      options: options({ strategies: ['trend_following'], trials: 6, windows: 1, workers: 1, seed: 5 }),
+    });
+    const trials = await loadTrials(db, report.study_id);
+    const window = report.strategies[0]!.windows[0]!;
+    // Trials after the first start from the memo the first one filled; the fourth also differs from it in parameters.
+    const trial = trials.find((t) => t.trial_no === 3 && t.metrics !== null)!;
+    const scope = tradingScope('TEST');
+    const version = await insertVersion(db, {
+      strategy_id: 'trend_following',
+      params: pointParams(trial.params),
+      suitable_risk_profiles: suitableProfiles('medium'),
+      study_id: report.study_id,
+      report: null,
+    });
+    await setVersionStatus(db, scope, {
+      strategy_id: 'trend_following',
+      version,
+      status: 'ACTIVE',
+      by: 'test',
+      note: null,
+    });
+    try {
+      const backtest = await runBacktest(
+        db,
+        fixtureBacktestOptions({
+          symbols: ['BTC/USDT'],
+          strategyId: 'trend_following',
+          from: new Date(window.fit.from),
+          to: new Date(window.fit.to),
+          historyBars: 300,
+          riskProfile: 'medium',
+          env: process.env,
+        }),
+      );
+      const { per_bar: _moments, ...metrics } = trial.metrics!;
+      expect(metrics).toEqual(backtest.report.total);
+      expect(metrics.trades).toBeGreaterThan(0);
+    } finally {
+      await db.query(
+        `update trading_test.strategy_status set status = 'RETIRED' where strategy_id = 'trend_following'`,
+      );
+    }
   }, 300_000);
 
   it('never lets a trial past the drawdown limit or short of trades win; nothing is proposed when none is feasible', async () => {

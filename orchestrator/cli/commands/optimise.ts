@@ -135,18 +135,21 @@ export function registerOptimiseCommands(program: Command): void {
         const what = flags.resume ? { resume: flags.resume, env: process.env } : { options: await studyOptions(flags) };
         prewarmSandbox();
         const bar = progressBar(!flags.json && process.stderr.isTTY === true, 'trials');
-        const report = await withDb('optimise', (db) =>
-          optimise(db, what, {
-            onStart: (id) => {
-              if (!flags.json) process.stderr.write(`study ${id} (resume it with: trader optimise --resume ${id})\n`);
-            },
-            onProgress: (p) =>
-              bar?.(
-                p.done,
-                p.total,
-                `${p.strategy_id} window ${p.window + 1}, best ${p.best === null ? 'none yet' : p.best.toFixed(3)}`,
-              ),
-          }),
+        const report = await withDb(
+          'optimise',
+          (db) =>
+            optimise(db, what, {
+              onStart: (id) => {
+                if (!flags.json) process.stderr.write(`study ${id} (resume it with: trader optimise --resume ${id})\n`);
+              },
+              onProgress: (p) =>
+                bar?.(
+                  p.done,
+                  p.total,
+                  `${p.strategy_id} window ${p.window + 1}, best ${p.best === null ? 'none yet' : p.best.toFixed(3)}`,
+                ),
+            }),
+          { share: true },
         );
         output(flags, { ok: true, ...report }, () => renderStudy(report));
       }),

@@ -1,0 +1,98 @@
+/**
+ * A study killed with SIGKILL mid-way resumes with `--resume` and finishes without running
+ * a stored trial again, with exactly the trials an uninterrupted study of the same seed and
+ * workers has. The embedded database is shared while a study runs, so the test watches its
+ * progress through `optimise list` from another process, as a user would.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliBackends, freshTarget, ok, runTrader, spawnTrader, type Target } from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
+
+const study = [
+  'optimise',
+  '--strategy',
+  'breakout',
+  '--symbols',
+  'BTC/USDT',
+  '--from',
+  '2024-01-01',
+  '--to',
+  '2024-04-01',
+  '--trials',
+  '12',
+  '--walk-forward',
+  '2',
+  '--workers',
+  '2',
+  '--min-trades',
+  '1',
+  '--seed',
+  '9',
+  '--history',
+  '300',
+];
+
+interface Listed {
+  study_id: string;
+  status: string;
+  trials_done: number;
+}
+
+async function studies(t: Target): Promise<Listed[]> {
+  const r = await runTrader(['optimise', 'list', '--json'], t.env);
+  return r.code === 0 ? (JSON.parse(r.stdout) as { studies: Listed[] }).studies : [];
+}
+
+const trialRows = async (t: Target, id: string) =>
+  (
+    JSON.parse(
+      (
+        await ok(
+          t,
+          'db',
+          'sql',
+          '--json',
+          `select window_index, trial_no, params, score, infeasible, metrics - 'per_bar' as m from optimiser_trials where study_id = '${id}' order by 1, 2`,
+        )
+      ).stdout,
+    ) as { rows: unknown[] }
+  ).rows;
+
+describe.each(cliBackends)('optimise after kill -9 (%s)', (kind) => {
+  let t: Target;
+  beforeAll(async () => {
+    t = await freshTarget(kind);
+    await prepareDemo(t);
+  }, 240_000);
+  afterAll(async () => t?.dispose());
+
+  it('resumes the killed study without repeating a trial, to the same trials as an uninterrupted one', async () => {
+    const child = spawnTrader(study, t.env);
+    let killedAt: Listed | undefined;
+    const deadline = Date.now() + 120_000;
+    while (!killedAt && Date.now() < deadline) {
+      const running = (await studies(t)).find((s) => s.status === 'running' && s.trials_done >= 3);
+      if (running) {
+        process.kill(child.pid, 'SIGKILL');
+        killedAt = running;
+      } else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(killedAt, 'the study never reached 3 stored trials').toBeDefined();
+    expect((await child.done).code).toBeNull();
+    const id = killedAt!.study_id;
+    const kept = await trialRows(t, id);
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThan(12);
+
+    const resumed = await ok(t, 'optimise', '--resume', id, '--json');
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, study_id: id });
+    const all = await trialRows(t, id);
+    expect(all).toHaveLength(12);
+    for (const row of kept) expect(all).toContainEqual(row);
+
+    const again = JSON.parse((await ok(t, ...study, '--json')).stdout) as { study_id: string };
+    expect(await trialRows(t, again.study_id)).toEqual(all);
+    const shown = await ok(t, 'optimise', 'show', id);
+    expect(shown.stdout).toMatch(/OUT OF SAMPLE/);
+  }, 300_000);
+});
