@@ -20,7 +20,8 @@ export function sharedPrefixLength(plan: Plan, tuned: ReadonlySet<string>): numb
   let n = 0;
   for (const s of plan.slots) {
     const reads = [...s.module.manifest.input_keys, ...(s.when ? conditionKeys(s.when) : [])];
-    if (tuned.has(s.module_id) || reads.some((k) => accountKeys.has(k))) break;
+    // Risk slots come after the profile filter (engine/run/profile-filter.ts), which judges each trial's own signals.
+    if (s.stage === 'risk' || tuned.has(s.module_id) || reads.some((k) => accountKeys.has(k))) break;
     n++;
   }
   return n;

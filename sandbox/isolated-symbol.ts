@@ -40,6 +40,7 @@ function failedRun(plan: Plan, symbol: string, message: string, label: string | 
   };
   return {
     context: {},
+    signalFilter: null,
     logs: [
       {
         ...base,

@@ -29,6 +29,8 @@ export interface Plan {
   strategy_id: string | null;
   /** The strategy's active version whose parameters the plan carries; absent: the strategy's rows as configured. */
   strategy_version?: number;
+  /** The profiles that version suits (the engine's profile filter, profile-filter.ts); absent: every profile. */
+  suitable_risk_profiles?: ('low' | 'medium' | 'high')[];
   /** Set when asset_config changed the plan for this symbol. */
   symbol: string | null;
   slots: PlannedSlot[];

@@ -41,7 +41,12 @@ export function buildPlan(input: PlanInput): { plan: Plan | null; problems: Plan
     plan: {
       pipeline_id: scope.pipelineId,
       strategy_id: scope.strategyId,
-      ...(scope.strategyVersion ? { strategy_version: scope.strategyVersion.version } : {}),
+      ...(scope.strategyVersion
+        ? {
+            strategy_version: scope.strategyVersion.version,
+            suitable_risk_profiles: scope.strategyVersion.suitable_risk_profiles,
+          }
+        : {}),
       symbol: scope.asset?.symbol ?? null,
       slots,
     },

@@ -5,6 +5,10 @@ import { runSymbolIsolated } from '../../sandbox/isolated-symbol.ts';
 import { accountView } from '../../trading/engine/account-view.ts';
 import { costRates, paperCosts } from '../../trading/paper/fill-model.ts';
 import { tradingTx } from '../../trading/scope.ts';
+import { recordAudit } from '../../trading/audit/audit-log.ts';
+import type { Queryable } from '../../store/db.ts';
+import type { Plan } from '../plan/plan-types.ts';
+import type { SignalFilterVerdict } from './profile-filter.ts';
 import { usableLeverage } from '../../trading/state-repo.ts';
 import { historyFor } from '../plan/plan-warmup.ts';
 import type { IntentSource } from '../../trading/engine/act-on-intents.ts';
@@ -123,6 +127,8 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
   await db.transaction(async (tx) => {
     await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
     await heartbeat(tx, run_id);
+    if (result.signalFilter)
+      await auditSignalFilter(tx, run, { symbol, plan, verdict: result.signalFilter, context: result.context });
     const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
     await actOnDecision(tx, scope, { run_id, outcome, exits, source });
   });
@@ -135,4 +141,35 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
     errors: result.errors.map((err) => ({ symbol, module_id: err.module_id, message: err.error_message })),
     haltRun: result.stoppedBy?.policy === 'halt_run',
   };
+}
+
+/** SIGNAL_GENERATED, then SIGNAL_FILTER_PASS or SIGNAL_FILTER_REJECTED with the reason (seed section 7). */
+async function auditSignalFilter(
+  tx: Queryable,
+  run: RunContext,
+  s: { symbol: string; plan: Plan; verdict: SignalFilterVerdict; context: Record<string, unknown> },
+): Promise<void> {
+  const entity = { entity_type: 'run', entity_id: run.run_id };
+  const base = {
+    run_id: run.run_id,
+    symbol: s.symbol,
+    strategy_id: s.plan.strategy_id,
+    strategy_version: s.plan.strategy_version ?? null,
+  };
+  const common = { mode: run.scope.mode, actor: 'SYSTEM' as const, risk_profile: run.state.risk_profile, ...entity };
+  const sources = ((s.context.signals as { source?: string; direction: string }[] | undefined) ?? []).map(
+    (x) => `${x.source ?? '?'} ${x.direction}`,
+  );
+  await recordAudit(tx, {
+    ...common,
+    action_type: 'SIGNAL_GENERATED',
+    status: 'INFO',
+    details: { ...base, signals: s.verdict.signals, sources },
+  });
+  await recordAudit(tx, {
+    ...common,
+    action_type: s.verdict.allow ? 'SIGNAL_FILTER_PASS' : 'SIGNAL_FILTER_REJECTED',
+    status: s.verdict.allow ? 'SUCCESS' : 'REJECTED',
+    details: { ...base, reason: s.verdict.reason },
+  });
 }

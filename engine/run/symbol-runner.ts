@@ -8,6 +8,7 @@ import { deepFreeze } from './freeze.ts';
 import { LookaheadError } from './as-of-view.ts';
 import type { ErrorEntry, LogEntry } from './run-types.ts';
 import { boundedSnapshot } from './snapshot.ts';
+import { profileFilter, type SignalFilterVerdict } from './profile-filter.ts';
 
 export interface SymbolRun {
   context: Record<string, unknown>;
@@ -18,6 +19,8 @@ export interface SymbolRun {
   /** Set when a failing module's policy stopped the symbol or the run. */
   stoppedBy: { module_id: string; policy: Exclude<OnError, 'skip_module'>; message: string } | null;
   modulesRun: number;
+  /** The risk profile's verdict on this bar's signals, taken before the first risk slot (profile-filter.ts); null: no signal. */
+  signalFilter: SignalFilterVerdict | null;
 }
 
 /**
@@ -76,7 +79,16 @@ export function runSymbol(
 ): SymbolRun {
   const trace = options.trace ?? true;
   const context: Record<string, unknown> = { ...initial };
-  const run: SymbolRun = { context, logs: [], errors: [], blockedBy: null, stoppedBy: null, modulesRun: 0 };
+  const run: SymbolRun = {
+    context,
+    logs: [],
+    errors: [],
+    blockedBy: null,
+    stoppedBy: null,
+    modulesRun: 0,
+    signalFilter: null,
+  };
+  let filtered = false;
   const { memo } = options;
   const hit = memo?.get();
   if (hit) {
@@ -95,6 +107,27 @@ export function runSymbol(
   for (let i = hit ? memo!.length : 0; i < plan.slots.length; i++) {
     if (i === memo?.length) remember();
     const slot = plan.slots[i]!;
+    if (slot.stage === 'risk' && !filtered) {
+      filtered = true;
+      run.signalFilter = profileFilter(plan, context);
+      if (run.signalFilter && !run.signalFilter.allow) {
+        run.blockedBy = { module_id: 'profile_filter', reason: run.signalFilter.reason };
+        run.logs.push({
+          symbol,
+          stage: null,
+          module_id: null,
+          module_version: null,
+          level: 'info',
+          event: 'blocked',
+          message: `signal rejected by the profile filter: ${run.signalFilter.reason}`,
+          rationale: run.signalFilter.reason,
+          outputs: null,
+          context_snapshot: null,
+          duration_ms: null,
+        });
+        return run;
+      }
+    }
     const result = executeSlot(slot, context, sdk, options.preparePerBar);
     const base = slotEntry(symbol, slot);
     if (!trace && (result.status === 'skipped_when' || result.status === 'missing_input')) continue;
