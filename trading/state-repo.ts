@@ -132,6 +132,7 @@ const patchableKeys = [
   'paper_slippage_bps',
   'proposal_ttl_minutes',
   'require_jit_checks',
+  'require_strategy_approval',
   'initial_balance',
 ] as const satisfies readonly (keyof TradingState)[];
 export type StatePatch = Partial<Pick<TradingState, (typeof patchableKeys)[number]>>;

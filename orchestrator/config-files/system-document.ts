@@ -21,6 +21,8 @@ const Profile = z.strictObject({
   max_leverage: z.number(),
 });
 
+const DrawdownLimit = z.number().gt(0).max(50);
+
 const Market = z.strictObject({
   category: z.string().min(1).max(40).default('major'),
   strategy: z.string().max(64).nullable().default(null),
@@ -59,6 +61,17 @@ export const SystemFile = z.strictObject({
     .strictObject({ ttl_minutes: z.number().int('must be a whole number').min(1).max(10080) })
     .partial()
     .optional(),
+  strategies: z
+    .strictObject({
+      /** An optimiser study's winner waits for `trader strategy proposals approve` (PROPOSED) instead of trading at once. */
+      require_strategy_approval: z.boolean(),
+      /** Per target profile: the drawdown no trial of a study may exceed and still win, percent. */
+      optimizer_max_strategy_drawdown_pct: z
+        .strictObject({ low: DrawdownLimit, medium: DrawdownLimit, high: DrawdownLimit })
+        .partial(),
+    })
+    .partial()
+    .optional(),
   markets: z
     .record(z.string(), Market)
     .superRefine((m, ctx) => {
@@ -78,6 +91,10 @@ export type SystemDoc = SystemFile & {
   risk_profiles: Record<RiskProfileName, z.infer<typeof Profile>>;
   leverage: { active: boolean };
   proposals: { ttl_minutes: number };
+  strategies: {
+    require_strategy_approval: boolean;
+    optimizer_max_strategy_drawdown_pct: Record<RiskProfileName, number>;
+  };
   markets: Record<string, Market>;
 };
 
@@ -86,6 +103,9 @@ export async function readSystemDoc(q: Queryable, scope: TradingScope): Promise<
   const state = await loadState(q, scope);
   const profiles = await loadRiskProfiles(q, scope);
   const assets = await queryRows(q, AssetRow, 'select * from asset_config order by symbol');
+  const limits = await q.query<{ profile: RiskProfileName; pct: string }>(
+    `select profile, optimizer_max_strategy_drawdown_pct::text as pct from ${scope.table('risk_profiles')}`,
+  );
   return {
     system_mode: scope.mode,
     system: {
@@ -101,6 +121,12 @@ export async function readSystemDoc(q: Queryable, scope: TradingScope): Promise<
       ? { paper: { fee_bps: state.paper_fee_bps, slippage_bps: state.paper_slippage_bps } }
       : {}),
     proposals: { ttl_minutes: state.proposal_ttl_minutes },
+    strategies: {
+      require_strategy_approval: state.require_strategy_approval,
+      optimizer_max_strategy_drawdown_pct: Object.fromEntries(
+        RiskProfileName.options.map((p) => [p, Number(limits.find((l) => l.profile === p)!.pct)]),
+      ) as Record<RiskProfileName, number>,
+    },
     markets: Object.fromEntries(
       assets.map((a) => [
         a.symbol,
@@ -126,6 +152,14 @@ export function completeSystemDoc(file: SystemFile, current: SystemDoc): SystemD
     leverage: { ...current.leverage, ...file.leverage },
     ...(current.paper || file.paper ? { paper: { ...current.paper, ...file.paper } } : {}),
     proposals: { ...current.proposals, ...file.proposals },
+    strategies: {
+      require_strategy_approval:
+        file.strategies?.require_strategy_approval ?? current.strategies.require_strategy_approval,
+      optimizer_max_strategy_drawdown_pct: {
+        ...current.strategies.optimizer_max_strategy_drawdown_pct,
+        ...file.strategies?.optimizer_max_strategy_drawdown_pct,
+      },
+    },
     markets: file.markets ?? current.markets,
   };
 }

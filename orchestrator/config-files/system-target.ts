@@ -55,6 +55,10 @@ function safetyProblems(next: SystemDoc, current: SystemDoc, scope: TradingScope
     problems.push(
       'leverage.active: active leverage needs the high profile with allow_leverage; set leverage.active to false in the file',
     );
+  if (!next.strategies.require_strategy_approval && scope.mode === 'LIVE')
+    problems.push(
+      'strategies.require_strategy_approval: in LIVE every strategy version waits for your approval with the master PIN; keep it true',
+    );
   if (next.paper && scope.mode !== 'TEST')
     problems.push('paper: the paper account exists in TEST only; leave the section out');
   for (const p of profileNames) {
@@ -87,6 +91,10 @@ async function marketProblems(q: Queryable, next: SystemDoc, current: SystemDoc)
 
 function warnings(next: SystemDoc, current: SystemDoc): string[] {
   const out: string[] = [];
+  if (current.strategies.require_strategy_approval && !next.strategies.require_strategy_approval)
+    out.push(
+      'strategies.require_strategy_approval false: an optimiser study will activate its winner without asking you, whenever its out-of-sample record is positive.',
+    );
   const [from, to] = [current.system.risk_profile, next.system.risk_profile];
   if (isRaise(from, to)) out.push(raiseWarning(asProfile(next, from), asProfile(next, to)));
   for (const p of profileNames) {
@@ -123,8 +131,17 @@ async function writeSettings(tx: Queryable, scope: TradingScope, next: SystemDoc
   const leavesCloseAll =
     current.system.emergency_halt_action === 'MARKET_CLOSE_ALL_AND_HALT' &&
     next.system.emergency_halt_action !== 'MARKET_CLOSE_ALL_AND_HALT';
+  for (const p of profileNames) {
+    const limit = next.strategies.optimizer_max_strategy_drawdown_pct[p];
+    if (limit !== current.strategies.optimizer_max_strategy_drawdown_pct[p])
+      await tx.query(
+        `update ${scope.table('risk_profiles')} set optimizer_max_strategy_drawdown_pct = $2, updated_at = now() where profile = $1`,
+        [p, limit],
+      );
+  }
   const patch: StatePatch = {
     operational_mode: next.system.operational_mode,
+    require_strategy_approval: next.strategies.require_strategy_approval,
     risk_profile: next.system.risk_profile,
     emergency_halt_action: next.system.emergency_halt_action,
     require_jit_checks: next.system.require_jit_checks,

@@ -153,6 +153,46 @@ describe.each(backends)('the configuration file on %s', (kind) => {
     expect(state).toEqual({ require_jit_checks: false });
   });
 
+  it('sets the optimiser keys: approval off in TEST with a warning, never in LIVE; drawdown limits per profile', async () => {
+    const shown: string[][] = [];
+    const r = await applyDocument(
+      db,
+      target,
+      { strategies: { require_strategy_approval: false, optimizer_max_strategy_drawdown_pct: { low: 8 } } },
+      { ask: answering(true), show: (_diff, warnings) => shown.push(warnings) },
+    );
+    expect(r.changed).toBe(true);
+    expect(shown[0]).toEqual([
+      expect.stringMatching(/^strategies.require_strategy_approval false: an optimiser study will activate/),
+    ]);
+    expect(await db.query('select require_strategy_approval from trading_test.state')).toEqual([
+      { require_strategy_approval: false },
+    ]);
+    const limits = await db.query<{ profile: string; pct: string }>(
+      'select profile, optimizer_max_strategy_drawdown_pct::text as pct from trading_test.risk_profiles order by optimizer_max_strategy_drawdown_pct',
+    );
+    expect(limits).toEqual([
+      { profile: 'low', pct: '8' },
+      { profile: 'medium', pct: '20' },
+      { profile: 'high', pct: '30' },
+    ]);
+    const live = systemTarget(tradingScope('LIVE'));
+    const e = (await applyDocument(
+      db,
+      live,
+      { strategies: { require_strategy_approval: false } },
+      { ask: neverAsked, show: quiet },
+    ).catch((x: unknown) => x)) as TraderError;
+    expect(e.message).toContain(
+      'strategies.require_strategy_approval: in LIVE every strategy version waits for your approval',
+    );
+    expect(await db.query('select require_strategy_approval from trading_live.state')).toEqual([
+      { require_strategy_approval: true },
+    ]);
+    const bad = await refusal({ strategies: { optimizer_max_strategy_drawdown_pct: { medium: 80 } } });
+    expect(bad.message).toMatch(/strategies.optimizer_max_strategy_drawdown_pct.medium/);
+  });
+
   it('lowers the mode and switches leverage off, as lowering risk never needs more than a yes', async () => {
     await db.query("update trading_test.risk_profiles set allow_leverage = true where profile = 'high'");
     await updateStateAs({
