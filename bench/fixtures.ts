@@ -11,6 +11,9 @@ import type { BackendKind, Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
 import { createPostgresDatabase } from '../tests/helpers/db.ts';
+import { importCandleCsv } from '../market/import-csv.ts';
+import { importMacroCsv } from '../market/macro/import-macro-csv.ts';
+import { seedDefaults } from '../orchestrator/seed.ts';
 
 /**
  * The bench's throwaway databases: a PGlite data directory in a temp TRADER_HOME (as the
@@ -192,4 +195,33 @@ export async function importCandles(
     });
   }
   return { symbols, sources, barsPerSymbol: columns[0]!.ts.length };
+}
+
+/** The shared 2017-2025 history (../shared/data), absent from a fresh clone. */
+export const sharedDataDir = path.resolve(packageRoot, '../shared/data');
+
+/**
+ * A bench database holding the shared history of `symbols` (binance 1h) and the daily
+ * dominance series, migrated and seeded: what the long benches (look-ahead over the years,
+ * the optimiser) replay. Exits 2 with a sentence when ../shared/data is absent.
+ */
+export async function openSharedHistoryDb(symbols: readonly string[], label: string): Promise<BenchDb> {
+  if (!fs.existsSync(path.join(sharedDataDir, 'market'))) {
+    process.stderr.write(
+      `${label}: ${sharedDataDir}/market is absent; this bench needs the shared 2017-2025 history\n`,
+    );
+    process.exit(2);
+  }
+  const b = await openBenchDb(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  await migrate(b.db);
+  await seedDefaults(b.db);
+  for (const symbol of symbols)
+    await importCandleCsv(b.db, {
+      file: path.join(sharedDataDir, 'market', `binance_${symbol.replace('/', '-')}_1h.csv`),
+      exchange: 'binance',
+      symbol,
+      timeframe: '1h',
+    });
+  await importMacroCsv(b.db, { file: path.join(sharedDataDir, 'macro', 'coingecko_dominance_daily.csv') });
+  return b;
 }

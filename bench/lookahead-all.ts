@@ -7,44 +7,20 @@
 // Needs ../shared/data (a fresh clone has only the 2024 sample: tests/backtest/prepare-parity
 // covers that one bar for bar).
 process.env.TRADER_LOG_LEVEL = 'warn';
-import fs from 'node:fs';
-import path from 'node:path';
-
-const { packageRoot } = await import('../core/paths.ts');
 const { runBacktest } = await import('../backtest/run-backtest.ts');
-const { importCandleCsv } = await import('../market/import-csv.ts');
-const { importMacroCsv } = await import('../market/macro/import-macro-csv.ts');
-const { seedDefaults } = await import('../orchestrator/seed.ts');
-const { migrate } = await import('../store/migrate.ts');
 const { defaultPipelineId, packStrategies } = await import('../registry/default-pack.ts');
-const { openBenchDb } = await import('./fixtures.ts');
+const { openSharedHistoryDb } = await import('./fixtures.ts');
 const { fmt } = await import('./stats.ts');
 
 const SAMPLES = Number(process.env.LOOKAHEAD_SAMPLES ?? 100);
 const symbols = ['BTC/USDT', 'ETH/USDT'];
 const span = { from: new Date('2018-01-01T00:00:00Z'), to: new Date('2025-01-01T00:00:00Z') };
-const dataDir = path.resolve(packageRoot, '../shared/data');
 const log = (s: string) => process.stderr.write(`lookahead: ${s}\n`);
 
-if (!fs.existsSync(path.join(dataDir, 'market'))) {
-  process.stderr.write(`lookahead: ${dataDir}/market is absent; this check needs the shared 2017-2025 history\n`);
-  process.exit(2);
-}
-
-const b = await openBenchDb(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+const t0 = performance.now();
+const b = await openSharedHistoryDb(symbols, 'lookahead');
 let failed = false;
 try {
-  const t0 = performance.now();
-  await migrate(b.db);
-  await seedDefaults(b.db);
-  for (const symbol of symbols)
-    await importCandleCsv(b.db, {
-      file: path.join(dataDir, 'market', `binance_${symbol.replace('/', '-')}_1h.csv`),
-      exchange: 'binance',
-      symbol,
-      timeframe: '1h',
-    });
-  await importMacroCsv(b.db, { file: path.join(dataDir, 'macro', 'coingecko_dominance_daily.csv') });
   log(`setup ${fmt((performance.now() - t0) / 1000)} s`);
 
   const rows: string[][] = [
