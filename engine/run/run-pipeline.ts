@@ -23,6 +23,7 @@ import { exchangeId } from '../../market/exchange-id.ts';
 import { checkSymbols } from './check-symbols.ts';
 import { quote } from '../../core/quote.ts';
 import { decideSymbol, type SymbolStep } from './decide-symbol.ts';
+import { countStrategyFailures, disabledStrategies } from './strategy-failures.ts';
 import type { RunContext } from './run-context.ts';
 
 /** Who started a run: a short lowercase word (cli, http, schedule, n8n). */
@@ -66,7 +67,7 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
   checkRequest(o);
   const started = performance.now();
   const state = await currentState(db, scope);
-  const prepared = await planRun(db, o, state.risk_profile);
+  const prepared = await planRun(db, scope, o, state.risk_profile);
   const run_id = await startRun(db, o, prepared);
   const trading = await failingRun(db, run_id, () => tradeBeforeDeciding(db, scope, o, run_id, state));
   // Module code runs in the sandbox's worker, within a call limit and this run's budget.
@@ -88,8 +89,8 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
   return finishRun(run, steps, started);
 }
 
-/** The plans for every symbol: every problem is reported before anything runs. */
-async function planRun(db: Db, o: RunOptions, riskProfile: RiskProfileName) {
+/** The plans for every symbol: every problem is reported before anything runs, a disabled strategy included. */
+async function planRun(db: Db, scope: TradingScope, o: RunOptions, riskProfile: RiskProfileName) {
   const prepared = await preparePlans(db, {
     pipelineId: o.pipelineId,
     strategyId: o.strategyId,
@@ -97,7 +98,7 @@ async function planRun(db: Db, o: RunOptions, riskProfile: RiskProfileName) {
     riskProfile,
     env: o.env,
   });
-  assertNoProblems(o.pipelineId, prepared.problems);
+  assertNoProblems(o.pipelineId, [...prepared.problems, ...(await disabledStrategies(db, scope, prepared.plans))]);
   return prepared;
 }
 
@@ -230,6 +231,7 @@ async function finishRun(
     pinned_modules: run.prepared.pinned.map((m) => m.row.module_id),
     duration_ms: Math.round(performance.now() - started),
   };
+  await countStrategyFailures(run, steps);
   await closeRun(run.db, run.run_id, status, summary, null);
   logger.info({ run_id: run.run_id, status }, 'run finished');
   return summary;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { listStrategyHealth, StrategyHealth } from '../strategies/strategy-health.ts';
+import { listVersions } from '../strategies/strategy-versions.ts';
 import { type Db, queryRows } from '../../store/db.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import {
@@ -39,6 +41,10 @@ export const TradingStatus = z.object({
   wallet_balance: z.number().nullable(),
   open_positions: z.number().int(),
   pending_proposals: z.number().int(),
+  /** Strategies switched off after their modules kept failing (strategy-health.ts). */
+  disabled_strategies: z.array(StrategyHealth),
+  /** Strategy versions an optimiser study proposed, waiting for approval. */
+  strategy_proposals: z.number().int(),
 });
 export type TradingStatus = z.infer<typeof TradingStatus>;
 
@@ -92,6 +98,8 @@ export function loadTradingStatus(db: Db, scope: TradingScope): Promise<TradingS
       wallet_balance: counts!.balance,
       open_positions: counts!.open_positions,
       pending_proposals: counts!.pending_proposals,
+      disabled_strategies: (await listStrategyHealth(tx, scope)).filter((h) => h.disabled_at !== null),
+      strategy_proposals: (await listVersions(tx, scope, { status: 'PROPOSED' })).length,
     });
   });
 }

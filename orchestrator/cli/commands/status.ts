@@ -38,6 +38,11 @@ function alarms(s: TradingStatus, barrier: ModeBarrier, embedded: boolean): stri
       : 'lift it with `trader resume`';
     lines.push(`!!! HALTED: ${s.halt.reason ?? 'no reason recorded'} !!!`, `    ${lift}`);
   }
+  for (const d of s.disabled_strategies)
+    lines.push(
+      `!!! STRATEGY ${d.strategy_id} DISABLED: ${d.disabled_reason} !!!`,
+      `    fix its modules, then \`trader strategy enable ${d.strategy_id}\``,
+    );
   return lines;
 }
 
@@ -75,6 +80,7 @@ function describe(s: TradingStatus, barrier: ModeBarrier, embedded: boolean, liv
     `wallet             ${s.wallet_balance === null ? 'no balance recorded' : `${money(s.wallet_balance)} ${q}`}`,
     `open positions     ${s.open_positions}`,
     `pending proposals  ${s.pending_proposals}`,
+    `strategy proposals ${s.strategy_proposals}${s.strategy_proposals > 0 ? ' (`trader strategy proposals list`)' : ''}`,
     `TEST/LIVE barrier  ${barrierLine(barrier, embedded)}`,
     ...(live ? describeLiveStatus(live) : []),
   ].join('\n');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { strategyTarget } from '../../config-files/slot-targets.ts';
 import { registerDocumentCommands } from './document-commands.ts';
-import { registerStrategyProposalCommands } from './strategy-proposals.ts';
+import { registerStrategyGovernanceCommands } from './strategy-governance.ts';
 
 export function registerStrategyCommands(program: Command): void {
   const strategy = program
@@ -18,5 +18,5 @@ export function registerStrategyCommands(program: Command): void {
       apply: 'trader strategy apply breakout.yaml',
     },
   });
-  registerStrategyProposalCommands(strategy);
+  registerStrategyGovernanceCommands(strategy);
 }

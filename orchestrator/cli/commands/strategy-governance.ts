@@ -9,6 +9,8 @@ import {
 } from '../../../trading/strategies/review-strategy-version.ts';
 import { listVersions, type StrategyVersionRow } from '../../../trading/strategies/strategy-versions.ts';
 import { StrategyReport } from '../../../optimise/study-report.ts';
+import { enableStrategy } from '../../../trading/strategies/strategy-health.ts';
+import { loadState } from '../../../trading/state-repo.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { table } from '../table.ts';
 
@@ -35,7 +37,25 @@ const versionTable = (rows: StrategyVersionRow[]) =>
     ]),
   );
 
-export function registerStrategyProposalCommands(strategy: Command): void {
+export function registerStrategyGovernanceCommands(strategy: Command): void {
+  withJson(strategy.command('enable <strategy>'))
+    .description('switch back on a strategy disabled after its modules kept failing (audited STRATEGY_ENABLED)')
+    .action(
+      action(async (strategyId: string, opts: JsonFlag) => {
+        const scope = tradingScope(systemModeFromEnv());
+        await withDb('strategy enable', (db) =>
+          tradingTx(db, scope, async (tx) =>
+            enableStrategy(tx, scope, strategyId, (await loadState(tx, scope)).risk_profile),
+          ),
+        );
+        output(
+          opts,
+          { ok: true, mode: scope.mode, strategy_id: strategyId },
+          () => `Strategy ${strategyId} is enabled again in ${scope.mode}; its next run counts failures from zero.`,
+        );
+      }),
+    );
+
   withJson(strategy.command('versions [strategy]'))
     .description("a strategy's versions with this mode's status (ACTIVE, PROPOSED, REJECTED, RETIRED), newest first")
     .action(
