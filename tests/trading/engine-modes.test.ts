@@ -38,7 +38,9 @@ describe.each(backends)('the trading engine on %s', (kind) => {
     });
     expect(summary.symbols.map((s) => s.actions?.map((a) => a.action))).toEqual([['observed'], ['observed']]);
     expect([await count('positions'), await count('proposals'), await count('trades')]).toEqual([0, 0, 0]);
-    expect(await auditActions()).toEqual(['RISK_CHECK_PASS_OBSERVE', 'RISK_CHECK_PASS_OBSERVE']);
+    // Per symbol: the signal and the profile filter's verdict (seed section 7), then the risk check.
+    const observed = ['SIGNAL_GENERATED', 'SIGNAL_FILTER_PASS', 'RISK_CHECK_PASS_OBSERVE'];
+    expect(await auditActions()).toEqual([...observed, ...observed]);
   });
 
   it('Semi-Automatic proposes; approval re-checks and executes; rejection and expiry trade nothing', async () => {
@@ -146,7 +148,8 @@ describe.each(backends)('the trading engine on %s', (kind) => {
       expect(s.actions![0]!.reasons.join(' ')).toMatch(/halt/i);
     }
     expect(await count('positions')).toBe(0);
-    expect(await auditActions()).toEqual(['RISK_CHECK_FAIL', 'RISK_CHECK_FAIL']);
+    const refused = ['SIGNAL_GENERATED', 'SIGNAL_FILTER_PASS', 'RISK_CHECK_FAIL'];
+    expect(await auditActions()).toEqual([...refused, ...refused]);
   });
 
   it('a drawdown beyond the profile limit triggers the emergency halt before anything is decided', async () => {
