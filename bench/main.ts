@@ -6,6 +6,7 @@ import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureIndicatorWindows } from './indicator-windows.ts';
+import { measureShortStudy } from './optimise-figure.ts';
 import { type ModuleTimesResult, measureModuleTimes, prepareModuleDb } from './module-times.ts';
 import { measureOverhead } from './overhead.ts';
 import { measureServedRun } from './served-run.ts';
@@ -55,6 +56,7 @@ export async function main(): Promise<number> {
   let modules: ModuleTimesResult | undefined;
   let backtest: BacktestRateResult | undefined;
   let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
+  let study: Awaited<ReturnType<typeof measureShortStudy>> = null;
   const moduleRows: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
@@ -216,6 +218,11 @@ export async function main(): Promise<number> {
     backtest = await measureBacktestRate(open);
     notes.push(...backtest.notes);
 
+    // Figure 10: a short optimiser study on the shared history.
+    log('optimiser study (figure 10)');
+    study = await measureShortStudy(open);
+    if (study) notes.push(study.note);
+
     // Figure 9: the cost of SMA windows summed afresh (history-independent) against a running sum.
     log('SMA windows (figure 9)');
     windows = measureIndicatorWindows();
@@ -333,7 +340,13 @@ export async function main(): Promise<number> {
     ...(backtest?.describe ? [backtest.describe] : []),
     ...(windows ? [windows.note] : []),
     '',
-    renderTable([...rows, ...moduleRows, ...(backtest?.rows ?? []), ...(windows?.rows ?? [])]),
+    renderTable([
+      ...rows,
+      ...moduleRows,
+      ...(backtest?.rows ?? []),
+      ...(windows?.rows ?? []),
+      ...(study ? [study.row] : []),
+    ]),
     '',
     ...notes.map((n) => `- ${n}`),
     `- whole bench: ${fmt((performance.now() - started) / 1000)} s; temp dirs removed, Postgres databases dropped`,

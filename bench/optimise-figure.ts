@@ -1,6 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultWorkers } from '../backtest/run-many.ts';
+import { optimise } from '../optimise/optimise.ts';
 import type { StudyOptions } from '../optimise/plan-study.ts';
 import type { StudyReport } from '../optimise/study-outcome.ts';
-import { fmt } from './stats.ts';
+import { type BenchDb, openSharedHistoryDb, sharedDataDir } from './fixtures.ts';
+import { fmt, type Row } from './stats.ts';
 
 /** The bench's study: the issue's span and defaults, a fixed seed. */
 export function studyOptions(o: Pick<StudyOptions, 'strategies' | 'symbols' | 'trials' | 'workers'>): StudyOptions {
@@ -46,4 +51,35 @@ export function studyRows(report: StudyReport, seconds: number): string[][] {
       proposal?.version ? `version ${proposal.version} ${proposal.status}` : 'nothing proposed',
     ];
   });
+}
+
+/**
+ * Figure 10 of `npm run bench`: a short study (OPTIMISE_SHORT_TRIALS, default 40 trials of
+ * breakout in 5 windows) on the shared history, one worker per core. The whole 500-trial
+ * study is `npm run bench:optimise`. Null when ../shared/data is absent.
+ */
+export async function measureShortStudy(open: Set<BenchDb>): Promise<{ row: Row; note: string } | null> {
+  if (!fs.existsSync(path.join(sharedDataDir, 'market'))) return null;
+  const symbols = ['BTC/USDT', 'ETH/USDT'];
+  const trials = Number(process.env.OPTIMISE_SHORT_TRIALS ?? 40);
+  const workers = defaultWorkers();
+  const b = await openSharedHistoryDb(symbols, 'bench');
+  open.add(b);
+  const started = performance.now();
+  const report = await optimise(b.db, {
+    options: studyOptions({ strategies: ['breakout'], symbols, trials, workers }),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const [row] = studyRows(report, seconds);
+  return {
+    row: {
+      figure: '10. optimiser study, breakout, BTC+ETH 1h 2019-2025',
+      backend: b.kind === 'pglite' ? 'embedded' : 'postgres',
+      median: `${fmt(seconds, 0)} s`,
+      range: `${fmt((trials / seconds) * 60, 1)} trials/min`,
+      reps: `1 study, ${trials} TPE trials, 5 windows, ${workers} worker(s)`,
+      notes: `target: 500 trials in minutes (npm run bench:optimise runs them); out of sample ${row![4]} vs buy-and-hold ${row![7]}, ${row![10]}`,
+    },
+    note: "figure 10: a short optimiser study on ../shared/data (breakout, seed 1); `npm run bench:optimise` runs the issue's 500 trials",
+  };
 }

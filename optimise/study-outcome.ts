@@ -24,3 +24,24 @@ export const StudyReport = z.object({
   duration_ms: z.number().int(),
 });
 export type StudyReport = z.infer<typeof StudyReport>;
+
+/**
+ * The `--json` document of a study: the whole report, and at its top the headline of the
+ * best-ranked strategy (its parameters, walk-forward table, out-of-sample record,
+ * overfitting verdict and the version it became), so a one-strategy study reads flat.
+ */
+export function studyJson(r: StudyReport) {
+  const top = r.strategies.find((s) => s.strategy_id === r.ranking[0]?.strategy_id) ?? r.strategies[0]!;
+  const proposal = r.proposals.find((p) => p.strategy_id === top.strategy_id);
+  return {
+    ok: true,
+    ...r,
+    strategy_id: top.strategy_id,
+    best: top.best,
+    walk_forward: top.windows,
+    out_of_sample: top.out_of_sample,
+    buy_and_hold_pct: top.buy_and_hold_pct,
+    overfitting: top.overfitting,
+    proposal_id: proposal?.version ? `${top.strategy_id}@${proposal.version}` : null,
+  };
+}

@@ -86,7 +86,11 @@ describe.each(cliBackends)('optimise after kill -9 (%s)', (kind) => {
     expect(kept.length).toBeLessThan(60);
 
     const resumed = await ok(t, 'optimise', '--resume', id, '--json');
-    expect(JSON.parse(resumed.stdout)).toMatchObject({ ok: true, study_id: id });
+    const doc = JSON.parse(resumed.stdout) as Record<string, unknown>;
+    expect(doc).toMatchObject({ ok: true, study_id: id, strategy_id: 'breakout' });
+    for (const key of ['best', 'walk_forward', 'out_of_sample', 'overfitting', 'proposal_id'])
+      expect(doc).toHaveProperty(key);
+    expect((doc.walk_forward as unknown[]).length).toBe(2);
     const all = await trialRows(t, id);
     expect(all).toHaveLength(60);
     for (const row of kept) expect(all).toContainEqual(row);

@@ -21,7 +21,7 @@ import {
   type JsonFlag,
 } from '../command-kit.ts';
 import { stoppableAction } from '../command-kit.ts';
-import { table } from '../table.ts';
+import { registerListCommand } from '../list-command.ts';
 import { progressBar } from '../progress-bar.ts';
 import { quote } from '../../../core/quote.ts';
 
@@ -147,32 +147,21 @@ export function registerBacktestCommands(program: Command): void {
       }),
     );
 
-  withJson(backtest.command('list'))
-    .description('list stored backtests, newest first')
-    .option('--limit <n>', 'how many', '20')
-    .action(
-      action(async (opts: JsonFlag & { limit: string }) => {
-        const rows = await withDb('backtest list', (db) =>
-          listBacktests(db, wholeNumber(opts.limit, '--limit', 1, bounds.listRows)),
-        );
-        output(opts, { ok: true, backtests: rows }, () =>
-          rows.length === 0
-            ? 'No backtests yet; run one with `trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01`.'
-            : table(
-                ['id', 'created', 'symbols', 'timeframe', 'period', 'strategy', 'trades', 'return', 'max DD'],
-                rows.map((r) => [
-                  String(r.backtest_id),
-                  r.created_at.toISOString().slice(0, 16),
-                  r.symbols.join(','),
-                  r.timeframe,
-                  `${r.from.slice(0, 10)}..${r.to.slice(0, 10)}`,
-                  r.strategy_id ?? 'pipeline',
-                  String(r.trades),
-                  `${r.total_return_pct.toFixed(2)}%`,
-                  `${r.max_drawdown_pct.toFixed(2)}%`,
-                ]),
-              ),
-        );
-      }),
-    );
+  registerListCommand(backtest, {
+    key: 'backtests',
+    load: listBacktests,
+    empty: 'No backtests yet; run one with `trader backtest --symbols BTC/USDT --from 2024-01-01 --to 2024-04-01`.',
+    header: ['id', 'created', 'symbols', 'timeframe', 'period', 'strategy', 'trades', 'return', 'max DD'],
+    row: (r) => [
+      String(r.backtest_id),
+      r.created_at.toISOString().slice(0, 16),
+      r.symbols.join(','),
+      r.timeframe,
+      `${r.from.slice(0, 10)}..${r.to.slice(0, 10)}`,
+      r.strategy_id ?? 'pipeline',
+      String(r.trades),
+      `${r.total_return_pct.toFixed(2)}%`,
+      `${r.max_drawdown_pct.toFixed(2)}%`,
+    ],
+  });
 }

@@ -7,7 +7,7 @@ import { objectives, type Objective } from '../../../optimise/objective.ts';
 import { optimise } from '../../../optimise/optimise.ts';
 import { renderStudy } from '../../../optimise/render-study.ts';
 import { StudyFile } from '../../../optimise/study-file.ts';
-import { StudyReport } from '../../../optimise/study-outcome.ts';
+import { StudyReport, studyJson } from '../../../optimise/study-outcome.ts';
 import { listStudies, loadStudy } from '../../../optimise/study-repo.ts';
 import { StudyMethod, trialsPerWindow } from '../../../optimise/study-request.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
@@ -27,7 +27,7 @@ import {
   type JsonFlag,
 } from '../command-kit.ts';
 import { progressBar } from '../progress-bar.ts';
-import { table } from '../table.ts';
+import { registerListCommand } from '../list-command.ts';
 
 interface OptimiseFlags extends JsonFlag {
   strategy?: string;
@@ -151,7 +151,7 @@ export function registerOptimiseCommands(program: Command): void {
             }),
           { share: true },
         );
-        output(flags, { ok: true, ...report }, () => renderStudy(report));
+        output(flags, studyJson(report), () => renderStudy(report));
       }),
     );
 
@@ -165,34 +165,24 @@ export function registerOptimiseCommands(program: Command): void {
             `Study ${row.study_id} is ${row.status}${row.error ? ` (${row.error})` : ''}; continue it with \`trader optimise --resume ${row.study_id}\`.`,
           );
         const report = StudyReport.parse(row.report);
-        output(opts, { ok: true, ...report }, () => renderStudy(report));
+        output(opts, studyJson(report), () => renderStudy(report));
       }),
     );
 
-  withJson(cmd.command('list'))
-    .description('list stored studies, newest first')
-    .option('--limit <n>', 'how many', '20')
-    .action(
-      action(async (opts: JsonFlag & { limit: string }) => {
-        const rows = await withDb('optimise list', (db) =>
-          listStudies(db, wholeNumber(opts.limit, '--limit', 1, bounds.listRows)),
-        );
-        output(opts, { ok: true, studies: rows }, () =>
-          rows.length === 0
-            ? 'No studies yet; run one with `trader optimise --strategy breakout --symbols BTC/USDT --from 2024-01-01 --to 2024-12-01`.'
-            : table(
-                ['id', 'created', 'status', 'strategies', 'symbols', 'period', 'trials'],
-                rows.map((r) => [
-                  r.study_id,
-                  r.created_at.toISOString().slice(0, 16),
-                  r.status,
-                  r.request.strategies.join(','),
-                  r.request.symbols.join(','),
-                  `${r.request.from.slice(0, 10)}..${r.request.to.slice(0, 10)}`,
-                  `${r.trials_done}/${trialsPerWindow(r.request) * r.request.windows * r.request.strategies.length}`,
-                ]),
-              ),
-        );
-      }),
-    );
+  registerListCommand(cmd, {
+    key: 'studies',
+    load: listStudies,
+    empty:
+      'No studies yet; run one with `trader optimise --strategy breakout --symbols BTC/USDT --from 2024-01-01 --to 2024-12-01`.',
+    header: ['id', 'created', 'status', 'strategies', 'symbols', 'period', 'trials'],
+    row: (r) => [
+      r.study_id,
+      r.created_at.toISOString().slice(0, 16),
+      r.status,
+      r.request.strategies.join(','),
+      r.request.symbols.join(','),
+      `${r.request.from.slice(0, 10)}..${r.request.to.slice(0, 10)}`,
+      `${r.trials_done}/${trialsPerWindow(r.request) * r.request.windows * r.request.strategies.length}`,
+    ],
+  });
 }
