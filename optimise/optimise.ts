@@ -49,6 +49,16 @@ async function settle(
       continue;
     }
     const oos = outOfSampleScore(r, s);
+    // The drawdown limit binds out of sample too: a strategy that broke it on unseen data is not offered.
+    if (s.out_of_sample.max_drawdown_pct > r.max_drawdown_pct) {
+      out.push({
+        strategy_id: s.strategy_id,
+        version: null,
+        status: null,
+        reason: `out of sample its drawdown of ${s.out_of_sample.max_drawdown_pct.toFixed(1)} % passes the profile's limit of ${r.max_drawdown_pct} %`,
+      });
+      continue;
+    }
     const evidence =
       oos.infeasible ?? (s.out_of_sample.total_return_pct > 0 ? null : 'the out-of-sample record is not positive');
     const activate = !state.require_strategy_approval && evidence === null;
