@@ -56,7 +56,7 @@ export async function main(): Promise<number> {
   let modules: ModuleTimesResult | undefined;
   let backtest: BacktestRateResult | undefined;
   let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
-  let study: Awaited<ReturnType<typeof measureShortStudy>> = null;
+  let study: Awaited<ReturnType<typeof measureShortStudy>> | undefined;
   const moduleRows: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
