@@ -121,7 +121,7 @@ export async function planStudy(db: Db, o: StudyOptions): Promise<StudyRequest> 
     if (!config.strategies.some((s) => s.strategy_id === strategyId))
       throw new TraderError(
         'NOT_FOUND',
-        `No strategy ${quote(strategyId)} in strategy_config; \`trader strategy list\` shows them.`,
+        `No strategy ${quote(strategyId)} in strategy_config; known: ${[...new Set(config.strategies.map((s) => s.strategy_id))].join(', ') || 'none'}.`,
       );
     const prepared = await preparePlans(db, {
       pipelineId: o.pipelineId,
