@@ -109,6 +109,8 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
       wallet_balance: 10000,
       open_positions: 0,
       pending_proposals: 0,
+      disabled_strategies: [],
+      strategy_proposals: 0,
       barrier: {
         holds: false,
         login: 'postgres',
@@ -125,6 +127,7 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
       /^trading +running/m,
       /^drawdown +0\.00% of the 20% limit/m,
       /^wallet +10000\.00 USDT/m,
+      /^strategy proposals 0$/m,
       barrier.line,
     ]) {
       expect(text).toMatch(line);
