@@ -84,7 +84,8 @@ export type Metrics = z.infer<typeof Metrics>;
 export interface MetricsInput {
   initial_equity: number;
   curve: EquityCurve;
-  trades: readonly BacktestTrade[];
+  /** What the trade metrics read of each closed trade (a live record has no more). */
+  trades: readonly Pick<BacktestTrade, 'pnl' | 'fees' | 'r_multiple' | 'planned_rr'>[];
   timeframe_ms: number;
   /** Bars (of the curve) during which at least one position was open. */
   exposed_bars: number;

@@ -1,4 +1,4 @@
-import type { BacktestTrade, EquityCurve, Metrics, MetricsInput } from './backtest-types.ts';
+import type { EquityCurve, Metrics, MetricsInput } from './backtest-types.ts';
 
 /**
  * Performance metrics of a backtest, from its equity curve and closed trades. Pure: no I/O,
@@ -129,7 +129,7 @@ export type TradeMetrics = Pick<
   'trades' | 'wins' | 'losses' | 'net_pnl' | 'fees' | 'win_rate_pct' | 'profit_factor' | 'expectancy_r' | 'avg_rr'
 >;
 
-export function summariseTrades(trades: readonly BacktestTrade[]): TradeMetrics {
+export function summariseTrades(trades: MetricsInput['trades']): TradeMetrics {
   let wins = 0;
   let netPnl = 0;
   let grossProfit = 0;

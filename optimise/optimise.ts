@@ -2,93 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { TraderError } from '../core/errors.ts';
 import { recordAudit } from '../trading/audit/audit-log.ts';
 import { systemModeFromEnv, tradingScope, tradingTx } from '../trading/scope.ts';
-import { loadState } from '../trading/state-repo.ts';
-import { insertVersion, setVersionStatus, suitableProfiles } from '../trading/strategies/strategy-versions.ts';
-import type { Db, Queryable } from '../store/db.ts';
-import { scoreTrial } from './objective.ts';
+import type { Db } from '../store/db.ts';
 import { planStudy, type StudyOptions } from './plan-study.ts';
 import { runStudy, type StudyProgress } from './run-study.ts';
+import { assignMarkets, outOfSampleScore, settleStudy } from './settle-study.ts';
 import { insertStudy, loadStudy, setStudyStatus } from './study-repo.ts';
 import type { StudyRequest } from './study-request.ts';
-import { StudyReport, type Proposal } from './study-outcome.ts';
-import { pointParams } from './trial-plan.ts';
+import { StudyReport } from './study-outcome.ts';
 import type { StrategyReport } from './study-report.ts';
 
 export const leverageTreatment =
   'scored at 1x: an edge must exist without leverage; leveraged results are indicative at best (liquidations, funding and margin calls are not modelled)';
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** Out-of-sample objective of a strategy under the study's constraints: what ranks strategies against each other. */
-const outOfSampleScore = (r: StudyRequest, s: StrategyReport) =>
-  scoreTrial(s.out_of_sample, r.objective, { maxDrawdownPct: r.max_drawdown_pct, minTrades: 1 });
-
-/**
- * What becomes of each strategy's winner. With require_strategy_approval (the default) it is
- * PROPOSED with its report; without, it becomes ACTIVE at once, but only on evidence: a
- * positive out-of-sample record within the drawdown limit. Otherwise it waits as a proposal
- * like any other, and the reason says why.
- */
-async function settle(
-  tx: Queryable,
-  studyId: string,
-  r: StudyRequest,
-  reports: readonly StrategyReport[],
-): Promise<Proposal[]> {
-  const scope = tradingScope(r.system_mode);
-  const state = await loadState(tx, scope);
-  const out: Proposal[] = [];
-  for (const s of reports) {
-    if (!s.best) {
-      out.push({
-        strategy_id: s.strategy_id,
-        version: null,
-        status: null,
-        reason: 'no feasible trial in the last window',
-      });
-      continue;
-    }
-    const oos = outOfSampleScore(r, s);
-    // The drawdown limit binds out of sample too: a strategy that broke it on unseen data is not offered.
-    if (s.out_of_sample.max_drawdown_pct > r.max_drawdown_pct) {
-      out.push({
-        strategy_id: s.strategy_id,
-        version: null,
-        status: null,
-        reason: `out of sample its drawdown of ${s.out_of_sample.max_drawdown_pct.toFixed(1)} % passes the profile's limit of ${r.max_drawdown_pct} %`,
-      });
-      continue;
-    }
-    const evidence =
-      oos.infeasible ?? (s.out_of_sample.total_return_pct > 0 ? null : 'the out-of-sample record is not positive');
-    const activate = !state.require_strategy_approval && evidence === null;
-    const params = pointParams({ ...r.spaces[s.strategy_id]!.fixed, ...s.best.params });
-    const version = await insertVersion(tx, {
-      strategy_id: s.strategy_id,
-      params,
-      suitable_risk_profiles: suitableProfiles(r.profile),
-      study_id: studyId,
-      report: s,
-    });
-    const reason = state.require_strategy_approval
-      ? 'require_strategy_approval is on: waits for `trader strategy proposals approve`'
-      : (evidence ?? 'require_strategy_approval is off and the out-of-sample record holds');
-    const status = activate ? 'ACTIVE' : 'PROPOSED';
-    await setVersionStatus(tx, scope, { strategy_id: s.strategy_id, version, status, by: 'optimiser', note: reason });
-    await recordAudit(tx, {
-      mode: scope.mode,
-      actor: 'SYSTEM',
-      action_type: activate ? 'STRATEGY_ACTIVATED' : 'STRATEGY_PROPOSED',
-      status: 'SUCCESS',
-      risk_profile: r.profile,
-      details: { study_id: studyId, strategy_id: s.strategy_id, version, params, reason },
-      entity_type: 'strategy_version',
-      entity_id: `${s.strategy_id}@${version}`,
-    });
-    out.push({ strategy_id: s.strategy_id, version, status, reason });
-  }
-  return out;
-}
 
 /** The study's audit row: what the seed asks an optimisation to leave behind. */
 const studyAudit = (studyId: string, r: StudyRequest, status: 'PENDING' | 'SUCCESS' | 'FAILURE', details: object) => ({
@@ -123,7 +49,11 @@ const studyAudit = (studyId: string, r: StudyRequest, status: 'PENDING' | 'SUCCE
 export async function optimise(
   db: Db,
   what: { options: StudyOptions } | { resume: string; env?: NodeJS.ProcessEnv },
-  hooks: { onProgress?: (p: StudyProgress) => void; onStart?: (studyId: string, r: StudyRequest) => void } = {},
+  hooks: {
+    onProgress?: (p: StudyProgress) => void;
+    /** Called once the study is stored (before its first trial); awaited. */
+    onStart?: (studyId: string, r: StudyRequest) => void | Promise<void>;
+  } = {},
 ): Promise<StudyReport> {
   const env = 'options' in what ? what.options.env : what.env;
   let studyId: string;
@@ -151,7 +81,7 @@ export async function optimise(
     request = row.request;
     await setStudyStatus(db, studyId, 'running');
   }
-  hooks.onStart?.(studyId, request);
+  await hooks.onStart?.(studyId, request);
   const started = performance.now();
   let strategies: StrategyReport[];
   try {
@@ -164,16 +94,18 @@ export async function optimise(
     throw e;
   }
   const ranking = [...strategies]
-    .map((s) => ({ strategy_id: s.strategy_id, score: outOfSampleScore(request, s).value }))
+    .map((s) => ({ strategy_id: s.strategy_id, score: outOfSampleScore(request, s.out_of_sample).value }))
     .sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
+  const assignment = assignMarkets(request, strategies);
   return tradingTx(db, tradingScope(request.system_mode), async (tx) => {
-    const proposals = await settle(tx, studyId, request, strategies);
+    const proposals = await settleStudy(tx, studyId, request, strategies, assignment, new Date());
     const report = StudyReport.parse({
       schema_version: 1,
       study_id: studyId,
       request,
       strategies,
       ranking,
+      assignment,
       proposals,
       leverage: leverageTreatment,
       duration_ms: Math.round(performance.now() - started),
@@ -184,6 +116,7 @@ export async function optimise(
       studyAudit(studyId, request, 'SUCCESS', {
         outcome: proposals,
         ranking,
+        assignment,
         results: strategies.map((s) => ({
           strategy_id: s.strategy_id,
           best_params: s.best?.params ?? null,

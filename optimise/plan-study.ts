@@ -6,17 +6,42 @@ import { parseTimeframe } from '../market/timeframes.ts';
 import { readConfig } from '../registry/config-repo.ts';
 import type { Db } from '../store/db.ts';
 import { systemModeFromEnv, tradingScope, tradingTx } from '../trading/scope.ts';
-import { loadRiskProfile, loadState, type RiskProfileName } from '../trading/state-repo.ts';
-import type { Objective } from './objective.ts';
+import { loadRiskProfile, loadState, RiskProfileName } from '../trading/state-repo.ts';
+import { z } from 'zod';
 import { gridSampler } from './samplers.ts';
 import { moduleDimensions, narrowSpace, type Dimension } from './space.ts';
 import { shippedSpaces } from './shipped-spaces.ts';
 import { parseTie, StudyFileStrategy } from './study-file.ts';
-import { trialsPerWindow, type StrategySpace, type StudyRequest } from './study-request.ts';
+import {
+  BasisPoints,
+  StudyMethod,
+  studyField,
+  trialsPerWindow,
+  type StrategySpace,
+  type StudyRequest,
+} from './study-request.ts';
 import { walkForwardWindows } from './walk-forward.ts';
 
+/**
+ * How a study searches, scores and simulates: what `trader optimise` and a scheduled study
+ * (`schedule add --job optimise`, stored in schedules.job_args) are given besides their
+ * strategies, markets and span. Bounds as the CLI documents them.
+ */
+export const StudySettings = z.object({
+  /** The target profile; absent: the mode's active one. */
+  profile: RiskProfileName.optional(),
+  ...studyField,
+  method: StudyMethod,
+  initialEquity: z.number().positive(),
+  feeBps: BasisPoints,
+  slippageBps: BasisPoints,
+  /** A study file's strategies section (replaces the shipped space of each strategy it names). */
+  studyFile: z.record(z.string(), StudyFileStrategy).optional(),
+});
+export type StudySettings = z.infer<typeof StudySettings>;
+
 /** What `trader optimise` was asked, before the database fills in the rest. */
-export interface StudyOptions {
+export interface StudyOptions extends StudySettings {
   strategies: string[];
   symbols: string[];
   from: Date;
@@ -24,22 +49,7 @@ export interface StudyOptions {
   timeframe: string;
   exchange: string;
   pipelineId: string;
-  profile?: RiskProfileName;
-  trials: number;
-  method: StudyRequest['method'];
-  gridLevels: number;
-  windows: number;
-  mode: StudyRequest['mode'];
-  objective: Objective;
-  minTrades: number;
-  seed: number;
-  workers: number;
-  initialEquity: number;
-  feeBps: number;
-  slippageBps: number;
   historyBars: number;
-  /** A study file's strategies section (replaces the shipped space of each strategy it names). */
-  studyFile?: Record<string, StudyFileStrategy>;
   env?: NodeJS.ProcessEnv;
 }
 

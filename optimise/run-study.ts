@@ -12,7 +12,7 @@ import { gridSampler, randomSampler, tpeSampler, type Sampler } from './samplers
 import type { Point, Space } from './space.ts';
 import { bestTrial, fitWindow, type EvaluatePoint } from './fit-window.ts';
 import { insertTrial, loadTrials, type TrialRow } from './study-repo.ts';
-import { strategyReport, type WindowResult } from './strategy-report.ts';
+import { strategyReport, type TestOutcome, type WindowResult } from './strategy-report.ts';
 import type { StrategyReport } from './study-report.ts';
 import { trialsPerWindow, type StrategySpace, type StudyRequest } from './study-request.ts';
 import { brokenTie, pointParams, trialPlans } from './trial-plan.ts';
@@ -53,10 +53,24 @@ function plansOf(base: ReadonlyMap<string, Plan>, space: StrategySpace, point: P
 }
 
 /** The test span of a window with no feasible winner: no trade, the equity flat at its start. */
-function flatOutcome(prepared: PreparedBacktest, span: Span): WindowResult['test'] {
+function flatOutcome(prepared: PreparedBacktest, span: Span): TestOutcome {
   const ts = prepared.markets[0]!.full.ts.filter((t) => t >= span.from.getTime() && t < span.to.getTime());
   const equity = ts.map(() => prepared.request.initial_equity);
   return { metrics: null, curve: { ts, equity }, trades: [], exposed: 0 };
+}
+
+/** A window's winner (null: none) on a test span, with the study's markets together. */
+const testSpan = (lane: Sandbox, data: StudyData, plans: Map<string, Plan> | null, span: Span) =>
+  plans ? replayTrial(lane, data, plans, span) : Promise.resolve(flatOutcome(data.prepared, span));
+
+/** The same, each market traded alone: how a multi-strategy study compares strategies per market. */
+async function testSpanAlone(lane: Sandbox, data: StudyData, plans: Map<string, Plan> | null, span: Span) {
+  const out = new Map<string, TestOutcome>();
+  for (const m of data.prepared.markets) {
+    const alone = { ...data, prepared: { ...data.prepared, markets: [m] } };
+    out.set(m.instrument.symbol, await testSpan(lane, alone, plans, span));
+  }
+  return out;
 }
 
 /**
@@ -160,14 +174,20 @@ export async function runStudy(
           },
         });
         const winner = bestTrial(trials);
-        const plans = winner && plansOf(base, space, winner.params);
-        const test =
-          plans && typeof plans !== 'string'
-            ? await replayTrial(lanes[0]!, data, plans, w.test)
-            : flatOutcome(prepared, w.test);
-        results.push({ window: w, trials, winner, test });
+        const planned = winner && plansOf(base, space, winner.params);
+        const plans = planned && typeof planned !== 'string' ? planned : null;
+        results.push({
+          window: w,
+          trials,
+          winner,
+          test: await testSpan(lanes[0]!, data, plans, w.test),
+          // What trades today, on the same span: the comparison a proposal is judged against.
+          incumbent: await testSpan(lanes[0]!, data, base, w.test),
+          ...(r.strategies.length > 1 ? { alone: await testSpanAlone(lanes[0]!, data, plans, w.test) } : {}),
+        });
       }
-      reports.push(strategyReport(strategyId, results, prepared, space));
+      const incumbentVersion = prepared.markets[0]!.plan.strategy_version ?? null;
+      reports.push(strategyReport(strategyId, results, prepared, space, incumbentVersion));
     }
     return reports;
   } finally {

@@ -13,13 +13,25 @@ import {
 import type { StrategySpace } from './study-request.ts';
 import type { Span, Window } from './walk-forward.ts';
 
+/** A replay of a test span (metrics null: no winner, the window stayed out of the market). */
+export interface TestOutcome {
+  metrics: Metrics | null;
+  curve: EquityCurve;
+  trades: BacktestTrade[];
+  exposed: number;
+}
+
 /** One window of a strategy as the study ran it: its trials, its winner and the winner's test span. */
 export interface WindowResult {
   window: Window;
   trials: readonly TrialRow[];
   winner: TrialRow | null;
-  /** The winner on the test span (metrics null: no winner, the window stayed out of the market). */
-  test: { metrics: Metrics | null; curve: EquityCurve; trades: BacktestTrade[]; exposed: number };
+  /** The winner on the test span. */
+  test: TestOutcome;
+  /** The strategy as it trades now (its active version, or its rows as configured) on the same test span. */
+  incumbent: TestOutcome;
+  /** Multi-strategy studies: the winner on the test span, each market traded alone. */
+  alone?: ReadonlyMap<string, TestOutcome>;
 }
 
 const iso = (s: Span) => ({ from: s.from.toISOString(), to: s.to.toISOString() });
@@ -80,14 +92,13 @@ export function strategyReport(
   results: readonly WindowResult[],
   prepared: PreparedBacktest,
   space: StrategySpace,
+  incumbentVersion: number | null,
 ): StrategyReport {
   const windows = results.map((r) => windowReport(r, prepared));
-  const initial = prepared.request.initial_equity;
-  const outOfSample = chainedMetrics(
-    results.map((r) => r.test),
-    initial,
-    parseTimeframe(prepared.request.timeframe),
-  );
+  const chain = (tests: readonly TestOutcome[]) =>
+    chainedMetrics(tests, prepared.request.initial_equity, parseTimeframe(prepared.request.timeframe));
+  const outOfSample = chain(results.map((r) => r.test));
+  const alone = results[0]?.alone;
   const chainedHold = windows.reduce((f, w) => f * (1 + w.buy_and_hold_pct / 100), 1);
   const isMean = mean(windows.flatMap((w) => w.in_sample?.annualized_return_pct ?? []));
   const oosMean = mean(windows.map((w) => w.out_of_sample?.annualized_return_pct ?? 0));
@@ -96,6 +107,10 @@ export function strategyReport(
     strategy_id: strategyId,
     windows,
     out_of_sample: outOfSample,
+    incumbent: { version: incumbentVersion, out_of_sample: chain(results.map((r) => r.incumbent)) },
+    markets: alone
+      ? [...alone.keys()].map((symbol) => ({ symbol, out_of_sample: chain(results.map((r) => r.alone!.get(symbol)!)) }))
+      : null,
     buy_and_hold_pct: (chainedHold - 1) * 100,
     in_sample_mean_annualized_pct: isMean,
     walk_forward_efficiency: isMean !== null && isMean > 0 && oosMean !== null ? oosMean / isMean : null,

@@ -1,6 +1,30 @@
 import { z } from 'zod';
+import { LiveRecord } from './live-feedback.ts';
 import { StrategyReport } from './study-report.ts';
 import { StudyRequest } from './study-request.ts';
+
+/**
+ * A winner against what trades now, on the same out-of-sample windows. The incumbent's
+ * final score blends in its live record (seed section 8): (1 - w) x backtest + w x live.
+ */
+export const Comparison = z.object({
+  candidate_score: z.number().nullable(),
+  incumbent: z.object({
+    version: z.number().int().nullable(),
+    backtest_score: z.number().nullable(),
+    live: LiveRecord,
+    final_score: z.number().nullable(),
+  }),
+});
+export type Comparison = z.infer<typeof Comparison>;
+
+/** Which strategy each market should trade: the best out-of-sample score on it (null: none feasible). */
+export const Assignment = z.object({
+  symbol: z.string(),
+  strategy_id: z.string().nullable(),
+  scores: z.record(z.string(), z.number().nullable()),
+});
+export type Assignment = z.infer<typeof Assignment>;
 
 /** What became of a strategy's winner: a version PROPOSED or ACTIVE with the reason, or none. */
 export const Proposal = z.object({
@@ -8,6 +32,9 @@ export const Proposal = z.object({
   version: z.number().int().nullable(),
   status: z.enum(['ACTIVE', 'PROPOSED']).nullable(),
   reason: z.string(),
+  /** The markets the version is assigned when it becomes ACTIVE. */
+  markets: z.array(z.string()),
+  comparison: Comparison,
 });
 export type Proposal = z.infer<typeof Proposal>;
 
@@ -19,6 +46,7 @@ export const StudyReport = z.object({
   strategies: z.array(StrategyReport),
   /** Strategies by out-of-sample score, best first (null: infeasible out of sample). */
   ranking: z.array(z.object({ strategy_id: z.string(), score: z.number().nullable() })),
+  assignment: z.array(Assignment),
   proposals: z.array(Proposal),
   leverage: z.string(),
   duration_ms: z.number().int(),

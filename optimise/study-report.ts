@@ -43,6 +43,10 @@ export const StrategyReport = z.object({
   windows: z.array(WindowReport),
   /** The test spans chained: the headline. */
   out_of_sample: Metrics,
+  /** What trades now (the active version, null: the strategy's rows as configured) on the same test spans. */
+  incumbent: z.object({ version: z.number().int().nullable(), out_of_sample: Metrics }),
+  /** Multi-strategy studies: the chained test spans of each market traded alone (null otherwise). */
+  markets: z.array(z.object({ symbol: z.string(), out_of_sample: Metrics })).nullable(),
   buy_and_hold_pct: z.number(),
   in_sample_mean_annualized_pct: z.number().nullable(),
   /** Mean out-of-sample annualised return over mean in-sample annualised return; null when in-sample is not positive. */

@@ -22,6 +22,25 @@ export type StrategySpace = z.infer<typeof StrategySpace>;
 
 export const StudyMethod = z.enum(['tpe', 'random', 'grid']);
 
+/** The bounds of a study's settings, one place for the stored request and the settings a command or schedule gives. */
+export const studyField = {
+  trials: z.number().int().min(1).max(100_000),
+  gridLevels: z.number().int().min(2).max(50),
+  windows: z.number().int().min(1).max(50),
+  mode: z.enum(['rolling', 'anchored']),
+  objective: z.enum(objectives),
+  minTrades: z.number().int().min(1).max(100_000),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
+  workers: z.number().int().min(1).max(64),
+};
+
+/** A fee or slippage in basis points. */
+export const BasisPoints = z.number().min(0).max(1000);
+
 export const StudyRequest = z.object({
   system_mode: SystemMode,
   pipeline_id: z.string().min(1),
@@ -35,23 +54,19 @@ export const StudyRequest = z.object({
   profile: RiskProfileName,
   max_drawdown_pct: z.number().positive().max(100),
   /** Trials per strategy, spread evenly over the walk-forward windows. */
-  trials: z.number().int().min(1).max(100_000),
+  trials: studyField.trials,
   method: StudyMethod,
-  grid_levels: z.number().int().min(2).max(50),
-  windows: z.number().int().min(1).max(50),
-  mode: z.enum(['rolling', 'anchored']),
+  grid_levels: studyField.gridLevels,
+  windows: studyField.windows,
+  mode: studyField.mode,
   fit_segments: z.number().int().min(1).max(20),
-  objective: z.enum(objectives),
-  min_trades: z.number().int().min(1).max(100_000),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1),
-  workers: z.number().int().min(1).max(64),
+  objective: studyField.objective,
+  min_trades: studyField.minTrades,
+  seed: studyField.seed,
+  workers: studyField.workers,
   initial_equity: z.number().positive(),
-  fee_bps: z.number().min(0).max(1000),
-  slippage_bps: z.number().min(0).max(1000),
+  fee_bps: BasisPoints,
+  slippage_bps: BasisPoints,
   history_bars: z.number().int().min(1),
   spaces: z.record(z.string(), StrategySpace),
 });

@@ -37,6 +37,7 @@ export const OpenOrder = z.object({
   risk_pct: z.number().finite().nonnegative(),
   ...exitRuleFields,
   strategy_id: z.string().nullable(),
+  strategy_version: z.number().int().positive().nullable(),
   source_module: z.string().nullable(),
   run_id: z.string().uuid().nullable(),
   proposal_id: z.number().int().positive().nullable(),

@@ -46,6 +46,8 @@ export const Position = z.object({
   /** Entry and exit fees. */
   fees_paid: num,
   strategy_id: z.string().nullable(),
+  /** The strategy version that opened it (the optimiser's live feedback); null: the strategy's rows as configured. */
+  strategy_version: z.number().int().nullable(),
   source_module: z.string().nullable(),
   run_id: z.string().nullable(),
   proposal_id: num.nullable(),

@@ -7,7 +7,7 @@ import { quote } from '../core/quote.ts';
 export const SystemMode = z.enum(['TEST', 'LIVE']);
 export type SystemMode = z.infer<typeof SystemMode>;
 
-/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql, 20261204170000_strategy_optimiser.sql, 20261204190000_strategy_health.sql). */
+/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql, 20261204170000_strategy_optimiser.sql, 20261204190000_strategy_health.sql, 20261204200000_strategy_attribution.sql). */
 export type TradingTable =
   | 'state'
   | 'risk_profiles'
@@ -18,7 +18,8 @@ export type TradingTable =
   | 'orders'
   | 'order_fills'
   | 'strategy_status'
-  | 'strategy_health';
+  | 'strategy_health'
+  | 'market_strategy';
 
 /**
  * Where one system mode's state lives and the database role that may touch it. The

@@ -133,6 +133,7 @@ const patchableKeys = [
   'proposal_ttl_minutes',
   'require_jit_checks',
   'require_strategy_approval',
+  'live_performance_feedback_weight',
   'initial_balance',
 ] as const satisfies readonly (keyof TradingState)[];
 export type StatePatch = Partial<Pick<TradingState, (typeof patchableKeys)[number]>>;

@@ -10,12 +10,12 @@ import { buildPlan } from './planner.ts';
 import { gateModule } from '../gates/gate-module.ts';
 import type { Plan, PlanProblem, PlanScope } from './plan-types.ts';
 import { quote } from '../../core/quote.ts';
-import { activeVersions } from '../../trading/strategies/strategy-versions.ts';
+import { activeVersions, marketStrategies } from '../../trading/strategies/strategy-versions.ts';
 import { systemModeFromEnv, tradingScope } from '../../trading/scope.ts';
 
 export interface PrepareOptions {
   pipelineId: string;
-  /** An explicit strategy (CLI --strategy) wins over each asset's configured one. */
+  /** An explicit strategy (CLI --strategy) wins over each market's assigned one, which wins over the asset's configured one. */
   strategyId: string | null;
   /** Symbols to plan for; an empty list plans the base pipeline and every configured asset. */
   symbols: string[];
@@ -75,9 +75,11 @@ export async function preparePlans(db: Queryable, options: PrepareOptions): Prom
       : [['*', undefined], ...config.assets.map((a): [string, PlanScope['asset']] => [a.symbol, a])];
   const plans = new Map<string, Plan>();
   const problems = new Map<string, PlanProblem>();
-  const versions = await activeVersions(db, tradingScope(systemModeFromEnv(options.env)));
+  const scope = tradingScope(systemModeFromEnv(options.env));
+  const versions = await activeVersions(db, scope);
+  const assigned = await marketStrategies(db, scope);
   for (const [symbol, asset] of targets) {
-    const strategyId = options.strategyId ?? asset?.strategy_id ?? null;
+    const strategyId = options.strategyId ?? assigned.get(symbol) ?? asset?.strategy_id ?? null;
     const strategyVersion = strategyId === null ? undefined : versions.get(strategyId);
     const result = buildPlan({
       config,

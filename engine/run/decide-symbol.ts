@@ -121,6 +121,7 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
     category,
     run_id,
     strategy_id: plan.strategy_id,
+    strategy_version: plan.strategy_version ?? null,
     as_of: o.asOf,
     ...(run.liveBroker ? { live_broker: run.liveBroker } : {}),
   };

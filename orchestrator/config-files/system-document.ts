@@ -65,6 +65,8 @@ export const SystemFile = z.strictObject({
     .strictObject({
       /** An optimiser study's winner waits for `trader strategy proposals approve` (PROPOSED) instead of trading at once. */
       require_strategy_approval: z.boolean(),
+      /** How much a strategy's recent LIVE (TEST: paper) record weighs in its final score against a study's winner (0..1). */
+      live_performance_feedback_weight: z.number().min(0).max(1),
       /** Per target profile: the drawdown no trial of a study may exceed and still win, percent. */
       optimizer_max_strategy_drawdown_pct: z
         .strictObject({ low: DrawdownLimit, medium: DrawdownLimit, high: DrawdownLimit })
@@ -93,6 +95,7 @@ export type SystemDoc = SystemFile & {
   proposals: { ttl_minutes: number };
   strategies: {
     require_strategy_approval: boolean;
+    live_performance_feedback_weight: number;
     optimizer_max_strategy_drawdown_pct: Record<RiskProfileName, number>;
   };
   markets: Record<string, Market>;
@@ -123,6 +126,7 @@ export async function readSystemDoc(q: Queryable, scope: TradingScope): Promise<
     proposals: { ttl_minutes: state.proposal_ttl_minutes },
     strategies: {
       require_strategy_approval: state.require_strategy_approval,
+      live_performance_feedback_weight: state.live_performance_feedback_weight,
       optimizer_max_strategy_drawdown_pct: Object.fromEntries(
         RiskProfileName.options.map((p) => [p, Number(limits.find((l) => l.profile === p)!.pct)]),
       ) as Record<RiskProfileName, number>,
@@ -155,6 +159,8 @@ export function completeSystemDoc(file: SystemFile, current: SystemDoc): SystemD
     strategies: {
       require_strategy_approval:
         file.strategies?.require_strategy_approval ?? current.strategies.require_strategy_approval,
+      live_performance_feedback_weight:
+        file.strategies?.live_performance_feedback_weight ?? current.strategies.live_performance_feedback_weight,
       optimizer_max_strategy_drawdown_pct: {
         ...current.strategies.optimizer_max_strategy_drawdown_pct,
         ...file.strategies?.optimizer_max_strategy_drawdown_pct,

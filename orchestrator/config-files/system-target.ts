@@ -142,6 +142,7 @@ async function writeSettings(tx: Queryable, scope: TradingScope, next: SystemDoc
   const patch: StatePatch = {
     operational_mode: next.system.operational_mode,
     require_strategy_approval: next.strategies.require_strategy_approval,
+    live_performance_feedback_weight: next.strategies.live_performance_feedback_weight,
     risk_profile: next.system.risk_profile,
     emergency_halt_action: next.system.emergency_halt_action,
     require_jit_checks: next.system.require_jit_checks,

@@ -7,7 +7,17 @@ import type { RunOptions, RunSummary } from '../../engine/run/run-summary.ts';
 import { planDue } from './due-ticks.ts';
 import { type ScheduleRow, scheduleLabel, triggerRef } from './schedule-row.ts';
 import { listSchedules } from './schedules-repo.ts';
-import { claimTick, finishTick, recordSkipped, runOfTick, scheduleAnchor, type TickEnd } from './tick-claims.ts';
+import {
+  claimTick,
+  finishTick,
+  recordSkipped,
+  runOfTick,
+  scheduleAnchor,
+  setTickStudy,
+  type TickEnd,
+} from './tick-claims.ts';
+import { optimise } from '../../optimise/optimise.ts';
+import { scheduledStudyOptions } from './scheduled-study.ts';
 
 /** Runs a pipeline; runPipeline in production, the same wrapped by tests that need to act mid-run. */
 export type PipelineRunner = (db: Db, options: RunOptions) => Promise<RunSummary>;
@@ -19,6 +29,8 @@ export interface DueOptions {
   runner?: PipelineRunner;
   /** Once aborted, no further tick is started (a run in progress finishes). */
   signal?: AbortSignal;
+  /** Only schedules of this job (a scheduler process of its own for long studies); absent: every job. */
+  job?: ScheduleRow['job'];
 }
 
 /** What happened to one schedule at one wake. */
@@ -31,6 +43,8 @@ export type TickResult =
       outcome: 'ran';
       status: TickEnd['status'];
       run_id: string | null;
+      /** A study tick's study. */
+      study_id?: string | null;
       error: string | null;
     }
   | { schedule_id: number; name: string | null; tick: string; trigger_ref: string; outcome: 'taken' | 'busy' }
@@ -86,24 +100,52 @@ export async function runScheduledTick(
     return { ...base, outcome: claim };
   }
   logger.info({ ...base }, `${scheduleLabel(s)}: running tick`);
+  const env = options.env ?? process.env;
   let end: TickEnd;
+  let studyId: string | null = null;
   try {
-    const summary = await (options.runner ?? runPipeline)(db, runOptions(s, tick, options.env ?? process.env));
-    end = { status: summary.status, run_id: summary.run_id, error: null, risk_profile: summary.mode.risk_profile };
+    if (s.job === 'optimise') {
+      const report = await optimise(
+        db,
+        { options: scheduledStudyOptions(s, s.job_args!, tick, env) },
+        { onStart: (id) => setTickStudy(db, s, tick, (studyId = id)) },
+      );
+      end = {
+        status: 'succeeded',
+        run_id: null,
+        study_id: report.study_id,
+        error: null,
+        risk_profile: report.request.profile,
+      };
+    } else {
+      const summary = await (options.runner ?? runPipeline)(db, runOptions(s, tick, env));
+      end = { status: summary.status, run_id: summary.run_id, error: null, risk_profile: summary.mode.risk_profile };
+    }
   } catch (e) {
     const err = toTraderError(e);
     if (err.code === 'INTERNAL')
       logger.error({ ...base, err: errorMessage(e) }, 'scheduled run failed with an internal error');
     end = {
       status: 'error',
-      run_id: await runOfTick(db, s, tick).catch(() => null),
+      run_id: s.job === 'run' ? await runOfTick(db, s, tick).catch(() => null) : null,
+      study_id: studyId,
       error: `${err.code}: ${err.message}`,
       risk_profile: null,
     };
   }
   await finishTick(db, s, tick, end);
-  logger.info({ ...base, status: end.status, run_id: end.run_id }, `${scheduleLabel(s)}: tick ${end.status}`);
-  return { ...base, outcome: 'ran', status: end.status, run_id: end.run_id, error: end.error };
+  logger.info(
+    { ...base, status: end.status, run_id: end.run_id, study_id: end.study_id },
+    `${scheduleLabel(s)}: tick ${end.status}`,
+  );
+  return {
+    ...base,
+    outcome: 'ran',
+    status: end.status,
+    run_id: end.run_id,
+    ...(s.job === 'optimise' ? { study_id: end.study_id ?? null } : {}),
+    error: end.error,
+  };
 }
 
 /**
@@ -116,6 +158,7 @@ export async function runDueTicks(db: Db, options: DueOptions): Promise<TickResu
   const results: TickResult[] = [];
   for (const s of await listSchedules(db, systemModeFromEnv(env))) {
     if (options.signal?.aborted) break;
+    if (options.job && s.job !== options.job) continue;
     const plan = planDue(s, await scheduleAnchor(db, s), options.now);
     if (plan.skipped) {
       const reason = plan.run

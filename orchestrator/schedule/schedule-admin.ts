@@ -8,6 +8,8 @@ import { validateCron } from './cron.ts';
 import type { ScheduleRow } from './schedule-row.ts';
 import { deleteSchedule, findSchedule, insertSchedule } from './schedules-repo.ts';
 import { quote } from '../../core/quote.ts';
+import { planStudy } from '../../optimise/plan-study.ts';
+import { type ScheduledStudy, scheduledStudyOptions } from './scheduled-study.ts';
 
 /** `trader schedule add` / `remove`: every input checked first, then one transaction with its audit row. */
 
@@ -23,6 +25,8 @@ export interface ScheduleInput {
   historyBars?: number;
   offline?: boolean;
   graceSeconds?: number;
+  /** Present: each tick runs this study (job 'optimise') instead of the pipeline. */
+  study?: ScheduledStudy;
 }
 
 const namePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -77,6 +81,16 @@ export async function addSchedule(
   const pipelineId = input.pipelineId ?? 'default';
   const strategyId = input.strategyId ?? null;
   const system_mode = systemModeFromEnv(options.env);
+  const now = options.now ?? new Date();
+  const fields = {
+    symbols: input.symbols,
+    exchange: input.exchange ?? 'binance',
+    timeframe,
+    pipeline_id: pipelineId,
+    history_bars: input.historyBars ?? 500,
+  };
+  // A study is planned whole now, as its first tick would plan it: a typo fails here, not at 3 a.m.
+  if (input.study) await planStudy(db, scheduledStudyOptions(fields, input.study, now, options.env ?? process.env));
   return db.transaction(async (tx) => {
     await checkConfig(tx, pipelineId, strategyId);
     const row = await insertSchedule(tx, {
@@ -84,15 +98,13 @@ export async function addSchedule(
       cron,
       timezone,
       system_mode,
-      pipeline_id: pipelineId,
       strategy_id: strategyId,
-      symbols: input.symbols,
-      exchange: input.exchange ?? 'binance',
-      timeframe,
-      history_bars: input.historyBars ?? 500,
+      ...fields,
       offline: input.offline ?? false,
       grace_seconds: input.graceSeconds ?? 600,
-      created_at: options.now ?? new Date(),
+      created_at: now,
+      job: input.study ? 'optimise' : 'run',
+      job_args: input.study ?? null,
     });
     await auditScheduleChange(tx, 'SCHEDULE_ADDED', row);
     return row;
@@ -126,6 +138,8 @@ function auditScheduleChange(tx: Queryable, action_type: string, s: ScheduleRow)
       strategy_id: s.strategy_id,
       symbols: s.symbols,
       grace_seconds: s.grace_seconds,
+      job: s.job,
+      job_args: s.job_args,
     },
   });
 }

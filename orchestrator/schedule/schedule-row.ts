@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ScheduledStudy } from './scheduled-study.ts';
 
-/** One row of `schedules`: what to run, when (cron in a time zone), in which system mode. */
+/** One row of `schedules`: what to run (a pipeline, or a study: its job), when (cron in a time zone), in which system mode. */
 export const ScheduleRow = z.object({
   schedule_id: z.coerce.number().int().positive(),
   name: z.string().nullable(),
@@ -16,11 +17,14 @@ export const ScheduleRow = z.object({
   offline: z.boolean(),
   grace_seconds: z.coerce.number().int().nonnegative(),
   created_at: z.date(),
+  job: z.enum(['run', 'optimise']),
+  /** job 'optimise': the study each tick runs; null for 'run'. */
+  job_args: ScheduledStudy.nullable(),
 });
 export type ScheduleRow = z.infer<typeof ScheduleRow>;
 
 export const scheduleColumns =
-  'schedule_id, name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at';
+  'schedule_id, name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at, job, job_args';
 
 /** What happened to one tick: a run's status, an error before or around the run, a skip, or a crash found later. */
 export const TickStatus = z.enum([

@@ -5,6 +5,7 @@ import { systemModeFromEnv } from '../../trading/scope.ts';
 import { nextTick } from './cron.ts';
 import { type PipelineRunner, runDueTicks, type TickResult } from './run-due.ts';
 import { listSchedules } from './schedules-repo.ts';
+import type { ScheduleRow } from './schedule-row.ts';
 
 /**
  * `trader schedule run`: wake, run what is due, sleep until the next tick (or the poll
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   /** How long to wait after a wake failed (database unreachable or locked) before trying again (default 15 s). */
   retryMs?: number;
   runner?: PipelineRunner;
+  /** Only schedules of this job; absent: every job. */
+  job?: ScheduleRow['job'];
   onTick?: (r: TickResult) => void;
   /** Runs at every wake before the due ticks (LIVE: reconciliation when it is due). */
   beforeTicks?: (db: Db) => Promise<void>;
@@ -53,9 +56,10 @@ export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<voi
 }
 
 /** The earliest next tick of this mode's schedules after `now`, or null when there are none. */
-async function nextWake(db: Db, env: NodeJS.ProcessEnv, now: Date): Promise<Date | null> {
+async function nextWake(db: Db, env: NodeJS.ProcessEnv, now: Date, job?: ScheduleRow['job']): Promise<Date | null> {
   let earliest: Date | null = null;
   for (const s of await listSchedules(db, systemModeFromEnv(env))) {
+    if (job && s.job !== job) continue;
     const t = nextTick(s.cron, s.timezone, now);
     if (earliest === null || t < earliest) earliest = t;
   }
@@ -79,11 +83,11 @@ export async function runScheduler(o: SchedulerOptions): Promise<SchedulerReport
       try {
         report.wakes++;
         await o.beforeTicks?.(db);
-        const results = await runDueTicks(db, { now: now(), env, runner: o.runner, signal: o.signal });
+        const results = await runDueTicks(db, { now: now(), env, runner: o.runner, signal: o.signal, job: o.job });
         for (const r of results) o.onTick?.(r);
         report.ticks.push(...results);
         report.ticks.splice(0, Math.max(0, report.ticks.length - keptTicks));
-        if (!o.once) wakeAt = await nextWake(db, env, now());
+        if (!o.once) wakeAt = await nextWake(db, env, now(), o.job);
         started = true;
       } finally {
         await db.close();

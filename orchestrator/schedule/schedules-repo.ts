@@ -12,8 +12,8 @@ export async function insertSchedule(q: Queryable, s: NewScheduleRow): Promise<S
     const [row] = await queryRows(
       q,
       ScheduleRow,
-      `insert into schedules (name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning ${scheduleColumns}`,
+      `insert into schedules (name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at, job, job_args)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning ${scheduleColumns}`,
       [
         s.name,
         s.cron,
@@ -28,6 +28,8 @@ export async function insertSchedule(q: Queryable, s: NewScheduleRow): Promise<S
         s.offline,
         s.grace_seconds,
         s.created_at,
+        s.job,
+        s.job_args,
       ],
     );
     return row!;

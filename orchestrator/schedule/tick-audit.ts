@@ -26,6 +26,7 @@ export async function auditTick(
   end: {
     status: Exclude<TickStatus, 'running'>;
     run_id: string | null;
+    study_id?: string | null;
     error: string | null;
     risk_profile: 'low' | 'medium' | 'high' | null;
   },
@@ -50,6 +51,7 @@ export async function auditTick(
       trigger_ref: triggerRef(s.schedule_id, tick),
       tick_status: end.status,
       run_id: end.run_id,
+      ...(s.job === 'optimise' ? { job: s.job, study_id: end.study_id ?? null } : {}),
       pipeline_id: s.pipeline_id,
       strategy_id: s.strategy_id,
       symbols: s.symbols,

@@ -36,13 +36,25 @@ const RunningTick = z.object({
   claimed_at: z.date(),
 });
 
-/** Whether the tick's run is running and has shown a heartbeat within `stale` seconds. */
+/** Whether the tick's run is running and has shown a heartbeat, or its study has finished a trial, within `stale` seconds. */
 async function runIsAlive(q: Queryable, s: ScheduleRow, tick: Date, stale: number): Promise<boolean> {
   const rows = await q.query(
-    "select 1 from pipeline_runs where trigger = 'schedule' and trigger_ref = $1 and status = 'running' and heartbeat_at > now() - $2 * interval '1 second'",
-    [triggerRef(s.schedule_id, tick), stale],
+    `select 1 from pipeline_runs where trigger = 'schedule' and trigger_ref = $1 and status = 'running' and heartbeat_at > now() - $2 * interval '1 second'
+     union all
+     select 1 from schedule_ticks t join optimiser_trials o using (study_id)
+     where t.schedule_id = $3 and t.tick = $4 and o.created_at > now() - $2 * interval '1 second'`,
+    [triggerRef(s.schedule_id, tick), stale, s.schedule_id, tick],
   );
   return rows.length > 0;
+}
+
+/** Records the study a tick started, so its liveness can be told and a killed one resumed. */
+export async function setTickStudy(q: Queryable, s: ScheduleRow, tick: Date, studyId: string): Promise<void> {
+  await q.query('update schedule_ticks set study_id = $3 where schedule_id = $1 and tick = $2', [
+    s.schedule_id,
+    tick,
+    studyId,
+  ]);
 }
 
 /**
@@ -105,6 +117,8 @@ export async function claimTick(db: Db, s: ScheduleRow, tick: Date): Promise<Cla
 export interface TickEnd {
   status: 'succeeded' | 'partial' | 'failed' | 'halted' | 'error';
   run_id: string | null;
+  /** A study tick's study (kept from its start when it failed). */
+  study_id?: string | null;
   error: string | null;
   risk_profile: 'low' | 'medium' | 'high' | null;
 }
@@ -113,8 +127,8 @@ export interface TickEnd {
 export async function finishTick(db: Db, s: ScheduleRow, tick: Date, end: TickEnd): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(
-      'update schedule_ticks set status = $3, run_id = $4, error = $5, finished_at = now() where schedule_id = $1 and tick = $2',
-      [s.schedule_id, tick, end.status, end.run_id, end.error],
+      'update schedule_ticks set status = $3, run_id = $4, error = $5, study_id = coalesce($6, study_id), finished_at = now() where schedule_id = $1 and tick = $2',
+      [s.schedule_id, tick, end.status, end.run_id, end.error, end.study_id ?? null],
     );
     await auditTick(tx, s, tick, end);
   });

@@ -81,6 +81,7 @@ async function bothWays(kind: BackendKind, rules: { breakeven_after_tp?: number;
       risk_amount: 12,
       risk_pct: 0.12,
       strategy_id: null,
+      strategy_version: null,
       source_module: null,
       run_id: null,
       proposal_id: null,

@@ -44,6 +44,7 @@ describe.each(backends)('the live broker (%s)', (kind) => {
         open_qty: string;
         status: string;
         close_reason: string | null;
+        strategy_version: number | null;
         entry_price: string;
       }>('select * from trading_live.positions order by position_id')
     )[0];
@@ -246,6 +247,7 @@ describe.each(backends)('the live broker (%s)', (kind) => {
       category: 'major',
       run_id,
       strategy_id: 'trend',
+      strategy_version: 4,
       as_of: order().as_of,
       live_broker: broker,
     });
@@ -268,6 +270,8 @@ describe.each(backends)('the live broker (%s)', (kind) => {
       const outcome = { symbol: 'BTC/USDT', actions } as Parameters<typeof sendRecordedEntries>[2];
       await sendRecordedEntries(db, broker, outcome, run_id);
       expect(actions[0]).toMatchObject({ action: 'executed', position_id: (await position())!.position_id });
+      // The strategy version rides the order's plan to the position its fill opens (live feedback reads it).
+      expect((await position())!.strategy_version).toBe(4);
       expect(sim.orderLists()).toHaveLength(1);
       await expectBalancesMatch();
     });
@@ -287,6 +291,7 @@ describe.each(backends)('the live broker (%s)', (kind) => {
       const r = await approveProposal(db, scope, proposed!.proposal_id!, now, broker);
       const pos = await position();
       expect(r).toMatchObject({ status: 'approved', position_id: pos!.position_id });
+      expect(pos!.strategy_version).toBe(4);
       expect(sim.orders().filter((o) => o.type === 'MARKET')).toHaveLength(1);
       expect(sim.orderLists()).toHaveLength(1);
       const [p] = await q<{ status: string; position_id: number }>(

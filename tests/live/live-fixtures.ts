@@ -85,6 +85,7 @@ export function liveOrder(run_id: string, over: Partial<OpenOrder> = {}): OpenOr
   return {
     ...intent,
     strategy_id: 'trend',
+    strategy_version: null,
     source_module: 'test_v1',
     run_id,
     proposal_id: null,

@@ -12,7 +12,8 @@ import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { tradingScope } from '../../trading/scope.ts';
 import { insertVersion, setVersionStatus } from '../../trading/strategies/strategy-versions.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
-import { demoDb, runOptions } from '../helpers/pipeline.ts';
+import { demoAsOf, demoDb, runOptions } from '../helpers/pipeline.ts';
+import { approveProposal } from '../../trading/proposals/review-proposal.ts';
 
 const profiles = ['low', 'medium', 'high'] as const;
 const plan = (suits?: (typeof profiles)[number][]): Plan => ({
@@ -72,6 +73,7 @@ describe.each(backends)('the profile filter in a run on %s', (kind) => {
         strategy_id: 'breakout',
         params: {},
         suitable_risk_profiles: suits,
+        markets: null,
         study_id: null,
         report: null,
       });
@@ -92,9 +94,28 @@ describe.each(backends)('the profile filter in a run on %s', (kind) => {
     ]);
     expect((await filterAudits())[1]!.details).toMatchObject({ strategy_version: unsuited });
 
-    await activate(['medium', 'high']);
+    const suited = await activate(['medium', 'high']);
+    await db.query(`update trading_test.state set operational_mode = 'semi_auto'`);
     const passed = await run();
     expect(passed.symbols[0]!.outcome).not.toBe('blocked');
+    // What the run opened remembers the version that decided it: the optimiser's live feedback reads it back.
+    const opened = await db.query<{ strategy_version: number | null }>(
+      `select strategy_version from trading_test.proposals where run_id = $1
+       union all select strategy_version from trading_test.positions where run_id = $1`,
+      [passed.run_id],
+    );
+    expect(opened).toEqual([{ strategy_version: suited }]);
+    const [proposal] = await db.query<{ proposal_id: string }>(
+      `select proposal_id from trading_test.proposals where run_id = $1`,
+      [passed.run_id],
+    );
+    const approved = await approveProposal(db, scope, Number(proposal!.proposal_id), demoAsOf);
+    expect(approved).toMatchObject({ status: 'approved' });
+    const [position] = await db.query<{ strategy_version: number | null }>(
+      `select strategy_version from trading_test.positions where proposal_id = $1`,
+      [proposal!.proposal_id],
+    );
+    expect(position).toEqual({ strategy_version: suited });
     expect((await filterAudits()).slice(2).map((a) => `${a.action_type} ${a.status}`)).toEqual([
       'SIGNAL_GENERATED INFO',
       'SIGNAL_FILTER_PASS SUCCESS',

@@ -158,16 +158,24 @@ describe.each(backends)('the configuration file on %s', (kind) => {
     const r = await applyDocument(
       db,
       target,
-      { strategies: { require_strategy_approval: false, optimizer_max_strategy_drawdown_pct: { low: 8 } } },
+      {
+        strategies: {
+          require_strategy_approval: false,
+          live_performance_feedback_weight: 0.25,
+          optimizer_max_strategy_drawdown_pct: { low: 8 },
+        },
+      },
       { ask: answering(true), show: (_diff, warnings) => shown.push(warnings) },
     );
     expect(r.changed).toBe(true);
     expect(shown[0]).toEqual([
       expect.stringMatching(/^strategies.require_strategy_approval false: an optimiser study will activate/),
     ]);
-    expect(await db.query('select require_strategy_approval from trading_test.state')).toEqual([
-      { require_strategy_approval: false },
-    ]);
+    expect(
+      await db.query(
+        'select require_strategy_approval, live_performance_feedback_weight::text as w from trading_test.state',
+      ),
+    ).toEqual([{ require_strategy_approval: false, w: '0.25' }]);
     const limits = await db.query<{ profile: string; pct: string }>(
       'select profile, optimizer_max_strategy_drawdown_pct::text as pct from trading_test.risk_profiles order by optimizer_max_strategy_drawdown_pct',
     );
@@ -191,6 +199,8 @@ describe.each(backends)('the configuration file on %s', (kind) => {
     ]);
     const bad = await refusal({ strategies: { optimizer_max_strategy_drawdown_pct: { medium: 80 } } });
     expect(bad.message).toMatch(/strategies.optimizer_max_strategy_drawdown_pct.medium/);
+    const weight = await refusal({ strategies: { live_performance_feedback_weight: 1.5 } });
+    expect(weight.message).toMatch(/strategies.live_performance_feedback_weight: Too big: expected number to be <=1/);
   });
 
   it('lowers the mode and switches leverage off, as lowering risk never needs more than a yes', async () => {

@@ -38,6 +38,7 @@ describe.each(backends)('closing invalidated trades on %s', (kind) => {
         risk_amount: 85.06,
         risk_pct: 0.85,
         strategy_id: null,
+        strategy_version: null,
         source_module: 'test',
         run_id: null,
         proposal_id: null,

@@ -141,6 +141,7 @@ describe.each(backends)('trading invariants on %s', (kind) => {
               category: 'major',
               run_id: '00000000-0000-4000-8000-000000000000',
               strategy_id: null,
+              strategy_version: null,
               as_of: asOf,
             }),
           );

@@ -52,6 +52,7 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
         risk_amount: 100,
         risk_pct: 1,
         strategy_id: null,
+        strategy_version: null,
         source_module: null,
         run_id: null,
         proposal_id: null,

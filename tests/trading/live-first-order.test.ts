@@ -49,6 +49,7 @@ describe.each(backends)('LIVE caps and the first-order approval (%s)', (kind) =>
     category: 'major',
     run_id,
     strategy_id: null,
+    strategy_version: null,
     as_of: new Date(),
   });
   const act = (notional: number, run_id = runs.p1) =>

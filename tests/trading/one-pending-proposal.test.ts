@@ -74,6 +74,7 @@ describe.each(backends)('one pending proposal per market and side, on %s', (kind
       category: 'major',
       run_id: observed.run_id,
       strategy_id: null,
+      strategy_version: null,
       as_of: demoAsOf,
     };
     const actions = (

@@ -38,6 +38,7 @@ function order(over: Partial<OpenOrder> = {}): OpenOrder {
     risk_amount: 100,
     risk_pct: 1,
     strategy_id: 'test',
+    strategy_version: null,
     source_module: 'test_v1',
     run_id: null,
     proposal_id: null,

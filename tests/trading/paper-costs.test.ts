@@ -35,6 +35,7 @@ describe.each(backends)('paper costs on %s', (kind) => {
         risk_amount: 100,
         risk_pct: 1,
         strategy_id: null,
+        strategy_version: null,
         source_module: null,
         run_id: null,
         proposal_id: null,

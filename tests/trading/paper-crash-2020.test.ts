@@ -64,6 +64,7 @@ describe.each(backends)('a long through the March 2020 crash on %s', (kind) => {
         risk_amount: PLANNED_RISK,
         risk_pct: 1,
         strategy_id: 'crash-test',
+        strategy_version: null,
         source_module: null,
         run_id: null,
         proposal_id: null,

@@ -152,6 +152,7 @@ async function runScenario(db: TestDb, s: Scenario): Promise<void> {
         risk_amount: step.notional * step.stopPct,
         risk_pct: 1,
         strategy_id: null,
+        strategy_version: null,
         source_module: null,
         run_id: null,
         proposal_id: null,

@@ -36,6 +36,7 @@ function order(over: Partial<OpenOrder>): OpenOrder {
     risk_amount: 100,
     risk_pct: 1,
     strategy_id: null,
+    strategy_version: null,
     source_module: null,
     run_id: null,
     proposal_id: null,

@@ -56,6 +56,8 @@ export interface IntentSource {
   category: string;
   run_id: string;
   strategy_id: string | null;
+  /** The strategy's active version whose parameters decided (absent: its rows as configured). */
+  strategy_version: number | null;
   as_of: Date;
   /** LIVE: where entries go (recorded here, sent after the decision committed); absent in TEST. */
   live_broker?: LiveBroker;
@@ -78,6 +80,7 @@ async function propose(
     drawdown_pct: state.drawdown_pct,
     ttl_minutes: state.proposal_ttl_minutes,
     strategy_id: src.strategy_id,
+    strategy_version: src.strategy_version,
     source_module: intent.source ?? null,
     run_id: src.run_id,
     as_of: src.as_of,
@@ -205,6 +208,7 @@ export async function actOnIntents(
       const open = {
         ...order,
         strategy_id: src.strategy_id,
+        strategy_version: src.strategy_version,
         source_module: intent.source ?? null,
         run_id: src.run_id,
         proposal_id: null,

@@ -179,6 +179,7 @@ async function bookEntry(
       fees_paid: o.fee,
       opened_at: new Date(plan.as_of),
       strategy_id: plan.strategy_id,
+      strategy_version: plan.strategy_version,
       source_module: plan.source_module,
       run_id: order.run_id,
       proposal_id: plan.proposal_id,

@@ -127,6 +127,7 @@ async function queueEntry(
         time_stop_bars: order.time_stop_bars ?? null,
       },
       strategy_id: order.strategy_id,
+      strategy_version: order.strategy_version,
       source_module: order.source_module,
       proposal_id: order.proposal_id,
       as_of: order.as_of.toISOString(),

@@ -34,6 +34,8 @@ export const EntryPlan = z.object({
   /** The order as the risk gate passed it (decision price, stop, take-profit ladder, risk). */
   intent: ProposedOrder,
   strategy_id: z.string().nullable(),
+  /** Absent in plans recorded before versions were attributed. */
+  strategy_version: z.number().int().nullable().default(null),
   source_module: z.string().nullable(),
   proposal_id: z.number().int().positive().nullable(),
   /** The decision time, ISO 8601 (jsonb keeps no dates). */

@@ -89,6 +89,7 @@ async function openPosition(tx: Queryable, scope: TradingScope, input: OpenOrder
     fees_paid: fill.fee,
     opened_at: order.as_of,
     strategy_id: order.strategy_id,
+    strategy_version: order.strategy_version,
     source_module: order.source_module,
     run_id: order.run_id,
     proposal_id: order.proposal_id,

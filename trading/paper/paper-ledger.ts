@@ -70,6 +70,7 @@ export interface NewPosition {
   fees_paid: number;
   opened_at: Date;
   strategy_id: string | null;
+  strategy_version: number | null;
   source_module: string | null;
   run_id: string | null;
   proposal_id: number | null;
@@ -90,8 +91,8 @@ export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewP
     Position,
     `insert into ${scope.table('positions')} (exchange, symbol, timeframe, category, side, qty, open_qty, entry_price, stop_price,
        take_profits, leverage, margin, risk_amount, risk_pct, fees_paid, opened_at, checked_through, strategy_id, source_module, run_id, proposal_id,
-       breakeven_after_tp, time_stop_bars)
-     values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+       breakeven_after_tp, time_stop_bars, strategy_version)
+     values ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9::text::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
      returning *`,
     [
       p.exchange,
@@ -116,6 +117,7 @@ export async function insertPosition(tx: Queryable, scope: TradingScope, p: NewP
       p.proposal_id,
       p.breakeven_after_tp ?? null,
       p.time_stop_bars ?? null,
+      p.strategy_version,
     ],
   );
   return row!;

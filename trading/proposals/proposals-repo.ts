@@ -44,6 +44,7 @@ export const Proposal = z.object({
   drawdown_pct: num,
   intent: ProposedOrder,
   strategy_id: z.string().nullable(),
+  strategy_version: z.number().int().nullable(),
   source_module: z.string().nullable(),
   run_id: z.string().nullable(),
   as_of: z.date(),
@@ -58,6 +59,7 @@ export interface NewProposal {
   drawdown_pct: number;
   ttl_minutes: number;
   strategy_id: string | null;
+  strategy_version: number | null;
   source_module: string | null;
   run_id: string | null;
   as_of: Date;
@@ -80,8 +82,8 @@ export async function insertProposal(
     const [row] = await queryRows(
       q,
       Proposal,
-      `insert into ${scope.table('proposals')} (expires_at, exchange, symbol, side, qty, entry, stop, risk_pct, leverage, notional, drawdown_pct, intent, strategy_id, source_module, run_id, as_of)
-       values (now() + make_interval(mins => $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+      `insert into ${scope.table('proposals')} (expires_at, exchange, symbol, side, qty, entry, stop, risk_pct, leverage, notional, drawdown_pct, intent, strategy_id, source_module, run_id, as_of, strategy_version)
+       values (now() + make_interval(mins => $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        on conflict (exchange, symbol, side) where status = 'pending' do nothing
        returning *`,
       [
@@ -101,6 +103,7 @@ export async function insertProposal(
         p.source_module,
         p.run_id,
         p.as_of,
+        p.strategy_version,
       ],
     );
     if (row) return { created: row };

@@ -112,6 +112,7 @@ export async function approveProposal(
     const open = {
       ...order,
       strategy_id: p.strategy_id,
+      strategy_version: p.strategy_version,
       source_module: p.source_module,
       run_id: p.run_id,
       proposal_id: id,

@@ -46,6 +46,7 @@ export function comparison(proposed: StrategyVersionRow, active: StrategyVersion
       );
     }
   lines.push(`  suits risk profiles: ${proposed.suitable_risk_profiles.join(', ')}`);
+  if (proposed.markets?.length) lines.push(`  markets assigned to it on approval: ${proposed.markets.join(', ')}`);
   return lines.join('\n');
 }
 
@@ -98,15 +99,17 @@ export async function reviewStrategyVersion(
         'BAD_INPUT',
         `Version ${version} of ${r.strategyId} was decided or superseded meanwhile; nothing changed.`,
       );
-    if (r.verb === 'approve')
-      await setVersionStatus(tx, scope, {
-        strategy_id: r.strategyId,
-        version,
-        status: 'ACTIVE',
-        by: r.by,
-        note: r.note,
-      });
-    else
+    const assigned =
+      r.verb === 'approve'
+        ? await setVersionStatus(tx, scope, {
+            strategy_id: r.strategyId,
+            version,
+            status: 'ACTIVE',
+            by: r.by,
+            note: r.note,
+          })
+        : undefined;
+    if (r.verb === 'reject')
       await tx.query(
         `update ${scope.table('strategy_status')} set status = 'REJECTED', decided_at = now(), decided_by = $3, note = $4
          where strategy_id = $1 and version = $2`,
@@ -123,6 +126,7 @@ export async function reviewStrategyVersion(
         by: r.by,
         note: r.note,
         replaced: r.verb === 'approve' ? (active?.version ?? null) : null,
+        assigned_markets: assigned?.assigned ?? [],
       },
       entity_type: 'strategy_version',
       entity_id: `${r.strategyId}@${version}`,

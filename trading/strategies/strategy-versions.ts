@@ -17,6 +17,8 @@ export const StrategyVersionRow = z.object({
   version: z.number().int(),
   params: z.record(z.string(), z.record(z.string(), z.unknown())),
   suitable_risk_profiles: z.array(RiskProfileName),
+  /** The markets its study found it best on, assigned to it when it becomes ACTIVE; null: none assigned. */
+  markets: z.array(z.string()).nullable(),
   study_id: z.string().nullable(),
   report: z.unknown().nullable(),
   created_at: z.date(),
@@ -35,23 +37,27 @@ export function suitableProfiles(target: RiskProfileName): RiskProfileName[] {
 
 export async function insertVersion(
   tx: Queryable,
-  v: Pick<StrategyVersionRow, 'strategy_id' | 'params' | 'suitable_risk_profiles' | 'study_id' | 'report'>,
+  v: Pick<StrategyVersionRow, 'strategy_id' | 'params' | 'suitable_risk_profiles' | 'markets' | 'study_id' | 'report'>,
 ): Promise<number> {
   const [row] = await tx.query<{ version: number }>(
-    `insert into strategy_versions (strategy_id, version, params, suitable_risk_profiles, study_id, report)
-     select $1, coalesce(max(version), 0) + 1, $2, $3::text[], $4, $5 from strategy_versions where strategy_id = $1
+    `insert into strategy_versions (strategy_id, version, params, suitable_risk_profiles, study_id, report, markets)
+     select $1, coalesce(max(version), 0) + 1, $2, $3::text[], $4, $5, $6::text[] from strategy_versions where strategy_id = $1
      returning version`,
-    [v.strategy_id, v.params, v.suitable_risk_profiles, v.study_id, v.report],
+    [v.strategy_id, v.params, v.suitable_risk_profiles, v.study_id, v.report, v.markets],
   );
   return row!.version;
 }
 
-/** Sets a version's status in this mode; the version it displaces (a pending proposal, the active one) is closed with a note. */
+/**
+ * Sets a version's status in this mode; the version it displaces (a pending proposal, the
+ * active one) is closed with a note. A version becoming ACTIVE is assigned the markets its
+ * study found it best on (returned, for the caller's audit row).
+ */
 export async function setVersionStatus(
   tx: Queryable,
   scope: TradingScope,
   s: { strategy_id: string; version: number; status: 'ACTIVE' | 'PROPOSED'; by: string; note: string | null },
-): Promise<void> {
+): Promise<{ assigned: string[] }> {
   const table = scope.table('strategy_status');
   const displaced = s.status === 'ACTIVE' ? 'RETIRED' : 'REJECTED';
   await tx.query(
@@ -65,6 +71,24 @@ export async function setVersionStatus(
      on conflict (strategy_id, version) do update set status = excluded.status, decided_at = now(), decided_by = $4, note = excluded.note`,
     [s.strategy_id, s.version, s.status, s.by, s.note],
   );
+  if (s.status !== 'ACTIVE') return { assigned: [] };
+  const rows = await tx.query<{ symbol: string }>(
+    `insert into ${scope.table('market_strategy')} (symbol, strategy_id, version, assigned_by)
+     select unnest(markets), strategy_id, version, $3 from strategy_versions where strategy_id = $1 and version = $2
+     on conflict (symbol) do update set strategy_id = excluded.strategy_id, version = excluded.version,
+       assigned_at = now(), assigned_by = excluded.assigned_by
+     returning symbol`,
+    [s.strategy_id, s.version, s.by],
+  );
+  return { assigned: rows.map((r) => r.symbol).sort() };
+}
+
+/** The strategy each market is assigned in this mode (an approved study's choice): it wins over asset_config's. */
+export async function marketStrategies(q: Queryable, scope: TradingScope): Promise<Map<string, string>> {
+  const rows = await q.query<{ symbol: string; strategy_id: string }>(
+    `select symbol, strategy_id from ${scope.table('market_strategy')}`,
+  );
+  return new Map(rows.map((r) => [r.symbol, r.strategy_id]));
 }
 
 /** Versions with this mode's status, newest first; only one strategy's when `strategyId` is given. */
@@ -76,7 +100,7 @@ export async function listVersions(
   return queryRows(
     q,
     StrategyVersionRow,
-    `select v.strategy_id, v.version, v.params, v.suitable_risk_profiles, v.study_id::text, v.report, v.created_at,
+    `select v.strategy_id, v.version, v.params, v.suitable_risk_profiles, v.markets, v.study_id::text, v.report, v.created_at,
        s.status, s.decided_at, s.decided_by, s.note
      from strategy_versions v left join ${scope.table('strategy_status')} s using (strategy_id, version)
      where ($1::text is null or v.strategy_id = $1) and ($2::text is null or s.status = $2)

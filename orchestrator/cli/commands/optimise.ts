@@ -1,23 +1,17 @@
 import type { Command } from 'commander';
 import { bounds } from '../../../core/bounds.ts';
-import { quote } from '../../../core/quote.ts';
 import { parseUtcTime } from '../../../core/time.ts';
-import { defaultWorkers } from '../../../backtest/run-many.ts';
-import { objectives, type Objective } from '../../../optimise/objective.ts';
 import { optimise } from '../../../optimise/optimise.ts';
 import { renderStudy } from '../../../optimise/render-study.ts';
-import { StudyFile } from '../../../optimise/study-file.ts';
 import { StudyReport, studyJson } from '../../../optimise/study-outcome.ts';
 import { listStudies, loadStudy } from '../../../optimise/study-repo.ts';
-import { StudyMethod, trialsPerWindow } from '../../../optimise/study-request.ts';
+import { trialsPerWindow } from '../../../optimise/study-request.ts';
+import type { StudyOptions } from '../../../optimise/plan-study.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { prewarmSandbox } from '../../../sandbox/probe.ts';
-import { RiskProfileName } from '../../../trading/state-repo.ts';
-import { parseFile, readYamlFile } from '../../config-files/yaml-file.ts';
 import {
   action,
   badInput,
-  moneyAmount,
   output,
   splitList,
   stoppableAction,
@@ -27,51 +21,28 @@ import {
   type JsonFlag,
 } from '../command-kit.ts';
 import { progressBar } from '../progress-bar.ts';
+import { studySettings, withStudyFlags, type StudyFlags } from '../study-flags.ts';
 import { registerListCommand } from '../list-command.ts';
 
-interface OptimiseFlags extends JsonFlag {
+interface OptimiseFlags extends JsonFlag, StudyFlags {
   strategy?: string;
   symbols?: string;
   from?: string;
   to?: string;
   timeframe: string;
-  profile?: string;
-  trials: string;
-  method: string;
-  gridLevels: string;
-  walkForward: string;
-  mode: string;
-  objective: string;
-  minTrades: string;
-  seed: string;
-  workers?: string;
-  study?: string;
   pipeline: string;
   exchange: string;
-  equity: string;
-  feeBps: string;
-  slippageBps: string;
   history: string;
   resume?: string;
 }
 
-function oneOf<T extends string>(value: string, flag: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw badInput(`${flag} must be ${allowed.join(', ')}, not ${quote(value)}.`);
-  return value as T;
-}
-
-function basisPoints(value: string, flag: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1000)) throw badInput(`${flag} must be between 0 and 1000 basis points.`);
-  return n;
-}
-
-async function studyOptions(flags: OptimiseFlags) {
+async function studyOptions(flags: OptimiseFlags): Promise<StudyOptions> {
   if (!flags.strategy || !flags.symbols || !flags.from || !flags.to)
     throw badInput(
       'Give --strategy, --symbols, --from and --to, e.g. trader optimise --strategy breakout --symbols BTC/USDT --from 2024-01-01 --to 2024-12-01 (or --resume <study id>).',
     );
   return {
+    ...(await studySettings(flags)),
     strategies: splitList(flags.strategy),
     symbols: splitList(flags.symbols),
     from: parseUtcTime(flags.from, '--from'),
@@ -79,27 +50,13 @@ async function studyOptions(flags: OptimiseFlags) {
     timeframe: flags.timeframe,
     exchange: flags.exchange,
     pipelineId: flags.pipeline,
-    profile: flags.profile === undefined ? undefined : oneOf(flags.profile, '--profile', RiskProfileName.options),
-    trials: wholeNumber(flags.trials, '--trials', 1, 100_000),
-    method: oneOf(flags.method, '--method', StudyMethod.options),
-    gridLevels: wholeNumber(flags.gridLevels, '--grid-levels', 2, 50),
-    windows: wholeNumber(flags.walkForward, '--walk-forward', 1, 50),
-    mode: oneOf(flags.mode, '--mode', ['rolling', 'anchored'] as const),
-    objective: oneOf<Objective>(flags.objective, '--objective', objectives),
-    minTrades: wholeNumber(flags.minTrades, '--min-trades', 1, 100_000),
-    seed: wholeNumber(flags.seed, '--seed', 0, 2 ** 31 - 1),
-    workers: flags.workers === undefined ? defaultWorkers() : wholeNumber(flags.workers, '--workers', 1, 64),
-    initialEquity: moneyAmount(flags.equity, '--equity'),
-    feeBps: basisPoints(flags.feeBps, '--fee-bps'),
-    slippageBps: basisPoints(flags.slippageBps, '--slippage-bps'),
     historyBars: wholeNumber(flags.history, '--history', 1, bounds.historyBars),
-    studyFile: flags.study ? parseFile(StudyFile, await readYamlFile(flags.study), 'study').strategies : undefined,
     env: process.env,
   };
 }
 
 export function registerOptimiseCommands(program: Command): void {
-  const cmd = withJson(program.command('optimise').enablePositionalOptions())
+  const cmd = withStudyFlags(withJson(program.command('optimise').enablePositionalOptions()))
     .description(
       'tune strategies walk-forward: parameters fitted in-sample, judged out-of-sample, the winner proposed as a strategy version',
     )
@@ -108,22 +65,8 @@ export function registerOptimiseCommands(program: Command): void {
     .option('--from <date>', 'first bar (UTC), e.g. 2019-01-01')
     .option('--to <date>', 'end (UTC, exclusive), e.g. 2025-01-01')
     .option('--timeframe <tf>', 'candle timeframe', '1h')
-    .option('--profile <name>', "target risk profile: low, medium or high (default: this mode's active one)")
-    .option('--trials <n>', 'trials per strategy, spread over the walk-forward windows', '100')
-    .option('--method <name>', 'tpe, random or grid', 'tpe')
-    .option('--grid-levels <n>', 'grid: values per continuous parameter', '5')
-    .option('--walk-forward <windows>', 'walk-forward windows (each fits on 3 segments, tests on the next)', '5')
-    .option('--mode <mode>', 'rolling (fit on the last 3 segments) or anchored (fit on everything before)', 'rolling')
-    .option('--objective <name>', `what a trial maximises: ${objectives.join(', ')}`, 'sortino')
-    .option('--min-trades <n>', 'trades a trial needs in its fitting span to be feasible', '20')
-    .option('--seed <n>', 'the same seed and workers give the same study, trial for trial', '1')
-    .option('--workers <n>', 'trials run side by side, one module worker each (default: one per core)')
-    .option('--study <file>', 'a study file: per strategy, the space to search, ties and fixed values')
     .option('--pipeline <id>', 'pipeline_config pipeline id', defaultPipelineId)
     .option('--exchange <id>', 'exchange whose cached candles to replay', 'binance')
-    .option('--equity <amount>', 'starting equity of every trial', '10000')
-    .option('--fee-bps <n>', 'fee per fill in basis points', '10')
-    .option('--slippage-bps <n>', 'adverse slippage per fill in basis points', '5')
     .option('--history <bars>', "bars of warm-up before each span (raised to the plan's recorded warm-up)", '500')
     .option('--resume <study>', 'continue a study that did not finish; its stored trials are not run again')
     .addHelpText(

@@ -16,26 +16,31 @@ import { runScheduler } from '../../schedule/scheduler-loop.ts';
 import { liveServiceReconciler } from '../../live-reconciliation.ts';
 import { unlockForService } from '../../../trading/live-account/unlock.ts';
 import { findSchedule } from '../../schedule/schedules-repo.ts';
-import { action, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { action, badInput, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
+import { withStudyFlags } from '../study-flags.ts';
+import { scheduledStudy, type JobFlags } from '../schedule-job.ts';
+import { quote } from '../../../core/quote.ts';
 import { requestStop } from '../../../sandbox/stop.ts';
 import { table } from '../table.ts';
 
 /** `trader schedule`: the built-in scheduler (cron schedules of pipeline runs) for users without n8n. */
 
-interface AddFlags extends JsonFlag {
+interface AddFlags extends JsonFlag, JobFlags {
   symbols: string;
-  strategy?: string;
   pipeline: string;
   timezone: string;
   name?: string;
   exchange: string;
   timeframe: string;
   history: string;
-  offline?: boolean;
   graceMinutes: string;
 }
 
 function what(s: ScheduleRow): string {
+  if (s.job_args) {
+    const a = s.job_args;
+    return `optimise ${a.strategies.join(',')} on ${s.symbols.join(',')} ${s.timeframe}, last ${a.lookback_days} days, ${a.settings.trials} ${a.settings.method} trials`;
+  }
   return `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''} ${s.symbols.join(',')} ${s.timeframe}${s.offline ? ' offline' : ''}`;
 }
 
@@ -64,7 +69,7 @@ function describeTick(r: TickResult): string {
   if (r.outcome === 'skipped')
     return `${r.tick}  schedule ${who}  skipped ${r.missed} missed tick${r.missed === 1 ? '' : 's'} since ${r.first_missed}`;
   if (r.outcome === 'ran')
-    return `${r.tick}  schedule ${who}  ${r.status}${r.run_id ? `  run ${r.run_id}` : ''}${r.error ? `  ${r.error}` : ''}`;
+    return `${r.tick}  schedule ${who}  ${r.status}${r.run_id ? `  run ${r.run_id}` : ''}${r.study_id ? `  study ${r.study_id}` : ''}${r.error ? `  ${r.error}` : ''}`;
   return `${r.tick}  schedule ${who}  not run here: ${r.outcome === 'taken' ? 'another scheduler claimed this tick' : 'its previous tick is still running'}`;
 }
 
@@ -98,10 +103,21 @@ export function registerScheduleCommands(program: Command): void {
     .command('schedule')
     .description('the built-in scheduler: cron schedules of pipeline runs (for use without n8n)');
 
-  withJson(schedule.command('add <cron>'))
-    .description('add a schedule: run the pipeline for the symbols at every tick of a cron expression (quote it)')
+  const add = withStudyFlags(withJson(schedule.command('add <cron>')))
+    .description(
+      'add a schedule: at every tick of a cron expression (quote it), run the pipeline for the symbols, or (--job optimise) study strategies on them',
+    )
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
-    .option('--strategy <id>', 'a strategy from strategy_config')
+    .option(
+      '--job <kind>',
+      'run (the pipeline) or optimise (a walk-forward study over the days before each tick)',
+      'run',
+    )
+    .option('--lookback-days <n>', '--job optimise: days of candles before each tick to study (default 1095)')
+    .option(
+      '--strategy <id>',
+      'a strategy from strategy_config (--job optimise: the strategies to study, comma-separated)',
+    )
     .option('--pipeline <id>', 'pipeline_config pipeline id', 'default')
     .option('--timezone <zone>', 'IANA time zone the cron expression is read in', 'UTC')
     .option('--name <name>', 'a unique name to refer to it by')
@@ -112,42 +128,44 @@ export function registerScheduleCommands(program: Command): void {
     .option('--grace-minutes <n>', 'a tick found later than this (scheduler down or busy) is skipped, not run', '10')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader schedule add "5 * * * *" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n\nFive fields: minute hour day-of-month month day-of-week. Exit codes: 0 added, 2 invalid cron expression, time zone, symbol or name, or unknown pipeline/strategy.',
-    )
-    .action(
-      action(async (cron: string, flags: AddFlags) => {
-        const historyBars = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
-        const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0, bounds.graceMinutes);
-        const now = new Date();
-        const row = await withDb('schedule add', (db) =>
-          addSchedule(
-            db,
-            {
-              cron,
-              timezone: flags.timezone,
-              symbols: splitList(flags.symbols),
-              name: flags.name ?? null,
-              pipelineId: flags.pipeline,
-              strategyId: flags.strategy ?? null,
-              exchange: flags.exchange,
-              timeframe: flags.timeframe,
-              historyBars,
-              offline: flags.offline ?? false,
-              graceSeconds: graceMinutes * 60,
-            },
-            { now },
-          ),
-        );
-        const upcoming = nextTicks(row.cron, row.timezone, now, 3);
-        output(flags, { ok: true, schedule: row, next_ticks: upcoming.map((t) => t.toISOString()) }, () =>
-          [
-            `added ${scheduleLabel(row)}: '${row.cron}' in ${row.timezone} (${row.system_mode}), runs ${what(row)}`,
-            ...upcoming.map((t) => `  next  ${t.toISOString()}  (${localTime(t, row.timezone)})`),
-            'Start `trader schedule run` to run it.',
-          ].join('\n'),
-        );
-      }),
+      '\nExamples:\n  $ trader schedule add "5 * * * *" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n  $ trader schedule add "0 2 * * 0" --job optimise --strategy breakout,trend_following --symbols BTC/USDT,ETH/USDT --trials 200 --name weekly-study\n\nFive fields: minute hour day-of-month month day-of-week. A study tick runs for minutes: give studies a scheduler of their own (`schedule run --job optimise`) so pipeline ticks are never late.\nExit codes: 0 added, 2 invalid cron expression, time zone, symbol, name or study flag, or unknown pipeline/strategy.',
     );
+  add.action(
+    action(async (cron: string, flags: AddFlags) => {
+      const study = await scheduledStudy(add, flags);
+      const historyBars = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
+      const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0, bounds.graceMinutes);
+      const now = new Date();
+      const row = await withDb('schedule add', (db) =>
+        addSchedule(
+          db,
+          {
+            cron,
+            timezone: flags.timezone,
+            symbols: splitList(flags.symbols),
+            name: flags.name ?? null,
+            pipelineId: flags.pipeline,
+            strategyId: flags.strategy ?? null,
+            exchange: flags.exchange,
+            timeframe: flags.timeframe,
+            historyBars,
+            offline: flags.offline ?? false,
+            graceSeconds: graceMinutes * 60,
+            study,
+          },
+          { now },
+        ),
+      );
+      const upcoming = nextTicks(row.cron, row.timezone, now, 3);
+      output(flags, { ok: true, schedule: row, next_ticks: upcoming.map((t) => t.toISOString()) }, () =>
+        [
+          `added ${scheduleLabel(row)}: '${row.cron}' in ${row.timezone} (${row.system_mode}), runs ${what(row)}`,
+          ...upcoming.map((t) => `  next  ${t.toISOString()}  (${localTime(t, row.timezone)})`),
+          'Start `trader schedule run` to run it.',
+        ].join('\n'),
+      );
+    }),
+  );
 
   withJson(schedule.command('list'))
     .description('list schedules with their next tick and the newest recorded tick')
@@ -195,12 +213,16 @@ export function registerScheduleCommands(program: Command): void {
       'run the schedules of this system mode: wake at each due tick, run the pipeline, until SIGINT/SIGTERM (a running run is interrupted and closed as failed)',
     )
     .option('--once', 'run the ticks due now (applying the missed-run policy) and exit')
+    .option('--job <kind>', 'only schedules of this job: run or optimise (default: both)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it within 5 s (a run in progress is closed as failed)\n  $ trader schedule run --once --json\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
+      '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it within 5 s (a run in progress is closed as failed)\n  $ trader schedule run --once --json\n  $ trader schedule run --job optimise   # a second process for studies, so pipeline ticks are never held up\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
     )
     .action(
-      action(async (opts: JsonFlag & { once?: boolean }) => {
+      action(async (opts: JsonFlag & { once?: boolean; job?: string }) => {
+        if (opts.job !== undefined && opts.job !== 'run' && opts.job !== 'optimise')
+          throw badInput(`--job must be run or optimise, not ${quote(opts.job)}.`);
+        const job = opts.job;
         const mode = systemModeFromEnv();
         const controller = new AbortController();
         let signals = 0;
@@ -237,6 +259,7 @@ export function registerScheduleCommands(program: Command): void {
               : {}),
             signal: controller.signal,
             once: opts.once ?? false,
+            ...(job ? { job } : {}),
             onTick: opts.json ? undefined : (r) => process.stdout.write(`${describeTick(r)}\n`),
           });
           const bad = report.ticks.filter((t) => t.outcome === 'ran' && t.status !== 'succeeded');

@@ -41,6 +41,36 @@ export const rows: BadInput[] = [
     message: /^trader: Unknown time zone 'Mars\/Phobos'/,
   },
   {
+    what: 'a study flag on a pipeline-run schedule',
+    args: add('--trials', '50'),
+    exit: 2,
+    message: /^trader: --trials applies to --job optimise only; a pipeline run does not study\.$/,
+  },
+  {
+    what: 'a job that does not exist',
+    args: add('--job', 'backup'),
+    exit: 2,
+    message: /^trader: --job must be run or optimise, not 'backup'\.$/,
+  },
+  {
+    what: 'a scheduled study without a strategy',
+    args: add('--job', 'optimise'),
+    exit: 2,
+    message: /^trader: --job optimise needs --strategy: the strategy \(or a comma-separated list\) to study\.$/,
+  },
+  {
+    what: 'a scheduled study of a strategy that does not exist',
+    args: add('--job', 'optimise', '--strategy', 'nosuch'),
+    exit: 2,
+    message: /^trader: No strategy 'nosuch' in strategy_config; known: /,
+  },
+  {
+    what: 'a scheduled study that looks back too short for its windows',
+    args: add('--job', 'optimise', '--strategy', 'breakout', '--lookback-days', '10'),
+    exit: 2,
+    message: /^trader: --lookback-days must be a whole number of at least 30, not '10'\.$/,
+  },
+  {
     what: 'removing a schedule that does not exist',
     args: ['schedule', 'remove', 'nosuch', '--yes'],
     exit: 2,

@@ -1,0 +1,99 @@
+/**
+ * Studies from the scheduler (`schedule add --job optimise`): checked whole when added,
+ * run at their tick over the days before it, the tick keeping its study, audited; a
+ * scheduler process of one job leaves the other's schedules alone. Both backends.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadStudy } from '../../optimise/study-repo.ts';
+import { runDueTicks } from '../../orchestrator/schedule/run-due.ts';
+import { addSchedule } from '../../orchestrator/schedule/schedule-admin.ts';
+import type { ScheduledStudy } from '../../orchestrator/schedule/scheduled-study.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { expectTraderError } from '../helpers/errors.ts';
+import { demoDb } from '../helpers/pipeline.ts';
+
+const env: NodeJS.ProcessEnv = { ...process.env, TRADER_SYSTEM_MODE: 'TEST' };
+const study = (o: Partial<ScheduledStudy> = {}): ScheduledStudy => ({
+  strategies: ['breakout'],
+  lookback_days: 60,
+  settings: {
+    trials: 4,
+    method: 'tpe',
+    gridLevels: 3,
+    windows: 1,
+    mode: 'rolling',
+    objective: 'sortino',
+    minTrades: 1,
+    seed: 3,
+    workers: 1,
+    initialEquity: 10_000,
+    feeBps: 10,
+    slippageBps: 5,
+  },
+  ...o,
+});
+
+describe.each(backends)('scheduled studies on %s', (kind) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await demoDb(kind);
+  }, 300_000);
+  afterAll(async () => db?.dispose());
+  afterEach(async () => {
+    await db.query('delete from schedules');
+  });
+
+  const add = (s: ScheduledStudy, symbols = ['BTC/USDT']) =>
+    addSchedule(
+      db,
+      { cron: '0 3 * * *', symbols, name: 'nightly-study', study: s },
+      { now: new Date('2024-03-02T00:00:00Z'), env },
+    );
+
+  it('refuses a study that cannot run when it is added, and stores nothing', async () => {
+    await expectTraderError(add(study({ strategies: ['nosuch'] })), 'NOT_FOUND', /No strategy 'nosuch'/);
+    await expectTraderError(
+      add(study({ settings: { ...study().settings, method: 'grid', gridLevels: 10 } })),
+      'BAD_INPUT',
+      /^The grid of 'breakout' has \d+ points, more than the 4 trials each window gets/,
+    );
+    expect(await db.query('select 1 from schedules')).toHaveLength(0);
+  });
+
+  it('runs the study at its tick over the days before it, keeps its id on the tick and audits it', async () => {
+    const s = await add(study());
+    expect(s).toMatchObject({ job: 'optimise', strategy_id: null, job_args: study() });
+
+    // A scheduler of pipeline runs only leaves the study to its own process.
+    expect(await runDueTicks(db, { now: new Date('2024-03-02T03:00:10Z'), env, job: 'run' })).toEqual([]);
+
+    const [tick] = await runDueTicks(db, { now: new Date('2024-03-02T03:00:10Z'), env, job: 'optimise' });
+    expect(tick).toMatchObject({ outcome: 'ran', status: 'succeeded', run_id: null, study_id: expect.any(String) });
+    const studyId = (tick as { study_id: string }).study_id;
+    const row = await loadStudy(db, studyId);
+    expect(row.status).toBe('finished');
+    expect(row.request).toMatchObject({
+      strategies: ['breakout'],
+      symbols: ['BTC/USDT'],
+      from: '2024-01-02T03:00:00.000Z',
+      to: '2024-03-02T03:00:00.000Z',
+      trials: 4,
+    });
+    const [t] = await db.query<{ status: string; study_id: string }>(
+      'select status, study_id from schedule_ticks where schedule_id = $1',
+      [s.schedule_id],
+    );
+    expect(t).toEqual({ status: 'succeeded', study_id: studyId });
+    const [audit] = await db.query<{ status: string; details: Record<string, unknown> }>(
+      `select status, details from audit_trail where action_type = 'SCHEDULED_RUN' and entity_id = $1`,
+      [String(s.schedule_id)],
+    );
+    expect(audit).toMatchObject({ status: 'SUCCESS', details: { job: 'optimise', study_id: studyId } });
+    // The study's own trail is there too, as for `trader optimise`.
+    const trail = await db.query<{ status: string }>(
+      `select status from audit_trail where action_type = 'OPTIMIZATION_RUN' and entity_id = $1 order by seq`,
+      [studyId],
+    );
+    expect(trail.map((a) => a.status)).toEqual(['PENDING', 'SUCCESS']);
+  }, 300_000);
+});
