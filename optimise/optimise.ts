@@ -9,7 +9,7 @@ import { assignMarkets, outOfSampleScore, settleStudy } from './settle-study.ts'
 import { insertStudy, loadStudy, setStudyStatus } from './study-repo.ts';
 import type { StudyRequest } from './study-request.ts';
 import { StudyReport } from './study-outcome.ts';
-import type { StrategyReport } from './study-report.ts';
+import type { MeasuredReport } from './study-report.ts';
 
 export const leverageTreatment =
   'scored at 1x: an edge must exist without leverage; leveraged results are indicative at best (liquidations, funding and margin calls are not modelled)';
@@ -83,7 +83,7 @@ export async function optimise(
   }
   await hooks.onStart?.(studyId, request);
   const started = performance.now();
-  let strategies: StrategyReport[];
+  let strategies: MeasuredReport[];
   try {
     strategies = await runStudy(db, studyId, request, { onProgress: hooks.onProgress, env });
   } catch (e) {

@@ -26,7 +26,11 @@ function strategyText(s: StrategyReport, objective: string): string {
     `Strategy ${s.strategy_id}`,
     `  OUT OF SAMPLE (windows chained): return ${pct(o.total_return_pct)}, annualised ${pct(o.annualized_return_pct)}, max drawdown ${pct(o.max_drawdown_pct)}, ${objective} ${num(objective === 'expectancy' ? o.expectancy_r : o[objective as 'sharpe'])}, ${o.trades} trades, win ${pct(o.win_rate_pct)}`,
     `  buy-and-hold on the same windows: ${pct(s.buy_and_hold_pct)}`,
-    `  what trades now (${s.incumbent.version === null ? 'its configured rows' : `version ${s.incumbent.version}`}) on the same windows: ${brief(s.incumbent.out_of_sample)}`,
+    ...(s.incumbent
+      ? [
+          `  what trades now (${s.incumbent.version === null ? 'its configured rows' : `version ${s.incumbent.version}`}) on the same windows: ${brief(s.incumbent.out_of_sample)}`,
+        ]
+      : []),
     `  in-sample mean annualised ${pct(s.in_sample_mean_annualized_pct)}; walk-forward efficiency ${num(s.walk_forward_efficiency)} (out-of-sample / in-sample; near 1 holds up, near 0 or below was fitted to noise)`,
     s.overfitting
       ? `  overfitting: deflated Sharpe ${num(s.overfitting.deflated_sharpe, 3)} over ${s.overfitting.trials} feasible trials: ${s.overfitting.verdict.toUpperCase()}`
@@ -94,11 +98,14 @@ export function renderStudy(r: StudyReport): string {
         ]
       : [];
   const proposals = r.proposals.flatMap((p) => {
-    const { incumbent: inc, candidate_score } = p.comparison;
-    return [
+    const line =
       p.version === null
         ? `  ${p.strategy_id}: nothing proposed (${p.reason})`
-        : `  ${p.strategy_id} version ${p.version}: ${p.status} for ${p.markets.join(', ')} (${p.reason})`,
+        : `  ${p.strategy_id} version ${p.version}: ${p.status}${p.markets.length ? ` for ${p.markets.join(', ')}` : ''} (${p.reason})`;
+    if (!p.comparison) return [line];
+    const { incumbent: inc, candidate_score } = p.comparison;
+    return [
+      line,
       `    final score: winner ${num(candidate_score, 3)} vs now ${num(inc.final_score, 3)} (backtest ${num(inc.backtest_score, 3)}, live ${num(inc.live.score, 3)} at weight ${inc.live.weight}: ${inc.live.note})`,
     ];
   });

@@ -13,7 +13,7 @@ import type { Point, Space } from './space.ts';
 import { bestTrial, fitWindow, type EvaluatePoint } from './fit-window.ts';
 import { insertTrial, loadTrials, type TrialRow } from './study-repo.ts';
 import { strategyReport, type TestOutcome, type WindowResult } from './strategy-report.ts';
-import type { StrategyReport } from './study-report.ts';
+import type { MeasuredReport } from './study-report.ts';
 import { trialsPerWindow, type StrategySpace, type StudyRequest } from './study-request.ts';
 import { brokenTie, pointParams, trialPlans } from './trial-plan.ts';
 import { replayTrial, type StudyData, type TrialOutcome } from './trial-runner.ts';
@@ -85,7 +85,7 @@ export async function runStudy(
   studyId: string,
   r: StudyRequest,
   hooks: { onProgress?: (p: StudyProgress) => void; env?: NodeJS.ProcessEnv } = {},
-): Promise<StrategyReport[]> {
+): Promise<MeasuredReport[]> {
   const stored = await loadTrials(db, studyId);
   const timeframeMs = parseTimeframe(r.timeframe);
   const span = { from: new Date(r.from), to: new Date(r.to) };
@@ -101,7 +101,7 @@ export async function runStudy(
   const macro = await loadMacroTimeline(db, span);
   const lanes = Array.from({ length: r.workers }, (_, i) => (i === 0 ? warmSandbox() : new Sandbox()));
   try {
-    const reports: StrategyReport[] = [];
+    const reports: MeasuredReport[] = [];
     for (const [strategyIndex, strategyId] of r.strategies.entries()) {
       const loaded = await prepareBacktest(db, {
         symbols: r.symbols,

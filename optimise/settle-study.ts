@@ -7,7 +7,7 @@ import type { Queryable } from '../store/db.ts';
 import { finalScore, liveRecord } from './live-feedback.ts';
 import { scoreTrial } from './objective.ts';
 import type { Assignment, Comparison, Proposal } from './study-outcome.ts';
-import type { StrategyReport } from './study-report.ts';
+import type { MeasuredReport, StrategyReport } from './study-report.ts';
 import type { StudyRequest } from './study-request.ts';
 import { pointParams } from './trial-plan.ts';
 
@@ -45,7 +45,7 @@ type Decision = { version: false; reason: string } | { version: true; activate: 
  */
 export function decide(
   r: StudyRequest,
-  s: StrategyReport,
+  s: MeasuredReport,
   o: { markets: readonly string[]; comparison: Comparison; requireApproval: boolean },
 ): Decision {
   if (!s.best) return { version: false, reason: 'no feasible trial in the last window' };
@@ -89,7 +89,7 @@ export async function settleStudy(
   tx: Queryable,
   studyId: string,
   r: StudyRequest,
-  reports: readonly StrategyReport[],
+  reports: readonly MeasuredReport[],
   assignment: readonly Assignment[],
   now: Date,
 ): Promise<Proposal[]> {

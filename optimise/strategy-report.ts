@@ -7,7 +7,7 @@ import {
   buyAndHoldPct,
   chainedMetrics,
   parameterImportance,
-  type StrategyReport,
+  type MeasuredReport,
   type WindowReport,
 } from './study-report.ts';
 import type { StrategySpace } from './study-request.ts';
@@ -93,7 +93,7 @@ export function strategyReport(
   prepared: PreparedBacktest,
   space: StrategySpace,
   incumbentVersion: number | null,
-): StrategyReport {
+): MeasuredReport {
   const windows = results.map((r) => windowReport(r, prepared));
   const chain = (tests: readonly TestOutcome[]) =>
     chainedMetrics(tests, prepared.request.initial_equity, parseTimeframe(prepared.request.timeframe));

@@ -33,8 +33,9 @@ export const Proposal = z.object({
   status: z.enum(['ACTIVE', 'PROPOSED']).nullable(),
   reason: z.string(),
   /** The markets the version is assigned when it becomes ACTIVE. */
-  markets: z.array(z.string()),
-  comparison: Comparison,
+  markets: z.array(z.string()).default([]),
+  /** Null in reports stored before studies compared with what trades now. */
+  comparison: Comparison.nullable().default(null),
 });
 export type Proposal = z.infer<typeof Proposal>;
 
@@ -46,7 +47,7 @@ export const StudyReport = z.object({
   strategies: z.array(StrategyReport),
   /** Strategies by out-of-sample score, best first (null: infeasible out of sample). */
   ranking: z.array(z.object({ strategy_id: z.string(), score: z.number().nullable() })),
-  assignment: z.array(Assignment),
+  assignment: z.array(Assignment).default([]),
   proposals: z.array(Proposal),
   leverage: z.string(),
   duration_ms: z.number().int(),

@@ -43,10 +43,13 @@ export const StrategyReport = z.object({
   windows: z.array(WindowReport),
   /** The test spans chained: the headline. */
   out_of_sample: Metrics,
-  /** What trades now (the active version, null: the strategy's rows as configured) on the same test spans. */
-  incumbent: z.object({ version: z.number().int().nullable(), out_of_sample: Metrics }),
+  /** What trades now (version null: the strategy's rows as configured) on the same test spans; null in reports stored before it was measured. */
+  incumbent: z.object({ version: z.number().int().nullable(), out_of_sample: Metrics }).nullable().default(null),
   /** Multi-strategy studies: the chained test spans of each market traded alone (null otherwise). */
-  markets: z.array(z.object({ symbol: z.string(), out_of_sample: Metrics })).nullable(),
+  markets: z
+    .array(z.object({ symbol: z.string(), out_of_sample: Metrics }))
+    .nullable()
+    .default(null),
   buy_and_hold_pct: z.number(),
   in_sample_mean_annualized_pct: z.number().nullable(),
   /** Mean out-of-sample annualised return over mean in-sample annualised return; null when in-sample is not positive. */
@@ -59,6 +62,9 @@ export const StrategyReport = z.object({
   importance: z.array(z.object({ name: z.string(), importance: z.number() })),
 });
 export type StrategyReport = z.infer<typeof StrategyReport>;
+
+/** A report as a study measures it now: what trades now always replayed beside the winners. */
+export type MeasuredReport = StrategyReport & { incumbent: NonNullable<StrategyReport['incumbent']> };
 
 /** One window's test curves chained after the others: each starts where the last ended. */
 export function chainCurves(curves: readonly EquityCurve[], initialEquity: number): EquityCurve {

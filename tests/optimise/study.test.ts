@@ -218,7 +218,8 @@ describe.each(backends)('optimiser studies on %s', (kind) => {
     await db.query('update trading_test.state set live_performance_feedback_weight = 1');
     try {
       const kept = await optimise(db, { options: study });
-      const { comparison, version, reason } = kept.proposals[0]!;
+      const { version, reason } = kept.proposals[0]!;
+      const comparison = kept.proposals[0]!.comparison!;
       expect(comparison.incumbent).toMatchObject({ version: null, live: { trades: 12, weight: 1 } });
       // Weight 1: the final score is the live score alone; the winner's is its out-of-sample score.
       expect(comparison.incumbent.final_score).toBe(comparison.incumbent.live.score);
@@ -230,7 +231,7 @@ describe.each(backends)('optimiser studies on %s', (kind) => {
 
       await db.query('update trading_test.state set live_performance_feedback_weight = 0');
       const backtestOnly = await optimise(db, { options: study });
-      const c = backtestOnly.proposals[0]!.comparison;
+      const c = backtestOnly.proposals[0]!.comparison!;
       expect(c.incumbent.final_score).toBe(c.incumbent.backtest_score);
       expect(c.candidate_score).toBe(comparison.candidate_score);
       expect(backtestOnly.proposals[0]!.version !== null).toBe(

@@ -21,7 +21,8 @@ function evidence(v: StrategyVersionRow): string {
   const r = StrategyReport.safeParse(v.report);
   if (!r.success) return 'no study report';
   const o = r.data.out_of_sample;
-  return `out of sample ${pct(o.total_return_pct)} (DD ${pct(o.max_drawdown_pct)}, ${o.trades} trades) vs buy-and-hold ${pct(r.data.buy_and_hold_pct)}; ${r.data.overfitting?.verdict ?? 'overfitting not measured'}`;
+  const now = r.data.incumbent ? `, what traded then ${pct(r.data.incumbent.out_of_sample.total_return_pct)}` : '';
+  return `out of sample ${pct(o.total_return_pct)} (DD ${pct(o.max_drawdown_pct)}, ${o.trades} trades) vs buy-and-hold ${pct(r.data.buy_and_hold_pct)}${now}; ${r.data.overfitting?.verdict ?? 'overfitting not measured'}`;
 }
 
 const versionTable = (rows: StrategyVersionRow[]) =>
