@@ -25,6 +25,8 @@ import { demoDb, fixtureBacktestOptions } from '../helpers/pipeline.ts';
 import { runBacktest } from '../../backtest/run-backtest.ts';
 import { pointParams } from '../../optimise/trial-plan.ts';
 import { outOfSampleScore } from '../../optimise/settle-study.ts';
+import { StudyReport } from '../../optimise/study-outcome.ts';
+import { renderStudy } from '../../optimise/render-study.ts';
 
 const options = (o: Partial<StudyOptions> = {}): StudyOptions => ({
   strategies: ['breakout'],
@@ -78,6 +80,21 @@ describe.each(backends)('optimiser studies on %s', (kind) => {
     expect(found(await loadTrials(db, second.study_id))).toEqual(found(a));
     expect(second.strategies).toEqual(first.strategies);
     expect(await audits(first.study_id)).toEqual(['OPTIMIZATION_RUN PENDING', 'OPTIMIZATION_RUN SUCCESS']);
+
+    // A report stored before studies compared with what trades now (no incumbent, assignment or comparison) still reads.
+    const stored = JSON.parse(JSON.stringify(first)) as Record<string, unknown> & {
+      strategies: object[];
+      proposals: object[];
+    };
+    delete stored.assignment;
+    for (const s of stored.strategies)
+      for (const k of ['incumbent', 'markets']) delete (s as Record<string, unknown>)[k];
+    for (const p of stored.proposals)
+      for (const k of ['comparison', 'markets']) delete (p as Record<string, unknown>)[k];
+    const old = StudyReport.parse(stored);
+    expect(old.strategies[0]!.incumbent).toBeNull();
+    expect(renderStudy(old)).not.toContain('what trades now');
+    expect(renderStudy(first)).toContain('what trades now (its configured rows) on the same windows');
 
     // Stopped after three trials (as SIGTERM stops it): the study stays resumable, its trials kept.
     let started = '';
