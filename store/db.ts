@@ -29,6 +29,13 @@ export interface Db extends Queryable {
   readonly location: string;
   /** Runs `fn` in one transaction: everything or nothing. Use only `tx` inside. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel`: `onNotify` gets each payload NOTIFY sent, once the sender
+   * committed; resolves to the unlisten. Absent where notifications cannot arrive (a
+   * client of the embedded database's socket); there, poll. On the embedded database
+   * its holder hears only its own commits, so a listener there polls as well.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

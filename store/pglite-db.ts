@@ -78,6 +78,10 @@ export async function openPgliteDb(options: PgliteOptions = {}): Promise<PgliteD
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       return gated(() => pglite.transaction((tx) => fn(wrap(tx))));
     },
+    async listen(channel: string, onNotify: (payload: string) => void) {
+      const unlisten = await gated(() => pglite.listen(channel, onNotify));
+      return () => gated(() => unlisten());
+    },
     async close() {
       await pglite.close();
       await options.onClose?.();

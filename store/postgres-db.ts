@@ -133,6 +133,15 @@ export async function connectPostgres(url: string | undefined, o: ConnectOptions
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       return (await conn.begin((tx) => fn(wrap(tx, copies)))) as T;
     },
+    // Through the embedded database's socket a notification reaches whoever is talking, not the listener.
+    ...(o.kind === 'postgres'
+      ? {
+          async listen(channel: string, onNotify: (payload: string) => void) {
+            const { unlisten } = await conn.listen(channel, onNotify);
+            return unlisten;
+          },
+        }
+      : {}),
     async close() {
       await conn.end({ timeout: 5 });
     },

@@ -2,7 +2,9 @@ import os from 'node:os';
 import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
-import { type Queryable, queryRows } from '../../store/db.ts';
+import { type Db, type Queryable, queryRows } from '../../store/db.ts';
+import { publishEvent } from '../../trading/events/bus-events.ts';
+import type { SystemMode } from '../../trading/scope.ts';
 import { isAlive } from '../../store/lock-file.ts';
 import { traderEnv } from '../../core/env.ts';
 import { quote } from '../../core/quote.ts';
@@ -108,15 +110,23 @@ export async function heartbeat(q: Queryable, runId: string): Promise<void> {
   await q.query('update pipeline_runs set heartbeat_at = now() where run_id = $1', [runId]);
 }
 
+/** Closes a run with its outcome and publishes RUN_FINISHED on the event bus, together. */
 export async function closeRun(
-  q: Queryable,
-  runId: string,
+  db: Db,
+  run: { run_id: string; mode: SystemMode },
   status: string,
   summary: unknown,
   error: string | null,
 ): Promise<void> {
-  await q.query(
-    'update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1',
-    [runId, status, summary, error],
-  );
+  await db.transaction(async (tx) => {
+    await tx.query(
+      'update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1',
+      [run.run_id, status, summary, error],
+    );
+    await publishEvent(tx, {
+      mode: run.mode,
+      event_type: 'RUN_FINISHED',
+      payload: { status, entity_type: 'run', entity_id: run.run_id },
+    });
+  });
 }

@@ -16,7 +16,7 @@ import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { reconcileBeforeRun } from '../../trading/live/reconcile/reconcile-service.ts';
 import { recoverAndSupervise } from '../../trading/live/recover-and-supervise.ts';
 import { withLiveExchange } from '../../trading/live/exchange-section.ts';
-import { systemModeFromEnv, tradingScope, type TradingScope } from '../../trading/scope.ts';
+import { type SystemMode, systemModeFromEnv, tradingScope, type TradingScope } from '../../trading/scope.ts';
 import { currentState, type RiskProfileName, type TradingState } from '../../trading/state-repo.ts';
 import { bounds } from '../../core/bounds.ts';
 import { exchangeId } from '../../market/exchange-id.ts';
@@ -69,7 +69,9 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
   const state = await currentState(db, scope);
   const prepared = await planRun(db, scope, o, state.risk_profile);
   const run_id = await startRun(db, o, prepared);
-  const trading = await failingRun(db, run_id, () => tradeBeforeDeciding(db, scope, o, run_id, state));
+  const trading = await failingRun(db, { run_id, mode: scope.mode }, () =>
+    tradeBeforeDeciding(db, scope, o, run_id, state),
+  );
   // Module code runs in the sandbox's worker, within a call limit and this run's budget.
   const sandbox = warmSandbox();
   const run: RunContext = {
@@ -85,7 +87,9 @@ async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<R
     budget: { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 },
     fetcher: ccxtCandleFetcher(db, o.timeframe, o.env),
   };
-  const steps = await failingRun(db, run_id, () => decideSymbols(run)).finally(() => releaseSandbox(sandbox));
+  const steps = await failingRun(db, { run_id, mode: scope.mode }, () => decideSymbols(run)).finally(() =>
+    releaseSandbox(sandbox),
+  );
   return finishRun(run, steps, started);
 }
 
@@ -139,11 +143,11 @@ async function startRun(db: Db, o: RunOptions, prepared: RunContext['prepared'])
 }
 
 /** `step`, closing the run as failed (with the error's sentence) when it throws. */
-async function failingRun<T>(db: Db, run_id: string, step: () => Promise<T>): Promise<T> {
+async function failingRun<T>(db: Db, run: { run_id: string; mode: SystemMode }, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    await closeRun(db, run_id, 'failed', null, errorMessage(e)).catch(() => {});
+    await closeRun(db, run, 'failed', null, errorMessage(e)).catch(() => {});
     throw e;
   }
 }
@@ -232,7 +236,7 @@ async function finishRun(
     duration_ms: Math.round(performance.now() - started),
   };
   await countStrategyFailures(run, steps);
-  await closeRun(run.db, run.run_id, status, summary, null);
+  await closeRun(run.db, { run_id: run.run_id, mode: run.scope.mode }, status, summary, null);
   logger.info({ run_id: run.run_id, status }, 'run finished');
   return summary;
 }

@@ -46,6 +46,15 @@ describe.each(cliBackends)('the demo flow through the real bin (%s)', (kind: Cli
       }
     }
 
+    // The run's end is on the event bus, as JSON lines for a script.
+    const events = (await ok(t, 'events', 'tail', '--after', '0', '--once', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event_type: string; payload: { entity_id?: string } });
+    expect(events.filter((e) => e.event_type === 'RUN_FINISHED').map((e) => e.payload.entity_id)).toEqual([
+      summary.run_id,
+    ]);
+
     const listed = await listRuns(t);
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ run_id: summary.run_id, status: 'succeeded', pipeline_id: 'default', symbols });

@@ -59,7 +59,7 @@ export function spawnTrader(
   env: NodeJS.ProcessEnv,
   cwd = packageRoot,
   input?: string,
-): { pid: number; done: Promise<CliResult> } {
+): { pid: number; done: Promise<CliResult>; stderr: () => string } {
   const child = spawn(process.execPath, [traderBin, ...args], {
     env,
     cwd,
@@ -74,7 +74,7 @@ export function spawnTrader(
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
   });
-  return { pid: child.pid!, done };
+  return { pid: child.pid!, done, stderr: () => stderr };
 }
 
 export function runTrader(args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<CliResult> {

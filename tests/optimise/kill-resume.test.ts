@@ -68,17 +68,23 @@ describe.each(cliBackends)('optimise after kill -9 (%s)', (kind) => {
 
   it('resumes the killed study without repeating a trial, to the same trials as an uninterrupted one', async () => {
     const child = spawnTrader(study, t.env);
+    let exited: string | null = null;
+    void child.done.then((r) => (exited = `exit ${r.code}: ${r.stderr}`));
     let killedAt: Listed | undefined;
     // Long enough (60 trials) that a poll through another process sees it mid-way even on a fast machine.
     const deadline = Date.now() + 180_000;
-    while (!killedAt && Date.now() < deadline) {
+    // Polled only once the study holds the database and shares it: a poll that held the embedded
+    // database while the study opened it would make the study's open fail as LOCKED.
+    while (!/^study [0-9a-f-]{36} /m.test(child.stderr()) && exited === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    while (!killedAt && exited === null && Date.now() < deadline) {
       const running = (await studies(t)).find((s) => s.status === 'running' && s.trials_done >= 3);
       if (running) {
         process.kill(child.pid, 'SIGKILL');
         killedAt = running;
       } else await new Promise((r) => setTimeout(r, 200));
     }
-    expect(killedAt, 'the study never reached 3 stored trials').toBeDefined();
+    expect(killedAt, `the study never reached 3 stored trials (${exited ?? 'still running'})`).toBeDefined();
     expect((await child.done).code).toBeNull();
     const id = killedAt!.study_id;
     const kept = await trialRows(t, id);

@@ -75,6 +75,23 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
     expect(rows.map((r) => r.mode)).toEqual(['TEST']);
   });
 
+  it("publishes only its own mode's events", async () => {
+    const event = (mode: string) =>
+      `insert into events (mode, event_type, payload) values ('${mode}', 'TRADING_RESUMED', '{}')`;
+    await attempt(test, event('TEST'));
+    await attempt(live, event('LIVE'));
+    await attempt(test, event('SYSTEM'));
+    await expect(attempt(test, event('LIVE'))).rejects.toThrow(/row-level security/);
+    await expect(attempt(live, event('TEST'))).rejects.toThrow(/row-level security/);
+    await expect(attempt(test, 'update events_head set seq = 0')).rejects.toThrow(/permission denied/);
+    const rows = await db.query<{ seq: number; mode: string }>('select seq, mode from events order by seq');
+    expect(rows).toEqual([
+      { seq: 1, mode: 'TEST' },
+      { seq: 2, mode: 'LIVE' },
+      { seq: 3, mode: 'SYSTEM' },
+    ]);
+  });
+
   it('only LIVE can read the encrypted API keys, and no mode can set the PIN', async () => {
     await expect(attempt(test, 'select * from api_keys')).rejects.toThrow(/permission denied/);
     await expect(attempt(live, 'select * from api_keys')).resolves.toEqual([]);
@@ -96,6 +113,9 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
       api_keys: '',
       http_tokens: '',
       config_versions: 'select,insert',
+      // The event bus: appended in the transaction of each change, its head moved by a trigger.
+      events: 'select,insert',
+      events_head: '',
     };
     const rows = await db.query<{ table_name: string; test: string; live: string }>(
       `select table_name,

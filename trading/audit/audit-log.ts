@@ -1,4 +1,5 @@
 import type { Queryable } from '../../store/db.ts';
+import { eventOfAudit, publishEvent } from '../events/bus-events.ts';
 import { AuditEntry, type AuditEntryInput } from './audit-entry.ts';
 
 /** Field names whose values are never written to the trail, at any depth. */
@@ -18,7 +19,8 @@ function scrub(value: unknown): unknown {
  * The one way anything is written to the audit trail: audit_append(), the only door the
  * mode roles have (they hold no INSERT on the table). The database stamps seq, time, the
  * writing role and the chain hash; fields that look like secrets are replaced before they
- * leave the process. Returns the new row's seq.
+ * leave the process. A row that is news (trading/events/bus-events.ts) is published on the
+ * event bus in the same transaction. Returns the new row's seq.
  */
 export async function recordAudit(q: Queryable, input: AuditEntryInput): Promise<number> {
   const e = AuditEntry.parse(input);
@@ -26,5 +28,8 @@ export async function recordAudit(q: Queryable, input: AuditEntryInput): Promise
     'select audit_append($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text) as seq',
     [e.mode, e.actor, e.action_type, e.status, e.risk_profile, scrub(e.details), e.entity_type, e.entity_id],
   );
-  return Number(rows[0]!.seq);
+  const seq = Number(rows[0]!.seq);
+  const event = eventOfAudit(e, seq);
+  if (event) await publishEvent(q, event);
+  return seq;
 }

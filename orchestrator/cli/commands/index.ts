@@ -35,6 +35,7 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['live'], load: async () => (await import('./live.ts')).registerLiveCommands },
   { names: ['reconcile'], load: async () => (await import('./reconcile.ts')).registerReconcileCommand },
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAuditCommands },
+  { names: ['events'], load: async () => (await import('./events.ts')).registerEventsCommands },
   { names: ['schedule'], load: async () => (await import('./schedule.ts')).registerScheduleCommands },
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
