@@ -25,6 +25,12 @@ export function traderHome(env: NodeJS.ProcessEnv = process.env): string {
 
 /** How long a command waits for a holder that has taken the lock to start answering on its socket. */
 const holderStartMs = 20_000;
+/**
+ * How long a command waits for a holder that does not share (a short command: `status`,
+ * `run`, `optimise list`...) to let go, before giving up with the lock's message. Long enough
+ * for a short command, so two commands started together both work.
+ */
+const shortHolderMs = 10_000;
 
 /** The holder named by a LOCKED error, when it shares the database on a socket. */
 function sharingHolder(e: unknown): Holder | undefined {
@@ -46,13 +52,18 @@ export async function openDb(options: OpenOptions = {}): Promise<Db> {
   const lock = path.join(home, 'trader.lock');
   const socket = options.share ? (usableSocketFile(home) ?? undefined) : undefined;
   const deadline = Date.now() + holderStartMs;
+  const shortDeadline = Date.now() + shortHolderMs;
   for (;;) {
     let release: () => void;
     try {
       release = acquireLockFile(lock, options.command ?? 'trader', socket);
     } catch (e) {
       const holder = sharingHolder(e);
-      if (!holder) throw e;
+      if (!holder) {
+        if (!(e instanceof TraderError && e.code === 'LOCKED') || Date.now() >= shortDeadline) throw e;
+        await sleep(100);
+        continue;
+      }
       try {
         return await connectThroughSocket(holder, path.join(home, 'pgdata'));
       } catch (err) {

@@ -65,6 +65,25 @@ describe.each(cliBackends)('locks through the real bin (%s)', (kind: CliBackend)
     }, 120_000);
 
   if (kind === 'pglite')
+    it('a command that finds a short command holding the database waits for it, then works', async () => {
+      const holder = liveProcess();
+      const lock = path.join(t.home!, 'trader.lock');
+      try {
+        writeLock(t.home!, holder.pid);
+        const list = spawnTrader(['runs', 'list', '--json'], t.env);
+        // The holder finishes two seconds later, well inside the wait.
+        await new Promise((r) => setTimeout(r, 2000));
+        fs.rmSync(lock, { force: true });
+        const r = await list.done;
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+      } finally {
+        await holder.kill();
+        fs.rmSync(lock, { force: true });
+      }
+    }, 120_000);
+
+  if (kind === 'pglite')
     it('a lock left by another host is not taken over, even with a pid that is dead here', async () => {
       const lock = path.join(t.home!, 'trader.lock');
       try {
