@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', '**/*.test.ts'],
-    exclude: ['node_modules/**', 'tests/.tmp/**'],
+    // The browser suite needs Chromium: `npm run test:browser` (vitest.browser.config.ts).
+    exclude: ['node_modules/**', 'tests/.tmp/**', 'tests/browser/**'],
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
     // The default (one worker less than the cores) is a single worker on the 2-core CI

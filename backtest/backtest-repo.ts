@@ -118,9 +118,10 @@ export const BacktestListRow = z.object({
   total_return_pct: z.number(),
   max_drawdown_pct: z.number(),
 });
+export type BacktestListRow = z.infer<typeof BacktestListRow>;
 
 /** The newest stored backtests, one line each. */
-export async function listBacktests(q: Queryable, limit: number): Promise<z.infer<typeof BacktestListRow>[]> {
+export async function listBacktests(q: Queryable, limit: number): Promise<BacktestListRow[]> {
   return queryRows(
     q,
     BacktestListRow,

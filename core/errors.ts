@@ -7,6 +7,7 @@ export const errorCodes = {
   CONFIG_INVALID: { exit: 2, http: 422, meaning: 'registry or configuration rows break a rule' },
   NOT_FOUND: { exit: 2, http: 404, meaning: 'a named run, module, strategy or file does not exist' },
   UNAUTHORIZED: { exit: 2, http: 401, meaning: 'an HTTP request without a valid bearer token' },
+  FORBIDDEN: { exit: 2, http: 403, meaning: "a dashboard form without its session's CSRF token" },
   METHOD_NOT_ALLOWED: { exit: 2, http: 405, meaning: 'an HTTP method the path does not accept' },
   PAYLOAD_TOO_LARGE: { exit: 2, http: 413, meaning: 'an HTTP request body over the size limit' },
   HEADERS_TOO_LARGE: { exit: 2, http: 431, meaning: 'HTTP request headers over the size limit' },

@@ -48,6 +48,7 @@ export const RunFilter = z
     limit: z.coerce.number().int().min(1, 'limit is at least 1').max(1000, 'limit is at most 1000').default(20),
     trigger: z.string().min(1).max(100).optional().describe('cli, http, schedule, n8n ...'),
     trigger_ref: z.string().min(1).max(200).optional().describe("the caller's reference, e.g. n8n:<execution id>"),
+    before: z.coerce.date().optional().describe('only runs started before this time (the next page)'),
   })
   .strict();
 export type RunFilter = z.infer<typeof RunFilter>;
@@ -59,8 +60,9 @@ export async function listRuns(q: Queryable, f: RunFilter): Promise<RunRow[]> {
     RunRow,
     `select ${runColumns} from pipeline_runs
       where ($1::text is null or trigger = $1) and ($2::text is null or trigger_ref = $2)
+        and ($4::timestamptz is null or started_at < $4)
       order by started_at desc limit $3`,
-    [f.trigger ?? null, f.trigger_ref ?? null, f.limit],
+    [f.trigger ?? null, f.trigger_ref ?? null, f.limit, f.before ?? null],
   );
 }
 

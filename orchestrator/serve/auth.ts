@@ -18,15 +18,12 @@ export type AuthFailure = RefusalReason;
 const bearer = /^Bearer +([A-Za-z0-9._~+/=-]{1,512}) *$/i;
 
 /**
- * The client behind `Authorization: Bearer <token>`, or why there is none. The presented
- * token's sha256 is compared with every active token's stored hash in constant time
- * (timingSafeEqual on equal-length digests), without stopping at a match.
+ * The client a presented token belongs to, or 'unknown'. Its sha256 is compared with every
+ * active token's stored hash in constant time (timingSafeEqual on equal-length digests),
+ * without stopping at a match.
  */
-export async function identify(q: Queryable, header: string | undefined): Promise<Client | AuthFailure> {
-  if (header === undefined || header.trim() === '') return 'missing';
-  const m = bearer.exec(header);
-  if (!m) return 'malformed';
-  const presented = Buffer.from(hashToken(m[1]!), 'hex');
+export async function identifyToken(q: Queryable, token: string): Promise<Client | 'unknown'> {
+  const presented = Buffer.from(hashToken(token), 'hex');
   let found: Client | undefined;
   for (const t of await activeTokens(q)) {
     const stored = Buffer.from(t.token_hash, 'hex');
@@ -34,6 +31,14 @@ export async function identify(q: Queryable, header: string | undefined): Promis
       found = { token_id: t.token_id, name: t.name };
   }
   return found ?? 'unknown';
+}
+
+/** The client behind `Authorization: Bearer <token>`, or why there is none. */
+export async function identify(q: Queryable, header: string | undefined): Promise<Client | AuthFailure> {
+  if (header === undefined || header.trim() === '') return 'missing';
+  const m = bearer.exec(header);
+  if (!m) return 'malformed';
+  return identifyToken(q, m[1]!);
 }
 
 const reasons: Record<AuthFailure, string> = {
@@ -67,15 +72,7 @@ export async function authenticate(
 ): Promise<Client> {
   const remote = req.socket.remoteAddress;
   const request = `${req.method ?? '?'} ${path}`;
-  const wait = await limiter.retryAfter(remote);
-  if (wait > 0) {
-    limiter.limited(remote, request);
-    throw new HttpRefusal(
-      'RATE_LIMITED',
-      `Too many failed authentications from this address; try again in ${wait} s with a valid token.`,
-      { 'retry-after': String(wait) },
-    );
-  }
+  await refuseWhileLimited(limiter, remote, request);
   const who = await identify(q, req.headers.authorization);
   if (typeof who !== 'string') {
     await touchToken(q, who.token_id);
@@ -85,4 +82,20 @@ export async function authenticate(
   throw new HttpRefusal('UNAUTHORIZED', reasons[who], {
     'www-authenticate': `Bearer realm="trader"${who === 'missing' ? '' : ', error="invalid_token"'}`,
   });
+}
+
+/** 429 while `remote` is over its failure limit: the token is not even looked at. */
+export async function refuseWhileLimited(
+  limiter: AuthFailureLimiter,
+  remote: string | undefined,
+  request: string,
+): Promise<void> {
+  const wait = await limiter.retryAfter(remote);
+  if (wait <= 0) return;
+  limiter.limited(remote, request);
+  throw new HttpRefusal(
+    'RATE_LIMITED',
+    `Too many failed authentications from this address; try again in ${wait} s with a valid token.`,
+    { 'retry-after': String(wait) },
+  );
 }

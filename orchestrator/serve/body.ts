@@ -109,3 +109,23 @@ export function readQuery<S extends z.ZodType>(url: URL, schema: S): z.infer<S> 
   if (!parsed.success) throw invalidRequest('query', parsed.error.issues);
   return parsed.data;
 }
+
+/** A dashboard form's fields (application/x-www-form-urlencoded; a repeated field keeps its last value). */
+export async function readFormFields(req: IncomingMessage, limit: number): Promise<Record<string, string>> {
+  const raw = await readBody(req, limit);
+  const type = req.headers['content-type'] ?? '';
+  if (raw.length > 0 && !/^application\/x-www-form-urlencoded\s*(?:;|$)/i.test(type))
+    throw new TraderError('BAD_INPUT', `Send the form as application/x-www-form-urlencoded, not ${quote(type)}.`);
+  return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+}
+
+/** A dashboard form as a value of `schema`. */
+export async function readForm<S extends z.ZodType>(
+  req: IncomingMessage,
+  schema: S,
+  limit: number,
+): Promise<z.infer<S>> {
+  const parsed = schema.safeParse(await readFormFields(req, limit));
+  if (!parsed.success) throw invalidRequest('body', parsed.error.issues);
+  return parsed.data;
+}

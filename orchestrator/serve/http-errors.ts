@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { errorCodes, TraderError, toTraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
@@ -43,21 +42,12 @@ export function statusOf(e: TraderError): number {
   return errorCodes[e.code].http;
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  doc: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  const body = JSON.stringify(doc);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(body)),
-    'cache-control': 'no-store',
-    ...headers,
+/** One JSON document, never cached. */
+export function jsonResponse(status: number, doc: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(doc), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
-  res.end(body);
 }
 
 /** The error document of a user-facing error: `{ ok: false, error: { code, message, issues?, run_id? } }`. */
@@ -69,15 +59,21 @@ export function errorDocument(err: TraderError, message = err.message): { ok: fa
   };
 }
 
-/** Answers `e` as the error document; returns the status sent. */
-export function sendError(res: ServerResponse, e: unknown, context: Record<string, unknown> = {}): number {
+/**
+ * What the client is told about `e`: its code, status and sentence; an internal error is
+ * logged here with `context` and told as one generic sentence.
+ */
+export function publicError(e: unknown, context: Record<string, unknown> = {}): { err: TraderError; message: string } {
   const err = toTraderError(e);
-  const status = statusOf(err);
-  let message = err.message;
   if (err.code === 'INTERNAL' || !(e instanceof TraderError)) {
     logger.error({ ...context, err: e }, 'http request failed with an internal error');
-    message = 'Internal error in trader; the server log has the details.';
+    return { err, message: 'Internal error in trader; the server log has the details.' };
   }
-  sendJson(res, status, errorDocument(err, message), err instanceof HttpRefusal ? err.headers : {});
-  return status;
+  return { err, message: err.message };
+}
+
+/** `e` as the error document, with the refusal's headers. */
+export function errorResponse(e: unknown, context: Record<string, unknown> = {}): Response {
+  const { err, message } = publicError(e, context);
+  return jsonResponse(statusOf(err), errorDocument(err, message), err instanceof HttpRefusal ? err.headers : {});
 }

@@ -19,13 +19,19 @@ export interface ServerDeps {
   authLimiter: AuthFailureLimiter;
   /** True once shutdown has begun: no new run may start. */
   closing: () => boolean;
+  /** Aborted when shutdown begins: long-lived answers (the dashboard's event stream) end. */
+  stopping: AbortSignal;
+  /** Served over TLS: the session cookie is Secure. */
+  tls: boolean;
+  /** How long a dashboard session lasts after its login. */
+  sessionHours: number;
 }
 
 export interface RequestContext {
   req: IncomingMessage;
   url: URL;
-  /** The path's captured segments, decoded. */
-  params: string[];
+  /** The path's named segments (`:id`), decoded. */
+  params: Record<string, string>;
   /** The authenticated client; null on the open routes (/health). */
   client: Client | null;
 }
@@ -38,8 +44,8 @@ export interface Reply {
 
 export interface Route {
   method: 'GET' | 'POST';
-  /** Matched against the whole path; capture groups become `params`. */
-  path: RegExp;
+  /** A hono path pattern, matched against the whole path; `:name` segments become `params`. */
+  path: string;
   /** Needs a bearer token. */
   auth: boolean;
   handle(ctx: RequestContext, deps: ServerDeps): Promise<Reply>;

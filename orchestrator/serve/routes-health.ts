@@ -11,4 +11,4 @@ async function health(_ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
   return ok({ status: 'ok', database: 'reachable', backend: deps.db.kind, system_mode: deps.scope.mode });
 }
 
-export const healthRoutes: Route[] = [{ method: 'GET', path: /^\/health$/, auth: false, handle: health }];
+export const healthRoutes: Route[] = [{ method: 'GET', path: '/health', auth: false, handle: health }];

@@ -113,7 +113,7 @@ async function startRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
 }
 
 async function showRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
-  const { run, logs } = await getRunTrace(deps.db, ctx.params[0]!);
+  const { run, logs } = await getRunTrace(deps.db, ctx.params.run_id!);
   return ok({ run, logs });
 }
 
@@ -123,7 +123,7 @@ async function findRuns(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
 }
 
 export const runRoutes: Route[] = [
-  { method: 'POST', path: /^\/runs$/, auth: true, handle: startRun },
-  { method: 'GET', path: /^\/runs$/, auth: true, handle: findRuns },
-  { method: 'GET', path: /^\/runs\/([^/]+)$/, auth: true, handle: showRun },
+  { method: 'POST', path: '/runs', auth: true, handle: startRun },
+  { method: 'GET', path: '/runs', auth: true, handle: findRuns },
+  { method: 'GET', path: '/runs/:run_id', auth: true, handle: showRun },
 ];

@@ -40,7 +40,7 @@ async function proposals(ctx: RequestContext, deps: ServerDeps): Promise<Reply> 
 }
 
 async function approve(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
-  const id = parseProposalId(ctx.params[0]!);
+  const id = parseProposalId(ctx.params.id!);
   await readJson(ctx.req, ApproveBody, deps.bodyLimit);
   return ok({
     ...(await reviewAsUser(deps.db, deps.scope, {
@@ -54,7 +54,7 @@ async function approve(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
 }
 
 async function reject(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
-  const id = parseProposalId(ctx.params[0]!);
+  const id = parseProposalId(ctx.params.id!);
   const body = await readJson(ctx.req, RejectBody, deps.bodyLimit);
   return ok({
     ...(await reviewAsUser(deps.db, deps.scope, {
@@ -67,8 +67,8 @@ async function reject(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
 }
 
 export const tradingRoutes: Route[] = [
-  { method: 'GET', path: /^\/status$/, auth: true, handle: status },
-  { method: 'GET', path: /^\/proposals$/, auth: true, handle: proposals },
-  { method: 'POST', path: /^\/proposals\/([^/]+)\/approve$/, auth: true, handle: approve },
-  { method: 'POST', path: /^\/proposals\/([^/]+)\/reject$/, auth: true, handle: reject },
+  { method: 'GET', path: '/status', auth: true, handle: status },
+  { method: 'GET', path: '/proposals', auth: true, handle: proposals },
+  { method: 'POST', path: '/proposals/:id/approve', auth: true, handle: approve },
+  { method: 'POST', path: '/proposals/:id/reject', auth: true, handle: reject },
 ];

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
 import { TraderError } from '../../core/errors.ts';
 import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
@@ -9,9 +10,10 @@ import { auditRefusals } from './auth.ts';
 import { AuthFailureLimiter, defaultAuthLimits, type AuthLimits } from './auth-limiter.ts';
 import { defaultBodyLimit } from './body.ts';
 import { answerClientError } from './client-errors.ts';
-import { dispatch } from './dispatch.ts';
+import { createApp } from './app.ts';
 import type { ServerDeps } from './route-types.ts';
 import { RunTracker } from './run-tracker.ts';
+import { defaultSessionHours } from './sessions-repo.ts';
 import type { TlsFiles } from './tls-files.ts';
 
 export interface ServeOptions {
@@ -27,6 +29,8 @@ export interface ServeOptions {
   tls?: TlsFiles;
   /** Failed authentications per client address before 429 (defaultAuthLimits). */
   authLimits?: AuthLimits;
+  /** How long a dashboard session lasts after its login (defaultSessionHours). */
+  sessionHours?: number;
 }
 
 export interface TraderServer {
@@ -79,6 +83,7 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
   const env = options.env ?? process.env;
   const runs = new RunTracker();
   let closing: Promise<void> | undefined;
+  const stopping = new AbortController();
   const clock = options.clock ?? (() => new Date());
   const deps: ServerDeps = {
     db,
@@ -91,10 +96,17 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
       auditRefusals(db, summary),
     ),
     closing: () => closing !== undefined,
+    stopping: stopping.signal,
+    tls: options.tls !== undefined,
+    sessionHours: options.sessionHours ?? defaultSessionHours,
   };
-  const handle: http.RequestListener = (req, res) => {
-    void dispatch(req, res, deps);
-  };
+  // Our own Node server (TLS, parser errors, graceful close) with hono answering each request;
+  // the global Request/Response stay Node's own, and request bodies are read (and drained) by body.ts.
+  const listener = getRequestListener(createApp(deps).fetch, {
+    overrideGlobalObjects: false,
+    autoCleanupIncoming: false,
+  });
+  const handle: http.RequestListener = (req, res) => void listener(req, res);
   const server = options.tls ? https.createServer(options.tls, handle) : http.createServer(handle);
   server.keepAliveTimeout = 5_000;
   server.on('clientError', answerClientError);
@@ -103,6 +115,7 @@ export async function startServer(db: Db, options: ServeOptions): Promise<Trader
   const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   const shutdown = async (): Promise<void> => {
+    stopping.abort();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     await runs.drain();

@@ -87,7 +87,7 @@ export async function listTokens(q: Queryable, options: { all?: boolean } = {}):
   return queryRows(q, TokenListing, `select ${listing} from http_tokens ${where} order by created_at, token_id`);
 }
 
-/** Revokes the active token named `name`; it stops authenticating with the next request. */
+/** Revokes the active token named `name`; it and its dashboard sessions stop authenticating with the next request. */
 export async function revokeToken(db: Db, rawName: string): Promise<TokenListing> {
   const name = checkName(rawName);
   return db.transaction(async (tx) => {
@@ -102,12 +102,18 @@ export async function revokeToken(db: Db, rawName: string): Promise<TokenListing
         'NOT_FOUND',
         `There is no active token named ${quote(name)}; see \`trader serve token list\`.`,
       );
+    // Its dashboard sessions end with it (they would stop authenticating anyway: a session joins its token).
+    const ended = await tx.query(
+      `update http_sessions s set ended_at = now() from http_tokens t
+       where t.name = $1 and s.token_id = t.token_id and s.ended_at is null returning 1`,
+      [name],
+    );
     await recordAudit(tx, {
       mode: 'SYSTEM',
       actor: 'USER',
       action_type: 'HTTP_TOKEN_REVOKED',
       status: 'SUCCESS',
-      details: { name },
+      details: { name, sessions_ended: ended.length },
       entity_type: 'http_token',
       entity_id: name,
     });

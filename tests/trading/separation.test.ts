@@ -112,6 +112,7 @@ describe.each(backends)('TEST/LIVE separation on %s', (kind) => {
       pin_checks: '',
       api_keys: '',
       http_tokens: '',
+      http_sessions: '',
       config_versions: 'select,insert',
       // The event bus: appended in the transaction of each change, its head moved by a trigger.
       events: 'select,insert',

@@ -17,6 +17,8 @@ export const AuditFilter = z
     since: z.date().optional(),
     /** Exclusive. */
     until: z.date().optional(),
+    /** Only rows older than this seq (the next page of a listing). */
+    before: z.number().int().positive().optional(),
     /** A substring of the details JSON text, case-insensitive. */
     text: z.string().min(1).optional(),
     /** The newest this many matches are returned. */
@@ -53,6 +55,7 @@ export async function searchAudit(q: Queryable, filter: AuditFilter): Promise<Au
   }
   if (f.since) add((p) => `ts >= ${p}`, f.since);
   if (f.until) add((p) => `ts < ${p}`, f.until);
+  if (f.before) add((p) => `seq < ${p}`, f.before);
   // strpos, not LIKE, so % and _ in the text are plain characters.
   if (f.text) add((p) => `strpos(lower(details::text), lower(${p})) > 0`, f.text);
   params.push(f.limit);

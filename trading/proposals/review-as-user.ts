@@ -14,8 +14,12 @@ import { approveProposal, rejectProposal, type ReviewResult } from './review-pro
  * wrong. Every refusal is audited TRADE_PROPOSAL_REVIEW_REFUSED, naming how the user came.
  */
 
-/** How the user confirmed: asked on a terminal (a decline is audited), or the authenticated request itself. */
-export type ReviewConfirmation = { via: 'cli'; ask: Pick<Ask, 'confirm'> } | { via: 'http'; client: string };
+/**
+ * How the user confirmed: asked on a terminal (a decline is audited), the authenticated
+ * API request itself, or the dashboard's confirmation form, sent after reading the proposal.
+ */
+export type ReviewConfirmation =
+  { via: 'cli'; ask: Pick<Ask, 'confirm'> } | { via: 'http' | 'dashboard'; client: string };
 
 export interface UserReview {
   id: number;
@@ -63,7 +67,7 @@ function settled(r: ReviewResult): ReviewDone {
 
 export async function reviewAsUser(db: Db, scope: TradingScope, r: UserReview): Promise<ReviewDone> {
   const c = r.confirmation;
-  const who = c.via === 'http' ? { via: c.via, client: c.client } : { via: c.via };
+  const who = c.via === 'cli' ? { via: c.via } : { via: c.via, client: c.client };
   const refused = async (e: unknown): Promise<never> => {
     if (isTraderError(e))
       await tradingTx(db, scope, (tx) =>
@@ -105,7 +109,7 @@ export async function reviewAsUser(db: Db, scope: TradingScope, r: UserReview): 
     await tradingTx(db, scope, (tx) =>
       auditUserAction(tx, scope, state.risk_profile, audit.action_type, 'SUCCESS', {
         ...audit.details,
-        confirmation: 'http_request',
+        confirmation: c.via === 'http' ? 'http_request' : 'dashboard_form',
         client: c.client,
       }),
     );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
 import type { Db } from '../../../store/db.ts';
 import { recordAudit } from '../../../trading/audit/audit-log.ts';
+import { changeRiskProfile } from '../../../trading/governance/risk-profile-change.ts';
 import { confirmOrRefuse } from '../../../trading/governance/user-action.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import {
@@ -9,10 +10,7 @@ import {
   editableFields,
   editRefused,
   editRiskProfile,
-  isRaise,
   profileBounds,
-  raiseWarning,
-  setActiveProfile,
   validateProfileEdit,
   type Range,
 } from '../../../trading/risk-profiles.ts';
@@ -147,25 +145,9 @@ export function registerRiskCommands(program: Command): void {
       action(async (text: string, opts: YesFlag) => {
         const to = parseProfile(text);
         const scope = tradingScope(systemModeFromEnv());
-        const result = await withDb('risk set', async (db) => {
-          const { state, profiles } = await readProfiles(db, scope);
-          const from = state.risk_profile;
-          const raise = isRaise(from, to);
-          if (raise) {
-            const warning = raiseWarning(byName(profiles, from), byName(profiles, to));
-            const details = { from, to, warning };
-            await confirmOrRefuse(
-              db,
-              scope,
-              from,
-              askOnTerminal({ yes: opts.yes }),
-              `${warning}\nSwitch to the ${to} profile?`,
-              { action_type: 'RISK_PROFILE_CHANGE', details },
-              new TraderError('BAD_INPUT', `You did not confirm; the ${from} profile stays active.`),
-            );
-          }
-          return setActiveProfile(db, scope, to, { confirmed: raise });
-        });
+        const result = await withDb('risk set', (db) =>
+          changeRiskProfile(db, scope, to, askOnTerminal({ yes: opts.yes })),
+        );
         output(opts, { ok: true, ...result }, () =>
           [
             result.changed

@@ -9,6 +9,7 @@ import { liveServiceReconciler, reconcileEvery } from '../../live-reconciliation
 import { systemModeFromEnv } from '../../../trading/scope.ts';
 import { readTlsFiles } from '../../serve/tls-files.ts';
 import { createToken, listTokens, revokeToken, TokenName, type TokenListing } from '../../serve/tokens-repo.ts';
+import { defaultSessionHours } from '../../serve/sessions-repo.ts';
 import { action, badInput, output, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { requestStop } from '../../../sandbox/stop.ts';
 import { table } from '../table.ts';
@@ -19,6 +20,7 @@ interface ServeFlags {
   port: string;
   tlsCert?: string;
   tlsKey?: string;
+  sessionHours: string;
 }
 
 const loopback = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -59,6 +61,9 @@ async function serve(flags: ServeFlags): Promise<void> {
   const port = wholeNumber(flags.port, '--port', 0, 65535);
   if (flags.host.trim() === '') throw badInput('--host must be an address such as 127.0.0.1.');
   const tls = readTlsFiles(flags.tlsCert, flags.tlsKey);
+  const sessionHours = Number(flags.sessionHours);
+  if (!/^\d+(\.\d+)?$/.test(flags.sessionHours) || sessionHours <= 0 || sessionHours > 720)
+    throw badInput(`--session-hours is a number of hours above 0 and at most 720, not ${quote(flags.sessionHours)}.`);
   const db: Db = await openDb({ command: 'trader serve', share: true });
   try {
     await assertMigrated(db);
@@ -73,9 +78,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       logger.warn(
         `listening on ${flags.host}, not only this machine: tokens travel in clear text, so give --tls-cert and --tls-key or put a TLS proxy in front`,
       );
-    const server = await startServer(db, { host: flags.host, port, tls });
+    const server = await startServer(db, { host: flags.host, port, tls, sessionHours });
     process.stdout.write(
-      `trader serve: listening on ${server.url} (${db.kind === 'pglite' ? 'embedded database, held until the server stops' : 'Postgres'}); Ctrl-C stops it within 5 s (a running run is interrupted and closed as failed)\n`,
+      `trader serve: listening on ${server.url}, the dashboard at ${server.url}/ui (${db.kind === 'pglite' ? 'embedded database, held until the server stops' : 'Postgres'}); Ctrl-C stops it within 5 s (a running run is interrupted and closed as failed)\n`,
     );
     const reconciling = reconciler ? reconcileEvery(db, reconciler, stopReconciling.signal) : undefined;
     const signal = await shutdownSignal();
@@ -98,7 +103,7 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .enablePositionalOptions()
     .description(
-      'an authenticated HTTP API for n8n and other callers: start runs, read runs, status and proposals, approve or reject',
+      'the dashboard (/ui) and an authenticated HTTP API for n8n and other callers: start runs, read runs, status and proposals, approve or reject',
     )
     .option(
       '--host <address>',
@@ -111,9 +116,10 @@ export function registerServeCommands(program: Command): void {
       'serve HTTPS with this PEM certificate (chain), e.g. for a hosted n8n; needs --tls-key',
     )
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--session-hours <h>', 'how long a dashboard login lasts', String(defaultSessionHours))
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n  $ trader serve --host 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem   # HTTPS, for a hosted n8n\n\nEndpoints: GET /health (no token), POST /runs, GET /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. See the README, section HTTP API.',
+      '\nExample:\n  $ trader serve token create --name n8n   # prints the token once\n  $ trader serve --port 8787\n  $ curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8787/status\n  $ trader serve --host 0.0.0.0 --tls-cert fullchain.pem --tls-key privkey.pem   # HTTPS, for a hosted n8n\n\nEndpoints: GET /health (no token), POST /runs, GET /runs, GET /runs/<run_id>, GET /status, GET /proposals,\nPOST /proposals/<id>/approve, POST /proposals/<id>/reject. The dashboard: open http://127.0.0.1:8787/ui and log in\nwith a token. See the README, sections Dashboard and HTTP API.',
     )
     .action(action(serve));
 

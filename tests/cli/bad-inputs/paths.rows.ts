@@ -96,4 +96,16 @@ export const rows: BadInput[] = [
     exit: 2,
     message: /^trader: The --tls-cert file .* is not a regular file/,
   },
+  {
+    what: 'serve --session-hours 0',
+    args: ['serve', '--port', '0', '--session-hours', '0'],
+    exit: 2,
+    message: /^trader: --session-hours is a number of hours above 0 and at most 720, not '0'\.$/,
+  },
+  {
+    what: 'serve --session-hours a word',
+    args: ['serve', '--port', '0', '--session-hours', 'long'],
+    exit: 2,
+    message: /^trader: --session-hours is a number of hours above 0 and at most 720, not 'long'\.$/,
+  },
 ];

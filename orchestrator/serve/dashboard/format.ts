@@ -1,0 +1,12 @@
+/** How the dashboard writes numbers and times: the same everywhere, in UTC. */
+
+export const when = (d: Date | null | undefined): string =>
+  d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : '-';
+
+export const pct = (x: number): string => `${x.toFixed(2)}%`;
+
+export const num = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '-' : String(Number(x.toPrecision(8)));
+
+export const money = (x: number, currency: string): string =>
+  `${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;

@@ -1,0 +1,133 @@
+import type { Hono } from 'hono';
+import { html } from 'hono/html';
+import { z } from 'zod';
+import { TraderError } from '../../../core/errors.ts';
+import { haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
+import { setOperationalMode } from '../../../trading/governance/operational-mode.ts';
+import { changeRiskProfile } from '../../../trading/governance/risk-profile-change.ts';
+import type { Ask } from '../../../trading/governance/user-action.ts';
+import { tradingTx } from '../../../trading/scope.ts';
+import { loadRiskProfiles, loadState, OperationalMode, RiskProfileName } from '../../../trading/state-repo.ts';
+import type { ServerDeps } from '../route-types.ts';
+import { formAsk, QuestionPending, questionForm } from './confirm-ask.ts';
+import { csrfField } from './layout.ts';
+import { render } from './render.ts';
+import { dataTable } from './table.ts';
+import { formOf, type DashboardContext, type DashboardEnv } from './session-guard.ts';
+
+/**
+ * The seed's "Strategies & Risk" controls and its global halt buttons: each form calls the
+ * use case `trader mode set`, `risk set`, `halt` and `resume` call, which asks its own
+ * questions (confirm-ask.ts turns them into pages) and audits as it does for the CLI.
+ */
+
+const HaltForm = z.object({ reason: z.string().trim().max(200).optional() });
+const ToMode = z.object({ to: OperationalMode });
+const ToProfile = z.object({ to: RiskProfileName });
+
+type Action = (c: DashboardContext, deps: ServerDeps, ask: Ask) => Promise<unknown>;
+const actions = {
+  halt: (c, d, ask) => haltTrading(d.db, d.scope, formOf(c, HaltForm).reason || undefined, ask),
+  resume: (_c, d, ask) => resumeTrading(d.db, d.scope, ask),
+  mode: (c, d, ask) => setOperationalMode(d.db, d.scope, formOf(c, ToMode).to, ask),
+  profile: (c, d, ask) => changeRiskProfile(d.db, d.scope, formOf(c, ToProfile).to, ask),
+} satisfies Record<string, Action>;
+type ActionName = keyof typeof actions;
+const ActionName = z.enum(Object.keys(actions) as [ActionName, ...ActionName[]]);
+
+const done: Record<ActionName, string> = {
+  halt: 'Trading is halted.',
+  resume: 'Trading resumed.',
+  mode: 'The operational mode is set.',
+  profile: 'The risk profile is set.',
+};
+
+async function act(c: DashboardContext, deps: ServerDeps, name: ActionName): Promise<Response> {
+  const form = c.get('form');
+  try {
+    await actions[name](c, deps, formAsk(form));
+  } catch (e) {
+    if (!(e instanceof QuestionPending)) throw e;
+    // The action's own fields go along with the answers; the answers themselves are questionForm's.
+    const fields = Object.fromEntries(Object.entries(form).filter(([k]) => k !== 'csrf' && !/^a\d+$/.test(k)));
+    return render(c, deps, {
+      title: 'Confirm',
+      active: '/ui/controls',
+      body: questionForm(c, { action: `/ui/controls/${name}`, fields, pending: e, back: '/ui/controls' }),
+    });
+  }
+  return c.redirect(`/ui/controls?done=${name}`, 303);
+}
+
+const choice = (name: string, label: string, options: readonly string[], current: string) =>
+  html`<label for="${name}">${label}</label>
+    <select id="${name}" name="to">
+      ${options.map((o) => html`<option ${o === current ? 'selected' : ''}>${o}</option>`)}
+    </select>`;
+
+export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): void {
+  const { db, scope } = deps;
+  app.get('/ui/controls', async (c) => {
+    const { state, profiles } = await tradingTx(db, scope, async (tx) => ({
+      state: await loadState(tx, scope),
+      profiles: await loadRiskProfiles(tx, scope),
+    }));
+    const doneText = ActionName.safeParse(c.req.query('done'));
+    const csrf = csrfField(c.get('session'));
+    return render(c, deps, {
+      title: `Strategies & risk (${scope.mode})`,
+      active: '/ui/controls',
+      body: html`${doneText.success ? html`<p class="notice ok" role="status">${done[doneText.data]}</p>` : ''}
+        <section aria-labelledby="h-halt">
+          <h2 id="h-halt">Halt</h2>
+          ${
+            state.halted
+              ? html`<p class="alarm">Halted: ${state.halt_reason}</p>
+                  <form method="post" action="/ui/controls/resume">
+                    ${csrf}<button type="submit">Resume trading</button>
+                  </form>`
+              : html`<form method="post" action="/ui/controls/halt" class="filters">
+                  ${csrf}<label for="reason">Reason</label
+                  ><input id="reason" name="reason" type="text" maxlength="200" />
+                  <button type="submit" class="danger">HALT ALL TRADING</button>
+                </form>`
+          }
+        </section>
+        <section aria-labelledby="h-mode">
+          <h2 id="h-mode">Operational mode</h2>
+          <form method="post" action="/ui/controls/mode" class="filters">
+            ${csrf}${choice('mode', 'Mode', OperationalMode.options, state.operational_mode)}
+            <button type="submit">Set mode</button>
+          </form>
+        </section>
+        <section aria-labelledby="h-profile">
+          <h2 id="h-profile">Risk profile</h2>
+          ${dataTable({
+            headers: ['Profile', 'Risk per trade', 'Drawdown halt', 'Open positions', 'Category cap', 'Leverage'],
+            rows: profiles.map(
+              (p) =>
+                html`<tr class="${p.profile === state.risk_profile ? 'active' : ''}">
+                  <td>${p.profile}${p.profile === state.risk_profile ? ' (active)' : ''}</td>
+                  <td class="num">${p.risk_per_trade_pct}%</td>
+                  <td class="num">${p.max_drawdown_pct}%</td>
+                  <td class="num">${p.max_open_positions}</td>
+                  <td class="num">${p.category_cap_pct}%</td>
+                  <td>${p.allow_leverage ? `up to ${p.max_leverage}x` : 'no'}</td>
+                </tr>`,
+            ),
+            empty: 'No risk profiles are configured.',
+          })}
+          <form method="post" action="/ui/controls/profile" class="filters">
+            ${csrf}${choice('profile', 'Profile', RiskProfileName.options, state.risk_profile)}
+            <button type="submit">Set profile</button>
+          </form>
+        </section>`,
+    });
+  });
+  app.post('/ui/controls/:action', (c) => {
+    const name = ActionName.safeParse(c.req.param('action'));
+    if (!name.success)
+      throw new TraderError('NOT_FOUND', `There is no control ${c.req.param('action')}; the controls page lists them.`);
+    return act(c, deps, name.data);
+  });
+}
