@@ -4,6 +4,7 @@ import { type BacktestRateResult, measureBacktestRate } from './backtest-rate.ts
 import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModules } from './cold-start.ts';
 import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
+import { dashboardRows } from './dashboard-figure.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureIndicatorWindows } from './indicator-windows.ts';
 import { measureShortStudy } from './optimise-figure.ts';
@@ -222,6 +223,10 @@ export async function main(): Promise<number> {
     log('optimiser study (figure 10)');
     study = await measureShortStudy(open);
     if (study) notes.push(study.note);
+
+    // Figure 14: the dashboard's pages at 100k audit rows, 10k runs and 50 backtests.
+    log('dashboard pages (figure 14)');
+    rows.push(...(await dashboardRows()));
 
     // Figure 9: the cost of SMA windows summed afresh (history-independent) against a running sum.
     log('SMA windows (figure 9)');
