@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { queryRows, type Queryable } from '../store/db.ts';
 import type { BacktestTrade } from './backtest-types.ts';
 import { summariseTrades, type TradeMetrics } from './metrics.ts';
 
@@ -35,4 +37,23 @@ export function rateModules(trades: readonly BacktestTrade[]): ModuleRating[] {
       ...summariseTrades(g.trades),
     }))
     .sort((a, b) => a.module_id.localeCompare(b.module_id) || a.version.localeCompare(b.version));
+}
+
+export const LatestRating = z.object({
+  module_id: z.string(),
+  module_version: z.string(),
+  metric_name: z.enum(ratedMetrics),
+  value: z.number().nullable(),
+  ts: z.date(),
+});
+export type LatestRating = z.infer<typeof LatestRating>;
+
+/** Each module version's newest stored value of every rated metric (the dashboard's registry page). */
+export function latestRatings(q: Queryable): Promise<LatestRating[]> {
+  return queryRows(
+    q,
+    LatestRating,
+    `select distinct on (module_id, module_version, metric_name) module_id, module_version, metric_name, value, ts
+     from performance_ratings order by module_id, module_version, metric_name, ts desc`,
+  );
 }

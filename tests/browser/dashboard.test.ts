@@ -29,6 +29,24 @@ async function screenshot(page: Page, name: string): Promise<void> {
 
 const statusBar = (page: Page) => page.locator('#status-bar');
 
+/** Pixels of a colour (within 8 per channel) on the canvases inside `selector`: what a chart really drew. */
+const colouredPixels = (page: Page, selector: string, rgb: [number, number, number]) =>
+  page.$$eval(
+    `${selector} canvas`,
+    (canvases, [r, g, b]) =>
+      canvases
+        .map((c) => {
+          const canvas = c as HTMLCanvasElement;
+          const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+          let n = 0;
+          for (let i = 0; i < px.length; i += 4)
+            if (Math.abs(px[i]! - r!) < 8 && Math.abs(px[i + 1]! - g!) < 8 && Math.abs(px[i + 2]! - b!) < 8) n++;
+          return n;
+        })
+        .reduce((a, n) => a + n, 0),
+    rgb,
+  );
+
 describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
   let t: Target;
   let db: Db;
@@ -66,6 +84,10 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
       '--strategy',
       'breakout',
     );
+    const study =
+      '--strategy breakout --symbols BTC/USDT --from 2024-01-01 --to 2024-12-01 --trials 8 --walk-forward 2';
+    await ok(t, 'optimise', ...study.split(' '), '--min-trades', '3', '--workers', '2');
+    await ok(t, 'schedule', 'add', '0 * * * *', '--symbols', 'BTC/USDT', '--name', 'hourly');
     token = JSON.parse((await ok(t, 'serve', 'token', 'create', '--name', 'browser', '--json')).stdout).token;
     db = await openDb({ command: 'trader serve (browser test)', share: true, env: t.env });
     server = await startServer(db, { host: '127.0.0.1', port: 0, clock: () => serverNow, env: t.env });
@@ -104,7 +126,8 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
   });
 
   it('every control has a label, and the keyboard reaches the content first', async () => {
-    for (const path of ['/ui', '/ui/proposals', '/ui/runs', '/ui/audit']) {
+    const paths = ['/ui', '/ui/positions', '/ui/proposals', '/ui/controls', '/ui/runs', '/ui/backtests', '/ui/studies'];
+    for (const path of [...paths, '/ui/system', '/ui/audit']) {
       await page.goto(`${server.url}${path}`);
       const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (controls) =>
         controls.filter((c) => (c as HTMLInputElement).labels?.length === 0).map((c) => c.outerHTML),
@@ -139,6 +162,33 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     await expect.poll(() => page.locator('main .notice').textContent()).toMatch(/is approved; position #\d+ is open/);
     await page.goto(`${server.url}/ui`);
     await expect.poll(() => page.locator('table').first().textContent()).toMatch(/BTC\/USDT\s*long/);
+  });
+
+  it('shows the position marked to market, the registry with gates and ratings, data health, schedules, and a study', async () => {
+    await page.goto(`${server.url}/ui/positions`);
+    const open = await page.locator('section', { hasText: 'Open positions' }).locator('tbody tr').allTextContents();
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatch(/BTC\/USDT\s*long/);
+    expect(open[0]).toMatch(/[+-]\d/);
+    expect(await page.locator('section', { hasText: 'Trades' }).locator('tbody tr').first().textContent()).toMatch(
+      /entry/,
+    );
+
+    await page.goto(`${server.url}/ui/system`);
+    const modules = await page.locator('section', { hasText: 'Module registry' }).locator('tbody').textContent();
+    expect(modules).toMatch(/breakout_v1\s*1\.0\.0\s*agent\s*active\s*passed/);
+    const data = await page.locator('section', { hasText: 'Data health' }).locator('tbody').textContent();
+    expect(data).toMatch(/binance\s*BTC\/USDT\s*1h/);
+    expect(await page.locator('section', { hasText: 'Schedules' }).locator('tbody').textContent()).toMatch(/hourly/);
+    expect(await statusBar(page).textContent()).not.toContain('no schedule');
+
+    await page.goto(`${server.url}/ui/studies`);
+    await page.locator('tbody a').first().click();
+    await page.waitForFunction(() => document.body.dataset.charts === 'drawn');
+    expect(await page.locator('table', { hasText: 'Fit on' }).locator('tbody tr').count()).toBe(2);
+    const dots = await colouredPixels(page, '#scatter-0', [11, 92, 138]);
+    expect(dots).toBeGreaterThan(20);
+    await screenshot(page, 'study');
   });
 
   it('changes the risk profile and halts as the CLI does: its warning first, Decline audited, Confirm applied', async () => {
@@ -206,26 +256,9 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     await page.locator('tbody a').first().click();
     await page.waitForFunction(() => document.body.dataset.charts === 'drawn');
     await screenshot(page, 'backtest');
-    // Pixels of a colour on the canvases inside an element: the equity line, the candles.
-    const count = (selector: string, rgb: [number, number, number]) =>
-      page.$$eval(
-        `${selector} canvas`,
-        (canvases, [r, g, b]) =>
-          canvases
-            .map((c) => {
-              const canvas = c as HTMLCanvasElement;
-              const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-              let n = 0;
-              for (let i = 0; i < px.length; i += 4)
-                if (Math.abs(px[i]! - r!) < 8 && Math.abs(px[i + 1]! - g!) < 8 && Math.abs(px[i + 2]! - b!) < 8) n++;
-              return n;
-            })
-            .reduce((a, n) => a + n, 0),
-        rgb,
-      );
-    expect(await count('#equity-chart', [11, 92, 138])).toBeGreaterThan(500);
-    expect(await count('#candle-chart', [29, 107, 54])).toBeGreaterThan(500);
-    expect(await count('#candle-chart', [179, 0, 27])).toBeGreaterThan(500);
+    expect(await colouredPixels(page, '#equity-chart', [11, 92, 138])).toBeGreaterThan(500);
+    expect(await colouredPixels(page, '#candle-chart', [29, 107, 54])).toBeGreaterThan(500);
+    expect(await colouredPixels(page, '#candle-chart', [179, 0, 27])).toBeGreaterThan(500);
     expect(cspViolations).toEqual([]);
   });
 

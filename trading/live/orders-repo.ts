@@ -218,3 +218,8 @@ export function fillsOf(q: Queryable, scope: TradingScope, clientOrderId: string
     [clientOrderId],
   );
 }
+
+/** The newest orders of the scope, newest first (the dashboard's orders table). */
+export function recentOrders(q: Queryable, scope: TradingScope, limit: number): Promise<LiveOrder[]> {
+  return queryRows(q, LiveOrder, `select * from ${scope.table('orders')} order by created_at desc limit $1`, [limit]);
+}

@@ -10,3 +10,7 @@ export const num = (x: number | null | undefined): string =>
 
 export const money = (x: number, currency: string): string =>
   `${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} ${currency}`;
+
+/** A ratio or score to two decimals; '-' when undefined (no trades, no variance). */
+export const fixed = (x: number | null | undefined, digits = 2): string =>
+  x === null || x === undefined ? '-' : x.toFixed(digits);

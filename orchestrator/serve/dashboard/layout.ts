@@ -8,10 +8,13 @@ export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 /** The dashboard's pages, in the order of its navigation (the seed's tabs, then the system's own). */
 export const pages = [
   { path: '/ui', label: 'Overview' },
+  { path: '/ui/positions', label: 'Positions & trades' },
   { path: '/ui/proposals', label: 'Proposals' },
   { path: '/ui/controls', label: 'Strategies & risk' },
   { path: '/ui/runs', label: 'Runs' },
   { path: '/ui/backtests', label: 'Backtests' },
+  { path: '/ui/studies', label: 'Studies' },
+  { path: '/ui/system', label: 'Modules & data' },
   { path: '/ui/audit', label: 'Audit trail' },
 ] as const;
 export type PagePath = (typeof pages)[number]['path'];

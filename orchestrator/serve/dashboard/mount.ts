@@ -11,8 +11,11 @@ import { mountAuditPages } from './page-audit.ts';
 import { mountBacktestPages } from './page-backtests.ts';
 import { mountControlPages } from './page-controls.ts';
 import { mountOverviewPage } from './page-overview.ts';
+import { mountPositionPages } from './page-positions.ts';
 import { mountProposalPages } from './page-proposals.ts';
+import { mountRegistryPages } from './page-registry.ts';
 import { mountRunPages } from './page-runs.ts';
+import { mountStudyPages } from './page-studies.ts';
 import { mountLogin, mountLogout, requireSession, type DashboardEnv } from './session-guard.ts';
 
 /**
@@ -52,10 +55,13 @@ export function mountDashboard(app: Hono<ServeEnv>, deps: ServerDeps): void {
   mountLogout(ui, deps);
   mountEventStream(ui, deps);
   mountOverviewPage(ui, deps);
+  mountPositionPages(ui, deps);
   mountProposalPages(ui, deps);
   mountRunPages(ui, deps);
   mountControlPages(ui, deps);
   mountBacktestPages(ui, deps);
+  mountStudyPages(ui, deps);
+  mountRegistryPages(ui, deps);
   mountAuditPages(ui, deps);
 }
 

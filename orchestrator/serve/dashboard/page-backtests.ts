@@ -6,18 +6,17 @@ import type { Metrics } from '../../../backtest/backtest-types.ts';
 import { loadCandleRange } from '../../../market/candles-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { chartCandles, equitySeries, jsonBlock, tradeMarks } from './chart-data.ts';
-import { num, pct, when } from './format.ts';
+import { fixed, num, pct, when } from './format.ts';
 import { render } from './render.ts';
 import type { DashboardEnv } from './session-guard.ts';
 
 /** Stored backtests, and one with its metrics, its equity and drawdown, and its trades on the candles. */
 
-const chartHead = html`<link rel="stylesheet" href="/ui/assets/uPlot.min.css" />
+/** The chart libraries and our script that draws with them (backtests and studies). */
+export const chartHead = html`<link rel="stylesheet" href="/ui/assets/uPlot.min.css" />
   <script src="/ui/assets/uPlot.iife.min.js" defer></script>
   <script src="/ui/assets/lightweight-charts.js" defer></script>
   <script src="/ui/assets/charts.js" defer></script>`;
-
-const ratio = (x: number | null) => (x === null ? '-' : x.toFixed(2));
 
 function metricsTable(m: Metrics) {
   const rows: [string, string][] = [
@@ -25,10 +24,10 @@ function metricsTable(m: Metrics) {
     ['Max drawdown', pct(m.max_drawdown_pct)],
     ['Trades', String(m.trades)],
     ['Win rate', m.win_rate_pct === null ? '-' : pct(m.win_rate_pct)],
-    ['Profit factor', ratio(m.profit_factor)],
+    ['Profit factor', fixed(m.profit_factor)],
     ['Expectancy', m.expectancy_r === null ? '-' : `${m.expectancy_r.toFixed(2)} R`],
-    ['Sharpe', ratio(m.sharpe)],
-    ['Sortino', ratio(m.sortino)],
+    ['Sharpe', fixed(m.sharpe)],
+    ['Sortino', fixed(m.sortino)],
     ['Net P&L', num(m.net_pnl)],
     ['Fees', num(m.fees)],
   ];

@@ -3,27 +3,15 @@ import { html } from 'hono/html';
 import { listRuns } from '../../../engine/run/runs-repo.ts';
 import type { AuditRow } from '../../../trading/audit/audit-entry.ts';
 import { searchAudit } from '../../../trading/audit/audit-query.ts';
-import { listOpenPositions, type Position } from '../../../trading/positions-repo.ts';
+import { portfolioSnapshot } from '../../../trading/portfolio.ts';
 import { tradingTx } from '../../../trading/scope.ts';
 import type { ServerDeps } from '../route-types.ts';
-import { num, when } from './format.ts';
+import { when } from './format.ts';
 import { render } from './render.ts';
-import { dataTable } from './table.ts';
+import { openPositionsTable } from './page-positions.ts';
 import type { DashboardEnv } from './session-guard.ts';
 
 /** The seed's Overview tab: open positions, the newest runs, and the newest failures of the audit trail. */
-
-const positionRow = (p: Position) =>
-  html`<tr>
-    <td>${p.symbol}</td>
-    <td>${p.side}</td>
-    <td class="num">${num(p.open_qty)}</td>
-    <td class="num">${num(p.entry_price)}</td>
-    <td class="num">${num(p.stop_price)}</td>
-    <td class="num ${p.leverage > 1 ? 'alarm' : ''}">${num(p.leverage)}x</td>
-    <td class="num">${p.risk_pct.toFixed(2)}%</td>
-    <td>${when(p.opened_at)}</td>
-  </tr>`;
 
 const failureRow = (r: AuditRow) =>
   html`<li>
@@ -34,8 +22,8 @@ const failureRow = (r: AuditRow) =>
 export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui', async (c) => {
-    const [positions, runs, failures, critical] = await Promise.all([
-      tradingTx(db, scope, (tx) => listOpenPositions(tx, scope)),
+    const [snapshot, runs, failures, critical] = await Promise.all([
+      tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, deps.clock())),
       listRuns(db, { limit: 5 }),
       searchAudit(db, { status: 'FAILURE', limit: 5 }),
       searchAudit(db, { status: 'CRITICAL', limit: 5 }),
@@ -46,11 +34,7 @@ export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): vo
       active: '/ui',
       body: html`<section aria-labelledby="h-positions">
           <h2 id="h-positions">Open positions (${scope.mode})</h2>
-          ${dataTable({
-            headers: ['Asset', 'Side', 'Quantity', 'Entry', 'Stop', 'Leverage', 'Risk', 'Opened'],
-            rows: positions.map(positionRow),
-            empty: 'No open positions.',
-          })}
+          ${openPositionsTable(snapshot.positions)}
         </section>
         <section aria-labelledby="h-runs">
           <h2 id="h-runs">Latest runs</h2>

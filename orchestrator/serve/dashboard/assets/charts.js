@@ -79,9 +79,30 @@ function candleChart(el, bars, trades) {
   window.addEventListener('resize', () => chart.applyOptions({ width: el.clientWidth }));
 }
 
+// An optimiser study: each trial's score in the order the trials ran (points, no line).
+function scatterChart(el, s) {
+  const options = {
+    width: el.clientWidth,
+    height: 260,
+    series: [
+      { label: 'Trial' },
+      { label: s.label, stroke: '#0b5c8a', paths: () => null, points: { show: true, size: 5, fill: '#0b5c8a' } },
+    ],
+    axes: [{ label: 'trial' }, { label: 'score' }],
+    scales: { x: { time: false } },
+  };
+  const plot = new window.uPlot(options, [s.x, s.y], el);
+  window.addEventListener('resize', () => plot.setSize({ width: el.clientWidth, height: 260 }));
+}
+
+for (const s of data?.scatters ?? []) {
+  const el = document.getElementById(s.el);
+  if (el && window.uPlot && s.x.length > 0) scatterChart(el, s);
+}
+
 const equityEl = document.getElementById('equity-chart');
 if (data && equityEl && data.equity && window.uPlot) equityChart(equityEl, data.equity);
 const candleEl = document.getElementById('candle-chart');
-if (data && candleEl && data.candles.length > 0 && window.LightweightCharts)
+if (data && candleEl && data.candles?.length > 0 && window.LightweightCharts)
   candleChart(candleEl, data.candles, data.trades);
 document.body.dataset.charts = 'drawn';
