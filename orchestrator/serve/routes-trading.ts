@@ -48,6 +48,7 @@ async function approve(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
       verb: 'approve',
       note: null,
       now: deps.clock(),
+      env: deps.env,
       confirmation: { via: 'http', client: ctx.client!.name },
     })),
   });

@@ -152,6 +152,22 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   });
 
+  it('survives the server restarting: the page reconnects by itself and the next event arrives', async () => {
+    await page.goto(`${server.url}/ui`);
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live');
+    const port = server.port;
+    await server.close();
+    await expect.poll(() => page.locator('#live').textContent()).not.toBe('live');
+    server = await startServer(db, { host: '127.0.0.1', port, clock: () => serverNow, env: t.env });
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 15_000 }).toBe('live');
+    await ok(t, 'halt', '--reason', 'after the restart', '--yes');
+    await expect
+      .poll(() => statusBar(page).textContent(), { timeout: 15_000 })
+      .toMatch(/HALTED: MANUAL: after the restart/);
+    await ok(t, 'resume', '--yes');
+    await expect.poll(() => statusBar(page).textContent(), { timeout: 15_000 }).toMatch(/Trading\s+running/);
+  });
+
   it('approves a proposal after its review page and sees the fill', async () => {
     await page.goto(`${server.url}/ui/proposals`);
     const btc = page.locator('tr', { hasText: 'BTC/USDT' }).getByRole('link');

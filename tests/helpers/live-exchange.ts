@@ -1,5 +1,7 @@
 import { type BinanceSimulator, startBinanceSimulator } from '../../simulator/binance-simulator.ts';
-import type { LiveInitInput } from '../../trading/live-account/live-init.ts';
+import type { Db } from '../../store/db.ts';
+import { initLiveAccount, liveRiskPhrase, type LiveInitInput } from '../../trading/live-account/live-init.ts';
+import { initPin } from '../../trading/secrets/pin.ts';
 import { sampleMarkets } from '../simulator/fixtures.ts';
 
 /**
@@ -40,4 +42,14 @@ export function liveInitInput(exchange: LiveExchange, o: Partial<LiveInitInput> 
     env: exchange.env,
     ...o,
   };
+}
+
+/** What `trader secrets init` and `trader live init` leave: the master PIN, and the LIVE account with the test keys under it. */
+export async function initLiveWithPin(db: Db, input: LiveInitInput, pin: string): Promise<void> {
+  await initPin(db, pin);
+  await initLiveAccount(db, input, {
+    phrase: async () => liveRiskPhrase,
+    pin: async () => pin,
+    secret: async (label) => (label === 'API key' ? liveTestKeys.apiKey : liveTestKeys.secret),
+  });
 }

@@ -1,12 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { actOnIntents, type IntentSource } from '../../trading/engine/act-on-intents.ts';
 import { firstLiveOrderPending, recordFirstLiveApproval } from '../../trading/live-account/first-order.ts';
-import { initLiveAccount, liveRiskPhrase } from '../../trading/live-account/live-init.ts';
 import { loadLiveStatus } from '../../trading/live-account/live-status.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { initPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { liveInitInput, liveTestKeys, type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
+import { initLiveWithPin, liveInitInput, type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
 
 /**
  * LIVE in full_auto: the risk gate holds every order to the account's caps (today's entries
@@ -57,12 +55,7 @@ describe.each(backends)('LIVE caps and the first-order approval (%s)', (kind) =>
 
   beforeEach(async () => {
     db = await freshDb(kind);
-    await initPin(db, pin);
-    await initLiveAccount(db, liveInitInput(exchange), {
-      phrase: async () => liveRiskPhrase,
-      pin: async () => pin,
-      secret: async (l) => (l === 'API key' ? liveTestKeys.apiKey : liveTestKeys.secret),
-    });
+    await initLiveWithPin(db, liveInitInput(exchange), pin);
     await db.query("update trading_live.state set operational_mode = 'full_auto' where id = 1");
     for (const [pipeline, run_id] of Object.entries(runs))
       await db.query(

@@ -29,6 +29,8 @@ export interface UserReview {
   now?: Date;
   /** Runs after the confirmation, before an approval executes (the CLI opens a LIVE account's keys with the PIN). */
   beforeApprove?: () => Promise<void>;
+  /** The environment a LIVE approval reaches the exchange with (default: the process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type ReviewDone = Extract<ReviewResult, { status: 'approved' | 'rejected' }>;
@@ -116,7 +118,7 @@ export async function reviewAsUser(db: Db, scope: TradingScope, r: UserReview): 
   const run = async () => {
     if (r.verb === 'reject') return rejectProposal(db, scope, r.id, r.note);
     await r.beforeApprove?.();
-    return approveProposal(db, scope, r.id, r.now ?? new Date());
+    return approveProposal(db, scope, r.id, r.now ?? new Date(), undefined, r.env);
   };
   return settled(await run().catch(refused));
 }

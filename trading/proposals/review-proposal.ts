@@ -63,8 +63,10 @@ export async function approveProposal(
   id: number,
   now = new Date(),
   live?: LiveBroker,
+  /** Where the live broker finds the exchange (its URL override); a server passes its own. */
+  env?: NodeJS.ProcessEnv,
 ): Promise<ReviewResult> {
-  const broker = scope.mode === 'LIVE' ? (live ?? (await liveBrokerFor(db))) : undefined;
+  const broker = scope.mode === 'LIVE' ? (live ?? (await liveBrokerFor(db, { env }))) : undefined;
   const decided: Decided = await tradingTx(db, scope, async (tx) => {
     const p = await lockPending(tx, scope, id);
     const { risk_profile } = await loadState(tx, scope);

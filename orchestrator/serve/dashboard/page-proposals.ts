@@ -141,6 +141,7 @@ export function mountProposalPages(app: Hono<DashboardEnv>, deps: ServerDeps): v
       verb: form.verb,
       note: form.note || null,
       now: deps.clock(),
+      env: deps.env,
       confirmation: { via: 'dashboard', client: c.get('session').name },
       beforeApprove: () => unlockIfLive(db, scope.mode, { pin: async () => form.pin ?? '' }),
     });

@@ -2,7 +2,6 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { type BinanceSimulator, startBinanceSimulator } from '../../../simulator/binance-simulator.ts';
 import { queryRows } from '../../../store/db.ts';
-import { initLiveAccount, liveRiskPhrase } from '../../../trading/live-account/live-init.ts';
 import { forgetLiveKeys, type LiveKeys, unlockWithPin } from '../../../trading/live-account/unlock.ts';
 import { bookOrderFills } from '../../../trading/live/book-fill.ts';
 import { openCcxtSpotPort } from '../../../trading/live/ccxt-spot-port.ts';
@@ -11,9 +10,8 @@ import type { ExchangePort } from '../../../trading/live/exchange-port.ts';
 import { submitOrder } from '../../../trading/live/submit-order.ts';
 import { Position } from '../../../trading/positions-repo.ts';
 import { tradingScope, tradingTx } from '../../../trading/scope.ts';
-import { initPin } from '../../../trading/secrets/pin.ts';
 import { freshDb, type TestDb } from '../../helpers/db.ts';
-import { liveTestKeys } from '../../helpers/live-exchange.ts';
+import { initLiveWithPin, liveTestKeys } from '../../helpers/live-exchange.ts';
 import { btcMarket, fastPolicy } from '../live-fixtures.ts';
 
 /**
@@ -45,15 +43,10 @@ export async function startWorld(
   });
   const db = await freshDb(kind);
   const env = { ...process.env, TRADER_EXCHANGE_URL_BINANCE: sim.url };
-  await initPin(db, pin);
-  await initLiveAccount(
+  await initLiveWithPin(
     db,
     { exchange: 'binance', sandbox: false, max_order_notional: 1000, max_daily_notional: 5000, replace: false, env },
-    {
-      phrase: async () => liveRiskPhrase,
-      pin: async () => pin,
-      secret: async (label) => (label === 'API key' ? liveTestKeys.apiKey : liveTestKeys.secret),
-    },
+    pin,
   );
   const keys = await unlockWithPin(db, { pin: async () => pin });
   const port = await openCcxtSpotPort('binance', {

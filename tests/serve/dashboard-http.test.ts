@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeToken } from '../../orchestrator/serve/tokens-repo.ts';
+import { recordAudit } from '../../trading/audit/audit-log.ts';
+import { tradingScope } from '../../trading/scope.ts';
+import { loadState } from '../../trading/state-repo.ts';
+import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { type Harness, serveOn } from './harness.ts';
+
+/**
+ * The dashboard over plain HTTP, on both backends (the browser suite drives the same pages
+ * in Chromium): the login and its session cookie, the CSP, CSRF and origin refusals that
+ * change nothing, the CLI's questions as pages, logout, expiry and revocation, and the
+ * event stream with Last-Event-ID.
+ */
+const scope = tradingScope('TEST');
+const pages = ['/ui', '/ui/positions', '/ui/proposals', '/ui/controls', '/ui/runs', '/ui/backtests', '/ui/studies'];
+
+describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
+  let db: TestDb;
+  let h: Harness;
+  let now = new Date('2026-06-01T12:00:00Z');
+
+  beforeAll(async () => {
+    db = await freshDb(kind);
+    h = await serveOn(db, { clock: () => now, sessionHours: 2 });
+  });
+  afterAll(async () => {
+    await h?.server.close();
+    await db?.dispose();
+  });
+
+  const get = (path: string, cookie?: string, headers: Record<string, string> = {}) =>
+    fetch(`${h.server.url}${path}`, { headers: { ...(cookie ? { cookie } : {}), ...headers }, redirect: 'manual' });
+  const post = (path: string, form: Record<string, string>, cookie?: string, headers: Record<string, string> = {}) =>
+    fetch(`${h.server.url}${path}`, {
+      method: 'POST',
+      body: new URLSearchParams(form),
+      headers: { ...(cookie ? { cookie } : {}), ...headers },
+      redirect: 'manual',
+    });
+  const csrfOf = async (cookie: string, path = '/ui') =>
+    /name="csrf" value="([^"]+)"/.exec(await (await get(path, cookie)).text())![1]!;
+  const audit = (action: string) =>
+    db.query<{ actor: string; status: string; details: Record<string, unknown> }>(
+      'select actor, status, details from audit_trail where action_type = $1 order by seq',
+      [action],
+    );
+
+  async function logIn(token = h.token): Promise<string> {
+    const r = await post('/ui/login', { token, next: '/ui/runs' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/ui/runs');
+    return r.headers.get('set-cookie')!.split(';')[0]!;
+  }
+
+  it('sends a visitor to the login; a wrong token is refused; the right one starts a strict, HttpOnly session', async () => {
+    const first = await get('/ui/audit?actor=USER');
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/ui/login?next=%2Fui%2Faudit%3Factor%3DUSER');
+    expect((await get('/')).headers.get('location')).toBe('/ui');
+
+    const wrong = await post('/ui/login', { token: 'trd_not-a-token' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('That token is not valid');
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const r = await post('/ui/login', { token: h.token, next: 'https://evil.example/' });
+    expect(r.headers.get('location')).toBe('/ui');
+    const cookie = r.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^trader_session=[A-Za-z0-9_-]{43}; Max-Age=7200; Path=\/; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(h.token);
+    const [login] = await audit('DASHBOARD_LOGIN');
+    expect(login).toMatchObject({ actor: 'USER', status: 'SUCCESS', details: { hours: 2 } });
+    expect(JSON.stringify(await db.query('select * from http_sessions'))).not.toContain(
+      cookie.split(';')[0]!.slice(15),
+    );
+  });
+
+  it('answers every page with a strict CSP and never shows the token', async () => {
+    const cookie = await logIn();
+    for (const path of pages) {
+      const r = await get(path, cookie);
+      expect(r.status, path).toBe(200);
+      expect(r.headers.get('content-security-policy'), path).toContain("default-src 'none'; script-src 'self'");
+      expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      const body = await r.text();
+      expect(body).not.toContain(h.token);
+      expect(body).not.toMatch(/<script>|\sstyle="|\son[a-z]+="/);
+    }
+    expect((await get('/ui/nowhere', cookie)).status).toBe(404);
+  });
+
+  it('refuses a form without its CSRF token, with another, or from another origin, and changes nothing', async () => {
+    const cookie = await logIn();
+    const csrf = await csrfOf(cookie);
+    const refusals = [
+      await post('/ui/controls/halt', { reason: 'x', a1: 'yes' }, cookie),
+      await post('/ui/controls/halt', { reason: 'x', a1: 'yes', csrf: `${csrf.slice(1)}x` }, cookie),
+      await post('/ui/controls/halt', { reason: 'x', a1: 'yes', csrf }, cookie, { origin: 'http://evil.example' }),
+    ];
+    expect(refusals.map((r) => r.status)).toEqual([403, 403, 403]);
+    expect(await refusals[0]!.text()).toContain('security token (CSRF)');
+    expect((await loadState(db, scope)).halted).toBe(false);
+    expect(await audit('TRADING_HALTED')).toEqual([]);
+    // A session's token does not work for another session.
+    const other = await logIn();
+    expect((await post('/ui/controls/halt', { a1: 'yes', csrf }, other)).status).toBe(403);
+  });
+
+  it("asks the CLI's question as a page, then does it with the answer: audited USER like the CLI", async () => {
+    const cookie = await logIn();
+    const csrf = await csrfOf(cookie);
+    const ask = await post('/ui/controls/halt', { reason: 'news', csrf }, cookie);
+    expect(ask.status).toBe(200);
+    const page = await ask.text();
+    expect(page).toContain('Halt trading in TEST? No new trades or proposals until you run `trader resume`');
+    expect(page).toMatch(/<button type="submit" name="a1" value="yes">Confirm<\/button>/);
+    expect((await loadState(db, scope)).halted).toBe(false);
+
+    const done = await post('/ui/controls/halt', { reason: 'news', csrf, a1: 'yes' }, cookie);
+    expect(done.status).toBe(303);
+    expect((await loadState(db, scope)).halt_reason).toBe('MANUAL: news');
+    expect((await audit('TRADING_HALTED')).at(-1)).toMatchObject({ actor: 'USER', status: 'SUCCESS' });
+    const declined = await post('/ui/controls/resume', { csrf, a1: 'no' }, cookie);
+    expect(declined.status).toBe(400);
+    expect((await audit('TRADING_RESUMED')).at(-1)).toMatchObject({ status: 'REJECTED' });
+    expect((await post('/ui/controls/resume', { csrf, a1: 'yes' }, cookie)).status).toBe(303);
+    expect((await loadState(db, scope)).halted).toBe(false);
+    expect((await post('/ui/controls/launch', { csrf }, cookie)).status).toBe(404);
+  });
+
+  it('ends a session at logout, at expiry and when its token is revoked', async () => {
+    const cookie = await logIn();
+    const csrf = await csrfOf(cookie);
+    expect((await post('/ui/logout', { csrf }, cookie)).headers.get('location')).toBe('/ui/login');
+    expect((await get('/ui/runs', cookie)).headers.get('location')).toBe('/ui/login?next=%2Fui%2Fruns&expired=1');
+    expect((await audit('DASHBOARD_LOGOUT')).length).toBe(1);
+
+    const later = await logIn();
+    now = new Date(now.getTime() + 2 * 3_600_000 + 1000);
+    expect((await get('/ui', later)).headers.get('location')).toBe('/ui/login?next=%2Fui&expired=1');
+
+    const kept = await logIn();
+    expect((await get('/ui', kept)).status).toBe(200);
+    const name = (await db.query<{ name: string }>('select name from http_tokens where revoked_at is null'))[0]!.name;
+    await revokeToken(db, name);
+    expect((await get('/ui', kept)).status).toBe(303);
+    expect((await audit('HTTP_TOKEN_REVOKED')).at(-1)!.details.sessions_ended).toBeGreaterThanOrEqual(1);
+    // Unauthenticated, the event stream and forms are refused rather than redirected.
+    expect((await get('/ui/events', kept)).status).toBe(401);
+  });
+
+  it('streams the event bus with each event’s seq as its id, and resumes after Last-Event-ID', async () => {
+    const h2 = await serveOn(db, { clock: () => now });
+    try {
+      const login = await fetch(`${h2.server.url}/ui/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: h2.token }),
+        redirect: 'manual',
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const read = async (headers: Record<string, string>, until: (text: string) => boolean) => {
+        const controller = new AbortController();
+        const res = await fetch(`${h2.server.url}/ui/events`, {
+          headers: { cookie, ...headers },
+          signal: controller.signal,
+        });
+        expect(res.headers.get('content-type')).toContain('text/event-stream');
+        const reader = res.body!.getReader();
+        let text = '';
+        while (!until(text)) text += new TextDecoder().decode((await reader.read()).value);
+        controller.abort();
+        return text;
+      };
+      const first = read({}, (t) => /event: bus/.test(t));
+      await new Promise((r) => setTimeout(r, 300));
+      await recordAudit(db, { mode: 'TEST', actor: 'USER', action_type: 'TRADING_HALTED', status: 'SUCCESS' });
+      const text = await first;
+      const id = Number(/id: (\d+)\n/.exec(text)![1]);
+      expect(text).toContain(`data: {"seq":${id},"mode":"TEST","event_type":"EMERGENCY_HALT_TRIGGERED"}`);
+      const again = await read({ 'last-event-id': String(id - 1) }, (t) => /event: bus/.test(t));
+      expect(Number(/id: (\d+)\n/.exec(again)![1])).toBe(id);
+    } finally {
+      await h2.server.close();
+    }
+  });
+});
