@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { TraderError } from '../../core/errors.ts';
+import { asUser } from '../../trading/audit/audit-context.ts';
 import { authenticate } from './auth.ts';
 import { HttpRefusal, jsonResponse } from './http-errors.ts';
 import type { ServeEnv } from './serve-env.ts';
@@ -31,7 +32,9 @@ export function mountApi(app: Hono<ServeEnv>, deps: ServerDeps): void {
         const req = c.env.incoming;
         const client = route.auth ? await authenticate(deps.db, deps.authLimiter, req, c.get('path')) : null;
         c.set('client', client);
-        const reply = await route.handle({ req, url: new URL(c.req.url), params: c.req.param(), client }, deps);
+        const handle = () => route.handle({ req, url: new URL(c.req.url), params: c.req.param(), client }, deps);
+        // Every USER audit row the request writes names the API and the bearer token's name.
+        const reply = await (client ? asUser({ via: 'http', client: client.name }, handle) : handle());
         return jsonResponse(reply.status, reply.body, reply.headers);
       });
     const allow = onPath.map((r) => r.method).join(', ');

@@ -120,10 +120,18 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     const done = await post('/ui/controls/halt', { reason: 'news', csrf, a1: 'yes' }, cookie);
     expect(done.status).toBe(303);
     expect((await loadState(db, scope)).halt_reason).toBe('MANUAL: news');
-    expect((await audit('TRADING_HALTED')).at(-1)).toMatchObject({ actor: 'USER', status: 'SUCCESS' });
+    const name = (await db.query<{ name: string }>('select name from http_tokens where revoked_at is null'))[0]!.name;
+    expect((await audit('TRADING_HALTED')).at(-1)).toMatchObject({
+      actor: 'USER',
+      status: 'SUCCESS',
+      details: { reason: 'MANUAL: news', via: 'dashboard', client: name },
+    });
     const declined = await post('/ui/controls/resume', { csrf, a1: 'no' }, cookie);
     expect(declined.status).toBe(400);
-    expect((await audit('TRADING_RESUMED')).at(-1)).toMatchObject({ status: 'REJECTED' });
+    expect((await audit('TRADING_RESUMED')).at(-1)).toMatchObject({
+      status: 'REJECTED',
+      details: { confirmation: 'declined', via: 'dashboard', client: name },
+    });
     expect((await post('/ui/controls/resume', { csrf, a1: 'yes' }, cookie)).status).toBe(303);
     expect((await loadState(db, scope)).halted).toBe(false);
     expect((await post('/ui/controls/launch', { csrf }, cookie)).status).toBe(404);

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../store/db.ts';
 import { eventOfAudit, publishEvent } from '../events/bus-events.ts';
+import { currentUserChannel } from './audit-context.ts';
 import { AuditEntry, type AuditEntryInput } from './audit-entry.ts';
 
 /** Field names whose values are never written to the trail, at any depth. */
@@ -20,10 +21,13 @@ function scrub(value: unknown): unknown {
  * mode roles have (they hold no INSERT on the table). The database stamps seq, time, the
  * writing role and the chain hash; fields that look like secrets are replaced before they
  * leave the process. A row that is news (trading/events/bus-events.ts) is published on the
- * event bus in the same transaction. Returns the new row's seq.
+ * event bus in the same transaction. A USER row written inside `asUser` (audit-context.ts)
+ * names the adapter and token the user came through. Returns the new row's seq.
  */
 export async function recordAudit(q: Queryable, input: AuditEntryInput): Promise<number> {
-  const e = AuditEntry.parse(input);
+  const parsed = AuditEntry.parse(input);
+  const who = parsed.actor === 'USER' ? currentUserChannel() : undefined;
+  const e = who ? { ...parsed, details: { ...who, ...parsed.details } } : parsed;
   const rows = await q.query<{ seq: number }>(
     'select audit_append($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text) as seq',
     [e.mode, e.actor, e.action_type, e.status, e.risk_profile, scrub(e.details), e.entity_type, e.entity_id],

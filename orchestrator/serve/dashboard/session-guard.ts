@@ -4,6 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import { TraderError } from '../../../core/errors.ts';
+import { asUser } from '../../../trading/audit/audit-context.ts';
 import { identifyToken, refuseWhileLimited } from '../auth.ts';
 import { readForm, readFormFields } from '../body.ts';
 import { HttpRefusal, invalidRequest } from '../http-errors.ts';
@@ -136,7 +137,8 @@ export function requireSession(deps: ServerDeps): MiddlewareHandler<DashboardEnv
         );
       c.set('form', form);
     }
-    await next();
+    // Every USER audit row the request writes names the dashboard and the session's token.
+    await asUser({ via: 'dashboard', client: session.name }, next);
   };
 }
 
