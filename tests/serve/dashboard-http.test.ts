@@ -3,6 +3,7 @@ import { revokeToken } from '../../orchestrator/serve/tokens-repo.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import { tradingScope } from '../../trading/scope.ts';
 import { loadState } from '../../trading/state-repo.ts';
+import { initPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { type Harness, serveOn } from './harness.ts';
 
@@ -135,6 +136,25 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     expect((await post('/ui/controls/resume', { csrf, a1: 'yes' }, cookie)).status).toBe(303);
     expect((await loadState(db, scope)).halted).toBe(false);
     expect((await post('/ui/controls/launch', { csrf }, cookie)).status).toBe(404);
+  });
+
+  it('clears an emergency halt with the master PIN asked on a page; a wrong PIN changes nothing', async () => {
+    await initPin(db, 'dash-pin-314159');
+    await db.query(
+      "update trading_test.state set halted = true, emergency = true, halt_reason = 'DRAWDOWN 21% over 20%', halted_at = now() where id = 1",
+    );
+    const cookie = await logIn();
+    expect(await (await get('/ui/controls', cookie)).text()).toContain('Clear the emergency halt (master PIN)');
+    const csrf = await csrfOf(cookie, '/ui/controls');
+    const ask = await (await post('/ui/controls/clear', { csrf }, cookie)).text();
+    expect(ask).toMatch(/<label for="a1">Master PIN<\/label>\s*<input id="a1" name="a1" type="password"/);
+    const wrong = await post('/ui/controls/clear', { csrf, a1: 'not-it' }, cookie);
+    expect(wrong.status).toBe(400);
+    expect((await loadState(db, scope)).emergency).toBe(true);
+    expect((await post('/ui/controls/clear', { csrf, a1: 'dash-pin-314159' }, cookie)).status).toBe(303);
+    const state = await loadState(db, scope);
+    expect({ halted: state.halted, mode: state.operational_mode }).toEqual({ halted: false, mode: 'observe' });
+    expect(JSON.stringify(await db.query('select details from audit_trail'))).not.toContain('dash-pin-314159');
   });
 
   it('ends a session at logout, at expiry and when its token is revoked', async () => {

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { z } from 'zod';
 import { TraderError } from '../../../core/errors.ts';
-import { haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
+import { clearEmergencyHalt, haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
 import { setOperationalMode } from '../../../trading/governance/operational-mode.ts';
 import { changeRiskProfile } from '../../../trading/governance/risk-profile-change.ts';
 import type { Ask } from '../../../trading/governance/user-action.ts';
@@ -17,7 +17,7 @@ import { formOf, type DashboardContext, type DashboardEnv } from './session-guar
 
 /**
  * The seed's "Strategies & Risk" controls and its global halt buttons: each form calls the
- * use case `trader mode set`, `risk set`, `halt` and `resume` call, which asks its own
+ * use case `trader mode set`, `risk set`, `halt`, `resume` and `halt clear` call, which asks its own
  * questions (confirm-ask.ts turns them into pages) and audits as it does for the CLI.
  */
 
@@ -29,6 +29,7 @@ type Action = (c: DashboardContext, deps: ServerDeps, ask: Ask) => Promise<unkno
 const actions = {
   halt: (c, d, ask) => haltTrading(d.db, d.scope, formOf(c, HaltForm).reason || undefined, ask),
   resume: (_c, d, ask) => resumeTrading(d.db, d.scope, ask),
+  clear: (_c, d, ask) => clearEmergencyHalt(d.db, d.scope, ask),
   mode: (c, d, ask) => setOperationalMode(d.db, d.scope, formOf(c, ToMode).to, ask),
   profile: (c, d, ask) => changeRiskProfile(d.db, d.scope, formOf(c, ToProfile).to, ask),
 } satisfies Record<string, Action>;
@@ -38,6 +39,7 @@ const ActionName = z.enum(Object.keys(actions) as [ActionName, ...ActionName[]])
 const done: Record<ActionName, string> = {
   halt: 'Trading is halted.',
   resume: 'Trading resumed.',
+  clear: 'The emergency halt is cleared; the mode is now observe: choose one again.',
   mode: 'The operational mode is set.',
   profile: 'The risk profile is set.',
 };
@@ -82,10 +84,16 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
           <h2 id="h-halt">Halt</h2>
           ${
             state.halted
-              ? html`<p class="alarm">Halted: ${state.halt_reason}</p>
-                  <form method="post" action="/ui/controls/resume">
-                    ${csrf}<button type="submit">Resume trading</button>
-                  </form>`
+              ? html`<p class="alarm">${state.emergency ? 'EMERGENCY STOPPED' : 'Halted'}: ${state.halt_reason}</p>
+                  ${
+                    state.emergency
+                      ? html`<form method="post" action="/ui/controls/clear">
+                          ${csrf}<button type="submit">Clear the emergency halt (master PIN)</button>
+                        </form>`
+                      : html`<form method="post" action="/ui/controls/resume">
+                          ${csrf}<button type="submit">Resume trading</button>
+                        </form>`
+                  }`
               : html`<form method="post" action="/ui/controls/halt" class="filters">
                   ${csrf}<label for="reason">Reason</label
                   ><input id="reason" name="reason" type="text" maxlength="200" />
