@@ -56,5 +56,6 @@ for (const args of steps) {
   }
 }
 console.log(
-  '\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>`, `npm run trader -- status` and `npm run trader -- backtest list`.',
+  '\nEvery decision above is recorded: try `npm run trader -- runs list`, `npm run trader -- runs show <run_id>`, `npm run trader -- status` and `npm run trader -- backtest list`.' +
+    '\nOr in a browser: `npx trader serve token create --name me` (prints a token once), then `npx trader serve` and open http://127.0.0.1:8787/ui.',
 );
