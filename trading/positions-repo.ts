@@ -199,18 +199,34 @@ export async function hasOpenPosition(
 export interface TradeFilter {
   symbol?: string;
   positionId?: number;
+  side?: 'buy' | 'sell';
+  kind?: Trade['kind'];
+  /** Inclusive. */
+  since?: Date;
+  /** Exclusive. */
+  until?: Date;
   limit: number;
 }
 
-/** Trades, newest first. */
+/** Trades matching every filter given, newest first. */
 export async function listTrades(q: Queryable, scope: TradingScope, filter: TradeFilter): Promise<Trade[]> {
   return queryRows(
     q,
     Trade,
     `select * from ${scope.table('trades')}
      where ($1::text is null or symbol = $1) and ($2::int8 is null or position_id = $2)
+       and ($4::text is null or side = $4) and ($5::text is null or kind = $5)
+       and ($6::timestamptz is null or ts >= $6) and ($7::timestamptz is null or ts < $7)
      order by ts desc, trade_id desc limit $3`,
-    [filter.symbol ?? null, filter.positionId ?? null, filter.limit],
+    [
+      filter.symbol ?? null,
+      filter.positionId ?? null,
+      filter.limit,
+      filter.side ?? null,
+      filter.kind ?? null,
+      filter.since ?? null,
+      filter.until ?? null,
+    ],
   );
 }
 
@@ -298,4 +314,12 @@ export async function initPaperAccount(
     });
     return { currency, balance };
   });
+}
+
+export const WalletRow = z.object({ asset: z.string(), balance: num, updated_at: z.date() });
+export type WalletRow = z.infer<typeof WalletRow>;
+
+/** Every asset's free balance in the scope's wallet (the seed's key asset balances). */
+export function listWallets(q: Queryable, scope: TradingScope): Promise<WalletRow[]> {
+  return queryRows(q, WalletRow, `select asset, balance, updated_at from ${scope.table('wallets')} order by asset`);
 }

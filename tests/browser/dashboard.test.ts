@@ -186,9 +186,12 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     expect(open).toHaveLength(1);
     expect(open[0]).toMatch(/BTC\/USDT\s*long/);
     expect(open[0]).toMatch(/[+-]\d/);
-    expect(await page.locator('section', { hasText: 'Trades' }).locator('tbody tr').first().textContent()).toMatch(
-      /entry/,
-    );
+    const trades = page.locator('section', { hasText: 'Trades' });
+    expect(await trades.locator('tbody tr').first().textContent()).toMatch(/entry/);
+    await page.getByLabel('Kind').selectOption('stop_loss');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/kind=stop_loss/);
+    expect(await trades.textContent()).toContain('No trades match.');
 
     await page.goto(`${server.url}/ui/system`);
     const modules = await page.locator('section', { hasText: 'Module registry' }).locator('tbody').textContent();

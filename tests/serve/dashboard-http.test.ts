@@ -4,6 +4,8 @@ import { recordAudit } from '../../trading/audit/audit-log.ts';
 import { tradingScope } from '../../trading/scope.ts';
 import { loadState } from '../../trading/state-repo.ts';
 import { initPin } from '../../trading/secrets/pin.ts';
+import { insertVersion, setVersionStatus } from '../../trading/strategies/strategy-versions.ts';
+import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { type Harness, serveOn } from './harness.ts';
 
@@ -155,6 +157,60 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     const state = await loadState(db, scope);
     expect({ halted: state.halted, mode: state.operational_mode }).toEqual({ halted: false, mode: 'observe' });
     expect(JSON.stringify(await db.query('select details from audit_trail'))).not.toContain('dash-pin-314159');
+  });
+
+  it('enables leverage stage by stage as the CLI does (the typed phrase, then the PIN), and turns it off at once', async () => {
+    await db.query("update trading_test.risk_profiles set allow_leverage = true where profile = 'high'");
+    await db.query("update trading_test.state set risk_profile = 'high' where id = 1");
+    const cookie = await logIn();
+    const csrf = await csrfOf(cookie, '/ui/controls');
+    const phrase = await (await post('/ui/controls/leverage-on', { csrf }, cookie)).text();
+    expect(phrase).toMatch(/Type <code>CONFIRM LEVERAGE<\/code> to confirm/);
+    const pinPage = await (await post('/ui/controls/leverage-on', { csrf, a1: 'CONFIRM LEVERAGE' }, cookie)).text();
+    expect(pinPage).toContain('<input type="hidden" name="a1" value="CONFIRM LEVERAGE" />');
+    expect(pinPage).toMatch(/<label for="a2">Master PIN<\/label>/);
+    expect((await loadState(db, scope)).leverage_enabled).toBe(false);
+    const wrongPhrase = await post(
+      '/ui/controls/leverage-on',
+      { csrf, a1: 'confirm leverage', a2: 'dash-pin-314159' },
+      cookie,
+    );
+    expect(wrongPhrase.status).toBe(400);
+    expect((await loadState(db, scope)).leverage_enabled).toBe(false);
+    const on = await post('/ui/controls/leverage-on', { csrf, a1: 'CONFIRM LEVERAGE', a2: 'dash-pin-314159' }, cookie);
+    expect(on.status).toBe(303);
+    expect((await loadState(db, scope)).leverage_enabled).toBe(true);
+    expect(await (await get('/ui', cookie)).text()).toContain('LEVERAGE ACTIVE');
+    expect((await post('/ui/controls/leverage-off', { csrf }, cookie)).status).toBe(303);
+    expect((await loadState(db, scope)).leverage_enabled).toBe(false);
+    await db.query("update trading_test.state set risk_profile = 'medium' where id = 1");
+  });
+
+  it("approves an optimiser's proposed strategy version from its comparison, named by the token", async () => {
+    await seedDefaults(db);
+    const version = await insertVersion(db, {
+      strategy_id: 'breakout',
+      params: {},
+      suitable_risk_profiles: ['medium'],
+      markets: null,
+      study_id: null,
+      report: null,
+    });
+    await setVersionStatus(db, scope, { strategy_id: 'breakout', version, status: 'PROPOSED', by: 'test', note: null });
+    const cookie = await logIn();
+    const page = await (await get('/ui/controls', cookie)).text();
+    expect(page).toContain(`Strategy breakout: version ${version} proposed`);
+    const csrf = await csrfOf(cookie, '/ui/controls');
+    const form = { csrf, strategy_id: 'breakout', verb: 'approve', note: 'looks sound' };
+    const ask = await (await post('/ui/controls/version', form, cookie)).text();
+    expect(ask).toContain('name="a1" value="yes"');
+    expect((await post('/ui/controls/version', { ...form, a1: 'yes' }, cookie)).status).toBe(303);
+    const [active] = await db.query<{ status: string; decided_by: string }>(
+      "select status, decided_by from trading_test.strategy_status where strategy_id = 'breakout' and version = $1",
+      [version],
+    );
+    const name = (await db.query<{ name: string }>('select name from http_tokens where revoked_at is null'))[0]!.name;
+    expect(active).toEqual({ status: 'ACTIVE', decided_by: name });
   });
 
   it('ends a session at logout, at expiry and when its token is revoked', async () => {

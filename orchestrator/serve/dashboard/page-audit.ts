@@ -5,10 +5,9 @@ import { AuditActor, AuditMode, AuditStatus, type AuditRow } from '../../../trad
 import { searchAudit, type AuditFilter } from '../../../trading/audit/audit-query.ts';
 import { verifyAuditTrail } from '../../../trading/audit/audit-verify.ts';
 import { RiskProfileName } from '../../../trading/state-repo.ts';
-import { invalidRequest } from '../http-errors.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { when } from './format.ts';
-import type { Html } from './layout.ts';
+import { Day, dayAfter, dayStart, inputField, opt, queryOf, selectField } from './filters.ts';
 import { render } from './render.ts';
 import { dataTable } from './table.ts';
 import type { DashboardEnv } from './session-guard.ts';
@@ -16,9 +15,6 @@ import type { DashboardEnv } from './session-guard.ts';
 /** The audit trail with the filters of `trader audit search`, a page at a time, and "verify chain". */
 
 const pageSize = 50;
-const blank = (v: unknown) => (v === '' ? undefined : v);
-const opt = <T extends z.ZodType>(t: T) => z.preprocess(blank, t.optional());
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD');
 
 const AuditQuery = z.object({
   action: opt(
@@ -33,8 +29,8 @@ const AuditQuery = z.object({
   profile: opt(RiskProfileName),
   entity_type: opt(z.string().max(100)),
   entity_id: opt(z.string().max(200)),
-  since: opt(day),
-  until: opt(day),
+  since: opt(Day),
+  until: opt(Day),
   text: opt(z.string().max(200)),
   before: opt(z.coerce.number().int().positive()),
 });
@@ -45,28 +41,12 @@ function filterOf(q: AuditQuery): AuditFilter {
   return {
     ...rest,
     action: action?.toUpperCase(),
-    since: since ? new Date(`${since}T00:00:00Z`) : undefined,
+    since: dayStart(since),
     // Until a day means up to the end of it.
-    until: until ? new Date(Date.parse(`${until}T00:00:00Z`) + 86_400_000) : undefined,
+    until: dayAfter(until),
     limit: pageSize,
   };
 }
-
-const field = (name: keyof AuditQuery, label: string, control: Html) =>
-  html`<span class="field"><label for="f-${name}">${label}</label>${control}</span>`;
-
-const select = (name: keyof AuditQuery, label: string, options: readonly string[], q: AuditQuery) =>
-  field(
-    name,
-    label,
-    html`<select id="f-${name}" name="${name}">
-      <option value="">any</option>
-      ${options.map((o) => html`<option ${q[name] === o ? 'selected' : ''}>${o}</option>`)}
-    </select>`,
-  );
-
-const input = (name: keyof AuditQuery, label: string, q: AuditQuery, type = 'text') =>
-  field(name, label, html`<input id="f-${name}" name="${name}" type="${type}" value="${q[name] ?? ''}" />`);
 
 const auditRow = (r: AuditRow) =>
   html`<tr class="audit-${r.status.toLowerCase()}">
@@ -82,9 +62,7 @@ const auditRow = (r: AuditRow) =>
 
 export function mountAuditPages(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   app.get('/ui/audit', async (c) => {
-    const parsed = AuditQuery.safeParse(c.req.query());
-    if (!parsed.success) throw invalidRequest('query', parsed.error.issues);
-    const q = parsed.data;
+    const q = queryOf(c.req.query(), AuditQuery);
     const rows = (await searchAudit(deps.db, filterOf(q))).reverse();
     const older = new URLSearchParams(
       Object.entries({ ...q, before: rows.at(-1)?.seq }).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
@@ -93,11 +71,12 @@ export function mountAuditPages(app: Hono<DashboardEnv>, deps: ServerDeps): void
       title: 'Audit trail',
       active: '/ui/audit',
       body: html`<form method="get" class="filters" aria-label="Filter the audit trail">
-          ${select('mode', 'Mode', AuditMode.options, q)} ${select('actor', 'Actor', AuditActor.options, q)}
-          ${select('status', 'Status', AuditStatus.options, q)}
-          ${select('profile', 'Risk profile', RiskProfileName.options, q)} ${input('action', 'Action type', q)}
-          ${input('entity_type', 'Entity', q)} ${input('entity_id', 'Entity id', q)}
-          ${input('since', 'From', q, 'date')} ${input('until', 'To', q, 'date')} ${input('text', 'Details contain', q)}
+          ${selectField('mode', 'Mode', AuditMode.options, q)} ${selectField('actor', 'Actor', AuditActor.options, q)}
+          ${selectField('status', 'Status', AuditStatus.options, q)}
+          ${selectField('profile', 'Risk profile', RiskProfileName.options, q)}
+          ${inputField('action', 'Action type', q)} ${inputField('entity_type', 'Entity', q)}
+          ${inputField('entity_id', 'Entity id', q)} ${inputField('since', 'From', q, 'date')}
+          ${inputField('until', 'To', q, 'date')} ${inputField('text', 'Details contain', q)}
           <button type="submit">Filter</button>
           <a href="/ui/audit">Clear</a>
         </form>

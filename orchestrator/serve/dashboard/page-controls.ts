@@ -3,6 +3,9 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { TraderError } from '../../../core/errors.ts';
 import { clearEmergencyHalt, haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
+import { disableLeverage, enableLeverage } from '../../../trading/governance/leverage.ts';
+import { comparison, reviewStrategyVersion } from '../../../trading/strategies/review-strategy-version.ts';
+import { listVersions, type StrategyVersionRow } from '../../../trading/strategies/strategy-versions.ts';
 import { setOperationalMode } from '../../../trading/governance/operational-mode.ts';
 import { changeRiskProfile } from '../../../trading/governance/risk-profile-change.ts';
 import type { Ask } from '../../../trading/governance/user-action.ts';
@@ -10,7 +13,7 @@ import { tradingTx } from '../../../trading/scope.ts';
 import { loadRiskProfiles, loadState, OperationalMode, RiskProfileName } from '../../../trading/state-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { formAsk, QuestionPending, questionForm } from './confirm-ask.ts';
-import { csrfField } from './layout.ts';
+import { csrfField, type Html } from './layout.ts';
 import { render } from './render.ts';
 import { dataTable } from './table.ts';
 import { formOf, type DashboardContext, type DashboardEnv } from './session-guard.ts';
@@ -22,6 +25,11 @@ import { formOf, type DashboardContext, type DashboardEnv } from './session-guar
  */
 
 const HaltForm = z.object({ reason: z.string().trim().max(200).optional() });
+const VersionForm = z.object({
+  strategy_id: z.string().min(1).max(100),
+  verb: z.enum(['approve', 'reject']),
+  note: z.string().trim().max(500).optional(),
+});
 const ToMode = z.object({ to: OperationalMode });
 const ToProfile = z.object({ to: RiskProfileName });
 
@@ -30,6 +38,18 @@ const actions = {
   halt: (c, d, ask) => haltTrading(d.db, d.scope, formOf(c, HaltForm).reason || undefined, ask),
   resume: (_c, d, ask) => resumeTrading(d.db, d.scope, ask),
   clear: (_c, d, ask) => clearEmergencyHalt(d.db, d.scope, ask),
+  'leverage-on': (_c, d, ask) => enableLeverage(d.db, d.scope, ask),
+  'leverage-off': (_c, d) => disableLeverage(d.db, d.scope),
+  version: (c, d, ask) => {
+    const f = formOf(c, VersionForm);
+    const by = c.get('session').name;
+    return reviewStrategyVersion(
+      d.db,
+      d.scope,
+      { strategyId: f.strategy_id, verb: f.verb, note: f.note || null, by },
+      ask,
+    );
+  },
   mode: (c, d, ask) => setOperationalMode(d.db, d.scope, formOf(c, ToMode).to, ask),
   profile: (c, d, ask) => changeRiskProfile(d.db, d.scope, formOf(c, ToProfile).to, ask),
 } satisfies Record<string, Action>;
@@ -40,6 +60,9 @@ const done: Record<ActionName, string> = {
   halt: 'Trading is halted.',
   resume: 'Trading resumed.',
   clear: 'The emergency halt is cleared; the mode is now observe: choose one again.',
+  'leverage-on': 'Leverage is ACTIVE.',
+  'leverage-off': 'Leverage is off.',
+  version: 'The strategy version is decided.',
   mode: 'The operational mode is set.',
   profile: 'The risk profile is set.',
 };
@@ -61,6 +84,19 @@ async function act(c: DashboardContext, deps: ServerDeps, name: ActionName): Pro
   return c.redirect(`/ui/controls?done=${name}`, 303);
 }
 
+function versionReview(v: StrategyVersionRow, active: StrategyVersionRow | undefined, csrf: Html) {
+  return html`<div class="review">
+    <pre class="comparison">${comparison(v, active)}</pre>
+    <form method="post" action="/ui/controls/version" class="filters">
+      ${csrf}<input type="hidden" name="strategy_id" value="${v.strategy_id}" />
+      <label for="note-${v.strategy_id}">Note</label>
+      <input id="note-${v.strategy_id}" name="note" type="text" maxlength="500" />
+      <button type="submit" name="verb" value="approve">Approve version ${v.version}</button>
+      <button type="submit" name="verb" value="reject">Reject</button>
+    </form>
+  </div>`;
+}
+
 const choice = (name: string, label: string, options: readonly string[], current: string) =>
   html`<label for="${name}">${label}</label>
     <select id="${name}" name="to">
@@ -70,10 +106,13 @@ const choice = (name: string, label: string, options: readonly string[], current
 export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui/controls', async (c) => {
-    const { state, profiles } = await tradingTx(db, scope, async (tx) => ({
+    const { state, profiles, versions, active } = await tradingTx(db, scope, async (tx) => ({
       state: await loadState(tx, scope),
       profiles: await loadRiskProfiles(tx, scope),
+      versions: await listVersions(tx, scope, { status: 'PROPOSED' }),
+      active: await listVersions(tx, scope, { status: 'ACTIVE' }),
     }));
+    const high = profiles.find((p) => p.profile === 'high');
     const doneText = ActionName.safeParse(c.req.query('done'));
     const csrf = csrfField(c.get('session'));
     return render(c, deps, {
@@ -129,6 +168,39 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
             ${csrf}${choice('profile', 'Profile', RiskProfileName.options, state.risk_profile)}
             <button type="submit">Set profile</button>
           </form>
+        </section>
+        <section aria-labelledby="h-leverage">
+          <h2 id="h-leverage">Leverage</h2>
+          ${
+            state.leverage_enabled
+              ? html`<p class="alarm">
+                    LEVERAGE ACTIVE (up to ${high?.max_leverage ?? '?'}x): losses are multiplied too.
+                  </p>
+                  <form method="post" action="/ui/controls/leverage-off">
+                    ${csrf}<button type="submit">Turn leverage off</button>
+                  </form>`
+              : state.risk_profile === 'high' && high?.allow_leverage
+                ? html`<form method="post" action="/ui/controls/leverage-on">
+                    ${csrf}<button type="submit" class="danger">Enable leverage (typed phrase and master PIN)</button>
+                  </form>`
+                : html`<p>
+                    Off. Only the high profile may use it, once it allows leverage (<code>trader risk edit</code>).
+                  </p>`
+          }
+        </section>
+        <section aria-labelledby="h-versions">
+          <h2 id="h-versions">Strategy versions proposed by the optimiser</h2>
+          ${
+            versions.length === 0
+              ? html`<p>None waiting.</p>`
+              : versions.map((v) =>
+                  versionReview(
+                    v,
+                    active.find((a) => a.strategy_id === v.strategy_id),
+                    csrf,
+                  ),
+                )
+          }
         </section>`,
     });
   });

@@ -4,9 +4,11 @@ import { listRuns } from '../../../engine/run/runs-repo.ts';
 import type { AuditRow } from '../../../trading/audit/audit-entry.ts';
 import { searchAudit } from '../../../trading/audit/audit-query.ts';
 import { portfolioSnapshot } from '../../../trading/portfolio.ts';
+import { listWallets } from '../../../trading/positions-repo.ts';
+import { dataTable } from './table.ts';
 import { tradingTx } from '../../../trading/scope.ts';
 import type { ServerDeps } from '../route-types.ts';
-import { when } from './format.ts';
+import { num, when } from './format.ts';
 import { render } from './render.ts';
 import { openPositionsTable } from './page-positions.ts';
 import type { DashboardEnv } from './session-guard.ts';
@@ -22,8 +24,11 @@ const failureRow = (r: AuditRow) =>
 export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui', async (c) => {
-    const [snapshot, runs, failures, critical] = await Promise.all([
-      tradingTx(db, scope, (tx) => portfolioSnapshot(tx, scope, deps.clock())),
+    const [{ snapshot, wallets }, runs, failures, critical] = await Promise.all([
+      tradingTx(db, scope, async (tx) => ({
+        snapshot: await portfolioSnapshot(tx, scope, deps.clock()),
+        wallets: await listWallets(tx, scope),
+      })),
       listRuns(db, { limit: 5 }),
       searchAudit(db, { status: 'FAILURE', limit: 5 }),
       searchAudit(db, { status: 'CRITICAL', limit: 5 }),
@@ -35,6 +40,21 @@ export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): vo
       body: html`<section aria-labelledby="h-positions">
           <h2 id="h-positions">Open positions (${scope.mode})</h2>
           ${openPositionsTable(snapshot.positions)}
+        </section>
+        <section aria-labelledby="h-wallets">
+          <h2 id="h-wallets">Balances (${scope.mode})</h2>
+          ${dataTable({
+            headers: ['Asset', 'Free balance', 'Updated'],
+            rows: wallets.map(
+              (w) =>
+                html`<tr>
+                  <td>${w.asset}</td>
+                  <td class="num">${num(w.balance)}</td>
+                  <td>${when(w.updated_at)}</td>
+                </tr>`,
+            ),
+            empty: scope.mode === 'LIVE' ? 'No balance reconciled yet.' : 'No balances.',
+          })}
         </section>
         <section aria-labelledby="h-runs">
           <h2 id="h-runs">Latest runs</h2>

@@ -2,10 +2,13 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { recentOrders, type LiveOrder } from '../../../trading/live/orders-repo.ts';
 import { portfolioSnapshot, type PositionMark } from '../../../trading/portfolio.ts';
-import { listTrades, type Trade } from '../../../trading/positions-repo.ts';
+import { listClosedPositions, listTrades, type Position, Trade } from '../../../trading/positions-repo.ts';
+import { MarketSymbol } from '../../../sdk/context-schemas.ts';
+import { z } from 'zod';
 import { tradingTx } from '../../../trading/scope.ts';
 import type { ServerDeps } from '../route-types.ts';
-import { money, num, when } from './format.ts';
+import { fixed, money, num, pct, when } from './format.ts';
+import { Day, dayAfter, dayStart, inputField, opt, queryOf, selectField } from './filters.ts';
 import { render } from './render.ts';
 import type { DashboardEnv } from './session-guard.ts';
 import { dataTable } from './table.ts';
@@ -15,6 +18,28 @@ import { dataTable } from './table.ts';
  * the newest closed candle (what `trader positions` shows), the newest trades with their
  * realised P&L and fees, and in LIVE the orders on the exchange with their state.
  */
+
+const TradeQuery = z.object({
+  symbol: opt(MarketSymbol),
+  side: opt(z.enum(['buy', 'sell'])),
+  kind: opt(Trade.shape.kind),
+  since: opt(Day),
+  until: opt(Day),
+});
+
+/** The closed positions' record: how many, how many won, net P&L after fees, profit factor. */
+function record(closed: readonly Position[]) {
+  const net = closed.map((p) => p.realized_pnl - p.fees_paid);
+  const wins = net.filter((x) => x > 0);
+  const lossSum = -net.filter((x) => x < 0).reduce((a, x) => a + x, 0);
+  const winSum = wins.reduce((a, x) => a + x, 0);
+  return {
+    closed: closed.length,
+    winRate: closed.length ? (wins.length / closed.length) * 100 : null,
+    net: net.reduce((a, x) => a + x, 0),
+    profitFactor: lossSum > 0 ? winSum / lossSum : null,
+  };
+}
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${num(Number(x.toFixed(2)))}`;
 
@@ -81,11 +106,14 @@ export const openPositionsTable = (positions: readonly PositionMark[]) =>
 export function mountPositionPages(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui/positions', async (c) => {
-    const { snapshot, trades, orders } = await tradingTx(db, scope, async (tx) => ({
+    const q = queryOf(c.req.query(), TradeQuery);
+    const { snapshot, trades, orders, closed } = await tradingTx(db, scope, async (tx) => ({
       snapshot: await portfolioSnapshot(tx, scope, deps.clock()),
-      trades: await listTrades(tx, scope, { limit: 100 }),
+      trades: await listTrades(tx, scope, { ...q, since: dayStart(q.since), until: dayAfter(q.until), limit: 200 }),
       orders: scope.mode === 'LIVE' ? await recentOrders(tx, scope, 50) : [],
+      closed: await listClosedPositions(tx, scope, 1000),
     }));
+    const r = record(closed);
     return render(c, deps, {
       title: `Positions & trades (${scope.mode})`,
       active: '/ui/positions',
@@ -112,10 +140,21 @@ export function mountPositionPages(app: Hono<DashboardEnv>, deps: ServerDeps): v
         }
         <section aria-labelledby="h-trades">
           <h2 id="h-trades">Trades</h2>
+          <p>
+            Closed positions (newest 1,000): ${r.closed}; win rate ${r.winRate === null ? '-' : pct(r.winRate)}; net P&L
+            after fees ${signed(r.net)} ${snapshot.currency}; profit factor ${fixed(r.profitFactor)}.
+          </p>
+          <form method="get" class="filters" aria-label="Filter the trades">
+            ${inputField('symbol', 'Asset', q)} ${selectField('side', 'Action', ['buy', 'sell'], q)}
+            ${selectField('kind', 'Kind', Trade.shape.kind.options, q)} ${inputField('since', 'From', q, 'date')}
+            ${inputField('until', 'To', q, 'date')}
+            <button type="submit">Filter</button>
+            <a href="/ui/positions">Clear</a>
+          </form>
           ${dataTable({
             headers: ['Time', 'Asset', 'Side', 'Kind', 'Quantity', 'Price', 'Fee', 'Realised P&L', 'Position'],
             rows: trades.map(tradeRow),
-            empty: 'No trades yet.',
+            empty: 'No trades match.',
           })}
         </section>`,
     });
