@@ -46,6 +46,7 @@ export default tseslint.config(
         fetch: 'readonly',
         DOMParser: 'readonly',
         EventSource: 'readonly',
+        Event: 'readonly',
         clearTimeout: 'readonly',
       },
     },

@@ -1,6 +1,7 @@
 import { loadCandleSeries, type CandleKey } from '../market/candles-repo.ts';
 import { parseTimeframe } from '../market/timeframes.ts';
-import type { Queryable } from '../store/db.ts';
+import { z } from 'zod';
+import { queryRows, type Queryable } from '../store/db.ts';
 import { direction } from './paper/fill-model.ts';
 import { listOpenPositions, quoteBalance, type Position } from './positions-repo.ts';
 import type { TradingScope } from './scope.ts';
@@ -136,4 +137,22 @@ export async function markToMarket(
     equity_as_of: asOf,
   });
   return { snapshot, state };
+}
+
+export const EquityPoint = z.object({
+  recorded_at: z.date(),
+  equity: z.coerce.number(),
+  peak_equity: z.coerce.number(),
+});
+export type EquityPoint = z.infer<typeof EquityPoint>;
+
+/** The newest `limit` recorded values of the account (equity_history), oldest first. */
+export function equityHistory(q: Queryable, scope: TradingScope, limit: number): Promise<EquityPoint[]> {
+  return queryRows(
+    q,
+    EquityPoint,
+    `select recorded_at, equity, peak_equity from (select id, recorded_at, equity, peak_equity
+       from ${scope.table('equity_history')} order by recorded_at desc, id desc limit $1) newest order by recorded_at, id`,
+    [limit],
+  );
 }

@@ -19,7 +19,8 @@ export type TradingTable =
   | 'order_fills'
   | 'strategy_status'
   | 'strategy_health'
-  | 'market_strategy';
+  | 'market_strategy'
+  | 'equity_history';
 
 /**
  * Where one system mode's state lives and the database role that may touch it. The

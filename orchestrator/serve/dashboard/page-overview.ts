@@ -3,7 +3,9 @@ import { html } from 'hono/html';
 import { listRuns } from '../../../engine/run/runs-repo.ts';
 import type { AuditRow } from '../../../trading/audit/audit-entry.ts';
 import { searchAudit } from '../../../trading/audit/audit-query.ts';
-import { portfolioSnapshot } from '../../../trading/portfolio.ts';
+import { equityHistory, portfolioSnapshot } from '../../../trading/portfolio.ts';
+import { jsonBlock } from './chart-data.ts';
+import { chartHead } from './page-backtests.ts';
 import { listWallets } from '../../../trading/positions-repo.ts';
 import { dataTable } from './table.ts';
 import { tradingTx } from '../../../trading/scope.ts';
@@ -24,10 +26,11 @@ const failureRow = (r: AuditRow) =>
 export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui', async (c) => {
-    const [{ snapshot, wallets }, runs, failures, critical] = await Promise.all([
+    const [{ snapshot, wallets, history }, runs, failures, critical] = await Promise.all([
       tradingTx(db, scope, async (tx) => ({
         snapshot: await portfolioSnapshot(tx, scope, deps.clock()),
         wallets: await listWallets(tx, scope),
+        history: await equityHistory(tx, scope, 5000),
       })),
       listRuns(db, { limit: 5 }),
       searchAudit(db, { status: 'FAILURE', limit: 5 }),
@@ -37,9 +40,30 @@ export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): vo
     return render(c, deps, {
       title: 'Overview',
       active: '/ui',
+      head: history.length < 2 ? undefined : chartHead,
       body: html`<section aria-labelledby="h-positions">
           <h2 id="h-positions">Open positions (${scope.mode})</h2>
           ${openPositionsTable(snapshot.positions)}
+        </section>
+        <section aria-labelledby="h-value">
+          <h2 id="h-value">Portfolio value (${scope.mode})</h2>
+          ${
+            history.length < 2
+              ? html`<p>Not enough history yet: the value is recorded each time it changes.</p>`
+              : html`<div
+                    id="equity-chart"
+                    class="chart"
+                    role="img"
+                    aria-label="Portfolio value and drawdown over time"
+                  ></div>
+                  ${jsonBlock('chart-data', {
+                    equity: {
+                      t: history.map((h) => Math.floor(h.recorded_at.getTime() / 1000)),
+                      equity: history.map((h) => h.equity),
+                      drawdown: history.map((h) => Number(((h.equity / h.peak_equity - 1) * 100).toFixed(4))),
+                    },
+                  })}`
+          }
         </section>
         <section aria-labelledby="h-wallets">
           <h2 id="h-wallets">Balances (${scope.mode})</h2>

@@ -2,7 +2,9 @@
 // and its drawdown with uPlot, one market's candles with every trade's entry, exit and
 // stop with lightweight-charts. Both libraries are served by trader itself (no CDN).
 
-const data = JSON.parse(document.getElementById('chart-data')?.textContent ?? 'null');
+// Each chart's resize handler; replaced when the page's content is swapped by a live update.
+let resizers = [];
+window.addEventListener('resize', () => resizers.forEach((r) => r()));
 
 function equityChart(el, equity) {
   const options = {
@@ -16,7 +18,7 @@ function equityChart(el, equity) {
     axes: [{}, { scale: 'equity' }, { scale: '%', side: 1, grid: { show: false } }],
   };
   const plot = new window.uPlot(options, [equity.t, equity.equity, equity.drawdown], el);
-  window.addEventListener('resize', () => plot.setSize({ width: el.clientWidth, height: 320 }));
+  resizers.push(() => plot.setSize({ width: el.clientWidth, height: 320 }));
 }
 
 function stopLine(trades, bars) {
@@ -76,7 +78,7 @@ function candleChart(el, bars, trades) {
     .sort((a, b) => a.time - b.time);
   LC.createSeriesMarkers(candles, markers);
   chart.timeScale().fitContent();
-  window.addEventListener('resize', () => chart.applyOptions({ width: el.clientWidth }));
+  resizers.push(() => chart.applyOptions({ width: el.clientWidth }));
 }
 
 // An optimiser study: each trial's score in the order the trials ran (points, no line).
@@ -92,17 +94,25 @@ function scatterChart(el, s) {
     scales: { x: { time: false } },
   };
   const plot = new window.uPlot(options, [s.x, s.y], el);
-  window.addEventListener('resize', () => plot.setSize({ width: el.clientWidth, height: 260 }));
+  resizers.push(() => plot.setSize({ width: el.clientWidth, height: 260 }));
 }
 
-for (const s of data?.scatters ?? []) {
-  const el = document.getElementById(s.el);
-  if (el && window.uPlot && s.x.length > 0) scatterChart(el, s);
+/** Draws every chart the page's JSON block describes, into the elements it names. */
+function draw() {
+  resizers = [];
+  const data = JSON.parse(document.getElementById('chart-data')?.textContent ?? 'null');
+  for (const s of data?.scatters ?? []) {
+    const el = document.getElementById(s.el);
+    if (el && window.uPlot && s.x.length > 0) scatterChart(el, s);
+  }
+  const equityEl = document.getElementById('equity-chart');
+  if (data && equityEl && data.equity && window.uPlot) equityChart(equityEl, data.equity);
+  const candleEl = document.getElementById('candle-chart');
+  if (data && candleEl && data.candles?.length > 0 && window.LightweightCharts)
+    candleChart(candleEl, data.candles, data.trades);
+  document.body.dataset.charts = 'drawn';
 }
 
-const equityEl = document.getElementById('equity-chart');
-if (data && equityEl && data.equity && window.uPlot) equityChart(equityEl, data.equity);
-const candleEl = document.getElementById('candle-chart');
-if (data && candleEl && data.candles?.length > 0 && window.LightweightCharts)
-  candleChart(candleEl, data.candles, data.trades);
-document.body.dataset.charts = 'drawn';
+draw();
+// A live update (dashboard.js) replaced the content, charts' elements included.
+document.addEventListener('trader:refreshed', draw);

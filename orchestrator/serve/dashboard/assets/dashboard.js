@@ -24,7 +24,10 @@ async function refresh() {
   const main = document.getElementById('main');
   const busy = main && main.contains(document.activeElement) && document.activeElement?.closest('form');
   const fresh = next.getElementById('main');
-  if (main && fresh && !busy) main.replaceChildren(...fresh.childNodes);
+  if (main && fresh && !busy) {
+    main.replaceChildren(...fresh.childNodes);
+    document.dispatchEvent(new Event('trader:refreshed'));
+  }
   document.body.dataset.refreshed = String(Date.now());
 }
 
