@@ -1,7 +1,8 @@
 import { TraderError } from '../core/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { Broker } from './broker.ts';
-import { heldLiveKeys } from './live-account/unlock.ts';
+import type { Ask } from './governance/user-action.ts';
+import { heldLiveKeys, unlockWithPin } from './live-account/unlock.ts';
 import { loadLiveAccount, noLiveAccount } from './live-account/live-account-repo.ts';
 import { openLivePort } from './live/live-port.ts';
 import type { ExchangePort } from './live/exchange-port.ts';
@@ -44,4 +45,17 @@ export async function liveBrokerFor(
       'The LIVE keys are locked; a command that trades asks the master PIN, and serve or schedule run opens them with the key file (`trader live key-file`).',
     );
   return liveBroker(live, await openLivePort(keys, o.env));
+}
+
+/**
+ * The live broker for an order a person asked for (`trader live close`, PANIC): the master
+ * PIN every time, even while this process holds the keys, then the broker.
+ */
+export async function liveBrokerWithPin(
+  db: Db,
+  ask: Pick<Ask, 'pin'>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LiveBroker> {
+  await unlockWithPin(db, ask);
+  return liveBrokerFor(db, { env });
 }

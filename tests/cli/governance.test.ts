@@ -194,6 +194,36 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
     expect((await status(t)).halt.action).toBe('MARKET_CLOSE_ALL_AND_HALT');
   });
 
+  it('halt panic: the warning and a typed phrase (or --acknowledge); a wrong one halts nothing; status is loud', async () => {
+    expectWarnedError(
+      await withInput(t, 'yes\n', 'halt', 'panic'),
+      2,
+      /PANIC in TEST[\s\S]*All 0 open position\(s\) will be SOLD AT MARKET on paper/,
+      /^trader: The confirmation did not match; type CLOSE ALL AT MARKET exactly\. Nothing was halted\.$/,
+    );
+    expect((await status(t)).halt.halted).toBe(false);
+    const r = await runTrader(
+      ['halt', 'panic', '--reason', 'flash crash', '--acknowledge', 'CLOSE ALL AT MARKET', '--json'],
+      t.env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      mode: 'TEST',
+      halted: true,
+      emergency: true,
+      halt_reason: 'PANIC: flash crash',
+      action: 'MARKET_CLOSE_ALL_AND_HALT',
+      closed: 0,
+      exchange: null,
+    });
+    expect((await ok(t, 'status')).stdout).toMatch(
+      /^!!! HALTED: EMERGENCY HALT - PANIC: flash crash - MANUAL REVIEW REQUIRED !!!$/m,
+    );
+    expectCleanError(await runTrader(['resume', '--yes'], t.env), 3, /needs `trader halt clear`/);
+    await sqlAsTest(t, `update trading_test.state set halted = false, emergency = false, halt_reason = null`);
+  });
+
   it('leverage enable: phrase then PIN on stdin; wrong ones exit 2 and change nothing; status shows it loudly', async () => {
     await withInput(t, `${PIN}\n${PIN}\n`, 'secrets', 'init').then((r) => expect(r.code, r.stderr).toBe(0));
     expectCleanError(

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertCandles } from '../../market/candles-repo.ts';
 import { actOnIntents } from '../../trading/engine/act-on-intents.ts';
-import { forgetLiveKeys } from '../../trading/live-account/unlock.ts';
+import { forgetLiveKeys, unlockWithPin } from '../../trading/live-account/unlock.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { initLiveWithPin, liveInitInput, type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
@@ -10,7 +10,8 @@ import { type Harness, serveOn } from './harness.ts';
 /**
  * The dashboard in LIVE against the Binance simulator through the real ccxt: the status
  * bar says LIVE, a LIVE approval asks for the master PIN (a wrong one sends nothing), and
- * the right one sends the order, exactly as `trader proposals approve` does in LIVE.
+ * the right one sends the order, exactly as `trader proposals approve` does in LIVE; PANIC
+ * asks its phrase, then the PIN even while the server holds the keys, then sells.
  */
 const live = tradingScope('LIVE');
 const pin = 'dashboard-live-pin-1618';
@@ -102,6 +103,15 @@ describe.each(backends)('the dashboard in LIVE (%s)', (kind) => {
       redirect: 'manual',
     });
   };
+  const control = async (name: string, form: Record<string, string>) => {
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await page('/ui/controls'))![1]!;
+    return fetch(`${h.server.url}/ui/controls/${name}`, {
+      method: 'POST',
+      body: new URLSearchParams({ csrf, ...form }),
+      headers: { cookie },
+      redirect: 'manual',
+    });
+  };
   const marketOrders = () => exchange.orders().filter((o) => o.type === 'MARKET').length;
 
   it('says LIVE, asks the PIN on approval, sends nothing on a wrong one, and the order on the right one', async () => {
@@ -110,6 +120,8 @@ describe.each(backends)('the dashboard in LIVE (%s)', (kind) => {
     expect(review).toContain('sends a real order to the exchange');
     expect(review).toMatch(/<label for="pin">Master PIN<\/label>\s*<input id="pin" name="pin" type="password"/);
     const before = marketOrders();
+    // As under `trader serve` with its key file: the server holds the keys, and the PIN is asked all the same.
+    await unlockWithPin(db, { pin: async () => pin });
 
     const wrong = await approve({ pin: 'not-the-pin' });
     expect(wrong.status).toBe(400);
@@ -136,5 +148,41 @@ describe.each(backends)('the dashboard in LIVE (%s)', (kind) => {
     // The PIN is in no page, no audit row and no session row.
     expect(JSON.stringify(await db.query('select details from audit_trail'))).not.toContain(pin);
     expect(await page('/ui/positions')).toMatch(/Orders on the exchange[\s\S]*entry[\s\S]*FILLED/);
+  });
+
+  it('PANIC: the phrase, then the master PIN although the server holds the keys, then every position sold', async () => {
+    expect((await approve({ pin })).status).toBe(303);
+    const setAction = await control('halt-action', { to: 'MARKET_CLOSE_ALL_AND_HALT' });
+    expect(await setAction.text()).toContain('Type <code>CLOSE ALL AT MARKET</code> to confirm');
+    const set = await control('halt-action', { to: 'MARKET_CLOSE_ALL_AND_HALT', a1: 'CLOSE ALL AT MARKET' });
+    expect(set.status).toBe(303);
+    expect(await page('/ui/controls')).toContain('PANIC: market close all &amp; halt');
+
+    const warning = await (await control('panic', { reason: 'outage' })).text();
+    expect(warning).toMatch(/PANIC in LIVE[\s\S]*All 1 open position\(s\) will be SOLD AT MARKET on the exchange/);
+    const pinPage = await (await control('panic', { reason: 'outage', a1: 'CLOSE ALL AT MARKET' })).text();
+    expect(pinPage).toMatch(/<label for="a2">Master PIN<\/label>/);
+    const before = marketOrders();
+    const wrong = await control('panic', { reason: 'outage', a1: 'CLOSE ALL AT MARKET', a2: 'not-the-pin' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('Wrong PIN.');
+    const [calm] = await db.query<{ halted: boolean }>('select halted from trading_live.state');
+    expect(calm!.halted).toBe(false);
+    expect(marketOrders()).toBe(before);
+
+    const right = await control('panic', { reason: 'outage', a1: 'CLOSE ALL AT MARKET', a2: pin });
+    expect(right.status, await right.clone().text()).toBe(303);
+    expect(marketOrders()).toBe(before + 1);
+    expect(await db.query('select status from trading_live.positions')).toEqual([{ status: 'closed' }]);
+    const [state] = await db.query<{ emergency: boolean; halt_reason: string }>(
+      'select emergency, halt_reason from trading_live.state',
+    );
+    expect(state).toEqual({ emergency: true, halt_reason: 'PANIC: outage' });
+    const [trigger] = await db.query<{ actor: string; details: Record<string, unknown> }>(
+      "select actor, details from audit_trail where action_type = 'EMERGENCY_HALT_TRIGGERED' and status = 'CRITICAL'",
+    );
+    expect(trigger).toMatchObject({ actor: 'USER', details: { via: 'dashboard', note: 'outage' } });
+    expect(await page('/ui')).toContain('EMERGENCY STOPPED');
+    expect(JSON.stringify(await db.query('select details from audit_trail'))).not.toContain(pin);
   });
 });

@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { upsertCandles } from '../../market/candles-repo.ts';
 import type { Queryable } from '../../store/db.ts';
-import { applyDrawdownHalt } from '../../trading/governance/halt.ts';
-import { paperBroker } from '../../trading/paper/paper-broker.ts';
+import { applyDrawdownHalt } from '../../trading/governance/emergency-halt.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { type HaltAction, loadState } from '../../trading/state-repo.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { haltSceneAsOf as asOf, seedHaltScene } from '../helpers/halt-scene.ts';
 
 /** The portfolio emergency halt with each configured action, on both backends. */
 
 const scope = tradingScope('TEST');
-const H = 3_600_000;
-const T0 = Date.UTC(2024, 0, 1);
-const asOf = new Date(T0 + 2 * H);
 const RUN = '00000000-0000-4000-8000-000000000001';
 
 describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
@@ -29,50 +25,10 @@ describe.each(backends)('governance: drawdown emergency halt on %s', (kind) => {
     }>('select actor, action_type, status, details, entity_id from audit_trail order by seq');
   const count = async (sql: string) => Number((await tx((t) => t.query<{ n: number }>(sql)))[0]!.n);
 
-  /** The medium profile (limit 20%), a drawdown of `drawdown`%, two pending proposals and one open BTC position with a candle to price it. */
-  async function setUp(action: HaltAction, drawdown: number): Promise<void> {
+  const setUp = async (action: HaltAction, drawdown: number) => {
     db = await freshDb(kind);
-    await upsertCandles(
-      db,
-      { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' },
-      { ts: [T0], open: [100], high: [101], low: [95], close: [96], volume: [1] },
-    );
-    await tx(async (t) => {
-      const opened = await paperBroker(scope).open(t, {
-        exchange: 'binance',
-        symbol: 'BTC/USDT',
-        timeframe: '1h',
-        category: 'major',
-        side: 'buy',
-        qty: 10,
-        entry: 100,
-        stop: 90,
-        take_profits: [],
-        leverage: 1,
-        risk_amount: 100,
-        risk_pct: 1,
-        strategy_id: null,
-        strategy_version: null,
-        source_module: null,
-        run_id: null,
-        proposal_id: null,
-        as_of: new Date(T0),
-      });
-      expect(opened.ok).toBe(true);
-      for (const symbol of ['ETH/USDT', 'SOL/USDT']) {
-        await t.query(
-          `insert into trading_test.proposals (expires_at, exchange, symbol, side, qty, entry, stop, risk_pct, leverage, notional, drawdown_pct, intent, as_of)
-           values (now() + interval '1 hour', 'binance', $1, 'buy', 1, 100, 90, 1, 1, 100, 0, '{}'::jsonb, now())`,
-          [symbol],
-        );
-      }
-      await t.query(
-        `update trading_test.state set equity = $1, peak_equity = 10000, drawdown_pct = $2, emergency_halt_action = $3,
-        close_all_acknowledged_at = case when $3 = 'MARKET_CLOSE_ALL_AND_HALT' then now() end`,
-        [10_000 * (1 - drawdown / 100), drawdown, action],
-      );
-    });
-  }
+    await seedHaltScene(db, action, drawdown);
+  };
 
   const systemRows = async () => (await audits()).filter((a) => a.action_type !== 'TRADE_EXECUTED');
 

@@ -12,6 +12,7 @@ import {
 } from '../../trading/positions-repo.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import type { Queryable } from '../../store/db.ts';
+import { paperOrder } from '../helpers/paper-order.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 
 /** Paper broker and position monitor, on both backends, with the default costs: fee 10 bps, slippage 5 bps. */
@@ -25,27 +26,8 @@ const T0 = Date.UTC(2024, 0, 1);
 const at = (hours: number) => new Date(T0 + hours * H);
 const market = { exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1h' };
 
-function order(over: Partial<OpenOrder> = {}): OpenOrder {
-  return {
-    ...market,
-    category: 'major',
-    side: 'buy',
-    qty: 10,
-    entry: 100,
-    stop: 90,
-    take_profits: [],
-    leverage: 1,
-    risk_amount: 100,
-    risk_pct: 1,
-    strategy_id: 'test',
-    strategy_version: null,
-    source_module: 'test_v1',
-    run_id: null,
-    proposal_id: null,
-    as_of: at(0),
-    ...over,
-  };
-}
+const order = (over: Partial<OpenOrder> = {}): OpenOrder =>
+  paperOrder({ ...market, strategy_id: 'test', source_module: 'test_v1', as_of: at(0), ...over });
 
 /** Hourly candles [open, high, low, close], the first opening at `startHour`. */
 async function candles(db: TestDb, rows: [number, number, number, number][], startHour = 0, symbol = market.symbol) {

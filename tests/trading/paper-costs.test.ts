@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paperBroker } from '../../trading/paper/paper-broker.ts';
 import { paperCosts } from '../../trading/paper/paper-costs.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
+import { paperOrder } from '../helpers/paper-order.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { rejection } from '../helpers/errors.ts';
 
@@ -21,26 +22,10 @@ describe.each(backends)('paper costs on %s', (kind) => {
       paper_slippage_bps: 0,
     });
     const opened = await tradingTx(db, scope, (tx) =>
-      paperBroker(scope).open(tx, {
-        exchange: 'binance',
-        symbol: 'BTC/USDT',
-        timeframe: '1h',
-        category: 'major',
-        side: 'buy',
-        qty: 0.1,
-        entry: 50_000,
-        stop: 49_000,
-        take_profits: [],
-        leverage: 1,
-        risk_amount: 100,
-        risk_pct: 1,
-        strategy_id: null,
-        strategy_version: null,
-        source_module: null,
-        run_id: null,
-        proposal_id: null,
-        as_of: new Date('2024-03-05T02:00:00Z'),
-      }),
+      paperBroker(scope).open(
+        tx,
+        paperOrder({ qty: 0.1, entry: 50_000, stop: 49_000, as_of: new Date('2024-03-05T02:00:00Z') }),
+      ),
     );
     // No slippage: fills at 50,000; fee 7.5 bps of 5,000 = 3.75.
     expect(opened).toMatchObject({ ok: true, fill_price: 50_000, fee: 3.75 });

@@ -8,6 +8,7 @@ import { markToMarket, portfolioSnapshot } from '../../trading/portfolio.ts';
 import { initPaperAccount, quoteBalance } from '../../trading/positions-repo.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { loadState } from '../../trading/state-repo.ts';
+import { paperOrder } from '../helpers/paper-order.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 
 /**
@@ -21,29 +22,7 @@ const T0 = Date.UTC(2024, 0, 1);
 const SLIP = 0.0005;
 const FEE = 0.001;
 
-function order(over: Partial<OpenOrder>): OpenOrder {
-  return {
-    exchange: 'binance',
-    symbol: 'BTC/USDT',
-    timeframe: '1h',
-    category: 'major',
-    side: 'buy',
-    qty: 10,
-    entry: 100,
-    stop: 90,
-    take_profits: [],
-    leverage: 1,
-    risk_amount: 100,
-    risk_pct: 1,
-    strategy_id: null,
-    strategy_version: null,
-    source_module: null,
-    run_id: null,
-    proposal_id: null,
-    as_of: new Date(T0),
-    ...over,
-  };
-}
+const order = (over: Partial<OpenOrder>) => paperOrder({ as_of: new Date(T0), ...over });
 
 async function closes(db: TestDb, symbol: string, values: number[]) {
   await upsertCandles(

@@ -1,7 +1,7 @@
 import { logger } from '../../core/logger.ts';
 import type { Db } from '../../store/db.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { applyDrawdownHalt } from '../governance/halt.ts';
+import { applyDrawdownHalt } from '../governance/emergency-halt.ts';
 import { monitorPositions } from '../paper/position-monitor.ts';
 import { markToMarket } from '../portfolio.ts';
 import { expireDueProposals } from '../proposals/proposals-repo.ts';

@@ -5,7 +5,7 @@ import type { HaltOnExchangeReport } from '../live/halt-on-exchange.ts';
 import type { LiveBroker } from '../live/live-broker.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
 import { currentState, loadState, updateState } from '../state-repo.ts';
-import { closeAllSlippageWarning } from './halt.ts';
+import { closeAllSlippageWarning } from './emergency-halt.ts';
 
 /**
  * The LIVE emergency halt's exchange action, resumable: applyDrawdownHalt records it as

@@ -1,25 +1,14 @@
 import { TraderError } from '../../core/errors.ts';
-import type { Db, Queryable } from '../../store/db.ts';
-import type { AuditEntryInput } from '../audit/audit-entry.ts';
-import { recordAudit } from '../audit/audit-log.ts';
-import { cancelUnsentOrders } from '../live/halt-on-exchange.ts';
+import type { Db } from '../../store/db.ts';
 import { isReconciliationHalt } from '../live/reconcile/halt-reason.ts';
-import { closeAllPositions } from '../paper/paper-broker.ts';
 import { tradingTx, type TradingScope } from '../scope.ts';
-import {
-  type HaltAction,
-  loadRiskProfile,
-  loadState,
-  type RiskProfileName,
-  type TradingState,
-  updateState,
-} from '../state-repo.ts';
+import { loadRiskProfile, loadState, type TradingState, updateState } from '../state-repo.ts';
 import { askVerifiedPin, auditUserAction, confirmOrRefuse, refuseUserAction, type Ask } from './user-action.ts';
 
 /**
- * The user's halt controls: a manual halt and its resume, and clearing an emergency
- * (drawdown) halt, which needs the master PIN; and the emergency halt itself
- * (applyDrawdownHalt). A halt stops new trades; open positions are still monitored.
+ * The user's halt controls: a manual halt and its resume, and clearing an emergency halt
+ * (drawdown or PANIC: emergency-halt.ts, panic.ts), which needs the master PIN. A halt
+ * stops new trades; open positions are still monitored.
  */
 
 export interface HaltChange {
@@ -117,9 +106,10 @@ export async function resumeTrading(db: Db, scope: TradingScope, ask: Pick<Ask, 
 
 /**
  * Clears an emergency halt once the master PIN verifies (seed: manual review, PIN, then
- * the user re-selects a mode, so the mode drops to observe). The drawdown is measured
- * from the current equity afterwards: left against the old peak, the next run would
- * halt again at once and the reset could never hold.
+ * the user re-selects a mode, so the mode drops to observe). When the drawdown is past
+ * the profile's limit, it is measured from the current equity afterwards: left against the
+ * old peak, the next run would halt again at once and the reset could never hold. Within
+ * the limit (a PANIC pressed early) the peak stays, so no loss is forgotten.
  */
 export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<Ask, 'pin'>): Promise<HaltChange> {
   const before = await tradingTx(db, scope, (tx) => loadState(tx, scope));
@@ -143,8 +133,10 @@ export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<
   return tradingTx(db, scope, async (tx) => {
     const current = await loadState(tx, scope, { forUpdate: true });
     if (!current.emergency) return { changed: false, state: current };
+    const { max_drawdown_pct } = await loadRiskProfile(tx, scope, current.risk_profile);
+    const rebase = current.drawdown_pct > max_drawdown_pct && current.equity > 0;
     // A peak must stay positive: with nothing left, keep the old one (and the halt will come back).
-    const peak = current.equity > 0 ? current.equity : current.peak_equity;
+    const peak = rebase ? current.equity : current.peak_equity;
     const state = await updateState(tx, scope, {
       halted: false,
       emergency: false,
@@ -152,7 +144,7 @@ export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<
       halted_at: null,
       operational_mode: 'observe',
       peak_equity: peak,
-      drawdown_pct: current.equity > 0 ? 0 : current.drawdown_pct,
+      drawdown_pct: rebase ? 0 : current.drawdown_pct,
       // The user reviewed the account: an exchange action still owed is theirs to decide now.
       halt_action_pending: null,
       halt_action_problem: null,
@@ -166,123 +158,4 @@ export async function clearEmergencyHalt(db: Db, scope: TradingScope, ask: Pick<
     });
     return { changed: true, state };
   });
-}
-
-/** The run that triggered the halt, when there is one. */
-type Entity = Pick<AuditEntryInput, 'entity_type' | 'entity_id'>;
-
-export interface DrawdownHaltResult {
-  triggered: boolean;
-  action: HaltAction;
-  /** Positions closed at market (MARKET_CLOSE_ALL_AND_HALT in TEST only: LIVE closes after the commit). */
-  closed?: number;
-  drawdown_pct: number;
-  limit_pct: number;
-}
-
-/** Expires every pending proposal: a halted system must not leave orders waiting for approval. */
-async function cancelPendingProposals(
-  tx: Queryable,
-  scope: TradingScope,
-  risk_profile: RiskProfileName,
-  entity: Entity,
-): Promise<void> {
-  const rows = await tx.query<{ proposal_id: number }>(
-    `update ${scope.table('proposals')} set status = 'expired', decided_at = now(), decision_note = 'cancelled by emergency halt'
-     where status = 'pending' returning proposal_id`,
-  );
-  const ids = rows.map((r) => Number(r.proposal_id));
-  await recordAudit(tx, {
-    mode: scope.mode,
-    actor: 'SYSTEM',
-    action_type: 'PROPOSALS_CANCELLED',
-    status: 'SUCCESS',
-    risk_profile,
-    details: { count: ids.length, proposal_ids: ids },
-    ...entity,
-  });
-}
-
-export const closeAllSlippageWarning =
-  'closed at market during an emergency: fills can be far worse than the last price (severe slippage)';
-
-/** The paper account's positions, closed at the last close in the halt's transaction. */
-async function closeAllAtMarket(
-  tx: Queryable,
-  scope: TradingScope,
-  risk_profile: RiskProfileName,
-  asOf: Date,
-  run_id: string | undefined,
-  entity: Entity,
-): Promise<number> {
-  const { closed, skipped } = await closeAllPositions(tx, scope, asOf, run_id);
-  await recordAudit(tx, {
-    mode: scope.mode,
-    actor: 'SYSTEM',
-    action_type: 'EMERGENCY_CLOSE_ALL',
-    status: 'WARNING',
-    risk_profile,
-    details: { closed, skipped_without_price: skipped, slippage_warning: closeAllSlippageWarning },
-    ...entity,
-  });
-  return closed;
-}
-
-/**
- * The portfolio emergency halt. Called by the run loop inside its trading transaction,
- * after mark-to-market (TEST) or after reconciliation recomputed equity and drawdown from
- * the exchange's balances (LIVE: no drawdown is judged before a reconciled one exists):
- * when trading is not halted yet and the drawdown exceeds the active profile's limit,
- * halts (emergency, reason EMERGENCY_DRAWDOWN, audited CRITICAL) and then carries out the
- * configured emergency_halt_action. TEST does it all here, on paper. LIVE, in this same
- * transaction, cancels the entries recorded but never sent (nothing in flight may leave
- * after a halt) and records the exchange action as pending (halt_action_pending); the
- * live broker carries it out once this commits (halt-exchange-action.ts).
- */
-export async function applyDrawdownHalt(
-  tx: Queryable,
-  scope: TradingScope,
-  asOf: Date,
-  run_id?: string,
-): Promise<DrawdownHaltResult> {
-  const state = await loadState(tx, scope, { forUpdate: true });
-  const profile = await loadRiskProfile(tx, scope, state.risk_profile);
-  const action = state.emergency_halt_action;
-  const result = { triggered: false, action, drawdown_pct: state.drawdown_pct, limit_pct: profile.max_drawdown_pct };
-  const live = scope.mode === 'LIVE';
-  if (live && state.equity_as_of === null) return result;
-  if (state.halted || state.drawdown_pct <= profile.max_drawdown_pct) return result;
-
-  const entity: Entity = run_id ? { entity_type: 'run', entity_id: run_id } : {};
-  await updateState(tx, scope, {
-    halted: true,
-    emergency: true,
-    halt_reason: 'EMERGENCY_DRAWDOWN',
-    halted_at: new Date(),
-    ...(live && action !== 'HALT_ONLY' ? { halt_action_pending: action, halt_action_problem: null } : {}),
-  });
-  await recordAudit(tx, {
-    mode: scope.mode,
-    actor: 'SYSTEM',
-    action_type: 'EMERGENCY_HALT_TRIGGERED',
-    status: 'CRITICAL',
-    risk_profile: state.risk_profile,
-    details: {
-      reason: 'DrawdownLimitExceeded',
-      limit_pct: result.limit_pct,
-      drawdown_pct: result.drawdown_pct,
-      action,
-      as_of: asOf.toISOString(),
-    },
-    ...entity,
-  });
-  if (live) await cancelUnsentOrders(tx, scope, ['entry'], 'cancelled by the emergency halt before it was sent');
-  if (action === 'HALT_ONLY') return { ...result, triggered: true };
-  await cancelPendingProposals(tx, scope, state.risk_profile, entity);
-  if (live || action === 'CANCEL_ORDERS_AND_HALT') return { ...result, triggered: true };
-  return {
-    ...result,
-    triggered: true,
-    closed: await closeAllAtMarket(tx, scope, state.risk_profile, asOf, run_id, entity),
-  };
 }

@@ -146,10 +146,16 @@ export async function unlockForService(
  * Interactive commands that may trade LIVE (`trader run`, `trader proposals approve`): in
  * LIVE with an account and a mode that proposes or executes, asks the master PIN once
  * unless this process holds the keys already. TEST, LIVE without an account, and LIVE in
- * observe ask nothing.
+ * observe ask nothing. `everyTime` asks even while the keys are held: the dashboard's
+ * server opened them with its key file, but the person at the browser must still know the PIN.
  */
-export async function unlockIfLive(db: Db, mode: SystemMode, ask: Pick<Ask, 'pin'>): Promise<void> {
-  if (mode !== 'LIVE' || held) return;
+export async function unlockIfLive(
+  db: Db,
+  mode: SystemMode,
+  ask: Pick<Ask, 'pin'>,
+  o: { everyTime?: boolean } = {},
+): Promise<void> {
+  if (mode !== 'LIVE' || (held && !o.everyTime)) return;
   const { account, state } = await tradingTx(db, live, async (tx) => ({
     account: await loadLiveAccount(tx),
     state: await loadState(tx, live),

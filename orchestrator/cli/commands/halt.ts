@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { closeAllPhrase, parseHaltAction, setHaltAction } from '../../../trading/governance/halt-action.ts';
 import { clearEmergencyHalt, haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
+import { cancelAllPhrase, describePanic, panicHalt, panicUnfinished } from '../../../trading/governance/panic.ts';
+import { liveBrokerWithPin } from '../../../trading/broker-for.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { systemModeFromEnv, tradingScope } from '../../../trading/scope.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
-/** `trader halt`, `trader resume`, `trader halt clear` and `trader halt action`: the user's stop controls. */
+/** `trader halt`, `trader resume`, `trader halt clear`, `trader halt panic` and `trader halt action`: the user's stop controls. */
 
 interface YesFlag extends JsonFlag {
   yes?: boolean;
@@ -71,6 +73,35 @@ export function registerHaltCommands(program: Command): void {
             ? `emergency halt cleared (${scope.mode}); the mode is now observe and the drawdown is measured from the current equity. Choose a mode with \`trader mode set\`.`
             : 'there was no emergency halt to clear',
         );
+      }),
+    );
+
+  withJson(halt.command('panic'))
+    .description(
+      'PANIC: halt as an emergency, cancel pending proposals (LIVE: and open orders), and when the emergency halt action is MARKET_CLOSE_ALL_AND_HALT sell every open position at market; asks a typed phrase, and in LIVE the master PIN',
+    )
+    .option('--reason <text>', 'why, kept in the state and the audit trail')
+    .option(
+      '--acknowledge <phrase>',
+      `the phrase the warning asks for ('${closeAllPhrase}' or '${cancelAllPhrase}') instead of typing it`,
+    )
+    .addHelpText(
+      'after',
+      `\nExample:\n  $ trader halt panic --reason "exchange outage"\n  Type ${cancelAllPhrase}: ...\n\nExit codes: 0 halted and the action carried out, 2 a wrong phrase or PIN (nothing halted), 1 LIVE halted but the exchange did not finish (the rest stays pending: the next LIVE run carries on), 4 PIN entry locked.`,
+    )
+    .action(
+      withHaltOptions(async (opts: JsonFlag & { reason?: string; acknowledge?: string }) => {
+        const scope = tradingScope(systemModeFromEnv());
+        const r = await withDb('halt panic', (db) =>
+          panicHalt(db, scope, {
+            reason: opts.reason,
+            ask: askOnTerminal({ phrase: opts.acknowledge }),
+            openBroker: () => liveBrokerWithPin(db, askOnTerminal()),
+          }),
+        );
+        const unfinished = panicUnfinished(r);
+        if (unfinished) throw unfinished;
+        output(opts, { ...haltDoc(scope.mode, r.state, true), ...r, state: undefined }, () => describePanic(r));
       }),
     );
 

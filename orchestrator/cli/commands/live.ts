@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { prompter } from '../../../core/prompt.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { describeInit, initLiveAccount, liveRiskPhrase } from '../../../trading/live-account/live-init.ts';
-import { createKeyFile, unlockWithPin } from '../../../trading/live-account/unlock.ts';
+import { createKeyFile } from '../../../trading/live-account/unlock.ts';
 import { closeLiveByUser, describeUserClose } from '../../../trading/live/close-by-user-live.ts';
-import { liveBrokerFor } from '../../../trading/broker-for.ts';
+import { liveBrokerWithPin } from '../../../trading/broker-for.ts';
 import { systemModeFromEnv } from '../../../trading/scope.ts';
 import { TraderError } from '../../../core/errors.ts';
 import { action, moneyAmount, output, positionId, withDb, withJson, type JsonFlag } from '../command-kit.ts';
@@ -110,10 +110,7 @@ export function registerLiveCommands(program: Command): void {
           closeLiveByUser(db, id, {
             ask: askOnTerminal({ yes: flags.yes }),
             // A LIVE order always needs the master PIN: it opens the account's keys for this process.
-            openBroker: async () => {
-              await unlockWithPin(db, askOnTerminal());
-              return liveBrokerFor(db);
-            },
+            openBroker: () => liveBrokerWithPin(db, askOnTerminal()),
           }),
         );
         output(flags, { ok: true, ...r }, () => describeUserClose(r));

@@ -24,7 +24,9 @@ function alarms(s: TradingStatus, barrier: ModeBarrier, embedded: boolean): stri
   if (s.leverage.enabled) lines.push(`!!! LEVERAGE ACTIVE (max ${s.leverage.max_leverage}x) !!!`);
   if (s.halt.emergency) {
     lines.push(
-      '!!! HALTED: EMERGENCY HALT - DRAWDOWN LIMIT REACHED - MANUAL REVIEW REQUIRED !!!',
+      s.halt.reason === 'EMERGENCY_DRAWDOWN'
+        ? '!!! HALTED: EMERGENCY HALT - DRAWDOWN LIMIT REACHED - MANUAL REVIEW REQUIRED !!!'
+        : `!!! HALTED: EMERGENCY HALT - ${s.halt.reason ?? 'no reason recorded'} - MANUAL REVIEW REQUIRED !!!`,
       '    review the account, then clear it with `trader halt clear` (master PIN)',
     );
     if (s.halt.action_pending)

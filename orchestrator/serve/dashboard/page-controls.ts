@@ -3,14 +3,23 @@ import { html } from 'hono/html';
 import { z } from 'zod';
 import { TraderError } from '../../../core/errors.ts';
 import { clearEmergencyHalt, haltTrading, resumeTrading } from '../../../trading/governance/halt.ts';
+import { parseHaltAction, setHaltAction } from '../../../trading/governance/halt-action.ts';
 import { disableLeverage, enableLeverage } from '../../../trading/governance/leverage.ts';
+import { panicAction, panicHalt, panicUnfinished } from '../../../trading/governance/panic.ts';
+import { liveBrokerWithPin } from '../../../trading/broker-for.ts';
 import { comparison, reviewStrategyVersion } from '../../../trading/strategies/review-strategy-version.ts';
 import { listVersions, type StrategyVersionRow } from '../../../trading/strategies/strategy-versions.ts';
 import { setOperationalMode } from '../../../trading/governance/operational-mode.ts';
 import { changeRiskProfile } from '../../../trading/governance/risk-profile-change.ts';
 import type { Ask } from '../../../trading/governance/user-action.ts';
 import { tradingTx } from '../../../trading/scope.ts';
-import { loadRiskProfiles, loadState, OperationalMode, RiskProfileName } from '../../../trading/state-repo.ts';
+import {
+  HaltAction,
+  loadRiskProfiles,
+  loadState,
+  OperationalMode,
+  RiskProfileName,
+} from '../../../trading/state-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { formAsk, QuestionPending, questionForm } from './confirm-ask.ts';
 import { csrfField, type Html } from './layout.ts';
@@ -32,12 +41,24 @@ const VersionForm = z.object({
 });
 const ToMode = z.object({ to: OperationalMode });
 const ToProfile = z.object({ to: RiskProfileName });
+const ToHaltAction = z.object({ to: z.string().max(40) });
 
 type Action = (c: DashboardContext, deps: ServerDeps, ask: Ask) => Promise<unknown>;
 const actions = {
   halt: (c, d, ask) => haltTrading(d.db, d.scope, formOf(c, HaltForm).reason || undefined, ask),
   resume: (_c, d, ask) => resumeTrading(d.db, d.scope, ask),
   clear: (_c, d, ask) => clearEmergencyHalt(d.db, d.scope, ask),
+  panic: async (c, d, ask) => {
+    const r = await panicHalt(d.db, d.scope, {
+      reason: formOf(c, HaltForm).reason || undefined,
+      ask,
+      // The server may hold the keys (its key file); the person at the browser still gives the PIN.
+      openBroker: () => liveBrokerWithPin(d.db, ask, d.env),
+    });
+    const unfinished = panicUnfinished(r);
+    if (unfinished) throw unfinished;
+  },
+  'halt-action': (c, d, ask) => setHaltAction(d.db, d.scope, parseHaltAction(formOf(c, ToHaltAction).to), ask),
   'leverage-on': (_c, d, ask) => enableLeverage(d.db, d.scope, ask),
   'leverage-off': (_c, d) => disableLeverage(d.db, d.scope),
   version: (c, d, ask) => {
@@ -60,6 +81,8 @@ const done: Record<ActionName, string> = {
   halt: 'Trading is halted.',
   resume: 'Trading resumed.',
   clear: 'The emergency halt is cleared; the mode is now observe: choose one again.',
+  panic: 'EMERGENCY STOPPED by PANIC. Review the account, then clear the halt (master PIN).',
+  'halt-action': 'The emergency halt action is set.',
   'leverage-on': 'Leverage is ACTIVE.',
   'leverage-off': 'Leverage is off.',
   version: 'The strategy version is decided.',
@@ -139,6 +162,25 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
                   <button type="submit" class="danger">HALT ALL TRADING</button>
                 </form>`
           }
+        </section>
+        <section aria-labelledby="h-panic">
+          <h2 id="h-panic">Emergency</h2>
+          <form method="post" action="/ui/controls/halt-action" class="filters">
+            ${csrf}${choice('halt-action', 'When the drawdown limit is hit', HaltAction.options, state.emergency_halt_action)}
+            <button type="submit">Set the emergency action</button>
+          </form>
+          <form method="post" action="/ui/controls/panic" class="filters">
+            ${csrf}<label for="panic-reason">Reason</label
+            ><input id="panic-reason" name="reason" type="text" maxlength="200" />
+            <button type="submit" class="panic">
+              PANIC:
+              ${
+                panicAction(state.emergency_halt_action) === 'MARKET_CLOSE_ALL_AND_HALT'
+                  ? 'market close all & halt'
+                  : 'cancel all & halt'
+              }
+            </button>
+          </form>
         </section>
         <section aria-labelledby="h-mode">
           <h2 id="h-mode">Operational mode</h2>

@@ -143,7 +143,7 @@ export function mountProposalPages(app: Hono<DashboardEnv>, deps: ServerDeps): v
       now: deps.clock(),
       env: deps.env,
       confirmation: { via: 'dashboard', client: c.get('session').name },
-      beforeApprove: () => unlockIfLive(db, scope.mode, { pin: async () => form.pin ?? '' }),
+      beforeApprove: () => unlockIfLive(db, scope.mode, { pin: async () => form.pin ?? '' }, { everyTime: true }),
     });
     return c.redirect(`/ui/proposals/${id}?done=${done.status}`, 303);
   });
