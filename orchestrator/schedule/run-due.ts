@@ -18,6 +18,7 @@ import {
 } from './tick-claims.ts';
 import { optimise } from '../../optimise/optimise.ts';
 import { scheduledStudyOptions } from './scheduled-study.ts';
+import { releaseRequest, takeRequest } from './schedule-requests.ts';
 
 /** Runs a pipeline; runPipeline in production, the same wrapped by tests that need to act mid-run. */
 export type PipelineRunner = (db: Db, options: RunOptions) => Promise<RunSummary>;
@@ -151,7 +152,8 @@ export async function runScheduledTick(
 /**
  * One wake of the scheduler: for each schedule of this process's system mode, in turn,
  * apply the missed-run policy (due-ticks.ts) at `now`: record skipped ticks, run the due
- * one. Runs of one process never overlap; a tick another process claimed is left to it.
+ * one, then a waiting "run now" request (schedule-requests.ts) as a tick at `now`. Runs of
+ * one process never overlap; a tick another process claimed is left to it.
  */
 export async function runDueTicks(db: Db, options: DueOptions): Promise<TickResult[]> {
   const env = options.env ?? process.env;
@@ -185,6 +187,15 @@ export async function runDueTicks(db: Db, options: DueOptions): Promise<TickResu
       }
     }
     if (plan.run) results.push(await runScheduledTick(db, s, plan.run, { env, runner: options.runner }));
+    if (options.signal?.aborted) break;
+    // A "run now" request runs after the due tick, as a tick of its own just after it.
+    const at = plan.run && plan.run.getTime() >= options.now.getTime() ? plan.run.getTime() + 1 : options.now.getTime();
+    const taken = await takeRequest(db, s, new Date(at));
+    if (!taken) continue;
+    const result = await runScheduledTick(db, taken.schedule, new Date(at), { env, runner: options.runner });
+    // Another tick of the schedule still runs: the request waits for the next wake.
+    if (result.outcome !== 'ran') await releaseRequest(db, taken.request.request_id);
+    results.push(result);
   }
   return results;
 }

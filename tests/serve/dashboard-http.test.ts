@@ -7,6 +7,7 @@ import { initPin } from '../../trading/secrets/pin.ts';
 import { insertVersion, setVersionStatus } from '../../trading/strategies/strategy-versions.ts';
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { seedHaltScene } from '../helpers/halt-scene.ts';
 import { type Harness, serveOn } from './harness.ts';
 
 /**
@@ -211,6 +212,69 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     );
     const name = (await db.query<{ name: string }>('select name from http_tokens where revoked_at is null'))[0]!.name;
     expect(active).toEqual({ status: 'ACTIVE', decided_by: name });
+  });
+
+  it("shows the exposure by holding and by category against the cap, and the account's record", async () => {
+    await seedHaltScene(db, 'HALT_ONLY', 0);
+    const cookie = await logIn();
+    const overview = await (await get('/ui', cookie)).text();
+    const exposure = overview.slice(overview.indexOf('id="h-exposure"'), overview.indexOf('id="h-value"'));
+    // One BTC position of 10 at 100 marked at 96, and the rest in cash.
+    expect(exposure).toMatch(/<td>BTC\/USDT<\/td>\s*<td class="num">960<\/td>/);
+    expect(exposure).toMatch(/<td>Free cash<\/td>/);
+    expect(exposure).toMatch(/<meter\s+min="0"\s+max="100"\s+value="[\d.]+"/);
+    // Planned risk 100 in category major, against the medium profile's cap.
+    expect(exposure).toMatch(/<td>major<\/td>\s*<td class="num">100<\/td>/);
+    expect(exposure).toMatch(/Against the medium cap/);
+    const positions = await (await get('/ui/positions', cookie)).text();
+    expect(positions).toContain('Record (paper)');
+    expect(positions).toMatch(/<dt>Sharpe<\/dt>/);
+    expect(positions).toMatch(/<dt>Max drawdown<\/dt>/);
+  });
+
+  it('requests a manual optimisation for a profile from the controls (the scheduler runs it); the overview sums up the system', async () => {
+    const settings = { trials: 4, method: 'tpe', gridLevels: 3, windows: 1, mode: 'rolling', objective: 'sortino' };
+    const [s] = await db.query<{ schedule_id: number }>(
+      `insert into schedules (name, cron, system_mode, symbols, job, job_args)
+       values ('weekly-study', '0 2 * * 0', 'TEST', '{BTC/USDT}', 'optimise', $1) returning schedule_id`,
+      [
+        {
+          strategies: ['breakout'],
+          lookback_days: 60,
+          settings: {
+            ...settings,
+            minTrades: 1,
+            seed: 3,
+            workers: 1,
+            initialEquity: 10_000,
+            feeBps: 10,
+            slippageBps: 5,
+          },
+        },
+      ],
+    );
+    const cookie = await logIn();
+    const controls = await (await get('/ui/controls', cookie)).text();
+    expect(controls).toMatch(/<option value="\d+">\s*weekly-study: breakout on\s+BTC\/USDT\s*<\/option>/);
+    const csrf = await csrfOf(cookie, '/ui/controls');
+    const r = await post('/ui/controls/optimise', { csrf, schedule: String(s!.schedule_id), profile: 'low' }, cookie);
+    expect(r.status).toBe(303);
+    expect(await db.query('select requested_by, profile, taken_at from schedule_requests')).toEqual([
+      { requested_by: expect.stringMatching(/^test-/), profile: 'low', taken_at: null },
+    ]);
+    const [requested] = await audit('SCHEDULE_RUN_REQUESTED');
+    expect(requested).toMatchObject({
+      actor: 'USER',
+      status: 'PENDING',
+      details: { via: 'dashboard', profile: 'low' },
+    });
+    expect(await (await get('/ui/controls', cookie)).text()).toContain('waiting for the scheduler');
+    expect((await post('/ui/controls/optimise', { csrf, schedule: 'nosuch' }, cookie)).status).toBe(404);
+
+    const overview = await (await get('/ui', cookie)).text();
+    expect(overview).toMatch(/<dt>Server up since<\/dt>/);
+    expect(overview).toMatch(/<dt>Last optimisation<\/dt>\s*<dd>\s*none yet/);
+    await db.query('delete from schedules');
   });
 
   it('ends a session at logout, at expiry and when its token is revoked', async () => {

@@ -16,6 +16,8 @@ import { runScheduler } from '../../schedule/scheduler-loop.ts';
 import { liveServiceReconciler } from '../../live-reconciliation.ts';
 import { unlockForService } from '../../../trading/live-account/unlock.ts';
 import { findSchedule } from '../../schedule/schedules-repo.ts';
+import { requestScheduleRun } from '../../schedule/schedule-requests.ts';
+import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { action, badInput, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { withStudyFlags } from '../study-flags.ts';
 import { scheduledStudy, type JobFlags } from '../schedule-job.ts';
@@ -205,6 +207,34 @@ export function registerScheduleCommands(program: Command): void {
           return removeSchedule(db, String(row.schedule_id));
         });
         output(opts, { ok: true, removed }, () => `removed ${scheduleLabel(removed)}`);
+      }),
+    );
+
+  withJson(schedule.command('trigger <id_or_name>'))
+    .description(
+      "run a schedule's job now (e.g. a manual optimisation): the running scheduler (`trader schedule run`) takes the request at its next wake, within a minute, and runs it as a tick",
+    )
+    .option(
+      '--profile <name>',
+      "for a study: optimise for this risk profile (low, medium, high) instead of the schedule's",
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader schedule trigger weekly-study --profile low\n  $ trader schedule run --once    # or let the running scheduler take it\n\nExit codes: 0 requested (or already waiting), 2 unknown schedule, another system mode, or a profile for a pipeline schedule.',
+    )
+    .action(
+      action(async (ref: string, opts: JsonFlag & { profile?: string }) => {
+        const profile = opts.profile === undefined ? undefined : RiskProfileName.safeParse(opts.profile);
+        if (profile && !profile.success)
+          throw badInput(`--profile must be low, medium or high, not ${quote(opts.profile!)}.`);
+        const r = await withDb('schedule trigger', (db) =>
+          requestScheduleRun(db, ref, { by: 'cli', mode: systemModeFromEnv(), profile: profile?.data }),
+        );
+        output(opts, { ok: true, ...r }, () =>
+          r.already_waiting
+            ? `${scheduleLabel(r.schedule)} was already requested at ${r.request.requested_at.toISOString()}; it runs at the scheduler's next wake`
+            : `${scheduleLabel(r.schedule)} requested; the scheduler runs it at its next wake (\`trader schedule list\` shows the tick)`,
+        );
       }),
     );
 

@@ -2,11 +2,11 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { type BacktestListRow, listBacktests, loadBacktest } from '../../../backtest/backtest-repo.ts';
 import { dataTable } from './table.ts';
-import type { Metrics } from '../../../backtest/backtest-types.ts';
 import { loadCandleRange } from '../../../market/candles-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
+import { metricsTable } from './metrics-table.ts';
 import { chartCandles, equitySeries, jsonBlock, tradeMarks } from './chart-data.ts';
-import { fixed, num, pct, when } from './format.ts';
+import { num, pct, when } from './format.ts';
 import { render } from './render.ts';
 import type { DashboardEnv } from './session-guard.ts';
 
@@ -17,28 +17,6 @@ export const chartHead = html`<link rel="stylesheet" href="/ui/assets/uPlot.min.
   <script src="/ui/assets/uPlot.iife.min.js" defer></script>
   <script src="/ui/assets/lightweight-charts.js" defer></script>
   <script src="/ui/assets/charts.js" defer></script>`;
-
-function metricsTable(m: Metrics) {
-  const rows: [string, string][] = [
-    ['Total return', pct(m.total_return_pct)],
-    ['Max drawdown', pct(m.max_drawdown_pct)],
-    ['Trades', String(m.trades)],
-    ['Win rate', m.win_rate_pct === null ? '-' : pct(m.win_rate_pct)],
-    ['Profit factor', fixed(m.profit_factor)],
-    ['Expectancy', m.expectancy_r === null ? '-' : `${m.expectancy_r.toFixed(2)} R`],
-    ['Sharpe', fixed(m.sharpe)],
-    ['Sortino', fixed(m.sortino)],
-    ['Net P&L', num(m.net_pnl)],
-    ['Fees', num(m.fees)],
-  ];
-  return html`<dl class="facts metrics">
-    ${rows.map(
-      ([k, v]) =>
-        html`<dt>${k}</dt>
-          <dd>${v}</dd>`,
-    )}
-  </dl>`;
-}
 
 const backtestRow = (b: BacktestListRow) =>
   html`<tr>

@@ -22,6 +22,9 @@ import {
 } from '../../../trading/state-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { formAsk, QuestionPending, questionForm } from './confirm-ask.ts';
+import { OptimiseForm, optimiseSection } from './optimise-control.ts';
+import { listSchedules } from '../../schedule/schedules-repo.ts';
+import { recentRequests, requestScheduleRun } from '../../schedule/schedule-requests.ts';
 import { csrfField, type Html } from './layout.ts';
 import { render } from './render.ts';
 import { dataTable } from './table.ts';
@@ -58,6 +61,10 @@ const actions = {
     const unfinished = panicUnfinished(r);
     if (unfinished) throw unfinished;
   },
+  optimise: (c, d) => {
+    const f = formOf(c, OptimiseForm);
+    return requestScheduleRun(d.db, f.schedule, { by: c.get('session').name, mode: d.scope.mode, profile: f.profile });
+  },
   'halt-action': (c, d, ask) => setHaltAction(d.db, d.scope, parseHaltAction(formOf(c, ToHaltAction).to), ask),
   'leverage-on': (_c, d, ask) => enableLeverage(d.db, d.scope, ask),
   'leverage-off': (_c, d) => disableLeverage(d.db, d.scope),
@@ -83,6 +90,7 @@ const done: Record<ActionName, string> = {
   clear: 'The emergency halt is cleared; the mode is now observe: choose one again.',
   panic: 'EMERGENCY STOPPED by PANIC. Review the account, then clear the halt (master PIN).',
   'halt-action': 'The emergency halt action is set.',
+  optimise: 'The optimisation is requested; the scheduler runs it at its next wake.',
   'leverage-on': 'Leverage is ACTIVE.',
   'leverage-off': 'Leverage is off.',
   version: 'The strategy version is decided.',
@@ -135,6 +143,10 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
       versions: await listVersions(tx, scope, { status: 'PROPOSED' }),
       active: await listVersions(tx, scope, { status: 'ACTIVE' }),
     }));
+    const [schedules, requests] = await Promise.all([
+      listSchedules(db, scope.mode),
+      recentRequests(db, scope.mode, 10),
+    ]);
     const high = profiles.find((p) => p.profile === 'high');
     const doneText = ActionName.safeParse(c.req.query('done'));
     const csrf = csrfField(c.get('session'));
@@ -230,6 +242,11 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
                   </p>`
           }
         </section>
+        ${optimiseSection(
+          schedules.filter((x) => x.job === 'optimise'),
+          requests,
+          csrf,
+        )}
         <section aria-labelledby="h-versions">
           <h2 id="h-versions">Strategy versions proposed by the optimiser</h2>
           ${

@@ -8,6 +8,9 @@ import { jsonBlock } from './chart-data.ts';
 import { chartHead } from './page-backtests.ts';
 import { listWallets } from '../../../trading/positions-repo.ts';
 import { dataTable } from './table.ts';
+import { exposureSection } from './exposure.ts';
+import { systemSummary, systemSummarySection } from './system-summary.ts';
+import { loadRiskProfile, loadState } from '../../../trading/state-repo.ts';
 import { tradingTx } from '../../../trading/scope.ts';
 import type { ServerDeps } from '../route-types.ts';
 import { num, when } from './format.ts';
@@ -15,7 +18,7 @@ import { render } from './render.ts';
 import { openPositionsTable } from './page-positions.ts';
 import type { DashboardEnv } from './session-guard.ts';
 
-/** The seed's Overview tab: open positions, the newest runs, and the newest failures of the audit trail. */
+/** The seed's Overview tab: open positions, exposure, the portfolio's value, balances, the newest runs, and the newest failures of the audit trail. */
 
 const failureRow = (r: AuditRow) =>
   html`<li>
@@ -26,24 +29,34 @@ const failureRow = (r: AuditRow) =>
 export function mountOverviewPage(app: Hono<DashboardEnv>, deps: ServerDeps): void {
   const { db, scope } = deps;
   app.get('/ui', async (c) => {
-    const [{ snapshot, wallets, history }, runs, failures, critical] = await Promise.all([
+    const [{ snapshot, profile, wallets, history }, runs, failures, critical, summary] = await Promise.all([
       tradingTx(db, scope, async (tx) => ({
         snapshot: await portfolioSnapshot(tx, scope, deps.clock()),
+        profile: await loadRiskProfile(tx, scope, (await loadState(tx, scope)).risk_profile),
         wallets: await listWallets(tx, scope),
         history: await equityHistory(tx, scope, 5000),
       })),
       listRuns(db, { limit: 5 }),
       searchAudit(db, { status: 'FAILURE', limit: 5 }),
       searchAudit(db, { status: 'CRITICAL', limit: 5 }),
+      systemSummary(db, scope.mode),
     ]);
     const alarms = [...failures, ...critical].sort((a, b) => b.seq - a.seq).slice(0, 8);
     return render(c, deps, {
       title: 'Overview',
       active: '/ui',
       head: history.length < 2 ? undefined : chartHead,
-      body: html`<section aria-labelledby="h-positions">
+      body: html`<section aria-labelledby="h-system">
+          <h2 id="h-system">System</h2>
+          ${systemSummarySection(summary)}
+        </section>
+        <section aria-labelledby="h-positions">
           <h2 id="h-positions">Open positions (${scope.mode})</h2>
           ${openPositionsTable(snapshot.positions)}
+        </section>
+        <section aria-labelledby="h-exposure">
+          <h2 id="h-exposure">Exposure (${scope.mode})</h2>
+          ${exposureSection(snapshot, profile)}
         </section>
         <section aria-labelledby="h-value">
           <h2 id="h-value">Portfolio value (${scope.mode})</h2>

@@ -2,12 +2,14 @@ import type { Hono } from 'hono';
 import { html } from 'hono/html';
 import { recentOrders, type LiveOrder } from '../../../trading/live/orders-repo.ts';
 import { portfolioSnapshot, type PositionMark } from '../../../trading/portfolio.ts';
-import { listClosedPositions, listTrades, type Position, Trade } from '../../../trading/positions-repo.ts';
+import { listTrades, Trade } from '../../../trading/positions-repo.ts';
+import { accountRecord, RECORD_CLOSED_LIMIT } from '../../../trading/account-record.ts';
+import { metricsTable } from './metrics-table.ts';
 import { MarketSymbol } from '../../../sdk/context-schemas.ts';
 import { z } from 'zod';
 import { tradingTx } from '../../../trading/scope.ts';
 import type { ServerDeps } from '../route-types.ts';
-import { fixed, money, num, pct, when } from './format.ts';
+import { money, num, when } from './format.ts';
 import { Day, dayAfter, dayStart, inputField, opt, queryOf, selectField } from './filters.ts';
 import { render } from './render.ts';
 import type { DashboardEnv } from './session-guard.ts';
@@ -26,20 +28,6 @@ const TradeQuery = z.object({
   since: opt(Day),
   until: opt(Day),
 });
-
-/** The closed positions' record: how many, how many won, net P&L after fees, profit factor. */
-function record(closed: readonly Position[]) {
-  const net = closed.map((p) => p.realized_pnl - p.fees_paid);
-  const wins = net.filter((x) => x > 0);
-  const lossSum = -net.filter((x) => x < 0).reduce((a, x) => a + x, 0);
-  const winSum = wins.reduce((a, x) => a + x, 0);
-  return {
-    closed: closed.length,
-    winRate: closed.length ? (wins.length / closed.length) * 100 : null,
-    net: net.reduce((a, x) => a + x, 0),
-    profitFactor: lossSum > 0 ? winSum / lossSum : null,
-  };
-}
 
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${num(Number(x.toFixed(2)))}`;
 
@@ -107,13 +95,12 @@ export function mountPositionPages(app: Hono<DashboardEnv>, deps: ServerDeps): v
   const { db, scope } = deps;
   app.get('/ui/positions', async (c) => {
     const q = queryOf(c.req.query(), TradeQuery);
-    const { snapshot, trades, orders, closed } = await tradingTx(db, scope, async (tx) => ({
+    const { snapshot, trades, orders, record } = await tradingTx(db, scope, async (tx) => ({
       snapshot: await portfolioSnapshot(tx, scope, deps.clock()),
       trades: await listTrades(tx, scope, { ...q, since: dayStart(q.since), until: dayAfter(q.until), limit: 200 }),
       orders: scope.mode === 'LIVE' ? await recentOrders(tx, scope, 50) : [],
-      closed: await listClosedPositions(tx, scope, 1000),
+      record: await accountRecord(tx, scope, deps.clock()),
     }));
-    const r = record(closed);
     return render(c, deps, {
       title: `Positions & trades (${scope.mode})`,
       active: '/ui/positions',
@@ -138,12 +125,17 @@ export function mountPositionPages(app: Hono<DashboardEnv>, deps: ServerDeps): v
               </section>`
             : ''
         }
+        <section aria-labelledby="h-record">
+          <h2 id="h-record">Record (${scope.mode === 'LIVE' ? 'LIVE' : 'paper'})</h2>
+          <p>
+            Return, drawdown, Sharpe and Sortino from the portfolio's value, one point a day over ${record.days} day(s),
+            annualised as in a backtest; trades, win rate, profit factor and P&L (after fees, in ${snapshot.currency})
+            of the newest ${num(RECORD_CLOSED_LIMIT)} closed positions.
+          </p>
+          ${metricsTable(record.metrics)}
+        </section>
         <section aria-labelledby="h-trades">
           <h2 id="h-trades">Trades</h2>
-          <p>
-            Closed positions (newest 1,000): ${r.closed}; win rate ${r.winRate === null ? '-' : pct(r.winRate)}; net P&L
-            after fees ${signed(r.net)} ${snapshot.currency}; profit factor ${fixed(r.profitFactor)}.
-          </p>
           <form method="get" class="filters" aria-label="Filter the trades">
             ${inputField('symbol', 'Asset', q)} ${selectField('side', 'Action', ['buy', 'sell'], q)}
             ${selectField('kind', 'Kind', Trade.shape.kind.options, q)} ${inputField('since', 'From', q, 'date')}

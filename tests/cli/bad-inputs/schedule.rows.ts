@@ -76,4 +76,16 @@ export const rows: BadInput[] = [
     exit: 2,
     message: /^trader: No schedule named 'nosuch'; see `trader schedule list`\.$/,
   },
+  {
+    what: 'a manual run of a schedule that does not exist',
+    args: ['schedule', 'trigger', 'nosuch'],
+    exit: 2,
+    message: /^trader: No schedule named 'nosuch'; see `trader schedule list`\.$/,
+  },
+  {
+    what: 'a manual run for a risk profile that does not exist',
+    args: ['schedule', 'trigger', 'nosuch', '--profile', 'reckless'],
+    exit: 2,
+    message: /^trader: --profile must be low, medium or high, not 'reckless'\.$/,
+  },
 ];
