@@ -10,30 +10,13 @@ import { addSchedule } from '../../orchestrator/schedule/schedule-admin.ts';
 import { claimTick } from '../../orchestrator/schedule/tick-claims.ts';
 import { recentRequests, requestScheduleRun } from '../../orchestrator/schedule/schedule-requests.ts';
 import type { ScheduledStudy } from '../../orchestrator/schedule/scheduled-study.ts';
+import { smallStudy } from '../helpers/scheduled-study.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { expectTraderError } from '../helpers/errors.ts';
 import { demoDb } from '../helpers/pipeline.ts';
 
 const env: NodeJS.ProcessEnv = { ...process.env, TRADER_SYSTEM_MODE: 'TEST' };
-const study = (o: Partial<ScheduledStudy> = {}): ScheduledStudy => ({
-  strategies: ['breakout'],
-  lookback_days: 60,
-  settings: {
-    trials: 4,
-    method: 'tpe',
-    gridLevels: 3,
-    windows: 1,
-    mode: 'rolling',
-    objective: 'sortino',
-    minTrades: 1,
-    seed: 3,
-    workers: 1,
-    initialEquity: 10_000,
-    feeBps: 10,
-    slippageBps: 5,
-  },
-  ...o,
-});
+const study = smallStudy;
 
 describe.each(backends)('scheduled studies on %s', (kind) => {
   let db: TestDb;

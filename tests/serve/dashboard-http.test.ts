@@ -8,6 +8,7 @@ import { insertVersion, setVersionStatus } from '../../trading/strategies/strate
 import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { seedHaltScene } from '../helpers/halt-scene.ts';
+import { smallStudy } from '../helpers/scheduled-study.ts';
 import { type Harness, serveOn } from './harness.ts';
 
 /**
@@ -233,25 +234,10 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
   });
 
   it('requests a manual optimisation for a profile from the controls (the scheduler runs it); the overview sums up the system', async () => {
-    const settings = { trials: 4, method: 'tpe', gridLevels: 3, windows: 1, mode: 'rolling', objective: 'sortino' };
     const [s] = await db.query<{ schedule_id: number }>(
       `insert into schedules (name, cron, system_mode, symbols, job, job_args)
        values ('weekly-study', '0 2 * * 0', 'TEST', '{BTC/USDT}', 'optimise', $1) returning schedule_id`,
-      [
-        {
-          strategies: ['breakout'],
-          lookback_days: 60,
-          settings: {
-            ...settings,
-            minTrades: 1,
-            seed: 3,
-            workers: 1,
-            initialEquity: 10_000,
-            feeBps: 10,
-            slippageBps: 5,
-          },
-        },
-      ],
+      [smallStudy()],
     );
     const cookie = await logIn();
     const controls = await (await get('/ui/controls', cookie)).text();
