@@ -6,8 +6,8 @@ import { benchEnv, exchange, syntheticSymbol, timeframe } from './fixtures.ts';
 import { timeRepeated } from './stats.ts';
 
 /**
- * The dashboard's pages at real volumes: 100,000 audit rows, 10,000 runs and 50 stored
- * backtests, then each page asked again and again through `trader serve` with a session
+ * The dashboard's pages at real volumes: 100,000 audit rows, 10,000 runs (and an hourly
+ * portfolio value for each) and 50 stored backtests, then each page asked again and again through `trader serve` with a session
  * cookie. Each figure is the client's time from request to the last byte of the page on
  * 127.0.0.1 (server time plus a loopback round trip).
  */
@@ -40,6 +40,13 @@ async function fillVolumes(db: Db): Promise<{ runId: string; backtestId: string 
             now() - i * interval '1 hour' + interval '2 seconds', '{}'::jsonb
      from generate_series(1, $1::int) as i
      returning run_id::text`,
+    [dashboardVolumes.runs],
+  );
+  // The portfolio's value after each of those runs: the overview's chart and the positions page's record read it.
+  await db.query(
+    `insert into trading_test.equity_history (recorded_at, as_of, equity, peak_equity)
+     select now() - i * interval '1 hour', now() - i * interval '1 hour', 10000 + 300 * sin(i / 50.0), 10300
+     from generate_series(1, $1::int) as i`,
     [dashboardVolumes.runs],
   );
   // One real backtest, stored 50 times over (with its trades and curves) under new ids.
@@ -87,6 +94,8 @@ export async function measureDashboardPages(db: Db, reps: number, warmup: number
     const middle = new Date(Date.now() - (dashboardVolumes.runs / 2) * 3_600_000).toISOString();
     const pages = [
       '/ui',
+      '/ui/positions',
+      '/ui/controls',
       '/ui/proposals',
       '/ui/runs',
       `/ui/runs?before=${middle}`,

@@ -185,11 +185,10 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
             ${csrf}<label for="panic-reason">Reason</label
             ><input id="panic-reason" name="reason" type="text" maxlength="200" />
             <button type="submit" class="panic">
-              PANIC:
               ${
                 panicAction(state.emergency_halt_action) === 'MARKET_CLOSE_ALL_AND_HALT'
-                  ? 'market close all & halt'
-                  : 'cancel all & halt'
+                  ? 'PANIC: market close all & halt'
+                  : 'PANIC: cancel all & halt'
               }
             </button>
           </form>
