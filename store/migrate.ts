@@ -100,8 +100,12 @@ export async function migrationStatus(db: Db, dir = migrationsDir): Promise<Migr
   return status.sort((a, b) => a.version.localeCompare(b.version));
 }
 
-/** Applies every pending file, each in its own transaction. Refuses all work if an applied file was edited. */
-export async function migrate(db: Db, dir = migrationsDir): Promise<MigrationStatus[]> {
+/**
+ * Applies every pending file (with `upTo`, those up to that version only: a restore loads a
+ * backup into its own schema version, then migrates the rest), each in its own transaction.
+ * Refuses all work if an applied file was edited.
+ */
+export async function migrate(db: Db, dir = migrationsDir, o: { upTo?: string } = {}): Promise<MigrationStatus[]> {
   const status = await migrationStatus(db, dir);
   const edited = status.filter((s) => s.state === 'edited');
   if (edited.length > 0) {
@@ -113,7 +117,7 @@ export async function migrate(db: Db, dir = migrationsDir): Promise<MigrationSta
   }
   const files = new Map(readMigrationFiles(dir).map((f) => [f.version, f]));
   const appliedNow: MigrationStatus[] = [];
-  for (const s of status.filter((x) => x.state === 'pending')) {
+  for (const s of status.filter((x) => x.state === 'pending' && (o.upTo === undefined || x.version <= o.upTo))) {
     const file = files.get(s.version)!;
     await db.transaction(async (tx) => {
       try {

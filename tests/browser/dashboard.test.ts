@@ -186,7 +186,7 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     expect(open).toHaveLength(1);
     expect(open[0]).toMatch(/BTC\/USDT\s*long/);
     expect(open[0]).toMatch(/[+-]\d/);
-    const trades = page.locator('section', { hasText: 'Trades' });
+    const trades = page.locator('section[aria-labelledby="h-trades"]');
     expect(await trades.locator('tbody tr').first().textContent()).toMatch(/entry/);
     await page.getByLabel('Kind').selectOption('stop_loss');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -231,7 +231,7 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     await page.waitForURL(/\/ui\/controls\?done=profile$/);
     expect(await statusBar(page).textContent()).toMatch(/Risk profile\s+medium/);
 
-    await page.getByLabel('Reason').fill('from the dashboard');
+    await page.getByLabel('Reason', { exact: true }).fill('from the dashboard');
     await page.getByRole('button', { name: 'HALT ALL TRADING' }).click();
     await expect.poll(() => page.locator('.warning').textContent()).toMatch(/^Halt trading in TEST\?/);
     await page.getByRole('button', { name: 'Confirm' }).click();

@@ -66,6 +66,12 @@ describe.each(backends)('audit trail search (%s)', (kind) => {
     expect(await seqsOf(db, { limit: 100, text: 'eth/usdt' })).toEqual(
       expected((e) => e.details!.symbol === 'ETH/USDT'),
     );
+    // ASCII text is folded in the "C" collation, the rest in the locale's: both ignore case.
+    expect(await seqsOf(db, { limit: 100, text: 'Eth/UsdT' })).toEqual(
+      await seqsOf(db, { limit: 100, text: 'eth/usdt' }),
+    );
+    expect(await seqsOf(db, { limit: 100, text: 'GRÖSSE ✓' })).toHaveLength(0);
+    expect(await seqsOf(db, { limit: 100, text: 'GRÖßE ✓' })).toHaveLength(30);
     expect(await seqsOf(db, { limit: 100, text: '"i": 7,' })).toEqual([8]);
     expect(await seqsOf(db, { limit: 100, text: 'größe ✓' })).toHaveLength(30);
     expect(await seqsOf(db, { limit: 100, text: '%' })).toEqual([]);

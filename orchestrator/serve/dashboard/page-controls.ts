@@ -182,7 +182,7 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
             <button type="submit">Set the emergency action</button>
           </form>
           <form method="post" action="/ui/controls/panic" class="filters">
-            ${csrf}<label for="panic-reason">Reason</label
+            ${csrf}<label for="panic-reason">Reason for the panic</label
             ><input id="panic-reason" name="reason" type="text" maxlength="200" />
             <button type="submit" class="panic">
               ${
