@@ -86,6 +86,7 @@ export const TraderEnv = z.object({
   TRADER_EXCHANGE_URL: httpUrl,
   TRADER_COINGECKO_URL: httpUrl,
   TRADER_LIVE_KEY_FILE: text,
+  TRADER_BACKUP_PASSPHRASE: text,
   TRADER_RECONCILE_SECONDS: wholeNumber(60, 5, 86_400),
 });
 export type TraderEnv = z.infer<typeof TraderEnv> & {

@@ -50,6 +50,9 @@ function parseLine<T>(line: string, what: string): T {
 
 /** Reads the whole file and checks it; returns its manifest. Writes nothing anywhere. */
 export async function checkBackup(file: string, passphrase: string): Promise<BackupManifest> {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile())
+    throw new TraderError('NOT_FOUND', `${file} is not a backup file (${stat ? 'not a file' : 'it does not exist'}).`);
   const body = createHash('sha256');
   let manifest: BackupManifest | undefined;
   let table: { name: string; expected: number; seen: number } | null = null;

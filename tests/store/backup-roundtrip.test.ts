@@ -3,14 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBackup, loadBackup } from '../../store/backup/read-backup.ts';
-import { backupTables } from '../../store/backup/table-rows.ts';
 import { writeBackup } from '../../store/backup/write-backup.ts';
-import type { Db } from '../../store/db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import { verifyAuditTrail } from '../../trading/audit/audit-verify.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { expectTraderError } from '../helpers/errors.ts';
 import { seedHaltScene } from '../helpers/halt-scene.ts';
+import { tableContents } from '../helpers/table-contents.ts';
 
 /**
  * The backup file itself (store/backup/): written from one backend and loaded into the
@@ -20,16 +19,6 @@ import { seedHaltScene } from '../helpers/halt-scene.ts';
 
 const passphrase = 'correct horse battery staple';
 const other = (kind: (typeof backends)[number]) => (kind === 'pglite' ? 'postgres' : 'pglite');
-
-/** Every table's rows as text, in a stable order: what "equal row for row" compares. */
-async function contents(db: Db): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const t of await backupTables(db)) {
-    const rows = await db.query<{ j: string }>(`select to_jsonb(t)::text as j from ${t.name} t order by 1`);
-    out[t.name] = rows.map((r) => r.j);
-  }
-  return out;
-}
 
 describe.each(backends)('a backup written from %s', (kind) => {
   let source: TestDb;
@@ -68,7 +57,7 @@ describe.each(backends)('a backup written from %s', (kind) => {
     const target = await freshDb(other(kind));
     try {
       await loadBackup(target, file, passphrase, manifest);
-      expect(await contents(target)).toEqual(await contents(source));
+      expect(await tableContents(target)).toEqual(await tableContents(source));
       const verified = await verifyAuditTrail(target);
       expect(verified).toMatchObject({ ok: true, head: written.manifest.audit_head });
       // Sequences continue after the restored rows: a new audit row chains on.

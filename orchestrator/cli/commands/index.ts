@@ -37,6 +37,7 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['audit'], load: async () => (await import('./audit.ts')).registerAuditCommands },
   { names: ['events'], load: async () => (await import('./events.ts')).registerEventsCommands },
   { names: ['schedule'], load: async () => (await import('./schedule.ts')).registerScheduleCommands },
+  { names: ['backup', 'restore'], load: async () => (await import('./backup.ts')).registerBackupCommands },
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
 
