@@ -76,15 +76,21 @@ export async function saveBacktest(
 
 const TradeRow = BacktestTrade;
 
+/** A stored backtest's report row, or one sentence saying the id is malformed or unknown. */
+export async function storedBacktest(q: Queryable, id: string): Promise<{ report: unknown }> {
+  if (!z.string().uuid().safeParse(id).success)
+    throw new TraderError('BAD_INPUT', `${quote(id)} is not a backtest id (a UUID, see \`trader backtest list\`).`);
+  const [run] = await q.query<{ report: unknown }>('select report from backtest_runs where backtest_id = $1', [id]);
+  if (!run) throw new TraderError('NOT_FOUND', `No backtest ${id}; \`trader backtest list\` shows the stored ones.`);
+  return run;
+}
+
 /** A stored backtest by id, parsed back through its schemas. */
 export async function loadBacktest(
   q: Queryable,
   id: string,
 ): Promise<{ report: BacktestReport; trades: BacktestTrade[]; curves: Map<string, EquityCurve> }> {
-  if (!z.string().uuid().safeParse(id).success)
-    throw new TraderError('BAD_INPUT', `${quote(id)} is not a backtest id (a UUID, see \`trader backtest list\`).`);
-  const [run] = await q.query<{ report: unknown }>('select report from backtest_runs where backtest_id = $1', [id]);
-  if (!run) throw new TraderError('NOT_FOUND', `No backtest ${id}; \`trader backtest list\` shows the stored ones.`);
+  const run = await storedBacktest(q, id);
   const trades = await queryRows(
     q,
     TradeRow,

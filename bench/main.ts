@@ -5,6 +5,7 @@ import { ccxtInstalled, cliArgs, haveTimeBin, measureColdStart, probeLoadedModul
 import { migrate } from '../store/migrate.ts';
 import { type BenchDb, asOf, importCandles, migrateAndSeed, openBenchDb, sixModules } from './fixtures.ts';
 import { dashboardRows } from './dashboard-figure.ts';
+import { backupRows } from './backup-figure.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureIndicatorWindows } from './indicator-windows.ts';
 import { measureShortStudy } from './optimise-figure.ts';
@@ -59,6 +60,7 @@ export async function main(): Promise<number> {
   let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
   let study: Awaited<ReturnType<typeof measureShortStudy>> | undefined;
   const moduleRows: Row[] = [];
+  const backupFigures: Row[] = [];
   try {
     for (const kind of ['pglite', 'postgres'] as BackendKind[]) {
       const label = labelOf(kind);
@@ -267,6 +269,12 @@ export async function main(): Promise<number> {
         symbolsUsed = r.symbols;
         if (i + 1 < UPSERT.reps) await u.db.exec('truncate candles, instruments cascade');
       }
+      const into = await fresh();
+      if (into) {
+        log(`${label}: backup and restore of the ${UPSERT.rows} candles (figure 15)`);
+        backupFigures.push(...(await backupRows(u.db, into.db, label)));
+        await done(into);
+      }
       await done(u);
       const rates = reps.map((r) => r.rate);
       rows.push({
@@ -351,6 +359,7 @@ export async function main(): Promise<number> {
       ...(backtest?.rows ?? []),
       ...(windows?.rows ?? []),
       ...(study ? [study.row] : []),
+      ...backupFigures,
     ]),
     '',
     ...notes.map((n) => `- ${n}`),

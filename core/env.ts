@@ -87,6 +87,7 @@ export const TraderEnv = z.object({
   TRADER_COINGECKO_URL: httpUrl,
   TRADER_LIVE_KEY_FILE: text,
   TRADER_BACKUP_PASSPHRASE: text,
+  TRADER_OFFSITE_KEY_FILE: text,
   TRADER_RECONCILE_SECONDS: wholeNumber(60, 5, 86_400),
 });
 export type TraderEnv = z.infer<typeof TraderEnv> & {

@@ -77,20 +77,20 @@ export function redactUrl(url: string): string {
   }
 }
 
+const unreachableDatabaseUrl = (location: string, reason: string) =>
+  `Cannot reach the database at ${location} (${reason}): check DATABASE_URL, or unset it to use the embedded database.`;
+
 /**
  * Opens any Postgres through postgres.js. `prepare: false` keeps it working through
  * Supabase's transaction pooler (PgBouncer in transaction mode has no prepared statements).
+ * `unreachable` words the error when it does not answer (a URL of DATABASE_URL by default).
  */
-export async function openPostgresDb(url: string): Promise<Db> {
+export async function openPostgresDb(url: string, unreachable = unreachableDatabaseUrl): Promise<Db> {
   const location = redactUrl(url);
   return connectPostgres(url, {
     kind: 'postgres',
     location,
-    unreachable: (reason) =>
-      new TraderError(
-        'TRANSIENT',
-        `Cannot reach the database at ${location} (${reason}): check DATABASE_URL, or unset it to use the embedded database.`,
-      ),
+    unreachable: (reason) => new TraderError('TRANSIENT', unreachable(location, reason)),
   });
 }
 

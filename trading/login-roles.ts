@@ -106,7 +106,7 @@ async function assertMayCreateRoles(q: Queryable): Promise<string> {
   if (!me!.rolsuper && !me!.rolcreaterole)
     throw new TraderError(
       'CONFIG_INVALID',
-      `The database user ${me!.name} may not create roles; run \`trader db roles\` once with a DATABASE_URL of a superuser or a user with CREATEROLE.`,
+      `The database user ${me!.name} may not create roles; connect as a superuser or a user with CREATEROLE (the DATABASE_URL of \`trader db roles\`, the --to of \`trader db move\`).`,
     );
   return me!.name;
 }
@@ -172,14 +172,23 @@ async function ensureOne(
   };
 }
 
-/** Creates or repairs the TEST and LIVE login roles in one transaction, audited; see the file comment. */
-export async function ensureLoginRoles(db: Db, options: LoginRolesOptions): Promise<LoginRoleResult[]> {
+/**
+ * What creating the login roles needs, checked without changing anything (so `trader db
+ * move` can refuse before it writes): a Postgres server, two names, and a connected user who
+ * may create roles and is neither of them.
+ */
+export async function assertLoginRolesPossible(db: Db, names: Record<SystemMode, string>): Promise<void> {
   if (db.kind !== 'postgres') throw notOnEmbedded();
-  if (options.names.TEST === options.names.LIVE)
+  if (names.TEST === names.LIVE)
     throw new TraderError('BAD_INPUT', 'The TEST and LIVE login roles need two different names.');
   const admin = await assertMayCreateRoles(db);
-  if (Object.values(options.names).includes(admin))
+  if (Object.values(names).includes(admin))
     throw new TraderError('BAD_INPUT', `${admin} is the user this command is connected as; name other login roles.`);
+}
+
+/** Creates or repairs the TEST and LIVE login roles in one transaction, audited; see the file comment. */
+export async function ensureLoginRoles(db: Db, options: LoginRolesOptions): Promise<LoginRoleResult[]> {
+  await assertLoginRolesPossible(db, options.names);
   // Passwords are settled before the transaction, so no prompt holds it open.
   const modes: SystemMode[] = ['TEST', 'LIVE'];
   const passwords = new Map<SystemMode, { password: string; credential: 'generated' | 'given' }>();

@@ -24,7 +24,8 @@ export interface BackupDone {
 
 export const defaultBackupDir = (env: NodeJS.ProcessEnv = process.env) => path.join(traderHome(env), 'backups');
 
-const stamp = (d: Date) =>
+/** A time as it appears in backup and export file names: 20261205T030000Z. */
+export const fileStamp = (d: Date) =>
   d
     .toISOString()
     .replace(/[-:]/g, '')
@@ -35,15 +36,9 @@ export async function makeBackup(
   o: { dir: string; passphrase: string; actor: 'USER' | 'SYSTEM'; now?: Date; meta?: Record<string, unknown> },
 ): Promise<BackupDone> {
   const now = o.now ?? new Date();
-  const file = path.join(path.resolve(o.dir), `trader-${stamp(now)}.trbk`);
+  const file = path.join(path.resolve(o.dir), `trader-${fileStamp(now)}.trbk`);
   const audit = (status: 'PENDING' | 'SUCCESS' | 'FAILURE', details: Record<string, unknown>) =>
-    recordAudit(db, {
-      mode: 'SYSTEM',
-      actor: o.actor,
-      action_type: 'BACKUP_RUN',
-      status,
-      details: { file, ...details },
-    });
+    auditBackupRun(db, o.actor, status, { file_path: file, ...details });
   await audit('PENDING', {});
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -54,13 +49,23 @@ export async function makeBackup(
       `${JSON.stringify({ file: path.basename(file), sha256: written.sha256, bytes: written.bytes, ...written.manifest }, null, 2)}\n`,
       { mode: 0o600 },
     );
-    await audit('SUCCESS', { bytes: written.bytes, sha256: written.sha256, rows: rowTotal(written.manifest) });
+    await audit('SUCCESS', { size_bytes: written.bytes, sha256: written.sha256, rows: rowTotal(written.manifest) });
     return { file, manifest_file, ...written };
   } catch (e) {
     const err = toTraderError(e);
     await audit('FAILURE', { error: `${err.code}: ${err.message}` }).catch(() => undefined);
     throw err;
   }
+}
+
+/** BACKUP_RUN as the seed's section 14 has it: mode SYSTEM, PENDING then SUCCESS (file_path, size_bytes) or FAILURE. */
+export function auditBackupRun(
+  db: Db,
+  actor: 'USER' | 'SYSTEM',
+  status: 'PENDING' | 'SUCCESS' | 'FAILURE',
+  details: Record<string, unknown>,
+): Promise<number> {
+  return recordAudit(db, { mode: 'SYSTEM', actor, action_type: 'BACKUP_RUN', status, details });
 }
 
 export const rowTotal = (m: BackupManifest) => Object.values(m.tables).reduce((a, n) => a + n, 0);

@@ -24,8 +24,8 @@ export interface RestoreDone {
   audit_rows_checked: number;
 }
 
-/** What the target holds of a user's history: none of it means empty. */
-async function occupancy(db: Db): Promise<{ versions: string[]; rows: Record<string, number> }> {
+/** What the target holds of a user's history: none of it means empty (a restore's and `trader db move`'s rule). */
+export async function occupancy(db: Db): Promise<{ versions: string[]; rows: Record<string, number> }> {
   const [ledger] = await db.query<{ present: boolean }>(
     "select to_regclass('supabase_migrations.schema_migrations') is not null as present",
   );

@@ -10,6 +10,7 @@ import { deleteSchedule, findSchedule, insertSchedule } from './schedules-repo.t
 import { quote } from '../../core/quote.ts';
 import { planStudy } from '../../optimise/plan-study.ts';
 import { type ScheduledStudy, scheduledStudyOptions } from './scheduled-study.ts';
+import type { ScheduledBackup, ScheduledExport } from './operation-jobs.ts';
 
 /** `trader schedule add` / `remove`: every input checked first, then one transaction with its audit row. */
 
@@ -27,7 +28,11 @@ export interface ScheduleInput {
   graceSeconds?: number;
   /** Present: each tick runs this study (job 'optimise') instead of the pipeline. */
   study?: ScheduledStudy;
+  /** Present: each tick backs up or exports the whole database; no symbols. */
+  operation?: ScheduledOperation;
 }
+
+export type ScheduledOperation = { job: 'backup'; args: ScheduledBackup } | { job: 'export'; args: ScheduledExport };
 
 const namePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -61,6 +66,13 @@ async function checkConfig(q: Queryable, pipelineId: string, strategyId: string 
     );
 }
 
+function jobOf(input: ScheduleInput): Pick<ScheduleRow, 'job' | 'job_args'> {
+  const op = input.operation;
+  if (op?.job === 'backup') return { job: 'backup', job_args: op.args };
+  if (op?.job === 'export') return { job: 'export', job_args: op.args };
+  return input.study ? { job: 'optimise', job_args: input.study } : { job: 'run', job_args: null };
+}
+
 /** Validates and stores a schedule in the process's system mode; audited SCHEDULE_ADDED (mode SYSTEM, actor USER). */
 export async function addSchedule(
   db: Db,
@@ -68,7 +80,12 @@ export async function addSchedule(
   options: { now?: Date; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ScheduleRow> {
   const { cron, timezone } = validateCron(input.cron, input.timezone ?? 'UTC');
-  checkSymbols(input.symbols);
+  if (input.operation && input.symbols.length > 0)
+    throw new TraderError(
+      'BAD_INPUT',
+      `--symbols does not apply to --job ${input.operation.job}: it acts on the whole database.`,
+    );
+  if (!input.operation) checkSymbols(input.symbols);
   const name = input.name ?? null;
   if (name !== null && !namePattern.test(name)) {
     throw new TraderError(
@@ -92,7 +109,7 @@ export async function addSchedule(
   // A study is planned whole now, as its first tick would plan it: a typo fails here, not at 3 a.m.
   if (input.study) await planStudy(db, scheduledStudyOptions(fields, input.study, now, options.env ?? process.env));
   return db.transaction(async (tx) => {
-    await checkConfig(tx, pipelineId, strategyId);
+    if (!input.operation) await checkConfig(tx, pipelineId, strategyId);
     const row = await insertSchedule(tx, {
       name,
       cron,
@@ -103,8 +120,7 @@ export async function addSchedule(
       offline: input.offline ?? false,
       grace_seconds: input.graceSeconds ?? 600,
       created_at: now,
-      job: input.study ? 'optimise' : 'run',
-      job_args: input.study ?? null,
+      ...jobOf(input),
     });
     await auditScheduleChange(tx, 'SCHEDULE_ADDED', row);
     return row;

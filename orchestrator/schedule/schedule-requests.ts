@@ -95,7 +95,7 @@ export async function takeRequest(
   );
   if (!request) return null;
   const schedule =
-    request.profile && s.job_args
+    request.profile && s.job === 'optimise'
       ? { ...s, job_args: { ...s.job_args, settings: { ...s.job_args.settings, profile: request.profile } } }
       : s;
   return { request, schedule };

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { ScheduledBackup, ScheduledExport } from './operation-jobs.ts';
 import { ScheduledStudy } from './scheduled-study.ts';
 
-/** One row of `schedules`: what to run (a pipeline, or a study: its job), when (cron in a time zone), in which system mode. */
-export const ScheduleRow = z.object({
+const ScheduleFields = z.object({
   schedule_id: z.coerce.number().int().positive(),
   name: z.string().nullable(),
   cron: z.string(),
@@ -17,11 +17,21 @@ export const ScheduleRow = z.object({
   offline: z.boolean(),
   grace_seconds: z.coerce.number().int().nonnegative(),
   created_at: z.date(),
-  job: z.enum(['run', 'optimise']),
-  /** job 'optimise': the study each tick runs; null for 'run'. */
-  job_args: ScheduledStudy.nullable(),
 });
+
+/**
+ * One row of `schedules`: when (cron in a time zone), in which system mode, and its job:
+ * a pipeline run on its markets, a study (job_args: what to study), or an operation on the
+ * whole database, a backup or an export (job_args: where to, and how many copies to keep).
+ */
+export const ScheduleRow = z.discriminatedUnion('job', [
+  ScheduleFields.extend({ job: z.literal('run'), job_args: z.null() }),
+  ScheduleFields.extend({ job: z.literal('optimise'), job_args: ScheduledStudy }),
+  ScheduleFields.extend({ job: z.literal('backup'), job_args: ScheduledBackup }),
+  ScheduleFields.extend({ job: z.literal('export'), job_args: ScheduledExport }),
+]);
 export type ScheduleRow = z.infer<typeof ScheduleRow>;
+export type ScheduleJob = ScheduleRow['job'];
 
 export const scheduleColumns =
   'schedule_id, name, cron, timezone, system_mode, pipeline_id, strategy_id, symbols, exchange, timeframe, history_bars, offline, grace_seconds, created_at, job, job_args';

@@ -15,10 +15,10 @@ const LastTick = z.object({
   error: z.string().nullable(),
 });
 
-export interface ScheduleListing extends ScheduleRow {
+export type ScheduleListing = ScheduleRow & {
   next_tick: string;
   last_tick: { tick: string; status: TickStatus; run_id: string | null; missed: number; error: string | null } | null;
-}
+};
 
 export async function listScheduleViews(q: Queryable, now: Date): Promise<ScheduleListing[]> {
   const schedules = await listSchedules(q);

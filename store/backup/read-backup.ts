@@ -5,17 +5,17 @@ import { createGunzip } from 'node:zlib';
 import { TraderError } from '../../core/errors.ts';
 import type { Db, Queryable } from '../db.ts';
 import { openStream } from './sealed-stream.ts';
-import { backupTables, insertRows, resetSequences, tableCounts, type BackupTable } from './table-rows.ts';
+import { loadTables, type TriggerSwitch } from './load-tables.ts';
+import { insertRows, type BackupTable } from './table-rows.ts';
 import type { BackupManifest } from './write-backup.ts';
 
 /**
  * Reading a backup back (write-backup.ts wrote it). checkBackup reads the whole file
  * without touching any database: the passphrase, every chunk's seal, the line structure,
  * each table's row count and the end line's sha256. loadBackup then loads it into a
- * database in one transaction: triggers off (the audit rows keep their stored hashes,
- * foreign keys are whole again at the end), every table emptied, the rows inserted,
- * sequences moved past them, and the counts and audit head compared with the manifest
- * before the commit: a difference rolls everything back.
+ * database in one transaction (load-tables.ts: triggers off, every table emptied, the rows
+ * inserted, sequences moved past them, and the counts and audit head compared with the
+ * manifest before the commit: a difference rolls everything back).
  */
 
 const damaged = (what: string) =>
@@ -91,7 +91,7 @@ export async function checkBackup(file: string, passphrase: string): Promise<Bac
   return manifest;
 }
 
-async function loadRows(tx: Queryable, file: string, passphrase: string, tables: Map<string, BackupTable>) {
+async function loadRows(tx: Queryable, file: string, passphrase: string, tables: ReadonlyMap<string, BackupTable>) {
   let table: BackupTable | null = null;
   let batch: string[] = [];
   const flush = async () => {
@@ -122,29 +122,15 @@ async function loadRows(tx: Queryable, file: string, passphrase: string, tables:
   await flush();
 }
 
-/** Loads a checked backup into `db`, whose schema is the backup's (see restore). */
-export async function loadBackup(db: Db, file: string, passphrase: string, manifest: BackupManifest): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.exec('set local session_replication_role = replica');
-    const tables = await backupTables(tx);
-    await tx.exec(`truncate ${tables.map((t) => t.name).join(', ')}`);
-    await loadRows(tx, file, passphrase, new Map(tables.map((t) => [t.name, t])));
-    for (const t of tables) await resetSequences(tx, t);
-    const counts = await tableCounts(tx, tables);
-    const differ = Object.keys({ ...counts, ...manifest.tables }).filter(
-      (name) => (counts[name] ?? 0) !== (manifest.tables[name] ?? 0),
-    );
-    if (differ.length > 0)
-      throw new TraderError(
-        'INTEGRITY',
-        `After loading, ${differ.join(', ')} do not hold the rows the backup's manifest counts; nothing was restored.`,
-      );
-    const [head] = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_chain_head where id = 1');
-    const expected = manifest.audit_head;
-    if ((head?.hash ?? null) !== (expected?.hash ?? null) || Number(head?.seq ?? -1) !== (expected?.seq ?? -1))
-      throw new TraderError(
-        'INTEGRITY',
-        "After loading, the audit trail's head is not the backup's; nothing was restored.",
-      );
+/** Loads a checked backup into `db`, whose schema is the backup's (see restore), as a superuser or as the tables' owner. */
+export async function loadBackup(
+  db: Db,
+  file: string,
+  passphrase: string,
+  manifest: BackupManifest,
+): Promise<TriggerSwitch> {
+  return loadTables(db, manifest, (tx, tables) => loadRows(tx, file, passphrase, tables), {
+    source: "the backup's manifest",
+    outcome: 'restored',
   });
 }

@@ -1,3 +1,4 @@
+import { cursorRows } from '../cursor.ts';
 import type { Queryable } from '../db.ts';
 
 /**
@@ -62,21 +63,10 @@ export async function tableCounts(q: Queryable, tables: readonly BackupTable[]):
   return counts;
 }
 
-/**
- * Streams one table's rows as JSON text, `batch` at a time, through a cursor of the
- * caller's transaction (which holds the snapshot every table is read in).
- */
-export async function* tableRows(tx: Queryable, table: BackupTable, batch = 2000): AsyncGenerator<string[]> {
-  await tx.exec(`declare backup_rows no scroll cursor for select to_jsonb(t)::text as j from ${table.name} t`);
-  try {
-    for (;;) {
-      const rows = await tx.query<{ j: string }>(`fetch ${batch} from backup_rows`);
-      if (rows.length === 0) return;
-      yield rows.map((r) => r.j);
-    }
-  } finally {
-    await tx.exec('close backup_rows');
-  }
+/** Streams one table's rows as JSON text through a cursor of the caller's transaction (which holds the snapshot every table is read in). */
+export async function* tableRows(tx: Queryable, table: BackupTable): AsyncGenerator<string[]> {
+  for await (const rows of cursorRows<{ j: string }>(tx, `select to_jsonb(t)::text as j from ${table.name} t`))
+    yield rows.map((r) => r.j);
 }
 
 /** Inserts rows (their JSON texts) into a table of the same shape, in one statement. */

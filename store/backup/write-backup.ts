@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { writeWholeFile } from '../../core/whole-file.ts';
 import type { Db } from '../db.ts';
 import { sealStream } from './sealed-stream.ts';
 import { backupTables, tableCounts, tableRows } from './table-rows.ts';
@@ -41,59 +39,36 @@ export async function writeBackup(
   file: string,
   o: { passphrase: string; meta?: Record<string, unknown>; now?: Date },
 ): Promise<BackupResult> {
-  const partial = `${file}.partial`;
   let manifest: BackupManifest | undefined;
-  const whole = createHash('sha256');
-  let bytes = 0;
-  try {
-    await db.transaction(async (tx) => {
-      await tx.query('set transaction isolation level repeatable read, read only');
-      const tables = await backupTables(tx);
-      const [ledger] = await tx.query<{ version: string; n: number }>(
-        'select max(version) as version, count(*)::int8 as n from supabase_migrations.schema_migrations',
-      );
-      const [head] = await tx.query<{ seq: number; hash: string }>(
-        'select seq, hash from audit_chain_head where id = 1',
-      );
-      manifest = {
-        kind: 'manifest',
-        schema_version: ledger!.version,
-        migrations: Number(ledger!.n),
-        created_at: (o.now ?? new Date()).toISOString(),
-        source_backend: db.kind,
-        tables: await tableCounts(tx, tables),
-        audit_head: head ? { seq: Number(head.seq), hash: head.hash } : null,
-        meta: o.meta ?? {},
-      };
-      const body = createHash('sha256');
-      const m = manifest;
-      async function* lines(): AsyncGenerator<string> {
-        const line = (s: string) => (body.update(s), s);
-        yield line(`#${JSON.stringify(m)}\n`);
-        for (const t of tables) {
-          yield line(`#${JSON.stringify({ kind: 'table', name: t.name, rows: m.tables[t.name] })}\n`);
-          for await (const rows of tableRows(tx, t)) yield line(`${rows.join('\n')}\n`);
-        }
-        yield `#${JSON.stringify({ kind: 'end', sha256: body.digest('hex') })}\n`;
+  const written = await db.transaction(async (tx) => {
+    await tx.query('set transaction isolation level repeatable read, read only');
+    const tables = await backupTables(tx);
+    const [ledger] = await tx.query<{ version: string; n: number }>(
+      'select max(version) as version, count(*)::int8 as n from supabase_migrations.schema_migrations',
+    );
+    const [head] = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_chain_head where id = 1');
+    manifest = {
+      kind: 'manifest',
+      schema_version: ledger!.version,
+      migrations: Number(ledger!.n),
+      created_at: (o.now ?? new Date()).toISOString(),
+      source_backend: db.kind,
+      tables: await tableCounts(tx, tables),
+      audit_head: head ? { seq: Number(head.seq), hash: head.hash } : null,
+      meta: o.meta ?? {},
+    };
+    const body = createHash('sha256');
+    const m = manifest;
+    async function* lines(): AsyncGenerator<string> {
+      const line = (s: string) => (body.update(s), s);
+      yield line(`#${JSON.stringify(m)}\n`);
+      for (const t of tables) {
+        yield line(`#${JSON.stringify({ kind: 'table', name: t.name, rows: m.tables[t.name] })}\n`);
+        for await (const rows of tableRows(tx, t)) yield line(`${rows.join('\n')}\n`);
       }
-      await pipeline(
-        Readable.from(lines()),
-        createGzip({ level: 6 }),
-        sealStream(o.passphrase),
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            whole.update(chunk);
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        }),
-        fs.createWriteStream(partial, { mode: 0o600 }),
-      );
-    });
-    fs.renameSync(partial, file);
-    return { manifest: manifest!, sha256: whole.digest('hex'), bytes };
-  } catch (e) {
-    fs.rmSync(partial, { force: true });
-    throw e;
-  }
+      yield `#${JSON.stringify({ kind: 'end', sha256: body.digest('hex') })}\n`;
+    }
+    return writeWholeFile(file, lines(), [createGzip({ level: 6 }), sealStream(o.passphrase)]);
+  });
+  return { manifest: manifest!, ...written };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   type Target,
 } from '../helpers/cli.ts';
 import { prepareDemo } from '../helpers/demo-template.ts';
+import { csvObjects } from '../helpers/csv.ts';
 import { tableContents } from '../helpers/table-contents.ts';
 
 /**
@@ -109,6 +111,30 @@ describe.each(cliBackends)('backup and restore from %s', (kind) => {
       await target.dispose();
     }
   }, 300_000);
+
+  it("exports the backtest's trades to stdout and the trail to a file, as the database holds them", async () => {
+    const { backtests } = JSON.parse((await ok(source, 'backtest', 'list', '--json')).stdout) as {
+      backtests: { backtest_id: string; trades: number }[];
+    };
+    const csv = await ok(source, 'export', 'backtest', backtests[0]!.backtest_id);
+    const trades = csvObjects(csv.stdout);
+    expect(trades).toHaveLength(backtests[0]!.trades);
+    expect(trades.map((t) => Number(t.trade_no))).toEqual(trades.map((_, i) => i + 1));
+    const out = path.join(dir, 'audit.jsonl');
+    const done = JSON.parse(
+      (await ok(source, 'export', 'audit', '--format', 'jsonl', '--out', out, '--json')).stdout,
+    ) as {
+      rows: number;
+      sha256: string;
+    };
+    const lines = fs.readFileSync(out, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(done.rows);
+    expect(createHash('sha256').update(fs.readFileSync(out)).digest('hex')).toBe(done.sha256);
+    // The whole chain, link by link: each row's prev_hash is the hash before it.
+    const chain = lines.map((l) => JSON.parse(l) as { seq: number; hash: string; prev_hash: string });
+    expect(chain.map((r) => r.seq)).toEqual(chain.map((_, i) => i + 1));
+    for (let i = 1; i < chain.length; i++) expect(chain[i]!.prev_hash).toBe(chain[i - 1]!.hash);
+  }, 120_000);
 
   it('refuses a wrong passphrase and a damaged file in one sentence, writing nothing', async () => {
     const made = JSON.parse(

@@ -260,6 +260,18 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     const overview = await (await get('/ui', cookie)).text();
     expect(overview).toMatch(/<dt>Server up since<\/dt>/);
     expect(overview).toMatch(/<dt>Last optimisation<\/dt>\s*<dd>\s*none yet/);
+    expect(overview).toMatch(/<dt>Last backup<\/dt>\s*<dd>none yet/);
+    // A failed backup is loud on the overview until a later one succeeds.
+    await recordAudit(db, {
+      mode: 'SYSTEM',
+      actor: 'SYSTEM',
+      action_type: 'BACKUP_RUN',
+      status: 'FAILURE',
+      details: { error: 'CONFIG_INVALID: no passphrase' },
+    });
+    expect(await (await get('/ui', cookie)).text()).toMatch(
+      /<dt>Last backup<\/dt>\s*<dd class="warn">FAILED .*: CONFIG_INVALID: no passphrase \(last good: none yet\)<\/dd>/,
+    );
     await db.query('delete from schedules');
   });
 

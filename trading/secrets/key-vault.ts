@@ -208,25 +208,27 @@ export async function derivedKeyOf(q: Queryable, pin: string, name: string): Pro
   return key;
 }
 
-function doesNotDecrypt(name: string, what: 'PIN' | 'key file'): TraderError {
+/** `keyFileCommand`: what writes the key file that failed, the fix the message names. */
+function doesNotDecrypt(name: string, how: 'PIN' | { keyFileCommand: string }): TraderError {
   return new TraderError(
     'CONFIG_INVALID',
-    what === 'PIN'
+    how === 'PIN'
       ? `API key ${quote(name)} does not decrypt with this PIN (a wrong PIN or an altered row); if the PIN is right, remove the key and add it again.`
-      : `API key ${quote(name)} does not decrypt with the key file (the key was replaced or the file altered); write a new one with \`trader live key-file\`.`,
+      : `API key ${quote(name)} does not decrypt with the key file (the key was replaced or the file altered); write a new one with \`${how.keyFileCommand}\`.`,
   );
 }
 
 /**
  * Decrypts one key just in time. With a PIN the caller has verified it (requirePin); a
  * wrong one fails here as well, since it derives the wrong key. Both outcomes are audited,
- * with how the key was opened (`via`).
+ * with how the key was opened (`via`). A derived key comes from an unattended key file:
+ * `keyFileCommand` is the command that writes that file (the LIVE account's by default).
  */
 export async function loadApiKey(
   db: Queryable,
   unlock: VaultUnlock | string,
   name: string,
-  audit: { via: string } = { via: 'pin' },
+  audit: { via: string; keyFileCommand?: string } = { via: 'pin' },
 ): Promise<ApiCredentials> {
   const how: VaultUnlock = typeof unlock === 'string' ? { pin: unlock } : unlock;
   const row = await readStoredKey(db, name);
@@ -241,7 +243,11 @@ export async function loadApiKey(
     entity_type: 'api_key',
     entity_id: name,
   });
-  if (!plain) throw doesNotDecrypt(name, 'pin' in how ? 'PIN' : 'key file');
+  if (!plain)
+    throw doesNotDecrypt(
+      name,
+      'pin' in how ? 'PIN' : { keyFileCommand: audit.keyFileCommand ?? 'trader live key-file' },
+    );
   return { exchange: row.exchange, ...plain };
 }
 
@@ -249,25 +255,27 @@ export async function listApiKeys(db: Queryable): Promise<ApiKeyListing[]> {
   return queryRows(db, ApiKeyListing, 'select name, exchange, created_at from api_keys order by name');
 }
 
-export async function removeApiKey(db: Db, name: string): Promise<ApiKeyListing> {
-  checkName(name);
-  return db.transaction(async (tx) => {
-    const [row] = await queryRows(
-      tx,
-      ApiKeyListing,
-      'delete from api_keys where name = $1 returning name, exchange, created_at',
-      [name],
-    );
-    if (!row) throw notFound(name);
-    await recordAudit(tx, {
-      mode: 'SYSTEM',
-      actor: 'USER',
-      action_type: 'API_KEY_REMOVED',
-      status: 'SUCCESS',
-      details: { name, exchange: row.exchange },
-      entity_type: 'api_key',
-      entity_id: name,
-    });
-    return row;
+/** Deletes a key and writes its audit row in the caller's transaction; an unknown name is refused. */
+export async function deleteApiKey(tx: Queryable, name: string): Promise<ApiKeyListing> {
+  const [row] = await queryRows(
+    tx,
+    ApiKeyListing,
+    'delete from api_keys where name = $1 returning name, exchange, created_at',
+    [checkName(name)],
+  );
+  if (!row) throw notFound(name);
+  await recordAudit(tx, {
+    mode: 'SYSTEM',
+    actor: 'USER',
+    action_type: 'API_KEY_REMOVED',
+    status: 'SUCCESS',
+    details: { name, exchange: row.exchange },
+    entity_type: 'api_key',
+    entity_id: name,
   });
+  return row;
+}
+
+export async function removeApiKey(db: Db, name: string): Promise<ApiKeyListing> {
+  return db.transaction((tx) => deleteApiKey(tx, name));
 }

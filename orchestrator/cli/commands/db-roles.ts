@@ -11,9 +11,13 @@ import {
 } from '../../../trading/login-roles.ts';
 import { action, badInput, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
-interface RolesFlags extends JsonFlag {
+/** The names of the login roles, from the flags `withLoginNameFlags` adds. */
+export interface LoginNameFlags {
   testLogin: string;
   liveLogin: string;
+}
+
+interface RolesFlags extends JsonFlag, LoginNameFlags {
   askPassword?: boolean;
   resetPassword?: boolean;
   yes?: boolean;
@@ -28,7 +32,8 @@ function describeRole(r: LoginRoleResult): string {
   return `${r.name.padEnd(22)} member of ${r.member_of} only  ${what}, ${password}`;
 }
 
-function describe(url: string, roles: LoginRoleResult[]): string {
+/** The roles and their connection strings (a generated password shown this once), as `db roles` and `db move` print them. */
+export function describeLoginRoles(url: string, roles: LoginRoleResult[]): string {
   const shown = roles.some((r) => r.password !== undefined);
   return [
     `Login roles on ${redactUrl(url)}:`,
@@ -46,14 +51,28 @@ function describe(url: string, roles: LoginRoleResult[]): string {
   ].join('\n');
 }
 
+/** The roles for --json, each with its connection string. */
+export const loginRolesJson = (url: string, roles: LoginRoleResult[]) =>
+  roles.map((r) => ({ ...r, database_url: loginUrl(url, r.name, r.password) }));
+
+/** The login names the flags give, checked. */
+export const loginNames = (flags: LoginNameFlags) => ({
+  TEST: checkLoginName('--test-login', flags.testLogin),
+  LIVE: checkLoginName('--live-login', flags.liveLogin),
+});
+
+/** --test-login and --live-login, for each command that creates the login roles. */
+export function withLoginNameFlags(cmd: Command): Command {
+  return cmd
+    .option('--test-login <name>', 'the TEST login role', defaultLoginNames.TEST)
+    .option('--live-login <name>', 'the LIVE login role', defaultLoginNames.LIVE);
+}
+
 async function roles(flags: RolesFlags): Promise<void> {
   const url = process.env.DATABASE_URL;
   // Refused before the database is opened: on the embedded one there is nothing to do.
   if (!url) throw notOnEmbedded();
-  const names = {
-    TEST: checkLoginName('--test-login', flags.testLogin),
-    LIVE: checkLoginName('--live-login', flags.liveLogin),
-  };
+  const names = loginNames(flags);
   if (
     flags.resetPassword &&
     !(await prompter.confirm(
@@ -69,24 +88,15 @@ async function roles(flags: RolesFlags): Promise<void> {
       askPassword: flags.askPassword ? (role) => prompter.secret(`Password for ${role}`) : undefined,
     }),
   );
-  output(
-    flags,
-    {
-      ok: true,
-      roles: result.map((r) => ({ ...r, database_url: loginUrl(url, r.name, r.password) })),
-    },
-    () => describe(url, result),
-  );
+  output(flags, { ok: true, roles: loginRolesJson(url, result) }, () => describeLoginRoles(url, result));
 }
 
 /** `trader db roles`: wired from db.ts. */
 export function registerDbRolesCommand(db: Command): void {
-  withJson(db.command('roles'))
+  withLoginNameFlags(withJson(db.command('roles')))
     .description(
       'Postgres only: create (or repair) login roles that can reach one system mode each, and print their connection strings',
     )
-    .option('--test-login <name>', 'the TEST login role', defaultLoginNames.TEST)
-    .option('--live-login <name>', 'the LIVE login role', defaultLoginNames.LIVE)
     .option(
       '--ask-password',
       'ask for the password of each role that gets one (hidden on a terminal, else one stdin line each) instead of generating it',

@@ -3,6 +3,7 @@ import { migrate, migrationStatus } from '../../../store/migrate.ts';
 import { seedDefaults } from '../../seed.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { table } from '../table.ts';
+import { registerDbMoveCommand } from './db-move.ts';
 import { registerDbRolesCommand } from './db-roles.ts';
 import { registerDbSqlCommands } from './db-sql.ts';
 
@@ -10,7 +11,7 @@ export function registerDbCommands(program: Command): void {
   const db = program
     .command('db')
     .description(
-      'the database: migrations and status, seed data, login roles, SQL (db sql) and a psql shell (db shell)',
+      'the database: migrations and status, seed data, login roles, SQL (db sql), a psql shell (db shell) and a move onto Postgres (db move)',
     );
 
   withJson(db.command('migrate'))
@@ -76,5 +77,6 @@ export function registerDbCommands(program: Command): void {
     );
 
   registerDbRolesCommand(db);
+  registerDbMoveCommand(db);
   registerDbSqlCommands(db);
 }

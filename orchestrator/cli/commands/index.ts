@@ -38,6 +38,7 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['events'], load: async () => (await import('./events.ts')).registerEventsCommands },
   { names: ['schedule'], load: async () => (await import('./schedule.ts')).registerScheduleCommands },
   { names: ['backup', 'restore'], load: async () => (await import('./backup.ts')).registerBackupCommands },
+  { names: ['export'], load: async () => (await import('./export.ts')).registerExportCommand },
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
 

@@ -20,7 +20,7 @@ import { requestScheduleRun } from '../../schedule/schedule-requests.ts';
 import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { action, badInput, output, splitList, wholeNumber, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { withStudyFlags } from '../study-flags.ts';
-import { scheduledStudy, type JobFlags } from '../schedule-job.ts';
+import { scheduledJob, type JobFlags } from '../schedule-job.ts';
 import { quote } from '../../../core/quote.ts';
 import { requestStop } from '../../../sandbox/stop.ts';
 import { table } from '../table.ts';
@@ -28,7 +28,7 @@ import { table } from '../table.ts';
 /** `trader schedule`: the built-in scheduler (cron schedules of pipeline runs) for users without n8n. */
 
 interface AddFlags extends JsonFlag, JobFlags {
-  symbols: string;
+  symbols?: string;
   pipeline: string;
   timezone: string;
   name?: string;
@@ -39,11 +39,20 @@ interface AddFlags extends JsonFlag, JobFlags {
 }
 
 function what(s: ScheduleRow): string {
-  if (s.job_args) {
-    const a = s.job_args;
-    return `optimise ${a.strategies.join(',')} on ${s.symbols.join(',')} ${s.timeframe}, last ${a.lookback_days} days, ${a.settings.trials} ${a.settings.method} trials`;
+  const keep = (r: { daily: number; weekly: number; monthly: number }) =>
+    `keeping ${r.daily} daily, ${r.weekly} weekly, ${r.monthly} monthly`;
+  switch (s.job) {
+    case 'optimise': {
+      const a = s.job_args;
+      return `optimise ${a.strategies.join(',')} on ${s.symbols.join(',')} ${s.timeframe}, last ${a.lookback_days} days, ${a.settings.trials} ${a.settings.method} trials`;
+    }
+    case 'backup':
+      return `backup to ${s.job_args.dir}, ${keep(s.job_args.retention)}`;
+    case 'export':
+      return `export ${s.job_args.kinds.join(',')} as ${s.job_args.format} to ${s.job_args.dir}, ${keep(s.job_args.retention)}`;
+    case 'run':
+      return `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''} ${s.symbols.join(',')} ${s.timeframe}${s.offline ? ' offline' : ''}`;
   }
-  return `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''} ${s.symbols.join(',')} ${s.timeframe}${s.offline ? ' offline' : ''}`;
 }
 
 /** `schedule list` for a human: one row per schedule under named columns. */
@@ -107,14 +116,28 @@ export function registerScheduleCommands(program: Command): void {
 
   const add = withStudyFlags(withJson(schedule.command('add <cron>')))
     .description(
-      'add a schedule: at every tick of a cron expression (quote it), run the pipeline for the symbols, or (--job optimise) study strategies on them',
+      'add a schedule: at every tick of a cron expression (quote it), run the pipeline for the symbols, (--job optimise) study strategies on them, or (--job backup|export) back up or export the database',
     )
-    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT')
+    .option('--symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT (--job run and optimise)')
     .option(
       '--job <kind>',
-      'run (the pipeline) or optimise (a walk-forward study over the days before each tick)',
+      'run (the pipeline), optimise (a walk-forward study over the days before each tick), backup or export',
       'run',
     )
+    .option('--to <dir>', '--job backup|export: the folder (default: backups/ or exports/ in TRADER_HOME)')
+    .option(
+      '--passphrase-file <file>',
+      '--job backup: the passphrase file the scheduler reads (default: its TRADER_BACKUP_PASSPHRASE)',
+    )
+    .option('--keep-daily <n>', '--job backup|export: newest copy of each of the last n days kept (default 7)')
+    .option('--keep-weekly <n>', '--job backup|export: ... of the last n ISO weeks (default 4)')
+    .option('--keep-monthly <n>', '--job backup|export: ... of the last n months (default 12)')
+    .option(
+      '--offsite',
+      '--job backup: then copy each backup to the offsite bucket and rotate the copies there (needs `trader backup offsite set` and `offsite key-file`)',
+    )
+    .option('--tables <list>', '--job export: trades, runs, audit (default trades,audit)')
+    .option('--format <format>', '--job export: csv or jsonl (default csv)')
     .option('--lookback-days <n>', '--job optimise: days of candles before each tick to study (default 1095)')
     .option(
       '--strategy <id>',
@@ -130,11 +153,12 @@ export function registerScheduleCommands(program: Command): void {
     .option('--grace-minutes <n>', 'a tick found later than this (scheduler down or busy) is skipped, not run', '10')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ trader schedule add "5 * * * *" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n  $ trader schedule add "0 2 * * 0" --job optimise --strategy breakout,trend_following --symbols BTC/USDT,ETH/USDT --trials 200 --name weekly-study\n\nFive fields: minute hour day-of-month month day-of-week. A study tick runs for minutes: give studies a scheduler of their own (`schedule run --job optimise`) so pipeline ticks are never late.\nExit codes: 0 added, 2 invalid cron expression, time zone, symbol, name or study flag, or unknown pipeline/strategy.',
+      '\nExamples:\n  $ trader schedule add "5 * * * *" --symbols BTC/USDT,ETH/USDT --timezone Europe/Berlin --name hourly\n  $ trader schedule add "0 2 * * 0" --job optimise --strategy breakout,trend_following --symbols BTC/USDT,ETH/USDT --trials 200 --name weekly-study\n  $ trader schedule add "0 3 * * *" --job backup --passphrase-file ~/.trader-backup-pass --name nightly-backup\n  $ trader schedule add "30 3 * * *" --job export --tables trades,audit --name nightly-export\n\nFive fields: minute hour day-of-month month day-of-week. A study tick runs for minutes: give studies a scheduler of their own (`schedule run --job optimise`) so pipeline ticks are never late.\nExit codes: 0 added, 2 invalid cron expression, time zone, symbol, name or study flag, or unknown pipeline/strategy.',
     );
   add.action(
     action(async (cron: string, flags: AddFlags) => {
-      const study = await scheduledStudy(add, flags);
+      const { study, operation } = await scheduledJob(add, flags);
+      if (!operation && !flags.symbols) throw badInput(`--job ${flags.job} needs --symbols, e.g. --symbols BTC/USDT.`);
       const historyBars = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
       const graceMinutes = wholeNumber(flags.graceMinutes, '--grace-minutes', 0, bounds.graceMinutes);
       const now = new Date();
@@ -144,7 +168,7 @@ export function registerScheduleCommands(program: Command): void {
           {
             cron,
             timezone: flags.timezone,
-            symbols: splitList(flags.symbols),
+            symbols: flags.symbols ? splitList(flags.symbols) : [],
             name: flags.name ?? null,
             pipelineId: flags.pipeline,
             strategyId: flags.strategy ?? null,
@@ -154,6 +178,7 @@ export function registerScheduleCommands(program: Command): void {
             offline: flags.offline ?? false,
             graceSeconds: graceMinutes * 60,
             study,
+            operation,
           },
           { now },
         ),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { backupAlarms, type BackupHealth, backupHealth, backupLine } from '../../backup/operation-health.ts';
 import {
   describeLiveStatus,
   loadLiveStatus,
@@ -56,7 +57,13 @@ function barrierLine(barrier: ModeBarrier, embedded: boolean): string {
     : `OPEN (see above)`;
 }
 
-function describe(s: TradingStatus, barrier: ModeBarrier, embedded: boolean, live: LiveStatus | null): string {
+function describe(
+  s: TradingStatus,
+  barrier: ModeBarrier,
+  embedded: boolean,
+  live: LiveStatus | null,
+  backups: BackupHealth,
+): string {
   const p = s.risk_profile;
   const q = s.equity.quote_currency;
   const leverage = s.leverage.enabled
@@ -71,6 +78,7 @@ function describe(s: TradingStatus, barrier: ModeBarrier, embedded: boolean, liv
   return [
     ...alarms(s, barrier, embedded),
     ...(live ? reconciliationAlarms(live) : []),
+    ...backupAlarms(backups),
     `system mode        ${s.system_mode}${s.system_mode === 'TEST' ? ' (paper trading)' : ' (real money)'}`,
     `operational mode   ${s.operational_mode}`,
     `risk profile       ${p.profile}: ${p.risk_per_trade_pct}% per trade, halt at ${p.max_drawdown_pct}% drawdown, at most ${p.max_open_positions} open positions, ${p.category_cap_pct}% per category, leverage ${p.allow_leverage ? `allowed up to ${p.max_leverage}x` : 'not allowed'}`,
@@ -84,6 +92,7 @@ function describe(s: TradingStatus, barrier: ModeBarrier, embedded: boolean, liv
     `pending proposals  ${s.pending_proposals}`,
     `strategy proposals ${s.strategy_proposals}${s.strategy_proposals > 0 ? ' (`trader strategy proposals list`)' : ''}`,
     `TEST/LIVE barrier  ${barrierLine(barrier, embedded)}`,
+    `last backup        ${backupLine(backups)}`,
     ...(live ? describeLiveStatus(live) : []),
   ].join('\n');
 }
@@ -97,14 +106,17 @@ export function registerStatusCommand(program: Command): void {
     .action(
       action(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
-        const { status, barrier, embedded, live } = await withDb('status', async (db) => ({
+        const { status, barrier, embedded, live, backups } = await withDb('status', async (db) => ({
           status: await loadTradingStatus(db, scope),
           barrier: await checkModeBarrier(db, scope),
           embedded: db.kind === 'pglite',
           // A TEST process cannot read LIVE tables, and has no LIVE account to show.
           live: scope.mode === 'LIVE' ? await loadLiveStatus(db, { now: new Date() }) : null,
+          backups: await backupHealth(db),
         }));
-        output(opts, { ok: true, ...status, barrier, live }, () => describe(status, barrier, embedded, live));
+        output(opts, { ok: true, ...status, barrier, live, backups }, () =>
+          describe(status, barrier, embedded, live, backups),
+        );
       }),
     );
 }

@@ -25,6 +25,9 @@ function outcome(r: RequestView) {
   return html`${status}`;
 }
 
+const studyLabel = (s: ScheduleRow) =>
+  `${s.name ?? `schedule ${s.schedule_id}`}: ${s.job === 'optimise' ? s.job_args.strategies.join(', ') : ''} on ${s.symbols.join(', ')}`;
+
 export function optimiseSection(studies: readonly ScheduleRow[], requests: readonly RequestView[], csrf: Html) {
   return html`<section aria-labelledby="h-optimise">
     <h2 id="h-optimise">Optimisation</h2>
@@ -38,13 +41,7 @@ export function optimiseSection(studies: readonly ScheduleRow[], requests: reado
         : html`<form method="post" action="/ui/controls/optimise" class="filters">
               ${csrf}<label for="optimise-schedule">Study</label>
               <select id="optimise-schedule" name="schedule">
-                ${studies.map(
-                  (s) =>
-                    html`<option value="${s.schedule_id}">
-                      ${s.name ?? `schedule ${s.schedule_id}`}: ${s.job_args?.strategies.join(', ')} on
-                      ${s.symbols.join(', ')}
-                    </option>`,
-                )}
+                ${studies.map((s) => html`<option value="${s.schedule_id}">${studyLabel(s)}</option>`)}
               </select>
               <label for="optimise-profile">For the profile</label>
               <select id="optimise-profile" name="profile">

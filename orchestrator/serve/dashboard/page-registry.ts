@@ -66,7 +66,9 @@ const scheduleRow = (s: ScheduleListing) =>
     <td>${s.name ?? `#${s.schedule_id}`}</td>
     <td><code>${s.cron}</code> ${s.timezone}</td>
     <td>${s.system_mode}</td>
-    <td>${s.job === 'optimise' ? 'optimiser study' : `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''}`}</td>
+    <td>
+      ${s.job === 'optimise' ? 'optimiser study' : s.job === 'run' ? `${s.pipeline_id}${s.strategy_id ? `/${s.strategy_id}` : ''}` : s.job}
+    </td>
     <td>${s.symbols.join(', ')}</td>
     <td>${when(new Date(s.next_tick))}</td>
     <td class="${s.last_tick?.status === 'failed' ? 'alarm' : ''}">
