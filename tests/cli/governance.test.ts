@@ -118,6 +118,12 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
       },
       // A TEST process has no LIVE account to show (and could not read one).
       live: null,
+      // Nothing backed up or exported yet, and nothing failed.
+      backups: {
+        backup: { last_success: null, failing: null },
+        offsite: { last_success: null, failing: null },
+        export: { last_success: null, failing: null },
+      },
     });
     const text = (await ok(t, 'status')).stdout;
     for (const line of [
@@ -128,6 +134,7 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
       /^drawdown +0\.00% of the 20% limit/m,
       /^wallet +10000\.00 USDT/m,
       /^strategy proposals 0$/m,
+      /^last backup +none yet \(`trader backup`; nightly: `trader schedule add "0 3 \* \* \*" --job backup`\)$/m,
       barrier.line,
     ]) {
       expect(text).toMatch(line);

@@ -1,9 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { BadInput } from './row.ts';
 
 /** `trader schedule add`: what it schedules must exist, and its numbers fit their columns. */
 const add = (...flags: string[]) => ['schedule', 'add', '0 * * * *', '--symbols', 'BTC/USDT', ...flags];
 
+/** `schedule add --job backup|export`: on the whole database, no symbols. */
+const op = (job: 'backup' | 'export', ...flags: string[]) => ['schedule', 'add', '0 3 * * *', '--job', job, ...flags];
+
 export const rows: BadInput[] = [
+  {
+    what: 'a scheduled backup with symbols',
+    args: op('backup', '--symbols', 'BTC/USDT', '--to', '{tmp}'),
+    exit: 2,
+    message: /^trader: --symbols does not apply to --job backup: it acts on the whole database\.$/,
+  },
+  {
+    what: 'a scheduled backup whose passphrase file does not exist',
+    args: op('backup', '--to', '{tmp}', '--passphrase-file', '{tmp}/nosuch'),
+    exit: 2,
+    message: /^trader: The passphrase file .*nosuch cannot be read \(ENOENT\)\.$/,
+  },
+  {
+    what: 'a scheduled backup keeping no daily copy',
+    args: op('backup', '--to', '{tmp}', '--keep-daily', '0'),
+    exit: 2,
+    message: /^trader: --keep-daily must be a positive whole number, not '0'\.$/,
+  },
+  {
+    what: 'a scheduled export of a table trader does not export',
+    args: op('export', '--to', '{tmp}', '--tables', 'trades,wallets'),
+    exit: 2,
+    message: /^trader: --tables takes trades, runs and audit, not 'wallets'\.$/,
+  },
+  {
+    what: 'a scheduled export with a backup-only flag',
+    args: op('export', '--to', '{tmp}', '--offsite'),
+    exit: 2,
+    message: /^trader: --offsite applies to --job backup only\.$/,
+  },
+  {
+    what: 'a scheduled pipeline run with an export flag',
+    args: add('--tables', 'trades'),
+    exit: 2,
+    message: /^trader: --tables applies to --job backup or export only\.$/,
+  },
+  {
+    what: 'a scheduled backup into a folder under a file',
+    args: op('backup', '--to', '{tmp}/file/backups'),
+    setup: (tmp) => fs.writeFileSync(path.join(tmp, 'file'), 'x'),
+    exit: 2,
+    message:
+      /^trader: --to \(.*file\/backups\) lies under .*file, which is a file; point it at a folder you can write to\.$/,
+  },
   {
     what: 'a schedule for a pipeline that does not exist',
     args: add('--pipeline', 'nosuch'),
@@ -48,9 +97,9 @@ export const rows: BadInput[] = [
   },
   {
     what: 'a job that does not exist',
-    args: add('--job', 'backup'),
+    args: add('--job', 'restore'),
     exit: 2,
-    message: /^trader: --job must be run or optimise, not 'backup'\.$/,
+    message: /^trader: --job must be run, optimise, backup or export, not 'restore'\.$/,
   },
   {
     what: 'a scheduled study without a strategy',
