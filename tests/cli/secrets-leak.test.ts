@@ -115,7 +115,10 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
     await ok(t, 'db', 'migrate');
     const { pin } = secrets;
     const toExchange = { TRADER_EXCHANGE_URL_BINANCE: exchange.url };
-    const inLive = { TRADER_SYSTEM_MODE: 'LIVE' };
+    // The unattended unlock reconciles the account with the exchange: with the stand-in, so the
+    // decrypted keys really sign its requests (the real api.binance.com is never asked), and
+    // no retries against an unreachable host cost seconds.
+    const inLive = { TRADER_SYSTEM_MODE: 'LIVE', ...toExchange };
     const liveInit = ['live', 'init', '--max-order-notional', '100', '--max-daily-notional', '500'];
     const phrase = 'I ACCEPT THE RISK OF LIVE TRADING';
     const steps: [string | undefined, string[], number, NodeJS.ProcessEnv?][] = [

@@ -21,7 +21,7 @@ describe.each(backends)('migrations on %s', (kind) => {
     expect(first.length).toBeGreaterThan(0);
     expect(await migrate(db)).toEqual([]);
     const rows = await db.query<{ version: string; statements: string[] }>(
-      'select version, statements from supabase_migrations.schema_migrations',
+      'select version, statements from supabase_migrations.schema_migrations order by version',
     );
     expect(rows.map((r) => r.version)).toEqual(first.map((m) => m.version));
     expect((await migrationStatus(db)).every((s) => s.state === 'applied')).toBe(true);
