@@ -32,6 +32,8 @@ export interface BarInputs {
   timeframeMs: number;
   /** Set when corrupt candles block this decision before any module, as in a live run (corrupt-candles.ts). */
   blocked?: string | null;
+  /** How long past one bar the newest candle may lag before data health calls it stale (a run's --max-age-bars; parity replays it). */
+  staleGraceMs?: number;
 }
 
 /** The candles a decision sees, and how it is made (kept apart from the inputs: a replay's worker holds them). */
@@ -126,7 +128,13 @@ export function decideBar(plan: Plan, inputs: BarInputs, view: BarView): BarDeci
     // View index i is full-series index i: replay views start at the first loaded candle.
     values.data_health = checkDataHealth(
       candles,
-      { timeframeMs: inputs.timeframeMs, asOfMs: Date.parse(run.as_of), minBars: inputs.minBars, fromIndex: from },
+      {
+        timeframeMs: inputs.timeframeMs,
+        asOfMs: Date.parse(run.as_of),
+        minBars: inputs.minBars,
+        fromIndex: from,
+        staleGraceMs: inputs.staleGraceMs ?? 0,
+      },
       view.flaws?.(from, n),
     );
   }

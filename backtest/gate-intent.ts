@@ -4,6 +4,7 @@ import { entryCost } from '../sdk/entry-costs.ts';
 import { checkIntent, type GateVerdict } from '../trading/risk-gate/gate.ts';
 import { costRates, type PaperCosts } from '../trading/paper/fill-model.ts';
 import type { RiskProfile } from '../trading/state-repo.ts';
+import type { ReplayCorrelations } from './cluster-correlations.ts';
 import type { PendingEntry, SimAccount } from './sim-account.ts';
 
 /**
@@ -23,7 +24,8 @@ export function freeCash(account: SimAccount, pending: readonly (PendingEntry | 
  * The live risk gate (trading/risk-gate/), asked about a backtest intent with the
  * simulated account's state: Full-Auto execution, the profile's limits, the halt, the
  * drawdown. Orders decided at the same close and not filled yet count as open, and their
- * cost as spent (freeCash).
+ * cost as spent (freeCash). With the correlated-cluster rule on, the pairs of the intent's
+ * market and those positions are measured as of this close, as a live check measures them.
  */
 export function gateIntent(o: {
   intent: z.infer<typeof Intent>;
@@ -36,8 +38,20 @@ export function gateIntent(o: {
   account: SimAccount;
   pending: readonly (PendingEntry | null)[];
   costs: PaperCosts;
+  /** Null when the profile leaves the cluster rule off. */
+  correlations: ReplayCorrelations | null;
+  /** The decision's close time. */
+  asOfMs: number;
 }): GateVerdict {
   const waiting = o.pending.filter((p): p is PendingEntry => p !== null);
+  const open_positions = [
+    ...o.account.open.map((p) => ({
+      symbol: p.order.symbol,
+      category: p.order.category,
+      risk_amount: p.order.risk_amount,
+    })),
+    ...waiting.map((p) => ({ symbol: p.symbol, category: p.category, risk_amount: p.risk_amount })),
+  ];
   return checkIntent({
     purpose: 'execute',
     approved: false,
@@ -55,13 +69,9 @@ export function gateIntent(o: {
     free_balance: freeCash(o.account, o.pending, o.costs),
     ...costRates(o.costs),
     category: o.category,
-    open_positions: [
-      ...o.account.open.map((p) => ({
-        symbol: p.order.symbol,
-        category: p.order.category,
-        risk_amount: p.order.risk_amount,
-      })),
-      ...waiting.map((p) => ({ symbol: p.symbol, category: p.category, risk_amount: p.risk_amount })),
-    ],
+    open_positions,
+    ...(o.correlations
+      ? { correlations: o.correlations.pairsAt(o.asOfMs, [o.intent.symbol, ...open_positions.map((p) => p.symbol)]) }
+      : {}),
   });
 }

@@ -12,6 +12,7 @@ import { timeStopDue } from '../trading/exit-rules.ts';
 import type { BacktestTrade, EquityCurve } from './backtest-types.ts';
 import { exitsForBar } from './bar-exits.ts';
 import { keysRead, type BarDecision, type BarInputs } from './decide-bar.ts';
+import { ReplayCorrelations } from './cluster-correlations.ts';
 import { freeCash, gateIntent } from './gate-intent.ts';
 import { ReplayTally } from './replay-tally.ts';
 import { SimAccount, type PendingEntry } from './sim-account.ts';
@@ -206,6 +207,11 @@ export async function replayLoop(
   let peak = setup.initialEquity;
   let halted = false;
   const needsMacro = markets.some((m) => keysRead(m.plan).has('macro'));
+  const correlations = ReplayCorrelations.forReplay(
+    markets.map((m) => ({ symbol: symbolOf(m), full: m.full })),
+    setup.profile,
+    tf,
+  );
 
   for (const [step, t] of times.entries()) {
     const active = markets.filter((m) => m.full.ts[m.next] === t);
@@ -283,6 +289,8 @@ export async function replayLoop(
           account,
           pending: pendingEntries(markets),
           costs,
+          correlations,
+          asOfMs: closeTs,
         });
         if (!verdict.ok) tally.refused(symbolOf(m), verdict.reasons);
         else

@@ -9,6 +9,7 @@ import { backupRows } from './backup-figure.ts';
 import { measureFullRun } from './full-run.ts';
 import { measureIndicatorWindows } from './indicator-windows.ts';
 import { measureShortStudy } from './optimise-figure.ts';
+import { measureClusterFigure } from './cluster-figure.ts';
 import { type ModuleTimesResult, measureModuleTimes, prepareModuleDb } from './module-times.ts';
 import { measureOverhead } from './overhead.ts';
 import { measureServedRun } from './served-run.ts';
@@ -59,6 +60,7 @@ export async function main(): Promise<number> {
   let backtest: BacktestRateResult | undefined;
   let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
   let study: Awaited<ReturnType<typeof measureShortStudy>> | undefined;
+  let cluster: Awaited<ReturnType<typeof measureClusterFigure>> | undefined;
   const moduleRows: Row[] = [];
   const backupFigures: Row[] = [];
   try {
@@ -226,6 +228,11 @@ export async function main(): Promise<number> {
     study = await measureShortStudy(open);
     if (study) notes.push(study.note);
 
+    // Figure 16: a six-market backtest with the correlated-cluster rule off and on.
+    log('correlated-cluster rule off and on (figure 16)');
+    cluster = await measureClusterFigure(open);
+    if (cluster) notes.push(cluster.note);
+
     // Figure 14: the dashboard's pages at 100k audit rows, 10k runs and 50 backtests.
     log('dashboard pages (figure 14)');
     rows.push(...(await dashboardRows()));
@@ -359,6 +366,7 @@ export async function main(): Promise<number> {
       ...(backtest?.rows ?? []),
       ...(windows?.rows ?? []),
       ...(study ? [study.row] : []),
+      ...(cluster?.rows ?? []),
       ...backupFigures,
     ]),
     '',

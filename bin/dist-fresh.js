@@ -7,6 +7,7 @@ import path from 'node:path';
 
 /** The folders tsconfig.build.json compiles. */
 const SOURCES = [
+  'analysis',
   'backtest',
   'core',
   'engine',

@@ -1,3 +1,4 @@
+import { countBefore } from '../core/sorted.ts';
 import type { BacktestTrade, EquityCurve, Metrics } from '../backtest/backtest-types.ts';
 import type { PreparedBacktest } from '../backtest/backtest-setup.ts';
 import { replay, type ReplaySymbol } from '../backtest/replay.ts';
@@ -27,25 +28,14 @@ export interface TrialOutcome {
   halted: string | null;
 }
 
-const firstAtOrAfter = (ts: readonly number[], t: number): number => {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-};
-
 /**
  * One market cut to a span: the bars opening in [from, to) to decide on, and the
  * `historyBars - 1` before them that a backtest starting at `from` would hold as warm-up.
  * Indexes of corrupt-row blocks move with the cut.
  */
 export function marketInSpan(m: ReplaySymbol, span: Span, historyBars: number): ReplaySymbol {
-  const first = firstAtOrAfter(m.full.ts, span.from.getTime());
-  const end = firstAtOrAfter(m.full.ts, span.to.getTime());
+  const first = countBefore(m.full.ts, span.from.getTime());
+  const end = countBefore(m.full.ts, span.to.getTime());
   const start = Math.max(0, first - (historyBars - 1));
   const cut = <T>(a: readonly T[]) => a.slice(start, end);
   const { blockedAt } = m;

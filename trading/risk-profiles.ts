@@ -24,11 +24,24 @@ export interface ProfileBounds {
   max_open_positions: Range;
   category_cap_pct: Range;
   max_leverage: Range;
+  cluster_cap_pct: Range;
+  cluster_min_correlation: Range;
+  cluster_window_days: Range;
 }
 
 const categoryCap: Range = { min: 0.5, max: 25 };
 /** Low and medium never use leverage (seed: hardcoded, not configurable). */
 const noLeverage: Range = { min: 1, max: 1 };
+/**
+ * The correlated-cluster rule, the same in every profile: a cap like the category cap; a
+ * minimum correlation of 0..1 (a negative one would link markets that move apart); a window
+ * of one week (fewer bars are noise) to a year (older moves say little about today's).
+ */
+const cluster = {
+  cluster_cap_pct: categoryCap,
+  cluster_min_correlation: { min: 0, max: 1 },
+  cluster_window_days: { min: 7, max: 365 },
+} satisfies Partial<ProfileBounds>;
 
 export const profileBounds: Record<RiskProfileName, ProfileBounds> = {
   low: {
@@ -37,6 +50,7 @@ export const profileBounds: Record<RiskProfileName, ProfileBounds> = {
     max_open_positions: { min: 1, max: 5 },
     category_cap_pct: categoryCap,
     max_leverage: noLeverage,
+    ...cluster,
   },
   medium: {
     risk_per_trade_pct: { min: 0.5, max: 1.5 },
@@ -44,6 +58,7 @@ export const profileBounds: Record<RiskProfileName, ProfileBounds> = {
     max_open_positions: { min: 1, max: 10 },
     category_cap_pct: categoryCap,
     max_leverage: noLeverage,
+    ...cluster,
   },
   high: {
     risk_per_trade_pct: { min: 1, max: 3 },
@@ -51,6 +66,7 @@ export const profileBounds: Record<RiskProfileName, ProfileBounds> = {
     max_open_positions: { min: 1, max: 20 },
     category_cap_pct: categoryCap,
     max_leverage: { min: 1, max: 10 },
+    ...cluster,
   },
 };
 
@@ -64,6 +80,9 @@ export const editableFields = [
   'category_cap_pct',
   'allow_leverage',
   'max_leverage',
+  'cluster_cap_pct',
+  'cluster_min_correlation',
+  'cluster_window_days',
 ] as const;
 export type EditableField = (typeof editableFields)[number];
 
@@ -101,6 +120,10 @@ function editedProfileSchema(profile: RiskProfileName) {
       max_open_positions: bounded(b.max_open_positions, profile, { int: true }),
       category_cap_pct: bounded(b.category_cap_pct, profile),
       max_leverage: bounded(b.max_leverage, profile),
+      // null switches the correlated-cluster rule off.
+      cluster_cap_pct: bounded(b.cluster_cap_pct, profile).nullable(),
+      cluster_min_correlation: bounded(b.cluster_min_correlation, profile),
+      cluster_window_days: bounded(b.cluster_window_days, profile, { int: true }),
       allow_leverage: z
         .boolean({ error: (iss) => `must be true or false, not ${shown(iss.input)}` })
         .refine((v) => profile === 'high' || !v, {
@@ -119,6 +142,14 @@ function editedProfileSchema(profile: RiskProfileName) {
             message: `must not be below risk_per_trade_pct (${cap} < ${risk}), or a single trade would break the category cap`,
           });
         }
+        const clusterCap = p.cluster_cap_pct as unknown;
+        if (typeof clusterCap === 'number' && typeof risk === 'number' && clusterCap < risk) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cluster_cap_pct'],
+            message: `must not be below risk_per_trade_pct (${clusterCap} < ${risk}), or a single trade would break the cluster cap`,
+          });
+        }
       },
       { when: () => true },
     );
@@ -126,8 +157,8 @@ function editedProfileSchema(profile: RiskProfileName) {
 
 export interface ProfileChange {
   field: EditableField;
-  from: number | boolean;
-  to: number | boolean;
+  from: number | boolean | null;
+  to: number | boolean | null;
 }
 
 export type ProfileEditCheck =

@@ -62,6 +62,12 @@ export const RiskProfile = z.object({
   category_cap_pct: num,
   allow_leverage: z.boolean(),
   max_leverage: num,
+  /** The correlated-cluster rule: the most risk one cluster of correlated markets may carry, % of equity; null = off. */
+  cluster_cap_pct: num.nullable(),
+  /** Markets whose return correlation is at least this are one cluster. */
+  cluster_min_correlation: num,
+  /** Days of returns the correlation is measured over. */
+  cluster_window_days: z.number().int(),
 });
 export type RiskProfile = z.infer<typeof RiskProfile>;
 

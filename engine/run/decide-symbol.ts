@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { isTraderError } from '../../core/errors.ts';
 import type { ExitRequest } from '../../sdk/context-schemas.ts';
 import { runSymbolIsolated } from '../../sandbox/isolated-symbol.ts';
-import { accountView } from '../../trading/engine/account-view.ts';
+import { accountView, type AccountView } from '../../trading/engine/account-view.ts';
 import { costRates, paperCosts } from '../../trading/paper/fill-model.ts';
 import { tradingTx } from '../../trading/scope.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
@@ -23,6 +23,7 @@ import { writeSymbolLogs } from './run-log.ts';
 import type { RunSummary } from './run-summary.ts';
 import type { SymbolOutcome } from './run-types.ts';
 import { historyLogs, topUpLogs, topUpSymbol } from './top-up.ts';
+import { candlePrint, type InputsPrint, planPrint, recordFingerprint, type RunFingerprint } from './run-fingerprint.ts';
 
 /** One symbol's step of a run: its outcome, its module errors, and whether its policy halts the run. */
 export interface SymbolStep {
@@ -69,17 +70,25 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
       );
   const dataLogs = [...historyLogs(symbol, history.raised), ...topUpLogs(symbol, topUp)];
   let built: InitialContext;
+  const window = {
+    source: topUp?.source ?? o.exchange,
+    history_bars: history.bars,
+    min_bars: o.minBars,
+    max_age_bars: o.maxAgeBars ?? 0,
+  };
+  const basePrint = { version: 1 as const, plan: planPrint(plan), window };
+  let account: AccountView;
   try {
-    const account = await tradingTx(db, scope, (tx) =>
+    account = await tradingTx(db, scope, (tx) =>
       accountView(tx, scope, { exchange: o.exchange, symbol, asOf: o.asOf }),
     );
     built = await buildInitialContext(db, {
       run: runInfo,
       symbol,
-      candleSource: topUp?.source ?? o.exchange,
+      candleSource: window.source,
       historyBars: history.bars,
       minBars: o.minBars,
-      maxAgeBars: o.maxAgeBars ?? 0,
+      maxAgeBars: window.max_age_bars,
       account,
       maxRiskPct: prelude.profile.risk_per_trade_pct,
       maxLeverage: usableLeverage(prelude.state, prelude.profile),
@@ -87,18 +96,39 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
     });
   } catch (e) {
     if (!isTraderError(e)) throw e;
-    const outcome = await recordCoreOutcome(db, run_id, symbol, dataLogs, {
-      kind: 'error',
-      message: e.message,
-      code: e.code,
+    const print = { ...basePrint, candles: null, inputs: null, data_error: e.message };
+    const outcome = await db.transaction(async (tx) => {
+      await recordFingerprint(tx, run_id, symbol, print);
+      return recordCoreOutcome(tx, run_id, symbol, dataLogs, { kind: 'error', message: e.message, code: e.code });
     });
     return { outcome, errors: [{ symbol, module_id: null, message: e.message }], haltRun: false };
   }
   if ('blocked' in built) {
     const verdict = { kind: 'blocked', message: built.blocked, data_health: built.data_health } as const;
-    return { outcome: await recordCoreOutcome(db, run_id, symbol, dataLogs, verdict), errors: [], haltRun: false };
+    const print = { ...basePrint, candles: candlePrint(built.series), inputs: null, data_error: null };
+    const outcome = await db.transaction(async (tx) => {
+      await recordFingerprint(tx, run_id, symbol, print);
+      return recordCoreOutcome(tx, run_id, symbol, dataLogs, verdict);
+    });
+    return { outcome, errors: [], haltRun: false };
   }
   const initial = built.context;
+  // What parity needs to re-decide this bar later and attribute a difference (run-fingerprint.ts).
+  const print: RunFingerprint = {
+    ...basePrint,
+    candles: candlePrint(built.series),
+    inputs: {
+      run: runInfo,
+      instrument: initial.instrument as InputsPrint['instrument'],
+      macro: (initial.macro as InputsPrint['macro'] | undefined) ?? null,
+      account,
+      max_risk_pct: prelude.profile.risk_per_trade_pct,
+      max_leverage: usableLeverage(prelude.state, prelude.profile),
+      costs: costRates(paperCosts(prelude.state)),
+      data_health: initial.data_health as InputsPrint['data_health'],
+    },
+    data_error: null,
+  };
   const result = await runSymbolIsolated(run.sandbox, plan, symbol, initial, run.budget);
   const outcome = decide(symbol, result);
   const decisionLog = {
@@ -127,6 +157,7 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
   };
   await db.transaction(async (tx) => {
     await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
+    await recordFingerprint(tx, run_id, symbol, print);
     await heartbeat(tx, run_id);
     if (result.signalFilter)
       await auditSignalFilter(tx, run, { symbol, plan, verdict: result.signalFilter, context: result.context });

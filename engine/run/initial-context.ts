@@ -7,7 +7,7 @@ import { TraderError } from '../../core/errors.ts';
 import type { Queryable } from '../../store/db.ts';
 import { contextKeys } from '../../sdk/context-keys.ts';
 import type { z } from 'zod';
-import type { DataHealth, Portfolio, RunInfo } from '../../sdk/context-schemas.ts';
+import type { CandleSeries, DataHealth, Portfolio, RunInfo } from '../../sdk/context-schemas.ts';
 import { fixedCandles } from './as-of-view.ts';
 import { deepFreeze } from './freeze.ts';
 import type { AccountView } from '../../trading/engine/account-view.ts';
@@ -33,9 +33,10 @@ export interface InitialContextOptions {
   costs: CostRates;
 }
 
-/** A symbol's initial context, or why its data blocks it before any module runs. */
-export type InitialContext =
-  { context: Record<string, unknown> } | { blocked: string; data_health: z.infer<typeof DataHealth> };
+/** A symbol's initial context, or why its data blocks it before any module runs; `series`: the candles loaded (for the run's fingerprint). */
+export type InitialContext = { series: z.infer<typeof CandleSeries> } & (
+  { context: Record<string, unknown> } | { blocked: string; data_health: z.infer<typeof DataHealth> }
+);
 
 /**
  * The core keys for one symbol, read before any module runs: the run, the instrument,
@@ -63,7 +64,7 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
     staleGraceMs: o.maxAgeBars * tf,
   });
   const blocked = corruptDataReason(data_health, o.symbol);
-  if (blocked) return { blocked, data_health };
+  if (blocked) return { blocked, data_health, series: candles };
   contextKeys.candles.schema.parse(candles);
   const instrument = await getInstrument(q, exchange, o.symbol);
   const macro = await buildMacroContext(q, asOf);
@@ -80,7 +81,7 @@ export async function buildInitialContext(q: Queryable, o: InitialContextOptions
     },
     coreKeys,
   );
-  return { context };
+  return { context, series: candles };
 }
 
 /** The `portfolio` value: equity, free cash and costs to size with, and the profile's limits. */

@@ -13,7 +13,7 @@ import type { ScheduledStudy } from '../schedule/scheduled-study.ts';
 import { badInput, splitList, wholeNumber } from './command-kit.ts';
 import { studyFlagNames, studySettings, type StudyFlags } from './study-flags.ts';
 
-/** The flags of `schedule add` that say what a tick does: run the pipeline, study strategies, back up or export. */
+/** The flags of `schedule add` that say what a tick does: run the pipeline, study strategies, back up, export or analyse correlation. */
 export interface JobFlags extends StudyFlags {
   job: string;
   lookbackDays?: string;
@@ -58,6 +58,15 @@ async function scheduledOperation(cmd: Command, flags: JobFlags): Promise<Schedu
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   const stray = [...studyFlagNames, 'lookbackDays', 'strategy', 'offline'].find(given);
   if (stray) throw badInput(`${flagName(stray)} does not apply to --job ${flags.job}.`);
+  if (flags.job === 'correlation') {
+    // Its settings are the configuration file's `correlation:` section, shared with `trader correlation run`.
+    const own = operationFlags.find(given);
+    if (own)
+      throw badInput(
+        `${flagName(own)} does not apply to --job correlation: set correlation.* in the configuration file.`,
+      );
+    return { job: 'correlation', args: {} };
+  }
   if (flags.job === 'backup') {
     if (given('tables') || given('format'))
       throw badInput(`${flagName(given('tables') ? 'tables' : 'format')} applies to --job export only.`);
@@ -89,7 +98,8 @@ export async function scheduledJob(
   cmd: Command,
   flags: JobFlags,
 ): Promise<{ study?: ScheduledStudy; operation?: ScheduledOperation }> {
-  if (flags.job === 'backup' || flags.job === 'export') return { operation: await scheduledOperation(cmd, flags) };
+  if (flags.job === 'backup' || flags.job === 'export' || flags.job === 'correlation')
+    return { operation: await scheduledOperation(cmd, flags) };
   return { study: await scheduledStudy(cmd, flags) };
 }
 
@@ -100,7 +110,7 @@ export async function scheduledJob(
 async function scheduledStudy(cmd: Command, flags: JobFlags): Promise<ScheduledStudy | undefined> {
   const job = flags.job;
   if (job !== 'run' && job !== 'optimise')
-    throw badInput(`--job must be run, optimise, backup or export, not ${quote(job)}.`);
+    throw badInput(`--job must be run, optimise, backup, export or correlation, not ${quote(job)}.`);
   const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
   const operation = operationFlags.find(given);
   if (operation) throw badInput(`${flagName(operation)} applies to --job backup or export only.`);

@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../../store/db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import type { AuditEntryInput } from '../../trading/audit/audit-entry.ts';
 import type { Ask } from '../../trading/governance/user-action.ts';
-import { canonical } from './canonical.ts';
+import { canonical } from '../../core/canonical.ts';
 import { type DocKind, getVersion, listVersions, recordVersion } from './config-versions.ts';
 import { lineDiff } from './line-diff.ts';
 import { parseFile, shorten } from './yaml-file.ts';

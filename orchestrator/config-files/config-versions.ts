@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TraderError } from '../../core/errors.ts';
-import { canonical } from './canonical.ts';
+import { canonical } from '../../core/canonical.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
 
 /** The versions of applied configuration files (table config_versions). */

@@ -5,7 +5,7 @@ import { type ConfigSnapshot, PipelineRow, type SlotRow, StrategyRow } from '../
 import { queryRows, type Queryable } from '../../store/db.ts';
 import type { PlanScope } from '../../engine/plan/plan-types.ts';
 import type { DocumentTarget } from './apply-document.ts';
-import { canonical } from './canonical.ts';
+import { canonical } from '../../core/canonical.ts';
 import { planningProblems } from './plan-check.ts';
 import {
   compactStages,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CorrelationSettings, readCorrelationSettings } from '../../analysis/correlation-settings.ts';
 import { AssetRow } from '../../registry/rows.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
@@ -19,6 +20,10 @@ const Profile = z.strictObject({
   category_cap_pct: z.number(),
   allow_leverage: z.boolean(),
   max_leverage: z.number(),
+  /** The correlated-cluster rule: null (off) or the cap in percent of equity. */
+  cluster_cap_pct: z.number().nullable(),
+  cluster_min_correlation: z.number(),
+  cluster_window_days: z.number(),
 });
 
 const DrawdownLimit = z.number().gt(0).max(50);
@@ -74,6 +79,8 @@ export const SystemFile = z.strictObject({
     })
     .partial()
     .optional(),
+  /** The optional lead-coin correlation analysis (analysis/); off by default, never trades. */
+  correlation: CorrelationSettings.partial().optional(),
   markets: z
     .record(z.string(), Market)
     .superRefine((m, ctx) => {
@@ -98,6 +105,7 @@ export type SystemDoc = SystemFile & {
     live_performance_feedback_weight: number;
     optimizer_max_strategy_drawdown_pct: Record<RiskProfileName, number>;
   };
+  correlation: CorrelationSettings;
   markets: Record<string, Market>;
 };
 
@@ -131,6 +139,7 @@ export async function readSystemDoc(q: Queryable, scope: TradingScope): Promise<
         RiskProfileName.options.map((p) => [p, Number(limits.find((l) => l.profile === p)!.pct)]),
       ) as Record<RiskProfileName, number>,
     },
+    correlation: await readCorrelationSettings(q),
     markets: Object.fromEntries(
       assets.map((a) => [
         a.symbol,
@@ -166,6 +175,7 @@ export function completeSystemDoc(file: SystemFile, current: SystemDoc): SystemD
         ...file.strategies?.optimizer_max_strategy_drawdown_pct,
       },
     },
+    correlation: { ...current.correlation, ...file.correlation },
     markets: file.markets ?? current.markets,
   };
 }

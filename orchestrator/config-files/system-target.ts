@@ -1,3 +1,4 @@
+import { writeCorrelationSettings } from '../../analysis/correlation-settings.ts';
 import { readConfig } from '../../registry/config-repo.ts';
 import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { queryRows, type Queryable } from '../../store/db.ts';
@@ -11,7 +12,7 @@ import {
   updateState,
 } from '../../trading/state-repo.ts';
 import type { DocumentTarget } from './apply-document.ts';
-import { canonical } from './canonical.ts';
+import { canonical } from '../../core/canonical.ts';
 import { planningProblems } from './plan-check.ts';
 import { completeSystemDoc, readSystemDoc, type SystemDoc, SystemFile } from './system-document.ts';
 import { systemFileHeader } from './system-header.ts';
@@ -152,6 +153,8 @@ async function writeSettings(tx: Queryable, scope: TradingScope, next: SystemDoc
     ...(next.paper ? { paper_fee_bps: next.paper.fee_bps, paper_slippage_bps: next.paper.slippage_bps } : {}),
   };
   await updateState(tx, scope, patch);
+  if (canonical(next.correlation) !== canonical(current.correlation))
+    await writeCorrelationSettings(tx, next.correlation);
   const symbols = Object.keys(next.markets);
   await tx.query('delete from asset_config where not (symbol = any($1::text[]))', [symbols]);
   for (const [symbol, m] of Object.entries(next.markets))

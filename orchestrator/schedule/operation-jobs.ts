@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { runCorrelationAnalysis } from '../../analysis/correlation-run.ts';
+import { readCorrelationSettings } from '../../analysis/correlation-settings.ts';
 import { TraderError, toTraderError } from '../../core/errors.ts';
 import { auditBackupRun, fileStamp, makeBackup } from '../backup/backup.ts';
 import { backupPassphrase } from '../backup/passphrase.ts';
@@ -12,13 +14,15 @@ import { ExportKind } from '../export/export-kinds.ts';
 import { runExports } from '../export/export.ts';
 import { ExportFormat } from '../export/row-format.ts';
 import type { Db } from '../../store/db.ts';
+import type { ScheduleRow } from './schedule-row.ts';
 
 /**
- * The scheduler's operations on the whole database (`trader schedule add --job backup|export`):
+ * The scheduler's operations on the whole database (`trader schedule add --job backup|export|correlation`):
  * at each tick a backup, or an export of each chosen table, named by the tick, then the
- * folder rotated to the kept copies (rotation.ts: daily, weekly, monthly). Each is audited
- * BACKUP_RUN / EXPORT_RUN with actor SYSTEM; a failure fails the tick and stays loud in
- * `trader status` until a later backup succeeds.
+ * folder rotated to the kept copies (rotation.ts: daily, weekly, monthly); or the lead-coin
+ * correlation analysis of the candles stored since its last run. Each is audited
+ * BACKUP_RUN / EXPORT_RUN / CORRELATION_ANALYSIS_RUN with actor SYSTEM; a failed backup fails
+ * the tick and stays loud in `trader status` until a later backup succeeds.
  */
 
 export const ScheduledBackup = z.object({
@@ -39,9 +43,54 @@ export const ScheduledExport = z.object({
 });
 export type ScheduledExport = z.infer<typeof ScheduledExport>;
 
+/** A correlation tick takes nothing of its own: the settings (correlation_settings) say what to analyse. */
+export const ScheduledCorrelation = z.strictObject({});
+export type ScheduledCorrelation = z.infer<typeof ScheduledCorrelation>;
+
 export interface OperationDone {
   files: string[];
   removed: string[];
+  /** Set when the tick did nothing by design: why (the tick is recorded as skipped). */
+  skipped?: string;
+}
+
+/** A schedule whose ticks act on the whole database rather than run a pipeline or a study. */
+export type OperationSchedule = Extract<ScheduleRow, { job: 'backup' | 'export' | 'correlation' }>;
+
+export const isOperationSchedule = (s: ScheduleRow): s is OperationSchedule =>
+  s.job === 'backup' || s.job === 'export' || s.job === 'correlation';
+
+/** One tick of an operation schedule. */
+export function runScheduledOperation(
+  db: Db,
+  s: OperationSchedule,
+  tick: Date,
+  env: NodeJS.ProcessEnv,
+): Promise<OperationDone> {
+  switch (s.job) {
+    case 'backup':
+      return runScheduledBackup(db, s.job_args, tick, env);
+    case 'export':
+      return runScheduledExport(db, s.job_args, tick);
+    case 'correlation':
+      return runScheduledCorrelation(db, tick);
+  }
+}
+
+/**
+ * The correlation analysis at a tick, as of the tick, from where the last run stopped; while
+ * enable_correlation_analysis is false the tick does nothing and is recorded as skipped.
+ */
+export async function runScheduledCorrelation(db: Db, tick: Date): Promise<OperationDone> {
+  if (!(await readCorrelationSettings(db)).enable_correlation_analysis)
+    return {
+      files: [],
+      removed: [],
+      skipped:
+        'not run: enable_correlation_analysis is false (set correlation.enable_correlation_analysis in `trader config apply`)',
+    };
+  await runCorrelationAnalysis(db, {}, { actor: 'SYSTEM', now: tick });
+  return { files: [], removed: [] };
 }
 
 export async function runScheduledBackup(

@@ -19,7 +19,7 @@ import {
 import { optimise } from '../../optimise/optimise.ts';
 import { scheduledStudyOptions } from './scheduled-study.ts';
 import { releaseRequest, takeRequest } from './schedule-requests.ts';
-import { runScheduledBackup, runScheduledExport } from './operation-jobs.ts';
+import { isOperationSchedule, runScheduledOperation } from './operation-jobs.ts';
 
 /** Runs a pipeline; runPipeline in production, the same wrapped by tests that need to act mid-run. */
 export type PipelineRunner = (db: Db, options: RunOptions) => Promise<RunSummary>;
@@ -119,13 +119,15 @@ export async function runScheduledTick(
         error: null,
         risk_profile: report.request.profile,
       };
-    } else if (s.job === 'backup' || s.job === 'export') {
-      const done =
-        s.job === 'backup'
-          ? await runScheduledBackup(db, s.job_args, tick, env)
-          : await runScheduledExport(db, s.job_args, tick);
-      logger.info({ ...base, files: done.files, removed: done.removed }, `${scheduleLabel(s)}: ${s.job} written`);
-      end = { status: 'succeeded', run_id: null, error: null, risk_profile: null };
+    } else if (isOperationSchedule(s)) {
+      const done = await runScheduledOperation(db, s, tick, env);
+      logger.info(
+        { ...base, files: done.files, removed: done.removed, skipped: done.skipped },
+        `${scheduleLabel(s)}: ${s.job} ${done.skipped ? 'skipped' : 'done'}`,
+      );
+      end = done.skipped
+        ? { status: 'skipped', run_id: null, error: done.skipped, risk_profile: null }
+        : { status: 'succeeded', run_id: null, error: null, risk_profile: null };
     } else {
       const summary = await (options.runner ?? runPipeline)(db, runOptions(s, tick, env));
       end = { status: summary.status, run_id: summary.run_id, error: null, risk_profile: summary.mode.risk_profile };

@@ -10,7 +10,7 @@ import { deleteSchedule, findSchedule, insertSchedule } from './schedules-repo.t
 import { quote } from '../../core/quote.ts';
 import { planStudy } from '../../optimise/plan-study.ts';
 import { type ScheduledStudy, scheduledStudyOptions } from './scheduled-study.ts';
-import type { ScheduledBackup, ScheduledExport } from './operation-jobs.ts';
+import type { ScheduledBackup, ScheduledCorrelation, ScheduledExport } from './operation-jobs.ts';
 
 /** `trader schedule add` / `remove`: every input checked first, then one transaction with its audit row. */
 
@@ -28,11 +28,14 @@ export interface ScheduleInput {
   graceSeconds?: number;
   /** Present: each tick runs this study (job 'optimise') instead of the pipeline. */
   study?: ScheduledStudy;
-  /** Present: each tick backs up or exports the whole database; no symbols. */
+  /** Present: each tick backs up or exports the whole database, or analyses correlation; no symbols. */
   operation?: ScheduledOperation;
 }
 
-export type ScheduledOperation = { job: 'backup'; args: ScheduledBackup } | { job: 'export'; args: ScheduledExport };
+export type ScheduledOperation =
+  | { job: 'backup'; args: ScheduledBackup }
+  | { job: 'export'; args: ScheduledExport }
+  | { job: 'correlation'; args: ScheduledCorrelation };
 
 const namePattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -70,6 +73,7 @@ function jobOf(input: ScheduleInput): Pick<ScheduleRow, 'job' | 'job_args'> {
   const op = input.operation;
   if (op?.job === 'backup') return { job: 'backup', job_args: op.args };
   if (op?.job === 'export') return { job: 'export', job_args: op.args };
+  if (op?.job === 'correlation') return { job: 'correlation', job_args: op.args };
   return input.study ? { job: 'optimise', job_args: input.study } : { job: 'run', job_args: null };
 }
 

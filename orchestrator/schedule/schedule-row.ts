@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ScheduledBackup, ScheduledExport } from './operation-jobs.ts';
+import { ScheduledBackup, ScheduledCorrelation, ScheduledExport } from './operation-jobs.ts';
 import { ScheduledStudy } from './scheduled-study.ts';
 
 const ScheduleFields = z.object({
@@ -22,13 +22,15 @@ const ScheduleFields = z.object({
 /**
  * One row of `schedules`: when (cron in a time zone), in which system mode, and its job:
  * a pipeline run on its markets, a study (job_args: what to study), or an operation on the
- * whole database, a backup or an export (job_args: where to, and how many copies to keep).
+ * whole database, a backup or an export (job_args: where to, and how many copies to keep),
+ * or the lead-coin correlation analysis (job_args: {}, its settings are correlation_settings).
  */
 export const ScheduleRow = z.discriminatedUnion('job', [
   ScheduleFields.extend({ job: z.literal('run'), job_args: z.null() }),
   ScheduleFields.extend({ job: z.literal('optimise'), job_args: ScheduledStudy }),
   ScheduleFields.extend({ job: z.literal('backup'), job_args: ScheduledBackup }),
   ScheduleFields.extend({ job: z.literal('export'), job_args: ScheduledExport }),
+  ScheduleFields.extend({ job: z.literal('correlation'), job_args: ScheduledCorrelation }),
 ]);
 export type ScheduleRow = z.infer<typeof ScheduleRow>;
 export type ScheduleJob = ScheduleRow['job'];

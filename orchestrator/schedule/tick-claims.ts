@@ -115,7 +115,8 @@ export async function claimTick(db: Db, s: ScheduleRow, tick: Date): Promise<Cla
 }
 
 export interface TickEnd {
-  status: 'succeeded' | 'partial' | 'failed' | 'halted' | 'error';
+  /** 'skipped': the job chose not to act (a correlation tick while the analysis is off); `error` says why. */
+  status: 'succeeded' | 'partial' | 'failed' | 'halted' | 'error' | 'skipped';
   run_id: string | null;
   /** A study tick's study (kept from its start when it failed). */
   study_id?: string | null;
@@ -130,7 +131,8 @@ export async function finishTick(db: Db, s: ScheduleRow, tick: Date, end: TickEn
       'update schedule_ticks set status = $3, run_id = $4, error = $5, study_id = coalesce($6, study_id), finished_at = now() where schedule_id = $1 and tick = $2',
       [s.schedule_id, tick, end.status, end.run_id, end.error, end.study_id ?? null],
     );
-    await auditTick(tx, s, tick, end);
+    // A tick its job chose not to act on is no missed tick: it says which job and why (`error`).
+    await auditTick(tx, s, tick, end, end.status === 'skipped' ? { job: s.job, missed: 0 } : {});
   });
 }
 

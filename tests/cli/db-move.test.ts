@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../store/open.ts';
 import { baseEnv, demoAsOfIso, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
-import { adminUrl, createPostgresDatabase } from '../helpers/db.ts';
+import { createPostgresDatabase, dropRoles } from '../helpers/db.ts';
 import { prepareDemo } from '../helpers/demo-template.ts';
 import { withoutTheMove } from '../helpers/moved-contents.ts';
 import { tableContents } from '../helpers/table-contents.ts';
@@ -49,9 +49,7 @@ describe('trader db move (embedded to postgres, through the bin)', () => {
   afterAll(async () => {
     await source?.dispose();
     await target?.drop();
-    const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-    for (const name of Object.values(names)) await a.unsafe(`drop role if exists ${name}`);
-    await a.end();
+    await dropRoles(Object.values(names));
   });
 
   it('refuses without a terminal and --yes, then moves everything and says what to do next', async () => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminUrl } from '../helpers/db.ts';
+import { dropRoles } from '../helpers/db.ts';
 import { freshTarget, ok, type Target, withInput } from '../helpers/cli.ts';
 
 /**
@@ -19,9 +18,7 @@ describe('trader db roles and the barrier in trader status (postgres)', () => {
   }, 120_000);
   afterAll(async () => {
     await t?.dispose();
-    const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-    for (const name of Object.values(names)) await a.unsafe(`drop role if exists ${name}`);
-    await a.end();
+    await dropRoles(Object.values(names));
   });
 
   it('creates the roles with passwords entered on stdin, masks them, and status tells open from holding', async () => {

@@ -86,6 +86,9 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
         category_cap_pct: 3,
         allow_leverage: false,
         max_leverage: 1,
+        cluster_cap_pct: null,
+        cluster_min_correlation: 0.7,
+        cluster_window_days: 30,
       },
       leverage: { enabled: false, enabled_at: null, max_leverage: 3 },
       halt: {

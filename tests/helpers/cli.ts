@@ -1,14 +1,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { expect } from 'vitest';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
-import { adminUrl, createPostgresDatabase } from './db.ts';
+import { adminUrl, createPostgresDatabase, dropDatabase } from './db.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
-import { cloneDatabase, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
+import { cloneDatabase, scratchCopyDir, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
 
 /** Helpers for tests that spawn the real `trader` bin against a database of their own. */
 
@@ -163,8 +162,9 @@ export interface Target {
   dispose(): Promise<void>;
 }
 
+/** A new, empty TRADER_HOME among this run's database copies (see tests/global-setup.ts). */
 export function tempHome(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'trader-cli-'));
+  return scratchCopyDir('cli-');
 }
 
 function pgliteTarget(home: string): Target {
@@ -211,11 +211,7 @@ function postgresTarget(url: string, drop: () => Promise<void>): Target {
       }
       const copyUrl = new URL(url);
       copyUrl.pathname = `/${copyName}`;
-      return postgresTarget(copyUrl.toString(), async () => {
-        const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-        await a.unsafe(`drop database if exists ${copyName} with (force)`);
-        await a.end();
-      });
+      return postgresTarget(copyUrl.toString(), () => dropDatabase(copyName));
     },
     async restoreFrom(template) {
       await target.sql!.end();

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import type { BackendKind, Db } from '../../store/db.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
+import { queueDrop, queuedDropsDone } from './drop-queue.ts';
 import { openTemplateCopy, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
 
 /** Integration tests run on both backends. */
@@ -34,10 +36,23 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
   };
 }
 
+/**
+ * Drops a test database once nothing uses it any more: queued, the run's main process drops
+ * it (helpers/drop-queue.ts). A test that made login roles drops them with dropRoles.
+ */
 export async function dropDatabase(name: string): Promise<void> {
-  const a = postgres(adminUrl, { onnotice: () => {}, max: 1 });
-  await a.unsafe(`drop database if exists ${name} with (force)`);
-  await a.end();
+  queueDrop(inject('scratchDir'), name);
+}
+
+/** Drops login roles a test made, once its databases are gone: their grants depend on the roles. */
+export async function dropRoles(names: string[]): Promise<void> {
+  await queuedDropsDone(inject('scratchDir'));
+  const admin = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+  try {
+    for (const name of names) await admin.unsafe(`drop role if exists ${name}`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** The URL of a database on the local server. */

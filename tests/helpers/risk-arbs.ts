@@ -21,6 +21,10 @@ export const profileArb: fc.Arbitrary<RiskProfile> = fc.constantFrom(...profileN
       category_cap_pct: num(Math.max(risk, b.category_cap_pct.min), b.category_cap_pct.max),
       allow_leverage: name === 'high' ? fc.boolean() : fc.constant(false),
       max_leverage: num(b.max_leverage.min, b.max_leverage.max),
+      // The correlated-cluster rule stays off here; its own property test turns it on.
+      cluster_cap_pct: fc.constant(null),
+      cluster_min_correlation: fc.constant(0.7),
+      cluster_window_days: fc.constant(30),
     }),
   );
 });
@@ -58,6 +62,9 @@ export function passingGateInput(): GateInput {
       category_cap_pct: 3,
       allow_leverage: false,
       max_leverage: 1,
+      cluster_cap_pct: null,
+      cluster_min_correlation: 0.7,
+      cluster_window_days: 30,
     },
     equity: 10_000,
     free_balance: 6_000,

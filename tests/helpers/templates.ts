@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
@@ -12,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A folder of this test run's shared templates (tests/global-setup.ts). */
     templatesDir: string;
+    /** A folder of this test run's database copies, on a RAM file system when there is room (tests/global-setup.ts). */
+    scratchDir: string;
   }
 }
 
@@ -27,6 +28,9 @@ const WAIT_LIMIT_MS = 600_000;
 
 /** A file of this run's templates folder. */
 export const templateFile = (name: string) => path.join(inject('templatesDir'), name);
+
+/** A new folder for a test's copy of a database (an embedded data directory or CLI home), removed by the test or at the end of the run. */
+export const scratchCopyDir = (prefix: string) => fs.mkdtempSync(path.join(inject('scratchDir'), prefix));
 
 /**
  * A database set up once per test run, by whichever test process needs it first (a lock
@@ -84,7 +88,7 @@ export async function cloneDatabase(template: string, copy: string): Promise<voi
  */
 export async function openTemplateCopy(ref: TemplateRef): Promise<TestDb> {
   if (ref.dataDir) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-db-'));
+    const dataDir = scratchCopyDir('db-');
     fs.cpSync(ref.dataDir, dataDir, { recursive: true });
     const db = await openPgliteDb({ dataDir });
     // Tests close it with either call; both remove the copy (tens of megabytes each).

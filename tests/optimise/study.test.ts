@@ -1,5 +1,5 @@
 /**
- * `trader optimise` end to end on the demo's candles (BTC/USDT, Q1 2024), both backends:
+ * `trader optimise` end to end on the demo's candles (BTC/USDT, February and March 2024), both backends:
  * determinism by seed, resume without repeating a trial, non-negotiable constraints, the
  * outcome as a governed strategy version, and the planner trading what was approved.
  */
@@ -28,10 +28,13 @@ import { outOfSampleScore } from '../../optimise/settle-study.ts';
 import { StudyReport } from '../../optimise/study-outcome.ts';
 import { renderStudy } from '../../optimise/render-study.ts';
 
+// Two months: a trial's backtest costs in proportion to its bars. Over these two, what trades
+// now (the configured breakout) scores below every seed's winner, so a winner is proposed;
+// the seeds below were picked for the situations each case needs on this span.
 const options = (o: Partial<StudyOptions> = {}): StudyOptions => ({
   strategies: ['breakout'],
   symbols: ['BTC/USDT'],
-  from: new Date('2024-01-01T00:00:00Z'),
+  from: new Date('2024-02-01T00:00:00Z'),
   to: new Date('2024-04-01T00:00:00Z'),
   timeframe: '1h',
   exchange: 'binance',
@@ -361,8 +364,8 @@ describe.each(backends)('optimiser studies on %s', (kind) => {
       expect(plan.slots.find((s) => s.module_id === module)!.params[param]).toEqual(value);
     }
 
-    // Seed 14's winner scores above the version just approved on the same windows (most seeds' do not: they are not proposed).
-    const next = await optimise(db, { options: options({ seed: 14 }) });
+    // Seed 20's winner scores above the version just approved on the same windows (most seeds' do not: they are not proposed).
+    const next = await optimise(db, { options: options({ seed: 20 }) });
     const rejected = next.proposals[0]!.version!;
     await reviewStrategyVersion(
       db,

@@ -14,11 +14,12 @@ import { openDb } from '../../store/open.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import { verifyAuditTrail } from '../../trading/audit/audit-verify.ts';
-import { adminUrl, databaseUrl, dropDatabase, freshDb, type TestDb } from '../helpers/db.ts';
+import { adminUrl, databaseUrl, dropDatabase, dropRoles, freshDb, type TestDb } from '../helpers/db.ts';
 import { expectTraderError, rejection } from '../helpers/errors.ts';
 import { seedHaltScene } from '../helpers/halt-scene.ts';
 import { withoutTheMove } from '../helpers/moved-contents.ts';
 import { tableContents } from '../helpers/table-contents.ts';
+import { scratchCopyDir } from '../helpers/templates.ts';
 
 /**
  * `trader db move` as a use case: an embedded source with paper trading and an audit trail
@@ -124,7 +125,7 @@ describe('trader db move (embedded source, postgres target)', () => {
   afterAll(async () => {
     await source?.dispose();
     for (const name of madeDatabases) await dropDatabase(name);
-    await asAdmin(...madeRoles.map((r) => `drop role if exists ${r}`));
+    await dropRoles(madeRoles);
   });
 
   const move = (to: string, names = logins(), confirm = async (_q: string) => true) =>
@@ -297,7 +298,8 @@ describe('trader db move (embedded source, postgres target)', () => {
   }, 120_000);
 
   it('refuses an embedded source another process shares: what it writes after the snapshot would stay behind', async () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-move-home-'));
+    // Beside the test databases' copies (helpers/templates.ts), so the data directory moves in by a rename.
+    const home = scratchCopyDir('move-home-');
     const copy = await freshDb('pglite');
     await copy.closeKeepingFiles!();
     fs.renameSync(copy.dataDir!, path.join(home, 'pgdata'));

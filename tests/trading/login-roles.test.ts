@@ -7,7 +7,7 @@ import { scramVerifier } from '../../store/scram-verifier.ts';
 import { ensureLoginRoles, type LoginRolesOptions } from '../../trading/login-roles.ts';
 import { checkModeBarrier } from '../../trading/mode-barrier.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { adminUrl, freshDb, type TestDb } from '../helpers/db.ts';
+import { adminUrl, dropRoles, freshDb, type TestDb } from '../helpers/db.ts';
 import { expectTraderError } from '../helpers/errors.ts';
 
 const admin = () => postgres(adminUrl, { onnotice: () => {}, max: 1 });
@@ -61,9 +61,7 @@ describe('login roles (postgres)', () => {
   afterEach(async () => {
     for (const db of opened.splice(0)) await db.close();
     await owner.dispose();
-    const a = admin();
-    for (const name of Object.values(names)) await a.unsafe(`drop role if exists ${name}`);
-    await a.end();
+    await dropRoles(Object.values(names));
   });
 
   it('creates one login role per mode with a generated password that works; as each, the barrier holds', async () => {

@@ -103,7 +103,7 @@ describe('risk gate properties', () => {
         const v = checkIntent(input);
         expect(v.ok).toBe(v.checks.every((c) => c.ok));
         expect(v.reasons).toEqual(v.checks.filter((c) => !c.ok).map((c) => c.detail));
-        expect(v.checks).toHaveLength(13);
+        expect(v.checks).toHaveLength(14);
       }),
       { numRuns: 500 },
     );

@@ -24,6 +24,7 @@ describe('risk gate', () => {
       'max_open_positions',
       'one_position_per_symbol',
       'category_cap',
+      'correlation_cluster',
       'drawdown',
       'leverage_permitted',
       'liquidation_after_stop',
@@ -164,6 +165,9 @@ describe('risk gate', () => {
         category_cap_pct: 6,
         allow_leverage: true,
         max_leverage: 5,
+        cluster_cap_pct: null,
+        cluster_min_correlation: 0.7,
+        cluster_window_days: 30,
         ...over,
       },
     });

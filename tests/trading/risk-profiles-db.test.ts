@@ -139,6 +139,9 @@ describe.each(backends)('risk profile changes (%s)', (kind) => {
       category_cap_pct: 3,
       allow_leverage: false,
       max_leverage: 1,
+      cluster_cap_pct: null,
+      cluster_min_correlation: 0.7,
+      cluster_window_days: 30,
     });
     // The active profile became stricter: nothing else about the state changes.
     expect({ ...(await state()), updated_at: null }).toEqual({ ...before, updated_at: null });

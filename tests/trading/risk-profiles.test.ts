@@ -19,6 +19,9 @@ const seeded: Record<RiskProfile['profile'], RiskProfile> = {
     category_cap_pct: 1.5,
     allow_leverage: false,
     max_leverage: 1,
+    cluster_cap_pct: null,
+    cluster_min_correlation: 0.7,
+    cluster_window_days: 30,
   },
   medium: {
     profile: 'medium',
@@ -28,6 +31,9 @@ const seeded: Record<RiskProfile['profile'], RiskProfile> = {
     category_cap_pct: 3,
     allow_leverage: false,
     max_leverage: 1,
+    cluster_cap_pct: null,
+    cluster_min_correlation: 0.7,
+    cluster_window_days: 30,
   },
   high: {
     profile: 'high',
@@ -37,6 +43,9 @@ const seeded: Record<RiskProfile['profile'], RiskProfile> = {
     category_cap_pct: 6,
     allow_leverage: false,
     max_leverage: 3,
+    cluster_cap_pct: null,
+    cluster_min_correlation: 0.7,
+    cluster_window_days: 30,
   },
 };
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addApiKey, listApiKeys, loadApiKey, removeApiKey } from '../../trading/secrets/key-vault.ts';
 import { initPin } from '../../trading/secrets/pin.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
@@ -31,12 +31,19 @@ async function flipBit(db: TestDb, name: string, column: 'ciphertext' | 'auth_ta
 const keyMaterial = [apiKey, secret, apiKey.slice(0, 8), secret.slice(0, 8)];
 
 describe.each(backends)('API key vault (%s)', (kind) => {
+  // One database per backend, the PIN set once (a fresh database and an scrypt hash per case
+  // cost most of this file's time); each case starts as on a fresh one: no API keys, no
+  // wrong PINs counted. The audit trail only grows, so cases read their own part of it.
   let db: TestDb;
-  beforeEach(async () => {
+  beforeAll(async () => {
     db = await freshDb(kind);
     await initPin(db, pin);
   });
-  afterEach(async () => db?.dispose());
+  afterAll(async () => db?.dispose());
+  beforeEach(async () => {
+    await db.query('delete from api_keys');
+    await db.query('update pin_attempts set failed_count = 0, last_failed_at = null, locked_until = null');
+  });
 
   it('encrypts under the PIN and decrypts back to the same key and secret', async () => {
     const listed = await addApiKey(db, pin, { name: 'binance-main', exchange: 'binance', apiKey, secret });
@@ -161,6 +168,7 @@ describe.each(backends)('API key vault (%s)', (kind) => {
   });
 
   it('audits adding, decrypting (and failing to), and removing, with name and exchange only', async () => {
+    const before = (await db.query<{ seq: string }>('select coalesce(max(seq), 0) as seq from audit_trail'))[0]!.seq;
     await addApiKey(db, pin, { name: 'main', exchange: 'binance', apiKey, secret });
     await loadApiKey(db, pin, 'main');
     await rejection(loadApiKey(db, 'wrong pin!', 'main'));
@@ -174,7 +182,9 @@ describe.each(backends)('API key vault (%s)', (kind) => {
       details: unknown;
       entity_id: string | null;
     }>(
-      `select mode, actor, action_type, status, details, entity_id from audit_trail where action_type like 'API_KEY_%' order by seq`,
+      `select mode, actor, action_type, status, details, entity_id from audit_trail
+        where seq > $1 and action_type like 'API_KEY_%' order by seq`,
+      [before],
     );
     const keyDetails = { name: 'main', exchange: 'binance' };
     expect(rows.map((r) => [r.action_type, r.status, r.details, r.entity_id])).toEqual([

@@ -6,7 +6,7 @@ import { seedDefaults } from '../../orchestrator/seed.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
 import type { Db } from '../../store/db.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
-import { adminUrl, freshDb, type TestDb } from '../helpers/db.ts';
+import { adminUrl, dropRoles, freshDb, type TestDb } from '../helpers/db.ts';
 import { importSample, runOptions } from '../helpers/pipeline.ts';
 
 /**
@@ -32,9 +32,7 @@ describe('a TEST process connected as a TEST-only login role (postgres)', () => 
   afterEach(async () => {
     await asTest.close();
     await owner.dispose();
-    const a = admin();
-    await a.unsafe(`drop role if exists ${login}`);
-    await a.end();
+    await dropRoles([login]);
   });
 
   it('runs the pipeline and trades on paper, yet cannot touch LIVE even by switching roles', async () => {

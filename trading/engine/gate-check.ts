@@ -1,3 +1,4 @@
+import { clusterCorrelationsAsOf } from '../../analysis/stored-returns.ts';
 import type { Queryable } from '../../store/db.ts';
 import { loadLiveCaps } from '../live-account/live-account-repo.ts';
 import { costRates, paperCosts } from '../paper/fill-model.ts';
@@ -31,6 +32,17 @@ export async function runGate(
   const state = await loadState(tx, scope);
   const profile = await loadRiskProfile(tx, scope, state.risk_profile);
   const snapshot = await portfolioSnapshot(tx, scope, o.asOf);
+  // The correlated-cluster rule's input, measured on stored candles as of the decision, only when the profile turns it on.
+  const correlations =
+    profile.cluster_cap_pct === null
+      ? undefined
+      : await clusterCorrelationsAsOf(tx, {
+          exchange: order.exchange,
+          timeframe: order.timeframe,
+          symbols: [order.symbol, ...snapshot.positions.map((p) => p.symbol)],
+          asOf: o.asOf,
+          windowDays: profile.cluster_window_days,
+        });
   const verdict = checkIntent({
     purpose: o.approved ? 'execute' : gatePurpose(state.operational_mode),
     approved: o.approved,
@@ -46,6 +58,7 @@ export async function runGate(
       category: p.category,
       risk_amount: p.risk_amount,
     })),
+    ...(correlations ? { correlations } : {}),
     ...(scope.mode === 'LIVE' ? { live_caps: (await loadLiveCaps(tx, o.asOf)) ?? null } : {}),
   });
   return { state, verdict };

@@ -20,11 +20,25 @@ export const PaperCosts = z
   .strict();
 export type PaperCosts = z.infer<typeof PaperCosts>;
 
+/** Where a change came from when not typed by hand: measured LIVE fills (`paper costs --from-parity`), with the sample. */
+export interface CostsOrigin {
+  source: 'parity';
+  fills: number;
+  from: string;
+  to: string;
+}
+
 /**
  * Shows or changes the fees and slippage the paper broker charges from the next fill on
- * (past fills keep theirs). TEST only; every change is audited with the old values.
+ * (past fills keep theirs). TEST only; every change is audited with the old values (and
+ * its origin when it was measured).
  */
-export async function paperCosts(db: Db, scope: TradingScope, change: PaperCosts): Promise<Required<PaperCosts>> {
+export async function paperCosts(
+  db: Db,
+  scope: TradingScope,
+  change: PaperCosts,
+  origin?: CostsOrigin,
+): Promise<Required<PaperCosts>> {
   if (scope.mode !== 'TEST')
     throw new TraderError('CONFIG_INVALID', "Paper costs exist only in TEST mode; LIVE fills are the exchange's.");
   const parsed = PaperCosts.safeParse(change);
@@ -42,7 +56,7 @@ export async function paperCosts(db: Db, scope: TradingScope, change: PaperCosts
       action_type: 'PAPER_COSTS_CHANGED',
       status: 'SUCCESS',
       risk_profile: after.risk_profile,
-      details: { old, new: now },
+      details: { old, new: now, ...(origin ?? {}) },
     });
     return now;
   });

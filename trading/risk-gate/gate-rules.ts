@@ -1,6 +1,10 @@
 import { entryCost } from '../../sdk/entry-costs.ts';
 import { maintenanceMarginRate } from '../../sdk/sizing.ts';
-import type { GateCheck, GateInput, GateRuleName } from './gate-types.ts';
+import { correlationCluster } from './cluster-rule.ts';
+import { check, epsilon, pair, recomputedRisk } from './gate-measures.ts';
+import type { GateInput, GateCheck } from './gate-types.ts';
+
+export { epsilon, recomputedRisk } from './gate-measures.ts';
 
 /**
  * The risk gate's rules, each a small pure function over the whole input. Every rule
@@ -8,23 +12,6 @@ import type { GateCheck, GateInput, GateRuleName } from './gate-types.ts';
  * and `ok` is always the comparison that must hold, never its negation.
  */
 export type GateRule = (input: GateInput) => GateCheck;
-
-/** Float slack for percent and balance comparisons; far below any meaningful amount. */
-export const epsilon = 1e-9;
-
-const check = (rule: GateRuleName, ok: boolean, detail: string): GateCheck => ({ rule, ok, detail });
-
-/** Two numbers with 2 decimals, or up to 8 when 2 would make different values look equal. */
-function pair(a: number, b: number): [string, string] {
-  for (let d = 2; d <= 8; d++) if (a.toFixed(d) !== b.toFixed(d)) return [a.toFixed(d), b.toFixed(d)];
-  return [a.toFixed(2), b.toFixed(2)];
-}
-
-/** The loss if the stop fills, from prices and quantity (never from what the intent claims). */
-export function recomputedRisk(input: GateInput): { amount: number; pct: number } {
-  const amount = Math.abs(input.intent.entry - input.intent.stop) * input.intent.qty;
-  return { amount, pct: (amount / input.equity) * 100 };
-}
 
 const notHalted: GateRule = ({ purpose, state }) => {
   if (purpose === 'observe')
@@ -223,6 +210,7 @@ export const gateRules: readonly GateRule[] = [
   maxOpenPositions,
   onePositionPerSymbol,
   categoryCap,
+  correlationCluster,
   drawdown,
   leveragePermitted,
   liquidationAfterStop,

@@ -39,6 +39,12 @@ export interface GateInput {
    * has no account (`trader live init` not run), which refuses every LIVE order. Unset in TEST.
    */
   live_caps?: LiveCaps | null;
+  /**
+   * The correlated-cluster rule's input, measured by the caller only when the profile turns
+   * the rule on: the return correlation of every pair of the intent's market and the open
+   * ones (analysis/return-correlation.ts pairKey), null when it could not be measured.
+   */
+  correlations?: { pairs: Record<string, number | null> };
 }
 
 export type GateRuleName =
@@ -50,6 +56,7 @@ export type GateRuleName =
   | 'max_open_positions'
   | 'one_position_per_symbol'
   | 'category_cap'
+  | 'correlation_cluster'
   | 'drawdown'
   | 'leverage_permitted'
   | 'liquidation_after_stop'

@@ -11,6 +11,7 @@ type Register = (program: Command) => void;
 export const commandGroups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['run'], load: async () => (await import('./run.ts')).registerRunCommand },
   { names: ['backtest'], load: async () => (await import('./backtest.ts')).registerBacktestCommands },
+  { names: ['parity'], load: async () => (await import('./parity.ts')).registerParityCommand },
   { names: ['optimise'], load: async () => (await import('./optimise.ts')).registerOptimiseCommands },
   { names: ['runs'], load: async () => (await import('./runs.ts')).registerRunsCommands },
   { names: ['pipeline'], load: async () => (await import('./pipeline.ts')).registerPipelineCommands },
@@ -39,6 +40,7 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['schedule'], load: async () => (await import('./schedule.ts')).registerScheduleCommands },
   { names: ['backup', 'restore'], load: async () => (await import('./backup.ts')).registerBackupCommands },
   { names: ['export'], load: async () => (await import('./export.ts')).registerExportCommand },
+  { names: ['correlation'], load: async () => (await import('./correlation.ts')).registerCorrelationCommands },
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
 ];
 

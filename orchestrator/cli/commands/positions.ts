@@ -16,6 +16,7 @@ import { systemModeFromEnv, tradingScope, tradingTx } from '../../../trading/sco
 import { loadState } from '../../../trading/state-repo.ts';
 import { action, badInput, moneyAmount, output, positionId, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 import { checkSymbols } from '../../../engine/run/check-symbols.ts';
+import { costsFromParity, type CostsFromParityFlags } from './paper-costs-parity.ts';
 import { table } from '../table.ts';
 import { quote } from '../../../core/quote.ts';
 
@@ -227,9 +228,21 @@ export function registerPositionsCommands(program: Command): void {
     .description('show, or change from the next fill on, the paper fee and slippage (basis points)')
     .option('--fee-bps <bps>', 'fee per fill, 0-100 basis points of the notional (default 10)')
     .option('--slippage-bps <bps>', 'slippage per fill, 0-500 basis points (default 5)')
-    .addHelpText('after', '\nExample:\n  $ trader paper costs --fee-bps 7.5 --slippage-bps 10')
+    .option(
+      '--from-parity',
+      "set both from the LIVE entry fills of the window's runs, as `trader parity` measures them",
+    )
+    .option('--from <time>', 'with --from-parity: runs decided from this UTC time on (default: 30 days before --to)')
+    .option('--to <time>', 'with --from-parity: runs decided before this UTC time (default: now)')
+    .option('--yes', 'with --from-parity: confirm without asking (for scripts)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ trader paper costs --fee-bps 7.5 --slippage-bps 10\n  $ trader paper costs --from-parity --from 2026-11-01 --to 2026-12-01',
+    )
     .action(
-      action(async (opts: JsonFlag & { feeBps?: string; slippageBps?: string }) => {
+      action(async (opts: JsonFlag & CostsFromParityFlags & { feeBps?: string; slippageBps?: string }) => {
+        if (opts.fromParity || opts.from !== undefined || opts.to !== undefined || opts.yes)
+          return costsFromParity(opts, opts.feeBps !== undefined || opts.slippageBps !== undefined);
         const bps = (raw: string | undefined, flag: string) => {
           if (raw === undefined) return undefined;
           const n = Number(raw);

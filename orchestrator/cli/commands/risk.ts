@@ -47,6 +47,14 @@ const byName = (profiles: RiskProfile[], name: RiskProfileName) => profiles.find
 const range = (r: Range, unit = '') =>
   r.min === r.max ? `fixed at ${r.min}${unit}` : `allowed ${r.min}-${r.max}${unit}`;
 
+/** The correlated-cluster rule in one line: off, or its cap and what links markets. */
+function clusterRule(p: RiskProfile): string {
+  const b = profileBounds[p.profile];
+  return p.cluster_cap_pct === null
+    ? `off (${range(b.cluster_cap_pct, '%')} when set)`
+    : `${`${p.cluster_cap_pct}%`.padEnd(8)} ${range(b.cluster_cap_pct, '%')}, shared by markets whose ${p.cluster_window_days}-day return correlation is ${p.cluster_min_correlation} or more`;
+}
+
 function describeProfile(p: RiskProfile, active: boolean): string {
   const b = profileBounds[p.profile];
   const leverage =
@@ -66,6 +74,7 @@ function describeProfile(p: RiskProfile, active: boolean): string {
     `    max positions    ${String(p.max_open_positions).padEnd(8)} ${range(b.max_open_positions)}`,
     `    category cap     ${`${p.category_cap_pct}%`.padEnd(8)} ${range(b.category_cap_pct, '%')}, not below the risk per trade`,
     `    leverage         ${leverage}`,
+    `    cluster cap      ${clusterRule(p)}`,
   ].join('\n');
 }
 
@@ -77,6 +86,9 @@ const editFlags = [
   ['categoryCap', 'category_cap_pct'],
   ['maxLeverage', 'max_leverage'],
   ['allowLeverage', 'allow_leverage'],
+  ['clusterCap', 'cluster_cap_pct'],
+  ['clusterMinCorrelation', 'cluster_min_correlation'],
+  ['clusterWindowDays', 'cluster_window_days'],
 ] as const satisfies readonly (readonly [string, (typeof editableFields)[number]])[];
 
 type EditFlags = YesFlag & Partial<Record<(typeof editFlags)[number][0], string>>;
@@ -90,12 +102,18 @@ function typed(text: string): unknown {
 
 function patchFromFlags(opts: EditFlags): Record<string, unknown> {
   const patch = Object.fromEntries(
-    editFlags.filter(([flag]) => opts[flag] !== undefined).map(([flag, field]) => [field, typed(opts[flag]!)]),
+    editFlags
+      .filter(([flag]) => opts[flag] !== undefined)
+      // `--cluster-cap off` switches the correlated-cluster rule off.
+      .map(([flag, field]) => [
+        field,
+        field === 'cluster_cap_pct' && opts[flag]!.trim() === 'off' ? null : typed(opts[flag]!),
+      ]),
   );
   if (Object.keys(patch).length === 0) {
     throw new TraderError(
       'BAD_INPUT',
-      'Nothing to edit; pass at least one of --risk-per-trade, --max-drawdown, --max-positions, --category-cap, --max-leverage, --allow-leverage.',
+      'Nothing to edit; pass at least one of --risk-per-trade, --max-drawdown, --max-positions, --category-cap, --max-leverage, --allow-leverage, --cluster-cap, --cluster-min-correlation, --cluster-window-days.',
     );
   }
   return patch;
@@ -167,10 +185,19 @@ export function registerRiskCommands(program: Command): void {
     .option('--category-cap <pct>', 'category_cap_pct: total risk in one category, percent of equity')
     .option('--max-leverage <x>', 'max_leverage (high only)')
     .option('--allow-leverage <true|false>', 'allow_leverage (high only)')
+    .option(
+      '--cluster-cap <pct|off>',
+      'cluster_cap_pct: total risk in one correlated cluster, percent of equity; off = rule off',
+    )
+    .option(
+      '--cluster-min-correlation <r>',
+      'cluster_min_correlation: return correlation (0..1) that links two markets',
+    )
+    .option('--cluster-window-days <days>', 'cluster_window_days: days of returns the correlation is measured over')
     .option('--yes', 'confirm high-risk values without asking (for scripts)')
     .addHelpText(
       'after',
-      '\nExample:\n  $ trader risk edit medium --risk-per-trade 0.75 --max-positions 4\n\nOut-of-range values are refused, all of them named, and nothing is written.',
+      '\nExample:\n  $ trader risk edit medium --risk-per-trade 0.75 --max-positions 4\n  $ trader risk edit medium --cluster-cap 1.5 --cluster-min-correlation 0.7 --cluster-window-days 30\n\nOut-of-range values are refused, all of them named, and nothing is written.',
     )
     .action(
       action(async (text: string, opts: EditFlags) => {

@@ -14,6 +14,7 @@ export const pages = [
   { path: '/ui/runs', label: 'Runs' },
   { path: '/ui/backtests', label: 'Backtests' },
   { path: '/ui/studies', label: 'Studies' },
+  { path: '/ui/correlation', label: 'Correlation' },
   { path: '/ui/system', label: 'Modules & data' },
   { path: '/ui/audit', label: 'Audit trail' },
 ] as const;

@@ -9,6 +9,7 @@ import { mountEventStream } from './event-stream.ts';
 import { barePage } from './layout.ts';
 import { mountAuditPages } from './page-audit.ts';
 import { mountBacktestPages } from './page-backtests.ts';
+import { mountCorrelationPage } from './page-correlation.ts';
 import { mountControlPages } from './page-controls.ts';
 import { mountOverviewPage } from './page-overview.ts';
 import { mountPositionPages } from './page-positions.ts';
@@ -61,6 +62,7 @@ export function mountDashboard(app: Hono<ServeEnv>, deps: ServerDeps): void {
   mountControlPages(ui, deps);
   mountBacktestPages(ui, deps);
   mountStudyPages(ui, deps);
+  mountCorrelationPage(ui, deps);
   mountRegistryPages(ui, deps);
   mountAuditPages(ui, deps);
 }

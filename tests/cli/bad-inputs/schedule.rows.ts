@@ -99,7 +99,7 @@ export const rows: BadInput[] = [
     what: 'a job that does not exist',
     args: add('--job', 'restore'),
     exit: 2,
-    message: /^trader: --job must be run, optimise, backup or export, not 'restore'\.$/,
+    message: /^trader: --job must be run, optimise, backup, export or correlation, not 'restore'\.$/,
   },
   {
     what: 'a scheduled study without a strategy',
