@@ -65,4 +65,17 @@ describe.each(backends)('the dashboard correlation page (%s)', (kind) => {
     expect(rows[0]!.slice(0, 6)).toEqual(['1', 'ADA/USDT / BTC/USDT', '1.14', '0.67', '30', '31']);
     expect(body).not.toContain('The correlation analysis is off');
   });
+
+  it("shows each profile's correlated-cluster cap on the controls page: off, or the cap and its link", async () => {
+    await db.query(`update trading_test.risk_profiles set cluster_cap_pct = 1.5 where profile = 'medium'`);
+    const r = await fetch(`${h.server.url}/ui/controls`, { headers: { cookie }, redirect: 'manual' });
+    const body = await r.text();
+    expect(body).toContain('<th>Cluster cap</th>');
+    const cells = (profile: string) =>
+      [...body.matchAll(new RegExp(`<td>${profile}[^<]*</td>((?:\\s*<td[^>]*>[^<]*</td>)+)`, 'g'))].map((m) =>
+        [...m[1]!.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((c) => c[1]!.trim()),
+      )[0];
+    expect(cells('medium')?.[4]).toBe('1.5% (ρ ≥ 0.7, 30 d)');
+    expect(cells('low')?.[4]).toBe('off');
+  });
 });

@@ -91,7 +91,7 @@ export function registerCorrelationCommands(program: Command): void {
   const group = program
     .command('correlation')
     .description(
-      'lead-coin correlation analysis: how altcoins moved when BTC or ETH moved (informational only, never trades)',
+      'how markets move together: the lead-coin analysis (how altcoins moved when BTC or ETH moved; informational only, never trades) and the return-correlation matrix',
     );
 
   withJson(group.command('run'))

@@ -18,6 +18,7 @@ import {
   loadRiskProfiles,
   loadState,
   OperationalMode,
+  type RiskProfile,
   RiskProfileName,
 } from '../../../trading/state-repo.ts';
 import type { ServerDeps } from '../route-types.ts';
@@ -35,6 +36,12 @@ import { formOf, type DashboardContext, type DashboardEnv } from './session-guar
  * use case `trader mode set`, `risk set`, `halt`, `resume` and `halt clear` call, which asks its own
  * questions (confirm-ask.ts turns them into pages) and audits as it does for the CLI.
  */
+
+/** The opt-in correlated-cluster rule: off, or its cap at the correlation that links markets. */
+const clusterCap = (p: RiskProfile) =>
+  p.cluster_cap_pct === null
+    ? 'off'
+    : `${p.cluster_cap_pct}% (ρ ≥ ${p.cluster_min_correlation}, ${p.cluster_window_days} d)`;
 
 const HaltForm = z.object({ reason: z.string().trim().max(200).optional() });
 const VersionForm = z.object({
@@ -203,7 +210,15 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
         <section aria-labelledby="h-profile">
           <h2 id="h-profile">Risk profile</h2>
           ${dataTable({
-            headers: ['Profile', 'Risk per trade', 'Drawdown halt', 'Open positions', 'Category cap', 'Leverage'],
+            headers: [
+              'Profile',
+              'Risk per trade',
+              'Drawdown halt',
+              'Open positions',
+              'Category cap',
+              'Cluster cap',
+              'Leverage',
+            ],
             rows: profiles.map(
               (p) =>
                 html`<tr class="${p.profile === state.risk_profile ? 'active' : ''}">
@@ -212,6 +227,7 @@ export function mountControlPages(app: Hono<DashboardEnv>, deps: ServerDeps): vo
                   <td class="num">${p.max_drawdown_pct}%</td>
                   <td class="num">${p.max_open_positions}</td>
                   <td class="num">${p.category_cap_pct}%</td>
+                  <td class="num">${clusterCap(p)}</td>
                   <td>${p.allow_leverage ? `up to ${p.max_leverage}x` : 'no'}</td>
                 </tr>`,
             ),
