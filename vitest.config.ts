@@ -8,11 +8,10 @@ export default defineConfig({
     globalSetup: ['tests/global-setup.ts'],
     pool: 'forks',
     // The default (one worker less than the cores) is a single worker on the 2-core CI
-    // machines. Most suites wait on Postgres, PGlite or a spawned `trader`, so more workers
-    // overlap that waiting; measured here: the whole suite went from 1,025 s to 660 s with
-    // three. With three, a CI run still left a fifth of its two cores idle (53 min of CPU in
-    // 32.6 min), so a fourth fills some of it.
-    maxWorkers: 4,
+    // machines. Most suites wait on Postgres, PGlite or a spawned `trader`, so three
+    // workers overlap that waiting; measured here: the whole suite went from 1,025 s to 660 s.
+    // A fourth was slower (1,642 s -> 1,822 s): each worker transforms and imports the code again.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Keep test output readable: run logs (info) are asserted through the database, not stderr.
