@@ -14,6 +14,7 @@ const SOURCES = [
   'market',
   'optimise',
   'orchestrator',
+  'queue',
   'registry',
   'sandbox',
   'sdk',

@@ -89,6 +89,13 @@ export const TraderEnv = z.object({
   TRADER_BACKUP_PASSPHRASE: text,
   TRADER_OFFSITE_KEY_FILE: text,
   TRADER_RECONCILE_SECONDS: wholeNumber(60, 5, 86_400),
+  TRADER_QUEUE_POLL_MS: wholeNumber(500, 50, 60_000),
+  TRADER_QUEUE_POOL_MAX: wholeNumber(3, 1, 50),
+  TRADER_QUEUE_MAINTENANCE_SECONDS: wholeNumber(10, 1, 3600),
+  /** 0: each queue's own limit (the migration's expireInSeconds). */
+  TRADER_QUEUE_EXPIRE_SECONDS: wholeNumber(0, 0, 86_400),
+  TRADER_WORKER_DEAD_SECONDS: wholeNumber(30, 3, 3600),
+  TRADER_DISTRIBUTED_RUN_TIMEOUT_SECONDS: wholeNumber(3600, 10, 604_800),
 });
 export type TraderEnv = z.infer<typeof TraderEnv> & {
   /** `TRADER_EXCHANGE_URL_<ID>` per exchange id (upper case), each checked like `TRADER_EXCHANGE_URL`. */

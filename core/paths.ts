@@ -17,3 +17,8 @@ export const sampleDataDir = path.join(packageRoot, 'data', 'sample');
 export function modulesRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.TRADER_MODULES_ROOT || path.join(packageRoot, 'modules'));
 }
+
+/** trader's own version, from its package.json (the CLI's --version, each worker's row). */
+export const traderVersion = (
+  JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }
+).version;

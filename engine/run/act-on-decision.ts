@@ -5,6 +5,7 @@ import type { Queryable } from '../../store/db.ts';
 import { actOnExits, type ExitAction } from '../../trading/engine/act-on-exits.ts';
 import { actOnIntents, describeAction, type IntentSource } from '../../trading/engine/act-on-intents.ts';
 import { assumeTradingRole, type TradingScope } from '../../trading/scope.ts';
+import { loadState } from '../../trading/state-repo.ts';
 import { writeSymbolLogs } from './run-log.ts';
 import type { LogEntry, SymbolOutcome } from './run-types.ts';
 
@@ -19,8 +20,8 @@ function describeExit(e: ExitAction): string {
 
 /**
  * After a symbol is decided, inside the transaction that wrote its logs: drops to the
- * mode's role and lets the trading engine act on the intents and exit requests, then
- * logs what it did. Fills `outcome.actions` and `outcome.exits`.
+ * mode's role, locks the account's state row and lets the trading engine act on the
+ * intents and exit requests, then logs what it did. Fills `outcome.actions` and `outcome.exits`.
  */
 export async function actOnDecision(
   tx: Queryable,
@@ -30,6 +31,10 @@ export async function actOnDecision(
   const { outcome, exits } = o;
   if (outcome.intents.length === 0 && exits.length === 0) return;
   await assumeTradingRole(tx, scope);
+  // Symbols of a distributed run are decided at once on several workers: each takes the
+  // account's state row first, so the risk gate's exposure and position checks see every
+  // other symbol's committed orders (no two pass on the same room), in a consistent lock order.
+  await loadState(tx, scope, { forUpdate: true });
   const log = (message: string, outputs: unknown): LogEntry => ({
     symbol: outcome.symbol,
     stage: null,

@@ -20,16 +20,32 @@ import { sendExitCloses, sendRecordedEntries } from './live-run.ts';
 import { heartbeat } from './run-lock.ts';
 import type { RunContext } from './run-context.ts';
 import { writeSymbolLogs } from './run-log.ts';
-import type { RunSummary } from './run-summary.ts';
-import type { SymbolOutcome } from './run-types.ts';
+import type { SymbolSettled } from './run-summary.ts';
 import { historyLogs, topUpLogs, topUpSymbol } from './top-up.ts';
 import { candlePrint, type InputsPrint, planPrint, recordFingerprint, type RunFingerprint } from './run-fingerprint.ts';
 
 /** One symbol's step of a run: its outcome, its module errors, and whether its policy halts the run. */
-export interface SymbolStep {
-  outcome: SymbolOutcome;
-  errors: RunSummary['errors'];
-  haltRun: boolean;
+export type SymbolStep = SymbolSettled;
+
+/**
+ * The transaction that records a symbol's decision. A local run beats its heartbeat in it; in
+ * a distributed run it claims the symbol first (a second attempt at it writes nothing) and
+ * settles it last, so the decision and its record commit together.
+ */
+function recordSymbol(
+  run: RunContext,
+  symbol: string,
+  strategyId: string | null,
+  write: (tx: Queryable) => Promise<SymbolStep>,
+): Promise<SymbolStep> {
+  const { decisions } = run;
+  return run.db.transaction(async (tx) => {
+    if (decisions) await decisions.claim(tx, symbol, strategyId);
+    else await heartbeat(tx, run.run_id);
+    const step = await write(tx);
+    await decisions?.settle(tx, symbol, step);
+    return step;
+  });
 }
 
 /**
@@ -97,20 +113,20 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
   } catch (e) {
     if (!isTraderError(e)) throw e;
     const print = { ...basePrint, candles: null, inputs: null, data_error: e.message };
-    const outcome = await db.transaction(async (tx) => {
+    return recordSymbol(run, symbol, plan.strategy_id, async (tx) => {
       await recordFingerprint(tx, run_id, symbol, print);
-      return recordCoreOutcome(tx, run_id, symbol, dataLogs, { kind: 'error', message: e.message, code: e.code });
+      const error = { kind: 'error', message: e.message, code: e.code } as const;
+      const outcome = await recordCoreOutcome(tx, run_id, symbol, dataLogs, error);
+      return { outcome, errors: [{ symbol, module_id: null, message: e.message }], haltRun: false };
     });
-    return { outcome, errors: [{ symbol, module_id: null, message: e.message }], haltRun: false };
   }
   if ('blocked' in built) {
     const verdict = { kind: 'blocked', message: built.blocked, data_health: built.data_health } as const;
     const print = { ...basePrint, candles: candlePrint(built.series), inputs: null, data_error: null };
-    const outcome = await db.transaction(async (tx) => {
+    return recordSymbol(run, symbol, plan.strategy_id, async (tx) => {
       await recordFingerprint(tx, run_id, symbol, print);
-      return recordCoreOutcome(tx, run_id, symbol, dataLogs, verdict);
+      return { outcome: await recordCoreOutcome(tx, run_id, symbol, dataLogs, verdict), errors: [], haltRun: false };
     });
-    return { outcome, errors: [], haltRun: false };
   }
   const initial = built.context;
   // What parity needs to re-decide this bar later and attribute a difference (run-fingerprint.ts).
@@ -155,24 +171,24 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
     as_of: o.asOf,
     ...(run.liveBroker ? { live_broker: run.liveBroker } : {}),
   };
-  await db.transaction(async (tx) => {
+  const step = await recordSymbol(run, symbol, plan.strategy_id, async (tx) => {
     await writeSymbolLogs(tx, run_id, [...dataLogs, ...result.logs, decisionLog], result.errors);
     await recordFingerprint(tx, run_id, symbol, print);
-    await heartbeat(tx, run_id);
     if (result.signalFilter)
       await auditSignalFilter(tx, run, { symbol, plan, verdict: result.signalFilter, context: result.context });
     const exits = (result.context.exit_requests as z.infer<typeof ExitRequest>[] | undefined) ?? [];
     await actOnDecision(tx, scope, { run_id, outcome, exits, source });
+    return {
+      outcome,
+      errors: result.errors.map((err) => ({ symbol, module_id: err.module_id, message: err.error_message })),
+      haltRun: result.stoppedBy?.policy === 'halt_run',
+    };
   });
   if (run.liveBroker) {
     await sendExitCloses(db, run.liveBroker, outcome, { run_id, as_of: o.asOf });
     await sendRecordedEntries(db, run.liveBroker, outcome, run_id);
   }
-  return {
-    outcome,
-    errors: result.errors.map((err) => ({ symbol, module_id: err.module_id, message: err.error_message })),
-    haltRun: result.stoppedBy?.policy === 'halt_run',
-  };
+  return step;
 }
 
 /** SIGNAL_GENERATED, then SIGNAL_FILTER_PASS or SIGNAL_FILTER_REJECTED with the reason (seed section 7). */

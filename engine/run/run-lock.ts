@@ -25,7 +25,18 @@ export interface NewRun {
   timeframe: string;
   symbols: string[];
   as_of: Date;
+  /** A distributed run's request as its workers need it; null for a run decided in this process. */
+  request: RunRequest | null;
 }
+
+/** What a worker needs of a distributed run's request besides the row's own columns. */
+export const RunRequest = z.object({
+  history_bars: z.number().int(),
+  min_bars: z.number().int(),
+  offline: z.boolean(),
+  max_age_bars: z.number().int(),
+});
+export type RunRequest = z.infer<typeof RunRequest>;
 
 const RunningRow = z.object({
   run_id: z.string(),
@@ -49,7 +60,8 @@ export async function reapCrashedRuns(q: Queryable, pipelineId: string | null = 
   const running = await queryRows(
     q,
     RunningRow,
-    "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where ($1::text is null or pipeline_id = $1) and status = 'running'",
+    // A distributed run whose jobs are enqueued lives on in its workers after its opener exits: it ends at its deadline (close-run.ts).
+    "select run_id, pid, host, started_at, heartbeat_at from pipeline_runs where ($1::text is null or pipeline_id = $1) and status = 'running' and not (distributed and prelude is not null)",
     [pipelineId],
   );
   const host = os.hostname();
@@ -75,8 +87,8 @@ export async function openRun(q: Queryable, run: NewRun): Promise<void> {
   await reapCrashedRuns(q, run.pipeline_id);
   try {
     await q.query(
-      `insert into pipeline_runs (run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, pid, host)
-       values ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11)`,
+      `insert into pipeline_runs (run_id, pipeline_id, strategy_id, status, trigger, trigger_ref, exchange, timeframe, symbols, as_of, pid, host, distributed, options)
+       values ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         run.run_id,
         run.pipeline_id,
@@ -89,10 +101,17 @@ export async function openRun(q: Queryable, run: NewRun): Promise<void> {
         run.as_of,
         process.pid,
         os.hostname(),
+        run.request !== null,
+        run.request,
       ],
     );
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
+    if ((e as { constraint_name?: string }).constraint_name === 'pipeline_runs_one_distributed_tick')
+      throw new TraderError(
+        'LOCKED',
+        `Pipeline ${quote(run.pipeline_id)} was already run as of ${run.as_of.toISOString()} by a distributed run: each tick is decided once; give another --as-of.`,
+      );
     const [holder] = await queryRows(
       q,
       RunningRow,
@@ -118,15 +137,24 @@ export async function closeRun(
   summary: unknown,
   error: string | null,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query(
-      'update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1',
-      [run.run_id, status, summary, error],
-    );
-    await publishEvent(tx, {
-      mode: run.mode,
-      event_type: 'RUN_FINISHED',
-      payload: { status, entity_type: 'run', entity_id: run.run_id },
-    });
+  await db.transaction((tx) => closeRunIn(tx, run, status, summary, error));
+}
+
+/** closeRun inside the caller's transaction (a distributed run's closer holds its row). */
+export async function closeRunIn(
+  tx: Queryable,
+  run: { run_id: string; mode: SystemMode },
+  status: string,
+  summary: unknown,
+  error: string | null,
+): Promise<void> {
+  await tx.query(
+    'update pipeline_runs set status = $2, summary = $3, error = $4, finished_at = now() where run_id = $1',
+    [run.run_id, status, summary, error],
+  );
+  await publishEvent(tx, {
+    mode: run.mode,
+    event_type: 'RUN_FINISHED',
+    payload: { status, entity_type: 'run', entity_id: run.run_id },
   });
 }

@@ -10,7 +10,14 @@ import { writeSymbolLogs } from './run-log.ts';
 import { releaseSandbox, warmSandbox } from '../../sandbox/probe.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../../sandbox/limits.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
-import { proposalsCreated, type RunOptions, type RunSummary, runStatus, systemState } from './run-summary.ts';
+import {
+  buildRunSummary,
+  notRunStep,
+  type RunHead,
+  type RunOptions,
+  type RunSummary,
+  systemState,
+} from './run-summary.ts';
 import { haltActionAfterPrelude, liveRunBroker } from './live-run.ts';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { reconcileBeforeRun } from '../../trading/live/reconcile/reconcile-service.ts';
@@ -64,37 +71,72 @@ export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
 }
 
 async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<RunSummary> {
-  checkRequest(o);
-  const started = performance.now();
-  const state = await currentState(db, scope);
-  const prepared = await planRun(db, scope, o, state.risk_profile);
-  const run_id = await startRun(db, o, prepared);
-  const trading = await failingRun(db, { run_id, mode: scope.mode }, () =>
-    tradeBeforeDeciding(db, scope, o, run_id, state),
-  );
+  const begun = await beginRun(db, scope, o, false);
   // Module code runs in the sandbox's worker, within a call limit and this run's budget.
   const sandbox = warmSandbox();
   const run: RunContext = {
-    db,
-    scope,
-    o,
-    run_id,
-    asOfIso: o.asOf.toISOString(),
-    prepared,
-    ...trading,
-    state: systemState(scope.mode, trading.prelude.state),
+    ...begun.run,
     sandbox,
     budget: { limitMs: DEFAULT_RUN_LIMIT_MS, usedMs: 0 },
     fetcher: ccxtCandleFetcher(db, o.timeframe, o.env),
   };
-  const steps = await failingRun(db, { run_id, mode: scope.mode }, () => decideSymbols(run)).finally(() =>
+  const steps = await failingRun(db, { run_id: run.run_id, mode: scope.mode }, () => decideSymbols(run)).finally(() =>
     releaseSandbox(sandbox),
   );
-  return finishRun(run, steps, started);
+  return finishRun(run, begun.head, steps, begun.started);
+}
+
+/** What a run shares before its first symbol; a distributed run's opener stops here and enqueues the symbols. */
+export interface BegunRun {
+  run: Omit<RunContext, 'sandbox' | 'budget' | 'fetcher'>;
+  head: RunHead;
+  started: number;
+}
+
+/**
+ * Everything before the first symbol is decided: the request checked, every symbol planned
+ * (every problem reported at once), the run lock taken (its row: for a distributed run with
+ * the options its workers need) and the trading prelude done.
+ */
+export async function beginRun(db: Db, scope: TradingScope, o: RunOptions, distributed: boolean): Promise<BegunRun> {
+  checkRequest(o);
+  const started = performance.now();
+  const state = await currentState(db, scope);
+  const prepared = await planRun(db, scope, o, state.risk_profile);
+  const run_id = await startRun(db, o, prepared, distributed);
+  const trading = await failingRun(db, { run_id, mode: scope.mode }, () =>
+    tradeBeforeDeciding(db, scope, o, run_id, state),
+  );
+  const mode = systemState(scope.mode, trading.prelude.state);
+  const { prelude } = trading;
+  const head: RunHead = {
+    run_id,
+    pipeline_id: o.pipelineId,
+    strategy_id: o.strategyId,
+    exchange: o.exchange,
+    timeframe: o.timeframe,
+    as_of: o.asOf.toISOString(),
+    trigger: o.trigger,
+    trigger_ref: o.triggerRef,
+    mode,
+    trading: {
+      fills: prelude.fills,
+      expired_proposals: prelude.expired_proposals,
+      emergency_halt: prelude.emergency_halt,
+      equity: prelude.state.equity,
+      drawdown_pct: prelude.state.drawdown_pct,
+    },
+    pinned_modules: prepared.pinned.map((m) => m.row.module_id),
+  };
+  return {
+    run: { db, scope, o, run_id, asOfIso: head.as_of, prepared, ...trading, state: mode, decisions: null },
+    head,
+    started,
+  };
 }
 
 /** The plans for every symbol: every problem is reported before anything runs, a disabled strategy included. */
-async function planRun(db: Db, scope: TradingScope, o: RunOptions, riskProfile: RiskProfileName) {
+export async function planRun(db: Db, scope: TradingScope, o: RunOptions, riskProfile: RiskProfileName) {
   const prepared = await preparePlans(db, {
     pipelineId: o.pipelineId,
     strategyId: o.strategyId,
@@ -107,7 +149,12 @@ async function planRun(db: Db, scope: TradingScope, o: RunOptions, riskProfile: 
 }
 
 /** Takes the run lock (the run's row) and logs the modules pinned to their files as loaded now. */
-async function startRun(db: Db, o: RunOptions, prepared: RunContext['prepared']): Promise<string> {
+async function startRun(
+  db: Db,
+  o: RunOptions,
+  prepared: RunContext['prepared'],
+  distributed: boolean,
+): Promise<string> {
   const run_id = randomUUID();
   await openRun(db, {
     run_id,
@@ -119,6 +166,10 @@ async function startRun(db: Db, o: RunOptions, prepared: RunContext['prepared'])
     timeframe: o.timeframe,
     symbols: o.symbols,
     as_of: o.asOf,
+    // A distributed run's workers read the rest of the request from its row.
+    request: distributed
+      ? { history_bars: o.historyBars, min_bars: o.minBars, offline: o.offline, max_age_bars: o.maxAgeBars ?? 0 }
+      : null,
   });
   o.onOpened?.(run_id);
   logger.info({ run_id, symbols: o.symbols.length }, 'run started');
@@ -143,7 +194,11 @@ async function startRun(db: Db, o: RunOptions, prepared: RunContext['prepared'])
 }
 
 /** `step`, closing the run as failed (with the error's sentence) when it throws. */
-async function failingRun<T>(db: Db, run: { run_id: string; mode: SystemMode }, step: () => Promise<T>): Promise<T> {
+export async function failingRun<T>(
+  db: Db,
+  run: { run_id: string; mode: SystemMode },
+  step: () => Promise<T>,
+): Promise<T> {
   try {
     return await step();
   } catch (e) {
@@ -174,69 +229,26 @@ async function tradeBeforeDeciding(
 }
 
 /** Each symbol in turn; after a module's `halt_run` policy the rest are not run. */
-async function decideSymbols(run: RunContext): Promise<{ steps: SymbolStep[]; halted: boolean }> {
+async function decideSymbols(run: RunContext): Promise<SymbolStep[]> {
   const steps: SymbolStep[] = [];
   let halted = false;
   for (const symbol of run.o.symbols) {
     throwIfStopping();
-    const step: SymbolStep = halted ? notRun(symbol) : await decideSymbol(run, symbol);
+    const step: SymbolStep = halted
+      ? notRunStep(symbol, 'run halted earlier by an on_error policy')
+      : await decideSymbol(run, symbol);
     steps.push(step);
     halted ||= step.haltRun;
   }
-  return { steps, halted };
+  return steps;
 }
 
-const notRun = (symbol: string): SymbolStep => ({
-  outcome: {
-    symbol,
-    outcome: 'not_run',
-    reason: 'run halted earlier by an on_error policy',
-    intents: [],
-    signals: 0,
-    ideas: 0,
-    modules_run: 0,
-  },
-  errors: [],
-  haltRun: false,
-});
-
 /** The run's summary, recorded with its status when the run's row is closed. */
-async function finishRun(
-  run: RunContext,
-  { steps, halted }: { steps: SymbolStep[]; halted: boolean },
-  started: number,
-): Promise<RunSummary> {
-  const { o, prelude } = run;
-  const outcomes = steps.map((s) => s.outcome);
-  const status = runStatus(outcomes, halted);
-  const summary: RunSummary = {
-    schema_version: 1,
-    ok: status === 'succeeded',
-    run_id: run.run_id,
-    status,
-    pipeline_id: o.pipelineId,
-    strategy_id: o.strategyId,
-    exchange: o.exchange,
-    timeframe: o.timeframe,
-    as_of: run.asOfIso,
-    trigger: o.trigger,
-    trigger_ref: o.triggerRef,
-    mode: run.state,
-    trading: {
-      fills: prelude.fills,
-      expired_proposals: prelude.expired_proposals,
-      emergency_halt: prelude.emergency_halt,
-      equity: prelude.state.equity,
-      drawdown_pct: prelude.state.drawdown_pct,
-    },
-    symbols: outcomes,
-    proposals: proposalsCreated(outcomes),
-    errors: steps.flatMap((s) => s.errors),
-    pinned_modules: run.prepared.pinned.map((m) => m.row.module_id),
-    duration_ms: Math.round(performance.now() - started),
-  };
-  await countStrategyFailures(run, steps);
-  await closeRun(run.db, { run_id: run.run_id, mode: run.scope.mode }, status, summary, null);
-  logger.info({ run_id: run.run_id, status }, 'run finished');
+async function finishRun(run: RunContext, head: RunHead, steps: SymbolStep[], started: number): Promise<RunSummary> {
+  const summary = buildRunSummary(head, steps, Math.round(performance.now() - started));
+  const strategies = run.o.symbols.map((symbol) => run.prepared.plans.get(symbol)?.strategy_id ?? null);
+  await countStrategyFailures(run.db, run.scope, head, steps, strategies);
+  await closeRun(run.db, { run_id: run.run_id, mode: run.scope.mode }, summary.status, summary, null);
+  logger.info({ run_id: run.run_id, status: summary.status }, 'run finished');
   return summary;
 }

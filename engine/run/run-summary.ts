@@ -84,6 +84,66 @@ export const RunSummary = z.object({
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
+/** What a run knows before it decides a symbol; a distributed run keeps it on its row for its workers and its closer. */
+export const RunHead = RunSummary.pick({
+  run_id: true,
+  pipeline_id: true,
+  strategy_id: true,
+  exchange: true,
+  timeframe: true,
+  as_of: true,
+  trigger: true,
+  trigger_ref: true,
+  mode: true,
+  trading: true,
+  pinned_modules: true,
+});
+export type RunHead = z.infer<typeof RunHead>;
+
+/** One symbol's part of the summary: its outcome, its errors, whether its policy halted the run. */
+export interface SymbolSettled {
+  outcome: SymbolOutcome;
+  errors: RunSummary['errors'];
+  haltRun: boolean;
+}
+
+/** A symbol the run did not decide, and why. */
+export const notRunStep = (symbol: string, reason: string): SymbolSettled => ({
+  outcome: { symbol, outcome: 'not_run', reason, intents: [], signals: 0, ideas: 0, modules_run: 0 },
+  errors: [],
+  haltRun: false,
+});
+
+/** A symbol that failed before its plan ran (it could not be planned, or no worker could decide it). */
+export const failedStep = (symbol: string, message: string): SymbolSettled => ({
+  outcome: { symbol, outcome: 'error', reason: message, intents: [], signals: 0, ideas: 0, modules_run: 0 },
+  errors: [{ symbol, module_id: null, message }],
+  haltRun: false,
+});
+
+/** The summary of a run from its head and its symbols' steps in the run's order: the same for a local and a distributed run. */
+export function buildRunSummary(head: RunHead, steps: readonly SymbolSettled[], duration_ms: number): RunSummary {
+  const outcomes = steps.map((s) => s.outcome);
+  const status = runStatus(
+    outcomes,
+    steps.some((s) => s.haltRun),
+  );
+  const { run_id, pinned_modules, ...rest } = head;
+  // The documented key order (docs/run-json.md): run_id and status first.
+  return {
+    schema_version: 1,
+    ok: status === 'succeeded',
+    run_id,
+    status,
+    ...rest,
+    symbols: outcomes,
+    proposals: proposalsCreated(outcomes),
+    errors: steps.flatMap((s) => s.errors),
+    pinned_modules,
+    duration_ms,
+  };
+}
+
 /** The operating state a run ran under, as recorded in its summary and given to modules in `run`. */
 export function systemState(system_mode: SystemMode, s: TradingState) {
   return {

@@ -2,8 +2,7 @@ import type { Db } from '../../store/db.ts';
 import { tradingTx, type TradingScope } from '../../trading/scope.ts';
 import { listStrategyHealth, recordStrategyRun } from '../../trading/strategies/strategy-health.ts';
 import type { Plan, PlanProblem } from '../plan/plan-types.ts';
-import type { SymbolStep } from './decide-symbol.ts';
-import type { RunContext } from './run-context.ts';
+import type { RunHead, SymbolSettled } from './run-summary.ts';
 
 /** A run's side of strategy health (trading/strategies/strategy-health.ts): refuse a disabled strategy, count failures. */
 
@@ -23,25 +22,33 @@ export async function disabledStrategies(
     }));
 }
 
-/** Each strategy of the run counts it as failed (one of its modules failed on a symbol) or not. */
-export async function countStrategyFailures(run: RunContext, steps: readonly SymbolStep[]): Promise<void> {
+/**
+ * Each strategy of the run counts it as failed (one of its modules failed on a symbol) or not.
+ * `strategies[i]` is the strategy that decided `steps[i]` (null: the symbol had no plan).
+ */
+export async function countStrategyFailures(
+  db: Db,
+  scope: TradingScope,
+  head: Pick<RunHead, 'run_id' | 'mode'>,
+  steps: readonly SymbolSettled[],
+  strategies: readonly (string | null)[],
+): Promise<void> {
   const failures = new Map<string, string | null>();
-  run.o.symbols.forEach((symbol, i) => {
-    const strategy = run.prepared.plans.get(symbol)?.strategy_id;
-    const step = steps[i];
-    if (!strategy || !step || step.outcome.outcome === 'not_run') return;
+  steps.forEach((step, i) => {
+    const strategy = strategies[i];
+    if (!strategy || step.outcome.outcome === 'not_run') return;
     const failed = step.errors.find((e) => e.module_id !== null);
     if (!failures.has(strategy) || (failures.get(strategy) === null && failed))
-      failures.set(strategy, failed ? `${failed.module_id} on ${symbol}: ${failed.message}` : null);
+      failures.set(strategy, failed ? `${failed.module_id} on ${step.outcome.symbol}: ${failed.message}` : null);
   });
   if (failures.size === 0) return;
-  await tradingTx(run.db, run.scope, async (tx) => {
+  await tradingTx(db, scope, async (tx) => {
     for (const [strategyId, failure] of failures)
-      await recordStrategyRun(tx, run.scope, {
+      await recordStrategyRun(tx, scope, {
         strategyId,
         failure,
-        riskProfile: run.state.risk_profile,
-        runId: run.run_id,
+        riskProfile: head.mode.risk_profile,
+        runId: head.run_id,
       });
   });
 }

@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command } from 'commander';
-import { packageRoot } from '../../core/paths.ts';
+import { traderVersion } from '../../core/paths.ts';
 import { quote } from '../../core/quote.ts';
 
 /** Commander's usage error as one line: what it quotes of the arguments (an unknown command or option) shortened. */
@@ -17,9 +15,7 @@ export function newProgram(): Command {
   return (
     new Command('trader')
       .description('Registry-driven crypto trading decision support: every decision explained and recorded.')
-      .version(
-        (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version,
-      )
+      .version(traderVersion)
       .showHelpAfterError('(run with --help for usage)')
       // A group with options of its own and subcommands (`backtest --json`, `backtest show <id> --json`) needs options read where they stand.
       .enablePositionalOptions()

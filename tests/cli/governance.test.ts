@@ -127,6 +127,17 @@ describe.each(adapterCliBackend)('governance commands through the real bin (%s)'
         offsite: { last_success: null, failing: null },
         export: { last_success: null, failing: null },
       },
+      // On Postgres, the workers and the job queue (tests/queue/jobs-cli.test.ts); the embedded database has none.
+      ...(kind === 'postgres'
+        ? {
+            workers: {
+              alive: 0,
+              stale: 0,
+              hosts: [],
+              jobs: { queued: 0, waiting_over_60s: 0, active: 0, failed_24h: 0 },
+            },
+          }
+        : {}),
     });
     const text = (await ok(t, 'status')).stdout;
     for (const line of [

@@ -42,6 +42,8 @@ export const commandGroups: { names: string[]; load: () => Promise<Register> }[]
   { names: ['export'], load: async () => (await import('./export.ts')).registerExportCommand },
   { names: ['correlation'], load: async () => (await import('./correlation.ts')).registerCorrelationCommands },
   { names: ['serve'], load: async () => (await import('./serve.ts')).registerServeCommands },
+  { names: ['worker'], load: async () => (await import('./worker.ts')).registerWorkerCommand },
+  { names: ['jobs'], load: async () => (await import('./jobs.ts')).registerJobsCommands },
 ];
 
 /** The command a command line names: its first word that is not an option. */

@@ -9,6 +9,8 @@ import {
 import { isReconciliationHalt } from '../../../trading/live/reconcile/halt-reason.ts';
 import { checkModeBarrier, type ModeBarrier } from '../../../trading/mode-barrier.ts';
 import { systemModeFromEnv, tradingScope } from '../../../trading/scope.ts';
+import { traderEnv } from '../../../core/env.ts';
+import { queueHealth, type QueueHealth, workerAlarms, workersLine } from '../../../queue/queue-health.ts';
 import { loadTradingStatus, type TradingStatus } from '../../../trading/governance/trading-status.ts';
 import { action, output, withDb, withJson, type JsonFlag } from '../command-kit.ts';
 
@@ -63,6 +65,7 @@ function describe(
   embedded: boolean,
   live: LiveStatus | null,
   backups: BackupHealth,
+  workers: QueueHealth | null,
 ): string {
   const p = s.risk_profile;
   const q = s.equity.quote_currency;
@@ -79,6 +82,7 @@ function describe(
     ...alarms(s, barrier, embedded),
     ...(live ? reconciliationAlarms(live) : []),
     ...backupAlarms(backups),
+    ...(workers ? workerAlarms(workers) : []),
     `system mode        ${s.system_mode}${s.system_mode === 'TEST' ? ' (paper trading)' : ' (real money)'}`,
     `operational mode   ${s.operational_mode}`,
     `risk profile       ${p.profile}: ${p.risk_per_trade_pct}% per trade, halt at ${p.max_drawdown_pct}% drawdown, at most ${p.max_open_positions} open positions, ${p.category_cap_pct}% per category, leverage ${p.allow_leverage ? `allowed up to ${p.max_leverage}x` : 'not allowed'}`,
@@ -93,6 +97,8 @@ function describe(
     `strategy proposals ${s.strategy_proposals}${s.strategy_proposals > 0 ? ' (`trader strategy proposals list`)' : ''}`,
     `TEST/LIVE barrier  ${barrierLine(barrier, embedded)}`,
     `last backup        ${backupLine(backups)}`,
+    // Postgres only: the embedded database has no job queue.
+    ...(workers ? [`workers            ${workersLine(workers)}`] : []),
     ...(live ? describeLiveStatus(live) : []),
   ].join('\n');
 }
@@ -100,22 +106,23 @@ function describe(
 export function registerStatusCommand(program: Command): void {
   withJson(program.command('status'))
     .description(
-      'the trading state of this system mode: mode, risk profile, leverage, halts, equity and drawdown, wallet, positions, proposals; in LIVE the live account, its caps and key file',
+      'the trading state of this system mode: mode, risk profile, leverage, halts, equity and drawdown, wallet, positions, proposals; in LIVE the live account, its caps and key file; on Postgres the workers and the job queue',
     )
     .addHelpText('after', '\nExample:\n  $ trader status\n  $ TRADER_SYSTEM_MODE=LIVE trader status --json')
     .action(
       action(async (opts: JsonFlag) => {
         const scope = tradingScope(systemModeFromEnv());
-        const { status, barrier, embedded, live, backups } = await withDb('status', async (db) => ({
+        const { status, barrier, embedded, live, backups, workers } = await withDb('status', async (db) => ({
           status: await loadTradingStatus(db, scope),
           barrier: await checkModeBarrier(db, scope),
           embedded: db.kind === 'pglite',
           // A TEST process cannot read LIVE tables, and has no LIVE account to show.
           live: scope.mode === 'LIVE' ? await loadLiveStatus(db, { now: new Date() }) : null,
           backups: await backupHealth(db),
+          workers: await queueHealth(db, traderEnv(process.env).TRADER_WORKER_DEAD_SECONDS),
         }));
-        output(opts, { ok: true, ...status, barrier, live, backups }, () =>
-          describe(status, barrier, embedded, live, backups),
+        output(opts, { ok: true, ...status, barrier, live, backups, ...(workers ? { workers } : {}) }, () =>
+          describe(status, barrier, embedded, live, backups, workers),
         );
       }),
     );

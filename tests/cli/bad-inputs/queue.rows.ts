@@ -1,0 +1,52 @@
+import type { BadInput } from './row.ts';
+
+/**
+ * Workers and distributed runs (issue 21): they need Postgres, so the embedded database
+ * refuses them with the way out; bad flags are one sentence each.
+ */
+const refusal = (what: string) =>
+  new RegExp(
+    `^trader: ${what} need Postgres: move this installation with \`trader db move --to <postgres-url>\` first\\.$`,
+  );
+
+export const rows: BadInput[] = [
+  {
+    what: 'a worker on the embedded database',
+    args: ['worker', '--concurrency', '1'],
+    exit: 2,
+    message: refusal('Workers'),
+    backends: ['pglite'],
+  },
+  {
+    what: 'a distributed run on the embedded database',
+    args: ['run', '--symbols', 'BTC/USDT', '--offline', '--distributed', '--as-of', '2024-03-05T02:00:00Z'],
+    exit: 2,
+    message: refusal('Distributed runs'),
+    backends: ['pglite'],
+  },
+  {
+    what: 'a worker queue that does not exist',
+    args: ['worker', '--queues', 'runs,nightly'],
+    exit: 2,
+    message: /^trader: --queues takes a comma-separated list of runs, not 'nightly'\.$/,
+  },
+  {
+    what: 'a worker concurrency of 0',
+    args: ['worker', '--concurrency', '0'],
+    exit: 2,
+    message: /^trader: --concurrency must be a positive whole number, not '0'\.$/,
+  },
+  {
+    what: '--no-wait without --distributed',
+    args: ['run', '--symbols', 'BTC/USDT', '--no-wait'],
+    exit: 2,
+    message: /^trader: --no-wait goes with --distributed\.$/,
+  },
+  {
+    what: 'TRADER_WORKER_DEAD_SECONDS below its bound (live workers would be declared dead)',
+    args: ['status'],
+    env: { TRADER_WORKER_DEAD_SECONDS: '1' },
+    exit: 2,
+    message: /^trader: TRADER_WORKER_DEAD_SECONDS must be a whole number from 3 to 3600, not '1'\.$/,
+  },
+];
