@@ -10,7 +10,9 @@ import { defaultPipeline, defaultPipelineId, packFile } from '../registry/defaul
 import type { BackendKind, Db } from '../store/db.ts';
 import { migrate } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
-import { createPostgresDatabase } from '../tests/helpers/db.ts';
+import postgres from 'postgres';
+import { randomBytes } from 'node:crypto';
+import { adminUrl, databaseUrl } from '../tests/helpers/db.ts';
 import { importCandleCsv } from '../market/import-csv.ts';
 import { importMacroCsv } from '../market/macro/import-macro-csv.ts';
 import { seedDefaults } from '../orchestrator/seed.ts';
@@ -55,6 +57,24 @@ export interface BenchDb {
   dispose(): Promise<void>;
 }
 
+/**
+ * A fresh Postgres database for the bench, dropped by dispose. Not the tests' helper: that one
+ * queues the drop for vitest's global teardown, which a bench run does not have.
+ */
+async function benchDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `trader_t_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const sql = postgres(adminUrl, { onnotice: () => {}, max: 1 });
+    try {
+      await sql.unsafe(statement);
+    } finally {
+      await sql.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  return { url: databaseUrl(name), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
 export async function openBenchDb(kind: BackendKind): Promise<BenchDb> {
   let env: NodeJS.ProcessEnv;
   let remove: () => Promise<void>;
@@ -63,7 +83,7 @@ export async function openBenchDb(kind: BackendKind): Promise<BenchDb> {
     env = { TRADER_HOME: home };
     remove = async () => fs.rmSync(home, { recursive: true, force: true });
   } else {
-    const { url, drop } = await createPostgresDatabase();
+    const { url, drop } = await benchDatabase();
     env = { DATABASE_URL: url };
     remove = drop;
   }

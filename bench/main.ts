@@ -10,6 +10,8 @@ import { measureFullRun } from './full-run.ts';
 import { measureIndicatorWindows } from './indicator-windows.ts';
 import { measureShortStudy } from './optimise-figure.ts';
 import { measureClusterFigure } from './cluster-figure.ts';
+import { measureScaleOut } from './scale-out-figure.ts';
+import { measureDistributedStudy } from './distributed-study-figure.ts';
 import { type ModuleTimesResult, measureModuleTimes, prepareModuleDb } from './module-times.ts';
 import { measureOverhead } from './overhead.ts';
 import { measureServedRun } from './served-run.ts';
@@ -61,6 +63,8 @@ export async function main(): Promise<number> {
   let windows: ReturnType<typeof measureIndicatorWindows> | undefined;
   let study: Awaited<ReturnType<typeof measureShortStudy>> | undefined;
   let cluster: Awaited<ReturnType<typeof measureClusterFigure>> | undefined;
+  let scaleOut: Awaited<ReturnType<typeof measureScaleOut>> | undefined;
+  let distributedStudy: Awaited<ReturnType<typeof measureDistributedStudy>> | undefined;
   const moduleRows: Row[] = [];
   const backupFigures: Row[] = [];
   try {
@@ -233,6 +237,14 @@ export async function main(): Promise<number> {
     cluster = await measureClusterFigure(open);
     if (cluster) notes.push(cluster.note);
 
+    // Figures 17 and 19: a 1,000-symbol tick on 1, 2 and 4 workers, and the job queue's cost per job.
+    log('distributed tick on 1, 2 and 4 workers, queue overhead (figures 17, 19)');
+    scaleOut = await measureScaleOut(open);
+    notes.push(...scaleOut.notes);
+    log('optimiser study on 1, 2 and 4 workers (figure 18)');
+    distributedStudy = await measureDistributedStudy(open);
+    notes.push(...distributedStudy.notes);
+
     // Figure 14: the dashboard's pages at 100k audit rows, 10k runs and 50 backtests.
     log('dashboard pages (figure 14)');
     rows.push(...(await dashboardRows()));
@@ -367,6 +379,8 @@ export async function main(): Promise<number> {
       ...(windows?.rows ?? []),
       ...(study ? [study.row] : []),
       ...(cluster?.rows ?? []),
+      ...(scaleOut?.rows ?? []),
+      ...(distributedStudy?.rows ?? []),
       ...backupFigures,
     ]),
     '',

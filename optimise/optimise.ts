@@ -8,6 +8,7 @@ import { runStudy, type StudyProgress } from './run-study.ts';
 import { assignMarkets, outOfSampleScore, settleStudy } from './settle-study.ts';
 import { insertStudy, loadStudy, setStudyStatus } from './study-repo.ts';
 import type { StudyRequest } from './study-request.ts';
+import type { TrialQueue } from './trial-queue.ts';
 import { StudyReport } from './study-outcome.ts';
 import type { MeasuredReport } from './study-report.ts';
 
@@ -45,6 +46,7 @@ const studyAudit = (studyId: string, r: StudyRequest, status: 'PENDING' | 'SUCCE
  * stores it, runs its trials (stored as they finish), then in one transaction stores the
  * report and each strategy's winner as a version (PROPOSED or ACTIVE) with its audit rows.
  * `resume` continues a stored study that did not finish, without running a trial twice.
+ * `distributed`: the trials run as jobs for `trader worker` processes, the rest here.
  */
 export async function optimise(
   db: Db,
@@ -53,6 +55,7 @@ export async function optimise(
     onProgress?: (p: StudyProgress) => void;
     /** Called once the study is stored (before its first trial); awaited. */
     onStart?: (studyId: string, r: StudyRequest) => void | Promise<void>;
+    distributed?: TrialQueue;
   } = {},
 ): Promise<StudyReport> {
   const env = 'options' in what ? what.options.env : what.env;
@@ -85,7 +88,11 @@ export async function optimise(
   const started = performance.now();
   let strategies: MeasuredReport[];
   try {
-    strategies = await runStudy(db, studyId, request, { onProgress: hooks.onProgress, env });
+    strategies = await runStudy(db, studyId, request, {
+      onProgress: hooks.onProgress,
+      env,
+      ...(hooks.distributed ? { distributed: hooks.distributed } : {}),
+    });
   } catch (e) {
     if (!(e instanceof TraderError && e.code === 'INTERRUPTED')) {
       await setStudyStatus(db, studyId, 'failed', { error: errorText(e) }).catch(() => undefined);

@@ -47,12 +47,33 @@ export async function insertStudy(q: Queryable, studyId: string, request: StudyR
   );
 }
 
-/** Kept the moment it finishes: a study killed after this trial resumes without running it again. */
-export async function insertTrial(q: Queryable, studyId: string, t: TrialRow): Promise<void> {
-  await q.query(
+/**
+ * Kept the moment it finishes: a study killed after this trial resumes without running it
+ * again. A trial is stored once: a second insert (a worker's retried job) writes nothing and
+ * answers false.
+ */
+export async function insertTrial(q: Queryable, studyId: string, t: TrialRow): Promise<boolean> {
+  const rows = await q.query(
     `insert into optimiser_trials (study_id, strategy_id, window_index, trial_no, params, metrics, score, infeasible, duration_ms)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict do nothing returning trial_no`,
     [studyId, t.strategy_id, t.window_index, t.trial_no, t.params, t.metrics, t.score, t.infeasible, t.duration_ms],
+  );
+  return rows.length === 1;
+}
+
+/** Which trials of one window are stored, among `trialNos`. */
+export async function storedTrialsOf(
+  q: Queryable,
+  studyId: string,
+  at: { strategy_id: string; window_index: number; trial_nos: readonly number[] },
+): Promise<TrialRow[]> {
+  return queryRows(
+    q,
+    TrialRow,
+    `select strategy_id, window_index, trial_no, params, metrics, score, infeasible, duration_ms
+     from optimiser_trials where study_id = $1 and strategy_id = $2 and window_index = $3 and trial_no = any($4::int[])
+     order by trial_no`,
+    [studyId, at.strategy_id, at.window_index, [...at.trial_nos]],
   );
 }
 
@@ -64,6 +85,17 @@ export async function loadTrials(q: Queryable, studyId: string): Promise<TrialRo
      from optimiser_trials where study_id = $1 order by strategy_id, window_index, trial_no`,
     [studyId],
   );
+}
+
+/** A study's request, or undefined when no study has that id (deleted, or never stored). */
+export async function findStudyRequest(q: Queryable, studyId: string): Promise<StudyRequest | undefined> {
+  const [row] = await queryRows(
+    q,
+    z.object({ request: StudyRequest }),
+    'select request from optimiser_studies where study_id = $1',
+    [studyId],
+  );
+  return row?.request;
 }
 
 export async function loadStudy(q: Queryable, studyId: string): Promise<StudyRow> {

@@ -18,15 +18,30 @@ export async function startDistributedRun(
   o: RunOptions,
   w: { wait: false } | ({ wait: true } & WaitOptions),
 ): Promise<{ run_id: string; summary: RunSummary | null }> {
-  requirePostgres(db, 'Distributed runs');
   const env = o.env ?? process.env;
+  checkDistributable(db, env);
   const mode = systemModeFromEnv(env);
-  if (mode === 'LIVE')
-    throw new TraderError(
-      'CONFIG_INVALID',
-      'Distributed runs are TEST (paper) only for now: LIVE orders from several workers need per-market order serialisation, which is not built yet; run LIVE without --distributed.',
-    );
   const runId = await openDistributedRun(db, o, queueJobSink(queueClient(env), mode, env));
   if (!w.wait) return { run_id: runId, summary: null };
   return { run_id: runId, summary: await waitForRun(db, runId, w) };
 }
+
+/**
+ * `schedule run --distributed`: each tick's run is opened for the workers and the scheduler
+ * waits for its summary, so the tick is finished and audited as a local one is. The tick is
+ * claimed once across schedulers, and a tick runs distributed once.
+ */
+export const distributedRunner = async (db: Db, o: RunOptions): Promise<RunSummary> =>
+  (await startDistributedRun(db, o, { wait: true })).summary!;
+
+/** What `--distributed` refuses before a long-running process starts: the embedded database, LIVE. */
+export function checkDistributable(db: Db, env: NodeJS.ProcessEnv): void {
+  requirePostgres(db, 'Distributed runs');
+  if (systemModeFromEnv(env) === 'LIVE') throw liveNotYet();
+}
+
+const liveNotYet = () =>
+  new TraderError(
+    'CONFIG_INVALID',
+    'Distributed runs are TEST (paper) only for now: LIVE orders from several workers need per-market order serialisation, which is not built yet; run LIVE without --distributed.',
+  );

@@ -5,10 +5,11 @@ import { uuid5 } from '../core/uuid5.ts';
 /**
  * The queues workers serve and what a job on each carries. A run's symbol jobs are per
  * system mode (`test-runs`, `live-runs`): a worker serves only its own TRADER_SYSTEM_MODE,
- * as the scheduler does. The queues and their limits are created by the migration
+ * as the scheduler does. An optimiser trial is a backtest, the same in either mode, so
+ * `trials` is one queue. The queues and their limits are created by the migration
  * 20261206100000_job_queue.sql.
  */
-export const workerQueues = ['runs'] as const;
+export const workerQueues = ['runs', 'trials'] as const;
 export const WorkerQueue = z.enum(workerQueues);
 export type WorkerQueue = z.infer<typeof WorkerQueue>;
 
@@ -21,3 +22,20 @@ export type SymbolJob = z.infer<typeof SymbolJob>;
 
 /** The same (run, symbol) always gets the same job id, so enqueueing it twice adds one job. */
 export const symbolJobId = (j: Pick<SymbolJob, 'run_id' | 'symbol'>) => uuid5(`run.symbol|${j.run_id}|${j.symbol}`);
+
+export const trialsQueue = 'trials';
+
+/** One trial of a distributed study: its point; the rest is in the study's stored request. */
+export const TrialJob = z.object({
+  v: z.literal(1),
+  study_id: z.string().uuid(),
+  strategy_id: z.string().min(1),
+  window_index: z.number().int().min(0),
+  trial_no: z.number().int().min(0),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+});
+export type TrialJob = z.infer<typeof TrialJob>;
+
+/** The same trial always gets the same job id: a resumed study never queues a trial twice. */
+export const trialJobId = (j: Pick<TrialJob, 'study_id' | 'strategy_id' | 'window_index' | 'trial_no'>) =>
+  uuid5(`trial|${j.study_id}|${j.strategy_id}|${j.window_index}|${j.trial_no}`);

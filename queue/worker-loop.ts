@@ -27,8 +27,11 @@ export interface LoopState {
   done: number;
   failed: number;
   lastError: string | null;
-  /** Called when a job is taken or let go, so the worker's row shows what it holds (a dead worker's jobs are released from it). */
-  onChange?: () => Promise<void>;
+  /**
+   * Called when a job is taken or let go, so the worker's row shows what it holds (a dead
+   * worker's jobs are released from it). Not awaited: the job does not wait for the write.
+   */
+  onChange?: () => void;
 }
 
 /**
@@ -97,7 +100,7 @@ async function runJob(
   sandbox: Sandbox,
 ): Promise<void> {
   o.state.held.set(job.id, { queue: job.queue, job_id: job.id, started_on: new Date(job.startedOn).toISOString() });
-  await o.state.onChange?.();
+  o.state.onChange?.();
   try {
     const output = await handler.handle(job, sandbox);
     await o.boss.complete(job.queue, job.id, output);
@@ -111,6 +114,6 @@ async function runJob(
     await o.boss.fail(job.queue, job.id, { message }).catch(() => undefined);
   } finally {
     o.state.held.delete(job.id);
-    await o.state.onChange?.();
+    o.state.onChange?.();
   }
 }

@@ -37,7 +37,7 @@ import type { RunContext } from './run-context.ts';
 const triggerName = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** Validates what the caller asked for before anything touches the database. */
-function checkRequest(o: RunOptions): void {
+export function checkRequest(o: RunOptions): void {
   if (o.symbols.length === 0) throw new TraderError('BAD_INPUT', 'Give at least one symbol, e.g. --symbols BTC/USDT.');
   checkSymbols(o.symbols);
   parseTimeframe(o.timeframe);

@@ -1,7 +1,9 @@
 import type { Db } from '../../store/db.ts';
 import type { SystemMode } from '../../trading/scope.ts';
 import { decideSymbolJob, settleDeadSymbol } from '../../engine/run/distributed/symbol-job.ts';
-import { runsDeadQueue, runsQueue, SymbolJob, type WorkerQueue } from '../../queue/queues.ts';
+import { runTrialJob } from '../../optimise/trial-job.ts';
+import { StudyDataCache } from '../../optimise/study-data-cache.ts';
+import { runsDeadQueue, runsQueue, SymbolJob, TrialJob, trialsQueue, type WorkerQueue } from '../../queue/queues.ts';
 import type { FetchedJob, QueueHandler } from '../../queue/worker-loop.ts';
 import { TraderError } from '../../core/errors.ts';
 import { schemaProblems } from '../../core/schema-problems.ts';
@@ -10,6 +12,13 @@ function payload(job: FetchedJob): SymbolJob {
   const parsed = SymbolJob.safeParse(job.data);
   if (!parsed.success)
     throw new TraderError('BAD_INPUT', `${schemaProblems('The job payload is not a symbol job', parsed.error)}.`);
+  return parsed.data;
+}
+
+function trialPayload(job: FetchedJob): TrialJob {
+  const parsed = TrialJob.safeParse(job.data);
+  if (!parsed.success)
+    throw new TraderError('BAD_INPUT', `${schemaProblems('The job payload is not a trial job', parsed.error)}.`);
   return parsed.data;
 }
 
@@ -45,5 +54,17 @@ export function queueHandlers(
         },
       },
     );
+  if (o.queues.includes('trials')) {
+    // One per worker process, shared by its slots: a study's data is read once, not per trial.
+    const studies = new StudyDataCache(db, o.env);
+    handlers.push({
+      // After the runs: a tick waits on its symbols, a study's batch can wait a moment longer.
+      queue: trialsQueue,
+      async handle(job, sandbox) {
+        const { v: _v, ...task } = trialPayload(job);
+        return { result: await runTrialJob(db, task, sandbox, studies) };
+      },
+    });
+  }
   return handlers;
 }

@@ -46,7 +46,18 @@ export async function runWorker(db: Db, o: WorkerOptions): Promise<number> {
   await registerWorker(db, { worker_id: workerId, mode, queues, concurrency: o.concurrency, version });
   logger.info({ worker_id: workerId, mode, queues, concurrency: o.concurrency }, 'worker started');
   const state: LoopState = { held: new Map(), done: 0, failed: 0, lastError: null };
-  state.onChange = () => beatNow(db, workerId, state);
+  // One write at a time, each with the state as it is when it starts, and at most one waiting:
+  // the row ends as the worker is without a backlog of writes.
+  let beating = Promise.resolve();
+  let waiting = false;
+  state.onChange = () => {
+    if (waiting) return;
+    waiting = true;
+    beating = beating.then(() => {
+      waiting = false;
+      return beatNow(db, workerId, state);
+    });
+  };
   let stopping = false;
   const release = async () => {
     interruptSandboxes('released: worker stopping');

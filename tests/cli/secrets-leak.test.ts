@@ -11,11 +11,11 @@ import {
   cliBackends,
   type CliResult,
   freshTarget,
-  ok,
   runTrader,
   type Target,
   withInput,
 } from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
 
 /**
  * The whole `trader secrets` lifecycle with distinctive secrets, then `trader live init`
@@ -112,7 +112,7 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
   beforeAll(async () => {
     t = await freshTarget(kind);
     exchange = await startLiveExchange({ apiKey: secrets.liveKey, secret: secrets.liveSecret });
-    await ok(t, 'db', 'migrate');
+    await prepareDemo(t, { seed: false, data: false });
     const { pin } = secrets;
     const toExchange = { TRADER_EXCHANGE_URL_BINANCE: exchange.url };
     // The unattended unlock reconciles the account with the exchange: with the stand-in, so the

@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPipeline } from '../../engine/run/run-pipeline.ts';
 import { getRunTrace } from '../../engine/run/runs-repo.ts';
-import { seedDefaults } from '../../orchestrator/seed.ts';
 import { type BinanceStandIn, startBinanceStandIn } from '../../simulator/binance-stand-in.ts';
 import { sampleMarkets } from '../simulator/fixtures.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
-import { runOptions } from '../helpers/pipeline.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { runOptions, seededDb } from '../helpers/pipeline.ts';
 
 const now = Date.parse('2024-01-10T12:30:00Z');
 
@@ -16,8 +15,7 @@ describe.each(backends)('a run tops up its candles first on %s', (kind) => {
   let env: NodeJS.ProcessEnv;
 
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await seedDefaults(db);
+    db = await seededDb(kind);
     primary = await startBinanceStandIn({ markets: sampleMarkets(), now: () => now });
     secondary = await startBinanceStandIn({ markets: sampleMarkets(), now: () => now });
     env = {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { expect } from 'vitest';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
-import { adminUrl, createPostgresDatabase, dropDatabase } from './db.ts';
+import { adminUrl, createPostgresDatabase, databaseUrl, dropDatabase, migratedTemplate } from './db.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { cloneDatabase, scratchCopyDir, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
 
@@ -255,6 +255,23 @@ export async function freshTarget(kind: CliBackend): Promise<Target> {
   }
   const { url, drop } = await createPostgresDatabase();
   return postgresTarget(url, drop);
+}
+
+/**
+ * A fresh database of the given kind holding the migrations and nothing else, as `migrate()`
+ * in process leaves it: a copy of the run's migrated template (tests/helpers/db.ts), which
+ * costs a fraction of opening the database and running every migration again.
+ */
+export async function migratedTarget(kind: CliBackend): Promise<Target> {
+  const ref = await migratedTemplate(kind);
+  if (kind === 'pglite') {
+    const home = tempHome();
+    fs.cpSync(ref.dataDir!, path.join(home, 'pgdata'), { recursive: true });
+    return pgliteTarget(home);
+  }
+  const name = `trader_t_${randomBytes(6).toString('hex')}`;
+  await cloneDatabase(ref.database!, name);
+  return postgresTarget(databaseUrl(name), () => dropDatabase(name));
 }
 
 export interface ListedRun {

@@ -95,6 +95,11 @@ function postgresTemplate(): Promise<TemplateRef> {
   });
 }
 
+/** The run's migrated template of the given kind (made once per test run, see above). */
+export function migratedTemplate(kind: BackendKind): Promise<TemplateRef> {
+  return kind === 'pglite' ? pgliteTemplate() : postgresTemplate();
+}
+
 /** A fresh database of the given kind, migrated unless `migrated: false`. */
 export async function freshDb(kind: BackendKind, options: { migrated?: boolean } = {}): Promise<TestDb> {
   const migrated = options.migrated ?? true;

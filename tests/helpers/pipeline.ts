@@ -64,27 +64,45 @@ export async function importSample(db: Db, base: 'BTC' | 'ETH'): Promise<void> {
   });
 }
 
-/**
- * A fresh database of `kind` set up as the demo leaves it: seeded pack, BTC and ETH 2024
- * candles, macro history. Set up once per test run and backend; each caller gets a copy.
- */
-export async function demoDb(kind: BackendKind): Promise<TestDb> {
-  const ref = await sharedTemplate(`demo-db-${kind}`, async () => {
+/** A database of `kind` set up by `fill` once per test run (under `key`); each caller gets a copy. */
+async function templateDb(key: string, kind: BackendKind, fill: (db: Db) => Promise<void>): Promise<TestDb> {
+  const ref = await sharedTemplate(`${key}-${kind}`, async () => {
     const db = await freshDb(kind);
-    await seedDefaults(db);
-    await importSample(db, 'BTC');
-    await importSample(db, 'ETH');
-    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+    await fill(db);
     if (kind === 'postgres') {
       await db.close();
       return { database: new URL(db.url!).pathname.slice(1) };
     }
     await db.closeKeepingFiles!();
-    const dataDir = templateFile('demo-db-pglite');
+    const dataDir = templateFile(`${key}-pglite`);
     fs.renameSync(db.dataDir!, dataDir);
     return { dataDir };
   });
   return openTemplateCopy(ref);
+}
+
+/**
+ * A fresh database of `kind` set up as the demo leaves it: seeded pack, BTC and ETH 2024
+ * candles, macro history. Set up once per test run and backend; each caller gets a copy.
+ */
+export function demoDb(kind: BackendKind): Promise<TestDb> {
+  return templateDb('demo-db', kind, async (db) => {
+    await seedDefaults(db);
+    await importSample(db, 'BTC');
+    await importSample(db, 'ETH');
+    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+  });
+}
+
+/**
+ * A fresh database of `kind` with the seeded pack (`seedDefaults`) and nothing else, as a
+ * fresh database seeded in the test would be: seeding runs every module's registration
+ * gate, so it is done once per test run and backend, and each caller gets a copy.
+ */
+export function seededDb(kind: BackendKind): Promise<TestDb> {
+  return templateDb('seeded-db', kind, async (db) => {
+    await seedDefaults(db);
+  });
 }
 
 /** As of the demo's timestamp: both sample symbols break out upwards on the default pipeline. */

@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { BinanceSimulator } from '../../simulator/binance-simulator.ts';
 import type { Db } from '../../store/db.ts';
-import { migrate } from '../../store/migrate.ts';
 import { openDb } from '../../store/open.ts';
-import { freshTarget, type Target } from '../helpers/cli.ts';
+import { migratedTarget, type Target } from '../helpers/cli.ts';
 import { startSim } from './live-fixtures.ts';
 
 /**
@@ -33,7 +32,8 @@ export async function killChildAt(script: string, args: string[], env: NodeJS.Pr
 }
 
 /**
- * The set-up of a kill -9 suite: a migrated database target (plus `setupSql`) made once, and
+ * The set-up of a kill -9 suite: a migrated database target (a copy of the run's migrated
+ * template, plus `setupSql`) made once, and
  * for each test a clone of it and a fresh simulator; `db` is what the test reopened, closed
  * after it. Read the fields inside tests (they change per test).
  */
@@ -41,11 +41,12 @@ export function killSuite(kind: Target['kind'], setupSql = '') {
   const s = {} as { t: Target; sim: BinanceSimulator; db: Db | undefined };
   let template: Target;
   beforeAll(async () => {
-    template = await freshTarget(kind);
-    const setup = await openDb({ env: template.env });
-    await migrate(setup);
-    if (setupSql) await setup.exec(setupSql);
-    await setup.close();
+    template = await migratedTarget(kind);
+    if (setupSql) {
+      const setup = await openDb({ env: template.env });
+      await setup.exec(setupSql);
+      await setup.close();
+    }
   }, 60_000);
   afterAll(async () => template?.dispose());
   beforeEach(async () => {

@@ -13,6 +13,7 @@ import {
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
 import { MACRO_ROWS, macroSampleFile, row } from './sample-macro.ts';
 
 /** `trader macro ...` through the real bin, on an embedded database and on Postgres. */
@@ -57,7 +58,7 @@ describe.each(cliBackends)('trader macro on %s', (kind) => {
     { timeout: 150_000 },
     async () => {
       t = await freshTarget(kind);
-      await ok(t, 'db', 'migrate');
+      await prepareDemo(t, { seed: false, data: false });
       const imported = JSON.parse(
         (await ok(t, 'macro', 'import', macroSampleFile, '--source', 'coingecko_csv', '--json')).stdout,
       );

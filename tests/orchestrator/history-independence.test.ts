@@ -22,7 +22,6 @@ import type { z } from 'zod';
 import { decideBar, type BarInputs } from '../../backtest/decide-bar.ts';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
 import { parseCandleCsv } from '../../market/csv-candles.ts';
-import { importMacroCsv } from '../../market/macro/import-macro-csv.ts';
 import { macroTimeline, type MacroTimeline } from '../../market/macro/macro-timeline.ts';
 import { buildHarness, evaluate } from '../../engine/gates/gate-harness.ts';
 import { loadModule, type LoadedModule } from '../../engine/loader/module-loader.ts';
@@ -30,12 +29,12 @@ import { planWarmup } from '../../engine/plan/plan-warmup.ts';
 import type { Plan } from '../../engine/plan/plan-types.ts';
 import { preparePlans } from '../../engine/plan/prepare.ts';
 import { asOfCandles, fixedCandles } from '../../engine/run/as-of-view.ts';
-import { seedDefaults } from '../../orchestrator/seed.ts';
 import { readConfig } from '../../registry/config-repo.ts';
 import { packStrategies } from '../../registry/default-pack.ts';
 import type { CandleSeries } from '../../sdk/context-schemas.ts';
 import type { Macro } from '../../sdk/macro-schema.ts';
-import { freshDb, type TestDb } from '../helpers/db.ts';
+import type { TestDb } from '../helpers/db.ts';
+import { demoDb } from '../helpers/pipeline.ts';
 import { btcInstrument } from '../helpers/module-views.ts';
 
 const HOUR = 3_600_000;
@@ -88,9 +87,9 @@ describe('decisions do not depend on where the history starts (real BTC/USDT 1h 
   let macroAt: MacroTimeline;
   const subjects: Subject[] = [];
   beforeAll(async () => {
-    db = await freshDb('pglite');
-    await seedDefaults(db);
-    await importMacroCsv(db, { file: path.join(sampleDataDir, 'macro', 'coingecko_dominance_daily_2023_2024.csv') });
+    // The demo's database: the seeded pack and the macro history this needs (its BTC and ETH candles
+    // are not read: the candles come from the CSV above). A copy of a template, not a fresh seed.
+    db = await demoDb('pglite');
     macroAt = await macroTimeline(db, { from: new Date(series.ts[0]!), to: new Date(series.ts.at(-1)! + HOUR) });
     const macro = (end: number): Macro | null => macroAt(new Date(series.ts[end - 1]! + HOUR));
 

@@ -2,19 +2,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TraderError } from '../../core/errors.ts';
 import { applyDocument, exportDocument } from '../../orchestrator/config-files/apply-document.ts';
 import { pipelineTarget, strategyTarget } from '../../orchestrator/config-files/slot-targets.ts';
-import { seedDefaults } from '../../orchestrator/seed.ts';
 import { packStrategies } from '../../registry/default-pack.ts';
 import { searchAudit } from '../../trading/audit/audit-query.ts';
 import { answering, configFingerprint, neverAsked, yamlData } from '../helpers/config-files.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { seededDb } from '../helpers/pipeline.ts';
 
 const quiet = () => {};
 
 describe.each(backends)('pipeline and strategy files on %s', (kind) => {
   let db: TestDb;
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await seedDefaults(db);
+    db = await seededDb(kind);
   });
   afterEach(async () => db.dispose());
 

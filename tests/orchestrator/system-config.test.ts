@@ -5,12 +5,12 @@ import { TraderError } from '../../core/errors.ts';
 import { packageRoot } from '../../core/paths.ts';
 import { applyDocument, exportDocument } from '../../orchestrator/config-files/apply-document.ts';
 import { systemTarget } from '../../orchestrator/config-files/system-target.ts';
-import { seedDefaults } from '../../orchestrator/seed.ts';
 import { searchAudit } from '../../trading/audit/audit-query.ts';
 import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { updateState } from '../../trading/state-repo.ts';
 import { answering, configFingerprint, neverAsked, yamlData } from '../helpers/config-files.ts';
-import { backends, freshDb, type TestDb } from '../helpers/db.ts';
+import { backends, type TestDb } from '../helpers/db.ts';
+import { seededDb } from '../helpers/pipeline.ts';
 
 const scope = tradingScope('TEST');
 const target = systemTarget(scope);
@@ -20,8 +20,7 @@ const example = () => yamlData(fs.readFileSync(path.join(packageRoot, 'config.ex
 describe.each(backends)('the configuration file on %s', (kind) => {
   let db: TestDb;
   beforeEach(async () => {
-    db = await freshDb(kind);
-    await seedDefaults(db);
+    db = await seededDb(kind);
   });
   afterEach(async () => db.dispose());
 

@@ -2,14 +2,15 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '../../store/open.ts';
-import { ok, traderBin, type Target } from '../helpers/cli.ts';
+import { traderBin, type Target } from '../helpers/cli.ts';
+import { prepareDemo } from '../helpers/demo-template.ts';
 import { addSlots, fixtureEnv, fixturesRoot, importSample, registerFixtures } from '../helpers/pipeline.ts';
 
 /** Helpers for the sandbox's end-to-end tests: a database whose pipeline loops on ETH/USDT, and a watched child. */
 
 /** Migrates `t`, imports ETH/USDT 2024 and puts runaway_v1 in the default pipeline with a 10-minute call limit. */
 export async function prepareRunaway(t: Target): Promise<void> {
-  await ok(t, 'db', 'migrate');
+  await prepareDemo(t, { seed: false, data: false });
   const db = await openDb({ env: t.env });
   try {
     await importSample(db, 'ETH');

@@ -27,8 +27,6 @@ describe.each(cliBackends)('SIGTERM through the bin (%s)', (kind) => {
     'trader run: the looping module is interrupted, the run is closed as failed, the next command works',
     { timeout: 180_000 },
     async () => {
-      t = await freshTarget(kind);
-      await prepareRunaway(t);
       const child = spawnWatched(
         ['run', '--symbols', 'ETH/USDT', '--as-of', '2024-03-05T02:00:00Z', '--offline'],
         t,

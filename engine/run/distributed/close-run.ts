@@ -4,7 +4,7 @@ import { tradingScope } from '../../../trading/scope.ts';
 import { closeRunIn } from '../run-lock.ts';
 import { buildRunSummary, notRunStep, type RunSummary } from '../run-summary.ts';
 import { countStrategyFailures } from '../strategy-failures.ts';
-import { settledCount, settledSymbols } from './decisions-repo.ts';
+import { settledSymbols } from './decisions-repo.ts';
 import { loadDistributedRun } from './distributed-run.ts';
 
 export const deadlineReason = 'no worker decided it before the run’s deadline';
@@ -18,10 +18,15 @@ export const deadlineReason = 'no worker decided it before the run’s deadline'
  * the others find the run closed. Returns the summary when this call closed the run.
  */
 export async function maybeCloseRun(db: Db, runId: string, now = new Date()): Promise<RunSummary | null> {
-  const peek = await loadDistributedRun(db, runId);
-  if (!peek || peek.status !== 'running' || !peek.prelude) return null;
-  const pastDeadline = peek.deadline_at !== null && peek.deadline_at <= now;
-  if (!pastDeadline && (await settledCount(db, runId)) < peek.symbols.length) return null;
+  // One round trip for the common answer (not yet): every symbol job asks.
+  const [peek] = await db.query<{ due: boolean; past_deadline: boolean }>(
+    `select (select count(*) from run_decisions d where d.run_id = r.run_id) >= cardinality(r.symbols) as due,
+            coalesce(r.deadline_at <= $2, false) as past_deadline
+     from pipeline_runs r where r.run_id = $1 and r.distributed and r.status = 'running' and r.prelude is not null`,
+    [runId, now],
+  );
+  if (!peek || !(peek.due || peek.past_deadline)) return null;
+  const pastDeadline = peek.past_deadline;
   const closed = await db.transaction(async (tx) => {
     await tx.query('select 1 from pipeline_runs where run_id = $1 for update', [runId]);
     const run = await loadDistributedRun(tx, runId);

@@ -3,7 +3,7 @@ import type { Db } from '../../../store/db.ts';
 import type { Sandbox } from '../../../sandbox/sandbox.ts';
 import { DEFAULT_RUN_LIMIT_MS } from '../../../sandbox/limits.ts';
 import { type SystemMode, tradingScope, tradingTx } from '../../../trading/scope.ts';
-import { currentState, loadRiskProfile } from '../../../trading/state-repo.ts';
+import { loadRiskProfile, loadState } from '../../../trading/state-repo.ts';
 import { ccxtCandleFetcher } from '../candle-fetcher.ts';
 import { decideSymbol } from '../decide-symbol.ts';
 import type { RunContext } from '../run-context.ts';
@@ -47,6 +47,31 @@ export async function decideSymbolJob(
   return result;
 }
 
+/**
+ * The plans of a run's symbols, made once per run in this worker (every symbol at once, as the
+ * opener did) and kept for its next jobs: planning reads the registry and hashes the module
+ * files, which cost more than a symbol's decision. A few runs are kept; a failed planning is not.
+ */
+const plans = new Map<string, Promise<RunContext['prepared']>>();
+const keptRuns = 4;
+
+function plansOf(
+  db: Db,
+  run: DistributedRun,
+  o: RunOptions,
+  riskProfile: RunContext['state']['risk_profile'],
+): Promise<RunContext['prepared']> {
+  let kept = plans.get(run.run_id);
+  if (!kept) {
+    const scope = tradingScope(run.prelude!.mode.system_mode);
+    kept = planRun(db, scope, { ...o, symbols: run.symbols }, riskProfile);
+    kept.catch(() => plans.delete(run.run_id));
+    plans.set(run.run_id, kept);
+    if (plans.size > keptRuns) plans.delete(plans.keys().next().value!);
+  }
+  return kept;
+}
+
 async function settleOrSkip(settled: Promise<boolean>): Promise<SymbolJobResult> {
   return (await settled) ? 'not_run' : 'already_decided';
 }
@@ -77,14 +102,16 @@ async function decide(
   };
   let prepared: RunContext['prepared'];
   try {
-    prepared = await planRun(db, scope, o, head.mode.risk_profile);
+    prepared = await plansOf(db, run, o, head.mode.risk_profile);
   } catch (e) {
     // The module files on this machine do not plan (missing, edited, disabled meanwhile): the symbol fails, with the sentence.
     if (!isTraderError(e)) throw e;
     return (await settleSymbol(db, ledger, failedStep(job.symbol, e.message))) ? 'decided' : 'already_decided';
   }
-  const state = await currentState(db, scope);
-  const profile = await tradingTx(db, scope, (tx) => loadRiskProfile(tx, scope, head.mode.risk_profile));
+  const { state, profile } = await tradingTx(db, scope, async (tx) => ({
+    state: await loadState(tx, scope),
+    profile: await loadRiskProfile(tx, scope, head.mode.risk_profile),
+  }));
   const context: RunContext = {
     db,
     scope,

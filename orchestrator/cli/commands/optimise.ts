@@ -9,6 +9,7 @@ import { trialsPerWindow } from '../../../optimise/study-request.ts';
 import type { StudyOptions } from '../../../optimise/plan-study.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { prewarmSandbox } from '../../../sandbox/probe.ts';
+import { distributedTrials } from '../../distributed-study.ts';
 import {
   action,
   badInput,
@@ -34,6 +35,7 @@ interface OptimiseFlags extends JsonFlag, StudyFlags {
   exchange: string;
   history: string;
   resume?: string;
+  distributed?: boolean;
 }
 
 async function studyOptions(flags: OptimiseFlags): Promise<StudyOptions> {
@@ -69,9 +71,13 @@ export function registerOptimiseCommands(program: Command): void {
     .option('--exchange <id>', 'exchange whose cached candles to replay', 'binance')
     .option('--history <bars>', "bars of warm-up before each span (raised to the plan's recorded warm-up)", '500')
     .option('--resume <study>', 'continue a study that did not finish; its stored trials are not run again')
+    .option(
+      '--distributed',
+      'run the trials as jobs for `trader worker --queues trials` processes (Postgres only), --workers of them per batch',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ trader optimise --strategy breakout --symbols BTC/USDT,ETH/USDT --from 2019-01-01 --to 2025-01-01 --trials 500\n  $ trader optimise --strategy trend_following,mean_reversion,breakout --symbols BTC/USDT --from 2023-01-01 --to 2025-01-01\n  $ trader optimise --resume <study id>\n  $ trader optimise show <study id>\n\nExit codes: 0 done, 2 bad input or config, 143 stopped (resume it with --resume).',
+      '\nExamples:\n  $ trader optimise --strategy breakout --symbols BTC/USDT,ETH/USDT --from 2019-01-01 --to 2025-01-01 --trials 500\n  $ trader optimise --strategy trend_following,mean_reversion,breakout --symbols BTC/USDT --from 2023-01-01 --to 2025-01-01\n  $ trader optimise --resume <study id>\n  $ trader optimise --strategy breakout --symbols BTC/USDT --from 2024-01-01 --to 2025-01-01 --workers 8 --distributed\n  $ trader optimise show <study id>\n\nExit codes: 0 done, 2 bad input or config, 143 stopped (resume it with --resume).',
     )
     .action(
       stoppableAction(async (flags: OptimiseFlags) => {
@@ -82,8 +88,12 @@ export function registerOptimiseCommands(program: Command): void {
           'optimise',
           (db) =>
             optimise(db, what, {
+              ...(flags.distributed ? { distributed: distributedTrials(db, process.env) } : {}),
               onStart: (id) => {
-                if (!flags.json) process.stderr.write(`study ${id} (resume it with: trader optimise --resume ${id})\n`);
+                if (!flags.json)
+                  process.stderr.write(
+                    `study ${id} (resume it with: trader optimise --resume ${id}${flags.distributed ? ' --distributed' : ''})\n`,
+                  );
               },
               onProgress: (p) =>
                 bar?.(

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { bounds } from '../../../core/bounds.ts';
 import { decisionTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
-import { runPipeline } from '../../../engine/run/run-pipeline.ts';
+import { checkRequest, runPipeline } from '../../../engine/run/run-pipeline.ts';
 import { askOnTerminal } from '../../../trading/governance/user-prompts.ts';
 import { unlockIfLive } from '../../../trading/live-account/unlock.ts';
 import { systemModeFromEnv } from '../../../trading/scope.ts';
@@ -62,25 +62,27 @@ export function registerRunCommand(program: Command): void {
       stoppableAction(async (flags: RunFlags) => {
         const history = wholeNumber(flags.history, '--history', 1, bounds.historyBars);
         const maxAgeBars = wholeNumber(flags.maxAgeBars, '--max-age-bars', 0, bounds.maxAgeBars);
-        prewarmSandbox();
         if (!flags.wait && !flags.distributed) throw badInput('--no-wait goes with --distributed.');
+        const request = {
+          symbols: splitList(flags.symbols),
+          pipelineId: flags.pipeline,
+          strategyId: flags.strategy ?? null,
+          exchange: flags.exchange,
+          timeframe: flags.timeframe,
+          asOf: decisionTime(flags.asOf, '--as-of', new Date()),
+          trigger: flags.trigger,
+          triggerRef: flags.triggerRef ?? null,
+          historyBars: history,
+          minBars: Math.min(history, 100),
+          offline: flags.offline ?? false,
+          maxAgeBars,
+        };
+        // A malformed request is refused before the module threads start (they cost a second of CPU).
+        checkRequest(request);
+        prewarmSandbox();
         const summary = await withDb('run', async (db) => {
           // LIVE trades through the account's keys: the master PIN opens them for this process.
           await unlockIfLive(db, systemModeFromEnv(), askOnTerminal());
-          const request = {
-            symbols: splitList(flags.symbols),
-            pipelineId: flags.pipeline,
-            strategyId: flags.strategy ?? null,
-            exchange: flags.exchange,
-            timeframe: flags.timeframe,
-            asOf: decisionTime(flags.asOf, '--as-of', new Date()),
-            trigger: flags.trigger,
-            triggerRef: flags.triggerRef ?? null,
-            historyBars: history,
-            minBars: Math.min(history, 100),
-            offline: flags.offline ?? false,
-            maxAgeBars,
-          };
           if (flags.distributed) {
             const started = await startDistributedRun(
               db,

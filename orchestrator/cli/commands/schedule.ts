@@ -1,3 +1,4 @@
+import { checkDistributable, distributedRunner } from '../../distributed-run.ts';
 import { bounds } from '../../../core/bounds.ts';
 import type { Command } from 'commander';
 import { TraderError } from '../../../core/errors.ts';
@@ -271,12 +272,16 @@ export function registerScheduleCommands(program: Command): void {
     )
     .option('--once', 'run the ticks due now (applying the missed-run policy) and exit')
     .option('--job <kind>', 'only schedules of this job: run or optimise (default: both)')
+    .option(
+      '--distributed',
+      "Postgres: each tick's symbols are decided by `trader worker` processes; the scheduler waits for the run's summary",
+    )
     .addHelpText(
       'after',
       '\nExample:\n  $ trader schedule run            # long-running; Ctrl-C stops it within 5 s (a run in progress is closed as failed)\n  $ trader schedule run --once --json\n  $ trader schedule run --job optimise   # a second process for studies, so pipeline ticks are never held up\n\nMissed ticks: only the newest, if at most --grace-minutes late, runs; older ones are recorded as skipped.\nExit codes: 0 stopped cleanly (with --once: every tick that ran succeeded), 1 a tick that ran did not succeed (--once), 2 bad configuration, 4 the embedded database is locked at start.',
     )
     .action(
-      action(async (opts: JsonFlag & { once?: boolean; job?: string }) => {
+      action(async (opts: JsonFlag & { once?: boolean; job?: string; distributed?: boolean }) => {
         if (opts.job !== undefined && opts.job !== 'run' && opts.job !== 'optimise')
           throw badInput(`--job must be run or optimise, not ${quote(opts.job)}.`);
         const job = opts.job;
@@ -302,6 +307,14 @@ export function registerScheduleCommands(program: Command): void {
         const held = await holdForLife();
         try {
           const first = await openForWake(held);
+          if (opts.distributed) {
+            try {
+              checkDistributable(first, process.env);
+            } catch (e) {
+              await first.close();
+              throw e;
+            }
+          }
           // LIVE: the audit trail is verified and the account reconciled before the first tick runs.
           const reconciler = await unlockForService(first, mode)
             .then((keys) => liveServiceReconciler(first, keys))
@@ -316,6 +329,7 @@ export function registerScheduleCommands(program: Command): void {
               : {}),
             signal: controller.signal,
             once: opts.once ?? false,
+            ...(opts.distributed ? { runner: distributedRunner } : {}),
             ...(job ? { job } : {}),
             onTick: opts.json ? undefined : (r) => process.stdout.write(`${describeTick(r)}\n`),
           });

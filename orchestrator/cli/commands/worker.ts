@@ -16,7 +16,7 @@ function parseQueues(raw: string): WorkerQueue[] {
   const bad = names.filter((n) => !WorkerQueue.safeParse(n).success);
   if (names.length === 0 || bad.length > 0)
     throw badInput(
-      `--queues takes a comma-separated list of ${workerQueues.join(', ')}${bad.length ? `, not ${bad.map(quote).join(', ')}` : ''}.`,
+      `--queues takes a comma-separated list of ${workerQueues.join(', ')}${bad.length ? `, not ${bad.map((b) => quote(b)).join(', ')}` : ''}.`,
     );
   return [...new Set(names)] as WorkerQueue[];
 }

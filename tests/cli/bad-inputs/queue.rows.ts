@@ -1,7 +1,7 @@
 import type { BadInput } from './row.ts';
 
 /**
- * Workers and distributed runs (issue 21): they need Postgres, so the embedded database
+ * Workers, distributed runs and studies (issue 21): they need Postgres, so the embedded database
  * refuses them with the way out; bad flags are one sentence each.
  */
 const refusal = (what: string) =>
@@ -25,10 +25,28 @@ export const rows: BadInput[] = [
     backends: ['pglite'],
   },
   {
+    what: 'a distributed study on the embedded database',
+    args: [
+      'optimise',
+      '--strategy',
+      'breakout',
+      '--symbols',
+      'BTC/USDT',
+      '--from',
+      '2024-01-01',
+      '--to',
+      '2024-02-01',
+      '--distributed',
+    ],
+    exit: 2,
+    message: refusal('Distributed studies'),
+    backends: ['pglite'],
+  },
+  {
     what: 'a worker queue that does not exist',
     args: ['worker', '--queues', 'runs,nightly'],
     exit: 2,
-    message: /^trader: --queues takes a comma-separated list of runs, not 'nightly'\.$/,
+    message: /^trader: --queues takes a comma-separated list of runs, trials, not 'nightly'\.$/,
   },
   {
     what: 'a worker concurrency of 0',
