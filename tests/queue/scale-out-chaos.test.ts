@@ -32,7 +32,16 @@ join candles c on c.exchange = 'binance' and c.symbol = 'BTC/USDT' and c.timefra
  and c.ts + make_interval(hours => 8000 - g * 20) between timestamptz '${asOf}' - interval '170 hours' and timestamptz '${asOf}'`;
 
 let pg: ThrowawayPostgres | undefined;
+// Whatever the outcome, no worker outlives the test (a failed run used to leave them polling).
+const spawned: number[] = [];
 afterAll(async () => {
+  for (const pid of spawned) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await pg?.stop();
 });
 
@@ -68,6 +77,7 @@ describe.skipIf(!throwawayPostgresAvailable)('scale-out on the job queue', () =>
     await sql.unsafe(seedSql);
 
     const workers = [1, 2, 3].map(() => spawnTrader(['worker', '--concurrency', '1'], env));
+    spawned.push(...workers.map((w) => w.pid));
     const waiter = spawnTrader(
       [
         'run',
