@@ -1,5 +1,6 @@
 import { isTraderError, TraderError } from '../../core/errors.ts';
 import type { Classified } from './retry.ts';
+import type { Endpoint } from './rate-gate.ts';
 import { quote } from '../../core/quote.ts';
 
 /**
@@ -125,14 +126,20 @@ export async function checkedAnswer<T>(ex: CcxtExchange, fn: () => Promise<T>): 
   return value;
 }
 
-/** A loadMarkets call to retry: every retry reloads, and no markets at all counts as a transient fault. */
+/**
+ * A loadMarkets call to retry: every retry reloads, and no markets at all counts as a transient
+ * fault. Its `endpoint` is what the next call costs a rate limit (rate-gate.ts): nothing when
+ * ccxt will answer from the markets it holds.
+ */
 export function marketsLoader(ex: CcxtExchange, reloadFirst = false) {
   let reload = reloadFirst;
-  return async () => {
+  const load = async () => {
     const thisReload = reload;
     reload = true; // set before the call: a failed attempt must make the next one reload
     const markets = await checkedAnswer(ex, () => ex.loadMarkets(thisReload));
     if (Object.keys(markets).length === 0) throw new TraderError('TRANSIENT', `${ex.id} returned no markets`);
     return markets;
   };
+  const endpoint = (): Endpoint | null => (reload || !ex.markets ? 'exchangeInfo' : null);
+  return Object.assign(load, { endpoint });
 }

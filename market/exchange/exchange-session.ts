@@ -2,6 +2,7 @@ import { logger } from '../../core/logger.ts';
 import { type CcxtExchange, classifierFor, openExchange } from './ccxt-loader.ts';
 import { exchangeBaseUrl, traderEnv } from '../../core/env.ts';
 import { type Classified, defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+import { currentRateGate, type RateGate } from './rate-gate.ts';
 
 /** `TRADER_FETCH_ATTEMPTS` and `TRADER_FETCH_BUDGET_SECONDS` tune the retry policy (e.g. a scheduler that must finish fast). */
 export function retryPolicyFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
@@ -13,12 +14,16 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv): RetryPolicy {
   };
 }
 
-/** An exchange ready for Layer 0 calls: the ccxt instance, its fault classifier and the retry policy, with retries logged. */
+/**
+ * An exchange ready for Layer 0 calls: the ccxt instance, its fault classifier, the retry
+ * policy with retries logged, and the rate gate of the scope it was opened in (rate-gate.ts).
+ */
 export interface ExchangeSession {
   ex: CcxtExchange;
   classify: (e: unknown) => Classified;
   policy: RetryPolicy;
   onRetry: (info: { attempt: number; waitMs: number; reason: string }) => void;
+  gate: RateGate;
 }
 
 /**
@@ -38,5 +43,6 @@ export async function openExchangeSession(
     policy: retryPolicyFromEnv(env),
     onRetry: ({ attempt, waitMs, reason }) =>
       logger.warn({ exchange: id, attempt, wait_ms: waitMs }, `retrying after: ${reason}`),
+    gate: currentRateGate(),
   };
 }

@@ -6,6 +6,7 @@ import { parseTimeframe } from '../timeframes.ts';
 import { keepClosed, validateOhlcvPage } from './candle-page.ts';
 import { type CcxtExchange, checkedAnswer, marketsLoader } from './ccxt-loader.ts';
 import { type Classified, type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
+import { type Endpoint, limitFor, localGate, type RateGate } from './rate-gate.ts';
 import { throwIfStopping } from '../../sandbox/stop.ts';
 
 export interface FetchCandlesRequest {
@@ -36,6 +37,8 @@ export interface FetchDeps extends Pick<RetryDeps, 'sleep' | 'random' | 'onRetry
   pageLimit?: number;
   defaultHistoryBars?: number;
   onPage?: (info: { symbol: string; stored: number; cursor: number; until: number }) => void;
+  /** Shared rate limits (rate-gate.ts); none beyond ccxt's own by default. */
+  gate?: RateGate;
 }
 
 /**
@@ -55,17 +58,21 @@ export async function fetchCandles(
   const limit = deps.pageLimit ?? 1000;
   const key = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
   let requests = 0;
-  const call = <T>(what: string, fn: () => Promise<T>) =>
-    withRetry(what, () => (requests++, checkedAnswer(ex, fn)), deps.policy, deps);
+  const call = <T>(what: string, endpoint: Endpoint | (() => Endpoint | null), fn: () => Promise<T>) =>
+    withRetry(what, () => (requests++, checkedAnswer(ex, fn)), deps.policy, {
+      ...deps,
+      limit: limitFor(deps.gate ?? localGate, ex.id, endpoint),
+    });
 
-  const markets = await call(`loading ${req.exchange} markets`, marketsLoader(ex));
+  const loadMarkets = marketsLoader(ex);
+  const markets = await call(`loading ${req.exchange} markets`, loadMarkets.endpoint, loadMarkets);
   if (!markets[req.symbol])
     throw new TraderError(
       'BAD_INPUT',
       `${req.symbol} is not listed on ${req.exchange} (spot); check the symbol with \`trader data markets --exchange ${req.exchange}\`.`,
     );
   const exchangeNow = ex.has.fetchTime
-    ? await call(`${req.exchange} server time`, async () => {
+    ? await call(`${req.exchange} server time`, 'time', async () => {
         const t = await ex.fetchTime();
         if (typeof t !== 'number' || !Number.isFinite(t))
           throw new TraderError('TRANSIENT', `${req.exchange} returned no server time`);
@@ -95,7 +102,7 @@ export async function fetchCandles(
         `${req.exchange} ${req.symbol}: pages do not advance past ${new Date(cursor).toISOString()}; try again later.`,
       );
     const what = `${req.exchange} ${req.symbol} ${req.timeframe} candles from ${new Date(cursor).toISOString()}`;
-    const page = await call(what, async () =>
+    const page = await call(what, 'klines', async () =>
       validateOhlcvPage(await ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit), req.timeframe, what),
     );
     pages++;

@@ -29,6 +29,14 @@ export interface Classified {
   retryAfterMs?: number;
 }
 
+/** A request's share of a shared rate limit (rate-gate.ts limitFor). */
+export interface AttemptLimit {
+  /** Waits for the request's tokens; called before each attempt. */
+  before(): Promise<void>;
+  /** The exchange asked for a pause (Retry-After on a rate limit): every process sharing the limit waits it out. */
+  blockedFor(ms: number): Promise<void>;
+}
+
 export interface RetryDeps {
   classify: (e: unknown) => Classified;
   sleep?: (ms: number) => Promise<void>;
@@ -36,12 +44,13 @@ export interface RetryDeps {
   now?: () => number;
   /** Called before each wait, for logs and tests. */
   onRetry?: (info: { attempt: number; waitMs: number; reason: string }) => void;
+  limit?: AttemptLimit;
 }
 
 /** Signed requests carry their signature in the query string, so no message keeps one. */
 export const withoutQueryStrings = (text: string) => text.replace(/\?\S*/g, '?…');
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Full-jitter backoff: a random wait up to base × 2^(attempt-1), capped. */
 export function backoffMs(policy: RetryPolicy, attempt: number, random: () => number): number {
@@ -60,10 +69,14 @@ export async function withRetry<T>(
   const now = deps.now ?? Date.now;
   const deadline = now() + policy.totalBudgetMs;
   for (let attempt = 1; ; attempt++) {
+    // Outside the try: a gate that gives up ends the call with its own sentence, it is not retried.
+    await deps.limit?.before();
     try {
       return await fn();
     } catch (e) {
       const fault = deps.classify(e);
+      if (fault.kind === 'rate_limited' && fault.retryAfterMs !== undefined)
+        await deps.limit?.blockedFor(fault.retryAfterMs);
       // Query strings are cut, also from errors passed on as they are: signed requests carry signatures there.
       if (e instanceof Error) e.message = withoutQueryStrings(e.message);
       const reason = errorMessage(e).split('\n')[0]!.slice(0, 300);

@@ -2,6 +2,7 @@ import type { Db } from '../../store/db.ts';
 import { type InstrumentRow, upsertInstruments } from '../instruments-repo.ts';
 import { type CcxtExchange, loadCcxt, marketsLoader } from './ccxt-loader.ts';
 import { type RetryDeps, type RetryPolicy, withRetry } from './retry.ts';
+import { limitFor, localGate, type RateGate } from './rate-gate.ts';
 
 const stablecoins = new Set(['USDT', 'USDC', 'BUSD', 'DAI', 'TUSD', 'FDUSD', 'USDP', 'PYUSD']);
 const majors = new Set(['BTC', 'ETH']);
@@ -53,9 +54,12 @@ export async function syncMarkets(
   db: Db,
   ex: CcxtExchange,
   policy: RetryPolicy,
-  deps: Pick<RetryDeps, 'classify' | 'sleep' | 'onRetry'>,
+  deps: Pick<RetryDeps, 'classify' | 'sleep' | 'onRetry'> & { gate?: RateGate },
 ): Promise<InstrumentRow[]> {
-  const markets = await withRetry(`loading ${ex.id} markets`, marketsLoader(ex, true), policy, deps);
+  const markets = await withRetry(`loading ${ex.id} markets`, marketsLoader(ex, true), policy, {
+    ...deps,
+    limit: limitFor(deps.gate ?? localGate, ex.id, 'exchangeInfo'),
+  });
   const spot = (Object.values(markets) as unknown as CcxtMarket[]).filter(
     (m) => m.spot !== false && m.active !== false,
   );

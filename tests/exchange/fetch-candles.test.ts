@@ -3,6 +3,9 @@ import { loadCandleSeries } from '../../market/candles-repo.ts';
 import { classifierFor, openExchange } from '../../market/exchange/ccxt-loader.ts';
 import { type FetchDeps, fetchCandles } from '../../market/exchange/fetch-candles.ts';
 import { defaultRetryPolicy } from '../../market/exchange/retry.ts';
+import { openExchangeSession } from '../../market/exchange/exchange-session.ts';
+import { type Endpoint, localGate, requestCosts, withRateGate } from '../../market/exchange/rate-gate.ts';
+import { sharedGate } from '../../market/exchange/rate-buckets-repo.ts';
 import { type BinanceStandIn, startBinanceStandIn } from '../../simulator/binance-stand-in.ts';
 import { sampleCandles, sampleMarkets } from '../simulator/fixtures.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
@@ -171,6 +174,48 @@ describe.each(backends)('fetching candles through ccxt from the Binance stand-in
     standIn.faults.rateLimit(120, { path: '/api/v3/klines' });
     await expect(fetch({ since: jan1 })).rejects.toThrow(/did not succeed within 60 s/);
     expect(waits).toEqual([]);
+  });
+
+  it("takes each request's weight from the shared bucket, and a Retry-After blocks every bucket of the exchange", async () => {
+    await db.query(
+      `update rate_buckets set capacity = 1000, tokens = 1000, refill_per_s = 1e-9, updated_at = now() where exchange = 'binance'`,
+    );
+    standIn.faults.rateLimit(3, { path: '/api/v3/klines', times: 1 });
+    const blocked: string[][] = [];
+    const gate = sharedGate(db, {
+      batch: {},
+      // Where a worker would sleep out the block, note who is blocked and lift it.
+      sleep: async () => {
+        const rows = await db.query<{ bucket: string }>(
+          `select bucket from rate_buckets where exchange = 'binance' and blocked_until > now() order by bucket`,
+        );
+        blocked.push(rows.map((r) => r.bucket));
+        await db.query(`update rate_buckets set blocked_until = null`);
+      },
+    });
+    // The gate reaches fetches through the session opened in its scope, as in a worker.
+    const env = { ...process.env, TRADER_EXCHANGE_URL_BINANCE: standIn.url };
+    const session = await withRateGate(gate, () => openExchangeSession('binance', { env }));
+    expect(session.gate).toBe(gate);
+    expect((await openExchangeSession('binance', { env })).gate).toBe(localGate);
+
+    await fetch({ since: jan1, deps: { gate: session.gate } });
+    await expectStoredEqualsSource();
+    expect(waits).toEqual([3000]);
+    expect(blocked).toEqual([['orders', 'request_weight']]);
+    const endpoint: Record<string, Endpoint> = {
+      '/api/v3/exchangeInfo': 'exchangeInfo',
+      '/api/v3/time': 'time',
+      '/api/v3/klines': 'klines',
+    };
+    const cost = standIn.requests
+      .map((r) => requestCosts('binance', endpoint[r.path]!).find((c) => c.bucket === 'request_weight')!.cost)
+      .reduce((a, b) => a + b, 0);
+    expect(cost).toBe(20 + 1 + 4 * 2); // markets, the server time, three pages and the one refused
+    const [row] = await db.query<{ tokens: number }>(
+      `select tokens from rate_buckets where exchange = 'binance' and bucket = 'request_weight'`,
+    );
+    expect(row!.tokens).toBeCloseTo(1000 - cost, 3);
   });
 
   it('refuses a symbol the exchange does not list, and an unknown exchange', async () => {

@@ -9,6 +9,8 @@ import { tradingScope, tradingTx } from '../../trading/scope.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { openCcxtSpotPort } from '../../trading/live/ccxt-spot-port.ts';
 import { fastPolicy, simPort, startSim } from './live-fixtures.ts';
+import { withRateGate } from '../../market/exchange/rate-gate.ts';
+import { sharedGate } from '../../market/exchange/rate-buckets-repo.ts';
 
 const scope = tradingScope('LIVE');
 const tick = Date.UTC(2026, 11, 3, 14);
@@ -138,6 +140,24 @@ describe.each(backends)('submitting a live order (%s)', (kind) => {
     expect(sim.orderPosts(entry().client_order_id)).toBe(1);
     expect(sim.orders()).toHaveLength(0);
     expect(port.rateLimitedUntil()).toBeGreaterThan(Date.now() + 20_000);
+  });
+
+  it("under a shared gate: each order takes its tokens, and a rate limit's Retry-After blocks every worker", async () => {
+    await db.query(
+      `update rate_buckets set tokens = capacity, refill_per_s = 1e-9, updated_at = now() where exchange = 'binance'`,
+    );
+    const gated = await withRateGate(sharedGate(db, { batch: {} }), () => simPort(sim));
+    expect((await submitOrder(db, scope, gated, entry())).order.state).toBe('FILLED');
+    sim.faults.rateLimit(30, { ...orderPath, times: 1 });
+    expect((await submitOrder(db, scope, gated, entry('second'))).order.state).toBe('REJECTED');
+    const buckets = await db.query<{ bucket: string; tokens: number; blocked_s: number }>(
+      `select bucket, tokens, extract(epoch from blocked_until - now())::float8 as blocked_s
+       from rate_buckets where exchange = 'binance' order by bucket`,
+    );
+    expect(buckets.map((b) => b.bucket)).toEqual(['orders', 'request_weight']);
+    expect(buckets[0]!.tokens).toBeCloseTo(10 - 2, 6);
+    expect(buckets[1]!.tokens).toBeCloseTo(1200 - 20 - 1 - 1, 3); // the markets, then both orders
+    for (const b of buckets) expect(b.blocked_s).toBeGreaterThan(20);
   });
 
   it('wrong API credentials: REJECTED, and neither the key, the secret nor a signature reaches the database', async () => {

@@ -3,6 +3,7 @@ import { errorMessage, isTraderError } from '../../core/errors.ts';
 import { type CcxtExchange, checkedAnswer, loadCcxt, marketsLoader } from '../../market/exchange/ccxt-loader.ts';
 import { openExchangeSession } from '../../market/exchange/exchange-session.ts';
 import { type RetryPolicy, withoutQueryStrings, withRetry } from '../../market/exchange/retry.ts';
+import { type Endpoint, limitFor, RateLimitWait } from '../../market/exchange/rate-gate.ts';
 import {
   type Balances,
   ExchangeFault,
@@ -40,6 +41,8 @@ function exchangeCode(message: string): number | undefined {
 
 function faultKind(ccxt: Ccxt, e: unknown): FaultKind {
   const code = exchangeCode(errorMessage(e));
+  // Our shared rate limit gave up before sending anything.
+  if (e instanceof RateLimitWait) return 'rate_limited';
   if (e instanceof ccxt.OrderNotFound || code === -2013) return 'not_found';
   if (e instanceof ccxt.InsufficientFunds || code === -2010) return 'insufficient_funds';
   if (e instanceof ccxt.InvalidNonce || code === -1021) return 'clock_skew';
@@ -158,17 +161,39 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
     return new ExchangeFault(kind, `${what} on ${ex.id} failed: ${detail}`, retryAfterMs);
   };
   /** A read, retried on transient faults; a clock-skew refusal is not retried with the same clock. */
-  const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const read = async <T>(
+    what: string,
+    endpoint: Endpoint | (() => Endpoint | null),
+    fn: () => Promise<T>,
+  ): Promise<T> => {
     try {
       return await withRetry(what, () => checkedAnswer(ex, fn), options.policy ?? session.policy, {
         classify: (e) => (faultKind(ccxt, e) === 'clock_skew' ? { kind: 'permanent' } : session.classify(e)),
         onRetry: session.onRetry,
+        limit: limitFor(session.gate, ex.id, endpoint),
       });
     } catch (e) {
       throw fault(what, e);
     }
   };
-  const loadMarkets = () => read(`loading ${ex.id} markets`, marketsLoader(ex));
+  const loadMarkets = () => {
+    const load = marketsLoader(ex);
+    return read(`loading ${ex.id} markets`, load.endpoint, load);
+  };
+  /** An order request, never retried, under the shared rate limits (reads take theirs in withRetry). */
+  const send = async <T>(endpoint: Endpoint, fn: () => Promise<T>): Promise<T> => {
+    const limit = limitFor(session.gate, ex.id, endpoint);
+    await limit.before();
+    try {
+      return await checkedAnswer(ex, fn);
+    } catch (e) {
+      const { kind, retryAfterMs } = session.classify(e);
+      // The pause still holds here (rateLimitedUntil); not sharing it must not change what the answer says.
+      if (kind === 'rate_limited' && retryAfterMs !== undefined)
+        await limit.blockedFor(retryAfterMs).catch(() => undefined);
+      throw e;
+    }
+  };
   const tickMode = ex.precisionMode === ccxt.functions.TICK_SIZE;
   const asStep = (p: number | undefined) => (p === undefined ? undefined : tickMode ? p : 10 ** -p);
 
@@ -191,11 +216,11 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       });
     },
     async price(symbol) {
-      const ticker = await read(`the price of ${symbol}`, () => ex.fetchTicker(symbol));
+      const ticker = await read(`the price of ${symbol}`, 'ticker', () => ex.fetchTicker(symbol));
       return parsed(ex, `the price of ${symbol}`, z.number().positive(), ticker.last);
     },
     async balances() {
-      const raw = await read('the balances', () => ex.fetchBalance());
+      const raw = await read('the balances', 'account', () => ex.fetchBalance());
       const free = (raw.free ?? {}) as unknown as Record<string, number>;
       const used = (raw.used ?? {}) as unknown as Record<string, number>;
       const out: Balances = {};
@@ -210,7 +235,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       let raw: unknown;
       try {
         // Never retried here: an order whose outcome is unknown is looked up first (submit-order.ts).
-        raw = await checkedAnswer(ex, () => ex.createOrder(o.symbol, type, o.side, o.qty, o.price, params));
+        raw = await send('order', () => ex.createOrder(o.symbol, type, o.side, o.qty, o.price, params));
       } catch (e) {
         throw fault(`placing ${o.client_order_id}`, e);
       }
@@ -227,7 +252,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       const market = ex.market(o.symbol);
       let raw: unknown;
       try {
-        raw = await checkedAnswer(ex, () =>
+        raw = await send('oco', () =>
           post({
             symbol: market.id,
             side: o.side.toUpperCase(),
@@ -258,7 +283,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
     },
     async cancel(symbol, clientOrderId) {
       try {
-        await checkedAnswer(ex, () => ex.cancelOrder('', symbol, { origClientOrderId: clientOrderId }));
+        await send('cancel', () => ex.cancelOrder('', symbol, { origClientOrderId: clientOrderId }));
       } catch (e) {
         const f = fault(`cancelling ${clientOrderId}`, e);
         // -2011 "Unknown order sent.": already filled, cancelled or expired; the caller looks it up.
@@ -268,7 +293,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
     },
     async orderByClientId(symbol, clientOrderId) {
       try {
-        const raw = await read(`looking up ${clientOrderId}`, () =>
+        const raw = await read(`looking up ${clientOrderId}`, 'queryOrder', () =>
           ex.fetchOrder('', symbol, { clientOrderId: clientOrderId }),
         );
         return toOrder(parsed(ex, `the order ${clientOrderId}`, CcxtOrder, raw));
@@ -278,13 +303,13 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       }
     },
     async fills(symbol, exchangeOrderId) {
-      const raw = await read(`the fills of order ${exchangeOrderId}`, () =>
+      const raw = await read(`the fills of order ${exchangeOrderId}`, 'myTrades', () =>
         ex.fetchMyTrades(symbol, undefined, undefined, { orderId: exchangeOrderId }),
       );
       return parsed(ex, `the fills of order ${exchangeOrderId}`, z.array(CcxtTrade), raw).map((t) => toFill(t, null));
     },
     async openOrders(symbol) {
-      const raw = await read(`the open orders of ${symbol}`, () => ex.fetchOpenOrders(symbol));
+      const raw = await read(`the open orders of ${symbol}`, 'openOrders', () => ex.fetchOpenOrders(symbol));
       return parsed(ex, `the open orders of ${symbol}`, z.array(CcxtOrder), raw).map((o) => ({
         ...toOrder(o),
         symbol,
@@ -294,7 +319,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       // Page by time; a page's last millisecond is asked again, and trade ids drop the repeats.
       const seen = new Map<string, ExchangeTrade>();
       for (let from = since.getTime(); ;) {
-        const raw = await read(`the trades of ${symbol}`, () => ex.fetchMyTrades(symbol, from, tradePage));
+        const raw = await read(`the trades of ${symbol}`, 'myTrades', () => ex.fetchMyTrades(symbol, from, tradePage));
         const page = parsed(ex, `the trades of ${symbol}`, z.array(CcxtAccountTrade), raw);
         const fresh = page.filter((t) => !seen.has(t.id));
         for (const t of fresh)
@@ -305,7 +330,7 @@ export async function openCcxtSpotPort(exchangeId: string, options: CcxtSpotPort
       return [...seen.values()].sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.trade_id.localeCompare(b.trade_id));
     },
     async resyncClock() {
-      const difference = await read(`the ${ex.id} clock`, () => ex.loadTimeDifference());
+      const difference = await read(`the ${ex.id} clock`, 'time', () => ex.loadTimeDifference());
       // ccxt signs every later request with local time minus this difference.
       offsetMs = -difference;
       return offsetMs;
