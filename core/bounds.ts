@@ -22,4 +22,11 @@ export const bounds = {
   lookbackDays: 3_650,
   /** `macro fetch --timeout-ms`: ten minutes. */
   timeoutMs: 600_000,
+  /** Symbols of a `POST /runs` that `trader serve` decides itself: the request holds the server's one run of the pipeline. */
+  httpRunSymbols: 100,
+  /**
+   * Symbols of a distributed `POST /runs`: the server only plans them and enqueues one job each
+   * (workers decide them); 2,000 common symbols are about 25 KB, inside the 64 KB body limit.
+   */
+  distributedRunSymbols: 2_000,
 } as const;

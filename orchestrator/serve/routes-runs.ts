@@ -6,10 +6,12 @@ import { defaultPipelineId } from '../../registry/default-pack.ts';
 import { MarketSymbol } from '../../sdk/context-schemas.ts';
 import { getRunTrace, listRuns, RunFilter } from '../../engine/run/runs-repo.ts';
 import type { RunOptions } from '../../engine/run/run-summary.ts';
+import { startDistributedRun } from '../distributed-run.ts';
 import { readJson, readQuery } from './body.ts';
 import { ok, type Reply, type RequestContext, type Route, type ServerDeps } from './route-types.ts';
+import { localRunner, type Runner } from './run-tracker.ts';
 
-/** `POST /runs` and `GET /runs/:id`: the same run as `trader run`, with trigger 'http'. */
+/** `POST /runs` and `GET /runs/:id`: the same run as `trader run [--distributed]`, with trigger 'http'. */
 
 const id = z.string().min(1).max(100);
 
@@ -30,7 +32,7 @@ export const RunRequest = z
         z
           .array(MarketSymbol)
           .min(1, 'give at least one symbol, e.g. ["BTC/USDT"]')
-          .max(100)
+          .max(bounds.distributedRunSymbols)
           .refine((list) => new Set(list).size === list.length, 'a symbol is listed twice'),
       ),
     strategy: id.nullable().optional(),
@@ -55,8 +57,19 @@ export const RunRequest = z
     /** The caller's reference, e.g. n8n's execution id, stored with the run. */
     trigger_ref: z.string().min(1).max(200).nullable().optional(),
     wait: z.boolean().optional(),
+    /** As `trader run --distributed`: one job per symbol for `trader worker` processes (Postgres only). */
+    distributed: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    // This server decides a local run itself while the request holds the pipeline; workers share a large one.
+    if (!r.distributed && r.symbols.length > bounds.httpRunSymbols)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['symbols'],
+        message: `must have at most ${bounds.httpRunSymbols} symbols for a run decided by trader serve itself; "distributed": true takes up to ${bounds.distributedRunSymbols}, decided by \`trader worker\` processes`,
+      });
+  });
 export type RunRequest = z.infer<typeof RunRequest>;
 
 const RunQuery = z.object({ wait: z.enum(['true', 'false', '1', '0']).optional() }).strict();
@@ -89,13 +102,19 @@ function naming(e: unknown, runId: string | null): TraderError {
   return named;
 }
 
+/** The use case of `trader run` (decided here) or `trader run --distributed [--no-wait]` (decided by workers). */
+function runnerOf(body: RunRequest, wait: boolean): Runner {
+  if (!body.distributed) return localRunner;
+  return (db, o) => startDistributedRun(db, o, wait ? { wait: true } : { wait: false });
+}
+
 async function startRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
   const query = readQuery(ctx.url, RunQuery);
   const body = await readJson(ctx.req, RunRequest, deps.bodyLimit);
   if (deps.closing())
     throw new TraderError('TRANSIENT', 'trader serve is shutting down and starts no new run; retry when it is back.');
   const wait = body.wait ?? (query.wait === 'true' || query.wait === '1');
-  const started = deps.runs.start(deps.db, runOptions(body, deps));
+  const started = deps.runs.start(deps.db, runOptions(body, deps), runnerOf(body, wait));
   if (!wait) {
     const run_id = await started.opened;
     return ok({ run_id, status: 'running', run_url: `/runs/${run_id}` }, 202, { location: `/runs/${run_id}` });
@@ -106,7 +125,7 @@ async function startRun(ctx: RequestContext, deps: ServerDeps): Promise<Reply> {
     () => {},
   );
   try {
-    return { status: 200, body: await started.done };
+    return { status: 200, body: (await started.done).summary };
   } catch (e) {
     throw naming(e, runId);
   }

@@ -127,7 +127,7 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
 
   it('every control has a label, and the keyboard reaches the content first', async () => {
     const paths = ['/ui', '/ui/positions', '/ui/proposals', '/ui/controls', '/ui/runs', '/ui/backtests', '/ui/studies'];
-    for (const path of [...paths, '/ui/system', '/ui/audit']) {
+    for (const path of [...paths, '/ui/system', '/ui/workers', '/ui/audit']) {
       await page.goto(`${server.url}${path}`);
       const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (controls) =>
         controls.filter((c) => (c as HTMLInputElement).labels?.length === 0).map((c) => c.outerHTML),
@@ -136,6 +136,17 @@ describe.each(cliBackends)('the dashboard in Chromium (%s)', (kind) => {
     }
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+  });
+
+  it('reaches Workers & jobs from the navigation: the queue, or on the embedded database what to do', async () => {
+    await page.goto(`${server.url}/ui`);
+    const link = page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Workers & jobs' });
+    await link.click();
+    await page.waitForURL(`${server.url}/ui/workers`);
+    expect(await link.getAttribute('aria-current')).toBe('page');
+    expect(await page.locator('main').textContent()).toMatch(
+      kind === 'pglite' ? /need Postgres: move this installation with `trader db move/ : /No workers: start one with/,
+    );
   });
 
   it('a halt from the CLI, in another process, reaches the status bar without a reload', async () => {

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueClient } from '../../queue/boss.ts';
+import { bossTx } from '../../queue/boss-tx.ts';
 import { revokeToken } from '../../orchestrator/serve/tokens-repo.ts';
 import { recordAudit } from '../../trading/audit/audit-log.ts';
 import { tradingScope } from '../../trading/scope.ts';
@@ -9,7 +12,7 @@ import { seedDefaults } from '../../orchestrator/seed.ts';
 import { backends, freshDb, type TestDb } from '../helpers/db.ts';
 import { seedHaltScene } from '../helpers/halt-scene.ts';
 import { smallStudy } from '../helpers/scheduled-study.ts';
-import { type Harness, serveOn } from './harness.ts';
+import { type Harness, serveEnv, serveOn } from './harness.ts';
 
 /**
  * The dashboard over plain HTTP, on both backends (the browser suite drives the same pages
@@ -18,7 +21,16 @@ import { type Harness, serveOn } from './harness.ts';
  * event stream with Last-Event-ID.
  */
 const scope = tradingScope('TEST');
-const pages = ['/ui', '/ui/positions', '/ui/proposals', '/ui/controls', '/ui/runs', '/ui/backtests', '/ui/studies'];
+const pages = [
+  '/ui',
+  '/ui/positions',
+  '/ui/proposals',
+  '/ui/controls',
+  '/ui/runs',
+  '/ui/backtests',
+  '/ui/studies',
+  '/ui/workers',
+];
 
 describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
   let db: TestDb;
@@ -27,7 +39,7 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
 
   beforeAll(async () => {
     db = await freshDb(kind);
-    h = await serveOn(db, { clock: () => now, sessionHours: 2 });
+    h = await serveOn(db, { clock: () => now, sessionHours: 2, env: serveEnv(db) });
   });
   afterAll(async () => {
     await h?.server.close();
@@ -274,6 +286,92 @@ describe.each(backends)('the dashboard over HTTP (%s)', (kind) => {
     );
     await db.query('delete from schedules');
   });
+
+  it.runIf(kind === 'postgres')(
+    'Workers & jobs: each worker with its health, a failed job with its error; Retry and Cancel are `trader jobs retry|cancel`, audited, never without the CSRF token',
+    async () => {
+      const boss = queueClient(serveEnv(db));
+      const q = { db: bossTx(db) };
+      const failed = randomUUID();
+      const waiting = randomUUID();
+      await boss.insert([{ name: 'ping', id: failed, data: { probe: 1 }, retryLimit: 0 }], q);
+      const [job] = await boss.fetch('ping', { batchSize: 1, ...q });
+      await boss.fail('ping', job!.id, { message: 'exchange timed out' }, q);
+      await boss.insert([{ name: 'backtests', id: waiting, data: { study: 7 } }], q);
+      await db.query(
+        `insert into queue_workers (worker_id, host, pid, mode, queues, concurrency, version, current_jobs, jobs_done, jobs_failed, heartbeat_at)
+         values ('host-a:101:aa', 'host-a', 101, 'TEST', '{runs,trials}', 2, '1.0.0',
+                 '[{"queue": "backtests", "job_id": "${waiting}", "started_on": "2026-06-01T12:00:00Z"}]', 7, 1, now()),
+                ('host-b:202:bb', 'host-b', 202, 'TEST', '{runs}', 1, '1.0.0', '[]', 0, 0, now() - interval '10 minutes')`,
+      );
+      const cookie = await logIn();
+      const page = await (await get('/ui/workers', cookie)).text();
+      // The status bar counts as `trader status` does, loud while a job failed in the last day.
+      expect(page).toMatch(
+        /<div class="sb-item alarm"><span class="sb-label">Workers<\/span> <span class="sb-value">1 alive, 1 stale</,
+      );
+      expect(page).toContain('Workers: 1 alive (host-a x1), 1 stale; jobs: 1 queued, 0 active, 1 failed in 24 h.');
+      expect(page).toMatch(
+        new RegExp(
+          `<td>host-a</td>\\s*<td class="num">101</td>\\s*<td>TEST: runs, trials</td>\\s*<td class="num">2</td>\\s*<td class="num">\\d+ s ago</td>\\s*<td>backtests ${waiting.slice(0, 8)}</td>\\s*<td class="num">7</td>\\s*<td class="num">1</td>\\s*<td class="status-alive">alive</td>`,
+        ),
+      );
+      expect(page).toMatch(/<td>host-b<\/td>[\s\S]*?10 min ago[\s\S]*?<td class="status-stale">stale<\/td>/);
+      expect(page).toMatch(/<td class="status-failed">failed<\/td>[\s\S]*?<td class="alarm">exchange timed out<\/td>/);
+      expect(page).toContain(`action="/ui/workers/jobs/${failed}"`);
+
+      const stateOf = async (id: string) =>
+        (await db.query<{ state: string }>('select state::text as state from pgboss.job where id = $1', [id]))[0]!
+          .state;
+      const forged = await post(`/ui/workers/jobs/${failed}`, { verb: 'retry' }, cookie);
+      expect(forged.status).toBe(403);
+      expect(await stateOf(failed)).toBe('failed');
+
+      const csrf = await csrfOf(cookie, '/ui/workers');
+      const retried = await post(`/ui/workers/jobs/${failed}`, { csrf, verb: 'retry', state: 'failed' }, cookie);
+      expect(retried.status).toBe(303);
+      expect(retried.headers.get('location')).toBe(`/ui/workers?state=failed&done=retry&job=${failed}`);
+      expect(await stateOf(failed)).toBe('retry');
+      const after = await (await get(retried.headers.get('location')!, cookie)).text();
+      expect(after).toContain(`Job ${failed} is back on its queue: a worker takes it next.`);
+      expect(after).toContain('No job matches.');
+      const [audited] = await audit('JOB_RETRIED');
+      expect(audited).toMatchObject({
+        actor: 'USER',
+        status: 'SUCCESS',
+        details: {
+          job_id: failed,
+          from: 'failed',
+          to: 'retry',
+          via: 'dashboard',
+          client: expect.stringMatching(/^test-/),
+        },
+      });
+      const twice = await post(`/ui/workers/jobs/${failed}`, { csrf, verb: 'retry' }, cookie);
+      expect(twice.status).toBe(400);
+      expect(await twice.text()).toContain('only failed or cancelled jobs can be retried');
+
+      expect((await post(`/ui/workers/jobs/${waiting}`, { csrf, verb: 'cancel' }, cookie)).status).toBe(303);
+      expect(await stateOf(waiting)).toBe('cancelled');
+      expect((await get('/ui/workers?queue=nope', cookie)).status).toBe(400);
+    },
+  );
+
+  it.runIf(kind === 'pglite')(
+    'Workers & jobs on the embedded database: one sentence naming `trader db move`',
+    async () => {
+      const cookie = await logIn();
+      const page = await (await get('/ui/workers', cookie)).text();
+      expect(page).toContain(
+        '<p class="notice">Workers and the job queue need Postgres: move this installation with `trader db move --to &lt;postgres-url&gt;` first.</p>',
+      );
+      expect(page).not.toContain('sb-label">Workers');
+      const csrf = await csrfOf(cookie, '/ui/workers');
+      const refused = await post(`/ui/workers/jobs/${randomUUID()}`, { csrf, verb: 'retry' }, cookie);
+      expect(refused.status).toBe(422);
+      expect(await refused.text()).toContain('need Postgres: move this installation with `trader db move');
+    },
+  );
 
   it('ends a session at logout, at expiry and when its token is revoked', async () => {
     const cookie = await logIn();

@@ -33,6 +33,12 @@ export async function serveOn(db: Db, options: Partial<ServeOptions> = {}): Prom
   };
 }
 
+/** The server's environment on `db`: with its Postgres URL, which the job queue's client needs (as `trader serve` has it). */
+export const serveEnv = (db: { url?: string }): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...(db.url ? { DATABASE_URL: db.url } : {}),
+});
+
 /** The demo's decision time, and the symbols that break out then. */
 export const demoRun = { symbols: ['BTC/USDT', 'ETH/USDT'], as_of: '2024-03-05T02:00:00Z', offline: true };
 

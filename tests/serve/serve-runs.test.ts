@@ -1,12 +1,14 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideSymbolJob } from '../../engine/run/distributed/symbol-job.ts';
+import { releaseSandbox, warmSandbox } from '../../sandbox/probe.ts';
 import { setOperationalMode } from '../../trading/governance/operational-mode.ts';
 import { tradingScope } from '../../trading/scope.ts';
 import { deadPid } from '../helpers/cli.ts';
 import { backends, type TestDb } from '../helpers/db.ts';
 import { demoAsOf, demoDb } from '../helpers/pipeline.ts';
-import { demoRun, expectError, gatedDb, type Harness, serveOn } from './harness.ts';
+import { demoRun, expectError, gatedDb, type Harness, serveEnv, serveOn } from './harness.ts';
 
 const scope = tradingScope('TEST');
 /** The server's clock: an hour after the demo's decision, so an approval is priced on the next candle. */
@@ -22,9 +24,22 @@ async function runRow(db: TestDb, runId: string) {
   return row;
 }
 
+/** A run answered before it is done: 202, its id, and where to look it up. */
+function expectAccepted(r: { status: number; headers: Headers; body: any }): void {
+  expect(r.status, JSON.stringify(r.body)).toBe(202);
+  expect(r.body).toEqual({
+    ok: true,
+    run_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    status: 'running',
+    run_url: `/runs/${r.body.run_id}`,
+  });
+  expect(r.headers.get('location')).toBe(`/runs/${r.body.run_id}`);
+}
+
 /**
  * Runs and proposals over HTTP on the demo database: a run as the CLI runs it (trigger
- * 'http', the n8n execution id as its reference), the no-interleave rule, the
+ * 'http', the n8n execution id as its reference), a distributed one (its symbols decided
+ * here by the workers' use case, no worker process), the no-interleave rule, the
  * Semi-Automatic review flow, and a shutdown that lets a running run finish.
  */
 describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
@@ -32,7 +47,7 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
     db = await demoDb(kind);
-    h = await serveOn(db, { clock: () => oneHourLater });
+    h = await serveOn(db, { clock: () => oneHourLater, env: serveEnv(db) });
   }, 120_000);
   afterAll(async () => {
     await h?.server.close();
@@ -79,14 +94,7 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
 
   it('POST /runs without wait answers 202 with the run id once the run holds its lock; the run finishes on its own', async () => {
     const r = await post(h, '/runs', { ...demoRun, symbols: 'BTC/USDT', trigger_ref: 'n8n-exec-42' });
-    expect(r.status, JSON.stringify(r.body)).toBe(202);
-    expect(r.body).toEqual({
-      ok: true,
-      run_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      status: 'running',
-      run_url: `/runs/${r.body.run_id}`,
-    });
-    expect(r.headers.get('location')).toBe(`/runs/${r.body.run_id}`);
+    expectAccepted(r);
     for (let i = 0; i < 200 && (await runRow(db, r.body.run_id))?.status === 'running'; i++)
       await new Promise((res) => setTimeout(res, 50));
     expect(await runRow(db, r.body.run_id)).toEqual({
@@ -141,6 +149,111 @@ describe.each(backends)('trader serve: runs and proposals (%s)', (kind) => {
     });
     expect((await h.call(`/runs/${killed}`)).body.run.status).toBe('crashed');
   });
+
+  /** A distributed run's symbol jobs as the queue holds them. */
+  const jobsOf = (runId: string) =>
+    db.query<{ symbol: string; state: string }>(
+      "select data->>'symbol' as symbol, state::text as state from pgboss.job where name = 'test-runs' and data->>'run_id' = $1 order by 1",
+      [runId],
+    );
+
+  /** What a worker does with each of a run's symbol jobs, in this process: the last one closes the run. */
+  async function decideOnWorker(runId: string) {
+    const sandbox = warmSandbox();
+    try {
+      for (const symbol of demoRun.symbols) {
+        const job = { run_id: runId, symbol, mode: 'TEST' as const, env: serveEnv(db) };
+        expect(await decideSymbolJob(db, job, sandbox, { worker_id: 'test-worker', attempt: 0 })).toBe('decided');
+      }
+    } finally {
+      await releaseSandbox(sandbox);
+    }
+  }
+
+  it.runIf(kind === 'postgres')(
+    'POST /runs {"distributed": true} without wait: 202 once the run holds its lock, one job per symbol on the queue; the workers close it',
+    async () => {
+      const r = await post(h, '/runs', {
+        ...demoRun,
+        as_of: '2024-03-05T01:00:00Z',
+        distributed: true,
+        trigger_ref: 'n8n-dist-1',
+      });
+      expectAccepted(r);
+      // The server holds the run only until its jobs are enqueued (the workers finish it).
+      await h.server.runs.drain();
+      expect(
+        await db.query('select distributed, status, trigger, trigger_ref from pipeline_runs where run_id = $1', [
+          r.body.run_id,
+        ]),
+      ).toEqual([{ distributed: true, status: 'running', trigger: 'http', trigger_ref: 'n8n-dist-1' }]);
+      expect(await jobsOf(r.body.run_id)).toEqual([
+        { symbol: 'BTC/USDT', state: 'created' },
+        { symbol: 'ETH/USDT', state: 'created' },
+      ]);
+      await decideOnWorker(r.body.run_id);
+      const shown = await h.call(`/runs/${r.body.run_id}`);
+      expect(shown.body.run).toMatchObject({ status: 'succeeded', trigger_ref: 'n8n-dist-1' });
+    },
+  );
+
+  it.runIf(kind === 'postgres')(
+    'POST /runs?wait=true {"distributed": true} answers the summary a local run gives once every symbol is decided; the tick runs distributed once',
+    async () => {
+      const waiting = post(h, '/runs?wait=true', { ...demoRun, distributed: true, trigger_ref: 'n8n-dist-2' });
+      await expect.poll(() => h.server.runs.runIds(), { timeout: 20_000 }).toHaveLength(1);
+      const runId = h.server.runs.runIds()[0]!;
+      await expect.poll(async () => (await jobsOf(runId)).length, { timeout: 20_000 }).toBe(2);
+      await decideOnWorker(runId);
+      const r = await waiting;
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toMatchObject({
+        schema_version: 1,
+        ok: true,
+        run_id: runId,
+        status: 'succeeded',
+        trigger: 'http',
+        as_of: '2024-03-05T02:00:00.000Z',
+        trigger_ref: 'n8n-dist-2',
+      });
+      expect(r.body.symbols.map((s: { symbol: string; outcome: string }) => [s.symbol, s.outcome])).toEqual([
+        ['BTC/USDT', 'trade_intent'],
+        ['ETH/USDT', 'trade_intent'],
+      ]);
+      expectError(
+        await post(h, '/runs', { ...demoRun, distributed: true }),
+        409,
+        'LOCKED',
+        /already run as of 2024-03-05T02:00:00\.000Z by a distributed run/,
+      );
+    },
+  );
+
+  it.runIf(kind === 'pglite')(
+    'POST /runs {"distributed": true} on the embedded database is refused with the way out; only a distributed run takes over 100 symbols',
+    async () => {
+      const many = (n: number) => Array.from({ length: n }, (_, i) => `S${i}/USDT`);
+      expectError(
+        await post(h, '/runs', { ...demoRun, symbols: many(101), distributed: true }),
+        422,
+        'CONFIG_INVALID',
+        /^Distributed runs need Postgres: move this installation with `trader db move --to <postgres-url>` first\.$/,
+      );
+      expectError(
+        await post(h, '/runs', { ...demoRun, symbols: many(101) }),
+        400,
+        'BAD_INPUT',
+        /body\.symbols must have at most 100 symbols for a run decided by trader serve itself; "distributed": true takes up to 2000/,
+      );
+      expectError(
+        await post(h, '/runs', { ...demoRun, symbols: many(2001), distributed: true }),
+        400,
+        'BAD_INPUT',
+        /body\.symbols must have at most 2000 items/,
+      );
+      expect(await db.query('select run_id from pipeline_runs where distributed')).toEqual([]);
+    },
+  );
 
   it('Semi-Automatic over HTTP: a run proposes; GET /proposals lists them; approve fills, reject is final; both audited with the token', async () => {
     await setOperationalMode(db, scope, 'semi_auto', { confirm: async () => true });

@@ -16,6 +16,7 @@ export const pages = [
   { path: '/ui/studies', label: 'Studies' },
   { path: '/ui/correlation', label: 'Correlation' },
   { path: '/ui/system', label: 'Modules & data' },
+  { path: '/ui/workers', label: 'Workers & jobs' },
   { path: '/ui/audit', label: 'Audit trail' },
 ] as const;
 export type PagePath = (typeof pages)[number]['path'];

@@ -17,6 +17,7 @@ import { mountProposalPages } from './page-proposals.ts';
 import { mountRegistryPages } from './page-registry.ts';
 import { mountRunPages } from './page-runs.ts';
 import { mountStudyPages } from './page-studies.ts';
+import { mountWorkerPages } from './page-workers.ts';
 import { mountLogin, mountLogout, requireSession, type DashboardEnv } from './session-guard.ts';
 
 /**
@@ -64,6 +65,7 @@ export function mountDashboard(app: Hono<ServeEnv>, deps: ServerDeps): void {
   mountStudyPages(ui, deps);
   mountCorrelationPage(ui, deps);
   mountRegistryPages(ui, deps);
+  mountWorkerPages(ui, deps);
   mountAuditPages(ui, deps);
 }
 

@@ -1,6 +1,8 @@
 import { html } from 'hono/html';
+import { traderEnv } from '../../../core/env.ts';
 import { listRuns, type RunRow } from '../../../engine/run/runs-repo.ts';
 import type { Db } from '../../../store/db.ts';
+import { queueHealth, type QueueHealth, workerAlarms } from '../../../queue/queue-health.ts';
 import { loadTradingStatus, type TradingStatus } from '../../../trading/governance/trading-status.ts';
 import { loadLiveStatus, type LiveStatus } from '../../../trading/live-account/live-status.ts';
 import type { TradingScope } from '../../../trading/scope.ts';
@@ -14,17 +16,25 @@ export interface StatusBar {
   nextTick: string | null;
   /** LIVE only: the account's reconciliation with the exchange. */
   live: LiveStatus | null;
+  /** Postgres with the job queue only: the workers and jobs, as `trader status` counts them. */
+  workers: QueueHealth | null;
 }
 
-export async function loadStatusBar(db: Db, scope: TradingScope, now: Date): Promise<StatusBar> {
-  const [trading, runs, schedules, live] = await Promise.all([
+export async function loadStatusBar(
+  db: Db,
+  scope: TradingScope,
+  now: Date,
+  env: NodeJS.ProcessEnv,
+): Promise<StatusBar> {
+  const [trading, runs, schedules, live, workers] = await Promise.all([
     loadTradingStatus(db, scope),
     listRuns(db, { limit: 1 }),
     listScheduleViews(db, now),
     scope.mode === 'LIVE' ? loadLiveStatus(db, { now }) : Promise.resolve(null),
+    queueHealth(db, traderEnv(env).TRADER_WORKER_DEAD_SECONDS),
   ]);
   const ticks = schedules.filter((s) => s.system_mode === scope.mode).map((s) => s.next_tick);
-  return { trading, lastRun: runs[0] ?? null, nextTick: ticks.sort()[0] ?? null, live };
+  return { trading, lastRun: runs[0] ?? null, nextTick: ticks.sort()[0] ?? null, live, workers };
 }
 
 const item = (label: string, value: unknown, cls = '') =>
@@ -37,6 +47,13 @@ function reconciliation(live: LiveStatus | null) {
   const problems = r.open_differences.length + r.halted_markets.length;
   if (problems > 0) return item('Reconciliation', `${problems} problem(s): LIVE halted`, 'alarm');
   return item('Reconciliation', r.last_checked_at ? `clean, ${when(r.last_checked_at)}` : 'never checked', 'ok');
+}
+
+/** `3 alive, 1 stale`: loud when `trader status` is (jobs nobody takes, jobs failed in the last day), amber for a stale worker. */
+function workersItem(h: QueueHealth | null) {
+  if (!h) return '';
+  const cls = workerAlarms(h).length > 0 ? 'alarm' : h.stale > 0 ? 'warn' : '';
+  return item('Workers', `${h.alive} alive${h.stale > 0 ? `, ${h.stale} stale` : ''}`, cls);
 }
 
 /** The bar itself: loud where the seed asks for loud (LIVE, leverage, halt, emergency, drawdown near its limit). */
@@ -64,6 +81,7 @@ export function renderStatusBar(s: StatusBar) {
     ${item('Equity', money(e.equity, e.quote_currency))}
     ${item('Drawdown', `${pct(e.drawdown_pct)} of ${pct(e.drawdown_limit_pct)} limit`, ddRatio >= 1 ? 'alarm' : ddRatio >= 0.75 ? 'warn' : '')}
     ${item('Last run', s.lastRun ? `${s.lastRun.status}, ${when(s.lastRun.started_at)}` : 'none yet', s.lastRun?.status === 'failed' ? 'warn' : '')}
-    ${item('Next tick', s.nextTick ? when(new Date(s.nextTick)) : 'no schedule')} ${reconciliation(s.live)}
+    ${item('Next tick', s.nextTick ? when(new Date(s.nextTick)) : 'no schedule')} ${workersItem(s.workers)}
+    ${reconciliation(s.live)}
   </header>`;
 }
