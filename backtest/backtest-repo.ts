@@ -5,6 +5,7 @@ import { BacktestTrade, EquityCurve } from './backtest-types.ts';
 import { ratedMetrics } from './ratings.ts';
 import { BacktestReport } from './report-schema.ts';
 import { quote } from '../core/quote.ts';
+import type { BatchSlot } from './backtest-batch.ts';
 
 /** The backtest tables (supabase/migrations/20261122050000_backtests.sql). Times cross the driver as ms numbers. */
 
@@ -15,20 +16,33 @@ const tradeColumns = `trade_no int, symbol text, side text, qty float8, decided_
   initial_risk float8, planned_rr float8, exit_ts float8, exit_price float8, exit_reason text, fees float8, pnl float8, r_multiple float8, bars_held int,
   source_module text, contributors jsonb`;
 
-/** Stores a finished backtest: report, trades, curves and performance ratings, all or nothing. */
+/**
+ * Stores a finished backtest: report, trades, curves and performance ratings, all or
+ * nothing. A backtest of a batch goes in its slot, once: when another attempt (a retried or
+ * duplicate job) stored the slot first, nothing is written and the answer is false. The run's
+ * row is the first statement, so a second attempt waits on the slot until the first commits.
+ */
 export async function saveBacktest(
   db: Db,
   report: BacktestReport,
   trades: readonly BacktestTrade[],
   curves: ReadonlyMap<string, EquityCurve>,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('insert into backtest_runs (backtest_id, request, report, duration_ms) values ($1, $2, $3, $4)', [
-      report.backtest_id,
-      report.request,
-      report,
-      report.duration_ms,
-    ]);
+  slot?: BatchSlot,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const stored = await tx.query(
+      `insert into backtest_runs (backtest_id, request, report, duration_ms, batch_id, batch_index) values ($1, $2, $3, $4, $5, $6)
+       on conflict (batch_id, batch_index) do nothing returning backtest_id`,
+      [
+        report.backtest_id,
+        report.request,
+        report,
+        report.duration_ms,
+        slot?.batch_id ?? null,
+        slot?.batch_index ?? null,
+      ],
+    );
+    if (stored.length === 0) return false;
     if (trades.length > 0) {
       await tx.query(
         `insert into backtest_trades (backtest_id, trade_no, symbol, side, qty, decided_at, entry_ts, entry_price, stop, targets, initial_risk, planned_rr,
@@ -71,7 +85,24 @@ export async function saveBacktest(
         [report.backtest_id, context, rows],
       );
     }
+    return true;
   });
+}
+
+/** The stored reports of a batch's backtests (of `indexes` only, when given), by batch index. */
+export async function batchReports(
+  q: Queryable,
+  batchId: string,
+  indexes?: readonly number[],
+): Promise<Map<number, BacktestReport>> {
+  const rows = await queryRows(
+    q,
+    z.object({ batch_index: z.number(), report: BacktestReport }),
+    `select batch_index, report from backtest_runs
+     where batch_id = $1 and ($2::int[] is null or batch_index = any($2::int[])) order by batch_index`,
+    [batchId, indexes ? [...indexes] : null],
+  );
+  return new Map(rows.map((r) => [r.batch_index, r.report]));
 }
 
 const TradeRow = BacktestTrade;

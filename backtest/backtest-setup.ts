@@ -39,7 +39,8 @@ export interface BacktestOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function checkOptions(o: BacktestOptions): void {
+/** The options' own sense (symbols, dates, amounts), before anything is read: one sentence naming the flag. */
+export function checkBacktestOptions(o: BacktestOptions): void {
   if (o.symbols.length === 0) throw new TraderError('BAD_INPUT', 'Give at least one symbol, e.g. --symbols BTC/USDT.');
   for (const s of o.symbols)
     if (!MarketSymbol.safeParse(s).success)
@@ -106,7 +107,7 @@ export interface PreparedBacktest {
  * leverage and emergency action, and each market's candles and instrument.
  */
 export async function prepareBacktest(db: Db, o: BacktestOptions): Promise<PreparedBacktest> {
-  checkOptions(o);
+  checkBacktestOptions(o);
   const scope = tradingScope('TEST');
   const { state, profile } = await tradingTx(db, scope, async (tx) => {
     const s = await loadState(tx, scope);

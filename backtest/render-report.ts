@@ -1,21 +1,21 @@
 import type { BacktestTrade, Metrics } from './backtest-types.ts';
-import type { BacktestReport } from './report-schema.ts';
+import type { BacktestReport, BacktestRequest } from './report-schema.ts';
 
 /** The plain-text report `trader backtest` prints on a terminal (and `backtest show`). */
 
-const num = (x: number | null, digits = 2) =>
+export const num = (x: number | null, digits = 2) =>
   x === null ? 'n/a' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const pct = (x: number | null) => (x === null ? 'n/a' : `${num(x)}%`);
-const day = (iso: string | number) => new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
+export const day = (iso: string | number) => new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');
 }
 
-const metricRow = (label: string, m: Metrics): string[] => [
+export const metricRow = (label: string, m: Metrics): string[] => [
   label,
   String(m.trades),
   pct(m.win_rate_pct),
@@ -31,7 +31,7 @@ const metricRow = (label: string, m: Metrics): string[] => [
   num(m.avg_rr),
   pct(m.exposure_pct),
 ];
-const metricHead = [
+export const metricHead = [
   '',
   'trades',
   'win',
@@ -48,12 +48,21 @@ const metricHead = [
   'exposure',
 ];
 
+/** Whether a report's look-ahead check (when asked for) found a difference or a read past its bar. */
+export const lookaheadFailed = (r: BacktestReport) =>
+  r.lookahead !== null && r.lookahead.differences + r.lookahead.peeks > 0;
+
+/** What was replayed (`what`: the symbols, by default) and on which settings: two lines. */
+export const requestLines = (q: BacktestRequest, what = q.symbols.join(', ')): string[] => [
+  `${what} ${q.timeframe} from ${day(q.from)} to ${day(q.to)} UTC, ${q.strategy_id ? `strategy ${q.strategy_id}` : `pipeline ${q.pipeline_id}`}`,
+  `Risk profile ${q.risk_profile}, leverage ${q.leverage}x, fee ${q.fee_bps} bps, slippage ${q.slippage_bps} bps, ${q.history_bars} bars of history, emergency action ${q.halt_action}`,
+];
+
 export function renderReport(r: BacktestReport, trades: readonly BacktestTrade[] = [], showTrades = 0): string {
   const q = r.request;
   const out: string[] = [
     `Backtest ${r.backtest_id}`,
-    `${q.symbols.join(', ')} ${q.timeframe} from ${day(q.from)} to ${day(q.to)} UTC, ${q.strategy_id ? `strategy ${q.strategy_id}` : `pipeline ${q.pipeline_id}`}`,
-    `Risk profile ${q.risk_profile}, leverage ${q.leverage}x, fee ${q.fee_bps} bps, slippage ${q.slippage_bps} bps, ${q.history_bars} bars of history, emergency action ${q.halt_action}`,
+    ...requestLines(q),
     `Equity ${num(r.initial_equity)} -> ${num(r.final_equity)}; ${r.bars_evaluated.toLocaleString('en-US')} symbol-bars decided in ${(r.replay_ms / 1000).toFixed(1)} s (${r.bars_per_second.toLocaleString('en-US')} bars/s)`,
     '',
     table(metricHead, [metricRow('total', r.total), ...r.symbols.map((s) => metricRow(s.symbol, s.metrics))]),
@@ -102,7 +111,7 @@ export function renderReport(r: BacktestReport, trades: readonly BacktestTrade[]
     const l = r.lookahead;
     out.push(
       '',
-      l.differences + l.peeks === 0
+      !lookaheadFailed(r)
         ? `Look-ahead check: ${l.sampled} sampled decisions re-run on candles cut at their bar: 0 differences, no read past the decision time.`
         : `!!! Look-ahead check FAILED: ${l.differences} of ${l.sampled} sampled decisions differ on candles cut at their bar; ${l.peeks} read(s) past the decision time.`,
       ...l.findings.map((f) => `  ${f.kind} ${f.symbol} ${f.at}: ${f.detail}`),

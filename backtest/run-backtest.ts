@@ -11,6 +11,7 @@ import { replay, type RecordedBar } from './replay.ts';
 import { checkLookahead, sampleBars } from './lookahead-check.ts';
 import type { BacktestReport } from './report-schema.ts';
 import { saveBacktest } from './backtest-repo.ts';
+import type { BatchSlot } from './backtest-batch.ts';
 
 export interface BacktestResult {
   report: BacktestReport;
@@ -19,10 +20,25 @@ export interface BacktestResult {
   /** Kept only when a lookahead check asked for them. */
   recorded: RecordedBar[];
   prepared: PreparedBacktest;
+  /** False only for a batch's slot that another attempt stored first: this replay's rows were not written. */
+  stored: boolean;
 }
 
 const counted = (m: Map<string, number>) =>
   [...m].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+
+/** What a caller may add to a backtest besides its options. */
+export interface BacktestHooks {
+  onProgress?: (done: number, total: number) => void;
+  /** Re-decide this many sampled bars per symbol on cut candles (`--check-lookahead`). */
+  lookaheadSamples?: number;
+  /** Keep the decision inputs of these bars (tests; the lookahead check samples its own). */
+  record?: (symbol: string, barIndex: number) => boolean;
+  /** Prepare modules' columns at every bar, not once per replay: the parity reference (tests; slow). */
+  preparePerBar?: boolean;
+  /** Store it in this slot of a batch (`--each`): a slot another attempt stored first is left as it is. */
+  batch?: BatchSlot;
+}
 
 /**
  * `trader backtest`: prepares the plans and data, replays history through the same
@@ -32,15 +48,7 @@ const counted = (m: Map<string, number>) =>
 export async function runBacktest(
   db: Db,
   options: BacktestOptions,
-  hooks: {
-    onProgress?: (done: number, total: number) => void;
-    /** Re-decide this many sampled bars per symbol on cut candles (`--check-lookahead`). */
-    lookaheadSamples?: number;
-    /** Keep the decision inputs of these bars (tests; the lookahead check samples its own). */
-    record?: (symbol: string, barIndex: number) => boolean;
-    /** Prepare modules' columns at every bar, not once per replay: the parity reference (tests; slow). */
-    preparePerBar?: boolean;
-  } = {},
+  hooks: BacktestHooks = {},
 ): Promise<BacktestResult> {
   const started = performance.now();
   const prepared = await prepareBacktest(db, options);
@@ -133,7 +141,10 @@ export async function runBacktest(
     ['*', curve],
     ...result.markets.map((m, i): [string, EquityCurve] => [markets[i]!.instrument.symbol, m.curve]),
   ]);
-  await saveBacktest(db, report, trades, curves);
-  logger.info({ backtest_id, trades: trades.length, bars: tally.barsEvaluated, duration_ms }, 'backtest finished');
-  return { report, trades, curves, recorded: result.recorded, prepared };
+  const stored = await saveBacktest(db, report, trades, curves, hooks.batch);
+  logger.info(
+    { backtest_id, trades: trades.length, bars: tally.barsEvaluated, duration_ms, ...hooks.batch, stored },
+    'backtest finished',
+  );
+  return { report, trades, curves, recorded: result.recorded, prepared, stored };
 }

@@ -96,6 +96,7 @@ export const TraderEnv = z.object({
   TRADER_QUEUE_EXPIRE_SECONDS: wholeNumber(0, 0, 86_400),
   TRADER_WORKER_DEAD_SECONDS: wholeNumber(30, 3, 3600),
   TRADER_DISTRIBUTED_RUN_TIMEOUT_SECONDS: wholeNumber(3600, 10, 604_800),
+  TRADER_ORDER_LEASE_WAIT_SECONDS: wholeNumber(60, 1, 3600),
 });
 export type TraderEnv = z.infer<typeof TraderEnv> & {
   /** `TRADER_EXCHANGE_URL_<ID>` per exchange id (upper case), each checked like `TRADER_EXCHANGE_URL`. */

@@ -1,6 +1,7 @@
-import { TraderError } from '../core/errors.ts';
 import type { Db } from '../store/db.ts';
 import { openDistributedRun } from '../engine/run/distributed/open-run.ts';
+import { withRateGate } from '../market/exchange/rate-gate.ts';
+import { sharedGate } from '../market/exchange/rate-buckets-repo.ts';
 import { waitForRun, type WaitOptions } from '../engine/run/distributed/wait-run.ts';
 import type { RunOptions, RunSummary } from '../engine/run/run-summary.ts';
 import { queueClient } from '../queue/boss.ts';
@@ -19,9 +20,12 @@ export async function startDistributedRun(
   w: { wait: false } | ({ wait: true } & WaitOptions),
 ): Promise<{ run_id: string; summary: RunSummary | null }> {
   const env = o.env ?? process.env;
-  checkDistributable(db, env);
+  checkDistributable(db);
   const mode = systemModeFromEnv(env);
-  const runId = await openDistributedRun(db, o, queueJobSink(queueClient(env), mode, env));
+  // The opener's exchange calls (the LIVE prelude) share the workers' allowance.
+  const runId = await withRateGate(sharedGate(db), () =>
+    openDistributedRun(db, o, queueJobSink(queueClient(env), mode, env)),
+  );
   if (!w.wait) return { run_id: runId, summary: null };
   return { run_id: runId, summary: await waitForRun(db, runId, w) };
 }
@@ -34,14 +38,7 @@ export async function startDistributedRun(
 export const distributedRunner = async (db: Db, o: RunOptions): Promise<RunSummary> =>
   (await startDistributedRun(db, o, { wait: true })).summary!;
 
-/** What `--distributed` refuses before a long-running process starts: the embedded database, LIVE. */
-export function checkDistributable(db: Db, env: NodeJS.ProcessEnv): void {
+/** What `--distributed` refuses before a long-running process starts: the embedded database. */
+export function checkDistributable(db: Db): void {
   requirePostgres(db, 'Distributed runs');
-  if (systemModeFromEnv(env) === 'LIVE') throw liveNotYet();
 }
-
-const liveNotYet = () =>
-  new TraderError(
-    'CONFIG_INVALID',
-    'Distributed runs are TEST (paper) only for now: LIVE orders from several workers need per-market order serialisation, which is not built yet; run LIVE without --distributed.',
-  );

@@ -7,7 +7,7 @@ import { quote } from '../core/quote.ts';
 export const SystemMode = z.enum(['TEST', 'LIVE']);
 export type SystemMode = z.infer<typeof SystemMode>;
 
-/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql, 20261204170000_strategy_optimiser.sql, 20261204190000_strategy_health.sql, 20261204200000_strategy_attribution.sql). */
+/** The tables that exist once per system mode (supabase/migrations/20261122030000_trading_state.sql, 20261203150000_live_orders.sql, 20261204170000_strategy_optimiser.sql, 20261204190000_strategy_health.sql, 20261204200000_strategy_attribution.sql, 20261207100000_live_workers.sql). */
 export type TradingTable =
   | 'state'
   | 'risk_profiles'
@@ -20,7 +20,8 @@ export type TradingTable =
   | 'strategy_status'
   | 'strategy_health'
   | 'market_strategy'
-  | 'equity_history';
+  | 'equity_history'
+  | 'order_leases';
 
 /**
  * Where one system mode's state lives and the database role that may touch it. The

@@ -16,7 +16,7 @@ import { actOnDecision } from './act-on-decision.ts';
 import { recordCoreOutcome } from './core-outcome.ts';
 import { decide } from './decision.ts';
 import { buildInitialContext, type InitialContext } from './initial-context.ts';
-import { sendExitCloses, sendRecordedEntries } from './live-run.ts';
+import { hasSends, sendDecided } from './live-run.ts';
 import { heartbeat } from './run-lock.ts';
 import type { RunContext } from './run-context.ts';
 import { writeSymbolLogs } from './run-log.ts';
@@ -184,9 +184,11 @@ export async function decideSymbol(run: RunContext, symbol: string): Promise<Sym
       haltRun: result.stoppedBy?.policy === 'halt_run',
     };
   });
-  if (run.liveBroker) {
-    await sendExitCloses(db, run.liveBroker, outcome, { run_id, as_of: o.asOf });
-    await sendRecordedEntries(db, run.liveBroker, outcome, run_id);
+  const broker = run.liveBroker;
+  if (broker && hasSends(outcome)) {
+    const send = () => sendDecided(db, broker, outcome, { run_id, as_of: o.asOf });
+    // A distributed run's worker sends under the market's order lease and records what became of it.
+    await (run.decisions ? run.decisions.send(symbol, outcome, send) : send());
   }
   return step;
 }

@@ -74,6 +74,22 @@ export async function haltActionAfterPrelude(
     );
 }
 
+/** Whether a symbol's transaction left exits or entries for the live broker to send once it committed. */
+export const hasSends = (outcome: SymbolOutcome): boolean =>
+  (outcome.actions ?? []).some((a) => a.action === 'sent' && a.client_order_id) ||
+  (outcome.exits ?? []).some((x) => x.action === 'sent');
+
+/** What a symbol's committed transaction recorded for the exchange: its exits closed, then its entries sent. */
+export async function sendDecided(
+  db: Db,
+  broker: LiveBroker,
+  outcome: SymbolOutcome,
+  o: { run_id: string; as_of: Date },
+): Promise<void> {
+  await sendExitCloses(db, broker, outcome, o);
+  await sendRecordedEntries(db, broker, outcome, o.run_id);
+}
+
 /** Sends the entries the symbol's transaction recorded; each action becomes executed or rejected. */
 export async function sendRecordedEntries(db: Db, broker: LiveBroker, outcome: SymbolOutcome, run_id: string) {
   for (const action of outcome.actions ?? []) {

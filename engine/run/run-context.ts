@@ -6,6 +6,7 @@ import type { Sandbox, RunBudget } from '../../sandbox/sandbox.ts';
 import type { preparePlans } from '../plan/prepare.ts';
 import type { CandleFetcher } from './top-up.ts';
 import type { RunOptions, SymbolSettled, systemState } from './run-summary.ts';
+import type { SymbolOutcome } from './run-types.ts';
 
 /**
  * What a run reads once and every step after shares: the request, the plans, the run's
@@ -33,9 +34,12 @@ export interface RunContext {
  * A distributed run's record of which symbols are decided (engine/run/distributed/
  * decisions-repo.ts). `claim` is the first statement of the transaction that records a
  * symbol's decision and throws when another attempt already did (that attempt's
- * transaction then writes nothing); `settle` is its last and stores the symbol's outcome.
+ * transaction then writes nothing); `settle` is its last and stores the symbol's outcome,
+ * 'sending' while LIVE orders it recorded wait to be sent.
  */
 export interface SymbolLedger {
   claim(tx: Queryable, symbol: string, strategyId: string | null): Promise<void>;
   settle(tx: Queryable, symbol: string, step: SymbolSettled): Promise<void>;
+  /** After the commit, LIVE: `sendNow` under the market's order lease, then the outcome it left recorded. */
+  send(symbol: string, outcome: SymbolOutcome, sendNow: () => Promise<void>): Promise<void>;
 }

@@ -22,7 +22,7 @@ import { haltActionAfterPrelude, liveRunBroker } from './live-run.ts';
 import { prepareTrading } from '../../trading/engine/prepare-trading.ts';
 import { reconcileBeforeRun } from '../../trading/live/reconcile/reconcile-service.ts';
 import { recoverAndSupervise } from '../../trading/live/recover-and-supervise.ts';
-import { withLiveExchange } from '../../trading/live/exchange-section.ts';
+import { withLiveAccount } from '../../trading/live/exchange-section.ts';
 import { type SystemMode, systemModeFromEnv, tradingScope, type TradingScope } from '../../trading/scope.ts';
 import { currentState, type RiskProfileName, type TradingState } from '../../trading/state-repo.ts';
 import { bounds } from '../../core/bounds.ts';
@@ -62,12 +62,15 @@ export function checkRequest(o: RunOptions): void {
 /**
  * One pipeline run: plan (every problem reported before anything runs), take the run
  * lock, decide each symbol in turn with its logs written in one transaction, close the run.
- * A LIVE run holds the process's exchange section (exchange-section.ts) from start to end,
- * so serve's supervision between runs never talks to the exchange at the same time.
+ * A LIVE run holds the process's exchange section and the account's order lease
+ * (exchange-section.ts) from start to end, so serve's supervision between runs, or a worker
+ * sending another run's orders, never talks to the exchange at the same time.
  */
 export async function runPipeline(db: Db, o: RunOptions): Promise<RunSummary> {
   const scope = tradingScope(systemModeFromEnv(o.env));
-  return scope.mode === 'LIVE' ? withLiveExchange(() => runInScope(db, scope, o)) : runInScope(db, scope, o);
+  return scope.mode === 'LIVE'
+    ? withLiveAccount(db, { label: `run of ${o.pipelineId}`, env: o.env }, () => runInScope(db, scope, o))
+    : runInScope(db, scope, o);
 }
 
 async function runInScope(db: Db, scope: TradingScope, o: RunOptions): Promise<RunSummary> {

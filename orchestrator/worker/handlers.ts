@@ -1,7 +1,11 @@
 import type { Db } from '../../store/db.ts';
-import type { SystemMode } from '../../trading/scope.ts';
+import { type SystemMode, tradingScope, tradingTx } from '../../trading/scope.ts';
+import { liveBrokerFor } from '../../trading/broker-for.ts';
+import { loadLiveAccount } from '../../trading/live-account/live-account-repo.ts';
+import type { LiveBroker } from '../../trading/live/live-broker.ts';
 import { decideSymbolJob, settleDeadSymbol } from '../../engine/run/distributed/symbol-job.ts';
 import { runTrialJob } from '../../optimise/trial-job.ts';
+import { backtestHandler } from './backtest-handler.ts';
 import { StudyDataCache } from '../../optimise/study-data-cache.ts';
 import { runsDeadQueue, runsQueue, SymbolJob, TrialJob, trialsQueue, type WorkerQueue } from '../../queue/queues.ts';
 import type { FetchedJob, QueueHandler } from '../../queue/worker-loop.ts';
@@ -34,6 +38,7 @@ export function queueHandlers(
   o: { mode: SystemMode; queues: readonly WorkerQueue[]; workerId: string; env: NodeJS.ProcessEnv },
 ): QueueHandler[] {
   const handlers: QueueHandler[] = [];
+  const liveBroker = o.mode === 'LIVE' ? workerLiveBroker(db, o.env) : undefined;
   if (o.queues.includes('runs'))
     handlers.push(
       {
@@ -50,7 +55,8 @@ export function queueHandlers(
         async handle(job, sandbox) {
           const p = payload(job);
           const who = { worker_id: o.workerId, attempt: job.attempt };
-          return { result: await decideSymbolJob(db, { ...p, mode: o.mode, env: o.env }, sandbox, who) };
+          const input = { ...p, mode: o.mode, env: o.env, ...(liveBroker ? { liveBroker } : {}) };
+          return { result: await decideSymbolJob(db, input, sandbox, who) };
         },
       },
     );
@@ -66,5 +72,23 @@ export function queueHandlers(
       },
     });
   }
+  // Last: a backtest is the longest job, and no tick or study waits on it.
+  if (o.queues.includes('backtests')) handlers.push(backtestHandler(db, o.env));
   return handlers;
+}
+
+/**
+ * The worker's live broker, opened once on first use (loading the exchange's markets costs
+ * more than a symbol's decision) and shared by its slots; none without a LIVE account. A
+ * failed opening is not kept: the next job tries again.
+ */
+function workerLiveBroker(db: Db, env: NodeJS.ProcessEnv): () => Promise<LiveBroker | undefined> {
+  let opened: Promise<LiveBroker | undefined> | undefined;
+  return () => {
+    opened ??= tradingTx(db, tradingScope('LIVE'), loadLiveAccount).then((account) =>
+      account ? liveBrokerFor(db, { env }) : undefined,
+    );
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
 }

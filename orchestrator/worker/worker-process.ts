@@ -1,6 +1,6 @@
 import { logger } from '../../core/logger.ts';
 import { traderEnv } from '../../core/env.ts';
-import { TraderError } from '../../core/errors.ts';
+import { unlockForService } from '../../trading/live-account/unlock.ts';
 import type { Db } from '../../store/db.ts';
 import { interruptSandboxes } from '../../sandbox/sandbox.ts';
 import { closeOverdueRuns } from '../../engine/run/distributed/close-run.ts';
@@ -11,6 +11,8 @@ import { requirePostgres } from '../../queue/require-postgres.ts';
 import { type LoopState, runSlots } from '../../queue/worker-loop.ts';
 import { beat, markStopped, newWorkerId, registerWorker, releaseDeadWorkers } from '../../queue/worker-registry.ts';
 import { queueHandlers } from './handlers.ts';
+import { withRateGate } from '../../market/exchange/rate-gate.ts';
+import { sharedGate } from '../../market/exchange/rate-buckets-repo.ts';
 import { traderVersion as version } from '../../core/paths.ts';
 
 export interface WorkerOptions {
@@ -34,11 +36,8 @@ const heartbeatMs = 5_000;
 export async function runWorker(db: Db, o: WorkerOptions): Promise<number> {
   requirePostgres(db, 'Workers');
   const mode = systemModeFromEnv(o.env);
-  if (mode === 'LIVE')
-    throw new TraderError(
-      'CONFIG_INVALID',
-      'Workers serve TEST (paper) runs only for now: LIVE orders from several workers need per-market order serialisation, which is not built yet; run LIVE without --distributed.',
-    );
+  // LIVE with an account: its key opened with the key file, as serve and the scheduler do; no file, no start.
+  await unlockForService(db, mode, o.env);
   const config = traderEnv(o.env);
   const boss = await startBoss(o.env);
   const workerId = newWorkerId();
@@ -80,14 +79,17 @@ export async function runWorker(db: Db, o: WorkerOptions): Promise<number> {
     heartbeatMs,
   );
   try {
-    await runSlots({
-      boss,
-      handlers: queueHandlers(db, { mode, queues: o.queues, workerId, env: o.env }),
-      concurrency: o.concurrency,
-      pollMs: config.TRADER_QUEUE_POLL_MS,
-      stopping: () => stopping,
-      state,
-    });
+    // Every worker draws from the same exchange allowance (rate_buckets), not one each.
+    await withRateGate(sharedGate(db), () =>
+      runSlots({
+        boss,
+        handlers: queueHandlers(db, { mode, queues: o.queues, workerId, env: o.env }),
+        concurrency: o.concurrency,
+        pollMs: config.TRADER_QUEUE_POLL_MS,
+        stopping: () => stopping,
+        state,
+      }),
+    );
   } finally {
     clearInterval(sweep);
     clearTimeout(graceTimer);

@@ -9,6 +9,7 @@ import { loadState } from '../state-repo.ts';
 import type { BookedFill } from './book-fill.ts';
 import { exactSum } from './decimal-steps.ts';
 import { isExchangeFault } from './exchange-port.ts';
+import { ACCOUNT_WIDE, withLiveLease } from './order-lease.ts';
 import type { LiveBroker } from './live-broker.ts';
 import { activeProtection } from './protect-position.ts';
 
@@ -156,8 +157,11 @@ export async function closeLiveByUser(db: Db, positionId: number, o: UserCloseOp
   const broker = await refusedOnError(db, live, state.risk_profile, audit, o.openBroker);
   let closed;
   try {
-    await broker.recover(db);
-    closed = await broker.close(db, positionId, { reason: 'user', ts: o.now ?? new Date(), run_id: null });
+    // Recovery looks at every market: the whole account is held, as a run's prelude holds it.
+    closed = await withLiveLease(db, ACCOUNT_WIDE, { label: `closing position ${positionId} by hand` }, async () => {
+      await broker.recover(db);
+      return broker.close(db, positionId, { reason: 'user', ts: o.now ?? new Date(), run_id: null });
+    });
   } catch (e) {
     if (isExchangeFault(e))
       return fail(await stillOpen(db, positionId, `The close did not go through on ${broker.exchange} (${e.message})`));

@@ -8,6 +8,7 @@ import { recordFirstLiveApproval } from '../live-account/first-order.ts';
 import { lastClosedPrice } from '../portfolio.ts';
 import { type TradingScope, tradingTx } from '../scope.ts';
 import { loadState } from '../state-repo.ts';
+import { withLiveLease } from '../live/order-lease.ts';
 import { decideProposal, getProposal, linkPosition, type Proposal, type ProposedOrder } from './proposals-repo.ts';
 
 export type ReviewResult =
@@ -143,7 +144,9 @@ export async function approveProposal(
   });
   if (decided.status !== 'sent') return decided;
   // 'sent' comes only from the live broker.
-  const sent = await broker!.send(db, decided.client_order_id, { approved: true });
+  const sent = await withLiveLease(db, decided.proposal.symbol, { label: `proposal ${id} approved`, env }, () =>
+    broker!.send(db, decided.client_order_id, { approved: true }),
+  );
   return tradingTx(db, scope, async (tx) => {
     if (sent.position_id === null) {
       const reason = sent.reason ?? 'the entry did not fill';

@@ -10,8 +10,8 @@ import { loadDistributedRun } from './distributed-run.ts';
 export const deadlineReason = 'no worker decided it before the run’s deadline';
 
 /**
- * Closes a distributed run once every symbol is settled, or its deadline passed (the symbols
- * left are then not run): the summary is built from run_decisions in the run's symbol order,
+ * Closes a distributed run once every symbol is settled (a LIVE symbol once its orders were
+ * sent), or its deadline passed (the symbols left are then not run): the summary is built from run_decisions in the run's symbol order,
  * exactly as a local run builds it. Any of them may call it: the worker that settled the last
  * symbol, the dead-letter handler, a worker's sweep, the waiter. The row is taken FOR UPDATE,
  * which waits for symbols being committed (they hold it FOR SHARE); the first closer wins and
@@ -20,7 +20,8 @@ export const deadlineReason = 'no worker decided it before the run’s deadline'
 export async function maybeCloseRun(db: Db, runId: string, now = new Date()): Promise<RunSummary | null> {
   // One round trip for the common answer (not yet): every symbol job asks.
   const [peek] = await db.query<{ due: boolean; past_deadline: boolean }>(
-    `select (select count(*) from run_decisions d where d.run_id = r.run_id) >= cardinality(r.symbols) as due,
+    `select (select count(*) from run_decisions d where d.run_id = r.run_id and d.status <> 'sending')
+              >= cardinality(r.symbols) as due,
             coalesce(r.deadline_at <= $2, false) as past_deadline
      from pipeline_runs r where r.run_id = $1 and r.distributed and r.status = 'running' and r.prelude is not null`,
     [runId, now],
@@ -31,8 +32,10 @@ export async function maybeCloseRun(db: Db, runId: string, now = new Date()): Pr
     await tx.query('select 1 from pipeline_runs where run_id = $1 for update', [runId]);
     const run = await loadDistributedRun(tx, runId);
     if (!run || run.status !== 'running' || !run.prelude) return null;
-    const settled = new Map((await settledSymbols(tx, runId)).map((r) => [r.symbol, r]));
-    if (settled.size < run.symbols.length && !pastDeadline) return null;
+    const rows = await settledSymbols(tx, runId);
+    const settled = new Map(rows.map((r) => [r.symbol, r]));
+    // At the deadline a symbol still sending keeps its recorded outcome: its orders are PENDING_SUBMIT, found by recovery.
+    if (rows.filter((r) => r.status !== 'sending').length < run.symbols.length && !pastDeadline) return null;
     const steps = run.symbols.map((symbol) => {
       const r = settled.get(symbol);
       return r ? { outcome: r.outcome, errors: r.errors, haltRun: r.halt_run } : notRunStep(symbol, deadlineReason);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { type Queryable, queryRows } from '../../../store/db.ts';
+import { type Db, type Queryable, queryRows } from '../../../store/db.ts';
+import { withLiveLease } from '../../../trading/live/order-lease.ts';
+import { hasSends } from '../live-run.ts';
 import type { SymbolLedger } from '../run-context.ts';
 import { type SymbolSettled, RunSummary } from '../run-summary.ts';
 import { SymbolOutcome } from '../run-types.ts';
@@ -26,8 +28,10 @@ export interface Attempt {
 }
 
 export function symbolLedger(
+  db: Db,
   run: Pick<DistributedRun, 'run_id' | 'pipeline_id' | 'as_of'>,
   who: Attempt,
+  env?: NodeJS.ProcessEnv,
 ): SymbolLedger {
   return {
     async claim(tx, symbol, strategyId) {
@@ -49,11 +53,42 @@ export function symbolLedger(
         [run.run_id, symbol, settledStatus(step), step.outcome, step.errors, step.haltRun],
       );
     },
+    async send(symbol, outcome, sendNow) {
+      const label = `run ${run.run_id} on ${who.worker_id}`;
+      await withLiveLease(db, symbol, { label, ...(env ? { env } : {}) }, sendNow);
+      await finishSending(db, run.run_id, symbol, outcome);
+    },
   };
 }
 
 const settledStatus = (step: SymbolSettled) =>
-  step.outcome.outcome === 'error' ? 'error' : step.outcome.outcome === 'not_run' ? 'not_run' : 'decided';
+  step.outcome.outcome === 'error'
+    ? 'error'
+    : step.outcome.outcome === 'not_run'
+      ? 'not_run'
+      : hasSends(step.outcome)
+        ? 'sending'
+        : 'decided';
+
+/** A 'sending' symbol settled with what became of its orders; false when it was not (or no longer) sending. */
+export async function finishSending(q: Queryable, runId: string, symbol: string, outcome: SymbolOutcome) {
+  const rows = await q.query(
+    "update run_decisions set status = 'decided', outcome = $3, decided_at = now() where run_id = $1 and symbol = $2 and status = 'sending' returning 1",
+    [runId, symbol, outcome],
+  );
+  return rows.length > 0;
+}
+
+/** The recorded outcome of a symbol whose LIVE orders wait to be sent (its job died after the commit), if it is one. */
+export async function sendingOutcome(q: Queryable, runId: string, symbol: string): Promise<SymbolOutcome | undefined> {
+  const rows = await queryRows(
+    q,
+    z.object({ outcome: SymbolOutcome }),
+    "select outcome from run_decisions where run_id = $1 and symbol = $2 and status = 'sending'",
+    [runId, symbol],
+  );
+  return rows[0]?.outcome;
+}
 
 /** Settles a symbol with `step` in its own transaction (not run, or failed for good); false when it was already settled. */
 export async function settleSymbol(
@@ -75,6 +110,7 @@ export async function settleSymbol(
 
 const SettledRow = z.object({
   symbol: z.string(),
+  status: z.enum(['decided', 'error', 'not_run', 'sending']),
   strategy_id: z.string().nullable(),
   outcome: SymbolOutcome,
   errors: RunSummary.shape.errors,
@@ -86,12 +122,16 @@ export async function settledSymbols(q: Queryable, runId: string) {
   return queryRows(
     q,
     SettledRow,
-    'select symbol, strategy_id, outcome, errors, halt_run from run_decisions where run_id = $1',
+    'select symbol, status, strategy_id, outcome, errors, halt_run from run_decisions where run_id = $1',
     [runId],
   );
 }
 
+/** Symbols settled for good: a 'sending' one still waits for its LIVE orders. */
 export async function settledCount(q: Queryable, runId: string): Promise<number> {
-  const [row] = await q.query<{ n: number }>('select count(*)::int as n from run_decisions where run_id = $1', [runId]);
+  const [row] = await q.query<{ n: number }>(
+    "select count(*)::int as n from run_decisions where run_id = $1 and status <> 'sending'",
+    [runId],
+  );
   return row?.n ?? 0;
 }

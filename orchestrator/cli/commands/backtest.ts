@@ -7,7 +7,8 @@ import { parseUtcTime } from '../../../core/time.ts';
 import { defaultPipelineId } from '../../../registry/default-pack.ts';
 import { RiskProfileName } from '../../../trading/state-repo.ts';
 import { listBacktests, loadBacktest } from '../../../backtest/backtest-repo.ts';
-import { renderReport } from '../../../backtest/render-report.ts';
+import { lookaheadFailed, renderReport } from '../../../backtest/render-report.ts';
+import { backtestEach } from './backtest-each.ts';
 import { runBacktest } from '../../../backtest/run-backtest.ts';
 import {
   action,
@@ -41,6 +42,8 @@ interface BacktestFlags extends JsonFlag {
   out?: string;
   checkLookahead?: string | true;
   trades: string;
+  each?: boolean;
+  distributed?: boolean;
 }
 
 function amount(value: string, flag: string): number {
@@ -78,9 +81,17 @@ export function registerBacktestCommands(program: Command): void {
     )
     .option('--trades <n>', 'list the last n trades in the report', '0')
     .option('--out <file>', 'also write the report, trades and equity curves to this JSON file')
+    .option(
+      '--each',
+      'one backtest per symbol, each on an account of its own (without it the symbols share one account), several at once (at most one per core); one row per symbol',
+    )
+    .option(
+      '--distributed',
+      "with --each: each symbol's backtest is a job for `trader worker` processes (Postgres only); the same rows once they are done",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  $ trader backtest --symbols BTC/USDT,ETH/USDT --from 2024-01-01 --to 2024-07-01 --strategy breakout\n  $ trader backtest --symbols BTC/USDT --from 2024-03-01 --to 2024-04-01 --check-lookahead 100\n  $ trader backtest show <id> --trades 20\n\nExit codes: 0 done, 1 the look-ahead check failed, 2 bad input or config.',
+      "\nExamples:\n  $ trader backtest --symbols BTC/USDT,ETH/USDT --from 2024-01-01 --to 2024-07-01 --strategy breakout\n  $ trader backtest --symbols BTC/USDT --from 2024-03-01 --to 2024-04-01 --check-lookahead 100\n  $ trader backtest --symbols BTC/USDT,ETH/USDT,SOL/USDT --from 2024-01-01 --to 2024-07-01 --each --distributed\n  $ trader backtest show <id> --trades 20\n\nExit codes: 0 done, 1 the look-ahead check failed (--each: or a symbol's backtest failed), 2 bad input or config.",
     )
     .action(
       stoppableAction(async (flags: BacktestFlags) => {
@@ -98,6 +109,14 @@ export function registerBacktestCommands(program: Command): void {
               ? 50
               : wholeNumber(flags.checkLookahead, '--check-lookahead', 1, bounds.lookaheadSamples);
         const showTrades = wholeNumber(flags.trades, '--trades', 0, bounds.listRows);
+        if (flags.distributed && !flags.each)
+          throw badInput(
+            '--distributed runs one backtest per symbol, each on an account of its own: add --each (without it the symbols share one account, in one replay here).',
+          );
+        if (flags.each && showTrades > 0)
+          throw badInput(
+            "--trades lists one backtest's trades: with --each, see each with `trader backtest show <id> --trades n`.",
+          );
         const options = {
           symbols: splitList(flags.symbols),
           exchange: flags.exchange,
@@ -114,6 +133,7 @@ export function registerBacktestCommands(program: Command): void {
         };
         // Checked before the replay: a report that cannot be written must not cost a backtest and a stored row.
         if (flags.out) assertWritableFile(flags.out, '--out');
+        if (flags.each) return backtestEach(flags, options, samples);
         prewarmSandbox();
         const result = await withDb('backtest', (db) =>
           runBacktest(db, options, {
@@ -130,7 +150,7 @@ export function registerBacktestCommands(program: Command): void {
         output(flags, { ok: true, report: result.report }, () =>
           renderReport(result.report, result.trades, showTrades),
         );
-        return lookahead && lookahead.differences + lookahead.peeks > 0 ? 1 : 0;
+        return lookaheadFailed(result.report) ? 1 : 0;
       }),
     );
 

@@ -309,7 +309,7 @@ export function registerScheduleCommands(program: Command): void {
           const first = await openForWake(held);
           if (opts.distributed) {
             try {
-              checkDistributable(first, process.env);
+              checkDistributable(first);
             } catch (e) {
               await first.close();
               throw e;

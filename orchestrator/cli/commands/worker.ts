@@ -25,10 +25,14 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'take jobs from the Postgres job queue (distributed runs) until SIGTERM; start any number, on any machines',
+      'take jobs from the Postgres job queue (distributed runs, optimiser trials, backtests) until SIGTERM; start any number, on any machines',
     )
     .option('--concurrency <n>', 'jobs this process works on at once (default: the number of cores)')
-    .option('--queues <list>', `queues to serve: ${workerQueues.join(', ')}`, workerQueues.join(','))
+    .option(
+      '--queues <list>',
+      `queues to serve, of ${workerQueues.join(', ')} (runs: symbols of distributed runs, taken first; trials: optimiser trials; backtests: \`backtest --each --distributed\`, taken last)`,
+      workerQueues.join(','),
+    )
     .option('--grace <seconds>', 'on SIGTERM, how long running jobs may finish before they are released', '25')
     .addHelpText(
       'after',

@@ -9,6 +9,18 @@ const refusal = (what: string) =>
     `^trader: ${what} need Postgres: move this installation with \`trader db move --to <postgres-url>\` first\\.$`,
   );
 
+/** A one-day backtest of `symbols` with these flags. */
+const backtestDay = (symbols: string, ...flags: string[]) => [
+  'backtest',
+  '--symbols',
+  symbols,
+  '--from',
+  '2024-03-01',
+  '--to',
+  '2024-03-02',
+  ...flags,
+];
+
 export const rows: BadInput[] = [
   {
     what: 'a worker on the embedded database',
@@ -43,10 +55,37 @@ export const rows: BadInput[] = [
     backends: ['pglite'],
   },
   {
+    what: 'distributed backtests on the embedded database',
+    args: backtestDay('BTC/USDT,ETH/USDT', '--each', '--distributed'),
+    exit: 2,
+    message: refusal('Distributed backtests'),
+    backends: ['pglite'],
+  },
+  {
+    what: 'backtest --distributed without --each (the symbols would no longer share one account)',
+    args: backtestDay('BTC/USDT,ETH/USDT', '--distributed'),
+    exit: 2,
+    message:
+      /^trader: --distributed runs one backtest per symbol, each on an account of its own: add --each \(without it the symbols share one account, in one replay here\)\.$/,
+  },
+  {
+    what: 'backtest --each with --trades (one table of many backtests)',
+    args: backtestDay('BTC/USDT,ETH/USDT', '--each', '--trades', '5'),
+    exit: 2,
+    message:
+      /^trader: --trades lists one backtest's trades: with --each, see each with `trader backtest show <id> --trades n`\.$/,
+  },
+  {
+    what: 'backtest --each --distributed with a symbol twice: refused before anything is queued',
+    args: backtestDay('BTC/USDT,BTC/USDT', '--each', '--distributed'),
+    exit: 2,
+    message: /^trader: A symbol is listed twice in --symbols\.$/,
+  },
+  {
     what: 'a worker queue that does not exist',
     args: ['worker', '--queues', 'runs,nightly'],
     exit: 2,
-    message: /^trader: --queues takes a comma-separated list of runs, trials, not 'nightly'\.$/,
+    message: /^trader: --queues takes a comma-separated list of runs, trials, backtests, not 'nightly'\.$/,
   },
   {
     what: 'a worker concurrency of 0',

@@ -1,12 +1,12 @@
 import { traderEnv } from '../../../core/env.ts';
-import { TraderError, errorMessage } from '../../../core/errors.ts';
+import { TraderError, errorMessage, isTraderError } from '../../../core/errors.ts';
 import { logger } from '../../../core/logger.ts';
 import type { Db } from '../../../store/db.ts';
 import { verifyAuditTrail } from '../../audit/audit-verify.ts';
 import { heldLiveKeys, type LiveKeys } from '../../live-account/unlock.ts';
 import { tradingTx } from '../../scope.ts';
 import type { ExchangePort } from '../exchange-port.ts';
-import { withLiveExchange } from '../exchange-section.ts';
+import { withLiveAccount } from '../exchange-section.ts';
 import { liveBroker } from '../live-broker.ts';
 import { openLivePort } from '../live-port.ts';
 import { recoverAndSupervise } from '../recover-and-supervise.ts';
@@ -90,7 +90,7 @@ export function liveReconciler(o: {
     async ifDue(db, now = new Date()) {
       if (now.getTime() - last < o.intervalMs) return null;
       if (!(await holdsOpenLive(db, o.exchange))) return null;
-      return withLiveExchange(async () => {
+      const section = withLiveAccount(db, { label: 'reconciliation', env: o.env }, async () => {
         if (await runInProgress(db, o.env ?? process.env)) return null;
         try {
           await recoverAndSupervise(db, liveBroker(live, await portOnce()), { now, run_id: null });
@@ -98,6 +98,12 @@ export function liveReconciler(o: {
           logger.error({ err: errorMessage(e) }, 'LIVE supervision between runs failed');
         }
         return cycle(db);
+      });
+      // Another process's orders in flight for longer than the lease wait: the next interval tries again.
+      return section.catch((e: unknown) => {
+        if (!isTraderError(e) || e.code !== 'LOCKED') throw e;
+        logger.warn({ err: e.message }, 'LIVE supervision between runs skipped this time');
+        return null;
       });
     },
   };
