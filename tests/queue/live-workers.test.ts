@@ -22,6 +22,8 @@ import { btcMarket, liveStateSql, simPort } from '../live/live-fixtures.ts';
  */
 const child = path.join(packageRoot, 'tests/fixtures/scripts/symbol-job-child.ts');
 const symbols = ['BTC/USDT', 'ETH/USDT'];
+// Each test starts one or two child processes (TypeScript compiled on start, ccxt, a module
+// sandbox): on a loaded 2-core CI machine that alone has taken a minute.
 
 describe('LIVE symbols sent by workers (postgres)', () => {
   let db: TestDb;
@@ -60,7 +62,7 @@ describe('LIVE symbols sent by workers (postgres)', () => {
     runId = await openDistributedRun(db, runOptions({ symbols, env, liveBroker: broker }), {
       enqueueSymbols: async () => undefined,
     });
-  }, 60_000);
+  }, 120_000);
   afterEach(async () => {
     await sandbox?.close();
     await sim?.close();
@@ -138,7 +140,7 @@ describe('LIVE symbols sent by workers (postgres)', () => {
     // A third attempt (a duplicate job) finds the symbol settled and sends nothing.
     expect(await job('BTC/USDT', 3)).toBe('run_closed');
     await expectEachEntrySentOnce();
-  }, 60_000);
+  }, 120_000);
 
   it('killed after the exchange filled an entry: the retry adopts the fill; one no retry could send: the dead letter settles it', async () => {
     await killJobAt('BTC/USDT', 'answered');
@@ -176,5 +178,5 @@ describe('LIVE symbols sent by workers (postgres)', () => {
         ],
       ],
     ]);
-  }, 60_000);
+  }, 120_000);
 });
