@@ -97,37 +97,48 @@ describe.skipIf(!throwawayPostgresAvailable)('scale-out on the job queue', () =>
       (await polled(sql, async (s) => (await s`select count(*)::int as n from run_decisions`)[0]!.n as number)) ?? 0;
 
     // A worker killed while it holds a job: its job must come back (retry_count > 0) and be decided once.
+    // The worker is frozen (SIGSTOP) before it is looked at, so what its row and the queue say it
+    // holds cannot change before the SIGKILL: a job it has finished meanwhile would leave nothing to retry.
     while ((await decided()) < 30) await sleep(100);
-    const killed = new Set<number>();
-    let retried = false;
-    const tryUntil = Date.now() + 150_000;
-    while (!retried && killed.size < 2 && Date.now() < tryUntil) {
-      // A worker that holds a job now: its row lists the job and the queue has it active (the
-      // row is written as the worker takes and lets go of a job, not awaited by the job).
-      const holding = await polled(
+    let killed: { pid: number; job: string } | undefined;
+    const tryUntil = Date.now() + 120_000;
+    for (let i = 0; killed === undefined && Date.now() < tryUntil; i++) {
+      const pid = workers[i % workers.length]!.pid;
+      process.kill(pid, 'SIGSTOP');
+      const held = await polled(
         sql,
         (s) =>
-          s`select w.pid from queue_workers w, jsonb_array_elements(w.current_jobs) j, pgboss.job q
-            where q.name = 'test-runs' and q.id = (j->>'job_id')::uuid and q.state = 'active'
-              and w.stopped_at is null and w.pid in ${s(workers.map((w) => w.pid).filter((p) => !killed.has(p)))}
+          s`select q.id::text as id from queue_workers w, jsonb_array_elements(w.current_jobs) j, pgboss.job q
+            where w.pid = ${pid} and w.stopped_at is null and q.name = 'test-runs'
+              and q.id = (j->>'job_id')::uuid and q.state = 'active'
             limit 1`,
       );
-      const pid = holding?.[0]?.pid as number | undefined;
-      if (pid === undefined) {
+      const job = held?.[0]?.id as string | undefined;
+      if (job === undefined) {
+        process.kill(pid, 'SIGCONT');
         await sleep(50);
         continue;
       }
       process.kill(pid, 'SIGKILL');
-      killed.add(pid);
-      const until = Date.now() + 60_000;
-      while (!retried && Date.now() < until) {
-        const rows = await polled(sql, (s) => s`select 1 from pgboss.job where name = 'test-runs' and retry_count > 0`);
-        retried = (rows?.length ?? 0) > 0;
-        if (!retried) await sleep(250);
-      }
+      killed = { pid, job };
     }
-    expect(killed.size, 'no worker held a job to be killed').toBeGreaterThan(0);
-    expect(retried, 'the killed worker’s job was never retried').toBe(true);
+    expect(killed, 'no worker held a job to be killed').toBeDefined();
+    const jobNow = () =>
+      polled(sql, async (s) => (await s`select state, retry_count from pgboss.job where id = ${killed!.job}`)[0]);
+    const retryBy = Date.now() + 90_000;
+    let retried = false;
+    while (!retried && Date.now() < retryBy) {
+      retried = ((await jobNow())?.retry_count ?? 0) > 0;
+      if (!retried) await sleep(250);
+    }
+    const workerRows = await polled(
+      sql,
+      (s) => s`select pid, heartbeat_at, stopped_at, current_jobs from queue_workers`,
+    );
+    expect(
+      retried,
+      `the killed worker’s job was never retried: ${JSON.stringify({ job: await jobNow(), workerRows })}`,
+    ).toBe(true);
 
     // Postgres crashes and comes back while the run goes on.
     while ((await decided()) < 150) await sleep(100);
@@ -175,7 +186,7 @@ describe.skipIf(!throwawayPostgresAvailable)('scale-out on the job queue', () =>
     expect(verify.code, verify.stderr).toBe(0);
 
     // The workers that were not killed came through the Postgres crash and stop cleanly.
-    const survivors = workers.filter((w) => !killed.has(w.pid));
+    const survivors = workers.filter((w) => w.pid !== killed!.pid);
     for (const w of survivors) {
       expect(() => process.kill(w.pid, 'SIGTERM'), `worker ${w.pid} died: ${w.stderr()}`).not.toThrow();
     }
