@@ -1,3 +1,4 @@
+import { testV8Flags } from './tests/helpers/v8-flags.ts';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -12,6 +13,9 @@ export default defineConfig({
     // workers overlap that waiting; measured here: the whole suite went from 1,025 s to 660 s.
     // A fourth was slower (1,642 s -> 1,822 s): each worker transforms and imports the code again.
     maxWorkers: 3,
+    // V8 flags that save a short-lived process CPU; spawned `trader` processes get them too
+    // (why, and the figures: tests/helpers/v8-flags.ts).
+    execArgv: testV8Flags,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Keep test output readable: run logs (info) are asserted through the database, not stderr.

@@ -6,7 +6,7 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type CliBackend,
@@ -76,8 +76,7 @@ describe.each(adapterCliBackend)('trader audit (%s)', (kind: CliBackend) => {
   /** 12 sample rows and one with long details; the last test tampers with it. */
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
     await onDb(t, async (q) => {
       await writeSampleRows(q, 12);
       await recordAudit(q, {

@@ -7,12 +7,11 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
   ok,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 interface ReportDoc {
   report: {
@@ -28,8 +27,7 @@ interface ReportDoc {
 describe.each(adapterCliBackend)('trader backtest (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
   }, 300_000);
   afterAll(async () => t?.dispose());
 

@@ -3,7 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStorageStandIn, type StorageStandIn } from '../fixtures/supabase-storage-stand-in.ts';
-import { type CliResult, expectCleanError, freshTarget, ok, runTrader, type Target, tempHome } from '../helpers/cli.ts';
+import {
+  type CliResult,
+  expectCleanError,
+  freshTarget,
+  ok,
+  runTrader,
+  type Target,
+  tempHome,
+  migratedTarget,
+} from '../helpers/cli.ts';
 
 /**
  * Offsite copies through the real bin, against the Storage stand-in on 127.0.0.1: set up
@@ -41,8 +50,7 @@ describe('trader backup --offsite and restore --from-offsite', () => {
     passFile = path.join(dir, 'pass');
     fs.writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 });
     storage = await startStorageStandIn({ serviceKey, buckets: [bucket] });
-    t = await freshTarget('postgres');
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget('postgres');
     expect((await run(`${pin}\n${pin}\n`, t.env, 'secrets', 'init')).code).toBe(0);
   }, 120_000);
   afterAll(async () => {

@@ -12,9 +12,10 @@ import {
   ok,
   runTrader,
   type CliBackend,
+  type CliResult,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 import { csvObjects } from '../helpers/csv.ts';
 import { tableContents } from '../helpers/table-contents.ts';
 
@@ -42,12 +43,13 @@ describe.each(cliBackends)('backup and restore from %s', (kind) => {
   let source: Target;
   let dir: string;
   let passFile: string;
+  /** The backup of the scenario: made once, restored by the drill and refused (wrong passphrase, damaged copy) by the last test. */
+  let made: CliResult;
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-drill-'));
     passFile = path.join(dir, 'pass');
     fs.writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 });
-    source = await freshTarget(kind);
-    await prepareDemo(source);
+    source = await demoTarget(kind);
     await ok(source, 'run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', demoAsOfIso, '--strategy', 'breakout');
     await ok(source, 'mode', 'set', 'semi_auto', '--yes');
     await ok(source, 'run', '--symbols', 'BTC/USDT', '--as-of', demoAsOfIso, '--strategy', 'breakout');
@@ -64,6 +66,7 @@ describe.each(cliBackends)('backup and restore from %s', (kind) => {
       '--strategy',
       'breakout',
     );
+    made = await ok(source, 'backup', '--to', dir, '--passphrase-file', passFile, '--json');
   }, 300_000);
   afterAll(async () => {
     await source?.dispose();
@@ -71,7 +74,6 @@ describe.each(cliBackends)('backup and restore from %s', (kind) => {
   });
 
   it(`restores onto ${other(kind)}: every table row for row, the audit chain intact, runs show identical`, async () => {
-    const made = await ok(source, 'backup', '--to', dir, '--passphrase-file', passFile, '--json');
     const backup = JSON.parse(made.stdout) as { file: string; manifest_file: string; sha256: string; bytes: number };
     expect(fs.statSync(backup.file).size).toBe(backup.bytes);
     const sidecar = JSON.parse(fs.readFileSync(backup.manifest_file, 'utf8')) as Record<string, unknown>;
@@ -137,21 +139,17 @@ describe.each(cliBackends)('backup and restore from %s', (kind) => {
   }, 120_000);
 
   it('refuses a wrong passphrase and a damaged file in one sentence, writing nothing', async () => {
-    const made = JSON.parse(
-      (await ok(source, 'backup', '--to', dir, '--passphrase-file', passFile, '--json')).stdout,
-    ) as {
-      file: string;
-    };
+    const backup = JSON.parse(made.stdout) as { file: string };
     const wrong = path.join(dir, 'wrong');
     fs.writeFileSync(wrong, 'not the passphrase\n');
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-drill-home-'));
     const env = { ...source.env, TRADER_HOME: path.join(home, 'new'), DATABASE_URL: undefined };
     expectCleanError(
-      await runTrader(['restore', made.file, '--passphrase-file', wrong], env),
+      await runTrader(['restore', backup.file, '--passphrase-file', wrong], env),
       2,
       /^trader: The passphrase does not open this backup; nothing was restored\.$/,
     );
-    const bytes = fs.readFileSync(made.file);
+    const bytes = fs.readFileSync(backup.file);
     bytes[bytes.length - 40]! ^= 0x01;
     const damaged = path.join(dir, 'damaged.trbk');
     fs.writeFileSync(damaged, bytes);

@@ -10,20 +10,18 @@ import {
   demoAsOfIso,
   expectCleanError,
   expectJsonError,
-  freshTarget,
   ok,
   runCount,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 describe.each(cliBackends)('bad input through the real bin (%s)', (kind: CliBackend) => {
   /** Migrated, seeded and imported; no runs. Tests here only read it, except where they clone it. */
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
   }, 180_000);
   afterAll(async () => t?.dispose());
 

@@ -6,8 +6,8 @@ import type { Queryable } from '../../store/db.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
 import type { BadInput } from './bad-inputs/row.ts';
-import { type CliBackend, expectCleanError, freshTarget, spawnTrader, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { type CliBackend, expectCleanError, spawnTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /**
  * The table of bad inputs: every row through the real bin against a prepared database
@@ -114,8 +114,7 @@ describe.each(['pglite', 'postgres'] as CliBackend[])('the bad-input table throu
   let copies: Target[] = [];
   beforeAll(async () => {
     if (mine.length === 0) return;
-    prepared = await freshTarget(kind);
-    await prepareDemo(prepared);
+    prepared = await demoTarget(kind);
     copies = kind === 'pglite' ? await Promise.all(Array.from({ length: lanes }, () => prepared.clone())) : [];
   }, 240_000);
   afterAll(async () => {
@@ -127,7 +126,8 @@ describe.each(['pglite', 'postgres'] as CliBackend[])('the bad-input table throu
     `${mine.length} rows: the documented exit code, one sentence, nothing written`,
     async () => {
       const targets = kind === 'pglite' ? copies : Array.from({ length: lanes }, () => prepared);
-      const before = await Promise.all(targets.map((t) => withTargetDb(t, fingerprint)));
+      // The embedded lanes' copies are byte copies of the prepared database: one count stands for all.
+      const before = await withTargetDb(prepared, fingerprint);
       const queue = [...mine];
       const failures: string[] = [];
       await Promise.all(
@@ -139,8 +139,9 @@ describe.each(['pglite', 'postgres'] as CliBackend[])('the bad-input table throu
         }),
       );
       expect(failures, failures.join('\n')).toEqual([]);
-      const after = await Promise.all(targets.map((t) => withTargetDb(t, fingerprint)));
-      expect(after).toEqual(before);
+      const written = [...new Set(targets)];
+      const after = await Promise.all(written.map((t) => withTargetDb(t, fingerprint)));
+      expect(after).toEqual(written.map(() => before));
     },
     900_000,
   );

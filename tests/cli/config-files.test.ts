@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adapterCliBackend, freshTarget, ok, onTerminal, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { adapterCliBackend, ok, onTerminal, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /**
  * The file commands through the real bin, as a new user runs them: export to a file, apply
@@ -14,8 +14,7 @@ describe.each(adapterCliBackend)('pipeline, strategy and config files through th
   let t: Target;
   let dir: string;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t, { data: false });
+    t = await demoTarget(kind, { data: false });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-files-'));
   }, 120_000);
   afterAll(async () => {

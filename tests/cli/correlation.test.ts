@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { correlationWarning } from '../../analysis/correlation-ranking.ts';
 import { openPostgresDb } from '../../store/postgres-db.ts';
 import { importQ1 } from '../analysis/q1-sample.ts';
-import { adapterCliBackend, type CliBackend, freshTarget, ok, type Target } from '../helpers/cli.ts';
+import { adapterCliBackend, type CliBackend, migratedTarget, ok, type Target } from '../helpers/cli.ts';
 
 /**
  * `trader correlation run|show` and `schedule add --job correlation` through the real bin
@@ -13,8 +13,7 @@ import { adapterCliBackend, type CliBackend, freshTarget, ok, type Target } from
 describe.each(adapterCliBackend)('trader correlation (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
     const db = await openPostgresDb(t.url!);
     try {
       await importQ1(db);

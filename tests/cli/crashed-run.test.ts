@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBackends, freshTarget, listRuns, ok, spawnTrader, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { cliBackends, listRuns, ok, spawnTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /**
  * An exchange that takes every request and never answers: a run that tops up its candles
@@ -30,8 +30,7 @@ async function silentExchange(): Promise<{ url: string; firstRequest: Promise<vo
 describe.each(cliBackends)('a killed run is shown as crashed by the next read (%s)', (kind) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
   }, 240_000);
   afterAll(async () => t?.dispose());
 

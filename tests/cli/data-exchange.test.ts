@@ -5,11 +5,10 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
-  ok,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 import { type BinanceStandIn, startBinanceStandIn } from '../../simulator/binance-stand-in.ts';
 import { sampleMarkets } from '../simulator/fixtures.ts';
 
@@ -54,8 +53,7 @@ describe.each(adapterCliBackend)(
   'trader data fetch / data markets against the Binance stand-in (%s)',
   (kind: CliBackend) => {
     let standIn: BinanceStandIn;
-    /** Migrated and seeded, never used by a CLI: each test works on its own clone. */
-    let pristine: Target;
+    /** Each test works on a database of its own, migrated and seeded: a copy of the run's demo template. */
     let t: Target;
 
     /** The target's env with ccxt pointed at the stand-in (both variables, so nothing can reach a real host). */
@@ -88,17 +86,13 @@ describe.each(adapterCliBackend)(
 
     beforeAll(async () => {
       standIn = await startBinanceStandIn({ markets: sampleMarkets(), now: () => standInNow });
-      pristine = await freshTarget(kind);
-      await ok(pristine, 'db', 'migrate');
-      await ok(pristine, 'db', 'seed');
     }, 120_000);
     afterAll(async () => {
       await standIn?.close();
-      await pristine?.dispose();
     });
     beforeEach(async () => {
-      t = await pristine.clone();
-    }, 60_000);
+      t = await demoTarget(kind, { data: false });
+    }, 120_000);
     afterEach(async () => {
       standIn.faults.clear();
       standIn.requests.length = 0;

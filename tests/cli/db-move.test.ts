@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../store/open.ts';
-import { baseEnv, demoAsOfIso, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { baseEnv, demoAsOfIso, expectCleanError, ok, runTrader, type Target } from '../helpers/cli.ts';
 import { createPostgresDatabase, dropRoles } from '../helpers/db.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 import { withoutTheMove } from '../helpers/moved-contents.ts';
 import { tableContents } from '../helpers/table-contents.ts';
 
@@ -36,8 +36,7 @@ describe('trader db move (embedded to postgres, through the bin)', () => {
   let target: { url: string; drop: () => Promise<void> };
   let to: string;
   beforeAll(async () => {
-    source = await freshTarget('pglite');
-    await prepareDemo(source);
+    source = await demoTarget('pglite');
     await ok(source, 'run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', demoAsOfIso, '--strategy', 'breakout');
     await ok(source, 'mode', 'set', 'semi_auto', '--yes');
     await ok(source, 'run', '--symbols', 'BTC/USDT', '--as-of', demoAsOfIso, '--strategy', 'breakout');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropRoles } from '../helpers/db.ts';
-import { freshTarget, ok, type Target, withInput } from '../helpers/cli.ts';
+import { migratedTarget, ok, type Target, withInput } from '../helpers/cli.ts';
 
 /**
  * As a user deploys it on Postgres: `trader db roles` as the administrator, then `trader
@@ -13,8 +13,7 @@ describe('trader db roles and the barrier in trader status (postgres)', () => {
   const tag = randomBytes(4).toString('hex');
   const names = { TEST: `trader_c_${tag}_test`, LIVE: `trader_c_${tag}_live` };
   beforeAll(async () => {
-    t = await freshTarget('postgres');
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget('postgres');
   }, 120_000);
   afterAll(async () => {
     await t?.dispose();

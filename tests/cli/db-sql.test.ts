@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBackends, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { cliBackends, expectCleanError, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /** `trader db sql` through the real bin, on both backends. Refusals are rows of the bad-input table (db.rows.ts). */
 describe.each(cliBackends)('trader db sql (%s)', (kind) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t, { data: false });
+    t = await demoTarget(kind, { data: false });
   }, 240_000);
   afterAll(async () => t?.dispose());
 

@@ -7,7 +7,7 @@ import {
   expectCleanError,
   expectWarnedError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
@@ -57,8 +57,7 @@ async function status(t: Target, env: NodeJS.ProcessEnv = t.env): Promise<Status
 describe.each(adapterCliBackend)('governance commands through the real bin (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
   }, 180_000);
   afterAll(async () => t?.dispose());
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoAsOfIso, freshTarget, ok, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoAsOfIso, ok, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /** The header row of a human table and the rows under it. */
 function tableOf(stdout: string, header: RegExp): string[] {
@@ -18,8 +18,7 @@ function tableOf(stdout: string, header: RegExp): string[] {
 describe('list commands have headers (pglite)', () => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget('pglite');
-    await prepareDemo(t);
+    t = await demoTarget('pglite');
     await ok(t, 'mode', 'set', 'full_auto', '--yes');
     await ok(t, 'run', '--symbols', 'BTC/USDT', '--as-of', demoAsOfIso, '--offline');
     await ok(t, 'schedule', 'add', '0 * * * *', '--symbols', 'BTC/USDT', '--name', 'hourly');

@@ -3,8 +3,7 @@ import {
   type CliBackend,
   adapterCliBackend,
   expectCleanError,
-  freshTarget,
-  ok,
+  migratedTarget,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
@@ -30,9 +29,8 @@ describe.each(adapterCliBackend)('trader live close (%s)', (kind: CliBackend) =>
 
   beforeAll(async () => {
     exchange = await startLiveExchange();
-    t = await freshTarget(kind);
+    t = await migratedTarget(kind);
     env = { ...t.env, TRADER_SYSTEM_MODE: 'LIVE', TRADER_EXCHANGE_URL_BINANCE: exchange.url };
-    await ok(t, 'db', 'migrate');
     expect((await runTrader(['secrets', 'init'], t.env, undefined, `${pin}\n${pin}\n`)).code).toBe(0);
     const init = await runTrader(
       ['live', 'init', '--max-order-notional', '100', '--max-daily-notional', '500'],

@@ -3,7 +3,7 @@ import {
   type CliBackend,
   adapterCliBackend,
   expectWarnedError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
@@ -35,8 +35,7 @@ describe.each(adapterCliBackend)('trader live init (%s)', (kind: CliBackend) => 
 
   beforeAll(async () => {
     exchange = await startLiveExchange();
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
     expect((await runTrader(['secrets', 'init'], t.env, undefined, `${pin}\n${pin}\n`)).code).toBe(0);
   }, 120_000);
   afterAll(async () => {

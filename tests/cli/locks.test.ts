@@ -10,7 +10,6 @@ import {
   demoAsOfIso,
   expectCleanError,
   expectJsonError,
-  freshTarget,
   listRuns,
   liveProcess,
   runCount,
@@ -18,7 +17,7 @@ import {
   spawnTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 const runArgs = ['run', '--symbols', 'BTC/USDT,ETH/USDT', '--as-of', demoAsOfIso, '--json'];
 const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -34,8 +33,7 @@ describe.each(cliBackends)('locks through the real bin (%s)', (kind: CliBackend)
   /** Migrated, seeded and imported; no runs. Tests that change it work on a clone. */
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
   }, 180_000);
   afterAll(async () => t?.dispose());
 
@@ -48,11 +46,11 @@ describe.each(cliBackends)('locks through the real bin (%s)', (kind: CliBackend)
         const locked = new RegExp(
           `^trader: The embedded database is in use by process ${holder.pid} on ${os.hostname()} \\(trader run, since 2024-01-01T00:00:00.000Z\\); wait for it to finish`,
         );
-        const run = await runTrader(runArgs, t.env);
+        // Both wait out the short-command window (10 s) before giving up, so side by side.
+        const [run, list] = await Promise.all([runTrader(runArgs, t.env), runTrader(['runs', 'list'], t.env)]);
         expect(run.code).toBe(4);
         expect(expectJsonError(run, 'LOCKED').error.message).toMatch(new RegExp(`process ${holder.pid} `));
         expectCleanError(run, 4, locked);
-        const list = await runTrader(['runs', 'list'], t.env);
         expect(list.stdout).toBe('');
         expectCleanError(list, 4, locked);
         // The holder's lock is left alone.

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoAsOfIso, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoAsOfIso, expectCleanError, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /** TEST and LIVE processes append to log files of their own, never to each other's; the mode itself is validated. */
 describe('separate log files per system mode (pglite)', () => {
@@ -19,8 +19,7 @@ describe('separate log files per system mode (pglite)', () => {
       : [];
 
   beforeAll(async () => {
-    t = await freshTarget('pglite');
-    await prepareDemo(t);
+    t = await demoTarget('pglite');
   }, 300_000);
   afterAll(async () => t?.dispose());
 

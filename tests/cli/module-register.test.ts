@@ -8,12 +8,11 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
 import { fixturesRoot, tempModulesRoot } from '../helpers/pipeline.ts';
 
 /** A loadable module (zod only, so it imports from anywhere inside the repo) that must never be registered. */
@@ -48,9 +47,26 @@ describe.each(adapterCliBackend)('trader module register / show through the real
   let root: string;
   let outside: string;
   const scratch: string[] = [];
+  /**
+   * A clone of `t` with the block_all_v1 fixture registered and active from a modules root,
+   * as the last two tests both start: registered once through the bin (a registration runs
+   * the gates, seconds of CPU), and each of them works on a clone of it. The row names the
+   * file relative to its root (modules/agents/block_all_v1.ts), so it matches the identical
+   * copy in each test's own root.
+   */
+  let blockAll: Promise<Target> | undefined;
+  const withBlockAll = (): Promise<Target> =>
+    (blockAll ??= (async () => {
+      const db = await t.clone();
+      const blockRoot = tempModulesRoot();
+      scratch.push(path.dirname(blockRoot));
+      const file = path.join(blockRoot, 'agents', 'block_all_v1.ts');
+      fs.copyFileSync(path.join(fixturesRoot, 'filters', 'block_all_v1.ts'), file);
+      await ok({ ...db, env: { ...db.env, TRADER_MODULES_ROOT: blockRoot } }, 'module', 'register', file, '--activate');
+      return db;
+    })());
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t, { seed: false, data: false });
+    t = await migratedTarget(kind);
     root = tempModulesRoot();
     scratch.push(path.dirname(root));
     outside = path.join(path.dirname(root), 'outside', 'escaped_v1.ts');
@@ -58,6 +74,7 @@ describe.each(adapterCliBackend)('trader module register / show through the real
     fs.writeFileSync(outside, escapedModule);
   }, 120_000);
   afterAll(async () => {
+    await (await blockAll?.catch(() => undefined))?.dispose();
     await t?.dispose();
     for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
   });
@@ -175,14 +192,14 @@ describe.each(adapterCliBackend)('trader module register / show through the real
   }, 120_000);
 
   it('a module file edited after registration is refused until re-registered', async () => {
-    const db = await t.clone();
+    const db = await (await withBlockAll()).clone();
     const ownRoot = tempModulesRoot();
     scratch.push(path.dirname(ownRoot));
     try {
       const env = { ...db.env, TRADER_MODULES_ROOT: ownRoot };
       const file = path.join(ownRoot, 'agents', 'block_all_v1.ts');
       fs.copyFileSync(path.join(fixturesRoot, 'filters', 'block_all_v1.ts'), file);
-      await ok({ ...db, env }, 'module', 'register', file, '--activate');
+      // Registered and activated from an identical copy (withBlockAll).
       fs.appendFileSync(file, '\n// an innocent-looking edit\n');
 
       const show = await runTrader(['module', 'show', 'block_all_v1'], env);
@@ -207,7 +224,7 @@ describe.each(adapterCliBackend)('trader module register / show through the real
   }, 180_000);
 
   it('a file claiming a module_id registered from another file: refused, then --replace asks, and --yes replaces it, audited', async () => {
-    const db = await t.clone();
+    const db = await (await withBlockAll()).clone();
     const ownRoot = tempModulesRoot();
     scratch.push(path.dirname(ownRoot));
     try {
@@ -216,7 +233,7 @@ describe.each(adapterCliBackend)('trader module register / show through the real
       const mine = path.join(ownRoot, 'agents', 'my_block_all.ts');
       fs.copyFileSync(path.join(fixturesRoot, 'filters', 'block_all_v1.ts'), first);
       fs.writeFileSync(mine, fs.readFileSync(first, 'utf8').replace('closed for maintenance', 'mine now'));
-      await ok({ ...db, env }, 'module', 'register', first, '--activate');
+      // `first` is registered and active already: withBlockAll registered an identical copy.
 
       expectCleanError(
         await runTrader(['module', 'register', mine], env),

@@ -9,8 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParityReport } from '../../backtest/parity/parity-schema.ts';
-import { adapterCliBackend, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { adapterCliBackend, expectCleanError, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 const window = ['--from', '2024-03-05', '--to', '2024-03-06'];
 
@@ -22,8 +22,7 @@ describe.each(adapterCliBackend)('trader parity through the bin (%s)', (kind) =>
     (await t.sql!`select paper_fee_bps::float8 as fee, paper_slippage_bps::float8 as slip from trading_test.state`)[0];
 
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
     // Full-Auto paper, so the run's entries fill (the mode command itself is tested elsewhere).
     await t.sql!`update trading_test.state set operational_mode = 'full_auto'`;
     const run = await ok(

@@ -5,12 +5,11 @@ import {
   demoAsOfIso,
   expectCleanError,
   expectJsonError,
-  freshTarget,
   ok,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 interface ProposalDoc {
   proposal_id: number;
@@ -33,8 +32,7 @@ interface ProposalDoc {
 describe.each(cliBackends)('trader proposals (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareDemo(t);
+    t = await demoTarget(kind);
     await ok(t, 'mode', 'set', 'semi_auto', '--yes');
   }, 300_000);
   afterAll(async () => t?.dispose());

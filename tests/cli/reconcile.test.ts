@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliBackend, adapterCliBackend, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { type CliBackend, adapterCliBackend, migratedTarget, runTrader, type Target } from '../helpers/cli.ts';
 import { liveTestKeys, type LiveExchange, startLiveExchange } from '../helpers/live-exchange.ts';
 
 /**
@@ -17,9 +17,8 @@ describe.each(adapterCliBackend)('trader reconcile (%s)', (kind: CliBackend) => 
 
   beforeAll(async () => {
     exchange = await startLiveExchange();
-    t = await freshTarget(kind);
+    t = await migratedTarget(kind);
     env = { ...t.env, TRADER_SYSTEM_MODE: 'LIVE', TRADER_EXCHANGE_URL_BINANCE: exchange.url };
-    await ok(t, 'db', 'migrate');
     expect((await runTrader(['secrets', 'init'], t.env, undefined, `${pin}\n${pin}\n`)).code).toBe(0);
     const init = await runTrader(
       ['live', 'init', '--max-order-notional', '100', '--max-daily-notional', '500'],

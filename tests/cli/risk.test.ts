@@ -4,7 +4,7 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   onTerminal,
   runTrader,
@@ -57,8 +57,7 @@ describe.each(adapterCliBackend)('trader risk (%s)', (kind: CliBackend) => {
   let migrated: Target;
   let t: Target;
   beforeAll(async () => {
-    migrated = await freshTarget(kind);
-    await ok(migrated, 'db', 'migrate');
+    migrated = await migratedTarget(kind);
   }, 120_000);
   afterAll(async () => migrated?.dispose());
   beforeEach(async () => {

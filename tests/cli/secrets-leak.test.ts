@@ -10,12 +10,11 @@ import {
   type CliBackend,
   cliBackends,
   type CliResult,
-  freshTarget,
+  migratedTarget,
   runTrader,
   type Target,
   withInput,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
 
 /**
  * The whole `trader secrets` lifecycle with distinctive secrets, then `trader live init`
@@ -110,9 +109,8 @@ describe.each(cliBackends)('no secret leaves the vault (%s)', (kind: CliBackend)
   };
 
   beforeAll(async () => {
-    t = await freshTarget(kind);
+    t = await migratedTarget(kind);
     exchange = await startLiveExchange({ apiKey: secrets.liveKey, secret: secrets.liveSecret });
-    await prepareDemo(t, { seed: false, data: false });
     const { pin } = secrets;
     const toExchange = { TRADER_EXCHANGE_URL_BINANCE: exchange.url };
     // The unattended unlock reconciles the account with the exchange: with the stand-in, so the

@@ -4,7 +4,7 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
@@ -32,8 +32,7 @@ describe('secrets help', () => {
 describe.each(adapterCliBackend)('trader secrets (%s)', (kind: CliBackend) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
   }, 120_000);
   afterAll(async () => t?.dispose());
 

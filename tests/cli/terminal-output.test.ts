@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadPid, demoAsOfIso, freshTarget, runTrader, type Target, traderBin } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { deadPid, demoAsOfIso, runTrader, type Target, traderArgv } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /** Single-quotes one argument for sh. */
 const sh = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
@@ -15,7 +15,7 @@ const sh = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
  * terminal, as for a user at a shell. Resolves with what the terminal showed, lines without \r.
  */
 function onTerminal(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; lines: string[] }> {
-  const command = [process.execPath, traderBin, ...args].map(sh).join(' ');
+  const command = [process.execPath, ...traderArgv(args)].map(sh).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let shown = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (shown += d));
@@ -44,8 +44,7 @@ describe('log lines on a terminal, in the log file and for scripts (postgres)', 
       .map((l) => JSON.parse(l) as { msg: string });
 
   beforeAll(async () => {
-    t = await freshTarget('postgres');
-    await prepareDemo(t);
+    t = await demoTarget('postgres');
     env = { ...t.env, TRADER_LOG_LEVEL: 'info' };
   }, 240_000);
   afterAll(async () => t?.dispose());

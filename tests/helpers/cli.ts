@@ -5,6 +5,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { expect } from 'vitest';
 import { packageRoot, sampleDataDir } from '../../core/paths.ts';
+import { testV8Flags } from './v8-flags.ts';
 import { adminUrl, createPostgresDatabase, databaseUrl, dropDatabase, migratedTemplate } from './db.ts';
 import { openPgliteDb } from '../../store/pglite-db.ts';
 import { cloneDatabase, scratchCopyDir, sharedTemplate, templateFile, type TemplateRef } from './templates.ts';
@@ -23,6 +24,8 @@ export const cliBackends: CliBackend[] = ['pglite', 'postgres'];
 export const adapterCliBackend: CliBackend[] = ['postgres'];
 
 export const traderBin = path.join(packageRoot, 'bin', 'trader.js');
+/** Node's arguments for `trader ...args`. */
+export const traderArgv = (args: string[]): string[] => [...testV8Flags, traderBin, ...args];
 export const demoAsOfIso = '2024-03-05T02:00:00Z';
 export const sampleCsv = (base: 'BTC' | 'ETH') => path.join(sampleDataDir, `binance_${base}-USDT_1h_2024.csv`);
 
@@ -59,7 +62,7 @@ export function spawnTrader(
   cwd = packageRoot,
   input?: string,
 ): { pid: number; done: Promise<CliResult>; stderr: () => string } {
-  const child = spawn(process.execPath, [traderBin, ...args], {
+  const child = spawn(process.execPath, traderArgv(args), {
     env,
     cwd,
     stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -89,7 +92,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `trader ...args` on a pseudo-terminal, with `answer` typed at the prompt; output is stdout and stderr merged. */
 export function onTerminal(t: Target, answer: string, ...args: string[]): Promise<CliResult> {
-  const command = [process.execPath, traderBin, ...args].map(quote).join(' ');
+  const command = [process.execPath, ...traderArgv(args)].map(quote).join(' ');
   const child = spawn('script', ['-qec', command, '/dev/null'], { env: t.env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin.end(`${answer}\n`);
   let stdout = '';
@@ -263,10 +266,20 @@ export async function freshTarget(kind: CliBackend): Promise<Target> {
  * costs a fraction of opening the database and running every migration again.
  */
 export async function migratedTarget(kind: CliBackend): Promise<Target> {
-  const ref = await migratedTemplate(kind);
+  return templateTarget(kind, await migratedTemplate(kind));
+}
+
+/**
+ * A new database of the given kind copied from a template: an embedded home, an embedded
+ * data directory (becomes the home's pgdata/), or a Postgres database's name.
+ */
+export async function templateTarget(kind: CliBackend, ref: TemplateRef): Promise<Target> {
   if (kind === 'pglite') {
     const home = tempHome();
-    fs.cpSync(ref.dataDir!, path.join(home, 'pgdata'), { recursive: true });
+    if (ref.home) {
+      fs.cpSync(ref.home, home, { recursive: true });
+      fs.rmSync(path.join(home, 'trader.lock'), { force: true });
+    } else fs.cpSync(ref.dataDir!, path.join(home, 'pgdata'), { recursive: true });
     return pgliteTarget(home);
   }
   const name = `trader_t_${randomBytes(6).toString('hex')}`;

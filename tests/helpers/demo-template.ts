@@ -1,5 +1,5 @@
-import { freshTarget, ok, sampleCsv, type Target } from './cli.ts';
-import { sharedTemplate } from './templates.ts';
+import { type CliBackend, freshTarget, ok, sampleCsv, type Target, templateTarget } from './cli.ts';
+import { sharedTemplate, type TemplateRef } from './templates.ts';
 
 export interface DemoSteps {
   seed?: boolean;
@@ -28,15 +28,11 @@ async function buildDemo(t: Target, steps: DemoSteps): Promise<void> {
   }
 }
 
-/**
- * Gives `t` the demo's database: migrated, seeded (unless `seed: false`), BTC and ETH
- * imported (unless `data: false`). The set-up runs through the CLI once per test run,
- * backend and steps; `t` gets a copy.
- */
-export async function prepareDemo(t: Target, steps: DemoSteps = {}): Promise<void> {
-  const key = `cli-demo-${t.kind}-${(steps.seed ?? true) ? 'seed' : 'bare'}-${(steps.data ?? true) ? 'data' : 'nodata'}`;
-  const ref = await sharedTemplate(key, async () => {
-    const built = await freshTarget(t.kind);
+/** The demo's database of the given kind and steps, set up through the CLI once per test run. */
+function demoTemplate(kind: CliBackend, steps: DemoSteps): Promise<TemplateRef> {
+  const key = `cli-demo-${kind}-${(steps.seed ?? true) ? 'seed' : 'bare'}-${(steps.data ?? true) ? 'data' : 'nodata'}`;
+  return sharedTemplate(key, async () => {
+    const built = await freshTarget(kind);
     try {
       await buildDemo(built, steps);
     } finally {
@@ -44,5 +40,18 @@ export async function prepareDemo(t: Target, steps: DemoSteps = {}): Promise<voi
     }
     return built.kind === 'pglite' ? { home: built.home! } : { database: new URL(built.url!).pathname.slice(1) };
   });
-  await t.restoreFrom(ref);
+}
+
+/**
+ * Gives `t` the demo's database: migrated, seeded (unless `seed: false`), BTC and ETH
+ * imported (unless `data: false`). The set-up runs through the CLI once per test run,
+ * backend and steps; `t` gets a copy.
+ */
+export async function prepareDemo(t: Target, steps: DemoSteps = {}): Promise<void> {
+  await t.restoreFrom(await demoTemplate(t.kind, steps));
+}
+
+/** A new database of the given kind holding the demo's (see prepareDemo), copied straight from the template. */
+export async function demoTarget(kind: CliBackend, steps: DemoSteps = {}): Promise<Target> {
+  return templateTarget(kind, await demoTemplate(kind, steps));
 }

@@ -8,12 +8,11 @@ import {
   cliBackends,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
 } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
 import { MACRO_ROWS, macroSampleFile, row } from './sample-macro.ts';
 
 /** `trader macro ...` through the real bin, on an embedded database and on Postgres. */
@@ -57,8 +56,7 @@ describe.each(cliBackends)('trader macro on %s', (kind) => {
     'imports, shows as of a time, fetches a snapshot, and refuses bad input in one line',
     { timeout: 150_000 },
     async () => {
-      t = await freshTarget(kind);
-      await prepareDemo(t, { seed: false, data: false });
+      t = await migratedTarget(kind);
       const imported = JSON.parse(
         (await ok(t, 'macro', 'import', macroSampleFile, '--source', 'coingecko_csv', '--json')).stdout,
       );

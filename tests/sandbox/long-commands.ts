@@ -2,24 +2,29 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from '../../store/open.ts';
-import { traderBin, type Target } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { type CliBackend, migratedTarget, type Target, traderArgv } from '../helpers/cli.ts';
 import { addSlots, fixtureEnv, fixturesRoot, importSample, registerFixtures } from '../helpers/pipeline.ts';
 
 /** Helpers for the sandbox's end-to-end tests: a database whose pipeline loops on ETH/USDT, and a watched child. */
 
-/** Migrates `t`, imports ETH/USDT 2024 and puts runaway_v1 in the default pipeline with a 10-minute call limit. */
-export async function prepareRunaway(t: Target): Promise<void> {
-  await prepareDemo(t, { seed: false, data: false });
-  const db = await openDb({ env: t.env });
+/** A migrated database with ETH/USDT 2024 imported and runaway_v1 in the default pipeline with a 10-minute call limit. */
+export async function runawayTarget(kind: CliBackend): Promise<Target> {
+  const t = await migratedTarget(kind);
   try {
-    await importSample(db, 'ETH');
-    await registerFixtures(db, ['agents/runaway_v1.ts'], fixtureEnv);
-    await addSlots(db, [{ stage: 'agent', module_id: 'runaway_v1' }]);
-    await db.query("update pipeline_config set time_limit_ms = 600000 where module_id = 'runaway_v1'");
-  } finally {
-    await db.close();
+    const db = await openDb({ env: t.env });
+    try {
+      await importSample(db, 'ETH');
+      await registerFixtures(db, ['agents/runaway_v1.ts'], fixtureEnv);
+      await addSlots(db, [{ stage: 'agent', module_id: 'runaway_v1' }]);
+      await db.query("update pipeline_config set time_limit_ms = 600000 where module_id = 'runaway_v1'");
+    } finally {
+      await db.close();
+    }
+  } catch (e) {
+    await t.dispose();
+    throw e;
   }
+  return t;
 }
 
 export interface Child {
@@ -35,7 +40,7 @@ export interface Child {
 /** Spawns `trader ...args` with the fixtures' modules root and a log folder of its own. */
 export function spawnWatched(args: string[], t: Target, logDir: string): Child {
   fs.mkdirSync(logDir, { recursive: true });
-  const child = spawn(process.execPath, [traderBin, ...args], {
+  const child = spawn(process.execPath, traderArgv(args), {
     env: { ...t.env, TRADER_MODULES_ROOT: fixturesRoot, TRADER_LOG_DIR: logDir, TRADER_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBackends, freshTarget, listRuns, ok, type Target } from '../helpers/cli.ts';
-import { prepareRunaway, spawnWatched } from './long-commands.ts';
+import { cliBackends, listRuns, ok, type Target } from '../helpers/cli.ts';
+import { runawayTarget, spawnWatched } from './long-commands.ts';
 
 /** A generous hang limit for each HTTP call: a server that answers at all answers far sooner. */
 const HANG = 30_000;
@@ -15,8 +15,7 @@ const HANG = 30_000;
 describe.each(cliBackends)('trader serve while a module loops (%s)', (kind) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    await prepareRunaway(t);
+    t = await runawayTarget(kind);
   }, 180_000);
   afterAll(async () => t.dispose());
 

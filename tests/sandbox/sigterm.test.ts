@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliBackends, freshTarget, listRuns, ok, type Target } from '../helpers/cli.ts';
-import { prepareRunaway, spawnWatched } from './long-commands.ts';
+import { cliBackends, listRuns, ok, type Target } from '../helpers/cli.ts';
+import { runawayTarget, spawnWatched } from './long-commands.ts';
 
 /**
  * SIGTERM stops a long-running command within 5 s even while a module loops (the 5 s is
@@ -13,8 +13,7 @@ describe.each(cliBackends)('SIGTERM through the bin (%s)', (kind) => {
   let prepared: Target;
   let t: Target;
   beforeAll(async () => {
-    prepared = await freshTarget(kind);
-    await prepareRunaway(prepared);
+    prepared = await runawayTarget(kind);
   }, 180_000);
   afterAll(async () => prepared.dispose());
   beforeEach(async () => {

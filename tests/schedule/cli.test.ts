@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDefaults } from '../../orchestrator/seed.ts';
-import { migrate } from '../../store/migrate.ts';
-import { openDb } from '../../store/open.ts';
-import { adapterCliBackend, expectCleanError, freshTarget, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { adapterCliBackend, expectCleanError, ok, runTrader, type Target } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /**
  * `trader schedule add / list / remove` through the real bin, once: what is behind them
@@ -12,15 +10,7 @@ import { adapterCliBackend, expectCleanError, freshTarget, ok, runTrader, type T
 describe.each(adapterCliBackend)('trader schedule through the real bin (%s)', (kind) => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget(kind);
-    // Migrated and seeded in-process: cheaper than two more spawns.
-    const db = await openDb({ env: t.env });
-    try {
-      await migrate(db);
-      await seedDefaults(db);
-    } finally {
-      await db.close();
-    }
+    t = await demoTarget(kind, { data: false });
   }, 120_000);
   afterAll(async () => t?.dispose());
 

@@ -12,7 +12,7 @@ import {
   ok,
   runTrader,
   type Target,
-  traderBin,
+  traderArgv,
 } from '../helpers/cli.ts';
 
 /**
@@ -39,7 +39,7 @@ describe.each(adapterCliBackend)('trader serve through the bin (%s)', () => {
     };
     expect(created).toMatchObject({ ok: true, name: 'n8n', token: expect.stringMatching(/^trd_[A-Za-z0-9_-]{43}$/) });
 
-    const child = spawn(process.execPath, [traderBin, 'serve', '--port', '0'], {
+    const child = spawn(process.execPath, traderArgv(['serve', '--port', '0']), {
       env: t.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -7,14 +7,14 @@ import { packageRoot } from '../../core/paths.ts';
 import { openDb } from '../../store/open.ts';
 import type { PgliteDb } from '../../store/pglite-db.ts';
 import { socketDir, socketFile } from '../../store/socket-path.ts';
-import { demoAsOfIso, freshTarget, ok, runTrader, type Target, traderBin } from '../helpers/cli.ts';
-import { prepareDemo } from '../helpers/demo-template.ts';
+import { demoAsOfIso, ok, runTrader, type Target, traderArgv } from '../helpers/cli.ts';
+import { demoTarget } from '../helpers/demo-template.ts';
 
 /** Starts `trader serve` on the target and resolves once it listens (it then holds and shares the embedded database). */
 async function startServe(
   t: Target,
 ): Promise<{ pid: number; stop: (signal: NodeJS.Signals) => Promise<number | null> }> {
-  const child = spawn(process.execPath, [traderBin, 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, traderArgv(['serve', '--port', '0']), {
     env: t.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -45,8 +45,7 @@ async function startServe(
 describe('the embedded database shared on a socket by its holder', () => {
   let t: Target;
   beforeAll(async () => {
-    t = await freshTarget('pglite');
-    await prepareDemo(t);
+    t = await demoTarget('pglite');
     await ok(t, 'serve', 'token', 'create', '--name', 'n8n');
   }, 240_000);
   afterAll(async () => t?.dispose());
@@ -98,7 +97,7 @@ describe('the embedded database shared on a socket by its holder', () => {
   }, 240_000);
 
   it('schedule run holds and shares it for its whole life, and removes the socket when stopped', async () => {
-    const child = spawn(process.execPath, [traderBin, 'schedule', 'run'], { env: t.env, stdio: 'ignore' });
+    const child = spawn(process.execPath, traderArgv(['schedule', 'run']), { env: t.env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const lock = path.join(t.home!, 'trader.lock');

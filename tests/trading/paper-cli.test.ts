@@ -3,7 +3,7 @@ import {
   adapterCliBackend,
   expectCleanError,
   expectJsonError,
-  freshTarget,
+  migratedTarget,
   ok,
   runTrader,
   type Target,
@@ -16,8 +16,7 @@ describe.each(adapterCliBackend)('paper account commands on %s', (kind) => {
   afterEach(async () => t?.dispose());
 
   it('initialises the TEST paper account and shows an empty book', async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
     const init = JSON.parse((await ok(t, 'paper', 'init', '--balance', '2500', '--yes', '--json')).stdout);
     expect(init).toEqual({ ok: true, mode: 'TEST', currency: 'USDT', balance: 2500 });
 
@@ -44,8 +43,7 @@ describe.each(adapterCliBackend)('paper account commands on %s', (kind) => {
   });
 
   it('refuses without confirmation, a bad balance, and LIVE mode', async () => {
-    t = await freshTarget(kind);
-    await ok(t, 'db', 'migrate');
+    t = await migratedTarget(kind);
     expectCleanError(
       await runTrader(['paper', 'init', '--balance', '100'], t.env),
       2,
